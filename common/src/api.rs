@@ -1,0 +1,264 @@
+//! Request and response types of the management API (`/api/v1/…`). The gateway serializes them
+//! and the CLI deserializes them, so both ends of the contract share one definition. The CLI's
+//! `--json` output prints these same documents, which makes them a stable, documented format:
+//! fields are only ever added, never renamed or removed.
+//!
+//! Requests reject unknown fields so a typo is an error rather than a silently ignored setting.
+//! Responses accept them so an older CLI keeps working against a newer gateway.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::Micros;
+
+/// The one error body of the management API: `{"error":{"type":…,"message":…}}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// A stable machine-readable kind such as `invalid_request` or `session_expired`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// A sentence for people, saying what went wrong and, where possible, what to do.
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    User,
+    Admin,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountStatus {
+    Active,
+    Suspended,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    pub email: String,
+    pub password: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LoginResponse {
+    /// The session token, shown once. Send it as `Authorization: Bearer …`.
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub account: Account,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Account {
+    pub id: i64,
+    pub email: String,
+    pub role: Role,
+    pub status: AccountStatus,
+    /// Preferred language, a BCP 47 tag such as `en` or `ru`.
+    pub language: String,
+    /// Display currency, an ISO 4217 code such as `USD` or `RUB`.
+    pub currency: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateAccountRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateKeyRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Models this key may call; `None` means every model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_models: Option<Vec<String>>,
+    /// The most this key may spend in its lifetime.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget_micros: Option<Micros>,
+    /// Requests per minute.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rpm_limit: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyStatus {
+    Active,
+    Revoked,
+    Expired,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ApiKey {
+    pub id: i64,
+    /// The first characters of the secret (`ck-AbCd1234`), enough to recognise it.
+    pub prefix: String,
+    pub name: Option<String>,
+    pub status: KeyStatus,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub allowed_models: Option<Vec<String>>,
+    pub budget_micros: Option<Micros>,
+    pub spent_micros: Micros,
+    pub rpm_limit: Option<u32>,
+}
+
+/// A key just created or rotated: the only time its secret is ever shown.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CreatedKey {
+    pub key: ApiKey,
+    pub secret: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Balance {
+    /// The sum of the account's ledger entries.
+    pub balance_micros: Micros,
+    /// Reserved by requests in flight.
+    pub held_micros: Micros,
+    /// `balance_micros - held_micros`: what new requests may still spend.
+    pub available_micros: Micros,
+    /// The account's display currency.
+    pub currency: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LedgerKind {
+    Topup,
+    Charge,
+    Refund,
+    Bonus,
+    ReferralCommission,
+    Adjustment,
+}
+
+impl LedgerKind {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Topup => "topup",
+            Self::Charge => "charge",
+            Self::Refund => "refund",
+            Self::Bonus => "bonus",
+            Self::ReferralCommission => "referral_commission",
+            Self::Adjustment => "adjustment",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "topup" => Self::Topup,
+            "charge" => Self::Charge,
+            "refund" => Self::Refund,
+            "bonus" => Self::Bonus,
+            "referral_commission" => Self::ReferralCommission,
+            "adjustment" => Self::Adjustment,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LedgerEntry {
+    pub id: i64,
+    pub kind: LedgerKind,
+    pub amount_micros: Micros,
+    /// The account's balance right after this entry.
+    pub balance_after_micros: Micros,
+    pub reason: Option<String>,
+    /// Email of whoever caused the entry; `None` for the gateway itself (e.g. request charges).
+    pub actor: Option<String>,
+    pub request_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LedgerPage {
+    pub entries: Vec<LedgerEntry>,
+    /// Pass as `?before=` to fetch the next (older) page; absent on the last page.
+    pub next_before: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AdminUser {
+    #[serde(flatten)]
+    pub account: Account,
+    pub balance_micros: Micros,
+    pub held_micros: Micros,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdjustBalanceRequest {
+    /// Positive to credit, negative to debit.
+    pub amount_micros: Micros,
+    /// Why: mandatory, kept in the ledger and the audit log.
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AdjustBalanceResponse {
+    pub entry: LedgerEntry,
+    pub account: AdminUser,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LedgerCheck {
+    /// True when every account's balance equals the sum of its ledger entries.
+    pub ok: bool,
+    pub accounts_checked: u64,
+    pub entries_checked: u64,
+    pub mismatches: Vec<LedgerMismatch>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LedgerMismatch {
+    pub account_id: i64,
+    pub email: String,
+    pub balance_micros: Micros,
+    pub ledger_sum_micros: Micros,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub actor: Option<String>,
+    pub action: String,
+    pub target: Option<String>,
+    pub detail: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Health {
+    pub status: String,
+    pub version: String,
+}

@@ -1,0 +1,11 @@
+//! What both sides of codexkey speak: money ([`Micros`]), the API key and session token
+//! formats ([`key`]), secrets that never print ([`Secret`]) and the management API's request and
+//! response types ([`api`]). Nothing here does I/O.
+
+pub mod api;
+pub mod key;
+pub mod money;
+pub mod secret;
+
+pub use money::Micros;
+pub use secret::Secret;
