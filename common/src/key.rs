@@ -53,14 +53,19 @@ pub fn generate_api_key() -> Result<NewApiKey, RandomError> {
 }
 
 pub fn generate_session_token() -> Result<String, RandomError> {
-    Ok(format!("{SESSION_TOKEN_PREFIX}{}", random_base62(RANDOM_CHARS)?))
+    Ok(format!(
+        "{SESSION_TOKEN_PREFIX}{}",
+        random_base62(RANDOM_CHARS)?
+    ))
 }
 
 /// Whether `s` has the shape of an API key, so a garbage header is refused before any lookup.
 pub fn looks_like_api_key(s: &str) -> bool {
     s.len() == API_KEY_PREFIX.len() + RANDOM_CHARS
         && s.starts_with(API_KEY_PREFIX)
-        && s[API_KEY_PREFIX.len()..].bytes().all(|b| b.is_ascii_alphanumeric())
+        && s[API_KEY_PREFIX.len()..]
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric())
 }
 
 /// Lower-case hex SHA-256 of a secret: what the database holds instead of it. A plain hash is
@@ -90,8 +95,12 @@ mod tests {
     #[test]
     fn rejects_malformed_keys() {
         assert!(!looks_like_api_key("ck-short"));
-        assert!(!looks_like_api_key("sk-0123456789012345678901234567890123456789012"));
-        assert!(!looks_like_api_key("ck-012345678901234567890123456789012345678901!"));
+        assert!(!looks_like_api_key(
+            "sk-0123456789012345678901234567890123456789012"
+        ));
+        assert!(!looks_like_api_key(
+            "ck-012345678901234567890123456789012345678901!"
+        ));
     }
 
     #[test]

@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 pub const MICROS_PER_CREDIT: i64 = 1_000_000;
 
 /// An amount of money in micro-credits (1 credit = 1,000,000 micro-credits).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Micros(pub i64);
 
@@ -39,7 +41,9 @@ impl Micros {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ParseMoneyError {
-    #[error("`{0}` is not an amount: use digits with an optional sign and decimal point, e.g. `10` or `-2.5`")]
+    #[error(
+        "`{0}` is not an amount: use digits with an optional sign and decimal point, e.g. `10` or `-2.5`"
+    )]
     Invalid(String),
     #[error("`{0}` has more than 6 decimal places; the smallest unit is 0.000001 credits")]
     TooPrecise(String),
@@ -132,10 +136,19 @@ mod tests {
     #[test]
     fn rejects_what_is_not_an_amount() {
         for input in ["", "-", "1.", "1e3", "1,5", "abc", "--1", "1.2.3", " . "] {
-            assert!(matches!(input.parse::<Micros>(), Err(ParseMoneyError::Invalid(_))), "{input}");
+            assert!(
+                matches!(input.parse::<Micros>(), Err(ParseMoneyError::Invalid(_))),
+                "{input}"
+            );
         }
-        assert!(matches!("0.0000001".parse::<Micros>(), Err(ParseMoneyError::TooPrecise(_))));
-        assert!(matches!("99999999999999999".parse::<Micros>(), Err(ParseMoneyError::Overflow(_))));
+        assert!(matches!(
+            "0.0000001".parse::<Micros>(),
+            Err(ParseMoneyError::TooPrecise(_))
+        ));
+        assert!(matches!(
+            "99999999999999999".parse::<Micros>(),
+            Err(ParseMoneyError::Overflow(_))
+        ));
     }
 
     #[test]

@@ -1,0 +1,324 @@
+//! Accounts and sessions: registration, login, logout, who is calling, preferences, suspension,
+//! and the first admin on an empty database.
+
+pub mod password;
+
+use codexkey_common::api::{
+    Account, AccountStatus, LoginResponse, RegisterRequest, Role, UpdateAccountRequest,
+};
+use codexkey_common::key::{generate_session_token, hash_secret};
+use serde_json::json;
+
+use crate::clock::{now_ms, to_utc};
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::{AccountRecord, NewAccount, NewAudit};
+
+/// The account behind a valid session token.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub account: AccountRecord,
+    pub token_hash: String,
+}
+
+pub fn to_api(a: &AccountRecord) -> Account {
+    Account {
+        id: a.id,
+        email: a.email.clone(),
+        role: a.role,
+        status: a.status,
+        language: a.language.clone(),
+        currency: a.currency.clone(),
+        created_at: to_utc(a.created_at),
+    }
+}
+
+/// Trimmed and lower-cased, or a clear error.
+pub fn normalize_email(email: &str) -> Result<String, ApiError> {
+    let email = email.trim().to_lowercase();
+    let valid = email.len() <= 254
+        && !email.chars().any(char::is_whitespace)
+        && matches!(email.split_once('@'), Some((local, domain)) if !local.is_empty() && !domain.is_empty() && !domain.contains('@'));
+    if valid {
+        Ok(email)
+    } else {
+        Err(ApiError::InvalidRequest(format!(
+            "`{email}` is not an email address"
+        )))
+    }
+}
+
+fn normalize_language(lang: &str) -> Result<String, ApiError> {
+    let ok = (2..=35).contains(&lang.len())
+        && lang.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && lang.bytes().next().is_some_and(|b| b.is_ascii_alphabetic());
+    if ok {
+        Ok(lang.to_owned())
+    } else {
+        Err(ApiError::InvalidRequest(format!(
+            "`{lang}` is not a language tag like `en` or `pt-BR`"
+        )))
+    }
+}
+
+fn normalize_currency(code: &str) -> Result<String, ApiError> {
+    if code.len() == 3 && code.bytes().all(|b| b.is_ascii_alphabetic()) {
+        Ok(code.to_ascii_uppercase())
+    } else {
+        Err(ApiError::InvalidRequest(format!(
+            "`{code}` is not a currency code like `USD` or `RUB`"
+        )))
+    }
+}
+
+pub async fn register(state: &AppState, req: RegisterRequest) -> Result<Account, ApiError> {
+    if !state.config.auth.allow_registration {
+        return Err(ApiError::Forbidden(
+            "registration is closed on this gateway; ask its operator for an account",
+        ));
+    }
+    let email = normalize_email(&req.email)?;
+    password::check_policy(&req.password, &email)?;
+    let language = req
+        .language
+        .as_deref()
+        .map(normalize_language)
+        .transpose()?
+        .unwrap_or_else(|| "en".into());
+    let currency = req
+        .currency
+        .as_deref()
+        .map(normalize_currency)
+        .transpose()?
+        .unwrap_or_else(|| "USD".into());
+    // Checked before hashing so a duplicate costs no argon2 run; the insert re-checks atomically.
+    if state.store.account_by_email(&email).await?.is_some() {
+        return Err(ApiError::Conflict(
+            "an account with this email already exists".into(),
+        ));
+    }
+    let password_hash = state.passwords.hash(req.password).await?;
+    let now = now_ms();
+    let account = state
+        .store
+        .create_account(
+            NewAccount {
+                email: email.clone(),
+                password_hash,
+                role: Role::User,
+                language,
+                currency,
+                created_at: now,
+            },
+            Some(NewAudit {
+                actor_id: None,
+                action: "account.register",
+                target: Some(email),
+                detail: json!({}),
+                created_at: now,
+            }),
+        )
+        .await?;
+    Ok(to_api(&account))
+}
+
+pub async fn login(
+    state: &AppState,
+    email: &str,
+    password: String,
+) -> Result<LoginResponse, ApiError> {
+    let email = normalize_email(email).map_err(|_| ApiError::WrongCredentials)?;
+    let account = state.store.account_by_email(&email).await?;
+    let ok = state
+        .passwords
+        .verify(password, account.as_ref().map(|a| a.password_hash.clone()))
+        .await?;
+    let account = match account {
+        Some(a) if ok => a,
+        _ => return Err(ApiError::WrongCredentials),
+    };
+    if account.status == AccountStatus::Suspended {
+        return Err(ApiError::AccountSuspended);
+    }
+    let token = generate_session_token().map_err(ApiError::internal)?;
+    let now = now_ms();
+    let ttl = i64::try_from(state.config.auth.session_ttl.as_millis()).unwrap_or(i64::MAX);
+    let expires_at = now.saturating_add(ttl);
+    state
+        .store
+        .create_session(account.id, &hash_secret(&token), now, expires_at)
+        .await?;
+    Ok(LoginResponse {
+        token,
+        expires_at: to_utc(expires_at),
+        account: to_api(&account),
+    })
+}
+
+pub async fn logout(state: &AppState, caller: &Caller) -> Result<(), ApiError> {
+    state
+        .store
+        .end_session(&caller.token_hash, now_ms())
+        .await?;
+    Ok(())
+}
+
+/// Resolves a session token to its account, or says precisely why it cannot.
+pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiError> {
+    let token_hash = hash_secret(token);
+    let session = state
+        .store
+        .session(&token_hash)
+        .await?
+        .ok_or(ApiError::Unauthorized(
+            "invalid session token; log in with `codexkey login`",
+        ))?;
+    if session.ended_at.is_some() {
+        return Err(ApiError::SessionRevoked);
+    }
+    if session.expires_at <= now_ms() {
+        return Err(ApiError::SessionExpired);
+    }
+    if session.account.status == AccountStatus::Suspended {
+        return Err(ApiError::AccountSuspended);
+    }
+    Ok(Caller {
+        account: session.account,
+        token_hash,
+    })
+}
+
+pub async fn update_preferences(
+    state: &AppState,
+    caller: &Caller,
+    req: UpdateAccountRequest,
+) -> Result<Account, ApiError> {
+    let language = req
+        .language
+        .as_deref()
+        .map(normalize_language)
+        .transpose()?;
+    let currency = req
+        .currency
+        .as_deref()
+        .map(normalize_currency)
+        .transpose()?;
+    let account = state
+        .store
+        .update_preferences(caller.account.id, language, currency, now_ms())
+        .await?;
+    Ok(to_api(&account))
+}
+
+/// Finds an account by numeric id or by email.
+pub async fn find(state: &AppState, id_or_email: &str) -> Result<AccountRecord, ApiError> {
+    let found = match id_or_email.parse::<i64>() {
+        Ok(id) => state.store.account_by_id(id).await?,
+        Err(_) => {
+            state
+                .store
+                .account_by_email(&id_or_email.trim().to_lowercase())
+                .await?
+        }
+    };
+    found.ok_or_else(|| ApiError::NotFound(format!("no account `{id_or_email}`")))
+}
+
+pub async fn set_status(
+    state: &AppState,
+    admin: &Caller,
+    target: &str,
+    status: AccountStatus,
+) -> Result<AccountRecord, ApiError> {
+    let account = find(state, target).await?;
+    if account.id == admin.account.id && status == AccountStatus::Suspended {
+        return Err(ApiError::Conflict(
+            "you cannot suspend your own account".into(),
+        ));
+    }
+    let action = match status {
+        AccountStatus::Suspended => "account.suspend",
+        AccountStatus::Active => "account.activate",
+    };
+    Ok(state
+        .store
+        .set_account_status(
+            account.id,
+            status,
+            NewAudit {
+                actor_id: Some(admin.account.id),
+                action,
+                target: Some(account.email.clone()),
+                detail: json!({}),
+                created_at: now_ms(),
+            },
+        )
+        .await?)
+}
+
+/// On an empty database, creates the admin account from the configuration, or with a generated
+/// password that is printed once to stderr (the only time it is ever shown).
+pub async fn bootstrap_admin(state: &AppState) -> Result<(), String> {
+    if state
+        .store
+        .count_accounts()
+        .await
+        .map_err(|e| e.to_string())?
+        > 0
+    {
+        return Ok(());
+    }
+    let email = normalize_email(&state.config.admin.email).map_err(|e| e.to_string())?;
+    let (password, generated) = match &state.config.admin.password {
+        Some(p) => (p.expose().clone(), false),
+        None => (
+            codexkey_common::key::random_base62(24).map_err(|e| e.to_string())?,
+            true,
+        ),
+    };
+    password::check_policy(&password, &email)
+        .map_err(|e| format!("the configured admin password: {e}"))?;
+    let password_hash = state
+        .passwords
+        .hash(password.clone())
+        .await
+        .map_err(|e| e.to_string())?;
+    let now = now_ms();
+    state
+        .store
+        .create_account(
+            NewAccount {
+                email: email.clone(),
+                password_hash,
+                role: Role::Admin,
+                language: "en".into(),
+                currency: "USD".into(),
+                created_at: now,
+            },
+            Some(NewAudit {
+                actor_id: None,
+                action: "account.bootstrap_admin",
+                target: Some(email.clone()),
+                detail: json!({ "generated_password": generated }),
+                created_at: now,
+            }),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    if generated {
+        // Deliberately not through `tracing`: this is shown once on the console, not kept in
+        // log files.
+        #[expect(
+            clippy::print_stderr,
+            reason = "the one-time password is for the operator's eyes"
+        )]
+        {
+            eprintln!(
+                "\ncreated the first admin account\n  email:    {email}\n  password: {password}\nthis password is shown only once; log in with `codexkey login --email {email}`\n"
+            );
+        }
+    } else {
+        tracing::info!(%email, "created the first admin account from the configuration");
+    }
+    Ok(())
+}

@@ -1,0 +1,108 @@
+//! Password hashing (argon2id, PHC strings) and the password policy.
+//!
+//! Hashing is CPU-heavy by design, so it runs on tokio's blocking pool, never on a reactor thread.
+
+use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
+
+use crate::config::AuthConfig;
+use crate::error::ApiError;
+
+const MIN_LEN: usize = 10;
+const MAX_LEN: usize = 1024;
+const MIN_DISTINCT: usize = 5;
+
+#[derive(Clone)]
+pub struct Passwords {
+    params: Params,
+    /// A hash of a random password, verified against when an email is unknown so that a login
+    /// for a missing account costs as much as one for an existing account.
+    decoy: String,
+}
+
+impl Passwords {
+    pub fn new(auth: &AuthConfig) -> Result<Passwords, String> {
+        let params = Params::new(
+            auth.argon2_memory_kib,
+            auth.argon2_iterations,
+            auth.argon2_parallelism,
+            None,
+        )
+        .map_err(|e| e.to_string())?;
+        let decoy_password = codexkey_common::key::random_base62(24).map_err(|e| e.to_string())?;
+        let decoy = hash_with(&params, &decoy_password)?;
+        Ok(Passwords { params, decoy })
+    }
+
+    pub async fn hash(&self, password: String) -> Result<String, ApiError> {
+        let params = self.params.clone();
+        tokio::task::spawn_blocking(move || hash_with(&params, &password))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(ApiError::Internal)
+    }
+
+    /// Checks `password` against `hash`, or against the decoy when there is no account.
+    pub async fn verify(&self, password: String, hash: Option<String>) -> Result<bool, ApiError> {
+        let found = hash.is_some();
+        let hash = hash.unwrap_or_else(|| self.decoy.clone());
+        let ok = tokio::task::spawn_blocking(move || {
+            // Verification reads the cost parameters from the PHC string itself.
+            Argon2::default()
+                .verify_password(password.as_bytes(), hash.as_str())
+                .is_ok()
+        })
+        .await
+        .map_err(ApiError::internal)?;
+        Ok(ok && found)
+    }
+}
+
+fn hash_with(params: &Params, password: &str) -> Result<String, String> {
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| format!("password hashing failed: {e}"))
+}
+
+/// The password policy: long enough and not trivially repetitive or equal to the email.
+pub fn check_policy(password: &str, email: &str) -> Result<(), ApiError> {
+    let len = password.chars().count();
+    let weak = |why: &str| {
+        Err(ApiError::WeakPassword(format!(
+            "the password is too weak: {why}"
+        )))
+    };
+    if len < MIN_LEN {
+        return weak(&format!("use at least {MIN_LEN} characters"));
+    }
+    if len > MAX_LEN {
+        return weak(&format!("use at most {MAX_LEN} characters"));
+    }
+    let mut distinct: Vec<char> = password.chars().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.len() < MIN_DISTINCT {
+        return weak(&format!("use at least {MIN_DISTINCT} different characters"));
+    }
+    if password.eq_ignore_ascii_case(email)
+        || password.eq_ignore_ascii_case(email.split('@').next().unwrap_or(""))
+    {
+        return weak("it must not be your email address");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_policy;
+
+    #[test]
+    fn policy() {
+        assert!(check_policy("short", "a@b.c").is_err());
+        assert!(check_policy("aaaaaaaaaaaaaa", "a@b.c").is_err());
+        assert!(check_policy("ababababab12", "a@b.c").is_err());
+        assert!(check_policy("somebody.long@x.io", "somebody.long@x.io").is_err());
+        assert!(check_policy("correct horse battery", "a@b.c").is_ok());
+        assert!(check_policy(&"x1y2z3".repeat(200), "a@b.c").is_err());
+    }
+}

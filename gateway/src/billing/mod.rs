@@ -1,0 +1,152 @@
+//! Balances and the append-only ledger: what an account holds, how it got there, admin
+//! adjustments (always with a reason, always audited) and the check that every balance equals
+//! the sum of its entries.
+
+use codexkey_common::Micros;
+use codexkey_common::api::{
+    AdjustBalanceResponse, AdminUser, Balance, LedgerCheck, LedgerEntry, LedgerKind,
+    LedgerMismatch, LedgerPage,
+};
+use serde_json::json;
+
+use crate::accounts::{self, Caller};
+use crate::clock::{now_ms, to_utc};
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::{AccountRecord, LedgerRecord, NewAudit, NewLedgerEntry};
+
+const MAX_REASON_LEN: usize = 500;
+pub const MAX_PAGE: u32 = 500;
+
+pub fn entry_to_api(e: &LedgerRecord) -> LedgerEntry {
+    LedgerEntry {
+        id: e.id,
+        kind: e.kind,
+        amount_micros: e.amount,
+        balance_after_micros: e.balance_after,
+        reason: e.reason.clone(),
+        actor: e.actor_email.clone(),
+        request_id: e.request_id.clone(),
+        created_at: to_utc(e.created_at),
+    }
+}
+
+pub fn admin_user(a: &AccountRecord) -> AdminUser {
+    AdminUser {
+        account: accounts::to_api(a),
+        balance_micros: a.balance,
+        held_micros: a.held,
+    }
+}
+
+pub async fn balance(state: &AppState, caller: &Caller) -> Result<Balance, ApiError> {
+    // Re-read: the caller's record was loaded with the session and may be a moment old.
+    let a = state
+        .store
+        .account_by_id(caller.account.id)
+        .await?
+        .ok_or(ApiError::Unauthorized("the account no longer exists"))?;
+    Ok(Balance {
+        balance_micros: a.balance,
+        held_micros: a.held,
+        available_micros: Micros(a.balance.0 - a.held.0),
+        currency: a.currency,
+    })
+}
+
+pub async fn ledger(
+    state: &AppState,
+    account_id: i64,
+    before: Option<i64>,
+    limit: Option<u32>,
+) -> Result<LedgerPage, ApiError> {
+    let limit = limit.unwrap_or(50);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(ApiError::InvalidRequest(format!(
+            "`limit` must be between 1 and {MAX_PAGE}"
+        )));
+    }
+    let rows = state.store.ledger(account_id, before, limit).await?;
+    let next_before = (rows.len() == limit as usize)
+        .then(|| rows.last().map(|r| r.id))
+        .flatten();
+    Ok(LedgerPage {
+        entries: rows.iter().map(entry_to_api).collect(),
+        next_before,
+    })
+}
+
+/// An admin moves an account's balance by `amount`, with a mandatory reason; writes a ledger
+/// entry and an audit-log row in one transaction. Refuses to take a balance below zero.
+pub async fn adjust(
+    state: &AppState,
+    admin: &Caller,
+    target: &str,
+    amount: Micros,
+    reason: &str,
+) -> Result<AdjustBalanceResponse, ApiError> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(ApiError::InvalidRequest(
+            "`reason` is required: say why the balance changes".into(),
+        ));
+    }
+    if reason.chars().count() > MAX_REASON_LEN {
+        return Err(ApiError::InvalidRequest(format!(
+            "`reason` is longer than {MAX_REASON_LEN} characters"
+        )));
+    }
+    if amount.0 == 0 {
+        return Err(ApiError::InvalidRequest(
+            "`amount_micros` must not be zero".into(),
+        ));
+    }
+    let account = accounts::find(state, target).await?;
+    let now = now_ms();
+    let entry = state
+        .store
+        .append_ledger(
+            NewLedgerEntry {
+                account_id: account.id,
+                kind: LedgerKind::Adjustment,
+                amount,
+                reason: Some(reason.to_owned()),
+                actor_id: Some(admin.account.id),
+                request_id: None,
+                created_at: now,
+                forbid_negative: true,
+            },
+            Some(NewAudit {
+                actor_id: Some(admin.account.id),
+                action: "balance.adjust",
+                target: Some(account.email.clone()),
+                detail: json!({ "amount_micros": amount.0, "reason": reason }),
+                created_at: now,
+            }),
+        )
+        .await?;
+    let account = accounts::find(state, &account.id.to_string()).await?;
+    Ok(AdjustBalanceResponse {
+        entry: entry_to_api(&entry),
+        account: admin_user(&account),
+    })
+}
+
+pub async fn verify(state: &AppState) -> Result<LedgerCheck, ApiError> {
+    let r = state.store.verify_ledger().await?;
+    Ok(LedgerCheck {
+        ok: r.mismatches.is_empty(),
+        accounts_checked: r.accounts,
+        entries_checked: r.entries,
+        mismatches: r
+            .mismatches
+            .into_iter()
+            .map(|(account_id, email, balance, sum)| LedgerMismatch {
+                account_id,
+                email,
+                balance_micros: balance,
+                ledger_sum_micros: sum,
+            })
+            .collect(),
+    })
+}

@@ -1,0 +1,110 @@
+//! `/api/v1/admin/*`: users, balance adjustments, suspension, the ledger check, the audit log.
+//! Every handler takes [`Admin`], so a user gets 403 before anything runs.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use codexkey_common::api::{
+    AccountStatus, AdjustBalanceRequest, AdjustBalanceResponse, AdminUser, AuditEntry, LedgerCheck,
+    LedgerPage,
+};
+
+use crate::accounts;
+use crate::billing;
+use crate::clock::to_utc;
+use crate::error::ApiError;
+use crate::http::extract::{Admin, AppJson, AppQuery};
+use crate::http::handlers::billing::PageQuery;
+use crate::state::AppState;
+
+pub async fn users(
+    State(state): State<AppState>,
+    _: Admin,
+) -> Result<Json<Vec<AdminUser>>, ApiError> {
+    let accounts = state.store.list_accounts().await?;
+    Ok(Json(accounts.iter().map(billing::admin_user).collect()))
+}
+
+pub async fn user(
+    State(state): State<AppState>,
+    _: Admin,
+    Path(account): Path<String>,
+) -> Result<Json<AdminUser>, ApiError> {
+    Ok(Json(billing::admin_user(
+        &accounts::find(&state, &account).await?,
+    )))
+}
+
+pub async fn adjust(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(account): Path<String>,
+    AppJson(req): AppJson<AdjustBalanceRequest>,
+) -> Result<Json<AdjustBalanceResponse>, ApiError> {
+    Ok(Json(
+        billing::adjust(&state, &admin, &account, req.amount_micros, &req.reason).await?,
+    ))
+}
+
+pub async fn suspend(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(account): Path<String>,
+) -> Result<Json<AdminUser>, ApiError> {
+    let a = accounts::set_status(&state, &admin, &account, AccountStatus::Suspended).await?;
+    Ok(Json(billing::admin_user(&a)))
+}
+
+pub async fn activate(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(account): Path<String>,
+) -> Result<Json<AdminUser>, ApiError> {
+    let a = accounts::set_status(&state, &admin, &account, AccountStatus::Active).await?;
+    Ok(Json(billing::admin_user(&a)))
+}
+
+pub async fn user_ledger(
+    State(state): State<AppState>,
+    _: Admin,
+    Path(account): Path<String>,
+    AppQuery(q): AppQuery<PageQuery>,
+) -> Result<Json<LedgerPage>, ApiError> {
+    let a = accounts::find(&state, &account).await?;
+    Ok(Json(
+        billing::ledger(&state, a.id, q.before, q.limit).await?,
+    ))
+}
+
+pub async fn verify_ledger(
+    State(state): State<AppState>,
+    _: Admin,
+) -> Result<Json<LedgerCheck>, ApiError> {
+    Ok(Json(billing::verify(&state).await?))
+}
+
+pub async fn audit(
+    State(state): State<AppState>,
+    _: Admin,
+    AppQuery(q): AppQuery<PageQuery>,
+) -> Result<Json<Vec<AuditEntry>>, ApiError> {
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=billing::MAX_PAGE).contains(&limit) {
+        return Err(ApiError::InvalidRequest(format!(
+            "`limit` must be between 1 and {}",
+            billing::MAX_PAGE
+        )));
+    }
+    let rows = state.store.audit_log(q.before, limit).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| AuditEntry {
+                id: r.id,
+                actor: r.actor_email,
+                action: r.action,
+                target: r.target,
+                detail: r.detail,
+                created_at: to_utc(r.created_at),
+            })
+            .collect(),
+    ))
+}

@@ -1,0 +1,7 @@
+//! Handlers: each extracts its input, calls one service function and maps the result.
+
+pub mod account;
+pub mod admin;
+pub mod billing;
+pub mod health;
+pub mod keys;

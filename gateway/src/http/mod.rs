@@ -1,0 +1,5 @@
+//! The HTTP edge: the router, extractors and the thin handlers that call into the services.
+
+pub mod extract;
+pub mod handlers;
+pub mod router;

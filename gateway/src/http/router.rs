@@ -1,0 +1,75 @@
+//! The route table.
+//!
+//! Middleware, outermost first:
+//! 1. `log_request`: one line per request with method, matched route, status and latency.
+//!    Never the query string, headers or body: they may carry secrets or prompts.
+//! 2. axum's default body limit (2 MB) on the management API's JSON bodies.
+
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request};
+use axum::http::{Method, Uri};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+
+use crate::error::ApiError;
+use crate::http::handlers::{account, admin, billing, health, keys};
+use crate::state::AppState;
+
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/auth/register", post(account::register))
+        .route("/auth/login", post(account::login))
+        .route("/auth/logout", post(account::logout))
+        .route("/account", get(account::me).patch(account::update))
+        .route("/keys", get(keys::list).post(keys::create))
+        .route("/keys/{id}", get(keys::get).delete(keys::revoke))
+        .route("/keys/{id}/rotate", post(keys::rotate))
+        .route("/balance", get(billing::balance))
+        .route("/ledger", get(billing::ledger))
+        .route("/admin/users", get(admin::users))
+        .route("/admin/users/{account}", get(admin::user))
+        .route("/admin/users/{account}/adjust", post(admin::adjust))
+        .route("/admin/users/{account}/suspend", post(admin::suspend))
+        .route("/admin/users/{account}/activate", post(admin::activate))
+        .route("/admin/users/{account}/ledger", get(admin::user_ledger))
+        .route("/admin/ledger/verify", get(admin::verify_ledger))
+        .route("/admin/audit", get(admin::audit));
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .nest("/api/v1", api)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(log_request))
+        .with_state(state)
+}
+
+async fn not_found(method: Method, uri: Uri) -> ApiError {
+    ApiError::NotFound(format!("no route for {method} {}", uri.path()))
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError::MethodNotAllowed(format!("{} does not accept {method}", uri.path()))
+}
+
+async fn log_request(req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "(unmatched)".to_owned());
+    let response = next.run(req).await;
+    tracing::info!(
+        %method,
+        route,
+        status = response.status().as_u16(),
+        latency_ms = start.elapsed().as_secs_f64() * 1000.0,
+        "request"
+    );
+    response
+}

@@ -1,0 +1,703 @@
+//! The SQLite store: the default, zero-setup backend.
+//!
+//! rusqlite blocks, so each connection lives on its own thread and work reaches it as closures
+//! over a channel. One writer connection takes every write (SQLite allows one writer at a time
+//! anyway, and a single thread means no `SQLITE_BUSY` between our own writes); a second
+//! connection serves reads concurrently thanks to WAL. Nothing holds a connection across an
+//! `.await`.
+//!
+//! Durability: WAL with `synchronous=NORMAL` survives a crash of the process (kill -9) but a power
+//! loss may drop the last transactions; `FULL` would cost an fsync per transaction.
+
+use std::path::Path;
+use std::sync::mpsc;
+use std::thread;
+
+use async_trait::async_trait;
+use codexkey_common::Micros;
+use codexkey_common::api::{AccountStatus, LedgerKind, Role};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, Transaction, params};
+use tokio::sync::oneshot;
+
+use super::*;
+
+/// Migrations embedded in the binary, applied in order at start-up.
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "init",
+    include_str!("../../migrations/sqlite/0001_init.sql"),
+)];
+
+type Job = Box<dyn FnOnce(&mut Connection) + Send>;
+
+/// A connection on its own thread.
+struct Worker {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl Worker {
+    fn spawn(name: &str, mut conn: Connection) -> Result<Worker, StoreError> {
+        let (tx, rx) = mpsc::channel::<Job>();
+        thread::Builder::new()
+            .name(name.to_owned())
+            .spawn(move || {
+                // Ends when every sender is dropped, closing the connection.
+                while let Ok(job) = rx.recv() {
+                    job(&mut conn);
+                }
+            })
+            .map_err(|e| StoreError::Backend(format!("cannot start database thread: {e}")))?;
+        Ok(Worker { jobs: tx })
+    }
+
+    async fn call<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        self.jobs
+            .send(Box::new(move |conn| {
+                let _ = tx.send(f(conn));
+            }))
+            .map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+}
+
+pub struct SqliteStore {
+    writer: Worker,
+    reader: Worker,
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        match e {
+            rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound,
+            rusqlite::Error::SqliteFailure(f, ref msg)
+                if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                StoreError::Conflict(msg.clone().unwrap_or_else(|| "constraint violated".into()))
+            }
+            other => StoreError::Backend(other.to_string()),
+        }
+    }
+}
+
+fn configure(conn: &Connection) -> Result<(), StoreError> {
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(())
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database at `path`, applies pending migrations and
+    /// starts the connection threads.
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError::Backend(format!("cannot create {}: {e}", dir.display()))
+            })?;
+        }
+        let mut conn = Connection::open(path)?;
+        configure(&conn)?;
+        migrate(&mut conn)?;
+        let reader = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        configure(&reader)?;
+        Ok(SqliteStore {
+            writer: Worker::spawn("sqlite-writer", conn)?,
+            reader: Worker::spawn("sqlite-reader", reader)?,
+        })
+    }
+}
+
+/// Applies every embedded migration newer than the database, each in its own transaction.
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+             version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+    )?;
+    let current: i64 = conn.query_row(
+        "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+        [],
+        |r| r.get(0),
+    )?;
+    let latest = MIGRATIONS.last().map_or(0, |m| m.0);
+    if current > latest {
+        return Err(StoreError::Backend(format!(
+            "the database is at schema version {current}, newer than this gateway knows ({latest}); upgrade codexkey"
+        )));
+    }
+    for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql).map_err(|e| {
+            StoreError::Backend(format!("migration {version} ({name}) failed: {e}"))
+        })?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+            params![version, name, chrono::Utc::now().timestamp_millis()],
+        )?;
+        tx.commit()?;
+        tracing::info!(version, name, "applied database migration");
+    }
+    Ok(())
+}
+
+fn role_str(r: Role) -> &'static str {
+    match r {
+        Role::User => "user",
+        Role::Admin => "admin",
+    }
+}
+
+fn status_str(s: AccountStatus) -> &'static str {
+    match s {
+        AccountStatus::Active => "active",
+        AccountStatus::Suspended => "suspended",
+    }
+}
+
+fn bad_value(column: usize, what: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        column,
+        rusqlite::types::Type::Text,
+        format!("unknown {what}").into(),
+    )
+}
+
+const ACCOUNT_COLUMNS: &str = "a.id, a.email, a.password_hash, a.role, a.status, a.language, a.currency, a.balance_micros, a.held_micros, a.created_at";
+
+fn account_row(r: &Row<'_>) -> rusqlite::Result<AccountRecord> {
+    let role: String = r.get(3)?;
+    let status: String = r.get(4)?;
+    Ok(AccountRecord {
+        id: r.get(0)?,
+        email: r.get(1)?,
+        password_hash: r.get(2)?,
+        role: match role.as_str() {
+            "user" => Role::User,
+            "admin" => Role::Admin,
+            _ => return Err(bad_value(3, "role")),
+        },
+        status: match status.as_str() {
+            "active" => AccountStatus::Active,
+            "suspended" => AccountStatus::Suspended,
+            _ => return Err(bad_value(4, "status")),
+        },
+        language: r.get(5)?,
+        currency: r.get(6)?,
+        balance: Micros(r.get(7)?),
+        held: Micros(r.get(8)?),
+        created_at: r.get(9)?,
+    })
+}
+
+const KEY_COLUMNS: &str = "id, account_id, prefix, name, created_at, last_used_at, expires_at, revoked_at, \
+                           allowed_models, budget_micros, spent_micros, rpm_limit";
+
+fn key_row(r: &Row<'_>) -> rusqlite::Result<KeyRecord> {
+    let models: Option<String> = r.get(8)?;
+    let allowed_models = match models {
+        Some(json) => Some(serde_json::from_str(&json).map_err(|_| bad_value(8, "model list"))?),
+        None => None,
+    };
+    Ok(KeyRecord {
+        id: r.get(0)?,
+        account_id: r.get(1)?,
+        prefix: r.get(2)?,
+        name: r.get(3)?,
+        created_at: r.get(4)?,
+        last_used_at: r.get(5)?,
+        expires_at: r.get(6)?,
+        revoked_at: r.get(7)?,
+        allowed_models,
+        budget: r.get::<_, Option<i64>>(9)?.map(Micros),
+        spent: Micros(r.get(10)?),
+        rpm_limit: r.get(11)?,
+    })
+}
+
+const LEDGER_COLUMNS: &str = "l.id, l.account_id, l.kind, l.amount_micros, l.balance_after_micros, l.reason, \
+                              actor.email, l.request_id, l.created_at";
+
+fn ledger_row(r: &Row<'_>) -> rusqlite::Result<LedgerRecord> {
+    let kind: String = r.get(2)?;
+    Ok(LedgerRecord {
+        id: r.get(0)?,
+        account_id: r.get(1)?,
+        kind: LedgerKind::parse(&kind).ok_or_else(|| bad_value(2, "ledger kind"))?,
+        amount: Micros(r.get(3)?),
+        balance_after: Micros(r.get(4)?),
+        reason: r.get(5)?,
+        actor_email: r.get(6)?,
+        request_id: r.get(7)?,
+        created_at: r.get(8)?,
+    })
+}
+
+fn account_in(tx: &Connection, id: i64) -> rusqlite::Result<Option<AccountRecord>> {
+    tx.query_row(
+        &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.id = ?1"),
+        [id],
+        account_row,
+    )
+    .optional()
+}
+
+fn key_in(conn: &Connection, account_id: i64, key_id: i64) -> rusqlite::Result<Option<KeyRecord>> {
+    conn.query_row(
+        &format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE id = ?1 AND account_id = ?2"),
+        [key_id, account_id],
+        key_row,
+    )
+    .optional()
+}
+
+fn insert_audit(tx: &Transaction<'_>, a: &NewAudit) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO audit_log (actor_id, action, target, detail, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![a.actor_id, a.action, a.target, a.detail.to_string(), a.created_at],
+    )?;
+    Ok(())
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.reader
+            .call(|c| {
+                Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))
+                    .map(|_| ())?)
+            })
+            .await
+    }
+
+    async fn count_accounts(&self) -> Result<u64, StoreError> {
+        self.reader
+            .call(|c| {
+                Ok(
+                    c.query_row("SELECT COUNT(*) FROM accounts", [], |r| r.get::<_, i64>(0))?
+                        as u64,
+                )
+            })
+            .await
+    }
+
+    async fn create_account(
+        &self,
+        a: NewAccount,
+        audit: Option<NewAudit>,
+    ) -> Result<AccountRecord, StoreError> {
+        self.writer
+            .call(move |c| {
+                let tx = c.transaction()?;
+                let inserted = tx.execute(
+                    "INSERT INTO accounts (email, password_hash, role, language, currency, created_at, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT (email) DO NOTHING",
+                    params![a.email, a.password_hash, role_str(a.role), a.language, a.currency, a.created_at],
+                )?;
+                if inserted == 0 {
+                    return Err(StoreError::Conflict("an account with this email already exists".into()));
+                }
+                let id = tx.last_insert_rowid();
+                if let Some(mut audit) = audit {
+                    audit.actor_id = audit.actor_id.or(Some(id));
+                    insert_audit(&tx, &audit)?;
+                }
+                let account = account_in(&tx, id)?.ok_or(StoreError::NotFound)?;
+                tx.commit()?;
+                Ok(account)
+            })
+            .await
+    }
+
+    async fn account_by_email(&self, email: &str) -> Result<Option<AccountRecord>, StoreError> {
+        let email = email.to_owned();
+        self.reader
+            .call(move |c| {
+                Ok(c.query_row(
+                    &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.email = ?1"),
+                    [email],
+                    account_row,
+                )
+                .optional()?)
+            })
+            .await
+    }
+
+    async fn account_by_id(&self, id: i64) -> Result<Option<AccountRecord>, StoreError> {
+        self.reader.call(move |c| Ok(account_in(c, id)?)).await
+    }
+
+    async fn list_accounts(&self) -> Result<Vec<AccountRecord>, StoreError> {
+        self.reader
+            .call(|c| {
+                let mut stmt = c.prepare(&format!(
+                    "SELECT {ACCOUNT_COLUMNS} FROM accounts a ORDER BY a.id"
+                ))?;
+                let rows = stmt
+                    .query_map([], account_row)?
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(rows)
+            })
+            .await
+    }
+
+    async fn update_preferences(
+        &self,
+        id: i64,
+        language: Option<String>,
+        currency: Option<String>,
+        at: Millis,
+    ) -> Result<AccountRecord, StoreError> {
+        self.writer
+            .call(move |c| {
+                let tx = c.transaction()?;
+                tx.execute(
+                    "UPDATE accounts SET language = COALESCE(?2, language), currency = COALESCE(?3, currency),
+                     updated_at = ?4 WHERE id = ?1",
+                    params![id, language, currency, at],
+                )?;
+                let account = account_in(&tx, id)?.ok_or(StoreError::NotFound)?;
+                tx.commit()?;
+                Ok(account)
+            })
+            .await
+    }
+
+    async fn set_account_status(
+        &self,
+        id: i64,
+        status: AccountStatus,
+        audit: NewAudit,
+    ) -> Result<AccountRecord, StoreError> {
+        self.writer
+            .call(move |c| {
+                let tx = c.transaction()?;
+                let n = tx.execute(
+                    "UPDATE accounts SET status = ?2, updated_at = ?3 WHERE id = ?1",
+                    params![id, status_str(status), audit.created_at],
+                )?;
+                if n == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                insert_audit(&tx, &audit)?;
+                let account = account_in(&tx, id)?.ok_or(StoreError::NotFound)?;
+                tx.commit()?;
+                Ok(account)
+            })
+            .await
+    }
+
+    async fn create_session(
+        &self,
+        account_id: i64,
+        token_hash: &str,
+        created_at: Millis,
+        expires_at: Millis,
+    ) -> Result<(), StoreError> {
+        let token_hash = token_hash.to_owned();
+        self.writer
+            .call(move |c| {
+                c.execute(
+                    "INSERT INTO sessions (account_id, token_hash, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+                    params![account_id, token_hash, created_at, expires_at],
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn session(&self, token_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
+        let token_hash = token_hash.to_owned();
+        self.reader
+            .call(move |c| {
+                Ok(c.query_row(
+                    &format!(
+                        "SELECT {ACCOUNT_COLUMNS}, s.expires_at, s.ended_at
+                         FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = ?1"
+                    ),
+                    [token_hash],
+                    |r| {
+                        Ok(SessionRecord {
+                            account: account_row(r)?,
+                            expires_at: r.get(10)?,
+                            ended_at: r.get(11)?,
+                        })
+                    },
+                )
+                .optional()?)
+            })
+            .await
+    }
+
+    async fn end_session(&self, token_hash: &str, at: Millis) -> Result<bool, StoreError> {
+        let token_hash = token_hash.to_owned();
+        self.writer
+            .call(move |c| {
+                let n = c.execute(
+                    "UPDATE sessions SET ended_at = ?2 WHERE token_hash = ?1 AND ended_at IS NULL",
+                    params![token_hash, at],
+                )?;
+                Ok(n > 0)
+            })
+            .await
+    }
+
+    async fn create_key(&self, k: NewKey) -> Result<KeyRecord, StoreError> {
+        self.writer
+            .call(move |c| {
+                let tx = c.transaction()?;
+                let id = insert_key(&tx, &k, None)?;
+                let key = key_in(&tx, k.account_id, id)?.ok_or(StoreError::NotFound)?;
+                tx.commit()?;
+                Ok(key)
+            })
+            .await
+    }
+
+    async fn keys(&self, account_id: i64) -> Result<Vec<KeyRecord>, StoreError> {
+        self.reader
+            .call(move |c| {
+                let mut stmt = c.prepare(&format!(
+                    "SELECT {KEY_COLUMNS} FROM api_keys WHERE account_id = ?1 ORDER BY id"
+                ))?;
+                let rows = stmt
+                    .query_map([account_id], key_row)?
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(rows)
+            })
+            .await
+    }
+
+    async fn key(&self, account_id: i64, key_id: i64) -> Result<Option<KeyRecord>, StoreError> {
+        self.reader
+            .call(move |c| Ok(key_in(c, account_id, key_id)?))
+            .await
+    }
+
+    async fn revoke_key(
+        &self,
+        account_id: i64,
+        key_id: i64,
+        at: Millis,
+    ) -> Result<Option<KeyRecord>, StoreError> {
+        self.writer
+            .call(move |c| {
+                let tx = c.transaction()?;
+                tx.execute(
+                    "UPDATE api_keys SET revoked_at = ?3 WHERE id = ?1 AND account_id = ?2 AND revoked_at IS NULL",
+                    params![key_id, account_id, at],
+                )?;
+                let key = key_in(&tx, account_id, key_id)?;
+                tx.commit()?;
+                Ok(key)
+            })
+            .await
+    }
+
+    async fn rotate_key(
+        &self,
+        account_id: i64,
+        key_id: i64,
+        prefix: &str,
+        hash: &str,
+        at: Millis,
+    ) -> Result<Option<KeyRecord>, StoreError> {
+        let (prefix, hash) = (prefix.to_owned(), hash.to_owned());
+        self.writer
+            .call(move |c| {
+                let tx = c.transaction()?;
+                let Some(old) = key_in(&tx, account_id, key_id)? else {
+                    return Ok(None);
+                };
+                if old.revoked_at.is_some() {
+                    return Err(StoreError::Conflict(
+                        "this key is revoked; create a new one instead".into(),
+                    ));
+                }
+                tx.execute(
+                    "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1",
+                    params![key_id, at],
+                )?;
+                let new = NewKey {
+                    account_id,
+                    prefix,
+                    hash,
+                    name: old.name,
+                    created_at: at,
+                    expires_at: old.expires_at,
+                    allowed_models: old.allowed_models,
+                    budget: old.budget,
+                    rpm_limit: old.rpm_limit,
+                };
+                let id = insert_key(&tx, &new, Some(key_id))?;
+                let key = key_in(&tx, account_id, id)?;
+                tx.commit()?;
+                Ok(key)
+            })
+            .await
+    }
+
+    async fn append_ledger(
+        &self,
+        e: NewLedgerEntry,
+        audit: Option<NewAudit>,
+    ) -> Result<LedgerRecord, StoreError> {
+        self.writer
+            .call(move |c| {
+                let tx = c.transaction()?;
+                let balance: i64 = tx
+                    .query_row("SELECT balance_micros FROM accounts WHERE id = ?1", [e.account_id], |r| r.get(0))
+                    .optional()?
+                    .ok_or(StoreError::NotFound)?;
+                let after = balance
+                    .checked_add(e.amount.0)
+                    .ok_or_else(|| StoreError::Conflict("the balance would overflow".into()))?;
+                if e.forbid_negative && after < 0 {
+                    return Err(StoreError::Conflict(format!(
+                        "this would make the balance negative ({} credits)",
+                        Micros(after)
+                    )));
+                }
+                tx.execute(
+                    "INSERT INTO ledger_entries
+                     (account_id, kind, amount_micros, balance_after_micros, reason, actor_id, request_id, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    params![e.account_id, e.kind.as_str(), e.amount.0, after, e.reason, e.actor_id, e.request_id, e.created_at],
+                )?;
+                let id = tx.last_insert_rowid();
+                tx.execute(
+                    "UPDATE accounts SET balance_micros = ?2, updated_at = ?3 WHERE id = ?1",
+                    params![e.account_id, after, e.created_at],
+                )?;
+                if let Some(audit) = audit {
+                    insert_audit(&tx, &audit)?;
+                }
+                let record = tx.query_row(
+                    &format!("SELECT {LEDGER_COLUMNS} FROM ledger_entries l LEFT JOIN accounts actor ON actor.id = l.actor_id WHERE l.id = ?1"),
+                    [id],
+                    ledger_row,
+                )?;
+                tx.commit()?;
+                Ok(record)
+            })
+            .await
+    }
+
+    async fn ledger(
+        &self,
+        account_id: i64,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<LedgerRecord>, StoreError> {
+        self.reader
+            .call(move |c| {
+                let mut stmt = c.prepare(&format!(
+                    "SELECT {LEDGER_COLUMNS} FROM ledger_entries l LEFT JOIN accounts actor ON actor.id = l.actor_id
+                     WHERE l.account_id = ?1 AND l.id < ?2 ORDER BY l.id DESC LIMIT ?3"
+                ))?;
+                let rows = stmt
+                    .query_map(params![account_id, before.unwrap_or(i64::MAX), limit], ledger_row)?
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(rows)
+            })
+            .await
+    }
+
+    async fn verify_ledger(&self) -> Result<LedgerCheckRecord, StoreError> {
+        // On the writer, so the check sees one consistent snapshot that no write interleaves with.
+        self.writer
+            .call(|c| {
+                let tx = c.transaction()?;
+                let accounts: i64 = tx.query_row("SELECT COUNT(*) FROM accounts", [], |r| r.get(0))?;
+                let entries: i64 = tx.query_row("SELECT COUNT(*) FROM ledger_entries", [], |r| r.get(0))?;
+                let mut stmt = tx.prepare(
+                    "SELECT a.id, a.email, a.balance_micros, COALESCE(s.total, 0)
+                     FROM accounts a
+                     LEFT JOIN (SELECT account_id, SUM(amount_micros) AS total FROM ledger_entries GROUP BY account_id) s
+                       ON s.account_id = a.id
+                     WHERE a.balance_micros != COALESCE(s.total, 0)
+                     ORDER BY a.id",
+                )?;
+                let mismatches = stmt
+                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?, Micros(r.get(2)?), Micros(r.get(3)?))))?
+                    .collect::<Result<Vec<_>, _>>()?;
+                drop(stmt);
+                tx.commit()?;
+                Ok(LedgerCheckRecord {
+                    accounts: accounts as u64,
+                    entries: entries as u64,
+                    mismatches,
+                })
+            })
+            .await
+    }
+
+    async fn audit_log(
+        &self,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        self.reader
+            .call(move |c| {
+                let mut stmt = c.prepare(
+                    "SELECT l.id, actor.email, l.action, l.target, l.detail, l.created_at
+                     FROM audit_log l LEFT JOIN accounts actor ON actor.id = l.actor_id
+                     WHERE l.id < ?1 ORDER BY l.id DESC LIMIT ?2",
+                )?;
+                let rows = stmt
+                    .query_map(params![before.unwrap_or(i64::MAX), limit], |r| {
+                        let detail: String = r.get(4)?;
+                        Ok(AuditRecord {
+                            id: r.get(0)?,
+                            actor_email: r.get(1)?,
+                            action: r.get(2)?,
+                            target: r.get(3)?,
+                            detail: serde_json::from_str(&detail)
+                                .unwrap_or(serde_json::Value::Null),
+                            created_at: r.get(5)?,
+                        })
+                    })?
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(rows)
+            })
+            .await
+    }
+}
+
+fn insert_key(
+    tx: &Transaction<'_>,
+    k: &NewKey,
+    rotated_from: Option<i64>,
+) -> Result<i64, StoreError> {
+    let models = k
+        .allowed_models
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| StoreError::Backend(e.to_string()))?;
+    tx.execute(
+        "INSERT INTO api_keys (account_id, prefix, secret_hash, name, created_at, expires_at, allowed_models,
+                               budget_micros, rpm_limit, rotated_from)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            k.account_id,
+            k.prefix,
+            k.hash,
+            k.name,
+            k.created_at,
+            k.expires_at,
+            models,
+            k.budget.map(|b| b.0),
+            k.rpm_limit,
+            rotated_from
+        ],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
