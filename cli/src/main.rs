@@ -1,1 +1,5 @@
-fn main() {}
+//! The `codexkey` binary: everything lives in the library.
+
+fn main() -> std::process::ExitCode {
+    codexkey::run()
+}

@@ -1,0 +1,229 @@
+//! A typed client of the gateway's management API. Every method maps to one endpoint and returns
+//! the shared types from `codexkey_common::api`; failures come back as [`ClientError`], which
+//! knows whether the gateway could not be reached or answered with an error body.
+
+use std::time::Duration;
+
+use codexkey_common::api::*;
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("cannot reach the gateway at {url}")]
+    Unreachable { url: String, detail: String },
+    #[error("{message}")]
+    Api {
+        status: StatusCode,
+        kind: String,
+        message: String,
+    },
+    #[error("unexpected response from the gateway at {url}: {detail}")]
+    Protocol { url: String, detail: String },
+}
+
+pub struct Client {
+    base: String,
+    http: reqwest::Client,
+    token: Option<String>,
+}
+
+impl Client {
+    pub fn new(base: &str, token: Option<String>) -> Result<Client, ClientError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(60))
+            .user_agent(concat!("codexkey/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ClientError::Protocol {
+                url: base.to_owned(),
+                detail: e.to_string(),
+            })?;
+        Ok(Client {
+            base: base.to_owned(),
+            http,
+            token,
+        })
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        let rb = self.http.request(method, format!("{}{path}", self.base));
+        match &self.token {
+            Some(t) => rb.bearer_auth(t),
+            None => rb,
+        }
+    }
+
+    async fn send<T: DeserializeOwned>(&self, rb: RequestBuilder) -> Result<T, ClientError> {
+        let resp = rb.send().await.map_err(|e| ClientError::Unreachable {
+            url: self.base.clone(),
+            detail: error_chain(&e),
+        })?;
+        let status = resp.status();
+        let bytes = resp.bytes().await.map_err(|e| ClientError::Unreachable {
+            url: self.base.clone(),
+            detail: error_chain(&e),
+        })?;
+        if status.is_success() {
+            // 204 carries no body; `()` and `Option` targets accept `null`.
+            let body: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
+            return serde_json::from_slice(body).map_err(|e| ClientError::Protocol {
+                url: self.base.clone(),
+                detail: format!("{status}: {e}"),
+            });
+        }
+        match serde_json::from_slice::<ErrorBody>(&bytes) {
+            Ok(body) => Err(ClientError::Api {
+                status,
+                kind: body.error.kind,
+                message: body.error.message,
+            }),
+            Err(_) => Err(ClientError::Protocol {
+                url: self.base.clone(),
+                detail: format!("{status} without an error body; is this a codexkey gateway?"),
+            }),
+        }
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
+        self.send(self.request(Method::GET, path)).await
+    }
+
+    async fn post<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, ClientError> {
+        self.send(self.request(Method::POST, path).json(body)).await
+    }
+
+    pub async fn health(&self) -> Result<Health, ClientError> {
+        self.get("/healthz").await
+    }
+
+    pub async fn register(&self, req: &RegisterRequest) -> Result<Account, ClientError> {
+        self.post("/api/v1/auth/register", req).await
+    }
+
+    pub async fn login(&self, req: &LoginRequest) -> Result<LoginResponse, ClientError> {
+        self.post("/api/v1/auth/login", req).await
+    }
+
+    pub async fn logout(&self) -> Result<(), ClientError> {
+        self.post("/api/v1/auth/logout", &serde_json::json!({}))
+            .await
+    }
+
+    pub async fn account(&self) -> Result<Account, ClientError> {
+        self.get("/api/v1/account").await
+    }
+
+    pub async fn create_key(&self, req: &CreateKeyRequest) -> Result<CreatedKey, ClientError> {
+        self.post("/api/v1/keys", req).await
+    }
+
+    pub async fn keys(&self) -> Result<Vec<ApiKey>, ClientError> {
+        self.get("/api/v1/keys").await
+    }
+
+    pub async fn revoke_key(&self, id: i64) -> Result<ApiKey, ClientError> {
+        self.send(self.request(Method::DELETE, &format!("/api/v1/keys/{id}")))
+            .await
+    }
+
+    pub async fn rotate_key(&self, id: i64) -> Result<CreatedKey, ClientError> {
+        self.post(&format!("/api/v1/keys/{id}/rotate"), &serde_json::json!({}))
+            .await
+    }
+
+    pub async fn balance(&self) -> Result<Balance, ClientError> {
+        self.get("/api/v1/balance").await
+    }
+
+    pub async fn ledger(&self, before: Option<i64>, limit: u32) -> Result<LedgerPage, ClientError> {
+        self.get(&format!("/api/v1/ledger?{}", page_query(before, limit)))
+            .await
+    }
+
+    pub async fn admin_users(&self) -> Result<Vec<AdminUser>, ClientError> {
+        self.get("/api/v1/admin/users").await
+    }
+
+    pub async fn admin_adjust(
+        &self,
+        account: &str,
+        req: &AdjustBalanceRequest,
+    ) -> Result<AdjustBalanceResponse, ClientError> {
+        self.post(
+            &format!("/api/v1/admin/users/{}/adjust", path_segment(account)),
+            req,
+        )
+        .await
+    }
+
+    pub async fn admin_set_suspended(
+        &self,
+        account: &str,
+        suspended: bool,
+    ) -> Result<AdminUser, ClientError> {
+        let verb = if suspended { "suspend" } else { "activate" };
+        self.post(
+            &format!("/api/v1/admin/users/{}/{verb}", path_segment(account)),
+            &serde_json::json!({}),
+        )
+        .await
+    }
+
+    pub async fn admin_verify_ledger(&self) -> Result<LedgerCheck, ClientError> {
+        self.get("/api/v1/admin/ledger/verify").await
+    }
+
+    pub async fn admin_audit(
+        &self,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, ClientError> {
+        self.get(&format!(
+            "/api/v1/admin/audit?{}",
+            page_query(before, limit)
+        ))
+        .await
+    }
+}
+
+fn page_query(before: Option<i64>, limit: u32) -> String {
+    match before {
+        Some(b) => format!("limit={limit}&before={b}"),
+        None => format!("limit={limit}"),
+    }
+}
+
+/// Percent-encodes a path segment (emails carry `@` and may carry `+`).
+fn path_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// reqwest's top-level error says little ("error sending request"); the causes say why.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}

@@ -1,0 +1,167 @@
+//! `codexkey admin …`: users, balance adjustments, suspension, the ledger check, the audit log.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use codexkey_common::Micros;
+use codexkey_common::api::{AdjustBalanceRequest, AdminUser};
+use tabled::Tabled;
+
+use crate::args::AdminCommand;
+use crate::context::Ctx;
+use crate::error::{EXIT_REFUSED, UserError};
+use crate::output;
+
+#[derive(Tabled)]
+struct UserRow {
+    id: i64,
+    email: String,
+    role: String,
+    status: String,
+    balance: String,
+    held: String,
+    since: String,
+}
+
+fn user_row(u: &AdminUser) -> UserRow {
+    UserRow {
+        id: u.account.id,
+        email: u.account.email.clone(),
+        role: format!("{:?}", u.account.role).to_lowercase(),
+        status: format!("{:?}", u.account.status).to_lowercase(),
+        balance: output::credits(u.balance_micros),
+        held: output::credits(u.held_micros),
+        since: output::time(u.account.created_at),
+    }
+}
+
+#[derive(Tabled)]
+struct AuditRow {
+    id: i64,
+    time: String,
+    actor: String,
+    action: String,
+    target: String,
+    detail: String,
+}
+
+pub async fn run(ctx: &Ctx, cmd: AdminCommand) -> Result<ExitCode> {
+    let client = ctx.authed().await?;
+    match cmd {
+        AdminCommand::Users => {
+            let users = client.admin_users().await?;
+            if ctx.json {
+                output::json(&users)?;
+            } else {
+                output::table(users.iter().map(user_row).collect(), "no accounts")?;
+            }
+        }
+        AdminCommand::Adjust {
+            account,
+            amount,
+            reason,
+        } => {
+            let amount_micros: Micros = amount.parse().map_err(|e| {
+                UserError::new(format!("AMOUNT: {e}"), "give credits, e.g. `10` or `-2.5`")
+            })?;
+            let resp = client
+                .admin_adjust(
+                    &account,
+                    &AdjustBalanceRequest {
+                        amount_micros,
+                        reason,
+                    },
+                )
+                .await?;
+            if ctx.json {
+                output::json(&resp)?;
+            } else {
+                output::notice(&format!(
+                    "adjusted {} by {}; balance now {}",
+                    resp.account.account.email,
+                    output::credits(resp.entry.amount_micros),
+                    output::credits(resp.account.balance_micros)
+                ));
+            }
+        }
+        AdminCommand::Suspend { account } => set_status(ctx, &client, &account, true).await?,
+        AdminCommand::Activate { account } => set_status(ctx, &client, &account, false).await?,
+        AdminCommand::VerifyLedger => {
+            let check = client.admin_verify_ledger().await?;
+            if ctx.json {
+                output::json(&check)?;
+            } else if check.ok {
+                output::notice(&format!(
+                    "ledger ok: {} accounts, {} entries; every balance equals the sum of its entries",
+                    check.accounts_checked, check.entries_checked
+                ));
+            } else {
+                output::table(
+                    check
+                        .mismatches
+                        .iter()
+                        .map(|m| UserMismatch {
+                            id: m.account_id,
+                            email: m.email.clone(),
+                            balance: output::credits(m.balance_micros),
+                            ledger_sum: output::credits(m.ledger_sum_micros),
+                        })
+                        .collect(),
+                    "",
+                )?;
+                output::notice(
+                    "ledger check FAILED: the balances above differ from the sum of their entries",
+                );
+            }
+            if !check.ok {
+                return Ok(ExitCode::from(EXIT_REFUSED));
+            }
+        }
+        AdminCommand::Audit(args) => {
+            let rows = client.admin_audit(args.before, args.limit).await?;
+            if ctx.json {
+                output::json(&rows)?;
+            } else {
+                output::table(
+                    rows.into_iter()
+                        .map(|r| AuditRow {
+                            id: r.id,
+                            time: output::time(r.created_at),
+                            actor: output::opt(r.actor),
+                            action: r.action,
+                            target: output::opt(r.target),
+                            detail: r.detail.to_string(),
+                        })
+                        .collect(),
+                    "the audit log is empty",
+                )?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Tabled)]
+struct UserMismatch {
+    id: i64,
+    email: String,
+    balance: String,
+    #[tabled(rename = "ledger sum")]
+    ledger_sum: String,
+}
+
+async fn set_status(
+    ctx: &Ctx,
+    client: &crate::client::Client,
+    account: &str,
+    suspend: bool,
+) -> Result<()> {
+    let user = client.admin_set_suspended(account, suspend).await?;
+    if ctx.json {
+        output::json(&user)?;
+    } else {
+        let verb = if suspend { "suspended" } else { "reactivated" };
+        output::notice(&format!("{verb} {}", user.account.email));
+    }
+    Ok(())
+}

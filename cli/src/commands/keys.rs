@@ -1,0 +1,146 @@
+//! `codexkey keys create|list|revoke|rotate`.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use chrono::{DateTime, Duration, Utc};
+use codexkey_common::Micros;
+use codexkey_common::api::{ApiKey, CreateKeyRequest, CreatedKey, KeyStatus};
+use tabled::Tabled;
+
+use crate::args::{CreateKeyArgs, KeysCommand};
+use crate::context::Ctx;
+use crate::error::UserError;
+use crate::output;
+
+#[derive(Tabled)]
+struct KeyRow {
+    id: i64,
+    prefix: String,
+    name: String,
+    status: String,
+    created: String,
+    #[tabled(rename = "last used")]
+    last_used: String,
+    expires: String,
+    models: String,
+    budget: String,
+    rpm: String,
+}
+
+fn status(s: KeyStatus) -> String {
+    match s {
+        KeyStatus::Active => "active",
+        KeyStatus::Revoked => "revoked",
+        KeyStatus::Expired => "expired",
+    }
+    .into()
+}
+
+fn row(k: &ApiKey) -> KeyRow {
+    KeyRow {
+        id: k.id,
+        prefix: format!("{}…", k.prefix),
+        name: output::opt(k.name.as_deref()),
+        status: status(k.status),
+        created: output::time(k.created_at),
+        last_used: output::opt_time(k.last_used_at),
+        expires: output::opt_time(k.expires_at),
+        models: k
+            .allowed_models
+            .as_ref()
+            .map(|m| m.join(","))
+            .unwrap_or_else(|| "all".into()),
+        budget: k
+            .budget_micros
+            .map(|b| {
+                format!(
+                    "{} / {}",
+                    output::credits(k.spent_micros),
+                    output::credits(b)
+                )
+            })
+            .unwrap_or_else(|| "-".into()),
+        rpm: output::opt(k.rpm_limit),
+    }
+}
+
+pub async fn run(ctx: &Ctx, cmd: KeysCommand) -> Result<ExitCode> {
+    let client = ctx.authed().await?;
+    match cmd {
+        KeysCommand::Create(args) => {
+            let req = create_request(args)?;
+            let created = client.create_key(&req).await?;
+            print_created(ctx, &created, "created")?;
+        }
+        KeysCommand::List => {
+            let keys = client.keys().await?;
+            if ctx.json {
+                output::json(&keys)?;
+            } else {
+                output::table(
+                    keys.iter().map(row).collect(),
+                    "no keys yet; create one with `codexkey keys create`",
+                )?;
+            }
+        }
+        KeysCommand::Revoke { id } => {
+            let key = client.revoke_key(id).await?;
+            if ctx.json {
+                output::json(&key)?;
+            } else {
+                output::notice(&format!("revoked key {} ({}…)", key.id, key.prefix));
+            }
+        }
+        KeysCommand::Rotate { id } => {
+            let created = client.rotate_key(id).await?;
+            print_created(ctx, &created, &format!("rotated key {id} into"))?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn create_request(args: CreateKeyArgs) -> Result<CreateKeyRequest> {
+    let expires_at = match (args.expires_in, args.expires_at) {
+        (Some(days), _) => Some(Utc::now() + Duration::days(i64::from(days))),
+        (None, Some(t)) => Some(
+            DateTime::parse_from_rfc3339(&t)
+                .map_err(|e| {
+                    UserError::new(
+                        format!("`{t}` is not a time: {e}"),
+                        "use RFC 3339, e.g. `2027-01-31T00:00:00Z`",
+                    )
+                })?
+                .with_timezone(&Utc),
+        ),
+        (None, None) => None,
+    };
+    let budget_micros = args
+        .budget
+        .map(|b| {
+            b.parse::<Micros>().map_err(|e| {
+                UserError::new(format!("--budget: {e}"), "give credits, e.g. `--budget 25`")
+            })
+        })
+        .transpose()?;
+    Ok(CreateKeyRequest {
+        name: args.name,
+        expires_at,
+        allowed_models: args.models,
+        budget_micros,
+        rpm_limit: args.rpm,
+    })
+}
+
+fn print_created(ctx: &Ctx, created: &CreatedKey, verb: &str) -> Result<()> {
+    if ctx.json {
+        return output::json(created);
+    }
+    output::notice(&format!(
+        "{verb} key {} ({}…)",
+        created.key.id, created.key.prefix
+    ));
+    output::fields(&[("secret", created.secret.clone())])?;
+    output::notice("store this secret now: it is not shown again");
+    Ok(())
+}

@@ -1,0 +1,40 @@
+//! One module per command, mirroring `codexkey --help`.
+
+mod admin;
+mod balance;
+mod completions;
+mod gateway;
+mod keys;
+mod ledger;
+mod login;
+mod logout;
+mod register;
+mod whoami;
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use crate::args::{Cli, Command};
+use crate::context::Ctx;
+
+pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
+    // Commands that do not talk to a gateway as a client.
+    match cli.command {
+        Command::Gateway(args) => return gateway::run(args).await,
+        Command::Completions { shell } => return completions::run(shell),
+        _ => {}
+    }
+    let ctx = Ctx::new(cli.gateway.as_deref(), cli.json)?;
+    match cli.command {
+        Command::Register(args) => register::run(&ctx, args).await,
+        Command::Login(args) => login::run(&ctx, args).await,
+        Command::Logout => logout::run(&ctx).await,
+        Command::Whoami => whoami::run(&ctx).await,
+        Command::Keys(cmd) => keys::run(&ctx, cmd).await,
+        Command::Balance => balance::run(&ctx).await,
+        Command::Ledger(args) => ledger::run(&ctx, args).await,
+        Command::Admin(cmd) => admin::run(&ctx, cmd).await,
+        Command::Gateway(_) | Command::Completions { .. } => Ok(ExitCode::SUCCESS),
+    }
+}

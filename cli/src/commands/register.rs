@@ -1,0 +1,31 @@
+//! `codexkey register`: create an account, then log in to it.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use codexkey_common::api::{LoginRequest, RegisterRequest};
+
+use crate::args::CredentialArgs;
+use crate::commands::login;
+use crate::context::Ctx;
+
+pub async fn run(ctx: &Ctx, args: CredentialArgs) -> Result<ExitCode> {
+    let email = login::read_email(args.email)?;
+    let password = login::read_password(args.password_stdin, true)?;
+    let client = ctx.anonymous()?;
+    let account = client
+        .register(&RegisterRequest {
+            email: email.clone(),
+            password: password.clone(),
+            language: None,
+            currency: None,
+        })
+        .await?;
+    let resp = client
+        .login(&LoginRequest {
+            email: account.email,
+            password,
+        })
+        .await?;
+    login::finish(ctx, resp, "registered and logged in").await
+}

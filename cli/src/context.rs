@@ -1,0 +1,64 @@
+//! What a command needs to talk to the gateway: the resolved URL, the settings, and a client
+//! carrying the session token (from `CODEXKEY_TOKEN` or the credential store).
+
+use anyhow::{Context as _, Result};
+
+use crate::client::Client;
+use crate::credentials;
+use crate::error::UserError;
+use crate::settings::{Settings, env};
+
+pub struct Ctx {
+    pub gateway: String,
+    pub settings: Settings,
+    pub json: bool,
+}
+
+impl Ctx {
+    pub fn new(gateway_flag: Option<&str>, json: bool) -> Result<Ctx> {
+        let settings = Settings::load()?;
+        let gateway = settings.gateway_url(gateway_flag);
+        if !(gateway.starts_with("http://") || gateway.starts_with("https://")) {
+            return Err(UserError::new(
+                format!("`{gateway}` is not a gateway URL"),
+                "use a URL such as `http://127.0.0.1:8080`",
+            )
+            .into());
+        }
+        Ok(Ctx {
+            gateway,
+            settings,
+            json,
+        })
+    }
+
+    /// A client without a session, for registration and login.
+    pub fn anonymous(&self) -> Result<Client> {
+        Ok(Client::new(&self.gateway, None)?)
+    }
+
+    /// The session token for this gateway, if there is one.
+    pub async fn token(&self) -> Result<Option<String>> {
+        if let Ok(t) = std::env::var(env::TOKEN)
+            && !t.is_empty()
+        {
+            return Ok(Some(t));
+        }
+        let settings = self.settings.clone();
+        let name = credentials::session_name(&self.gateway);
+        tokio::task::spawn_blocking(move || credentials::load(&settings, &name))
+            .await
+            .context("the credential store task failed")?
+    }
+
+    /// A client with the session token, or a "log in first" error.
+    pub async fn authed(&self) -> Result<Client> {
+        let token = self.token().await?.ok_or_else(|| {
+            UserError::new(
+                format!("you are not logged in to {}", self.gateway),
+                "log in with `codexkey login` (or set `CODEXKEY_TOKEN`)",
+            )
+        })?;
+        Ok(Client::new(&self.gateway, Some(token))?)
+    }
+}

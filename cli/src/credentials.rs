@@ -1,0 +1,135 @@
+//! Where the CLI keeps secrets (the session token; later the proxy's API key): the OS keyring,
+//! or a private file where no keyring service runs (headless Linux, CI).
+//!
+//! `CODEXKEY_TOKEN` overrides any stored session token. The store is chosen by the `auto |
+//! keyring | file` setting: `auto` tries the keyring and falls back to the file with one warning.
+//! The settings file records which store holds each credential.
+//!
+//! keyring calls block (and on Linux talk D-Bus through a tokio-driven connection), so callers
+//! run these functions on the blocking pool.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result};
+
+use crate::args::CredentialStoreKind;
+use crate::settings::{Settings, config_dir, write_private};
+
+const KEYRING_SERVICE: &str = "codexkey";
+
+/// The credential name of the session token for a gateway.
+pub fn session_name(gateway: &str) -> String {
+    format!("session:{gateway}")
+}
+
+fn file_path() -> Result<PathBuf> {
+    Ok(config_dir()?.join("credentials.toml"))
+}
+
+fn read_file() -> Result<BTreeMap<String, String>> {
+    let path = file_path()?;
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            toml::from_str(&text).with_context(|| format!("cannot parse {}", path.display()))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
+
+fn write_file(map: &BTreeMap<String, String>) -> Result<()> {
+    let text = toml::to_string(map).context("cannot serialize credentials")?;
+    write_private(&file_path()?, text.as_bytes())
+}
+
+fn keyring_entry(name: &str) -> Result<keyring::Entry> {
+    keyring::Entry::new(KEYRING_SERVICE, name).context("cannot open the OS keyring")
+}
+
+fn keyring_set(name: &str, secret: &str) -> Result<()> {
+    let entry = keyring_entry(name)?;
+    entry
+        .set_password(secret)
+        .context("cannot write to the OS keyring")?;
+    // Some backends accept a write and lose it (the Linux kernel keyring without a session
+    // keyring): read it back before trusting it.
+    match entry.get_password() {
+        Ok(back) if back == secret => Ok(()),
+        _ => anyhow::bail!("the OS keyring did not keep the secret"),
+    }
+}
+
+/// Stores `secret` under `name` and records where; returns the store used.
+pub fn save(settings: &mut Settings, name: &str, secret: &str) -> Result<CredentialStoreKind> {
+    let used = match settings.store_kind()? {
+        CredentialStoreKind::File => {
+            save_to_file(name, secret)?;
+            CredentialStoreKind::File
+        }
+        CredentialStoreKind::Keyring => {
+            keyring_set(name, secret).context(
+                "set `credential_store = \"file\"` in the settings to use a private file instead",
+            )?;
+            CredentialStoreKind::Keyring
+        }
+        CredentialStoreKind::Auto => match keyring_set(name, secret) {
+            Ok(()) => CredentialStoreKind::Keyring,
+            Err(e) => {
+                #[expect(clippy::print_stderr, reason = "a one-time notice for the user")]
+                {
+                    eprintln!(
+                        "warning: no usable OS keyring ({e:#}); the secret is kept in {} (mode 0600)",
+                        file_path()
+                            .map(|p| p.display().to_string())
+                            .unwrap_or_default()
+                    );
+                }
+                save_to_file(name, secret)?;
+                CredentialStoreKind::File
+            }
+        },
+    };
+    settings.stored_in.insert(name.to_owned(), used);
+    settings.save()?;
+    Ok(used)
+}
+
+fn save_to_file(name: &str, secret: &str) -> Result<()> {
+    let mut map = read_file()?;
+    map.insert(name.to_owned(), secret.to_owned());
+    write_file(&map)
+}
+
+/// The secret stored under `name`, from the store that holds it.
+pub fn load(settings: &Settings, name: &str) -> Result<Option<String>> {
+    match settings.stored_in.get(name) {
+        None => Ok(None),
+        Some(CredentialStoreKind::File) => Ok(read_file()?.remove(name)),
+        Some(_) => match keyring_entry(name)?.get_password() {
+            Ok(s) => Ok(Some(s)),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(e).context("cannot read from the OS keyring"),
+        },
+    }
+}
+
+/// Forgets the secret under `name` wherever it is. True when there was one.
+pub fn delete(settings: &mut Settings, name: &str) -> Result<bool> {
+    let Some(kind) = settings.stored_in.remove(name) else {
+        return Ok(false);
+    };
+    match kind {
+        CredentialStoreKind::File => {
+            let mut map = read_file()?;
+            map.remove(name);
+            write_file(&map)?;
+        }
+        _ => match keyring_entry(name)?.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => {}
+            Err(e) => return Err(e).context("cannot delete from the OS keyring"),
+        },
+    }
+    settings.save()?;
+    Ok(true)
+}
