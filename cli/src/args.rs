@@ -44,6 +44,8 @@ pub enum Command {
     Balance,
     /// Show your ledger: every top-up, charge, refund and adjustment, newest first
     Ledger(LedgerArgs),
+    /// Show the gateway's model prices (no login needed)
+    Pricing(PricingArgs),
     /// Administer the gateway (admin accounts only)
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -159,6 +161,127 @@ pub enum AdminCommand {
     VerifyLedger,
     /// Show the audit log, newest first
     Audit(LedgerArgs),
+    /// Set, import and reset model prices and coefficients
+    #[command(subcommand)]
+    Prices(PricesCommand),
+    /// List, add and remove upstream providers and their keys
+    #[command(subcommand)]
+    Upstreams(UpstreamsCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct PricingArgs {
+    /// Only models whose name matches; `*` matches any run of characters (e.g. `claude-*`)
+    #[arg(long, value_name = "PATTERN")]
+    pub model: Option<String>,
+    /// Only models of this provider (e.g. `openai`, `anthropic`)
+    #[arg(long, value_name = "NAME")]
+    pub provider: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PricesCommand {
+    /// Import a price list in the litellm format (model -> USD per token) as overrides
+    Import {
+        /// The JSON file, or `-` for standard input
+        file: PathBuf,
+    },
+    /// Set a model's price, replacing the shipped one
+    Set(Box<SetPriceArgs>),
+    /// Remove a model's override: the shipped price applies again
+    Reset {
+        /// The model's name, as `codexkey pricing` shows it
+        model: String,
+    },
+    /// Multiply a model's price by a factor (e.g. `1.25`; `1` removes it)
+    Coefficient {
+        /// The model's name, as `codexkey pricing` shows it
+        model: String,
+        /// A decimal factor with up to 6 decimals, e.g. `1.25` or `0.8`
+        value: String,
+    },
+}
+
+/// Token prices are credits per 1M tokens, parsed exactly (up to 6 decimals).
+#[derive(Debug, Args)]
+pub struct SetPriceArgs {
+    /// The model's name, as clients send it (may contain `/` and `.`)
+    pub model: String,
+    /// The provider that serves it (`openai`, `anthropic`, …); used to route requests
+    #[arg(long)]
+    pub provider: String,
+    /// What kind of model it is [default: chat]
+    #[arg(long, value_name = "MODE")]
+    pub mode: Option<String>,
+    /// Credits per 1M input tokens (e.g. `2.5`)
+    #[arg(long, value_name = "CREDITS")]
+    pub input: String,
+    /// Credits per 1M output tokens, reasoning included
+    #[arg(long, value_name = "CREDITS")]
+    pub output: String,
+    /// Credits per 1M input tokens read from the prompt cache [default: the input price]
+    #[arg(long, value_name = "CREDITS")]
+    pub cached_input: Option<String>,
+    /// Credits per 1M input tokens written to a 5-minute cache [default: the input price]
+    #[arg(long = "cache-write-5m", value_name = "CREDITS")]
+    pub cache_write_5m: Option<String>,
+    /// Credits per 1M input tokens written to a 1-hour cache [default: the 5-minute price]
+    #[arg(long = "cache-write-1h", value_name = "CREDITS")]
+    pub cache_write_1h: Option<String>,
+    /// Credits per generated image
+    #[arg(long, value_name = "CREDITS")]
+    pub per_image: Option<String>,
+    /// Credits per request, on top of everything else
+    #[arg(long, value_name = "CREDITS")]
+    pub per_request: Option<String>,
+    /// The model's context window, in tokens
+    #[arg(long, value_name = "N")]
+    pub max_input_tokens: Option<u64>,
+    /// The most tokens the model generates in one response
+    #[arg(long, value_name = "N")]
+    pub max_output_tokens: Option<u64>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UpstreamsCommand {
+    /// List upstreams with their key counts and labels (never the keys)
+    List,
+    /// Add an upstream; its keys are read from standard input, one per line
+    Add(AddUpstreamArgs),
+    /// Remove an upstream added with `admin upstreams add`
+    Remove {
+        /// The upstream's name
+        name: String,
+    },
+    /// Add one key to an upstream, read from standard input
+    AddKey {
+        /// The upstream's name
+        name: String,
+        /// A label to tell the key apart
+        #[arg(long)]
+        label: Option<String>,
+        /// Read the key from the first line of standard input (asked for when omitted)
+        #[arg(long)]
+        key_stdin: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct AddUpstreamArgs {
+    /// A name for the upstream: letters, digits, `-` and `_`
+    pub name: String,
+    /// `openai`, `anthropic` or `openai_compatible`
+    #[arg(long)]
+    pub provider: String,
+    /// The API's base URL [default: the provider's own; required for `openai_compatible`]
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Only route these models to it (comma-separated) [default: the models priced for its provider]
+    #[arg(long, value_name = "MODELS", value_delimiter = ',')]
+    pub models: Option<Vec<String>>,
+    /// Read the keys from standard input, one per line (asked for when omitted)
+    #[arg(long)]
+    pub key_stdin: bool,
 }
 
 /// Where secrets are kept; see `credentials.rs`.

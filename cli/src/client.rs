@@ -102,6 +102,18 @@ impl Client {
         self.send(self.request(Method::POST, path).json(body)).await
     }
 
+    async fn put<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, ClientError> {
+        self.send(self.request(Method::PUT, path).json(body)).await
+    }
+
+    async fn delete<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
+        self.send(self.request(Method::DELETE, path)).await
+    }
+
     pub async fn health(&self) -> Result<Health, ClientError> {
         self.get("/healthz").await
     }
@@ -192,6 +204,77 @@ impl Client {
             "/api/v1/admin/audit?{}",
             page_query(before, limit)
         ))
+        .await
+    }
+
+    /// The public price list; needs no session.
+    pub async fn pricing(&self) -> Result<Pricing, ClientError> {
+        self.get("/api/v1/pricing").await
+    }
+
+    pub async fn admin_set_price(
+        &self,
+        model: &str,
+        req: &SetPriceRequest,
+    ) -> Result<ModelPrice, ClientError> {
+        self.put(
+            &format!("/api/v1/admin/prices/{}", path_segment(model)),
+            req,
+        )
+        .await
+    }
+
+    /// Removes a model's override; the gateway answers 204.
+    pub async fn admin_reset_price(&self, model: &str) -> Result<(), ClientError> {
+        self.delete(&format!("/api/v1/admin/prices/{}", path_segment(model)))
+            .await
+    }
+
+    pub async fn admin_import_prices(
+        &self,
+        req: &ImportPricesRequest,
+    ) -> Result<ImportPricesResponse, ClientError> {
+        self.post("/api/v1/admin/prices/import", req).await
+    }
+
+    pub async fn admin_set_coefficient(
+        &self,
+        model: &str,
+        req: &SetCoefficientRequest,
+    ) -> Result<ModelPrice, ClientError> {
+        self.put(
+            &format!("/api/v1/admin/prices/{}/coefficient", path_segment(model)),
+            req,
+        )
+        .await
+    }
+
+    pub async fn admin_upstreams(&self) -> Result<Vec<UpstreamInfo>, ClientError> {
+        self.get("/api/v1/admin/upstreams").await
+    }
+
+    pub async fn admin_create_upstream(
+        &self,
+        req: &CreateUpstreamRequest,
+    ) -> Result<UpstreamInfo, ClientError> {
+        self.post("/api/v1/admin/upstreams", req).await
+    }
+
+    /// Removes an upstream; the gateway answers 204.
+    pub async fn admin_delete_upstream(&self, name: &str) -> Result<(), ClientError> {
+        self.delete(&format!("/api/v1/admin/upstreams/{}", path_segment(name)))
+            .await
+    }
+
+    pub async fn admin_add_upstream_key(
+        &self,
+        name: &str,
+        req: &AddUpstreamKeyRequest,
+    ) -> Result<UpstreamInfo, ClientError> {
+        self.post(
+            &format!("/api/v1/admin/upstreams/{}/keys", path_segment(name)),
+            req,
+        )
         .await
     }
 }

@@ -67,6 +67,14 @@ fn exit_code_for(e: &anyhow::Error) -> u8 {
 
 /// Prints the error to stderr and returns its exit code.
 pub fn report(e: &anyhow::Error) -> ExitCode {
+    // `codexkey keys list | head`: the reader went away; that is not our failure.
+    let broken_pipe = e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    });
+    if broken_pipe {
+        return ExitCode::SUCCESS;
+    }
     let mut text = format!("error: {e}");
     for cause in e.chain().skip(1) {
         text.push_str(&format!("\n  Caused by: {cause}"));

@@ -262,3 +262,102 @@ pub struct Health {
     pub status: String,
     pub version: String,
 }
+
+/// One model's price as `GET /api/v1/pricing` shows it. Token prices are micro-credits per 1M
+/// tokens; `per_image`/`per_request` are micro-credits. The charge is `price × coefficient ×
+/// (1 + margin)`, rounded up to the micro-credit once.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ModelPrice {
+    pub model: String,
+    pub provider: String,
+    pub mode: String,
+    pub price: crate::price::Price,
+    pub coefficient_ppm: i64,
+    /// True when the operator's row replaces the shipped one.
+    pub overridden: bool,
+    pub max_input_tokens: Option<u64>,
+    pub max_output_tokens: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Pricing {
+    /// The global margin in parts per million (200000 = +20%).
+    pub margin_ppm: i64,
+    pub models: Vec<ModelPrice>,
+}
+
+/// Sets one model's price row (replacing the shipped one).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetPriceRequest {
+    /// Which upstream provider serves it (`openai`, `anthropic`, …): used for routing.
+    pub provider: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    pub price: crate::price::Price,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_input_tokens: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_output_tokens: Option<u64>,
+}
+
+/// A price list in the widely used litellm format (model → USD per token), imported as
+/// overrides.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportPricesRequest {
+    pub litellm: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ImportPricesResponse {
+    pub imported: usize,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetCoefficientRequest {
+    /// A decimal multiplier such as `"1.25"`; `"1"` removes the coefficient.
+    pub coefficient: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UpstreamKeyInfo {
+    /// Database id; absent for keys from the configuration file or environment.
+    pub id: Option<i64>,
+    pub label: Option<String>,
+}
+
+/// An upstream as the admin API shows it: never its keys, only their labels.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UpstreamInfo {
+    pub name: String,
+    pub provider: String,
+    pub base_url: String,
+    pub models: Option<Vec<String>>,
+    pub keys: Vec<UpstreamKeyInfo>,
+    /// `config` (file or environment; read-only here) or `database` (admin API).
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUpstreamRequest {
+    pub name: String,
+    /// `openai`, `anthropic` or `openai_compatible`.
+    pub provider: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub models: Option<Vec<String>>,
+    pub keys: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddUpstreamKeyRequest {
+    pub key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}

@@ -5,7 +5,11 @@
 pub mod api;
 pub mod key;
 pub mod money;
+pub mod price;
 pub mod secret;
+pub mod sse;
+pub mod usage;
 
 pub use money::Micros;
 pub use secret::Secret;
+pub use usage::Usage;

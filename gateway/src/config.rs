@@ -19,6 +19,8 @@ pub mod env {
     pub const DATA_DIR: &str = "CODEXKEY_DATA_DIR";
     pub const DATABASE_URL: &str = "CODEXKEY_DATABASE_URL";
     pub const LOG: &str = "CODEXKEY_LOG";
+    /// 64 hex characters: encrypts upstream keys added through the admin API.
+    pub const MASTER_KEY: &str = "CODEXKEY_MASTER_KEY";
     pub const ADMIN_EMAIL: &str = "CODEXKEY_ADMIN_EMAIL";
     pub const ADMIN_PASSWORD: &str = "CODEXKEY_ADMIN_PASSWORD";
     pub const AUTH_SESSION_TTL_SECS: &str = "CODEXKEY_AUTH__SESSION_TTL_SECS";
@@ -26,6 +28,21 @@ pub mod env {
     pub const AUTH_ARGON2_MEMORY_KIB: &str = "CODEXKEY_AUTH__ARGON2_MEMORY_KIB";
     pub const AUTH_ARGON2_ITERATIONS: &str = "CODEXKEY_AUTH__ARGON2_ITERATIONS";
     pub const AUTH_ARGON2_PARALLELISM: &str = "CODEXKEY_AUTH__ARGON2_PARALLELISM";
+    pub const PROXY_BODY_LIMIT_MB: &str = "CODEXKEY_PROXY__BODY_LIMIT_MB";
+    pub const METERING_MARGIN_PERCENT: &str = "CODEXKEY_METERING__MARGIN_PERCENT";
+    pub const METERING_MAX_HOLD_CREDITS: &str = "CODEXKEY_METERING__MAX_HOLD_CREDITS";
+    pub const METERING_DISCONNECT_DRAIN_SECS: &str = "CODEXKEY_METERING__DISCONNECT_DRAIN_SECS";
+    pub const UPSTREAM_CONNECT_TIMEOUT_SECS: &str = "CODEXKEY_UPSTREAM__CONNECT_TIMEOUT_SECS";
+    pub const UPSTREAM_FIRST_BYTE_TIMEOUT_SECS: &str = "CODEXKEY_UPSTREAM__FIRST_BYTE_TIMEOUT_SECS";
+    pub const UPSTREAM_IDLE_TIMEOUT_SECS: &str = "CODEXKEY_UPSTREAM__IDLE_TIMEOUT_SECS";
+    pub const UPSTREAM_COOLDOWN_SECS: &str = "CODEXKEY_UPSTREAM__COOLDOWN_SECS";
+    pub const UPSTREAM_MAX_ATTEMPTS: &str = "CODEXKEY_UPSTREAM__MAX_ATTEMPTS";
+    /// Shortcuts that define the `openai` and `anthropic` upstreams without a config file.
+    /// Keys may be comma-separated.
+    pub const OPENAI_API_KEY: &str = "CODEXKEY_OPENAI_API_KEY";
+    pub const OPENAI_BASE_URL: &str = "CODEXKEY_OPENAI_BASE_URL";
+    pub const ANTHROPIC_API_KEY: &str = "CODEXKEY_ANTHROPIC_API_KEY";
+    pub const ANTHROPIC_BASE_URL: &str = "CODEXKEY_ANTHROPIC_BASE_URL";
 }
 
 /// An annotated example configuration, shipped in the binary.
@@ -38,6 +55,11 @@ const DEFAULT_SESSION_TTL_SECS: u64 = 30 * 24 * 3600;
 const DEFAULT_ARGON2_MEMORY_KIB: u32 = 19 * 1024;
 const DEFAULT_ARGON2_ITERATIONS: u32 = 2;
 const DEFAULT_ARGON2_PARALLELISM: u32 = 1;
+const DEFAULT_BODY_LIMIT_MB: u64 = 64;
+/// Five credits: enough for the worst case of one long agent turn on a top model.
+const DEFAULT_MAX_HOLD_MICROS: i64 = 5_000_000;
+const DEFAULT_DRAIN_SECS: u64 = 30;
+const DEFAULT_MAX_OUTPUT_TOKENS: u64 = 4096;
 
 /// One layer of configuration, every field optional.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -47,10 +69,98 @@ pub struct RawConfig {
     pub data_dir: Option<PathBuf>,
     pub database_url: Option<String>,
     pub log: Option<String>,
+    pub master_key: Option<Secret<String>>,
     #[serde(default)]
     pub admin: RawAdmin,
     #[serde(default)]
     pub auth: RawAuth,
+    #[serde(default)]
+    pub proxy: RawProxy,
+    #[serde(default)]
+    pub metering: RawMetering,
+    #[serde(default)]
+    pub upstream: RawUpstreamTuning,
+    #[serde(default)]
+    pub upstreams: Vec<RawUpstream>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProxy {
+    pub body_limit_mb: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMetering {
+    /// A global margin on every price, in percent, as a decimal string (`"20"`, `"2.5"`).
+    pub margin_percent: Option<String>,
+    /// The most one request may hold, in credits.
+    pub max_hold_credits: Option<String>,
+    pub disconnect_drain_secs: Option<u64>,
+    pub default_max_output_tokens: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawUpstreamTuning {
+    pub connect_timeout_secs: Option<u64>,
+    pub first_byte_timeout_secs: Option<u64>,
+    pub idle_timeout_secs: Option<u64>,
+    pub cooldown_secs: Option<u64>,
+    pub max_attempts: Option<u32>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawUpstream {
+    pub name: String,
+    pub provider: Provider,
+    pub base_url: Option<String>,
+    #[serde(default)]
+    pub keys: Vec<Secret<String>>,
+    /// Model names or `*` patterns this upstream serves; absent: the models the price table
+    /// lists for its provider.
+    pub models: Option<Vec<String>>,
+}
+
+/// The kinds of upstream API the gateway speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Provider {
+    /// api.openai.com: chat completions, Responses, embeddings, images.
+    Openai,
+    /// api.anthropic.com: Messages and count_tokens.
+    Anthropic,
+    /// Any OpenAI-compatible API (Gemini's and xAI's OpenAI endpoints, vLLM, …).
+    OpenaiCompatible,
+}
+
+impl Provider {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Openai => "openai",
+            Self::Anthropic => "anthropic",
+            Self::OpenaiCompatible => "openai_compatible",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Provider> {
+        match s {
+            "openai" => Some(Self::Openai),
+            "anthropic" => Some(Self::Anthropic),
+            "openai_compatible" => Some(Self::OpenaiCompatible),
+            _ => None,
+        }
+    }
+
+    pub fn default_base_url(self) -> Option<&'static str> {
+        match self {
+            Self::Openai => Some("https://api.openai.com"),
+            Self::Anthropic => Some("https://api.anthropic.com"),
+            Self::OpenaiCompatible => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -85,8 +195,15 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub database: Database,
     pub log: String,
+    /// Encrypts upstream keys stored in the database; without it, upstreams can only be
+    /// configured in the file or environment.
+    pub master_key: Option<Secret<String>>,
     pub admin: AdminBootstrap,
     pub auth: AuthConfig,
+    pub proxy: ProxyConfig,
+    pub metering: MeteringConfig,
+    pub upstream: UpstreamTuning,
+    pub upstreams: Vec<UpstreamConfig>,
     /// The file that was read, if any (shown by `--print-config`).
     #[serde(skip)]
     pub source: Option<PathBuf>,
@@ -114,6 +231,54 @@ pub struct AuthConfig {
     pub argon2_memory_kib: u32,
     pub argon2_iterations: u32,
     pub argon2_parallelism: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProxyConfig {
+    /// Largest accepted data-plane request body. Agent sessions send the whole history each
+    /// turn, so this is tens of MB, not the 2 MB of the management API.
+    pub body_limit_mb: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MeteringConfig {
+    /// Global margin in parts per million (200000 = +20%).
+    pub margin_ppm: i64,
+    /// The most one request may hold, in micro-credits.
+    pub max_hold_micros: i64,
+    /// After a client disconnects mid-stream, how long the gateway keeps reading upstream for
+    /// its final usage before charging an estimate instead.
+    #[serde(rename = "disconnect_drain_secs", serialize_with = "as_secs")]
+    pub disconnect_drain: Duration,
+    /// Output tokens assumed for a hold when the request sets no maximum and the price table
+    /// knows none for the model.
+    pub default_max_output_tokens: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UpstreamTuning {
+    #[serde(rename = "connect_timeout_secs", serialize_with = "as_secs")]
+    pub connect_timeout: Duration,
+    /// Until response headers arrive; non-streamed generations can take minutes.
+    #[serde(rename = "first_byte_timeout_secs", serialize_with = "as_secs")]
+    pub first_byte_timeout: Duration,
+    /// Longest silence between two reads of a response body.
+    #[serde(rename = "idle_timeout_secs", serialize_with = "as_secs")]
+    pub idle_timeout: Duration,
+    /// How long a key that failed (429, 5xx, refused) is skipped.
+    #[serde(rename = "cooldown_secs", serialize_with = "as_secs")]
+    pub cooldown: Duration,
+    /// Attempts per request across keys and providers.
+    pub max_attempts: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UpstreamConfig {
+    pub name: String,
+    pub provider: Provider,
+    pub base_url: String,
+    pub keys: Vec<Secret<String>>,
+    pub models: Option<Vec<String>>,
 }
 
 fn as_secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -158,6 +323,7 @@ impl RawConfig {
             data_dir: get(env::DATA_DIR).map(PathBuf::from),
             database_url: get(env::DATABASE_URL),
             log: get(env::LOG),
+            master_key: get(env::MASTER_KEY).map(Secret::new),
             admin: RawAdmin {
                 email: get(env::ADMIN_EMAIL),
                 password: get(env::ADMIN_PASSWORD).map(Secret::new),
@@ -169,6 +335,23 @@ impl RawConfig {
                 argon2_iterations: parse_env(get, env::AUTH_ARGON2_ITERATIONS)?,
                 argon2_parallelism: parse_env(get, env::AUTH_ARGON2_PARALLELISM)?,
             },
+            proxy: RawProxy {
+                body_limit_mb: parse_env(get, env::PROXY_BODY_LIMIT_MB)?,
+            },
+            metering: RawMetering {
+                margin_percent: get(env::METERING_MARGIN_PERCENT),
+                max_hold_credits: get(env::METERING_MAX_HOLD_CREDITS),
+                disconnect_drain_secs: parse_env(get, env::METERING_DISCONNECT_DRAIN_SECS)?,
+                default_max_output_tokens: None,
+            },
+            upstream: RawUpstreamTuning {
+                connect_timeout_secs: parse_env(get, env::UPSTREAM_CONNECT_TIMEOUT_SECS)?,
+                first_byte_timeout_secs: parse_env(get, env::UPSTREAM_FIRST_BYTE_TIMEOUT_SECS)?,
+                idle_timeout_secs: parse_env(get, env::UPSTREAM_IDLE_TIMEOUT_SECS)?,
+                cooldown_secs: parse_env(get, env::UPSTREAM_COOLDOWN_SECS)?,
+                max_attempts: parse_env(get, env::UPSTREAM_MAX_ATTEMPTS)?,
+            },
+            upstreams: env_upstreams(get),
         })
     }
 
@@ -179,6 +362,7 @@ impl RawConfig {
             data_dir: self.data_dir.or(lower.data_dir),
             database_url: self.database_url.or(lower.database_url),
             log: self.log.or(lower.log),
+            master_key: self.master_key.or(lower.master_key),
             admin: RawAdmin {
                 email: self.admin.email.or(lower.admin.email),
                 password: self.admin.password.or(lower.admin.password),
@@ -196,8 +380,109 @@ impl RawConfig {
                     .argon2_parallelism
                     .or(lower.auth.argon2_parallelism),
             },
+            proxy: RawProxy {
+                body_limit_mb: self.proxy.body_limit_mb.or(lower.proxy.body_limit_mb),
+            },
+            metering: RawMetering {
+                margin_percent: self
+                    .metering
+                    .margin_percent
+                    .or(lower.metering.margin_percent),
+                max_hold_credits: self
+                    .metering
+                    .max_hold_credits
+                    .or(lower.metering.max_hold_credits),
+                disconnect_drain_secs: self
+                    .metering
+                    .disconnect_drain_secs
+                    .or(lower.metering.disconnect_drain_secs),
+                default_max_output_tokens: self
+                    .metering
+                    .default_max_output_tokens
+                    .or(lower.metering.default_max_output_tokens),
+            },
+            upstream: RawUpstreamTuning {
+                connect_timeout_secs: self
+                    .upstream
+                    .connect_timeout_secs
+                    .or(lower.upstream.connect_timeout_secs),
+                first_byte_timeout_secs: self
+                    .upstream
+                    .first_byte_timeout_secs
+                    .or(lower.upstream.first_byte_timeout_secs),
+                idle_timeout_secs: self
+                    .upstream
+                    .idle_timeout_secs
+                    .or(lower.upstream.idle_timeout_secs),
+                cooldown_secs: self.upstream.cooldown_secs.or(lower.upstream.cooldown_secs),
+                max_attempts: self.upstream.max_attempts.or(lower.upstream.max_attempts),
+            },
+            upstreams: merge_upstreams(self.upstreams, lower.upstreams),
         }
     }
+}
+
+/// Upstreams of a higher layer replace those of a lower one with the same name, field by
+/// field where given; the rest are kept, in the lower layer's order first.
+fn merge_upstreams(higher: Vec<RawUpstream>, mut lower: Vec<RawUpstream>) -> Vec<RawUpstream> {
+    for h in higher {
+        match lower.iter_mut().find(|l| l.name == h.name) {
+            Some(l) => {
+                l.provider = h.provider;
+                if h.base_url.is_some() {
+                    l.base_url = h.base_url;
+                }
+                if !h.keys.is_empty() {
+                    l.keys = h.keys;
+                }
+                if h.models.is_some() {
+                    l.models = h.models;
+                }
+            }
+            None => lower.push(h),
+        }
+    }
+    lower
+}
+
+/// The `openai` and `anthropic` upstreams implied by `CODEXKEY_{OPENAI,ANTHROPIC}_{API_KEY,BASE_URL}`.
+fn env_upstreams(get: &dyn Fn(&str) -> Option<String>) -> Vec<RawUpstream> {
+    let mut out = Vec::new();
+    for (name, provider, key_var, url_var) in [
+        (
+            "openai",
+            Provider::Openai,
+            env::OPENAI_API_KEY,
+            env::OPENAI_BASE_URL,
+        ),
+        (
+            "anthropic",
+            Provider::Anthropic,
+            env::ANTHROPIC_API_KEY,
+            env::ANTHROPIC_BASE_URL,
+        ),
+    ] {
+        let keys: Vec<Secret<String>> = get(key_var)
+            .map(|v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|k| !k.is_empty())
+                    .map(|k| Secret::new(k.to_owned()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let base_url = get(url_var);
+        if !keys.is_empty() || base_url.is_some() {
+            out.push(RawUpstream {
+                name: name.to_owned(),
+                provider,
+                base_url,
+                keys,
+                models: None,
+            });
+        }
+    }
+    out
 }
 
 fn parse_env<T: std::str::FromStr>(
@@ -305,16 +590,134 @@ impl Config {
             None,
         )
         .map_err(|e| invalid("auth.argon2_*", e.to_string()))?;
+        let parse_credits = |key: &str, v: &str| {
+            v.parse::<codexkey_common::Micros>()
+                .map_err(|e| invalid(key, e.to_string()))
+        };
+        let margin_ppm = match raw.metering.margin_percent.as_deref() {
+            // Percent with up to 4 decimals: parsed as credits (6 decimals) then scaled: 1% = 10_000 ppm.
+            Some(v) => parse_credits("metering.margin_percent", v)?.0 / 100,
+            None => 0,
+        };
+        if margin_ppm < 0 {
+            return Err(invalid(
+                "metering.margin_percent",
+                "must not be negative".into(),
+            ));
+        }
+        let max_hold_micros = match raw.metering.max_hold_credits.as_deref() {
+            Some(v) => parse_credits("metering.max_hold_credits", v)?.0,
+            None => DEFAULT_MAX_HOLD_MICROS,
+        };
+        if max_hold_micros <= 0 {
+            return Err(invalid(
+                "metering.max_hold_credits",
+                "must be positive".into(),
+            ));
+        }
+        let metering = MeteringConfig {
+            margin_ppm,
+            max_hold_micros,
+            disconnect_drain: Duration::from_secs(
+                raw.metering
+                    .disconnect_drain_secs
+                    .unwrap_or(DEFAULT_DRAIN_SECS),
+            ),
+            default_max_output_tokens: raw
+                .metering
+                .default_max_output_tokens
+                .unwrap_or(DEFAULT_MAX_OUTPUT_TOKENS),
+        };
+        let secs = |v: Option<u64>, d: u64| Duration::from_secs(v.unwrap_or(d));
+        let upstream = UpstreamTuning {
+            connect_timeout: secs(raw.upstream.connect_timeout_secs, 10),
+            first_byte_timeout: secs(raw.upstream.first_byte_timeout_secs, 600),
+            idle_timeout: secs(raw.upstream.idle_timeout_secs, 300),
+            cooldown: secs(raw.upstream.cooldown_secs, 30),
+            max_attempts: raw.upstream.max_attempts.unwrap_or(3).max(1),
+        };
+        let master_key = raw.master_key;
+        if let Some(k) = &master_key {
+            crate::upstream::crypto::MasterKey::from_hex(k.expose())
+                .map_err(|e| invalid("master_key", e.to_string()))?;
+        }
+        let mut upstreams = Vec::new();
+        for u in raw.upstreams {
+            let key = format!("upstreams.{}", u.name);
+            if u.name.is_empty()
+                || u.name.len() > 64
+                || !u
+                    .name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            {
+                return Err(invalid(
+                    "upstreams.name",
+                    format!("`{}`: use letters, digits, `-` and `_`", u.name),
+                ));
+            }
+            if upstreams.iter().any(|x: &UpstreamConfig| x.name == u.name) {
+                return Err(invalid(&key, "defined twice".into()));
+            }
+            let base_url = match u
+                .base_url
+                .or_else(|| u.provider.default_base_url().map(str::to_owned))
+            {
+                Some(b) => b.trim_end_matches('/').to_owned(),
+                None => {
+                    return Err(invalid(
+                        &format!("{key}.base_url"),
+                        "is required for `openai_compatible`".into(),
+                    ));
+                }
+            };
+            if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+                return Err(invalid(
+                    &format!("{key}.base_url"),
+                    format!("`{base_url}` is not an http(s) URL"),
+                ));
+            }
+            if u.keys.is_empty() {
+                return Err(invalid(
+                    &format!("{key}.keys"),
+                    "needs at least one API key".into(),
+                ));
+            }
+            if u.provider == Provider::OpenaiCompatible && u.models.is_none() {
+                return Err(invalid(
+                    &format!("{key}.models"),
+                    "list the models an `openai_compatible` upstream serves".into(),
+                ));
+            }
+            upstreams.push(UpstreamConfig {
+                name: u.name,
+                provider: u.provider,
+                base_url,
+                keys: u.keys,
+                models: u.models,
+            });
+        }
         Ok(Config {
             listen,
             data_dir,
             database,
             log: raw.log.unwrap_or_else(|| "info".to_owned()),
+            master_key,
             admin: AdminBootstrap {
                 email: admin_email,
                 password: raw.admin.password,
             },
             auth,
+            proxy: ProxyConfig {
+                body_limit_mb: raw
+                    .proxy
+                    .body_limit_mb
+                    .unwrap_or(DEFAULT_BODY_LIMIT_MB)
+                    .max(1),
+            },
+            metering,
+            upstream,
+            upstreams,
             source: None,
         })
     }

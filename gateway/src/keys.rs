@@ -134,6 +134,7 @@ pub async fn revoke(state: &AppState, caller: &Caller, id: i64) -> Result<ApiKey
         .revoke_key(caller.account.id, id, now)
         .await?
         .ok_or_else(|| no_such_key(id))?;
+    state.keys.invalidate_key(id);
     Ok(to_api(&key, now))
 }
 

@@ -10,8 +10,12 @@ pub mod config;
 pub mod error;
 pub mod http;
 pub mod keys;
+pub mod metering;
+pub mod pricing;
+pub mod proxy;
 pub mod state;
 pub mod store;
+pub mod upstream;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -26,12 +30,17 @@ pub use http::router::router;
 pub use state::AppState;
 
 use accounts::password::Passwords;
+use arc_swap::ArcSwap;
 use config::Database;
+use metering::keys::KeyCache;
+use metering::{Meter, WriterHandle};
 use store::Store;
 use store::sqlite::SqliteStore;
+use upstream::Upstreams;
 
-/// Opens the store, applies migrations and creates the first admin if the database is empty.
-pub async fn build_state(config: Config) -> Result<AppState, InitError> {
+/// Opens the store, applies migrations, reconciles holds a crash left behind, creates the
+/// first admin if the database is empty, and starts the metering writer.
+pub async fn build_state(config: Config) -> Result<(AppState, WriterHandle), InitError> {
     let store: Arc<dyn Store> = match &config.database {
         Database::Sqlite { path } => {
             let path = path.clone();
@@ -42,12 +51,40 @@ pub async fn build_state(config: Config) -> Result<AppState, InitError> {
             )
         }
     };
+    let reconciled = store.reconcile_holds(clock::now_ms()).await?;
+    if reconciled.holds > 0 {
+        tracing::warn!(
+            holds = reconciled.holds,
+            charged_micros = reconciled.charged.0,
+            "settled requests a previous run left in flight (crash rule: the estimated input cost)"
+        );
+    }
     let passwords = Passwords::new(&config.auth).map_err(InitError::Admin)?;
-    let state = AppState::new(store, config, passwords);
+    let prices = pricing::load(&*store, config.metering.margin_ppm)
+        .await
+        .map_err(InitError::Admin)?;
+    let stored_upstreams = store.upstreams().await?;
+    let upstreams = Upstreams::build(&config, &stored_upstreams)
+        .map_err(|e| InitError::Admin(e.to_string()))?;
+    if upstreams.is_empty() {
+        tracing::warn!(
+            "no upstreams configured: every model is unavailable until one is (set CODEXKEY_OPENAI_API_KEY, CODEXKEY_ANTHROPIC_API_KEY, [[upstreams]], or `codexkey admin upstreams add`)"
+        );
+    }
+    let (meter, writer) = Meter::start(store.clone());
+    let state = AppState::new(state::Shared {
+        store,
+        config,
+        passwords,
+        keys: KeyCache::default(),
+        meter,
+        prices: ArcSwap::from_pointee(prices),
+        upstreams: ArcSwap::from_pointee(upstreams),
+    });
     accounts::bootstrap_admin(&state)
         .await
         .map_err(InitError::Admin)?;
-    Ok(state)
+    Ok((state, writer))
 }
 
 /// A gateway running in the background.
@@ -56,6 +93,8 @@ pub struct Running {
     pub state: AppState,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
+    /// The metering writer; it drains and ends when the last state handle goes.
+    _writer: WriterHandle,
 }
 
 impl Running {
@@ -64,17 +103,20 @@ impl Running {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        match (&mut self.task).await {
+        let served = match (&mut self.task).await {
             Ok(r) => r.map_err(InitError::Serve),
             Err(e) => Err(InitError::Serve(std::io::Error::other(e))),
-        }
+        };
+        // Everything metered so far reaches the database before we return.
+        self.state.meter.flush().await;
+        served
     }
 }
 
 /// Binds the configured address and serves in a background task until [`Running::stop`].
 pub async fn start(config: Config) -> Result<Running, InitError> {
     let addr = config.listen;
-    let state = build_state(config).await?;
+    let (state, writer) = build_state(config).await?;
     let listener = TcpListener::bind(addr)
         .await
         .map_err(|source| InitError::Bind { addr, source })?;
@@ -84,17 +126,21 @@ pub async fn start(config: Config) -> Result<Running, InitError> {
     let (tx, rx) = oneshot::channel::<()>();
     let app = router(state.clone());
     let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = rx.await;
+        })
+        .await
     });
     Ok(Running {
         addr,
         state,
         shutdown: Some(tx),
         task,
+        _writer: writer,
     })
 }
 

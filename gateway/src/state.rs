@@ -1,11 +1,18 @@
-//! What every handler shares: the store, the configuration and the password hasher.
+//! What every handler shares: the store, the configuration, the password hasher, and the data
+//! plane's in-memory state (key cache, meter, price book, upstreams).
 
 use std::ops::Deref;
 use std::sync::Arc;
 
+use arc_swap::ArcSwap;
+
 use crate::accounts::password::Passwords;
 use crate::config::Config;
+use crate::metering::Meter;
+use crate::metering::keys::KeyCache;
+use crate::pricing::PriceBook;
 use crate::store::Store;
+use crate::upstream::Upstreams;
 
 #[derive(Clone)]
 pub struct AppState(Arc<Shared>);
@@ -14,15 +21,17 @@ pub struct Shared {
     pub store: Arc<dyn Store>,
     pub config: Config,
     pub passwords: Passwords,
+    pub keys: KeyCache,
+    pub meter: Arc<Meter>,
+    /// Swapped whole when prices change; readers never wait.
+    pub prices: ArcSwap<PriceBook>,
+    /// Swapped whole when an admin changes upstreams.
+    pub upstreams: ArcSwap<Upstreams>,
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>, config: Config, passwords: Passwords) -> AppState {
-        AppState(Arc::new(Shared {
-            store,
-            config,
-            passwords,
-        }))
+    pub fn new(shared: Shared) -> AppState {
+        AppState(Arc::new(shared))
     }
 }
 

@@ -1,1 +1,688 @@
-pub fn x() {}
+//! codexkey-tests: helpers for tests that drive a real gateway over real HTTP.
+//!
+//! [`TestGateway`] runs the gateway library in-process on `127.0.0.1:0`, with a fresh data
+//! directory, cheap password hashing and a known admin. [`ApiClient`] makes JSON calls to it
+//! and hands back `(status, body)`. [`DbSnapshot`] reads the SQLite file directly, so a test can
+//! show that a refused request changed nothing.
+//!
+//! Helpers that spawn the `codexkey` binary live in [`cli`]. Assertions about specific routes
+//! do not belong here; they live in `tests/*.rs`.
+//!
+//! These helpers are test infrastructure. When one cannot do its job (the gateway does not
+//! start, a connection fails, the database cannot be read), it panics with a message that
+//! says why, because a broken helper means a failed test.
+
+pub mod cli;
+pub mod fake_upstream;
+pub mod plane;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use codexkey_common::Secret;
+use codexkey_gateway::config::{Database, RawAdmin, RawAuth, RawConfig};
+use codexkey_gateway::{Config, Running};
+use reqwest::{Method, RequestBuilder, StatusCode};
+use rusqlite::{Connection, OpenFlags};
+use serde::Serialize;
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+/// The admin account every [`TestGateway`] starts with.
+pub const ADMIN_EMAIL: &str = "admin@codexkey.test";
+/// The admin's password. It is distinctive so that a scan of the database files for it cannot
+/// match by accident.
+pub const ADMIN_PASSWORD: &str = "Admin-pass-7f3Kq9zW";
+/// A password that passes the policy, for users the tests register.
+pub const USER_PASSWORD: &str = "User-pass-Xq84mTb2vL";
+
+/// Argon2 cost for tests: 1 MiB, one pass, one lane. Still a real argon2id hash (the floor is
+/// 8 KiB per lane), but each login or registration costs milliseconds instead of the
+/// production setting's 19 MiB and two passes.
+const TEST_ARGON2_MEMORY_KIB: u32 = 1024;
+const TEST_ARGON2_ITERATIONS: u32 = 1;
+const TEST_ARGON2_PARALLELISM: u32 = 1;
+
+/// How long one HTTP call may take before the test fails instead of hanging.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A reply from the gateway: its status and its body parsed as JSON. An empty body is
+/// [`Value::Null`]; a body that is not JSON is kept as [`Value::String`], so a test can still
+/// show it.
+pub type Reply = (StatusCode, Value);
+
+/// Installs rustls' ring crypto provider as the process default, once. reqwest is built with
+/// `rustls-no-provider`, so a client built before this panics. Every helper that builds a client
+/// calls it; tests that build their own clients call it first.
+pub fn install_crypto_provider() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // An error means another provider is already installed, which is just as good.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+/// A reqwest client for loopback tests: no proxy from the environment (an `HTTP_PROXY` would
+/// otherwise capture `127.0.0.1`), and a timeout so a hung gateway fails the test.
+///
+/// # Panics
+/// If reqwest cannot build a client.
+pub fn http_client() -> reqwest::Client {
+    install_crypto_provider();
+    reqwest::Client::builder()
+        .no_proxy()
+        .timeout(REQUEST_TIMEOUT)
+        .build()
+        .unwrap_or_else(|e| panic!("cannot build an HTTP client: {e}"))
+}
+
+/// A gateway running in this process, with its own temporary data directory.
+///
+/// Dropping it drops the server task with the test's runtime and deletes the data directory;
+/// [`TestGateway::stop`] shuts it down gracefully first.
+pub struct TestGateway {
+    // Field order matters for `Drop`: the gateway goes before the directory it writes to.
+    running: Running,
+    config: Config,
+    base_url: String,
+    data_dir: TempDir,
+}
+
+impl TestGateway {
+    /// Starts a gateway with the test defaults (see [`TestGateway::start_with`]).
+    ///
+    /// # Panics
+    /// If the gateway cannot start.
+    pub async fn start() -> TestGateway {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Starts a gateway with the test defaults, after `tweak` has adjusted the raw
+    /// configuration, e.g. `|c| c.auth.session_ttl_secs = Some(1)` or
+    /// `|c| c.auth.allow_registration = Some(false)`.
+    ///
+    /// The defaults: `listen = 127.0.0.1:0`, a fresh temporary data dir holding `codexkey.db`,
+    /// cheap argon2 parameters, and the admin [`ADMIN_EMAIL`] / [`ADMIN_PASSWORD`].
+    ///
+    /// # Panics
+    /// If the configuration is invalid or the gateway cannot start.
+    pub async fn start_with(tweak: impl FnOnce(&mut RawConfig)) -> TestGateway {
+        match Self::try_start_with(tweak).await {
+            Ok(gw) => gw,
+            Err(e) => panic!("cannot start the test gateway: {e:#}"),
+        }
+    }
+
+    /// [`TestGateway::start_with`], returning start-up failures instead of panicking, for tests
+    /// of start-up itself.
+    pub async fn try_start_with(tweak: impl FnOnce(&mut RawConfig)) -> anyhow::Result<TestGateway> {
+        let data_dir = tempfile::Builder::new()
+            .prefix("codexkey-test-")
+            .tempdir()
+            .context("cannot create a temporary data directory")?;
+        let mut raw = RawConfig {
+            listen: Some("127.0.0.1:0".to_owned()),
+            data_dir: Some(data_dir.path().to_owned()),
+            admin: RawAdmin {
+                email: Some(ADMIN_EMAIL.to_owned()),
+                password: Some(Secret::new(ADMIN_PASSWORD.to_owned())),
+            },
+            auth: RawAuth {
+                argon2_memory_kib: Some(TEST_ARGON2_MEMORY_KIB),
+                argon2_iterations: Some(TEST_ARGON2_ITERATIONS),
+                argon2_parallelism: Some(TEST_ARGON2_PARALLELISM),
+                ..RawAuth::default()
+            },
+            ..RawConfig::default()
+        };
+        tweak(&mut raw);
+        let config = Config::validate(raw).context("invalid test configuration")?;
+        Self::launch(config, data_dir).await
+    }
+
+    async fn launch(config: Config, data_dir: TempDir) -> anyhow::Result<TestGateway> {
+        install_crypto_provider();
+        let running = codexkey_gateway::start(config.clone())
+            .await
+            .context("the gateway did not start")?;
+        let base_url = format!("http://{}", running.addr);
+        Ok(TestGateway {
+            running,
+            config,
+            base_url,
+            data_dir,
+        })
+    }
+
+    /// Stops the gateway gracefully (requests in flight finish) and then deletes its data.
+    ///
+    /// # Panics
+    /// If the server task failed.
+    pub async fn stop(self) {
+        let TestGateway {
+            running, data_dir, ..
+        } = self;
+        if let Err(e) = running.stop().await {
+            panic!("the gateway did not stop cleanly: {e}");
+        }
+        drop(data_dir);
+    }
+
+    /// Stops the gateway and starts it again on the same data directory and configuration (on a
+    /// new port): what an operator's restart looks like.
+    ///
+    /// # Panics
+    /// If the gateway does not stop cleanly or does not start again.
+    pub async fn restart(self) -> TestGateway {
+        let TestGateway {
+            running,
+            config,
+            data_dir,
+            ..
+        } = self;
+        if let Err(e) = running.stop().await {
+            panic!("the gateway did not stop cleanly: {e}");
+        }
+        match Self::launch(config, data_dir).await {
+            Ok(gw) => gw,
+            Err(e) => panic!("the gateway did not start again: {e:#}"),
+        }
+    }
+
+    /// The running gateway's shared state (its meter, key cache, price book).
+    pub fn state(&self) -> &codexkey_gateway::AppState {
+        &self.running.state
+    }
+
+    /// Waits until every metering write queued so far (holds, charges, usage events) is in the
+    /// database, so a test can read it there.
+    pub async fn flush(&self) {
+        self.running.state.meter.flush().await;
+    }
+
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.running.addr
+    }
+
+    /// The configuration the gateway runs with.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        self.data_dir.path()
+    }
+
+    /// The SQLite database file.
+    ///
+    /// # Panics
+    /// Never with the test configuration; only if a tweak picked another kind of database.
+    pub fn db_path(&self) -> PathBuf {
+        match &self.config.database {
+            Database::Sqlite { path } => path.clone(),
+            // For backends added later; today SQLite is the only one.
+            #[allow(unreachable_patterns)]
+            other => panic!("the test gateway's database is not SQLite: {other:?}"),
+        }
+    }
+
+    pub fn admin_email(&self) -> &str {
+        ADMIN_EMAIL
+    }
+
+    pub fn admin_password(&self) -> &str {
+        ADMIN_PASSWORD
+    }
+
+    /// A client without a session.
+    pub fn client(&self) -> ApiClient {
+        ApiClient::new(&self.base_url)
+    }
+
+    /// A client logged in as the admin.
+    ///
+    /// # Panics
+    /// If the login does not succeed.
+    pub async fn admin(&self) -> ApiClient {
+        self.login(ADMIN_EMAIL, ADMIN_PASSWORD).await
+    }
+
+    /// Registers an account and returns the `Account` body.
+    ///
+    /// # Panics
+    /// Unless the gateway answers 201.
+    pub async fn register(&self, email: &str, password: &str) -> Value {
+        let (status, body) = self
+            .client()
+            .post(
+                "/api/v1/auth/register",
+                &json!({ "email": email, "password": password }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "register {email}: {body}");
+        body
+    }
+
+    /// Logs in and returns a client that sends the new session token.
+    ///
+    /// # Panics
+    /// Unless the gateway answers 200 with a token.
+    pub async fn login(&self, email: &str, password: &str) -> ApiClient {
+        let (status, body) = self
+            .client()
+            .post(
+                "/api/v1/auth/login",
+                &json!({ "email": email, "password": password }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "login {email}: {body}");
+        match body["token"].as_str() {
+            Some(token) => self.client().with_token(token),
+            None => panic!("login {email}: no token in {body}"),
+        }
+    }
+
+    /// Registers `email` with [`USER_PASSWORD`] and logs in.
+    ///
+    /// # Panics
+    /// If either step fails.
+    pub async fn new_user(&self, email: &str) -> ApiClient {
+        self.register(email, USER_PASSWORD).await;
+        self.login(email, USER_PASSWORD).await
+    }
+
+    /// A read-only connection to the gateway's database, for checking what it wrote.
+    ///
+    /// # Panics
+    /// If the database cannot be opened.
+    pub fn db(&self) -> Connection {
+        let path = self.db_path();
+        let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap_or_else(|e| panic!("cannot open {} read-only: {e}", path.display()));
+        set_busy_timeout(&conn);
+        conn
+    }
+
+    /// A writable connection to the gateway's database, for staging states the API cannot
+    /// reach (a session that expired yesterday). Prefer the API wherever it can do the job.
+    ///
+    /// # Panics
+    /// If the database cannot be opened.
+    pub fn db_rw(&self) -> Connection {
+        let path = self.db_path();
+        let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+            .unwrap_or_else(|e| panic!("cannot open {}: {e}", path.display()));
+        set_busy_timeout(&conn);
+        conn
+    }
+
+    /// Everything a refused request must leave alone, read straight from the database.
+    ///
+    /// # Panics
+    /// If the database cannot be read.
+    pub fn snapshot(&self) -> DbSnapshot {
+        match DbSnapshot::read(&self.db()) {
+            Ok(s) => s,
+            Err(e) => panic!("cannot read a database snapshot: {e}"),
+        }
+    }
+
+    /// The bytes of every SQLite file of the gateway's database as it is right now: the main
+    /// file and, when present, its `-wal` and `-shm` companions, where recent writes live until
+    /// a checkpoint moves them.
+    ///
+    /// # Panics
+    /// If the main file cannot be read.
+    pub fn database_files(&self) -> Vec<(PathBuf, Vec<u8>)> {
+        let db = self.db_path();
+        let mut files = Vec::new();
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let mut name = db.clone().into_os_string();
+            name.push(suffix);
+            let path = PathBuf::from(name);
+            match std::fs::read(&path) {
+                Ok(bytes) => files.push((path, bytes)),
+                Err(e) if suffix.is_empty() => panic!("cannot read {}: {e}", path.display()),
+                Err(_) => {}
+            }
+        }
+        files
+    }
+}
+
+fn set_busy_timeout(conn: &Connection) {
+    // The gateway's writer may hold the lock for a moment; wait rather than fail with BUSY.
+    if let Err(e) = conn.busy_timeout(Duration::from_secs(5)) {
+        panic!("cannot set a busy timeout: {e}");
+    }
+}
+
+/// Whether `needle` occurs anywhere in `haystack`.
+pub fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// A JSON client of one gateway, optionally holding a session token that it sends as
+/// `Authorization: Bearer …`.
+#[derive(Clone)]
+pub struct ApiClient {
+    http: reqwest::Client,
+    base_url: String,
+    token: Option<String>,
+}
+
+impl ApiClient {
+    /// A client of the gateway at `base_url` (`http://127.0.0.1:PORT`).
+    ///
+    /// # Panics
+    /// If reqwest cannot build a client.
+    pub fn new(base_url: &str) -> ApiClient {
+        ApiClient {
+            http: http_client(),
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            token: None,
+        }
+    }
+
+    /// The same client, sending `token` from now on.
+    pub fn with_token(&self, token: &str) -> ApiClient {
+        ApiClient {
+            token: Some(token.to_owned()),
+            ..self.clone()
+        }
+    }
+
+    /// The same client without a session.
+    pub fn anonymous(&self) -> ApiClient {
+        ApiClient {
+            token: None,
+            ..self.clone()
+        }
+    }
+
+    /// The session token this client sends, if any.
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// A request to `path` (starting with `/`) with the session token, if any, for tests that
+    /// need to shape the request themselves (odd headers, a raw body). Send it with
+    /// [`ApiClient::send`].
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        let req = self.http.request(method, self.url(path));
+        match &self.token {
+            Some(token) => req.bearer_auth(token),
+            None => req,
+        }
+    }
+
+    /// Sends a request and reads the whole reply. The future owns everything it needs, so it can
+    /// be spawned (`JoinSet::spawn`) to race requests against each other.
+    ///
+    /// # Panics
+    /// If the request cannot be sent or the reply cannot be read (not on an error status).
+    pub fn send(&self, req: RequestBuilder) -> impl Future<Output = Reply> + Send + 'static {
+        send_request(req)
+    }
+
+    pub fn get(&self, path: &str) -> impl Future<Output = Reply> + Send + 'static {
+        self.send(self.request(Method::GET, path))
+    }
+
+    /// POST with `body` as JSON.
+    pub fn post(
+        &self,
+        path: &str,
+        body: &impl Serialize,
+    ) -> impl Future<Output = Reply> + Send + 'static {
+        self.send(self.request(Method::POST, path).json(body))
+    }
+
+    /// POST without a body (logout, suspend, activate, rotate).
+    pub fn post_empty(&self, path: &str) -> impl Future<Output = Reply> + Send + 'static {
+        self.send(self.request(Method::POST, path))
+    }
+
+    /// PATCH with `body` as JSON.
+    pub fn patch(
+        &self,
+        path: &str,
+        body: &impl Serialize,
+    ) -> impl Future<Output = Reply> + Send + 'static {
+        self.send(self.request(Method::PATCH, path).json(body))
+    }
+
+    pub fn delete(&self, path: &str) -> impl Future<Output = Reply> + Send + 'static {
+        self.send(self.request(Method::DELETE, path))
+    }
+}
+
+async fn send_request(req: RequestBuilder) -> Reply {
+    let response = req
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("request failed: {e}"));
+    let status = response.status();
+    let bytes = response
+        .bytes()
+        .await
+        .unwrap_or_else(|e| panic!("cannot read the reply body: {e}"));
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+    };
+    (status, body)
+}
+
+/// The management API's error body, `{"error":{"type":…,"message":…}}`, for exact comparisons.
+pub fn error_body(kind: &str, message: &str) -> Value {
+    json!({ "error": { "type": kind, "message": message } })
+}
+
+/// Asserts that `reply` is an error with this status and `type`, and returns its message for
+/// further checks (for messages that embed details such as a parser's position).
+///
+/// # Panics
+/// When the reply is anything else.
+#[track_caller]
+pub fn assert_error(reply: &Reply, status: StatusCode, kind: &str) -> String {
+    let (got_status, body) = reply;
+    assert_eq!(*got_status, status, "status of {body}");
+    assert_eq!(body["error"]["type"], kind, "type of {body}");
+    let Some(obj) = body.as_object() else {
+        panic!("error body is not an object: {body}");
+    };
+    assert_eq!(obj.len(), 1, "error body has extra fields: {body}");
+    let Some(detail) = body["error"].as_object() else {
+        panic!("`error` is not an object: {body}");
+    };
+    assert_eq!(detail.len(), 2, "`error` has extra fields: {body}");
+    match body["error"]["message"].as_str() {
+        Some(m) if !m.is_empty() => m.to_owned(),
+        _ => panic!("error body has no message: {body}"),
+    }
+}
+
+/// One `accounts` row, secrets included (a refused password change must not touch the hash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountRow {
+    pub id: i64,
+    pub email: String,
+    pub password_hash: String,
+    pub role: String,
+    pub status: String,
+    pub language: String,
+    pub currency: String,
+    pub balance_micros: i64,
+    pub held_micros: i64,
+    pub updated_at: i64,
+}
+
+/// One `api_keys` row, less nothing that a request could change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRow {
+    pub id: i64,
+    pub account_id: i64,
+    pub prefix: String,
+    pub secret_hash: String,
+    pub name: Option<String>,
+    pub revoked_at: Option<i64>,
+    pub rotated_from: Option<i64>,
+}
+
+/// One `ledger_entries` row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerRow {
+    pub id: i64,
+    pub account_id: i64,
+    pub kind: String,
+    pub amount_micros: i64,
+    pub balance_after_micros: i64,
+    pub reason: Option<String>,
+    pub actor_id: Option<i64>,
+}
+
+/// One `sessions` row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRow {
+    pub id: i64,
+    pub account_id: i64,
+    pub expires_at: i64,
+    pub ended_at: Option<i64>,
+}
+
+/// One `audit_log` row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRow {
+    pub id: i64,
+    pub actor_id: Option<i64>,
+    pub action: String,
+    pub target: Option<String>,
+}
+
+/// The state of every table the control plane writes, in id order. Two snapshots compare equal
+/// exactly when no request in between changed anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DbSnapshot {
+    pub accounts: Vec<AccountRow>,
+    pub keys: Vec<KeyRow>,
+    pub ledger: Vec<LedgerRow>,
+    pub sessions: Vec<SessionRow>,
+    pub audit: Vec<AuditRow>,
+}
+
+impl DbSnapshot {
+    /// Reads a snapshot in one read transaction, so it is consistent.
+    pub fn read(conn: &Connection) -> rusqlite::Result<DbSnapshot> {
+        conn.execute_batch("BEGIN")?;
+        let snapshot = Self::read_tables(conn);
+        conn.execute_batch("COMMIT")?;
+        snapshot
+    }
+
+    fn read_tables(conn: &Connection) -> rusqlite::Result<DbSnapshot> {
+        let accounts = conn
+            .prepare(
+                "SELECT id, email, password_hash, role, status, language, currency, balance_micros,
+                        held_micros, updated_at
+                 FROM accounts ORDER BY id",
+            )?
+            .query_map([], |r| {
+                Ok(AccountRow {
+                    id: r.get(0)?,
+                    email: r.get(1)?,
+                    password_hash: r.get(2)?,
+                    role: r.get(3)?,
+                    status: r.get(4)?,
+                    language: r.get(5)?,
+                    currency: r.get(6)?,
+                    balance_micros: r.get(7)?,
+                    held_micros: r.get(8)?,
+                    updated_at: r.get(9)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        let keys = conn
+            .prepare(
+                "SELECT id, account_id, prefix, secret_hash, name, revoked_at, rotated_from
+                 FROM api_keys ORDER BY id",
+            )?
+            .query_map([], |r| {
+                Ok(KeyRow {
+                    id: r.get(0)?,
+                    account_id: r.get(1)?,
+                    prefix: r.get(2)?,
+                    secret_hash: r.get(3)?,
+                    name: r.get(4)?,
+                    revoked_at: r.get(5)?,
+                    rotated_from: r.get(6)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        let ledger = conn
+            .prepare(
+                "SELECT id, account_id, kind, amount_micros, balance_after_micros, reason, actor_id
+                 FROM ledger_entries ORDER BY id",
+            )?
+            .query_map([], |r| {
+                Ok(LedgerRow {
+                    id: r.get(0)?,
+                    account_id: r.get(1)?,
+                    kind: r.get(2)?,
+                    amount_micros: r.get(3)?,
+                    balance_after_micros: r.get(4)?,
+                    reason: r.get(5)?,
+                    actor_id: r.get(6)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        let sessions = conn
+            .prepare("SELECT id, account_id, expires_at, ended_at FROM sessions ORDER BY id")?
+            .query_map([], |r| {
+                Ok(SessionRow {
+                    id: r.get(0)?,
+                    account_id: r.get(1)?,
+                    expires_at: r.get(2)?,
+                    ended_at: r.get(3)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        let audit = conn
+            .prepare("SELECT id, actor_id, action, target FROM audit_log ORDER BY id")?
+            .query_map([], |r| {
+                Ok(AuditRow {
+                    id: r.get(0)?,
+                    actor_id: r.get(1)?,
+                    action: r.get(2)?,
+                    target: r.get(3)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(DbSnapshot {
+            accounts,
+            keys,
+            ledger,
+            sessions,
+            audit,
+        })
+    }
+
+    pub fn account(&self, email: &str) -> Option<&AccountRow> {
+        self.accounts.iter().find(|a| a.email == email)
+    }
+}

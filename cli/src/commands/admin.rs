@@ -117,6 +117,8 @@ pub async fn run(ctx: &Ctx, cmd: AdminCommand) -> Result<ExitCode> {
                 return Ok(ExitCode::from(EXIT_REFUSED));
             }
         }
+        AdminCommand::Prices(cmd) => return super::prices::run(ctx, &client, cmd).await,
+        AdminCommand::Upstreams(cmd) => return super::upstreams::run(ctx, &client, cmd).await,
         AdminCommand::Audit(args) => {
             let rows = client.admin_audit(args.before, args.limit).await?;
             if ctx.json {

@@ -8,7 +8,10 @@ mod keys;
 mod ledger;
 mod login;
 mod logout;
+mod prices;
+mod pricing;
 mod register;
+mod upstreams;
 mod whoami;
 
 use std::process::ExitCode;
@@ -34,6 +37,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Keys(cmd) => keys::run(&ctx, cmd).await,
         Command::Balance => balance::run(&ctx).await,
         Command::Ledger(args) => ledger::run(&ctx, args).await,
+        Command::Pricing(args) => pricing::run(&ctx, args).await,
         Command::Admin(cmd) => admin::run(&ctx, cmd).await,
         Command::Gateway(_) | Command::Completions { .. } => Ok(ExitCode::SUCCESS),
     }

@@ -93,18 +93,29 @@ CREATE TABLE usage_events (
 );
 CREATE INDEX usage_account_time ON usage_events(account_id, created_at);
 
--- Operator overrides of the shipped price table, per 1M tokens in micro-credits.
-CREATE TABLE prices (
-    model                     TEXT    PRIMARY KEY,
-    input_micros              INTEGER NOT NULL DEFAULT 0,
-    cached_input_micros       INTEGER,
-    cache_write_5m_micros     INTEGER,
-    cache_write_1h_micros     INTEGER,
-    output_micros             INTEGER NOT NULL DEFAULT 0,
-    per_image_micros          INTEGER,
-    per_request_micros        INTEGER,
-    coefficient_ppm           INTEGER NOT NULL DEFAULT 1000000, -- 1.0 = 1,000,000
-    updated_at                INTEGER NOT NULL
+-- Operator overrides of the shipped price table: a whole row per model replaces the shipped
+-- one. Token prices in micro-credits per 1M tokens; per-image and per-request in micro-credits.
+CREATE TABLE price_overrides (
+    model                 TEXT    PRIMARY KEY,
+    provider              TEXT    NOT NULL,
+    mode                  TEXT    NOT NULL DEFAULT 'chat',
+    input_micros          INTEGER NOT NULL CHECK (input_micros >= 0),
+    cached_input_micros   INTEGER CHECK (cached_input_micros >= 0),
+    cache_write_5m_micros INTEGER CHECK (cache_write_5m_micros >= 0),
+    cache_write_1h_micros INTEGER CHECK (cache_write_1h_micros >= 0),
+    output_micros         INTEGER NOT NULL CHECK (output_micros >= 0),
+    per_image_micros      INTEGER CHECK (per_image_micros >= 0),
+    per_request_micros    INTEGER CHECK (per_request_micros >= 0),
+    max_input_tokens      INTEGER,
+    max_output_tokens     INTEGER,
+    updated_at            INTEGER NOT NULL
+);
+
+-- A multiplier per model on top of its price, in parts per million (1.0 = 1000000).
+CREATE TABLE model_coefficients (
+    model           TEXT    PRIMARY KEY,
+    coefficient_ppm INTEGER NOT NULL CHECK (coefficient_ppm > 0),
+    updated_at      INTEGER NOT NULL
 );
 
 CREATE TABLE upstreams (

@@ -240,7 +240,7 @@ pub async fn set_status(
         AccountStatus::Suspended => "account.suspend",
         AccountStatus::Active => "account.activate",
     };
-    Ok(state
+    let updated = state
         .store
         .set_account_status(
             account.id,
@@ -253,7 +253,10 @@ pub async fn set_status(
                 created_at: now_ms(),
             },
         )
-        .await?)
+        .await?;
+    // Its keys are re-read with the new status on their next request.
+    state.keys.invalidate_account(account.id);
+    Ok(updated)
 }
 
 /// On an empty database, creates the admin account from the configuration, or with a generated

@@ -16,17 +16,31 @@ use crate::accounts::{self, Caller};
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// A JSON body, rejected in our error format when it is not one.
+/// A JSON object body, rejected in our error format when it is not one.
+///
+/// Every management-API request is a JSON object. serde would also accept a struct written as
+/// an array of its fields in declaration order (`[10, "reason"]` for an adjustment), a form
+/// nobody documents and that would change meaning if a field were ever inserted, so anything
+/// but an object is refused before it reaches `T`.
 pub struct AppJson<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for AppJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(AppJson(v)),
-            Err(rejection) => Err(json_rejection(rejection)),
+        let value = match axum::Json::<serde_json::Value>::from_request(req, state).await {
+            Ok(axum::Json(v)) => v,
+            Err(rejection) => return Err(json_rejection(rejection)),
+        };
+        if !value.is_object() {
+            return Err(ApiError::InvalidRequest(
+                "invalid request body: expected a JSON object".into(),
+            ));
         }
+        // serde_path_to_error names the field in type errors (`amount_micros: invalid type …`).
+        serde_path_to_error::deserialize(value)
+            .map(AppJson)
+            .map_err(|e| ApiError::InvalidRequest(format!("invalid request body: {e}")))
     }
 }
 

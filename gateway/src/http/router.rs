@@ -3,7 +3,8 @@
 //! Middleware, outermost first:
 //! 1. `log_request`: one line per request with method, matched route, status and latency.
 //!    Never the query string, headers or body: they may carry secrets or prompts.
-//! 2. axum's default body limit (2 MB) on the management API's JSON bodies.
+//! 2. axum's default body limit (2 MB) on the management API's JSON bodies; the data plane
+//!    (`/v1`) reads its own bodies, up to `proxy.body_limit_mb`.
 
 use std::time::Instant;
 
@@ -15,7 +16,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 
 use crate::error::ApiError;
-use crate::http::handlers::{account, admin, billing, health, keys};
+use crate::http::handlers::{account, admin, billing, data, health, keys};
 use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
@@ -29,6 +30,7 @@ pub fn router(state: AppState) -> Router {
         .route("/keys/{id}/rotate", post(keys::rotate))
         .route("/balance", get(billing::balance))
         .route("/ledger", get(billing::ledger))
+        .route("/pricing", get(billing::pricing))
         .route("/admin/users", get(admin::users))
         .route("/admin/users/{account}", get(admin::user))
         .route("/admin/users/{account}/adjust", post(admin::adjust))
@@ -36,11 +38,52 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/users/{account}/activate", post(admin::activate))
         .route("/admin/users/{account}/ledger", get(admin::user_ledger))
         .route("/admin/ledger/verify", get(admin::verify_ledger))
-        .route("/admin/audit", get(admin::audit));
+        .route("/admin/audit", get(admin::audit))
+        .route(
+            "/admin/upstreams",
+            get(admin::upstreams).post(admin::create_upstream),
+        )
+        .route(
+            "/admin/upstreams/{name}",
+            axum::routing::delete(admin::delete_upstream),
+        )
+        .route(
+            "/admin/upstreams/{name}/keys",
+            post(admin::add_upstream_key),
+        )
+        // Whole price lists run to megabytes.
+        .route(
+            "/admin/prices/import",
+            post(admin::import_prices)
+                .layer(axum::extract::DefaultBodyLimit::max(32 * 1024 * 1024)),
+        )
+        .route(
+            "/admin/prices/{model}",
+            axum::routing::put(admin::set_price).delete(admin::reset_price),
+        )
+        .route(
+            "/admin/prices/{model}/coefficient",
+            axum::routing::put(admin::set_coefficient),
+        );
+    // The data plane reads its own bodies with its own (much larger) limit.
+    let data_plane = Router::new()
+        .route("/chat/completions", post(data::chat_completions))
+        .route(
+            "/responses",
+            post(data::responses).get(data::responses_websocket),
+        )
+        .route("/embeddings", post(data::embeddings))
+        .route("/images/generations", post(data::images))
+        .route("/models", get(data::models))
+        .route("/messages", post(data::messages))
+        .route("/messages/count_tokens", post(data::count_tokens))
+        .layer(axum::extract::DefaultBodyLimit::disable());
     Router::new()
+        .route("/", get(data::root))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .nest("/api/v1", api)
+        .nest("/v1", data_plane)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(log_request))

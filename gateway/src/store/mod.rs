@@ -9,8 +9,9 @@
 pub mod sqlite;
 
 use async_trait::async_trait;
-use codexkey_common::Micros;
 use codexkey_common::api::{AccountStatus, LedgerKind, Role};
+use codexkey_common::price::PriceEntry;
+use codexkey_common::{Micros, Usage};
 
 /// Unix time in milliseconds, the store's one time type.
 pub type Millis = i64;
@@ -143,6 +144,85 @@ pub struct LedgerCheckRecord {
     pub mismatches: Vec<(i64, String, Micros, Micros)>,
 }
 
+/// A hold placed when a request is admitted.
+#[derive(Debug, Clone)]
+pub struct NewHold {
+    pub request_id: String,
+    pub account_id: i64,
+    pub key_id: i64,
+    pub amount: Micros,
+    /// What the request is charged if a crash leaves its hold behind.
+    pub crash_charge: Micros,
+    pub route: &'static str,
+    pub model: String,
+    pub provider: Option<String>,
+    pub created_at: Millis,
+}
+
+/// One usage event: metadata of a request, never its prompt or completion.
+#[derive(Debug, Clone)]
+pub struct UsageEventRecord {
+    pub request_id: String,
+    pub account_id: i64,
+    pub key_id: Option<i64>,
+    pub route: &'static str,
+    pub provider: Option<String>,
+    pub model: Option<String>,
+    pub usage: Usage,
+    pub cost: Micros,
+    pub status: u16,
+    pub error_code: Option<String>,
+    pub latency_ms: Option<i64>,
+    pub ttfb_ms: Option<i64>,
+    pub client_ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// Unit prices, coefficient and margin that produced `cost`.
+    pub price_snapshot: Option<serde_json::Value>,
+    /// Which documented rule produced the charge (`final_usage`, `disconnect_drained`, …).
+    pub settlement: &'static str,
+    pub created_at: Millis,
+}
+
+/// The end of an admitted request: its hold goes, its cost is charged, its event recorded.
+#[derive(Debug, Clone)]
+pub struct Settlement {
+    pub event: UsageEventRecord,
+}
+
+/// A metering write, applied in batches (group commit) by [`Store::apply_metering`].
+#[derive(Debug, Clone)]
+pub enum MeterOp {
+    Hold(NewHold),
+    Settle(Box<Settlement>),
+}
+
+/// What [`Store::reconcile_holds`] did at start-up.
+#[derive(Debug, Clone, Default)]
+pub struct ReconcileReport {
+    pub holds: u64,
+    pub charged: Micros,
+}
+
+/// An upstream added through the admin API, its keys still sealed.
+#[derive(Debug, Clone)]
+pub struct StoredUpstream {
+    pub name: String,
+    pub provider: String,
+    pub base_url: String,
+    pub models: Option<Vec<String>>,
+    pub keys: Vec<StoredUpstreamKey>,
+    pub created_at: Millis,
+}
+
+#[derive(Debug, Clone)]
+pub struct StoredUpstreamKey {
+    pub id: i64,
+    pub label: Option<String>,
+    /// Sealed with the gateway's master key; see `upstream::crypto`.
+    pub ciphertext: Vec<u8>,
+    pub created_at: Millis,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Cheap liveness check for `/readyz`.
@@ -230,4 +310,59 @@ pub trait Store: Send + Sync + 'static {
         before: Option<i64>,
         limit: u32,
     ) -> Result<Vec<AuditRecord>, StoreError>;
+
+    /// The key with this secret hash and its account, whatever their status (the caller words
+    /// the refusal). Runs on a key-cache miss, not per request.
+    async fn key_by_hash(
+        &self,
+        hash: &str,
+    ) -> Result<Option<(KeyRecord, AccountRecord)>, StoreError>;
+
+    /// Applies a batch of metering writes in one transaction: holds placed, and settlements
+    /// (hold removed, charge appended to the ledger with the balance moved, key spend and last
+    /// use updated, usage event inserted). Afterwards every balance still equals the sum of its
+    /// ledger entries. Runs on the group-commit writer only. On failure nothing of the batch is
+    /// applied and the writes come back with the error, to be retried.
+    async fn apply_metering(&self, ops: Vec<MeterOp>) -> Result<(), (StoreError, Vec<MeterOp>)>;
+
+    /// At start-up, before serving: settles every hold a crash left behind by the crash rule
+    /// (charge its `crash_charge`, record a `crash_reconciled` usage event) and deletes it.
+    async fn reconcile_holds(&self, at: Millis) -> Result<ReconcileReport, StoreError>;
+
+    /// The operator's price rows, replacing the shipped ones model by model.
+    async fn price_overrides(&self) -> Result<Vec<(String, PriceEntry)>, StoreError>;
+    /// Per-model coefficients, parts per million.
+    async fn coefficients(&self) -> Result<Vec<(String, i64)>, StoreError>;
+    /// Inserts or replaces price rows, all in one transaction with `audit`.
+    async fn upsert_prices(
+        &self,
+        rows: Vec<(String, PriceEntry)>,
+        audit: NewAudit,
+    ) -> Result<(), StoreError>;
+    /// Removes a model's price row (the shipped one applies again). True when there was one.
+    async fn delete_price(&self, model: &str, audit: NewAudit) -> Result<bool, StoreError>;
+    /// Sets a model's coefficient, or removes it with `None`.
+    async fn set_coefficient(
+        &self,
+        model: &str,
+        ppm: Option<i64>,
+        audit: NewAudit,
+    ) -> Result<(), StoreError>;
+
+    async fn upstreams(&self) -> Result<Vec<StoredUpstream>, StoreError>;
+    /// `Conflict` when the name is taken.
+    async fn create_upstream(
+        &self,
+        upstream: StoredUpstream,
+        audit: NewAudit,
+    ) -> Result<(), StoreError>;
+    /// Deletes an upstream and its keys. True when there was one.
+    async fn delete_upstream(&self, name: &str, audit: NewAudit) -> Result<bool, StoreError>;
+    /// `NotFound` when there is no such upstream.
+    async fn add_upstream_key(
+        &self,
+        name: &str,
+        key: StoredUpstreamKey,
+        audit: NewAudit,
+    ) -> Result<(), StoreError>;
 }

@@ -16,17 +16,25 @@ use std::thread;
 use async_trait::async_trait;
 use codexkey_common::Micros;
 use codexkey_common::api::{AccountStatus, LedgerKind, Role};
+use codexkey_common::price::Price;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, Transaction, params};
 use tokio::sync::oneshot;
 
 use super::*;
 
 /// Migrations embedded in the binary, applied in order at start-up.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../../migrations/sqlite/0001_init.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../../migrations/sqlite/0001_init.sql"),
+    ),
+    (
+        2,
+        "metering",
+        include_str!("../../migrations/sqlite/0002_metering.sql"),
+    ),
+];
 
 type Job = Box<dyn FnOnce(&mut Connection) + Send>;
 
@@ -669,6 +677,353 @@ impl Store for SqliteStore {
             })
             .await
     }
+
+    async fn key_by_hash(
+        &self,
+        hash: &str,
+    ) -> Result<Option<(KeyRecord, AccountRecord)>, StoreError> {
+        let hash = hash.to_owned();
+        self.reader
+            .call(move |c| {
+                let key = c
+                    .query_row(
+                        &format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE secret_hash = ?1"),
+                        [hash],
+                        key_row,
+                    )
+                    .optional()?;
+                let Some(key) = key else { return Ok(None) };
+                let account = account_in(c, key.account_id)?.ok_or(StoreError::NotFound)?;
+                Ok(Some((key, account)))
+            })
+            .await
+    }
+
+    async fn apply_metering(&self, ops: Vec<MeterOp>) -> Result<(), (StoreError, Vec<MeterOp>)> {
+        let (tx, rx) = oneshot::channel();
+        let job: Job = Box::new(move |c| {
+            let result = match SqliteStore::apply_batch(c, &ops) {
+                Ok(()) => Ok(()),
+                Err(e) => Err((e, ops)),
+            };
+            let _ = tx.send(result);
+        });
+        if self.writer.jobs.send(job).is_err() {
+            return Err((StoreError::Closed, Vec::new()));
+        }
+        rx.await.unwrap_or(Err((StoreError::Closed, Vec::new())))
+    }
+
+    async fn reconcile_holds(&self, at: Millis) -> Result<ReconcileReport, StoreError> {
+        self.writer
+            .call(move |c| {
+                let tx = c.transaction()?;
+                let holds = {
+                    let mut stmt = tx.prepare(
+                        "SELECT request_id, account_id, key_id, crash_charge_micros, route, model, provider FROM holds ORDER BY created_at",
+                    )?;
+                    stmt.query_map([], |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, i64>(1)?,
+                            r.get::<_, Option<i64>>(2)?,
+                            r.get::<_, i64>(3)?,
+                            r.get::<_, String>(4)?,
+                            r.get::<_, String>(5)?,
+                            r.get::<_, Option<String>>(6)?,
+                        ))
+                    })?
+                    .collect::<Result<Vec<_>, _>>()?
+                };
+                let mut report = ReconcileReport::default();
+                for (request_id, account_id, key_id, charge, route, model, provider) in holds {
+                    let event = UsageEventRecord {
+                        request_id,
+                        account_id,
+                        key_id,
+                        route: crate::proxy::Route::parse(&route).map_or("unknown", crate::proxy::Route::as_str),
+                        provider,
+                        model: Some(model),
+                        usage: Usage::default(),
+                        cost: Micros(charge),
+                        status: 0,
+                        error_code: Some("gateway_interrupted".into()),
+                        latency_ms: None,
+                        ttfb_ms: None,
+                        client_ip: None,
+                        user_agent: None,
+                        price_snapshot: None,
+                        settlement: "crash_reconciled",
+                        created_at: at,
+                    };
+                    settle_in(&tx, &event)?;
+                    report.holds += 1;
+                    report.charged = Micros(report.charged.0 + charge);
+                }
+                // Nothing is in flight before the gateway serves: no hold may remain counted.
+                tx.execute("UPDATE accounts SET held_micros = 0 WHERE held_micros != 0", [])?;
+                tx.commit()?;
+                Ok(report)
+            })
+            .await
+    }
+
+    async fn price_overrides(&self) -> Result<Vec<(String, PriceEntry)>, StoreError> {
+        self.reader
+            .call(|c| {
+                let mut stmt = c.prepare(
+                    "SELECT model, provider, mode, input_micros, cached_input_micros, cache_write_5m_micros,
+                            cache_write_1h_micros, output_micros, per_image_micros, per_request_micros,
+                            max_input_tokens, max_output_tokens
+                     FROM price_overrides ORDER BY model",
+                )?;
+                let rows = stmt
+                    .query_map([], |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            PriceEntry {
+                                provider: r.get(1)?,
+                                mode: r.get(2)?,
+                                price: Price {
+                                    input: r.get(3)?,
+                                    cached_input: r.get(4)?,
+                                    cache_write_5m: r.get(5)?,
+                                    cache_write_1h: r.get(6)?,
+                                    output: r.get(7)?,
+                                    per_image: r.get(8)?,
+                                    per_request: r.get(9)?,
+                                },
+                                max_input_tokens: r.get::<_, Option<i64>>(10)?.map(|v| v.max(0) as u64),
+                                max_output_tokens: r.get::<_, Option<i64>>(11)?.map(|v| v.max(0) as u64),
+                            },
+                        ))
+                    })?
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(rows)
+            })
+            .await
+    }
+
+    async fn coefficients(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        self.reader
+            .call(|c| {
+                let mut stmt = c.prepare(
+                    "SELECT model, coefficient_ppm FROM model_coefficients ORDER BY model",
+                )?;
+                let rows = stmt
+                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(rows)
+            })
+            .await
+    }
+
+    async fn upsert_prices(
+        &self,
+        rows: Vec<(String, PriceEntry)>,
+        audit: NewAudit,
+    ) -> Result<(), StoreError> {
+        self.writer
+            .call(move |c| {
+                let tx = c.transaction()?;
+                {
+                    let mut stmt = tx.prepare(
+                        "INSERT OR REPLACE INTO price_overrides
+                         (model, provider, mode, input_micros, cached_input_micros, cache_write_5m_micros,
+                          cache_write_1h_micros, output_micros, per_image_micros, per_request_micros,
+                          max_input_tokens, max_output_tokens, updated_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                    )?;
+                    for (model, e) in &rows {
+                        let p = &e.price;
+                        stmt.execute(params![
+                            model,
+                            e.provider,
+                            e.mode,
+                            p.input,
+                            p.cached_input,
+                            p.cache_write_5m,
+                            p.cache_write_1h,
+                            p.output,
+                            p.per_image,
+                            p.per_request,
+                            e.max_input_tokens.map(|v| v as i64),
+                            e.max_output_tokens.map(|v| v as i64),
+                            audit.created_at
+                        ])?;
+                    }
+                }
+                insert_audit(&tx, &audit)?;
+                tx.commit()?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn delete_price(&self, model: &str, audit: NewAudit) -> Result<bool, StoreError> {
+        let model = model.to_owned();
+        self.writer
+            .call(move |c| {
+                let tx = c.transaction()?;
+                let n = tx.execute("DELETE FROM price_overrides WHERE model = ?1", [&model])?;
+                if n > 0 {
+                    insert_audit(&tx, &audit)?;
+                }
+                tx.commit()?;
+                Ok(n > 0)
+            })
+            .await
+    }
+
+    async fn set_coefficient(
+        &self,
+        model: &str,
+        ppm: Option<i64>,
+        audit: NewAudit,
+    ) -> Result<(), StoreError> {
+        let model = model.to_owned();
+        self.writer
+            .call(move |c| {
+                let tx = c.transaction()?;
+                match ppm {
+                    Some(ppm) => tx.execute(
+                        "INSERT OR REPLACE INTO model_coefficients (model, coefficient_ppm, updated_at) VALUES (?1, ?2, ?3)",
+                        params![model, ppm, audit.created_at],
+                    )?,
+                    None => tx.execute("DELETE FROM model_coefficients WHERE model = ?1", [&model])?,
+                };
+                insert_audit(&tx, &audit)?;
+                tx.commit()?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn upstreams(&self) -> Result<Vec<StoredUpstream>, StoreError> {
+        self.reader
+            .call(|c| {
+                let mut stmt = c.prepare("SELECT id, name, provider, base_url, models, created_at FROM upstreams ORDER BY id")?;
+                let ups = stmt
+                    .query_map([], |r| {
+                        Ok((
+                            r.get::<_, i64>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, String>(2)?,
+                            r.get::<_, String>(3)?,
+                            r.get::<_, Option<String>>(4)?,
+                            r.get::<_, i64>(5)?,
+                        ))
+                    })?
+                    .collect::<Result<Vec<_>, _>>()?;
+                let mut keys_stmt = c.prepare(
+                    "SELECT id, label, ciphertext, created_at FROM upstream_keys WHERE upstream_id = ?1 ORDER BY id",
+                )?;
+                let mut out = Vec::with_capacity(ups.len());
+                for (id, name, provider, base_url, models, created_at) in ups {
+                    let keys = keys_stmt
+                        .query_map([id], |r| {
+                            Ok(StoredUpstreamKey {
+                                id: r.get(0)?,
+                                label: r.get(1)?,
+                                ciphertext: r.get(2)?,
+                                created_at: r.get(3)?,
+                            })
+                        })?
+                        .collect::<Result<Vec<_>, _>>()?;
+                    let models = match models {
+                        Some(json) => Some(serde_json::from_str(&json).map_err(|e| StoreError::Backend(e.to_string()))?),
+                        None => None,
+                    };
+                    out.push(StoredUpstream {
+                        name,
+                        provider,
+                        base_url,
+                        models,
+                        keys,
+                        created_at,
+                    });
+                }
+                Ok(out)
+            })
+            .await
+    }
+
+    async fn create_upstream(&self, u: StoredUpstream, audit: NewAudit) -> Result<(), StoreError> {
+        self.writer
+            .call(move |c| {
+                let tx = c.transaction()?;
+                let models = u
+                    .models
+                    .as_ref()
+                    .map(serde_json::to_string)
+                    .transpose()
+                    .map_err(|e| StoreError::Backend(e.to_string()))?;
+                let inserted = tx.execute(
+                    "INSERT INTO upstreams (name, provider, base_url, models, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (name) DO NOTHING",
+                    params![u.name, u.provider, u.base_url, models, u.created_at],
+                )?;
+                if inserted == 0 {
+                    return Err(StoreError::Conflict(format!("an upstream named `{}` already exists", u.name)));
+                }
+                let id = tx.last_insert_rowid();
+                for k in &u.keys {
+                    tx.execute(
+                        "INSERT INTO upstream_keys (upstream_id, ciphertext, label, created_at) VALUES (?1, ?2, ?3, ?4)",
+                        params![id, k.ciphertext, k.label, k.created_at],
+                    )?;
+                }
+                insert_audit(&tx, &audit)?;
+                tx.commit()?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn delete_upstream(&self, name: &str, audit: NewAudit) -> Result<bool, StoreError> {
+        let name = name.to_owned();
+        self.writer
+            .call(move |c| {
+                let tx = c.transaction()?;
+                let id: Option<i64> = tx
+                    .query_row("SELECT id FROM upstreams WHERE name = ?1", [&name], |r| {
+                        r.get(0)
+                    })
+                    .optional()?;
+                let Some(id) = id else { return Ok(false) };
+                tx.execute("DELETE FROM upstream_keys WHERE upstream_id = ?1", [id])?;
+                tx.execute("DELETE FROM upstreams WHERE id = ?1", [id])?;
+                insert_audit(&tx, &audit)?;
+                tx.commit()?;
+                Ok(true)
+            })
+            .await
+    }
+
+    async fn add_upstream_key(
+        &self,
+        name: &str,
+        key: StoredUpstreamKey,
+        audit: NewAudit,
+    ) -> Result<(), StoreError> {
+        let name = name.to_owned();
+        self.writer
+            .call(move |c| {
+                let tx = c.transaction()?;
+                let id: i64 = tx
+                    .query_row("SELECT id FROM upstreams WHERE name = ?1", [&name], |r| r.get(0))
+                    .optional()?
+                    .ok_or(StoreError::NotFound)?;
+                tx.execute(
+                    "INSERT INTO upstream_keys (upstream_id, ciphertext, label, created_at) VALUES (?1, ?2, ?3, ?4)",
+                    params![id, key.ciphertext, key.label, key.created_at],
+                )?;
+                insert_audit(&tx, &audit)?;
+                tx.commit()?;
+                Ok(())
+            })
+            .await
+    }
 }
 
 fn insert_key(
@@ -700,4 +1055,119 @@ fn insert_key(
         ],
     )?;
     Ok(tx.last_insert_rowid())
+}
+
+fn insert_hold(tx: &Transaction<'_>, h: &NewHold) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO holds (request_id, account_id, key_id, amount_micros, crash_charge_micros, route, model, provider, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            h.request_id,
+            h.account_id,
+            h.key_id,
+            h.amount.0,
+            h.crash_charge.0,
+            h.route,
+            h.model,
+            h.provider,
+            h.created_at
+        ],
+    )?;
+    tx.execute(
+        "UPDATE accounts SET held_micros = held_micros + ?2 WHERE id = ?1",
+        params![h.account_id, h.amount.0],
+    )?;
+    Ok(())
+}
+
+/// Removes the request's hold (if it was written), charges its cost and records its event.
+fn settle_in(tx: &Transaction<'_>, e: &UsageEventRecord) -> Result<(), StoreError> {
+    let held: Option<i64> = tx
+        .query_row(
+            "SELECT amount_micros FROM holds WHERE request_id = ?1",
+            [&e.request_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(held) = held {
+        tx.execute("DELETE FROM holds WHERE request_id = ?1", [&e.request_id])?;
+        tx.execute(
+            "UPDATE accounts SET held_micros = MAX(held_micros - ?2, 0) WHERE id = ?1",
+            params![e.account_id, held],
+        )?;
+    }
+    if e.cost.0 != 0 {
+        let balance: i64 = tx.query_row(
+            "SELECT balance_micros FROM accounts WHERE id = ?1",
+            [e.account_id],
+            |r| r.get(0),
+        )?;
+        let after = balance.saturating_sub(e.cost.0);
+        tx.execute(
+            "INSERT INTO ledger_entries (account_id, kind, amount_micros, balance_after_micros, request_id, created_at)
+             VALUES (?1, 'charge', ?2, ?3, ?4, ?5)",
+            params![e.account_id, -e.cost.0, after, e.request_id, e.created_at],
+        )?;
+        tx.execute(
+            "UPDATE accounts SET balance_micros = ?2, updated_at = ?3 WHERE id = ?1",
+            params![e.account_id, after, e.created_at],
+        )?;
+    }
+    if let Some(key_id) = e.key_id {
+        tx.execute(
+            "UPDATE api_keys SET spent_micros = spent_micros + ?2,
+                    last_used_at = MAX(COALESCE(last_used_at, 0), ?3) WHERE id = ?1",
+            params![key_id, e.cost.0, e.created_at],
+        )?;
+    }
+    let u = &e.usage;
+    tx.execute(
+        "INSERT INTO usage_events (request_id, account_id, key_id, route, provider, model, input_tokens, cached_tokens,
+             cache_write_tokens, output_tokens, reasoning_tokens, images, cost_micros, status, error_code, latency_ms,
+             ttfb_ms, client_ip, user_agent, price_snapshot, settlement, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
+        params![
+            e.request_id,
+            e.account_id,
+            e.key_id,
+            e.route,
+            e.provider,
+            e.model,
+            u.input_tokens as i64,
+            u.cached_tokens as i64,
+            (u.cache_write_5m_tokens + u.cache_write_1h_tokens) as i64,
+            u.output_tokens as i64,
+            u.reasoning_tokens as i64,
+            u.images as i64,
+            e.cost.0,
+            e.status,
+            e.error_code,
+            e.latency_ms,
+            e.ttfb_ms,
+            e.client_ip,
+            e.user_agent,
+            e.price_snapshot.as_ref().map(|v| v.to_string()),
+            e.settlement,
+            e.created_at
+        ],
+    )?;
+    Ok(())
+}
+
+fn apply_op(tx: &Transaction<'_>, op: &MeterOp) -> Result<(), StoreError> {
+    match op {
+        MeterOp::Hold(h) => insert_hold(tx, h),
+        MeterOp::Settle(s) => settle_in(tx, &s.event),
+    }
+}
+
+impl SqliteStore {
+    fn apply_batch(c: &mut Connection, ops: &[MeterOp]) -> Result<(), StoreError> {
+        let tx = c.transaction()?;
+        for op in ops {
+            apply_op(&tx, op)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
 }

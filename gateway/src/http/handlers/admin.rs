@@ -3,9 +3,11 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use codexkey_common::api::{
-    AccountStatus, AdjustBalanceRequest, AdjustBalanceResponse, AdminUser, AuditEntry, LedgerCheck,
-    LedgerPage,
+    AccountStatus, AddUpstreamKeyRequest, AdjustBalanceRequest, AdjustBalanceResponse, AdminUser,
+    AuditEntry, CreateUpstreamRequest, ImportPricesRequest, ImportPricesResponse, LedgerCheck,
+    LedgerPage, ModelPrice, SetCoefficientRequest, SetPriceRequest, UpstreamInfo,
 };
 
 use crate::accounts;
@@ -14,14 +16,21 @@ use crate::clock::to_utc;
 use crate::error::ApiError;
 use crate::http::extract::{Admin, AppJson, AppQuery};
 use crate::http::handlers::billing::PageQuery;
+use crate::pricing;
 use crate::state::AppState;
+use crate::upstream;
 
 pub async fn users(
     State(state): State<AppState>,
     _: Admin,
 ) -> Result<Json<Vec<AdminUser>>, ApiError> {
     let accounts = state.store.list_accounts().await?;
-    Ok(Json(accounts.iter().map(billing::admin_user).collect()))
+    Ok(Json(
+        accounts
+            .iter()
+            .map(|a| billing::admin_user(&state, a))
+            .collect(),
+    ))
 }
 
 pub async fn user(
@@ -29,9 +38,8 @@ pub async fn user(
     _: Admin,
     Path(account): Path<String>,
 ) -> Result<Json<AdminUser>, ApiError> {
-    Ok(Json(billing::admin_user(
-        &accounts::find(&state, &account).await?,
-    )))
+    let account = accounts::find(&state, &account).await?;
+    Ok(Json(billing::admin_user(&state, &account)))
 }
 
 pub async fn adjust(
@@ -51,7 +59,7 @@ pub async fn suspend(
     Path(account): Path<String>,
 ) -> Result<Json<AdminUser>, ApiError> {
     let a = accounts::set_status(&state, &admin, &account, AccountStatus::Suspended).await?;
-    Ok(Json(billing::admin_user(&a)))
+    Ok(Json(billing::admin_user(&state, &a)))
 }
 
 pub async fn activate(
@@ -60,7 +68,7 @@ pub async fn activate(
     Path(account): Path<String>,
 ) -> Result<Json<AdminUser>, ApiError> {
     let a = accounts::set_status(&state, &admin, &account, AccountStatus::Active).await?;
-    Ok(Json(billing::admin_user(&a)))
+    Ok(Json(billing::admin_user(&state, &a)))
 }
 
 pub async fn user_ledger(
@@ -106,5 +114,80 @@ pub async fn audit(
                 created_at: to_utc(r.created_at),
             })
             .collect(),
+    ))
+}
+
+pub async fn upstreams(
+    State(state): State<AppState>,
+    _: Admin,
+) -> Result<Json<Vec<UpstreamInfo>>, ApiError> {
+    Ok(Json(upstream::manage::list(&state).await?))
+}
+
+pub async fn create_upstream(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    AppJson(req): AppJson<CreateUpstreamRequest>,
+) -> Result<(StatusCode, Json<UpstreamInfo>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(upstream::manage::create(&state, &admin, req).await?),
+    ))
+}
+
+pub async fn delete_upstream(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(name): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    upstream::manage::delete(&state, &admin, &name).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn add_upstream_key(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(name): Path<String>,
+    AppJson(req): AppJson<AddUpstreamKeyRequest>,
+) -> Result<Json<UpstreamInfo>, ApiError> {
+    Ok(Json(
+        upstream::manage::add_key(&state, &admin, &name, req).await?,
+    ))
+}
+
+pub async fn set_price(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(model): Path<String>,
+    AppJson(req): AppJson<SetPriceRequest>,
+) -> Result<Json<ModelPrice>, ApiError> {
+    Ok(Json(pricing::set_price(&state, &admin, &model, req).await?))
+}
+
+pub async fn reset_price(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(model): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    pricing::reset_price(&state, &admin, &model).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn import_prices(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    AppJson(req): AppJson<ImportPricesRequest>,
+) -> Result<Json<ImportPricesResponse>, ApiError> {
+    Ok(Json(pricing::import(&state, &admin, req.litellm).await?))
+}
+
+pub async fn set_coefficient(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(model): Path<String>,
+    AppJson(req): AppJson<SetCoefficientRequest>,
+) -> Result<Json<ModelPrice>, ApiError> {
+    Ok(Json(
+        pricing::set_coefficient(&state, &admin, &model, &req.coefficient).await?,
     ))
 }

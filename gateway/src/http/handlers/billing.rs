@@ -34,3 +34,8 @@ pub async fn ledger(
         billing::ledger(&state, caller.account.id, q.before, q.limit).await?,
     ))
 }
+
+/// `GET /api/v1/pricing`: public, no session needed.
+pub async fn pricing(State(state): State<AppState>) -> Json<codexkey_common::api::Pricing> {
+    Json(crate::pricing::public(&state))
+}

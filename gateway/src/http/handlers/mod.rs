@@ -3,5 +3,6 @@
 pub mod account;
 pub mod admin;
 pub mod billing;
+pub mod data;
 pub mod health;
 pub mod keys;

@@ -1,0 +1,554 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[codexkey] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'codexkey'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'codexkey'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand gateway 'Run the gateway in the foreground (logs to stderr; Ctrl-C or SIGTERM stops it)'
+            cand register 'Create an account on the gateway and log in'
+            cand login 'Log in and keep the session token in the OS keyring (or a private file)'
+            cand logout 'End the session and forget its token'
+            cand whoami 'Show the account you are logged in as'
+            cand keys 'Manage your API keys'
+            cand balance 'Show your balance'
+            cand ledger 'Show your ledger: every top-up, charge, refund and adjustment, newest first'
+            cand pricing 'Show the gateway''s model prices (no login needed)'
+            cand admin 'Administer the gateway (admin accounts only)'
+            cand completions 'Print a shell completion script'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'codexkey;gateway'= {
+            cand --config 'Configuration file (TOML) [env: CODEXKEY_CONFIG]'
+            cand --listen 'Address to listen on [default: 127.0.0.1:8080] [env: CODEXKEY_LISTEN]'
+            cand --data-dir 'Directory for the database [default: the platform data dir] [env: CODEXKEY_DATA_DIR]'
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --print-config 'Print the effective configuration (secrets masked) and exit'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;register'= {
+            cand --email 'Account email (asked for when omitted)'
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --password-stdin 'Read the password from the first line of standard input instead of prompting'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;login'= {
+            cand --email 'Account email (asked for when omitted)'
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --password-stdin 'Read the password from the first line of standard input instead of prompting'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;logout'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;whoami'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;keys'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand create 'Create a key; its secret is shown once'
+            cand list 'List your keys'
+            cand revoke 'Revoke a key: it stops working at once'
+            cand rotate 'Replace a key with a new secret (same settings); the old one stops working'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'codexkey;keys;create'= {
+            cand --name 'A name to tell the key apart'
+            cand --expires-in 'Expire after this many days'
+            cand --expires-at 'Expire at this time (RFC 3339, e.g. 2027-01-31T00:00:00Z)'
+            cand --models 'Only allow these models (comma-separated)'
+            cand --budget 'Most the key may spend, in credits (e.g. `25` or `2.5`)'
+            cand --rpm 'Requests per minute'
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;keys;list'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;keys;revoke'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;keys;rotate'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;keys;help'= {
+            cand create 'Create a key; its secret is shown once'
+            cand list 'List your keys'
+            cand revoke 'Revoke a key: it stops working at once'
+            cand rotate 'Replace a key with a new secret (same settings); the old one stops working'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'codexkey;keys;help;create'= {
+        }
+        &'codexkey;keys;help;list'= {
+        }
+        &'codexkey;keys;help;revoke'= {
+        }
+        &'codexkey;keys;help;rotate'= {
+        }
+        &'codexkey;keys;help;help'= {
+        }
+        &'codexkey;balance'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;ledger'= {
+            cand --limit 'How many entries to show'
+            cand --before 'Show entries older than this entry id (for paging)'
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;pricing'= {
+            cand --model 'Only models whose name matches; `*` matches any run of characters (e.g. `claude-*`)'
+            cand --provider 'Only models of this provider (e.g. `openai`, `anthropic`)'
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;admin'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand users 'List every account with its balance'
+            cand adjust 'Credit or debit an account, with a reason kept in the ledger and the audit log'
+            cand suspend 'Suspend an account: its sessions and keys stop working'
+            cand activate 'Lift a suspension'
+            cand verify-ledger 'Check that every balance equals the sum of its ledger entries (exit 1 if not)'
+            cand audit 'Show the audit log, newest first'
+            cand prices 'Set, import and reset model prices and coefficients'
+            cand upstreams 'List, add and remove upstream providers and their keys'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'codexkey;admin;users'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;admin;adjust'= {
+            cand --reason 'Why the balance changes (required)'
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;admin;suspend'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;admin;activate'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;admin;verify-ledger'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;admin;audit'= {
+            cand --limit 'How many entries to show'
+            cand --before 'Show entries older than this entry id (for paging)'
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;admin;prices'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand import 'Import a price list in the litellm format (model -> USD per token) as overrides'
+            cand set 'Set a model''s price, replacing the shipped one'
+            cand reset 'Remove a model''s override: the shipped price applies again'
+            cand coefficient 'Multiply a model''s price by a factor (e.g. `1.25`; `1` removes it)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'codexkey;admin;prices;import'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;admin;prices;set'= {
+            cand --provider 'The provider that serves it (`openai`, `anthropic`, …); used to route requests'
+            cand --mode 'What kind of model it is [default: chat]'
+            cand --input 'Credits per 1M input tokens (e.g. `2.5`)'
+            cand --output 'Credits per 1M output tokens, reasoning included'
+            cand --cached-input 'Credits per 1M input tokens read from the prompt cache [default: the input price]'
+            cand --cache-write-5m 'Credits per 1M input tokens written to a 5-minute cache [default: the input price]'
+            cand --cache-write-1h 'Credits per 1M input tokens written to a 1-hour cache [default: the 5-minute price]'
+            cand --per-image 'Credits per generated image'
+            cand --per-request 'Credits per request, on top of everything else'
+            cand --max-input-tokens 'The model''s context window, in tokens'
+            cand --max-output-tokens 'The most tokens the model generates in one response'
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;admin;prices;reset'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;admin;prices;coefficient'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;admin;prices;help'= {
+            cand import 'Import a price list in the litellm format (model -> USD per token) as overrides'
+            cand set 'Set a model''s price, replacing the shipped one'
+            cand reset 'Remove a model''s override: the shipped price applies again'
+            cand coefficient 'Multiply a model''s price by a factor (e.g. `1.25`; `1` removes it)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'codexkey;admin;prices;help;import'= {
+        }
+        &'codexkey;admin;prices;help;set'= {
+        }
+        &'codexkey;admin;prices;help;reset'= {
+        }
+        &'codexkey;admin;prices;help;coefficient'= {
+        }
+        &'codexkey;admin;prices;help;help'= {
+        }
+        &'codexkey;admin;upstreams'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand list 'List upstreams with their key counts and labels (never the keys)'
+            cand add 'Add an upstream; its keys are read from standard input, one per line'
+            cand remove 'Remove an upstream added with `admin upstreams add`'
+            cand add-key 'Add one key to an upstream, read from standard input'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'codexkey;admin;upstreams;list'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;admin;upstreams;add'= {
+            cand --provider '`openai`, `anthropic` or `openai_compatible`'
+            cand --base-url 'The API''s base URL [default: the provider''s own; required for `openai_compatible`]'
+            cand --models 'Only route these models to it (comma-separated) [default: the models priced for its provider]'
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --key-stdin 'Read the keys from standard input, one per line (asked for when omitted)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;admin;upstreams;remove'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;admin;upstreams;add-key'= {
+            cand --label 'A label to tell the key apart'
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --key-stdin 'Read the key from the first line of standard input (asked for when omitted)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;admin;upstreams;help'= {
+            cand list 'List upstreams with their key counts and labels (never the keys)'
+            cand add 'Add an upstream; its keys are read from standard input, one per line'
+            cand remove 'Remove an upstream added with `admin upstreams add`'
+            cand add-key 'Add one key to an upstream, read from standard input'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'codexkey;admin;upstreams;help;list'= {
+        }
+        &'codexkey;admin;upstreams;help;add'= {
+        }
+        &'codexkey;admin;upstreams;help;remove'= {
+        }
+        &'codexkey;admin;upstreams;help;add-key'= {
+        }
+        &'codexkey;admin;upstreams;help;help'= {
+        }
+        &'codexkey;admin;help'= {
+            cand users 'List every account with its balance'
+            cand adjust 'Credit or debit an account, with a reason kept in the ledger and the audit log'
+            cand suspend 'Suspend an account: its sessions and keys stop working'
+            cand activate 'Lift a suspension'
+            cand verify-ledger 'Check that every balance equals the sum of its ledger entries (exit 1 if not)'
+            cand audit 'Show the audit log, newest first'
+            cand prices 'Set, import and reset model prices and coefficients'
+            cand upstreams 'List, add and remove upstream providers and their keys'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'codexkey;admin;help;users'= {
+        }
+        &'codexkey;admin;help;adjust'= {
+        }
+        &'codexkey;admin;help;suspend'= {
+        }
+        &'codexkey;admin;help;activate'= {
+        }
+        &'codexkey;admin;help;verify-ledger'= {
+        }
+        &'codexkey;admin;help;audit'= {
+        }
+        &'codexkey;admin;help;prices'= {
+            cand import 'Import a price list in the litellm format (model -> USD per token) as overrides'
+            cand set 'Set a model''s price, replacing the shipped one'
+            cand reset 'Remove a model''s override: the shipped price applies again'
+            cand coefficient 'Multiply a model''s price by a factor (e.g. `1.25`; `1` removes it)'
+        }
+        &'codexkey;admin;help;prices;import'= {
+        }
+        &'codexkey;admin;help;prices;set'= {
+        }
+        &'codexkey;admin;help;prices;reset'= {
+        }
+        &'codexkey;admin;help;prices;coefficient'= {
+        }
+        &'codexkey;admin;help;upstreams'= {
+            cand list 'List upstreams with their key counts and labels (never the keys)'
+            cand add 'Add an upstream; its keys are read from standard input, one per line'
+            cand remove 'Remove an upstream added with `admin upstreams add`'
+            cand add-key 'Add one key to an upstream, read from standard input'
+        }
+        &'codexkey;admin;help;upstreams;list'= {
+        }
+        &'codexkey;admin;help;upstreams;add'= {
+        }
+        &'codexkey;admin;help;upstreams;remove'= {
+        }
+        &'codexkey;admin;help;upstreams;add-key'= {
+        }
+        &'codexkey;admin;help;help'= {
+        }
+        &'codexkey;completions'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;help'= {
+            cand gateway 'Run the gateway in the foreground (logs to stderr; Ctrl-C or SIGTERM stops it)'
+            cand register 'Create an account on the gateway and log in'
+            cand login 'Log in and keep the session token in the OS keyring (or a private file)'
+            cand logout 'End the session and forget its token'
+            cand whoami 'Show the account you are logged in as'
+            cand keys 'Manage your API keys'
+            cand balance 'Show your balance'
+            cand ledger 'Show your ledger: every top-up, charge, refund and adjustment, newest first'
+            cand pricing 'Show the gateway''s model prices (no login needed)'
+            cand admin 'Administer the gateway (admin accounts only)'
+            cand completions 'Print a shell completion script'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'codexkey;help;gateway'= {
+        }
+        &'codexkey;help;register'= {
+        }
+        &'codexkey;help;login'= {
+        }
+        &'codexkey;help;logout'= {
+        }
+        &'codexkey;help;whoami'= {
+        }
+        &'codexkey;help;keys'= {
+            cand create 'Create a key; its secret is shown once'
+            cand list 'List your keys'
+            cand revoke 'Revoke a key: it stops working at once'
+            cand rotate 'Replace a key with a new secret (same settings); the old one stops working'
+        }
+        &'codexkey;help;keys;create'= {
+        }
+        &'codexkey;help;keys;list'= {
+        }
+        &'codexkey;help;keys;revoke'= {
+        }
+        &'codexkey;help;keys;rotate'= {
+        }
+        &'codexkey;help;balance'= {
+        }
+        &'codexkey;help;ledger'= {
+        }
+        &'codexkey;help;pricing'= {
+        }
+        &'codexkey;help;admin'= {
+            cand users 'List every account with its balance'
+            cand adjust 'Credit or debit an account, with a reason kept in the ledger and the audit log'
+            cand suspend 'Suspend an account: its sessions and keys stop working'
+            cand activate 'Lift a suspension'
+            cand verify-ledger 'Check that every balance equals the sum of its ledger entries (exit 1 if not)'
+            cand audit 'Show the audit log, newest first'
+            cand prices 'Set, import and reset model prices and coefficients'
+            cand upstreams 'List, add and remove upstream providers and their keys'
+        }
+        &'codexkey;help;admin;users'= {
+        }
+        &'codexkey;help;admin;adjust'= {
+        }
+        &'codexkey;help;admin;suspend'= {
+        }
+        &'codexkey;help;admin;activate'= {
+        }
+        &'codexkey;help;admin;verify-ledger'= {
+        }
+        &'codexkey;help;admin;audit'= {
+        }
+        &'codexkey;help;admin;prices'= {
+            cand import 'Import a price list in the litellm format (model -> USD per token) as overrides'
+            cand set 'Set a model''s price, replacing the shipped one'
+            cand reset 'Remove a model''s override: the shipped price applies again'
+            cand coefficient 'Multiply a model''s price by a factor (e.g. `1.25`; `1` removes it)'
+        }
+        &'codexkey;help;admin;prices;import'= {
+        }
+        &'codexkey;help;admin;prices;set'= {
+        }
+        &'codexkey;help;admin;prices;reset'= {
+        }
+        &'codexkey;help;admin;prices;coefficient'= {
+        }
+        &'codexkey;help;admin;upstreams'= {
+            cand list 'List upstreams with their key counts and labels (never the keys)'
+            cand add 'Add an upstream; its keys are read from standard input, one per line'
+            cand remove 'Remove an upstream added with `admin upstreams add`'
+            cand add-key 'Add one key to an upstream, read from standard input'
+        }
+        &'codexkey;help;admin;upstreams;list'= {
+        }
+        &'codexkey;help;admin;upstreams;add'= {
+        }
+        &'codexkey;help;admin;upstreams;remove'= {
+        }
+        &'codexkey;help;admin;upstreams;add-key'= {
+        }
+        &'codexkey;help;completions'= {
+        }
+        &'codexkey;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,217 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_codexkey_global_optspecs
+    string join \n gateway= json h/help V/version
+end
+
+function __fish_codexkey_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_codexkey_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_codexkey_using_subcommand
+    set -l cmd (__fish_codexkey_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c codexkey -n "__fish_codexkey_needs_command" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_needs_command" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c codexkey -n "__fish_codexkey_needs_command" -s h -l help -d 'Print help'
+complete -c codexkey -n "__fish_codexkey_needs_command" -s V -l version -d 'Print version'
+complete -c codexkey -n "__fish_codexkey_needs_command" -f -a "gateway" -d 'Run the gateway in the foreground (logs to stderr; Ctrl-C or SIGTERM stops it)'
+complete -c codexkey -n "__fish_codexkey_needs_command" -f -a "register" -d 'Create an account on the gateway and log in'
+complete -c codexkey -n "__fish_codexkey_needs_command" -f -a "login" -d 'Log in and keep the session token in the OS keyring (or a private file)'
+complete -c codexkey -n "__fish_codexkey_needs_command" -f -a "logout" -d 'End the session and forget its token'
+complete -c codexkey -n "__fish_codexkey_needs_command" -f -a "whoami" -d 'Show the account you are logged in as'
+complete -c codexkey -n "__fish_codexkey_needs_command" -f -a "keys" -d 'Manage your API keys'
+complete -c codexkey -n "__fish_codexkey_needs_command" -f -a "balance" -d 'Show your balance'
+complete -c codexkey -n "__fish_codexkey_needs_command" -f -a "ledger" -d 'Show your ledger: every top-up, charge, refund and adjustment, newest first'
+complete -c codexkey -n "__fish_codexkey_needs_command" -f -a "pricing" -d 'Show the gateway\'s model prices (no login needed)'
+complete -c codexkey -n "__fish_codexkey_needs_command" -f -a "admin" -d 'Administer the gateway (admin accounts only)'
+complete -c codexkey -n "__fish_codexkey_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c codexkey -n "__fish_codexkey_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c codexkey -n "__fish_codexkey_using_subcommand gateway" -l config -d 'Configuration file (TOML) [env: CODEXKEY_CONFIG]' -r -F
+complete -c codexkey -n "__fish_codexkey_using_subcommand gateway" -l listen -d 'Address to listen on [default: 127.0.0.1:8080] [env: CODEXKEY_LISTEN]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand gateway" -l data-dir -d 'Directory for the database [default: the platform data dir] [env: CODEXKEY_DATA_DIR]' -r -F
+complete -c codexkey -n "__fish_codexkey_using_subcommand gateway" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand gateway" -l print-config -d 'Print the effective configuration (secrets masked) and exit'
+complete -c codexkey -n "__fish_codexkey_using_subcommand gateway" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c codexkey -n "__fish_codexkey_using_subcommand gateway" -s h -l help -d 'Print help'
+complete -c codexkey -n "__fish_codexkey_using_subcommand gateway" -s V -l version -d 'Print version'
+complete -c codexkey -n "__fish_codexkey_using_subcommand register" -l email -d 'Account email (asked for when omitted)' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand register" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand register" -l password-stdin -d 'Read the password from the first line of standard input instead of prompting'
+complete -c codexkey -n "__fish_codexkey_using_subcommand register" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c codexkey -n "__fish_codexkey_using_subcommand register" -s h -l help -d 'Print help'
+complete -c codexkey -n "__fish_codexkey_using_subcommand register" -s V -l version -d 'Print version'
+complete -c codexkey -n "__fish_codexkey_using_subcommand login" -l email -d 'Account email (asked for when omitted)' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand login" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand login" -l password-stdin -d 'Read the password from the first line of standard input instead of prompting'
+complete -c codexkey -n "__fish_codexkey_using_subcommand login" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c codexkey -n "__fish_codexkey_using_subcommand login" -s h -l help -d 'Print help'
+complete -c codexkey -n "__fish_codexkey_using_subcommand login" -s V -l version -d 'Print version'
+complete -c codexkey -n "__fish_codexkey_using_subcommand logout" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand logout" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c codexkey -n "__fish_codexkey_using_subcommand logout" -s h -l help -d 'Print help'
+complete -c codexkey -n "__fish_codexkey_using_subcommand logout" -s V -l version -d 'Print version'
+complete -c codexkey -n "__fish_codexkey_using_subcommand whoami" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand whoami" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c codexkey -n "__fish_codexkey_using_subcommand whoami" -s h -l help -d 'Print help'
+complete -c codexkey -n "__fish_codexkey_using_subcommand whoami" -s V -l version -d 'Print version'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list revoke rotate help" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list revoke rotate help" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list revoke rotate help" -s h -l help -d 'Print help'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list revoke rotate help" -s V -l version -d 'Print version'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list revoke rotate help" -f -a "create" -d 'Create a key; its secret is shown once'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list revoke rotate help" -f -a "list" -d 'List your keys'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list revoke rotate help" -f -a "revoke" -d 'Revoke a key: it stops working at once'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list revoke rotate help" -f -a "rotate" -d 'Replace a key with a new secret (same settings); the old one stops working'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list revoke rotate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from create" -l name -d 'A name to tell the key apart' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from create" -l expires-in -d 'Expire after this many days' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from create" -l expires-at -d 'Expire at this time (RFC 3339, e.g. 2027-01-31T00:00:00Z)' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from create" -l models -d 'Only allow these models (comma-separated)' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from create" -l budget -d 'Most the key may spend, in credits (e.g. `25` or `2.5`)' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from create" -l rpm -d 'Requests per minute' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from create" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from create" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from list" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from list" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from revoke" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from revoke" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from revoke" -s V -l version -d 'Print version'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from rotate" -s h -l help -d 'Print help'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from rotate" -s V -l version -d 'Print version'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a key; its secret is shown once'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "list" -d 'List your keys'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Revoke a key: it stops working at once'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "rotate" -d 'Replace a key with a new secret (same settings); the old one stops working'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c codexkey -n "__fish_codexkey_using_subcommand balance" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand balance" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c codexkey -n "__fish_codexkey_using_subcommand balance" -s h -l help -d 'Print help'
+complete -c codexkey -n "__fish_codexkey_using_subcommand balance" -s V -l version -d 'Print version'
+complete -c codexkey -n "__fish_codexkey_using_subcommand ledger" -l limit -d 'How many entries to show' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand ledger" -l before -d 'Show entries older than this entry id (for paging)' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand ledger" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand ledger" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c codexkey -n "__fish_codexkey_using_subcommand ledger" -s h -l help -d 'Print help'
+complete -c codexkey -n "__fish_codexkey_using_subcommand ledger" -s V -l version -d 'Print version'
+complete -c codexkey -n "__fish_codexkey_using_subcommand pricing" -l model -d 'Only models whose name matches; `*` matches any run of characters (e.g. `claude-*`)' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand pricing" -l provider -d 'Only models of this provider (e.g. `openai`, `anthropic`)' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand pricing" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand pricing" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c codexkey -n "__fish_codexkey_using_subcommand pricing" -s h -l help -d 'Print help'
+complete -c codexkey -n "__fish_codexkey_using_subcommand pricing" -s V -l version -d 'Print version'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and not __fish_seen_subcommand_from users adjust suspend activate verify-ledger audit prices upstreams help" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and not __fish_seen_subcommand_from users adjust suspend activate verify-ledger audit prices upstreams help" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and not __fish_seen_subcommand_from users adjust suspend activate verify-ledger audit prices upstreams help" -s h -l help -d 'Print help'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and not __fish_seen_subcommand_from users adjust suspend activate verify-ledger audit prices upstreams help" -s V -l version -d 'Print version'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and not __fish_seen_subcommand_from users adjust suspend activate verify-ledger audit prices upstreams help" -f -a "users" -d 'List every account with its balance'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and not __fish_seen_subcommand_from users adjust suspend activate verify-ledger audit prices upstreams help" -f -a "adjust" -d 'Credit or debit an account, with a reason kept in the ledger and the audit log'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and not __fish_seen_subcommand_from users adjust suspend activate verify-ledger audit prices upstreams help" -f -a "suspend" -d 'Suspend an account: its sessions and keys stop working'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and not __fish_seen_subcommand_from users adjust suspend activate verify-ledger audit prices upstreams help" -f -a "activate" -d 'Lift a suspension'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and not __fish_seen_subcommand_from users adjust suspend activate verify-ledger audit prices upstreams help" -f -a "verify-ledger" -d 'Check that every balance equals the sum of its ledger entries (exit 1 if not)'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and not __fish_seen_subcommand_from users adjust suspend activate verify-ledger audit prices upstreams help" -f -a "audit" -d 'Show the audit log, newest first'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and not __fish_seen_subcommand_from users adjust suspend activate verify-ledger audit prices upstreams help" -f -a "prices" -d 'Set, import and reset model prices and coefficients'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and not __fish_seen_subcommand_from users adjust suspend activate verify-ledger audit prices upstreams help" -f -a "upstreams" -d 'List, add and remove upstream providers and their keys'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and not __fish_seen_subcommand_from users adjust suspend activate verify-ledger audit prices upstreams help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from users" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from users" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from users" -s h -l help -d 'Print help'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from users" -s V -l version -d 'Print version'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from adjust" -l reason -d 'Why the balance changes (required)' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from adjust" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from adjust" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from adjust" -s h -l help -d 'Print help'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from adjust" -s V -l version -d 'Print version'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from suspend" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from suspend" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from suspend" -s h -l help -d 'Print help'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from suspend" -s V -l version -d 'Print version'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from activate" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from activate" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from activate" -s h -l help -d 'Print help'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from activate" -s V -l version -d 'Print version'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from verify-ledger" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from verify-ledger" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from verify-ledger" -s h -l help -d 'Print help'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from verify-ledger" -s V -l version -d 'Print version'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from audit" -l limit -d 'How many entries to show' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from audit" -l before -d 'Show entries older than this entry id (for paging)' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from audit" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from audit" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from audit" -s h -l help -d 'Print help'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from audit" -s V -l version -d 'Print version'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from prices" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from prices" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from prices" -s h -l help -d 'Print help'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from prices" -s V -l version -d 'Print version'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from prices" -f -a "import" -d 'Import a price list in the litellm format (model -> USD per token) as overrides'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from prices" -f -a "set" -d 'Set a model\'s price, replacing the shipped one'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from prices" -f -a "reset" -d 'Remove a model\'s override: the shipped price applies again'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from prices" -f -a "coefficient" -d 'Multiply a model\'s price by a factor (e.g. `1.25`; `1` removes it)'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from prices" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from upstreams" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from upstreams" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from upstreams" -s h -l help -d 'Print help'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from upstreams" -s V -l version -d 'Print version'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from upstreams" -f -a "list" -d 'List upstreams with their key counts and labels (never the keys)'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from upstreams" -f -a "add" -d 'Add an upstream; its keys are read from standard input, one per line'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from upstreams" -f -a "remove" -d 'Remove an upstream added with `admin upstreams add`'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from upstreams" -f -a "add-key" -d 'Add one key to an upstream, read from standard input'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from upstreams" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from help" -f -a "users" -d 'List every account with its balance'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from help" -f -a "adjust" -d 'Credit or debit an account, with a reason kept in the ledger and the audit log'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from help" -f -a "suspend" -d 'Suspend an account: its sessions and keys stop working'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from help" -f -a "activate" -d 'Lift a suspension'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from help" -f -a "verify-ledger" -d 'Check that every balance equals the sum of its ledger entries (exit 1 if not)'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from help" -f -a "audit" -d 'Show the audit log, newest first'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from help" -f -a "prices" -d 'Set, import and reset model prices and coefficients'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from help" -f -a "upstreams" -d 'List, add and remove upstream providers and their keys'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c codexkey -n "__fish_codexkey_using_subcommand completions" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand completions" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c codexkey -n "__fish_codexkey_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c codexkey -n "__fish_codexkey_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and not __fish_seen_subcommand_from gateway register login logout whoami keys balance ledger pricing admin completions help" -f -a "gateway" -d 'Run the gateway in the foreground (logs to stderr; Ctrl-C or SIGTERM stops it)'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and not __fish_seen_subcommand_from gateway register login logout whoami keys balance ledger pricing admin completions help" -f -a "register" -d 'Create an account on the gateway and log in'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and not __fish_seen_subcommand_from gateway register login logout whoami keys balance ledger pricing admin completions help" -f -a "login" -d 'Log in and keep the session token in the OS keyring (or a private file)'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and not __fish_seen_subcommand_from gateway register login logout whoami keys balance ledger pricing admin completions help" -f -a "logout" -d 'End the session and forget its token'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and not __fish_seen_subcommand_from gateway register login logout whoami keys balance ledger pricing admin completions help" -f -a "whoami" -d 'Show the account you are logged in as'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and not __fish_seen_subcommand_from gateway register login logout whoami keys balance ledger pricing admin completions help" -f -a "keys" -d 'Manage your API keys'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and not __fish_seen_subcommand_from gateway register login logout whoami keys balance ledger pricing admin completions help" -f -a "balance" -d 'Show your balance'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and not __fish_seen_subcommand_from gateway register login logout whoami keys balance ledger pricing admin completions help" -f -a "ledger" -d 'Show your ledger: every top-up, charge, refund and adjustment, newest first'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and not __fish_seen_subcommand_from gateway register login logout whoami keys balance ledger pricing admin completions help" -f -a "pricing" -d 'Show the gateway\'s model prices (no login needed)'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and not __fish_seen_subcommand_from gateway register login logout whoami keys balance ledger pricing admin completions help" -f -a "admin" -d 'Administer the gateway (admin accounts only)'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and not __fish_seen_subcommand_from gateway register login logout whoami keys balance ledger pricing admin completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and not __fish_seen_subcommand_from gateway register login logout whoami keys balance ledger pricing admin completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "create" -d 'Create a key; its secret is shown once'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "list" -d 'List your keys'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "revoke" -d 'Revoke a key: it stops working at once'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "rotate" -d 'Replace a key with a new secret (same settings); the old one stops working'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from admin" -f -a "users" -d 'List every account with its balance'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from admin" -f -a "adjust" -d 'Credit or debit an account, with a reason kept in the ledger and the audit log'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from admin" -f -a "suspend" -d 'Suspend an account: its sessions and keys stop working'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from admin" -f -a "activate" -d 'Lift a suspension'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from admin" -f -a "verify-ledger" -d 'Check that every balance equals the sum of its ledger entries (exit 1 if not)'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from admin" -f -a "audit" -d 'Show the audit log, newest first'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from admin" -f -a "prices" -d 'Set, import and reset model prices and coefficients'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from admin" -f -a "upstreams" -d 'List, add and remove upstream providers and their keys'

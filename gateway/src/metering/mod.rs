@@ -1,0 +1,294 @@
+//! Prepaid metering: admission, holds, settlement.
+//!
+//! A request is admitted only while the account's available balance (balance minus the holds
+//! of requests in flight) is positive, and its key is within budget. Admission places a
+//! [`Hold`] of the request's worst-case cost; the hold ends in exactly one settlement that
+//! charges the real cost. Because every admitted request first saw a positive available balance
+//! and reserved its worst case, concurrency can overdraw an account by at most the holds.
+//!
+//! Balances and holds live in memory (one small mutex per account) so the hot path makes no
+//! database round-trip; every change also goes, in order, to the group-commit [`writer`], which
+//! makes it durable in batches. Memory is always the database plus the writes still queued.
+//! All balance changes, admin adjustments included, go through here so the two never diverge.
+
+pub mod keys;
+mod writer;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+
+use codexkey_common::Micros;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::clock::now_ms;
+use crate::error::ApiError;
+use crate::metering::keys::KeyEntry;
+use crate::proxy::error::ProxyError;
+use crate::store::{
+    LedgerRecord, MeterOp, NewAudit, NewHold, NewLedgerEntry, Settlement, Store, StoreError,
+    UsageEventRecord,
+};
+
+pub use writer::WriterHandle;
+
+/// An account's money as the data plane sees it.
+#[derive(Debug)]
+struct Funds {
+    balance: i64,
+    held: i64,
+}
+
+pub struct Meter {
+    store: Arc<dyn Store>,
+    accounts: RwLock<HashMap<i64, Arc<Mutex<Funds>>>>,
+    writer: mpsc::UnboundedSender<writer::Msg>,
+}
+
+/// What a hold is for, recorded with it in case a crash leaves it behind.
+pub struct HoldRequest {
+    pub request_id: String,
+    pub key: Arc<KeyEntry>,
+    pub amount: Micros,
+    pub crash_charge: Micros,
+    pub route: &'static str,
+    pub model: String,
+}
+
+/// A reservation of an account's money for one request in flight. It must end in
+/// [`Hold::settle`]; dropping it unsettled (a bug or a panic) settles it by the crash rule.
+#[must_use = "a hold must be settled"]
+pub struct Hold {
+    meter: Arc<Meter>,
+    funds: Arc<Mutex<Funds>>,
+    key: Arc<KeyEntry>,
+    request_id: String,
+    route: &'static str,
+    model: String,
+    amount: i64,
+    crash_charge: i64,
+    settled: bool,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic while holding one of these small locks leaves plain integers behind; keep going.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Meter {
+    /// Starts the meter and its group-commit writer.
+    pub fn start(store: Arc<dyn Store>) -> (Arc<Meter>, WriterHandle) {
+        let (tx, handle) = writer::spawn(store.clone());
+        let meter = Arc::new(Meter {
+            store,
+            accounts: RwLock::new(HashMap::new()),
+            writer: tx,
+        });
+        (meter, handle)
+    }
+
+    async fn funds(&self, account_id: i64) -> Result<Arc<Mutex<Funds>>, StoreError> {
+        if let Some(f) = self
+            .accounts
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&account_id)
+        {
+            return Ok(f.clone());
+        }
+        // First use since start: nothing of this account is queued (all its writes come
+        // through here), so the stored balance is current and no hold is in flight.
+        let account = self
+            .store
+            .account_by_id(account_id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let mut map = self.accounts.write().unwrap_or_else(|p| p.into_inner());
+        Ok(map
+            .entry(account_id)
+            .or_insert_with(|| {
+                Arc::new(Mutex::new(Funds {
+                    balance: account.balance.0,
+                    held: 0,
+                }))
+            })
+            .clone())
+    }
+
+    /// Admits a request if its key is within budget and its account's available balance is
+    /// positive, reserving `amount`.
+    pub async fn admit(
+        self: &Arc<Self>,
+        req: HoldRequest,
+        provider: Option<String>,
+    ) -> Result<Hold, ProxyError> {
+        let funds = self
+            .funds(req.key.account_id)
+            .await
+            .map_err(|e| ProxyError::Internal(e.to_string()))?;
+        let amount = req.amount.0.max(0);
+        {
+            let mut k = lock(&req.key.counters);
+            if let Some(budget) = req.key.budget
+                && k.spent + k.held >= budget
+            {
+                return Err(ProxyError::KeyBudgetExhausted);
+            }
+            let mut f = lock(&funds);
+            if f.balance - f.held <= 0 {
+                return Err(ProxyError::InsufficientBalance);
+            }
+            f.held += amount;
+            k.held += amount;
+        }
+        let now = now_ms();
+        self.send(MeterOp::Hold(NewHold {
+            request_id: req.request_id.clone(),
+            account_id: req.key.account_id,
+            key_id: req.key.id,
+            amount: Micros(amount),
+            crash_charge: req.crash_charge,
+            route: req.route,
+            model: req.model.clone(),
+            provider,
+            created_at: now,
+        }));
+        Ok(Hold {
+            meter: self.clone(),
+            funds,
+            key: req.key,
+            request_id: req.request_id,
+            route: req.route,
+            model: req.model,
+            amount,
+            crash_charge: req.crash_charge.0,
+            settled: false,
+        })
+    }
+
+    fn send(&self, op: MeterOp) {
+        if self.writer.send(writer::Msg::Op(op)).is_err() {
+            tracing::error!("the metering writer has stopped; a metering write is lost");
+        }
+    }
+
+    /// Appends a ledger entry that is not a request charge (an admin adjustment, a top-up),
+    /// keeping memory and database in step. Refuses to take a balance below zero when
+    /// `entry.forbid_negative` is set.
+    pub async fn append(
+        &self,
+        entry: NewLedgerEntry,
+        audit: Option<NewAudit>,
+    ) -> Result<LedgerRecord, ApiError> {
+        let funds = self.funds(entry.account_id).await?;
+        {
+            let mut f = lock(&funds);
+            let after = f
+                .balance
+                .checked_add(entry.amount.0)
+                .ok_or_else(|| ApiError::Conflict("the balance would overflow".into()))?;
+            if entry.forbid_negative && after < 0 {
+                return Err(ApiError::Conflict(format!(
+                    "this would make the balance negative ({} credits)",
+                    Micros(after)
+                )));
+            }
+            f.balance = after;
+        }
+        let (reply, rx) = oneshot::channel();
+        let amount = entry.amount.0;
+        let sent = self.writer.send(writer::Msg::Ledger {
+            entry: Box::new(entry),
+            audit: audit.map(Box::new),
+            reply,
+        });
+        let result = match sent {
+            Ok(()) => rx.await.unwrap_or(Err(StoreError::Closed)),
+            Err(_) => Err(StoreError::Closed),
+        };
+        if result.is_err() {
+            lock(&funds).balance -= amount;
+        }
+        Ok(result?)
+    }
+
+    /// The live `(balance, held)` of an account the data plane has seen, else `None`.
+    pub fn funds_of(&self, account_id: i64) -> Option<(Micros, Micros)> {
+        let map = self.accounts.read().unwrap_or_else(|p| p.into_inner());
+        let f = lock(map.get(&account_id)?);
+        Some((Micros(f.balance), Micros(f.held)))
+    }
+
+    /// Resolves once every write queued before the call is in the database.
+    pub async fn flush(&self) {
+        let (tx, rx) = oneshot::channel();
+        if self.writer.send(writer::Msg::Flush(tx)).is_ok() {
+            let _ = rx.await;
+        }
+    }
+}
+
+impl Hold {
+    pub fn request_id(&self) -> &str {
+        &self.request_id
+    }
+
+    pub fn amount(&self) -> Micros {
+        Micros(self.amount)
+    }
+
+    pub fn crash_charge(&self) -> Micros {
+        Micros(self.crash_charge)
+    }
+
+    /// Ends the request: releases the hold, charges `event.cost`, records the event.
+    pub fn settle(mut self, event: UsageEventRecord) {
+        self.finish(event);
+    }
+
+    fn finish(&mut self, event: UsageEventRecord) {
+        if self.settled {
+            return;
+        }
+        self.settled = true;
+        let cost = event.cost.0;
+        {
+            let mut k = lock(&self.key.counters);
+            k.held -= self.amount;
+            k.spent += cost;
+            let mut f = lock(&self.funds);
+            f.held -= self.amount;
+            f.balance -= cost;
+        }
+        self.meter
+            .send(MeterOp::Settle(Box::new(Settlement { event })));
+    }
+}
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        if self.settled {
+            return;
+        }
+        tracing::error!(request_id = %self.request_id, "a hold was dropped unsettled; settling it by the crash rule");
+        let event = UsageEventRecord {
+            request_id: std::mem::take(&mut self.request_id),
+            account_id: self.key.account_id,
+            key_id: Some(self.key.id),
+            route: self.route,
+            provider: None,
+            model: Some(std::mem::take(&mut self.model)),
+            usage: Default::default(),
+            cost: Micros(self.crash_charge),
+            status: 0,
+            error_code: Some("gateway_interrupted".into()),
+            latency_ms: None,
+            ttfb_ms: None,
+            client_ip: None,
+            user_agent: None,
+            price_snapshot: None,
+            settlement: "crash_reconciled",
+            created_at: now_ms(),
+        };
+        self.finish(event);
+    }
+}

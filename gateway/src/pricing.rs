@@ -1,0 +1,322 @@
+//! The price book the data plane charges from: the shipped default table
+//! (`gateway/prices/default.json`, generated from a public price list by
+//! `scripts/gen-prices.sh`), the operator's overrides, per-model coefficients and the global
+//! margin. Read on every request, so it lives in memory and is swapped whole when an admin
+//! changes prices.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use codexkey_common::api::{ImportPricesResponse, ModelPrice, Pricing, SetPriceRequest};
+use codexkey_common::price::{Price, PriceEntry, PriceError, PriceTable, cost};
+use codexkey_common::{Micros, Usage};
+use serde_json::json;
+
+use crate::accounts::Caller;
+use crate::clock::now_ms;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::{NewAudit, Store, StoreError};
+
+/// The shipped default table.
+pub const DEFAULT_PRICES: &str = include_str!("../prices/default.json");
+
+/// Parts per million: `1_000_000` is ×1.0.
+pub const PPM: i64 = 1_000_000;
+
+pub struct PriceBook {
+    table: PriceTable,
+    overridden: HashSet<String>,
+    coefficients: HashMap<String, i64>,
+    margin_ppm: i64,
+}
+
+/// The price of one model, as applied to one request.
+#[derive(Clone, Copy)]
+pub struct Quote<'a> {
+    pub model: &'a str,
+    pub entry: &'a PriceEntry,
+    pub coefficient_ppm: i64,
+    pub margin_ppm: i64,
+}
+
+impl PriceBook {
+    /// The shipped table with `overrides` on top (whole rows replace whole rows).
+    pub fn new(
+        overrides: impl IntoIterator<Item = (String, PriceEntry)>,
+        coefficients: HashMap<String, i64>,
+        margin_ppm: i64,
+    ) -> Result<PriceBook, PriceError> {
+        let mut table = PriceTable::from_json(DEFAULT_PRICES)?;
+        let mut overridden = HashSet::new();
+        for (model, entry) in overrides {
+            overridden.insert(model.clone());
+            table.models.insert(model, entry);
+        }
+        Ok(PriceBook {
+            table,
+            overridden,
+            coefficients,
+            margin_ppm,
+        })
+    }
+
+    pub fn quote<'a>(&'a self, model: &'a str) -> Option<Quote<'a>> {
+        let entry = self.table.get(model)?;
+        Some(Quote {
+            model,
+            entry,
+            coefficient_ppm: self.coefficients.get(model).copied().unwrap_or(PPM),
+            margin_ppm: self.margin_ppm,
+        })
+    }
+
+    pub fn table(&self) -> &PriceTable {
+        &self.table
+    }
+
+    pub fn margin_ppm(&self) -> i64 {
+        self.margin_ppm
+    }
+
+    pub fn coefficient(&self, model: &str) -> i64 {
+        self.coefficients.get(model).copied().unwrap_or(PPM)
+    }
+}
+
+impl Quote<'_> {
+    pub fn price(&self) -> &Price {
+        &self.entry.price
+    }
+
+    pub fn cost(&self, usage: &Usage) -> Micros {
+        cost(
+            usage,
+            &self.entry.price,
+            self.coefficient_ppm,
+            self.margin_ppm,
+        )
+    }
+
+    /// What produced a charge, kept with its usage event so it stays explainable after prices
+    /// change.
+    pub fn snapshot(&self) -> serde_json::Value {
+        json!({
+            "price": self.entry.price,
+            "unit": "micro-credits per 1M tokens; per_image and per_request in micro-credits",
+            "coefficient_ppm": self.coefficient_ppm,
+            "margin_ppm": self.margin_ppm,
+        })
+    }
+}
+
+/// The book as the database and configuration make it now.
+pub async fn load(store: &dyn Store, margin_ppm: i64) -> Result<PriceBook, String> {
+    let overrides = store.price_overrides().await.map_err(|e| e.to_string())?;
+    let coefficients = store
+        .coefficients()
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .collect();
+    PriceBook::new(overrides, coefficients, margin_ppm)
+        .map_err(|e| format!("the shipped price table: {e}"))
+}
+
+/// Rebuilds the book after an admin change and swaps it in; requests in flight keep the book
+/// they were admitted with.
+async fn reload(state: &AppState) -> Result<(), ApiError> {
+    let book = load(&*state.store, state.config.metering.margin_ppm)
+        .await
+        .map_err(ApiError::Internal)?;
+    state.prices.store(Arc::new(book));
+    Ok(())
+}
+
+/// `GET /api/v1/pricing`: every model with its price, coefficient and the margin.
+pub fn public(state: &AppState) -> Pricing {
+    let book = state.prices.load();
+    Pricing {
+        margin_ppm: book.margin_ppm,
+        models: book
+            .table
+            .models
+            .iter()
+            .map(|(model, e)| ModelPrice {
+                model: model.clone(),
+                provider: e.provider.clone(),
+                mode: e.mode.clone(),
+                price: e.price,
+                coefficient_ppm: book.coefficient(model),
+                overridden: book.overridden.contains(model),
+                max_input_tokens: e.max_input_tokens,
+                max_output_tokens: e.max_output_tokens,
+            })
+            .collect(),
+    }
+}
+
+fn audit(
+    admin: &Caller,
+    action: &'static str,
+    target: &str,
+    detail: serde_json::Value,
+) -> NewAudit {
+    NewAudit {
+        actor_id: Some(admin.account.id),
+        action,
+        target: Some(target.to_owned()),
+        detail,
+        created_at: now_ms(),
+    }
+}
+
+fn check_model_name(model: &str) -> Result<(), ApiError> {
+    if model.is_empty() || model.len() > 200 || model.chars().any(char::is_whitespace) {
+        return Err(ApiError::InvalidRequest(format!(
+            "`{model}` is not a model name"
+        )));
+    }
+    Ok(())
+}
+
+fn check_price(p: &Price) -> Result<(), ApiError> {
+    let all = [
+        Some(p.input),
+        p.cached_input,
+        p.cache_write_5m,
+        p.cache_write_1h,
+        Some(p.output),
+        p.per_image,
+        p.per_request,
+    ];
+    if all.iter().flatten().any(|v| *v < 0) {
+        return Err(ApiError::InvalidRequest("prices cannot be negative".into()));
+    }
+    if all.iter().flatten().all(|v| *v == 0) {
+        return Err(ApiError::InvalidRequest(
+            "a price of zero everywhere would serve the model free; give at least one price".into(),
+        ));
+    }
+    Ok(())
+}
+
+pub async fn set_price(
+    state: &AppState,
+    admin: &Caller,
+    model: &str,
+    req: SetPriceRequest,
+) -> Result<ModelPrice, ApiError> {
+    check_model_name(model)?;
+    check_price(&req.price)?;
+    let entry = PriceEntry {
+        provider: req.provider,
+        mode: req.mode.unwrap_or_else(|| "chat".into()),
+        price: req.price,
+        max_input_tokens: req.max_input_tokens,
+        max_output_tokens: req.max_output_tokens,
+    };
+    let detail = json!({ "price": entry.price, "provider": entry.provider });
+    state
+        .store
+        .upsert_prices(
+            vec![(model.to_owned(), entry)],
+            audit(admin, "price.set", model, detail),
+        )
+        .await?;
+    reload(state).await?;
+    public(state)
+        .models
+        .into_iter()
+        .find(|m| m.model == model)
+        .ok_or_else(|| ApiError::Internal("a price just set is missing".into()))
+}
+
+pub async fn reset_price(state: &AppState, admin: &Caller, model: &str) -> Result<(), ApiError> {
+    let removed = state
+        .store
+        .delete_price(model, audit(admin, "price.reset", model, json!({})))
+        .await?;
+    if !removed {
+        return Err(ApiError::NotFound(format!(
+            "`{model}` has no price override"
+        )));
+    }
+    reload(state).await
+}
+
+pub async fn import(
+    state: &AppState,
+    admin: &Caller,
+    list: serde_json::Value,
+) -> Result<ImportPricesResponse, ApiError> {
+    let text = list.to_string();
+    let (table, warnings) = PriceTable::from_litellm_json(&text)
+        .map_err(|e| ApiError::InvalidRequest(e.to_string()))?;
+    let imported = table.models.len();
+    if imported == 0 {
+        return Err(ApiError::InvalidRequest(
+            "the price list has no model with a usable price".into(),
+        ));
+    }
+    state
+        .store
+        .upsert_prices(
+            table.models.into_iter().collect(),
+            audit(
+                admin,
+                "price.import",
+                "litellm",
+                json!({ "models": imported, "warnings": warnings.len() }),
+            ),
+        )
+        .await?;
+    reload(state).await?;
+    Ok(ImportPricesResponse { imported, warnings })
+}
+
+/// Sets a model's coefficient from a decimal multiplier (`"1.25"`); `"1"` removes it.
+pub async fn set_coefficient(
+    state: &AppState,
+    admin: &Caller,
+    model: &str,
+    coefficient: &str,
+) -> Result<ModelPrice, ApiError> {
+    check_model_name(model)?;
+    // Parsed exactly as a decimal with up to 6 places: the same parser as money.
+    let ppm = coefficient
+        .parse::<Micros>()
+        .map_err(|e| ApiError::InvalidRequest(format!("`coefficient`: {e}")))?
+        .0;
+    if ppm <= 0 {
+        return Err(ApiError::InvalidRequest(
+            "`coefficient` must be positive".into(),
+        ));
+    }
+    if state.prices.load().quote(model).is_none() {
+        return Err(ApiError::NotFound(format!(
+            "`{model}` has no price; set one first"
+        )));
+    }
+    let value = (ppm != PPM).then_some(ppm);
+    state
+        .store
+        .set_coefficient(
+            model,
+            value,
+            audit(
+                admin,
+                "price.coefficient",
+                model,
+                json!({ "coefficient_ppm": ppm }),
+            ),
+        )
+        .await
+        .map_err(|e: StoreError| ApiError::from(e))?;
+    reload(state).await?;
+    public(state)
+        .models
+        .into_iter()
+        .find(|m| m.model == model)
+        .ok_or_else(|| ApiError::NotFound(format!("`{model}` has no price")))
+}

@@ -1,0 +1,415 @@
+//! One admitted request's exchange with upstream, and its settlement.
+//!
+//! Attempts go to the candidate upstreams in order, each key round-robin. A connection error,
+//! 429, 5xx (529 included) or an upstream refusing our credentials is retried on another key or
+//! provider, as long as nothing has reached the client yet; the key cools down. Any other
+//! upstream answer (a 4xx about the request) goes back to the client as upstream gave it.
+//!
+//! Settlement rules (the `settlement` of the usage event):
+//! - `final_usage`: upstream reported usage; charged exactly.
+//! - `upstream_error`: no upstream answered with success; nothing charged.
+//! - `usage_missing`: a success without readable usage (a body cut or garbled): charged the
+//!   crash charge (the estimated input cost), since upstream billed the request.
+//! - `disconnect_drained` / `disconnect_estimate`: see `stream.rs`.
+//! - `refused`: refused by the gateway after admission (e.g. a body it could not rewrite).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use bytes::Bytes;
+use codexkey_common::usage::usage_from_body;
+use codexkey_common::{Micros, Usage};
+
+use super::error::ProxyError;
+use super::stream::MeteredStream;
+use super::{REQUEST_ID_HEADER, Route, SharedPrices, UPSTREAM_REQUEST_ID_HEADER};
+use crate::clock::now_ms;
+use crate::metering::Hold;
+use crate::metering::keys::KeyEntry;
+use crate::state::AppState;
+use crate::store::UsageEventRecord;
+use crate::upstream::Upstream;
+
+pub struct Exchange {
+    pub state: AppState,
+    pub route: Route,
+    pub model: String,
+    pub key: Arc<KeyEntry>,
+    pub prices: SharedPrices,
+    pub candidates: Vec<Arc<Upstream>>,
+    pub body: Bytes,
+    /// Length of the body the client sent (before any change of ours), for estimates.
+    pub client_body_len: usize,
+    pub headers: HeaderMap,
+    pub query: Option<String>,
+    pub streams: bool,
+    pub hide_usage: bool,
+    pub started: Instant,
+    pub client_ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// The outcome of trying upstreams.
+enum Attempted {
+    Success(Arc<Upstream>, reqwest::Response),
+    /// Upstream answered with a non-retryable error about the request itself.
+    Refused(Arc<Upstream>, reqwest::Response),
+    Failed(ProxyError),
+}
+
+fn retryable(status: StatusCode) -> bool {
+    status == StatusCode::TOO_MANY_REQUESTS
+        || status.is_server_error()
+        // Upstream refusing *our* credentials is not the client's fault: try another key.
+        || status == StatusCode::UNAUTHORIZED
+        || status == StatusCode::FORBIDDEN
+}
+
+fn retry_after(resp: &reqwest::Response) -> Option<std::time::Duration> {
+    let secs: u64 = resp
+        .headers()
+        .get(header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(std::time::Duration::from_secs(secs.min(3600)))
+}
+
+/// Tries the candidates until one answers with success or a non-retryable answer.
+async fn attempt(
+    state: &AppState,
+    route: Route,
+    candidates: &[Arc<Upstream>],
+    body: &Bytes,
+    headers: &HeaderMap,
+    query: Option<&str>,
+) -> Attempted {
+    let ups = state.upstreams.load();
+    let max = ups.tuning.max_attempts;
+    let mut tried = 0;
+    let mut last = ProxyError::UpstreamFailed(
+        "every upstream key is cooling down after errors; retry shortly".into(),
+    );
+    // Keys not cooling first, upstream by upstream; if every key of every candidate is
+    // cooling, one attempt on the key that recovers first.
+    let mut cand = 0;
+    let mut forced = false;
+    loop {
+        if tried >= max {
+            break;
+        }
+        let fresh = loop {
+            let Some(up) = candidates.get(cand) else {
+                break None;
+            };
+            match up.pick_key() {
+                Some(k) => break Some((up, k)),
+                None => cand += 1,
+            }
+        };
+        let (up, key) = match fresh {
+            Some(pick) => pick,
+            None if tried == 0 && !forced => {
+                forced = true;
+                match candidates
+                    .first()
+                    .and_then(|up| up.soonest_key().map(|k| (up, k)))
+                {
+                    Some(pick) => pick,
+                    None => break,
+                }
+            }
+            None => break,
+        };
+        tried += 1;
+        let (auth_name, auth_value) = up.auth(key);
+        let send = ups
+            .client
+            .post(up.url(route, query))
+            .headers(headers.clone())
+            .header(auth_name, auth_value)
+            .body(body.clone())
+            .send();
+        match tokio::time::timeout(ups.tuning.first_byte_timeout, send).await {
+            Err(_) => {
+                // Upstream may be generating: retrying would risk paying twice.
+                tracing::warn!(upstream = %up.name, "no response headers before the first-byte timeout");
+                return Attempted::Failed(ProxyError::UpstreamTimeout);
+            }
+            Ok(Err(e)) => {
+                tracing::warn!(upstream = %up.name, error = %e, "upstream request failed");
+                up.cool_down(key, ups.tuning.cooldown);
+                last = if e.is_timeout() {
+                    ProxyError::UpstreamTimeout
+                } else {
+                    ProxyError::UpstreamFailed(format!("`{}` could not be reached", up.name))
+                };
+            }
+            Ok(Ok(resp)) if resp.status().is_success() => {
+                return Attempted::Success(up.clone(), resp);
+            }
+            Ok(Ok(resp)) if retryable(resp.status()) => {
+                let status = resp.status();
+                tracing::warn!(upstream = %up.name, %status, "upstream error; trying another key or provider");
+                let cool = retry_after(&resp).unwrap_or(ups.tuning.cooldown);
+                up.cool_down(key, cool);
+                last = ProxyError::UpstreamFailed(format!("`{}` answered {status}", up.name));
+            }
+            Ok(Ok(resp)) => return Attempted::Refused(up.clone(), resp),
+        }
+    }
+    Attempted::Failed(last)
+}
+
+fn header_value(s: &str) -> Option<HeaderValue> {
+    HeaderValue::from_str(s).ok()
+}
+
+/// The response head we send: upstream's status and content type, our request id, and
+/// upstream's request id.
+fn response_head(
+    status: StatusCode,
+    upstream: &reqwest::Response,
+    request_id: &str,
+) -> axum::http::response::Builder {
+    let mut b = Response::builder().status(status);
+    if let Some(ct) = upstream.headers().get(header::CONTENT_TYPE) {
+        b = b.header(header::CONTENT_TYPE, ct.clone());
+    }
+    if let Some(id) = upstream
+        .headers()
+        .get("x-request-id")
+        .or_else(|| upstream.headers().get("request-id"))
+    {
+        b = b.header(UPSTREAM_REQUEST_ID_HEADER, id.clone());
+    }
+    if let Some(id) = header_value(request_id) {
+        b = b.header(REQUEST_ID_HEADER, id);
+    }
+    b
+}
+
+impl Exchange {
+    pub fn event(&self, request_id: &str, provider: Option<&str>) -> UsageEventRecord {
+        UsageEventRecord {
+            request_id: request_id.to_owned(),
+            account_id: self.key.account_id,
+            key_id: Some(self.key.id),
+            route: self.route.as_str(),
+            provider: provider.map(str::to_owned),
+            model: Some(self.model.clone()),
+            usage: Usage::default(),
+            cost: Micros::ZERO,
+            status: 0,
+            error_code: None,
+            latency_ms: None,
+            ttfb_ms: None,
+            client_ip: self.client_ip.clone(),
+            user_agent: self.user_agent.clone(),
+            price_snapshot: None,
+            settlement: "final_usage",
+            created_at: now_ms(),
+        }
+    }
+
+    pub fn elapsed_ms(&self) -> i64 {
+        i64::try_from(self.started.elapsed().as_millis()).unwrap_or(i64::MAX)
+    }
+
+    /// Prices `usage` for this request's model, with the snapshot that explains it.
+    pub fn price(&self, usage: &Usage) -> (Micros, Option<serde_json::Value>) {
+        // Image models that report token usage (gpt-image) are billed by those tokens, like
+        // upstream bills them; the others (dall-e) per image. Never both.
+        let mut billed = *usage;
+        if self.route == Route::Images && usage.total_input() + usage.output_tokens > 0 {
+            billed.images = 0;
+        }
+        match self.prices.quote(&self.model) {
+            Some(q) => (q.cost(&billed), Some(q.snapshot())),
+            // The quote existed at admission and the book is immutable: unreachable in practice.
+            None => (Micros::ZERO, None),
+        }
+    }
+
+    pub async fn run(self, hold: Hold) -> Response {
+        let request_id = hold.request_id().to_owned();
+        let dialect = self.route.dialect();
+        match attempt(
+            &self.state,
+            self.route,
+            &self.candidates,
+            &self.body,
+            &self.headers,
+            self.query.as_deref(),
+        )
+        .await
+        {
+            Attempted::Failed(err) => {
+                let mut ev = self.event(&request_id, None);
+                ev.status = err.status().as_u16();
+                ev.error_code = Some(err.code().to_owned());
+                ev.latency_ms = Some(self.elapsed_ms());
+                ev.settlement = "upstream_error";
+                hold.settle(ev);
+                err.render(dialect, Some(&request_id))
+            }
+            Attempted::Refused(up, resp) => {
+                let status = resp.status();
+                let head = response_head(status, &resp, &request_id);
+                let body = resp.bytes().await.unwrap_or_default();
+                // An upstream 4xx is not billed by upstream, unless it says otherwise.
+                let usage = usage_from_body(self.route.wire(), &body);
+                let mut ev = self.event(&request_id, Some(&up.name));
+                if let Some(u) = usage {
+                    let (cost, snapshot) = self.price(&u);
+                    ev.usage = u;
+                    ev.cost = cost;
+                    ev.price_snapshot = snapshot;
+                }
+                ev.status = status.as_u16();
+                ev.error_code = Some("upstream_refused".into());
+                ev.latency_ms = Some(self.elapsed_ms());
+                ev.settlement = if usage.is_some() {
+                    "final_usage"
+                } else {
+                    "upstream_error"
+                };
+                hold.settle(ev);
+                head.body(Body::from(body))
+                    .unwrap_or_else(|_| internal(dialect, &request_id))
+            }
+            Attempted::Success(up, resp) => {
+                let is_sse = resp
+                    .headers()
+                    .get(header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|ct| ct.starts_with("text/event-stream"));
+                if self.streams && is_sse {
+                    let ttfb_ms = self.elapsed_ms();
+                    let head = response_head(resp.status(), &resp, &request_id);
+                    let stream = MeteredStream::new(self, hold, up, resp, ttfb_ms);
+                    head.body(Body::from_stream(stream))
+                        .unwrap_or_else(|_| internal(dialect, &request_id))
+                } else {
+                    self.complete(hold, up, resp, request_id).await
+                }
+            }
+        }
+    }
+
+    /// A non-streamed success: read the whole body (bounded by upstream), price its usage.
+    async fn complete(
+        self,
+        hold: Hold,
+        up: Arc<Upstream>,
+        resp: reqwest::Response,
+        request_id: String,
+    ) -> Response {
+        let dialect = self.route.dialect();
+        let status = resp.status();
+        let head = response_head(status, &resp, &request_id);
+        let ttfb_ms = self.elapsed_ms();
+        let mut ev = self.event(&request_id, Some(&up.name));
+        ev.ttfb_ms = Some(ttfb_ms);
+        match resp.bytes().await {
+            Ok(body) => {
+                match usage_from_body(self.route.wire(), &body) {
+                    Some(u) => {
+                        let (cost, snapshot) = self.price(&u);
+                        ev.usage = u;
+                        ev.cost = cost;
+                        ev.price_snapshot = snapshot;
+                    }
+                    None => {
+                        tracing::warn!(upstream = %up.name, %request_id, "a success without readable usage; charging the input estimate");
+                        ev.cost = hold.crash_charge();
+                        ev.settlement = "usage_missing";
+                    }
+                }
+                ev.status = status.as_u16();
+                ev.latency_ms = Some(self.elapsed_ms());
+                hold.settle(ev);
+                head.body(Body::from(body))
+                    .unwrap_or_else(|_| internal(dialect, &request_id))
+            }
+            Err(e) => {
+                tracing::warn!(upstream = %up.name, error = %e, %request_id, "upstream body failed mid-way");
+                let err = if e.is_timeout() {
+                    ProxyError::UpstreamTimeout
+                } else {
+                    ProxyError::UpstreamFailed(format!("`{}` broke off its response", up.name))
+                };
+                ev.cost = hold.crash_charge();
+                ev.status = err.status().as_u16();
+                ev.error_code = Some(err.code().to_owned());
+                ev.latency_ms = Some(self.elapsed_ms());
+                ev.settlement = "usage_missing";
+                hold.settle(ev);
+                err.render(dialect, Some(&request_id))
+            }
+        }
+    }
+}
+
+fn internal(dialect: super::error::Dialect, request_id: &str) -> Response {
+    ProxyError::Internal("cannot build the response".into()).render(dialect, Some(request_id))
+}
+
+/// Settles a request refused by the gateway after admission, charging nothing.
+pub fn settle_refused(
+    hold: Hold,
+    key: &KeyEntry,
+    route: Route,
+    model: &str,
+    err: &ProxyError,
+    started: Instant,
+) {
+    let ev = UsageEventRecord {
+        request_id: hold.request_id().to_owned(),
+        account_id: key.account_id,
+        key_id: Some(key.id),
+        route: route.as_str(),
+        provider: None,
+        model: Some(model.to_owned()),
+        usage: Usage::default(),
+        cost: Micros::ZERO,
+        status: err.status().as_u16(),
+        error_code: Some(err.code().to_owned()),
+        latency_ms: Some(i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX)),
+        ttfb_ms: None,
+        client_ip: None,
+        user_agent: None,
+        price_snapshot: None,
+        settlement: "refused",
+        created_at: now_ms(),
+    };
+    hold.settle(ev);
+}
+
+/// Forwards a request that is never charged (`count_tokens`), with the same retry rules.
+pub async fn forward_uncharged(
+    state: &AppState,
+    route: Route,
+    candidates: &[Arc<Upstream>],
+    body: Bytes,
+    headers: HeaderMap,
+    query: Option<&str>,
+    request_id: &str,
+) -> Result<Response, ProxyError> {
+    match attempt(state, route, candidates, &body, &headers, query).await {
+        Attempted::Failed(e) => Err(e),
+        Attempted::Success(_, resp) | Attempted::Refused(_, resp) => {
+            let head = response_head(resp.status(), &resp, request_id);
+            let body = resp.bytes().await.map_err(|_| {
+                ProxyError::UpstreamFailed("the upstream broke off its response".into())
+            })?;
+            head.body(Body::from(body))
+                .map_err(|e| ProxyError::Internal(e.to_string()))
+        }
+    }
+}

@@ -1,0 +1,439 @@
+//! The data plane: a client holding a gateway key uses the gateway exactly as it would use
+//! OpenAI or Anthropic, and every request is priced and debited to the micro-credit.
+//!
+//! One request, in order: authenticate the key (memory), read the body (bounded), read the
+//! model and limits from it (no copy), check the key's model list and rate, quote the price
+//! (memory), pick the upstreams, admit and hold (memory; the hold is written by the group
+//! commit), then hand the exchange with upstream to its own task so that a client that goes
+//! away cannot cancel it half-way: whatever happens, the hold ends in exactly one settlement.
+
+pub mod error;
+mod exchange;
+pub mod request;
+mod stream;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request};
+use axum::http::header::{AUTHORIZATION, USER_AGENT};
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use codexkey_common::usage::WireFormat;
+use codexkey_common::{Micros, Usage};
+
+use crate::metering::HoldRequest;
+use crate::pricing::Quote;
+use crate::state::AppState;
+use error::{Dialect, ProxyError};
+use request::{RequestMeta, ask_for_stream_usage};
+
+/// Our id for a request, returned to the client and kept in its usage event.
+pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
+/// Upstream's own id for the request, passed on under this name.
+pub const UPSTREAM_REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-upstream-request-id");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    ChatCompletions,
+    Responses,
+    Embeddings,
+    Images,
+    Models,
+    Messages,
+    CountTokens,
+}
+
+impl Route {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::ChatCompletions => "chat.completions",
+            Self::Responses => "responses",
+            Self::Embeddings => "embeddings",
+            Self::Images => "images.generations",
+            Self::Models => "models",
+            Self::Messages => "messages",
+            Self::CountTokens => "messages.count_tokens",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Route> {
+        [
+            Self::ChatCompletions,
+            Self::Responses,
+            Self::Embeddings,
+            Self::Images,
+            Self::Models,
+            Self::Messages,
+            Self::CountTokens,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
+    }
+
+    /// The path upstream, as the official APIs name it.
+    pub const fn path(self) -> &'static str {
+        match self {
+            Self::ChatCompletions => "/v1/chat/completions",
+            Self::Responses => "/v1/responses",
+            Self::Embeddings => "/v1/embeddings",
+            Self::Images => "/v1/images/generations",
+            Self::Models => "/v1/models",
+            Self::Messages => "/v1/messages",
+            Self::CountTokens => "/v1/messages/count_tokens",
+        }
+    }
+
+    pub const fn dialect(self) -> Dialect {
+        match self {
+            Self::Messages | Self::CountTokens => Dialect::Anthropic,
+            _ => Dialect::OpenAi,
+        }
+    }
+
+    /// How usage is read from this route's responses.
+    pub const fn wire(self) -> WireFormat {
+        match self {
+            Self::ChatCompletions | Self::Models => WireFormat::OpenAiChat,
+            Self::Responses => WireFormat::OpenAiResponses,
+            Self::Embeddings => WireFormat::OpenAiEmbeddings,
+            Self::Images => WireFormat::OpenAiImages,
+            Self::Messages | Self::CountTokens => WireFormat::AnthropicMessages,
+        }
+    }
+}
+
+/// `ck-…` from `Authorization: Bearer …` or `x-api-key` (both accepted on every route: the
+/// official Anthropic SDK sends Bearer).
+fn presented_key(headers: &HeaderMap) -> Option<&str> {
+    if let Some(v) = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        let (scheme, token) = v.split_once(' ')?;
+        if scheme.eq_ignore_ascii_case("bearer") {
+            return Some(token.trim());
+        }
+    }
+    headers
+        .get("x-api-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+}
+
+fn new_request_id() -> String {
+    format!(
+        "req_{}",
+        codexkey_common::key::random_base62(24)
+            .unwrap_or_else(|_| format!("{:x}", crate::clock::now_ms()))
+    )
+}
+
+/// Client headers that matter upstream and pass through; nothing else does (the client's own
+/// credentials above all).
+fn forwarded_headers(headers: &HeaderMap, dialect: Dialect) -> HeaderMap {
+    let mut out = HeaderMap::with_capacity(8);
+    for (name, value) in headers {
+        let n = name.as_str();
+        let keep = matches!(
+            n,
+            "anthropic-version"
+                | "anthropic-beta"
+                | "openai-beta"
+                | "idempotency-key"
+                | "session-id"
+                | "originator"
+                | "accept"
+        ) || n.starts_with("x-codex-");
+        if keep {
+            out.append(name.clone(), value.clone());
+        }
+    }
+    if dialect == Dialect::Anthropic && !out.contains_key("anthropic-version") {
+        out.insert("anthropic-version", HeaderValue::from_static("2023-06-01"));
+    }
+    out.insert(
+        axum::http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    out
+}
+
+/// Estimated tokens of a request body for a hold: one per 3 bytes, more than the ~4 bytes of
+/// typical English text per token, so that the hold errs high.
+fn hold_input_tokens(body_len: usize) -> u64 {
+    (body_len as u64).div_ceil(3)
+}
+
+/// Estimated tokens of a request body for the crash rule: one per 4 bytes, the usual average,
+/// so that an interrupted request is charged about what its input cost.
+fn crash_input_tokens(body_len: usize) -> u64 {
+    (body_len as u64).div_ceil(4)
+}
+
+/// The hold (worst-case cost, capped) and the crash charge (input only) of a request.
+fn estimate(
+    quote: &Quote<'_>,
+    route: Route,
+    body_len: usize,
+    max_output: Option<u64>,
+    images: Option<u64>,
+    state: &AppState,
+) -> (Micros, Micros) {
+    let cfg = &state.config.metering;
+    let output = match route {
+        Route::Embeddings | Route::Images => 0,
+        _ => max_output
+            .or(quote.entry.max_output_tokens)
+            .unwrap_or(cfg.default_max_output_tokens),
+    };
+    let worst = Usage {
+        input_tokens: hold_input_tokens(body_len),
+        output_tokens: output,
+        images: if route == Route::Images {
+            images.unwrap_or(1)
+        } else {
+            0
+        },
+        ..Usage::default()
+    };
+    let hold = Micros(quote.cost(&worst).0.min(cfg.max_hold_micros));
+    let input_only = Usage {
+        input_tokens: crash_input_tokens(body_len),
+        ..Usage::default()
+    };
+    let crash = Micros(quote.cost(&input_only).0.min(hold.0));
+    (hold, crash)
+}
+
+/// Serves one metered data-plane request.
+pub async fn handle(state: AppState, route: Route, req: Request) -> Response {
+    let started = Instant::now();
+    let request_id = new_request_id();
+    match admit_and_forward(&state, route, req, &request_id, started).await {
+        Ok(resp) => resp,
+        Err(e) => e.render(route.dialect(), Some(&request_id)),
+    }
+}
+
+async fn admit_and_forward(
+    state: &AppState,
+    route: Route,
+    req: Request,
+    request_id: &str,
+    started: Instant,
+) -> Result<Response, ProxyError> {
+    let (parts, body) = req.into_parts();
+    let secret = presented_key(&parts.headers).ok_or(ProxyError::MissingKey)?;
+    let key = state.keys.authenticate(&*state.store, secret).await?;
+    let limit_mb = state.config.proxy.body_limit_mb;
+    let body = read_body(body, limit_mb).await?;
+
+    let meta = RequestMeta::parse(route, &body)?;
+    let model = meta.model().to_owned();
+    let streams = meta.streams()
+        && matches!(
+            route,
+            Route::ChatCompletions | Route::Responses | Route::Messages
+        );
+    let max_output = meta.max_output();
+    let images = meta.n;
+    let usage_ask = meta.usage_ask();
+    drop(meta);
+
+    if !key.allows_model(&model) {
+        return Err(ProxyError::ModelNotAllowed(model));
+    }
+    key.take_rpm()?;
+    let prices = state.prices.load_full();
+    let quote = prices
+        .quote(&model)
+        .ok_or_else(|| ProxyError::UnknownModel(model.clone()))?;
+    let candidates: Vec<_> = state
+        .upstreams
+        .load()
+        .candidates(route, &model, Some(&quote.entry.provider))
+        .cloned()
+        .collect();
+    if candidates.is_empty() {
+        return Err(ProxyError::UnknownModel(model));
+    }
+    let (hold_amount, crash_charge) =
+        estimate(&quote, route, body.len(), max_output, images, state);
+    let hold = state
+        .meter
+        .admit(
+            HoldRequest {
+                request_id: request_id.to_owned(),
+                key: key.clone(),
+                amount: hold_amount,
+                crash_charge,
+                route: route.as_str(),
+                model: model.clone(),
+            },
+            candidates.first().map(|u| u.name.clone()),
+        )
+        .await?;
+    let client_body_len = body.len();
+    let (body, hide_usage) = if streams && route == Route::ChatCompletions {
+        match ask_for_stream_usage(body, usage_ask) {
+            Ok(x) => x,
+            Err(e) => {
+                exchange::settle_refused(hold, &key, route, &model, &e, started);
+                return Err(e);
+            }
+        }
+    } else {
+        (body, false)
+    };
+
+    let exchange = exchange::Exchange {
+        state: state.clone(),
+        route,
+        model,
+        key,
+        prices: prices.clone(),
+        candidates,
+        body,
+        client_body_len,
+        headers: forwarded_headers(&parts.headers, route.dialect()),
+        query: parts.uri.query().map(str::to_owned),
+        streams,
+        hide_usage,
+        started,
+        client_ip: parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string()),
+        user_agent: parts
+            .headers
+            .get(USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.chars().take(200).collect()),
+    };
+    // On its own task: a client that disconnects drops this future, not the exchange.
+    tokio::spawn(exchange.run(hold))
+        .await
+        .map_err(|e| ProxyError::Internal(format!("the exchange task failed: {e}")))
+}
+
+async fn read_body(body: Body, limit_mb: u64) -> Result<Bytes, ProxyError> {
+    let limit = usize::try_from(limit_mb.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX);
+    match axum::body::to_bytes(body, limit).await {
+        Ok(b) => Ok(b),
+        Err(e) => {
+            let too_large = std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
+                || e.to_string().contains("length limit");
+            if too_large {
+                Err(ProxyError::BodyTooLarge { limit_mb })
+            } else {
+                Err(ProxyError::InvalidRequest(format!(
+                    "cannot read the request body: {e}"
+                )))
+            }
+        }
+    }
+}
+
+/// `count_tokens`: forwarded to an Anthropic upstream, not charged (but the key must be valid).
+pub async fn count_tokens(state: AppState, req: Request) -> Response {
+    let request_id = new_request_id();
+    let route = Route::CountTokens;
+    let result = async {
+        let (parts, body) = req.into_parts();
+        let secret = presented_key(&parts.headers).ok_or(ProxyError::MissingKey)?;
+        let key = state.keys.authenticate(&*state.store, secret).await?;
+        let body = read_body(body, state.config.proxy.body_limit_mb).await?;
+        let model = RequestMeta::parse(route, &body)?.model().to_owned();
+        if !model.is_empty() && !key.allows_model(&model) {
+            return Err(ProxyError::ModelNotAllowed(model));
+        }
+        let prices = state.prices.load_full();
+        let listed = prices.quote(&model).map(|q| q.entry.provider.clone());
+        let candidates: Vec<_> = state
+            .upstreams
+            .load()
+            .candidates(route, &model, listed.as_deref().or(Some("anthropic")))
+            .cloned()
+            .collect();
+        if candidates.is_empty() {
+            return Err(ProxyError::UnknownModel(model));
+        }
+        exchange::forward_uncharged(
+            &state,
+            route,
+            &candidates,
+            body,
+            forwarded_headers(&parts.headers, route.dialect()),
+            parts.uri.query(),
+            &request_id,
+        )
+        .await
+    }
+    .await;
+    result.unwrap_or_else(|e| e.render(route.dialect(), Some(&request_id)))
+}
+
+/// `GET /v1/models`: the models this key may use and the gateway can route, in OpenAI's list
+/// format, or Anthropic's when the client sends `anthropic-version`.
+pub async fn models(state: AppState, req: Request) -> Response {
+    let anthropic = req.headers().contains_key("anthropic-version");
+    let dialect = if anthropic {
+        Dialect::Anthropic
+    } else {
+        Dialect::OpenAi
+    };
+    let Some(secret) = presented_key(req.headers()) else {
+        return ProxyError::MissingKey.render(dialect, None);
+    };
+    let key = match state.keys.authenticate(&*state.store, secret).await {
+        Ok(k) => k,
+        Err(e) => return e.render(dialect, None),
+    };
+    let prices = state.prices.load_full();
+    let upstreams = state.upstreams.load();
+    let models: Vec<(&String, &str)> = prices
+        .table()
+        .models
+        .iter()
+        .filter(|(name, entry)| {
+            key.allows_model(name)
+                && [
+                    Route::ChatCompletions,
+                    Route::Responses,
+                    Route::Messages,
+                    Route::Embeddings,
+                    Route::Images,
+                ]
+                .into_iter()
+                .any(|r| {
+                    upstreams
+                        .candidates(r, name, Some(&entry.provider))
+                        .next()
+                        .is_some()
+                })
+        })
+        .map(|(name, entry)| (name, entry.provider.as_str()))
+        .collect();
+    let body = if anthropic {
+        serde_json::json!({
+            "data": models.iter().map(|(id, _)| serde_json::json!({
+                "type": "model", "id": id, "display_name": id, "created_at": "1970-01-01T00:00:00Z"
+            })).collect::<Vec<_>>(),
+            "has_more": false,
+            "first_id": models.first().map(|m| m.0),
+            "last_id": models.last().map(|m| m.0),
+        })
+    } else {
+        serde_json::json!({
+            "object": "list",
+            "data": models.iter().map(|(id, owner)| serde_json::json!({
+                "id": id, "object": "model", "created": 0, "owned_by": owner
+            })).collect::<Vec<_>>(),
+        })
+    };
+    axum::Json(body).into_response()
+}
+
+pub(crate) type SharedPrices = Arc<crate::pricing::PriceBook>;

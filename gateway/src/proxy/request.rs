@@ -1,0 +1,217 @@
+//! What metering needs from a request body, read without copying it: the model, whether it
+//! streams, its output limit. And the one change the gateway may make to a body: asking an
+//! OpenAI chat stream for its usage.
+
+use std::borrow::Cow;
+
+use bytes::Bytes;
+use serde::Deserialize;
+
+use super::Route;
+use super::error::ProxyError;
+
+/// The fields of a request body that metering reads. Everything else is skipped by the parser
+/// (no allocation) and goes upstream untouched.
+#[derive(Debug, Default, Deserialize)]
+pub struct RequestMeta<'a> {
+    #[serde(borrow, default, deserialize_with = "borrowed_str")]
+    pub model: Option<Cow<'a, str>>,
+    #[serde(default)]
+    pub stream: Option<bool>,
+    #[serde(default)]
+    pub max_tokens: Option<u64>,
+    #[serde(default)]
+    pub max_completion_tokens: Option<u64>,
+    #[serde(default)]
+    pub max_output_tokens: Option<u64>,
+    #[serde(default)]
+    pub stream_options: Option<StreamOptions>,
+    /// Images to generate.
+    #[serde(default)]
+    pub n: Option<u64>,
+}
+
+/// A string borrowed from the body when it has no escapes (always, for model names), so
+/// reading the model costs no allocation; serde's own `Cow` support always copies.
+fn borrowed_str<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
+    struct V;
+    impl<'de> serde::de::Visitor<'de> for V {
+        type Value = Option<Cow<'de, str>>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Borrowed(v)))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Owned(v.to_owned())))
+        }
+        fn visit_none<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_str(self)
+        }
+    }
+    d.deserialize_option(V)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct StreamOptions {
+    #[serde(default)]
+    pub include_usage: Option<bool>,
+}
+
+/// What a chat stream request says about usage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UsageAsk {
+    /// `stream_options.include_usage: true`.
+    Yes,
+    /// `stream_options` present without `include_usage: true`.
+    No,
+    /// No `stream_options` at all.
+    NoOptions,
+}
+
+impl<'a> RequestMeta<'a> {
+    pub fn usage_ask(&self) -> UsageAsk {
+        match &self.stream_options {
+            Some(StreamOptions {
+                include_usage: Some(true),
+            }) => UsageAsk::Yes,
+            Some(_) => UsageAsk::No,
+            None => UsageAsk::NoOptions,
+        }
+    }
+
+    pub fn parse(route: Route, body: &'a [u8]) -> Result<RequestMeta<'a>, ProxyError> {
+        let meta: RequestMeta<'a> = serde_json::from_slice(body).map_err(|e| {
+            ProxyError::InvalidRequest(format!("the request body is not valid JSON: {e}"))
+        })?;
+        if meta.model.as_deref().is_none_or(str::is_empty) && route != Route::CountTokens {
+            return Err(ProxyError::InvalidRequest("`model` is required".into()));
+        }
+        Ok(meta)
+    }
+
+    pub fn model(&self) -> &str {
+        self.model.as_deref().unwrap_or_default()
+    }
+
+    pub fn streams(&self) -> bool {
+        self.stream == Some(true)
+    }
+
+    /// The request's own output cap, whichever field its format uses.
+    pub fn max_output(&self) -> Option<u64> {
+        self.max_output_tokens
+            .or(self.max_completion_tokens)
+            .or(self.max_tokens)
+    }
+}
+
+/// For a streamed chat completion whose client did not ask for usage: the body with
+/// `stream_options.include_usage` set, and `true` (the usage chunk must then be hidden from
+/// the client). Otherwise the body unchanged and `false`.
+///
+/// The common case (no `stream_options` at all) splices the field in after the opening brace,
+/// leaving every other byte as the client sent it. A body with `stream_options` but without
+/// `include_usage: true` is rare and is re-serialized.
+pub fn ask_for_stream_usage(body: Bytes, asked: UsageAsk) -> Result<(Bytes, bool), ProxyError> {
+    match asked {
+        UsageAsk::Yes => Ok((body, false)),
+        UsageAsk::NoOptions => {
+            let open = body
+                .iter()
+                .position(|b| !b.is_ascii_whitespace())
+                .filter(|&i| body[i] == b'{')
+                .ok_or_else(|| {
+                    ProxyError::InvalidRequest("the request body must be a JSON object".into())
+                })?;
+            const FIELD: &[u8] = br#""stream_options":{"include_usage":true},"#;
+            let mut out = Vec::with_capacity(body.len() + FIELD.len());
+            out.extend_from_slice(&body[..=open]);
+            out.extend_from_slice(FIELD);
+            out.extend_from_slice(&body[open + 1..]);
+            Ok((Bytes::from(out), true))
+        }
+        UsageAsk::No => {
+            let mut value: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
+                ProxyError::InvalidRequest(format!("the request body is not valid JSON: {e}"))
+            })?;
+            value["stream_options"]["include_usage"] = serde_json::Value::Bool(true);
+            let out =
+                serde_json::to_vec(&value).map_err(|e| ProxyError::Internal(e.to_string()))?;
+            Ok((Bytes::from(out), true))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![expect(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn reads_metering_fields_and_skips_the_rest() {
+        let body = br#"{"model":"gpt-5.5","messages":[{"role":"user","content":"hi \"there\""}],"stream":true,"max_completion_tokens":77,"tools":[{"type":"custom"}]}"#;
+        let m = RequestMeta::parse(Route::ChatCompletions, body).unwrap();
+        assert_eq!(m.model(), "gpt-5.5");
+        assert!(m.streams());
+        assert_eq!(m.max_output(), Some(77));
+        assert!(
+            matches!(m.model, Some(Cow::Borrowed(_))),
+            "no copy of the model name"
+        );
+    }
+
+    #[test]
+    fn refuses_bodies_without_a_model_or_json() {
+        assert!(matches!(
+            RequestMeta::parse(Route::Messages, br#"{"max_tokens":5}"#),
+            Err(ProxyError::InvalidRequest(m)) if m.contains("`model`")
+        ));
+        assert!(matches!(
+            RequestMeta::parse(Route::Messages, b"{nope"),
+            Err(ProxyError::InvalidRequest(m)) if m.contains("not valid JSON")
+        ));
+    }
+
+    #[test]
+    fn splices_include_usage_without_touching_other_bytes() {
+        let body = Bytes::from_static(b"  {\"model\":\"m\",\"stream\":true,\"x\":  [1, 2]}");
+        let meta = RequestMeta::parse(Route::ChatCompletions, &body).unwrap();
+        let (out, hide) = ask_for_stream_usage(body.clone(), meta.usage_ask()).unwrap();
+        assert!(hide);
+        assert_eq!(
+            &out[..],
+            b"  {\"stream_options\":{\"include_usage\":true},\"model\":\"m\",\"stream\":true,\"x\":  [1, 2]}"
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["stream_options"]["include_usage"], true);
+    }
+
+    #[test]
+    fn keeps_a_body_that_asked_and_rewrites_one_that_said_no() {
+        let asked = Bytes::from_static(
+            br#"{"model":"m","stream":true,"stream_options":{"include_usage":true}}"#,
+        );
+        let meta = RequestMeta::parse(Route::ChatCompletions, &asked).unwrap();
+        let (out, hide) = ask_for_stream_usage(asked.clone(), meta.usage_ask()).unwrap();
+        assert!(!hide);
+        assert_eq!(out, asked);
+
+        let refused = Bytes::from_static(
+            br#"{"model":"m","stream":true,"stream_options":{"include_usage":false}}"#,
+        );
+        let meta = RequestMeta::parse(Route::ChatCompletions, &refused).unwrap();
+        let (out, hide) = ask_for_stream_usage(refused.clone(), meta.usage_ask()).unwrap();
+        assert!(hide);
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["stream_options"]["include_usage"], true);
+        assert_eq!(v["model"], "m");
+    }
+}

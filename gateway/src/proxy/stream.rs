@@ -1,0 +1,286 @@
+//! Streamed responses: upstream's SSE bytes go to the client chunk by chunk as they arrive,
+//! untouched, while a copy of each event's view feeds the usage tracker. Nothing is buffered
+//! beyond an incomplete event, and only when an injected usage chunk must be hidden.
+//!
+//! Settlement of a stream, exactly once, by one of these rules:
+//! - `final_usage`: upstream's final usage event was seen; charged exactly.
+//! - `disconnect_drained`: the client went away; the gateway kept reading upstream (for at
+//!   most `metering.disconnect_drain_secs`) and got the final usage; charged exactly. Upstream
+//!   bills the whole generation, so this is what the request cost.
+//! - `disconnect_estimate`: the client went away and the final usage did not come within the
+//!   bound: charged the input (as upstream reported it, else one token per 4 request bytes)
+//!   plus the larger of the output upstream reported so far and the estimate of output already
+//!   delivered (see `codexkey_common::usage::StreamUsage::delivered_output_estimate`).
+//! - `stream_cut`: upstream ended or broke the stream without final usage: charged by the same
+//!   estimate.
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::{Bytes, BytesMut};
+use codexkey_common::Usage;
+use codexkey_common::sse::{Span, Splitter};
+use codexkey_common::usage::{StreamUsage, is_usage_only_chat_chunk};
+use futures_util::{Stream, StreamExt as _};
+
+use super::exchange::Exchange;
+use super::{Route, crash_input_tokens};
+use crate::metering::Hold;
+use crate::upstream::Upstream;
+
+type Upstream_ = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>;
+
+/// The body of a streamed response: relays, observes, and settles.
+pub struct MeteredStream {
+    upstream: Option<Upstream_>,
+    splitter: Splitter,
+    usage: StreamUsage,
+    /// The client did not ask for chat stream usage; the gateway did, and hides it again.
+    hide_usage: bool,
+    meta: Option<Meta>,
+}
+
+/// What settlement needs, taken out on settling so it happens once.
+struct Meta {
+    exchange: Exchange,
+    hold: Hold,
+    upstream: Arc<Upstream>,
+    ttfb_ms: i64,
+    body_len: usize,
+    status: u16,
+}
+
+impl MeteredStream {
+    pub fn new(
+        mut exchange: Exchange,
+        hold: Hold,
+        upstream: Arc<Upstream>,
+        resp: reqwest::Response,
+        ttfb_ms: i64,
+    ) -> Self {
+        let body_len = exchange.client_body_len;
+        // The request body is not needed any more; do not keep it alive for the stream's life.
+        exchange.body = Bytes::new();
+        let status = resp.status().as_u16();
+        MeteredStream {
+            upstream: Some(Box::pin(resp.bytes_stream())),
+            splitter: Splitter::new(),
+            usage: StreamUsage::new(exchange.route.wire()),
+            hide_usage: exchange.hide_usage,
+            meta: Some(Meta {
+                exchange,
+                hold,
+                upstream,
+                ttfb_ms,
+                body_len,
+                status,
+            }),
+        }
+    }
+
+    /// Reads one upstream chunk into what the client gets (possibly empty).
+    fn relay(&mut self, chunk: Bytes) -> Bytes {
+        let usage = &mut self.usage;
+        if !self.hide_usage {
+            self.splitter
+                .feed(&chunk, |ev| usage.on_event(ev.name, ev.data));
+            return chunk;
+        }
+        let mut pieces: [Option<Bytes>; 2] = [None, None];
+        let mut more = BytesMut::new();
+        let mut n = 0;
+        self.splitter.filter(
+            &chunk,
+            |ev| {
+                usage.on_event(ev.name, ev.data);
+                !is_usage_only_chat_chunk(ev.data)
+            },
+            |span| {
+                let piece = match span {
+                    Span::Held(bytes) => Bytes::copy_from_slice(bytes),
+                    Span::Chunk(range) => chunk.slice(range),
+                };
+                if n < pieces.len() {
+                    pieces[n] = Some(piece);
+                } else {
+                    more.extend_from_slice(&piece);
+                }
+                n += 1;
+            },
+        );
+        match (n, pieces) {
+            (0, _) => Bytes::new(),
+            (1, [Some(only), _]) => only,
+            (_, [a, b]) => {
+                let mut out = BytesMut::new();
+                for p in [a, b].into_iter().flatten() {
+                    out.extend_from_slice(&p);
+                }
+                out.extend_from_slice(&more);
+                out.freeze()
+            }
+        }
+    }
+
+    /// The cost-bearing usage when the final usage never came: what upstream reported so far,
+    /// topped up by estimates.
+    fn estimated(usage: &StreamUsage, body_len: usize) -> Usage {
+        let mut u = usage.usage().unwrap_or_default();
+        if u.total_input() == 0 {
+            u.input_tokens = crash_input_tokens(body_len);
+        }
+        u.output_tokens = u.output_tokens.max(usage.delivered_output_estimate());
+        u
+    }
+
+    fn settle(meta: Meta, usage: &StreamUsage, rule: &'static str, error: Option<&str>) {
+        let Meta {
+            exchange,
+            hold,
+            upstream,
+            ttfb_ms,
+            body_len,
+            status,
+        } = meta;
+        let final_usage = usage.is_final().then(|| usage.usage()).flatten();
+        let (usage, rule) = match final_usage {
+            Some(u) => (u, rule),
+            None => (
+                Self::estimated(usage, body_len),
+                if rule == "disconnect_drained" {
+                    "disconnect_estimate"
+                } else {
+                    "stream_cut"
+                },
+            ),
+        };
+        let (cost, snapshot) = exchange.price(&usage);
+        let mut ev = exchange.event(hold.request_id(), Some(&upstream.name));
+        ev.usage = usage;
+        ev.cost = cost;
+        ev.price_snapshot = snapshot;
+        ev.status = status;
+        ev.error_code = error.map(str::to_owned);
+        ev.ttfb_ms = Some(ttfb_ms);
+        ev.latency_ms = Some(exchange.elapsed_ms());
+        ev.settlement = rule;
+        hold.settle(ev);
+    }
+}
+
+impl Stream for MeteredStream {
+    type Item = Result<Bytes, std::io::Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        loop {
+            let Some(upstream) = this.upstream.as_mut() else {
+                return Poll::Ready(None);
+            };
+            match upstream.poll_next_unpin(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Some(Ok(chunk))) => {
+                    let out = this.relay(chunk);
+                    if !out.is_empty() {
+                        return Poll::Ready(Some(Ok(out)));
+                    }
+                }
+                Poll::Ready(Some(Err(e))) => {
+                    this.upstream = None;
+                    if let Some(meta) = this.meta.take() {
+                        tracing::warn!(upstream = %meta.upstream.name, error = %e, "upstream stream broke off");
+                        Self::settle(
+                            meta,
+                            &this.usage,
+                            "final_usage",
+                            Some("upstream_stream_error"),
+                        );
+                    }
+                    // Ending with an error aborts the response, so the client sees a broken
+                    // stream rather than a clean end it could mistake for a complete answer.
+                    return Poll::Ready(Some(Err(std::io::Error::other(
+                        "the upstream stream broke off",
+                    ))));
+                }
+                Poll::Ready(None) => {
+                    this.upstream = None;
+                    if let Some(meta) = this.meta.take() {
+                        let error = (!this.usage.is_final()).then_some("upstream_stream_cut");
+                        Self::settle(meta, &this.usage, "final_usage", error);
+                    }
+                    return Poll::Ready(None);
+                }
+            }
+        }
+    }
+}
+
+impl Drop for MeteredStream {
+    /// The client went away before the end (or the response was never polled): keep reading
+    /// upstream in the background for the final usage, within the drain bound, then settle.
+    fn drop(&mut self) {
+        let Some(meta) = self.meta.take() else { return };
+        let mut usage = std::mem::replace(
+            &mut self.usage,
+            StreamUsage::new(meta.exchange.route.wire()),
+        );
+        if usage.is_final() {
+            Self::settle(
+                meta,
+                &usage,
+                "disconnect_drained",
+                Some("client_disconnected"),
+            );
+            return;
+        }
+        let Some(mut upstream) = self.upstream.take() else {
+            Self::settle(
+                meta,
+                &usage,
+                "disconnect_drained",
+                Some("client_disconnected"),
+            );
+            return;
+        };
+        let mut splitter = std::mem::take(&mut self.splitter);
+        let bound = meta.exchange.state.config.metering.disconnect_drain;
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            Self::settle(
+                meta,
+                &usage,
+                "disconnect_drained",
+                Some("client_disconnected"),
+            );
+            return;
+        };
+        runtime.spawn(async move {
+            let drain = async {
+                while let Some(Ok(chunk)) = upstream.next().await {
+                    splitter.feed(&chunk, |ev| usage.on_event(ev.name, ev.data));
+                    if usage.is_final() {
+                        break;
+                    }
+                }
+            };
+            let _ = tokio::time::timeout(bound, drain).await;
+            drop(upstream);
+            Self::settle(
+                meta,
+                &usage,
+                "disconnect_drained",
+                Some("client_disconnected"),
+            );
+        });
+    }
+}
+
+impl Route {
+    /// Whether this route's responses may stream.
+    pub const fn streams(self) -> bool {
+        matches!(
+            self,
+            Route::ChatCompletions | Route::Responses | Route::Messages
+        )
+    }
+}

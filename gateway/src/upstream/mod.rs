@@ -1,0 +1,303 @@
+//! Upstream providers: where a request goes, with which key, and what happens when a key fails.
+//!
+//! Each configured upstream has a base URL and one or more keys ("transport nodes"). A model
+//! routes to the upstreams that serve it (an explicit list of names and `*` patterns, or the
+//! models the price table lists for the upstream's provider) and that speak the route's wire
+//! format. Keys of an upstream are used round-robin; a key that fails (connection error, 429,
+//! 5xx, or refused by upstream) cools down and is skipped until then.
+
+pub mod crypto;
+pub mod manage;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use axum::http::{HeaderName, HeaderValue};
+use codexkey_common::Secret;
+
+use crate::clock::now_ms;
+use crate::config::{Config, Provider, UpstreamConfig, UpstreamTuning};
+use crate::proxy::Route;
+use crate::store::StoredUpstream;
+use crypto::MasterKey;
+
+pub struct Upstreams {
+    pub client: reqwest::Client,
+    pub tuning: UpstreamTuning,
+    list: Vec<Arc<Upstream>>,
+}
+
+pub struct Upstream {
+    pub name: String,
+    pub provider: Provider,
+    base_url: String,
+    /// Whether `base_url` carries a path (`…/v1beta/openai`): then routes are appended without
+    /// their `/v1` prefix, which the path already stands for.
+    base_has_path: bool,
+    models: Option<Vec<String>>,
+    keys: Vec<PoolKey>,
+    next: AtomicUsize,
+}
+
+struct PoolKey {
+    header: (HeaderName, HeaderValue),
+    cooldown_until_ms: AtomicI64,
+}
+
+/// A key of an upstream, as chosen for one attempt.
+#[derive(Clone, Copy, Debug)]
+pub struct KeyPick(usize);
+
+#[derive(Debug, thiserror::Error)]
+#[error("upstream `{name}`: {message}")]
+pub struct UpstreamInitError {
+    pub name: String,
+    pub message: String,
+}
+
+/// `*` matches any run of characters; everything else matches itself.
+fn glob(pattern: &str, name: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == name,
+        Some((head, rest)) => {
+            let Some(tail) = name.strip_prefix(head) else {
+                return false;
+            };
+            if rest.is_empty() {
+                return true;
+            }
+            (0..=tail.len()).any(|i| tail.is_char_boundary(i) && glob(rest, &tail[i..]))
+        }
+    }
+}
+
+impl Upstreams {
+    /// The upstreams of the configuration followed by those added through the admin API, whose
+    /// keys are opened with the master key.
+    pub fn build(
+        config: &Config,
+        stored: &[StoredUpstream],
+    ) -> Result<Upstreams, UpstreamInitError> {
+        let mut all = config.upstreams.clone();
+        if !stored.is_empty() {
+            let master = config
+                .master_key
+                .as_ref()
+                .ok_or_else(|| UpstreamInitError {
+                    name: stored[0].name.clone(),
+                    message: "the database holds upstream keys but no `master_key` is configured to open them".into(),
+                })?;
+            let master = MasterKey::from_hex(master.expose()).map_err(|e| UpstreamInitError {
+                name: "*".into(),
+                message: e.to_string(),
+            })?;
+            for u in stored {
+                let err = |message: String| UpstreamInitError {
+                    name: u.name.clone(),
+                    message,
+                };
+                let provider = Provider::parse(&u.provider)
+                    .ok_or_else(|| err(format!("unknown provider `{}`", u.provider)))?;
+                let keys = u
+                    .keys
+                    .iter()
+                    .map(|k| {
+                        master
+                            .open(&k.ciphertext, &u.name)
+                            .map_err(|e| err(e.to_string()))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                all.push(UpstreamConfig {
+                    name: u.name.clone(),
+                    provider,
+                    base_url: u.base_url.clone(),
+                    keys,
+                    models: u.models.clone(),
+                });
+            }
+        }
+        Upstreams::new(&all, config.upstream.clone())
+    }
+
+    pub fn new(
+        configs: &[UpstreamConfig],
+        tuning: UpstreamTuning,
+    ) -> Result<Upstreams, UpstreamInitError> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(tuning.connect_timeout)
+            .read_timeout(tuning.idle_timeout)
+            .tcp_nodelay(true)
+            .pool_idle_timeout(Duration::from_secs(90))
+            .pool_max_idle_per_host(256)
+            .build()
+            .map_err(|e| UpstreamInitError {
+                name: "*".into(),
+                message: format!("cannot build the HTTP client: {e}"),
+            })?;
+        let mut list = Vec::new();
+        for c in configs {
+            let err = |message: String| UpstreamInitError {
+                name: c.name.clone(),
+                message,
+            };
+            let keys = c
+                .keys
+                .iter()
+                .map(|k| {
+                    let header = auth_header(c.provider, k)
+                        .map_err(|_| err("a key has characters not allowed in a header".into()))?;
+                    Ok(PoolKey {
+                        header,
+                        cooldown_until_ms: AtomicI64::new(0),
+                    })
+                })
+                .collect::<Result<Vec<_>, UpstreamInitError>>()?;
+            let after_scheme = c.base_url.split_once("://").map_or("", |(_, rest)| rest);
+            list.push(Arc::new(Upstream {
+                name: c.name.clone(),
+                provider: c.provider,
+                base_has_path: after_scheme.contains('/'),
+                base_url: c.base_url.clone(),
+                models: c.models.clone(),
+                keys,
+                next: AtomicUsize::new(0),
+            }));
+        }
+        Ok(Upstreams {
+            client,
+            tuning,
+            list,
+        })
+    }
+
+    /// The upstreams that can serve `model` on `route`, in configuration order.
+    /// `listed_provider` is the provider the price table names for the model.
+    pub fn candidates<'a>(
+        &'a self,
+        route: Route,
+        model: &'a str,
+        listed_provider: Option<&'a str>,
+    ) -> impl Iterator<Item = &'a Arc<Upstream>> + 'a {
+        self.list
+            .iter()
+            .filter(move |u| u.speaks(route) && u.serves(model, listed_provider))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Arc<Upstream>> {
+        self.list.iter()
+    }
+}
+
+fn auth_header(provider: Provider, key: &Secret<String>) -> Result<(HeaderName, HeaderValue), ()> {
+    let (name, value) = match provider {
+        Provider::Anthropic => (HeaderName::from_static("x-api-key"), key.expose().clone()),
+        Provider::Openai | Provider::OpenaiCompatible => (
+            axum::http::header::AUTHORIZATION,
+            format!("Bearer {}", key.expose()),
+        ),
+    };
+    let mut value = HeaderValue::from_str(&value).map_err(|_| ())?;
+    value.set_sensitive(true);
+    Ok((name, value))
+}
+
+impl Upstream {
+    fn speaks(&self, route: Route) -> bool {
+        match self.provider {
+            Provider::Anthropic => matches!(route, Route::Messages | Route::CountTokens),
+            Provider::Openai => matches!(
+                route,
+                Route::ChatCompletions | Route::Responses | Route::Embeddings | Route::Images
+            ),
+            Provider::OpenaiCompatible => matches!(
+                route,
+                Route::ChatCompletions | Route::Responses | Route::Embeddings | Route::Images
+            ),
+        }
+    }
+
+    fn serves(&self, model: &str, listed_provider: Option<&str>) -> bool {
+        match &self.models {
+            Some(patterns) => patterns.iter().any(|p| glob(p, model)),
+            None => listed_provider == Some(self.provider.as_str()),
+        }
+    }
+
+    /// The full URL for a route, with the client's query string if any.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub fn models(&self) -> Option<&[String]> {
+        self.models.as_deref()
+    }
+
+    pub fn key_count(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn url(&self, route: Route, query: Option<&str>) -> String {
+        let path = route.path();
+        let path = if self.base_has_path {
+            path.strip_prefix("/v1").unwrap_or(path)
+        } else {
+            path
+        };
+        match query {
+            Some(q) => format!("{}{path}?{q}", self.base_url),
+            None => format!("{}{path}", self.base_url),
+        }
+    }
+
+    /// The next key not cooling down, round-robin; `None` when all are.
+    pub fn pick_key(&self) -> Option<KeyPick> {
+        let now = now_ms();
+        let n = self.keys.len();
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        (0..n)
+            .map(|i| (start + i) % n)
+            .find(|&i| self.keys[i].cooldown_until_ms.load(Ordering::Relaxed) <= now)
+            .map(KeyPick)
+    }
+
+    /// The key whose cool-down ends first: used for a single attempt when every key of every
+    /// candidate is cooling, so that one upstream blip does not turn into an outage.
+    pub fn soonest_key(&self) -> Option<KeyPick> {
+        (0..self.keys.len())
+            .min_by_key(|&i| self.keys[i].cooldown_until_ms.load(Ordering::Relaxed))
+            .map(KeyPick)
+    }
+
+    pub fn auth(&self, key: KeyPick) -> (HeaderName, HeaderValue) {
+        self.keys[key.0].header.clone()
+    }
+
+    /// Skips `key` for `duration`.
+    pub fn cool_down(&self, key: KeyPick, duration: Duration) {
+        let until = now_ms() + i64::try_from(duration.as_millis()).unwrap_or(i64::MAX / 2);
+        self.keys[key.0]
+            .cooldown_until_ms
+            .fetch_max(until, Ordering::Relaxed);
+        tracing::warn!(upstream = %self.name, key = key.0, cooldown_secs = duration.as_secs(), "upstream key cooling down");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob;
+
+    #[test]
+    fn glob_patterns() {
+        assert!(glob("gpt-*", "gpt-5.5"));
+        assert!(glob("*", "anything"));
+        assert!(glob("claude-*-4-*", "claude-opus-4-8"));
+        assert!(glob("gemini-2.5-pro", "gemini-2.5-pro"));
+        assert!(!glob("gpt-*", "o3"));
+        assert!(!glob("claude-*-4", "claude-opus-4-8"));
+    }
+}

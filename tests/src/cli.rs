@@ -1,0 +1,226 @@
+//! Running the real `codexkey` binary: the gateway as a child process, and CLI commands against
+//! it, each user with a private config dir so their sessions never mix.
+
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// The `codexkey` binary: `$CODEXKEY_BIN`, else `target/debug/codexkey` beside this test binary.
+pub fn bin() -> PathBuf {
+    if let Some(p) = std::env::var_os("CODEXKEY_BIN") {
+        return PathBuf::from(p);
+    }
+    let exe = std::env::current_exe().unwrap_or_default();
+    // target/debug/deps/<test> -> target/debug/codexkey
+    let path = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(|d| d.join(format!("codexkey{}", std::env::consts::EXE_SUFFIX)))
+        .unwrap_or_default();
+    assert!(
+        path.exists(),
+        "the codexkey binary is missing at {}; build it first with `cargo build -p codexkey` (scripts/test.sh does)",
+        path.display()
+    );
+    path
+}
+
+/// A command for the binary with a clean environment: no inherited codexkey settings or logs.
+pub fn command() -> Command {
+    let mut c = Command::new(bin());
+    for (k, _) in std::env::vars_os() {
+        let k = k.to_string_lossy().into_owned();
+        if k.starts_with("CODEXKEY_") || k == "RUST_LOG" {
+            c.env_remove(k);
+        }
+    }
+    c.env("NO_COLOR", "1");
+    c
+}
+
+pub const ADMIN_EMAIL: &str = "root@codexkey.test";
+pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
+
+/// `codexkey gateway` running as a child process on an ephemeral port with a temp data dir.
+pub struct GatewayProcess {
+    pub url: String,
+    pub data_dir: PathBuf,
+    child: Child,
+    stderr: mpsc::Receiver<String>,
+    _dir: tempfile::TempDir,
+}
+
+impl GatewayProcess {
+    pub fn start() -> GatewayProcess {
+        GatewayProcess::start_with_env(&[])
+    }
+
+    /// Like [`GatewayProcess::start`], with extra environment variables for the gateway (e.g.
+    /// `CODEXKEY_MASTER_KEY`).
+    pub fn start_with_env(vars: &[(&str, &str)]) -> GatewayProcess {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let data_dir = dir.path().join("data");
+        let mut child = command()
+            .args(["gateway", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(&data_dir)
+            .env("CODEXKEY_ADMIN_EMAIL", ADMIN_EMAIL)
+            .env("CODEXKEY_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            // Cheap password hashing: the cost is a setting, and tests need not pay it.
+            .env("CODEXKEY_AUTH__ARGON2_MEMORY_KIB", "1024")
+            .env("CODEXKEY_AUTH__ARGON2_ITERATIONS", "1")
+            .envs(vars.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn codexkey gateway");
+        let stderr = child.stderr.take().expect("stderr");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut seen = Vec::new();
+        let url = loop {
+            match rx.recv_timeout(Duration::from_secs(30)) {
+                Ok(line) => {
+                    if let Some(i) = line.find("listening on ") {
+                        break line[i + "listening on ".len()..].trim().to_owned();
+                    }
+                    seen.push(line);
+                }
+                Err(_) => {
+                    let _ = child.kill();
+                    panic!(
+                        "the gateway did not start; its stderr:\n{}",
+                        seen.join("\n")
+                    );
+                }
+            }
+        };
+        GatewayProcess {
+            url,
+            data_dir,
+            child,
+            stderr: rx,
+            _dir: dir,
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends SIGTERM and waits; returns the exit status and the rest of stderr.
+    pub fn terminate(mut self) -> (std::process::ExitStatus, String) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let status = self.child.wait().expect("wait for the gateway");
+        let rest: Vec<String> = self.stderr.try_iter().collect();
+        (status, rest.join("\n"))
+    }
+
+    /// Every file of the SQLite database (main file, WAL, shared memory), concatenated.
+    pub fn database_bytes(&self) -> Vec<u8> {
+        let mut all = Vec::new();
+        for entry in std::fs::read_dir(&self.data_dir).expect("data dir") {
+            let path = entry.expect("entry").path();
+            if path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("codexkey.db"))
+            {
+                all.extend(std::fs::read(&path).expect("read db file"));
+            }
+        }
+        all
+    }
+}
+
+impl Drop for GatewayProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One CLI user: a private config dir (settings and the credentials file) and a gateway URL.
+pub struct CliUser {
+    pub gateway: String,
+    pub config_dir: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+/// What a CLI run printed and how it ended.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(o: Output) -> Run {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+
+    /// Asserts success and parses stdout as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        assert_eq!(self.code, 0, "command failed: {self:?}");
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {self:?}"))
+    }
+}
+
+impl CliUser {
+    pub fn new(gateway: &str) -> CliUser {
+        let dir = tempfile::tempdir().expect("temp dir");
+        CliUser {
+            gateway: gateway.to_owned(),
+            config_dir: dir.path().join("config"),
+            _dir: dir,
+        }
+    }
+
+    pub fn command(&self) -> Command {
+        let mut c = command();
+        c.env("CODEXKEY_GATEWAY", &self.gateway)
+            .env("CODEXKEY_CONFIG_DIR", &self.config_dir)
+            .env("CODEXKEY_CREDENTIAL_STORE", "file")
+            .env("HOME", self._dir.path());
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with_stdin(args, "")
+    }
+
+    pub fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Run {
+        let mut child = self
+            .command()
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn codexkey");
+        let mut pipe = child.stdin.take().expect("stdin");
+        pipe.write_all(stdin.as_bytes()).expect("write stdin");
+        drop(pipe);
+        Run::from(child.wait_with_output().expect("wait for codexkey"))
+    }
+
+    /// The file the CLI keeps secrets in when no keyring is used.
+    pub fn credentials_file(&self) -> PathBuf {
+        self.config_dir.join("credentials.toml")
+    }
+}
