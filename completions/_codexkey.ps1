@@ -33,9 +33,15 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'End the session and forget its token')
             [CompletionResult]::new('whoami', 'whoami', [CompletionResultType]::ParameterValue, 'Show the account you are logged in as')
             [CompletionResult]::new('keys', 'keys', [CompletionResultType]::ParameterValue, 'Manage your API keys')
-            [CompletionResult]::new('balance', 'balance', [CompletionResultType]::ParameterValue, 'Show your balance')
+            [CompletionResult]::new('balance', 'balance', [CompletionResultType]::ParameterValue, 'Show your balance, spend today and over 30 days, and how long the balance lasts')
+            [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'Show what you spent, on what and when (from a local cache synced with the gateway)')
             [CompletionResult]::new('ledger', 'ledger', [CompletionResultType]::ParameterValue, 'Show your ledger: every top-up, charge, refund and adjustment, newest first')
             [CompletionResult]::new('pricing', 'pricing', [CompletionResultType]::ParameterValue, 'Show the gateway''s model prices (no login needed)')
+            [CompletionResult]::new('proxy', 'proxy', [CompletionResultType]::ParameterValue, 'Run the local proxy that Codex CLI and Claude Code point at (127.0.0.1 only)')
+            [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Print the environment that points a tool at a running `codexkey proxy`')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Start a proxy and a tool together; exits with the tool''s exit code')
+            [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Write a tool''s lasting configuration to use the proxy (shows a diff first)')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the gateway, login, proxy key, balance and tools, with a fix for each problem')
             [CompletionResult]::new('admin', 'admin', [CompletionResultType]::ParameterValue, 'Administer the gateway (admin accounts only)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -105,6 +111,7 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List your keys')
             [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke a key: it stops working at once')
             [CompletionResult]::new('rotate', 'rotate', [CompletionResultType]::ParameterValue, 'Replace a key with a new secret (same settings); the old one stops working')
+            [CompletionResult]::new('use', 'use', [CompletionResultType]::ParameterValue, 'Choose the key `codexkey proxy` uses (kept in the OS keyring or the private file)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -116,6 +123,7 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('--budget', '--budget', [CompletionResultType]::ParameterName, 'Most the key may spend, in credits (e.g. `25` or `2.5`)')
             [CompletionResult]::new('--rpm', '--rpm', [CompletionResultType]::ParameterName, 'Requests per minute')
             [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--use', '--use', [CompletionResultType]::ParameterName, 'Also make it the key `codexkey proxy` uses')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -143,6 +151,18 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
         }
         'codexkey;keys;rotate' {
             [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--use', '--use', [CompletionResultType]::ParameterName, 'Also make the new secret the one `codexkey proxy` uses')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'codexkey;keys;use' {
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--secret-stdin', '--secret-stdin', [CompletionResultType]::ParameterName, 'Read the key''s secret (`ck-…`) from standard input')
+            [CompletionResult]::new('--rotate', '--rotate', [CompletionResultType]::ParameterName, 'Rotate key ID and use its new secret')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -155,6 +175,7 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List your keys')
             [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke a key: it stops working at once')
             [CompletionResult]::new('rotate', 'rotate', [CompletionResultType]::ParameterValue, 'Replace a key with a new secret (same settings); the old one stops working')
+            [CompletionResult]::new('use', 'use', [CompletionResultType]::ParameterValue, 'Choose the key `codexkey proxy` uses (kept in the OS keyring or the private file)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -170,6 +191,9 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
         'codexkey;keys;help;rotate' {
             break
         }
+        'codexkey;keys;help;use' {
+            break
+        }
         'codexkey;keys;help;help' {
             break
         }
@@ -180,6 +204,73 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'codexkey;usage' {
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Start: `7d` or `2w` (calendar days, today included), `12h` or `30m` (back from now), or a date or time [default: 7d]')
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Start: a date (`2026-11-01`) or a time (`2026-11-01T09:30`, RFC 3339), inclusive')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'End: a date (that whole day) or a time (exclusive) [default: the end of today]')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Only this key: its id, name or prefix')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Only this model; `*` matches any run of characters (e.g. `claude-*`)')
+            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Only `ok` (2xx) or `error` requests, or one status code (e.g. `429`)')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Another account (admins; `all` for every account), asked of the gateway (not cached)')
+            [CompletionResult]::new('--by', '--by', [CompletionResultType]::ParameterName, 'Group by (comma-separated, e.g. `day,model`)')
+            [CompletionResult]::new('--currency', '--currency', [CompletionResultType]::ParameterName, 'Show costs also in this currency (one the gateway has a rate for; `USD` for credits only) [default: your account''s display currency]')
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Read the local cache only, without contacting the gateway')
+            [CompletionResult]::new('--csv', '--csv', [CompletionResultType]::ParameterName, 'Print CSV on stdout instead of a table')
+            [CompletionResult]::new('--no-chart', '--no-chart', [CompletionResultType]::ParameterName, 'Leave out the chart of spend per day')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('events', 'events', [CompletionResultType]::ParameterValue, 'List usage events (one per request), newest first')
+            [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Bring the local usage cache up to date')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'codexkey;usage;events' {
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Start: `7d` or `2w` (calendar days, today included), `12h` or `30m` (back from now), or a date or time [default: 7d]')
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Start: a date (`2026-11-01`) or a time (`2026-11-01T09:30`, RFC 3339), inclusive')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'End: a date (that whole day) or a time (exclusive) [default: the end of today]')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Only this key: its id, name or prefix')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Only this model; `*` matches any run of characters (e.g. `claude-*`)')
+            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Only `ok` (2xx) or `error` requests, or one status code (e.g. `429`)')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Another account (admins; `all` for every account), asked of the gateway (not cached)')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'How many events to show')
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Read the local cache only, without contacting the gateway')
+            [CompletionResult]::new('--csv', '--csv', [CompletionResultType]::ParameterName, 'Print CSV on stdout instead of a table')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'codexkey;usage;sync' {
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'codexkey;usage;help' {
+            [CompletionResult]::new('events', 'events', [CompletionResultType]::ParameterValue, 'List usage events (one per request), newest first')
+            [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Bring the local usage cache up to date')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'codexkey;usage;help;events' {
+            break
+        }
+        'codexkey;usage;help;sync' {
+            break
+        }
+        'codexkey;usage;help;help' {
             break
         }
         'codexkey;ledger' {
@@ -196,6 +287,57 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
         'codexkey;pricing' {
             [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Only models whose name matches; `*` matches any run of characters (e.g. `claude-*`)')
             [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'Only models of this provider (e.g. `openai`, `anthropic`)')
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'codexkey;proxy' {
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Port to listen on (0 picks a free one)')
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Address to listen on; only loopback addresses are accepted')
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'codexkey;env' {
+            [CompletionResult]::new('--shell', '--shell', [CompletionResultType]::ParameterName, 'Shell syntax [default: from $SHELL, else bash]')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'The proxy''s port')
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'codexkey;run' {
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'codexkey;setup' {
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'The proxy''s port')
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Write without asking')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'codexkey;doctor' {
             [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -529,9 +671,15 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'End the session and forget its token')
             [CompletionResult]::new('whoami', 'whoami', [CompletionResultType]::ParameterValue, 'Show the account you are logged in as')
             [CompletionResult]::new('keys', 'keys', [CompletionResultType]::ParameterValue, 'Manage your API keys')
-            [CompletionResult]::new('balance', 'balance', [CompletionResultType]::ParameterValue, 'Show your balance')
+            [CompletionResult]::new('balance', 'balance', [CompletionResultType]::ParameterValue, 'Show your balance, spend today and over 30 days, and how long the balance lasts')
+            [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'Show what you spent, on what and when (from a local cache synced with the gateway)')
             [CompletionResult]::new('ledger', 'ledger', [CompletionResultType]::ParameterValue, 'Show your ledger: every top-up, charge, refund and adjustment, newest first')
             [CompletionResult]::new('pricing', 'pricing', [CompletionResultType]::ParameterValue, 'Show the gateway''s model prices (no login needed)')
+            [CompletionResult]::new('proxy', 'proxy', [CompletionResultType]::ParameterValue, 'Run the local proxy that Codex CLI and Claude Code point at (127.0.0.1 only)')
+            [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Print the environment that points a tool at a running `codexkey proxy`')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Start a proxy and a tool together; exits with the tool''s exit code')
+            [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Write a tool''s lasting configuration to use the proxy (shows a diff first)')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the gateway, login, proxy key, balance and tools, with a fix for each problem')
             [CompletionResult]::new('admin', 'admin', [CompletionResultType]::ParameterValue, 'Administer the gateway (admin accounts only)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -557,6 +705,7 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List your keys')
             [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke a key: it stops working at once')
             [CompletionResult]::new('rotate', 'rotate', [CompletionResultType]::ParameterValue, 'Replace a key with a new secret (same settings); the old one stops working')
+            [CompletionResult]::new('use', 'use', [CompletionResultType]::ParameterValue, 'Choose the key `codexkey proxy` uses (kept in the OS keyring or the private file)')
             break
         }
         'codexkey;help;keys;create' {
@@ -571,13 +720,42 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
         'codexkey;help;keys;rotate' {
             break
         }
+        'codexkey;help;keys;use' {
+            break
+        }
         'codexkey;help;balance' {
+            break
+        }
+        'codexkey;help;usage' {
+            [CompletionResult]::new('events', 'events', [CompletionResultType]::ParameterValue, 'List usage events (one per request), newest first')
+            [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Bring the local usage cache up to date')
+            break
+        }
+        'codexkey;help;usage;events' {
+            break
+        }
+        'codexkey;help;usage;sync' {
             break
         }
         'codexkey;help;ledger' {
             break
         }
         'codexkey;help;pricing' {
+            break
+        }
+        'codexkey;help;proxy' {
+            break
+        }
+        'codexkey;help;env' {
+            break
+        }
+        'codexkey;help;run' {
+            break
+        }
+        'codexkey;help;setup' {
+            break
+        }
+        'codexkey;help;doctor' {
             break
         }
         'codexkey;help;admin' {

@@ -30,9 +30,15 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand logout 'End the session and forget its token'
             cand whoami 'Show the account you are logged in as'
             cand keys 'Manage your API keys'
-            cand balance 'Show your balance'
+            cand balance 'Show your balance, spend today and over 30 days, and how long the balance lasts'
+            cand usage 'Show what you spent, on what and when (from a local cache synced with the gateway)'
             cand ledger 'Show your ledger: every top-up, charge, refund and adjustment, newest first'
             cand pricing 'Show the gateway''s model prices (no login needed)'
+            cand proxy 'Run the local proxy that Codex CLI and Claude Code point at (127.0.0.1 only)'
+            cand env 'Print the environment that points a tool at a running `codexkey proxy`'
+            cand run 'Start a proxy and a tool together; exits with the tool''s exit code'
+            cand setup 'Write a tool''s lasting configuration to use the proxy (shows a diff first)'
+            cand doctor 'Check the gateway, login, proxy key, balance and tools, with a fix for each problem'
             cand admin 'Administer the gateway (admin accounts only)'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -96,6 +102,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand list 'List your keys'
             cand revoke 'Revoke a key: it stops working at once'
             cand rotate 'Replace a key with a new secret (same settings); the old one stops working'
+            cand use 'Choose the key `codexkey proxy` uses (kept in the OS keyring or the private file)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'codexkey;keys;create'= {
@@ -106,6 +113,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand --budget 'Most the key may spend, in credits (e.g. `25` or `2.5`)'
             cand --rpm 'Requests per minute'
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --use 'Also make it the key `codexkey proxy` uses'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -130,6 +138,17 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;keys;rotate'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --use 'Also make the new secret the one `codexkey proxy` uses'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;keys;use'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --secret-stdin 'Read the key''s secret (`ck-…`) from standard input'
+            cand --rotate 'Rotate key ID and use its new secret'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -141,6 +160,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand list 'List your keys'
             cand revoke 'Revoke a key: it stops working at once'
             cand rotate 'Replace a key with a new secret (same settings); the old one stops working'
+            cand use 'Choose the key `codexkey proxy` uses (kept in the OS keyring or the private file)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'codexkey;keys;help;create'= {
@@ -151,6 +171,8 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;keys;help;rotate'= {
         }
+        &'codexkey;keys;help;use'= {
+        }
         &'codexkey;keys;help;help'= {
         }
         &'codexkey;balance'= {
@@ -160,6 +182,66 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
+        }
+        &'codexkey;usage'= {
+            cand --since 'Start: `7d` or `2w` (calendar days, today included), `12h` or `30m` (back from now), or a date or time [default: 7d]'
+            cand --from 'Start: a date (`2026-11-01`) or a time (`2026-11-01T09:30`, RFC 3339), inclusive'
+            cand --to 'End: a date (that whole day) or a time (exclusive) [default: the end of today]'
+            cand --key 'Only this key: its id, name or prefix'
+            cand --model 'Only this model; `*` matches any run of characters (e.g. `claude-*`)'
+            cand --status 'Only `ok` (2xx) or `error` requests, or one status code (e.g. `429`)'
+            cand --account 'Another account (admins; `all` for every account), asked of the gateway (not cached)'
+            cand --by 'Group by (comma-separated, e.g. `day,model`)'
+            cand --currency 'Show costs also in this currency (one the gateway has a rate for; `USD` for credits only) [default: your account''s display currency]'
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --offline 'Read the local cache only, without contacting the gateway'
+            cand --csv 'Print CSV on stdout instead of a table'
+            cand --no-chart 'Leave out the chart of spend per day'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand events 'List usage events (one per request), newest first'
+            cand sync 'Bring the local usage cache up to date'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'codexkey;usage;events'= {
+            cand --since 'Start: `7d` or `2w` (calendar days, today included), `12h` or `30m` (back from now), or a date or time [default: 7d]'
+            cand --from 'Start: a date (`2026-11-01`) or a time (`2026-11-01T09:30`, RFC 3339), inclusive'
+            cand --to 'End: a date (that whole day) or a time (exclusive) [default: the end of today]'
+            cand --key 'Only this key: its id, name or prefix'
+            cand --model 'Only this model; `*` matches any run of characters (e.g. `claude-*`)'
+            cand --status 'Only `ok` (2xx) or `error` requests, or one status code (e.g. `429`)'
+            cand --account 'Another account (admins; `all` for every account), asked of the gateway (not cached)'
+            cand --limit 'How many events to show'
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --offline 'Read the local cache only, without contacting the gateway'
+            cand --csv 'Print CSV on stdout instead of a table'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;usage;sync'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;usage;help'= {
+            cand events 'List usage events (one per request), newest first'
+            cand sync 'Bring the local usage cache up to date'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'codexkey;usage;help;events'= {
+        }
+        &'codexkey;usage;help;sync'= {
+        }
+        &'codexkey;usage;help;help'= {
         }
         &'codexkey;ledger'= {
             cand --limit 'How many entries to show'
@@ -174,6 +256,52 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;pricing'= {
             cand --model 'Only models whose name matches; `*` matches any run of characters (e.g. `claude-*`)'
             cand --provider 'Only models of this provider (e.g. `openai`, `anthropic`)'
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;proxy'= {
+            cand --port 'Port to listen on (0 picks a free one)'
+            cand --host 'Address to listen on; only loopback addresses are accepted'
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;env'= {
+            cand --shell 'Shell syntax [default: from $SHELL, else bash]'
+            cand --port 'The proxy''s port'
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;run'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;setup'= {
+            cand --port 'The proxy''s port'
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --yes 'Write without asking'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;doctor'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
             cand -h 'Print help'
@@ -458,9 +586,15 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand logout 'End the session and forget its token'
             cand whoami 'Show the account you are logged in as'
             cand keys 'Manage your API keys'
-            cand balance 'Show your balance'
+            cand balance 'Show your balance, spend today and over 30 days, and how long the balance lasts'
+            cand usage 'Show what you spent, on what and when (from a local cache synced with the gateway)'
             cand ledger 'Show your ledger: every top-up, charge, refund and adjustment, newest first'
             cand pricing 'Show the gateway''s model prices (no login needed)'
+            cand proxy 'Run the local proxy that Codex CLI and Claude Code point at (127.0.0.1 only)'
+            cand env 'Print the environment that points a tool at a running `codexkey proxy`'
+            cand run 'Start a proxy and a tool together; exits with the tool''s exit code'
+            cand setup 'Write a tool''s lasting configuration to use the proxy (shows a diff first)'
+            cand doctor 'Check the gateway, login, proxy key, balance and tools, with a fix for each problem'
             cand admin 'Administer the gateway (admin accounts only)'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -480,6 +614,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand list 'List your keys'
             cand revoke 'Revoke a key: it stops working at once'
             cand rotate 'Replace a key with a new secret (same settings); the old one stops working'
+            cand use 'Choose the key `codexkey proxy` uses (kept in the OS keyring or the private file)'
         }
         &'codexkey;help;keys;create'= {
         }
@@ -489,11 +624,31 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;help;keys;rotate'= {
         }
+        &'codexkey;help;keys;use'= {
+        }
         &'codexkey;help;balance'= {
+        }
+        &'codexkey;help;usage'= {
+            cand events 'List usage events (one per request), newest first'
+            cand sync 'Bring the local usage cache up to date'
+        }
+        &'codexkey;help;usage;events'= {
+        }
+        &'codexkey;help;usage;sync'= {
         }
         &'codexkey;help;ledger'= {
         }
         &'codexkey;help;pricing'= {
+        }
+        &'codexkey;help;proxy'= {
+        }
+        &'codexkey;help;env'= {
+        }
+        &'codexkey;help;run'= {
+        }
+        &'codexkey;help;setup'= {
+        }
+        &'codexkey;help;doctor'= {
         }
         &'codexkey;help;admin'= {
             cand users 'List every account with its balance'

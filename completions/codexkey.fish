@@ -34,9 +34,15 @@ complete -c codexkey -n "__fish_codexkey_needs_command" -f -a "login" -d 'Log in
 complete -c codexkey -n "__fish_codexkey_needs_command" -f -a "logout" -d 'End the session and forget its token'
 complete -c codexkey -n "__fish_codexkey_needs_command" -f -a "whoami" -d 'Show the account you are logged in as'
 complete -c codexkey -n "__fish_codexkey_needs_command" -f -a "keys" -d 'Manage your API keys'
-complete -c codexkey -n "__fish_codexkey_needs_command" -f -a "balance" -d 'Show your balance'
+complete -c codexkey -n "__fish_codexkey_needs_command" -f -a "balance" -d 'Show your balance, spend today and over 30 days, and how long the balance lasts'
+complete -c codexkey -n "__fish_codexkey_needs_command" -f -a "usage" -d 'Show what you spent, on what and when (from a local cache synced with the gateway)'
 complete -c codexkey -n "__fish_codexkey_needs_command" -f -a "ledger" -d 'Show your ledger: every top-up, charge, refund and adjustment, newest first'
 complete -c codexkey -n "__fish_codexkey_needs_command" -f -a "pricing" -d 'Show the gateway\'s model prices (no login needed)'
+complete -c codexkey -n "__fish_codexkey_needs_command" -f -a "proxy" -d 'Run the local proxy that Codex CLI and Claude Code point at (127.0.0.1 only)'
+complete -c codexkey -n "__fish_codexkey_needs_command" -f -a "env" -d 'Print the environment that points a tool at a running `codexkey proxy`'
+complete -c codexkey -n "__fish_codexkey_needs_command" -f -a "run" -d 'Start a proxy and a tool together; exits with the tool\'s exit code'
+complete -c codexkey -n "__fish_codexkey_needs_command" -f -a "setup" -d 'Write a tool\'s lasting configuration to use the proxy (shows a diff first)'
+complete -c codexkey -n "__fish_codexkey_needs_command" -f -a "doctor" -d 'Check the gateway, login, proxy key, balance and tools, with a fix for each problem'
 complete -c codexkey -n "__fish_codexkey_needs_command" -f -a "admin" -d 'Administer the gateway (admin accounts only)'
 complete -c codexkey -n "__fish_codexkey_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c codexkey -n "__fish_codexkey_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -68,15 +74,16 @@ complete -c codexkey -n "__fish_codexkey_using_subcommand whoami" -l gateway -d 
 complete -c codexkey -n "__fish_codexkey_using_subcommand whoami" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c codexkey -n "__fish_codexkey_using_subcommand whoami" -s h -l help -d 'Print help'
 complete -c codexkey -n "__fish_codexkey_using_subcommand whoami" -s V -l version -d 'Print version'
-complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list revoke rotate help" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
-complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list revoke rotate help" -l json -d 'Print machine-readable JSON on stdout instead of tables'
-complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list revoke rotate help" -s h -l help -d 'Print help'
-complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list revoke rotate help" -s V -l version -d 'Print version'
-complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list revoke rotate help" -f -a "create" -d 'Create a key; its secret is shown once'
-complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list revoke rotate help" -f -a "list" -d 'List your keys'
-complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list revoke rotate help" -f -a "revoke" -d 'Revoke a key: it stops working at once'
-complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list revoke rotate help" -f -a "rotate" -d 'Replace a key with a new secret (same settings); the old one stops working'
-complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list revoke rotate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list revoke rotate use help" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list revoke rotate use help" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list revoke rotate use help" -s h -l help -d 'Print help'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list revoke rotate use help" -s V -l version -d 'Print version'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list revoke rotate use help" -f -a "create" -d 'Create a key; its secret is shown once'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list revoke rotate use help" -f -a "list" -d 'List your keys'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list revoke rotate use help" -f -a "revoke" -d 'Revoke a key: it stops working at once'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list revoke rotate use help" -f -a "rotate" -d 'Replace a key with a new secret (same settings); the old one stops working'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list revoke rotate use help" -f -a "use" -d 'Choose the key `codexkey proxy` uses (kept in the OS keyring or the private file)'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list revoke rotate use help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from create" -l name -d 'A name to tell the key apart' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from create" -l expires-in -d 'Expire after this many days' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from create" -l expires-at -d 'Expire at this time (RFC 3339, e.g. 2027-01-31T00:00:00Z)' -r
@@ -84,6 +91,7 @@ complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from create" -l budget -d 'Most the key may spend, in credits (e.g. `25` or `2.5`)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from create" -l rpm -d 'Requests per minute' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from create" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from create" -l use -d 'Also make it the key `codexkey proxy` uses'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from create" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
@@ -96,18 +104,70 @@ complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from revoke" -s V -l version -d 'Print version'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l use -d 'Also make the new secret the one `codexkey proxy` uses'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from rotate" -s h -l help -d 'Print help'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from rotate" -s V -l version -d 'Print version'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from use" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from use" -l secret-stdin -d 'Read the key\'s secret (`ck-…`) from standard input'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from use" -l rotate -d 'Rotate key ID and use its new secret'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from use" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from use" -s h -l help -d 'Print help'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from use" -s V -l version -d 'Print version'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a key; its secret is shown once'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "list" -d 'List your keys'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Revoke a key: it stops working at once'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "rotate" -d 'Replace a key with a new secret (same settings); the old one stops working'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "use" -d 'Choose the key `codexkey proxy` uses (kept in the OS keyring or the private file)'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c codexkey -n "__fish_codexkey_using_subcommand balance" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand balance" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c codexkey -n "__fish_codexkey_using_subcommand balance" -s h -l help -d 'Print help'
 complete -c codexkey -n "__fish_codexkey_using_subcommand balance" -s V -l version -d 'Print version'
+complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and not __fish_seen_subcommand_from events sync help" -l since -d 'Start: `7d` or `2w` (calendar days, today included), `12h` or `30m` (back from now), or a date or time [default: 7d]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and not __fish_seen_subcommand_from events sync help" -l from -d 'Start: a date (`2026-11-01`) or a time (`2026-11-01T09:30`, RFC 3339), inclusive' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and not __fish_seen_subcommand_from events sync help" -l to -d 'End: a date (that whole day) or a time (exclusive) [default: the end of today]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and not __fish_seen_subcommand_from events sync help" -l key -d 'Only this key: its id, name or prefix' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and not __fish_seen_subcommand_from events sync help" -l model -d 'Only this model; `*` matches any run of characters (e.g. `claude-*`)' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and not __fish_seen_subcommand_from events sync help" -l status -d 'Only `ok` (2xx) or `error` requests, or one status code (e.g. `429`)' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and not __fish_seen_subcommand_from events sync help" -l account -d 'Another account (admins; `all` for every account), asked of the gateway (not cached)' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and not __fish_seen_subcommand_from events sync help" -l by -d 'Group by (comma-separated, e.g. `day,model`)' -r -f -a "day\t''
+hour\t''
+model\t''
+key\t''
+account\t'Accounts (with `--account all`)'"
+complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and not __fish_seen_subcommand_from events sync help" -l currency -d 'Show costs also in this currency (one the gateway has a rate for; `USD` for credits only) [default: your account\'s display currency]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and not __fish_seen_subcommand_from events sync help" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and not __fish_seen_subcommand_from events sync help" -l offline -d 'Read the local cache only, without contacting the gateway'
+complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and not __fish_seen_subcommand_from events sync help" -l csv -d 'Print CSV on stdout instead of a table'
+complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and not __fish_seen_subcommand_from events sync help" -l no-chart -d 'Leave out the chart of spend per day'
+complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and not __fish_seen_subcommand_from events sync help" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and not __fish_seen_subcommand_from events sync help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and not __fish_seen_subcommand_from events sync help" -s V -l version -d 'Print version'
+complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and not __fish_seen_subcommand_from events sync help" -f -a "events" -d 'List usage events (one per request), newest first'
+complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and not __fish_seen_subcommand_from events sync help" -f -a "sync" -d 'Bring the local usage cache up to date'
+complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and not __fish_seen_subcommand_from events sync help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and __fish_seen_subcommand_from events" -l since -d 'Start: `7d` or `2w` (calendar days, today included), `12h` or `30m` (back from now), or a date or time [default: 7d]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and __fish_seen_subcommand_from events" -l from -d 'Start: a date (`2026-11-01`) or a time (`2026-11-01T09:30`, RFC 3339), inclusive' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and __fish_seen_subcommand_from events" -l to -d 'End: a date (that whole day) or a time (exclusive) [default: the end of today]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and __fish_seen_subcommand_from events" -l key -d 'Only this key: its id, name or prefix' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and __fish_seen_subcommand_from events" -l model -d 'Only this model; `*` matches any run of characters (e.g. `claude-*`)' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and __fish_seen_subcommand_from events" -l status -d 'Only `ok` (2xx) or `error` requests, or one status code (e.g. `429`)' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and __fish_seen_subcommand_from events" -l account -d 'Another account (admins; `all` for every account), asked of the gateway (not cached)' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and __fish_seen_subcommand_from events" -l limit -d 'How many events to show' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and __fish_seen_subcommand_from events" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and __fish_seen_subcommand_from events" -l offline -d 'Read the local cache only, without contacting the gateway'
+complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and __fish_seen_subcommand_from events" -l csv -d 'Print CSV on stdout instead of a table'
+complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and __fish_seen_subcommand_from events" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and __fish_seen_subcommand_from events" -s h -l help -d 'Print help'
+complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and __fish_seen_subcommand_from events" -s V -l version -d 'Print version'
+complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and __fish_seen_subcommand_from sync" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and __fish_seen_subcommand_from sync" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and __fish_seen_subcommand_from sync" -s h -l help -d 'Print help'
+complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and __fish_seen_subcommand_from sync" -s V -l version -d 'Print version'
+complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and __fish_seen_subcommand_from help" -f -a "events" -d 'List usage events (one per request), newest first'
+complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and __fish_seen_subcommand_from help" -f -a "sync" -d 'Bring the local usage cache up to date'
+complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c codexkey -n "__fish_codexkey_using_subcommand ledger" -l limit -d 'How many entries to show' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand ledger" -l before -d 'Show entries older than this entry id (for paging)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand ledger" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
@@ -120,6 +180,35 @@ complete -c codexkey -n "__fish_codexkey_using_subcommand pricing" -l gateway -d
 complete -c codexkey -n "__fish_codexkey_using_subcommand pricing" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c codexkey -n "__fish_codexkey_using_subcommand pricing" -s h -l help -d 'Print help'
 complete -c codexkey -n "__fish_codexkey_using_subcommand pricing" -s V -l version -d 'Print version'
+complete -c codexkey -n "__fish_codexkey_using_subcommand proxy" -l port -d 'Port to listen on (0 picks a free one)' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand proxy" -l host -d 'Address to listen on; only loopback addresses are accepted' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand proxy" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand proxy" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c codexkey -n "__fish_codexkey_using_subcommand proxy" -s h -l help -d 'Print help'
+complete -c codexkey -n "__fish_codexkey_using_subcommand proxy" -s V -l version -d 'Print version'
+complete -c codexkey -n "__fish_codexkey_using_subcommand env" -l shell -d 'Shell syntax [default: from $SHELL, else bash]' -r -f -a "bash\t''
+zsh\t''
+fish\t''
+powershell\t''"
+complete -c codexkey -n "__fish_codexkey_using_subcommand env" -l port -d 'The proxy\'s port' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand env" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand env" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c codexkey -n "__fish_codexkey_using_subcommand env" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c codexkey -n "__fish_codexkey_using_subcommand env" -s V -l version -d 'Print version'
+complete -c codexkey -n "__fish_codexkey_using_subcommand run" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand run" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c codexkey -n "__fish_codexkey_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c codexkey -n "__fish_codexkey_using_subcommand run" -s V -l version -d 'Print version'
+complete -c codexkey -n "__fish_codexkey_using_subcommand setup" -l port -d 'The proxy\'s port' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand setup" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand setup" -l yes -d 'Write without asking'
+complete -c codexkey -n "__fish_codexkey_using_subcommand setup" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c codexkey -n "__fish_codexkey_using_subcommand setup" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c codexkey -n "__fish_codexkey_using_subcommand setup" -s V -l version -d 'Print version'
+complete -c codexkey -n "__fish_codexkey_using_subcommand doctor" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand doctor" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c codexkey -n "__fish_codexkey_using_subcommand doctor" -s h -l help -d 'Print help'
+complete -c codexkey -n "__fish_codexkey_using_subcommand doctor" -s V -l version -d 'Print version'
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and not __fish_seen_subcommand_from users adjust suspend activate verify-ledger audit prices upstreams help" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and not __fish_seen_subcommand_from users adjust suspend activate verify-ledger audit prices upstreams help" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and not __fish_seen_subcommand_from users adjust suspend activate verify-ledger audit prices upstreams help" -s h -l help -d 'Print help'
@@ -191,22 +280,31 @@ complete -c codexkey -n "__fish_codexkey_using_subcommand completions" -l gatewa
 complete -c codexkey -n "__fish_codexkey_using_subcommand completions" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c codexkey -n "__fish_codexkey_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c codexkey -n "__fish_codexkey_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c codexkey -n "__fish_codexkey_using_subcommand help; and not __fish_seen_subcommand_from gateway register login logout whoami keys balance ledger pricing admin completions help" -f -a "gateway" -d 'Run the gateway in the foreground (logs to stderr; Ctrl-C or SIGTERM stops it)'
-complete -c codexkey -n "__fish_codexkey_using_subcommand help; and not __fish_seen_subcommand_from gateway register login logout whoami keys balance ledger pricing admin completions help" -f -a "register" -d 'Create an account on the gateway and log in'
-complete -c codexkey -n "__fish_codexkey_using_subcommand help; and not __fish_seen_subcommand_from gateway register login logout whoami keys balance ledger pricing admin completions help" -f -a "login" -d 'Log in and keep the session token in the OS keyring (or a private file)'
-complete -c codexkey -n "__fish_codexkey_using_subcommand help; and not __fish_seen_subcommand_from gateway register login logout whoami keys balance ledger pricing admin completions help" -f -a "logout" -d 'End the session and forget its token'
-complete -c codexkey -n "__fish_codexkey_using_subcommand help; and not __fish_seen_subcommand_from gateway register login logout whoami keys balance ledger pricing admin completions help" -f -a "whoami" -d 'Show the account you are logged in as'
-complete -c codexkey -n "__fish_codexkey_using_subcommand help; and not __fish_seen_subcommand_from gateway register login logout whoami keys balance ledger pricing admin completions help" -f -a "keys" -d 'Manage your API keys'
-complete -c codexkey -n "__fish_codexkey_using_subcommand help; and not __fish_seen_subcommand_from gateway register login logout whoami keys balance ledger pricing admin completions help" -f -a "balance" -d 'Show your balance'
-complete -c codexkey -n "__fish_codexkey_using_subcommand help; and not __fish_seen_subcommand_from gateway register login logout whoami keys balance ledger pricing admin completions help" -f -a "ledger" -d 'Show your ledger: every top-up, charge, refund and adjustment, newest first'
-complete -c codexkey -n "__fish_codexkey_using_subcommand help; and not __fish_seen_subcommand_from gateway register login logout whoami keys balance ledger pricing admin completions help" -f -a "pricing" -d 'Show the gateway\'s model prices (no login needed)'
-complete -c codexkey -n "__fish_codexkey_using_subcommand help; and not __fish_seen_subcommand_from gateway register login logout whoami keys balance ledger pricing admin completions help" -f -a "admin" -d 'Administer the gateway (admin accounts only)'
-complete -c codexkey -n "__fish_codexkey_using_subcommand help; and not __fish_seen_subcommand_from gateway register login logout whoami keys balance ledger pricing admin completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c codexkey -n "__fish_codexkey_using_subcommand help; and not __fish_seen_subcommand_from gateway register login logout whoami keys balance ledger pricing admin completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and not __fish_seen_subcommand_from gateway register login logout whoami keys balance usage ledger pricing proxy env run setup doctor admin completions help" -f -a "gateway" -d 'Run the gateway in the foreground (logs to stderr; Ctrl-C or SIGTERM stops it)'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and not __fish_seen_subcommand_from gateway register login logout whoami keys balance usage ledger pricing proxy env run setup doctor admin completions help" -f -a "register" -d 'Create an account on the gateway and log in'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and not __fish_seen_subcommand_from gateway register login logout whoami keys balance usage ledger pricing proxy env run setup doctor admin completions help" -f -a "login" -d 'Log in and keep the session token in the OS keyring (or a private file)'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and not __fish_seen_subcommand_from gateway register login logout whoami keys balance usage ledger pricing proxy env run setup doctor admin completions help" -f -a "logout" -d 'End the session and forget its token'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and not __fish_seen_subcommand_from gateway register login logout whoami keys balance usage ledger pricing proxy env run setup doctor admin completions help" -f -a "whoami" -d 'Show the account you are logged in as'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and not __fish_seen_subcommand_from gateway register login logout whoami keys balance usage ledger pricing proxy env run setup doctor admin completions help" -f -a "keys" -d 'Manage your API keys'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and not __fish_seen_subcommand_from gateway register login logout whoami keys balance usage ledger pricing proxy env run setup doctor admin completions help" -f -a "balance" -d 'Show your balance, spend today and over 30 days, and how long the balance lasts'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and not __fish_seen_subcommand_from gateway register login logout whoami keys balance usage ledger pricing proxy env run setup doctor admin completions help" -f -a "usage" -d 'Show what you spent, on what and when (from a local cache synced with the gateway)'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and not __fish_seen_subcommand_from gateway register login logout whoami keys balance usage ledger pricing proxy env run setup doctor admin completions help" -f -a "ledger" -d 'Show your ledger: every top-up, charge, refund and adjustment, newest first'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and not __fish_seen_subcommand_from gateway register login logout whoami keys balance usage ledger pricing proxy env run setup doctor admin completions help" -f -a "pricing" -d 'Show the gateway\'s model prices (no login needed)'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and not __fish_seen_subcommand_from gateway register login logout whoami keys balance usage ledger pricing proxy env run setup doctor admin completions help" -f -a "proxy" -d 'Run the local proxy that Codex CLI and Claude Code point at (127.0.0.1 only)'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and not __fish_seen_subcommand_from gateway register login logout whoami keys balance usage ledger pricing proxy env run setup doctor admin completions help" -f -a "env" -d 'Print the environment that points a tool at a running `codexkey proxy`'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and not __fish_seen_subcommand_from gateway register login logout whoami keys balance usage ledger pricing proxy env run setup doctor admin completions help" -f -a "run" -d 'Start a proxy and a tool together; exits with the tool\'s exit code'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and not __fish_seen_subcommand_from gateway register login logout whoami keys balance usage ledger pricing proxy env run setup doctor admin completions help" -f -a "setup" -d 'Write a tool\'s lasting configuration to use the proxy (shows a diff first)'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and not __fish_seen_subcommand_from gateway register login logout whoami keys balance usage ledger pricing proxy env run setup doctor admin completions help" -f -a "doctor" -d 'Check the gateway, login, proxy key, balance and tools, with a fix for each problem'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and not __fish_seen_subcommand_from gateway register login logout whoami keys balance usage ledger pricing proxy env run setup doctor admin completions help" -f -a "admin" -d 'Administer the gateway (admin accounts only)'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and not __fish_seen_subcommand_from gateway register login logout whoami keys balance usage ledger pricing proxy env run setup doctor admin completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and not __fish_seen_subcommand_from gateway register login logout whoami keys balance usage ledger pricing proxy env run setup doctor admin completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "create" -d 'Create a key; its secret is shown once'
 complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "list" -d 'List your keys'
 complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "revoke" -d 'Revoke a key: it stops working at once'
 complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "rotate" -d 'Replace a key with a new secret (same settings); the old one stops working'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "use" -d 'Choose the key `codexkey proxy` uses (kept in the OS keyring or the private file)'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from usage" -f -a "events" -d 'List usage events (one per request), newest first'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from usage" -f -a "sync" -d 'Bring the local usage cache up to date'
 complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from admin" -f -a "users" -d 'List every account with its balance'
 complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from admin" -f -a "adjust" -d 'Credit or debit an account, with a reason kept in the ledger and the audit log'
 complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from admin" -f -a "suspend" -d 'Suspend an account: its sessions and keys stop working'

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, then every test in the workspace (unit tests, the
 # in-process HTTP tests and the end-to-end tests of the real `codexkey` binary).
-# Needs only the Rust toolchain. Extra arguments go to `cargo test` (e.g. a test name filter).
+# Needs the Rust toolchain; installs the rest itself (the Python SDKs into .tools/venv from
+# PyPI, dbus and gnome-keyring from Debian for the keyring test). Extra arguments go to
+# `cargo test` (e.g. a test name filter).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,4 +11,7 @@ cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 # The end-to-end tests run target/debug/codexkey, which `cargo test` alone does not build.
 cargo build --workspace --bins --locked
+scripts/setup-python.sh # the venv with the Python SDKs that tests/tests/python_sdks.rs drives
+scripts/setup-keyring.sh # a Secret Service for tests/tests/cli_keyring.rs
+scripts/setup-npm.sh # Claude Code and Codex CLI in .tools/npm for tests/tests/real_tools.rs
 cargo test --workspace --locked "$@"

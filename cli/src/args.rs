@@ -40,12 +40,24 @@ pub enum Command {
     /// Manage your API keys
     #[command(subcommand)]
     Keys(KeysCommand),
-    /// Show your balance
+    /// Show your balance, spend today and over 30 days, and how long the balance lasts
     Balance,
+    /// Show what you spent, on what and when (from a local cache synced with the gateway)
+    Usage(Box<UsageArgs>),
     /// Show your ledger: every top-up, charge, refund and adjustment, newest first
     Ledger(LedgerArgs),
     /// Show the gateway's model prices (no login needed)
     Pricing(PricingArgs),
+    /// Run the local proxy that Codex CLI and Claude Code point at (127.0.0.1 only)
+    Proxy(ProxyArgs),
+    /// Print the environment that points a tool at a running `codexkey proxy`
+    Env(EnvArgs),
+    /// Start a proxy and a tool together; exits with the tool's exit code
+    Run(RunArgs),
+    /// Write a tool's lasting configuration to use the proxy (shows a diff first)
+    Setup(SetupArgs),
+    /// Check the gateway, login, proxy key, balance and tools, with a fix for each problem
+    Doctor,
     /// Administer the gateway (admin accounts only)
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -97,7 +109,86 @@ pub enum KeysCommand {
     Rotate {
         /// Key id, from `codexkey keys list`
         id: i64,
+        /// Also make the new secret the one `codexkey proxy` uses
+        #[arg(long = "use")]
+        use_for_proxy: bool,
     },
+    /// Choose the key `codexkey proxy` uses (kept in the OS keyring or the private file)
+    Use(UseKeyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UseKeyArgs {
+    /// Key id, from `codexkey keys list`; its secret comes from `--secret-stdin`, or from a
+    /// rotation with `--rotate` (the gateway never shows a secret twice)
+    #[arg(required_unless_present = "secret_stdin")]
+    pub id: Option<i64>,
+    /// Read the key's secret (`ck-…`) from standard input
+    #[arg(long)]
+    pub secret_stdin: bool,
+    /// Rotate key ID and use its new secret
+    #[arg(long, requires = "id", conflicts_with = "secret_stdin")]
+    pub rotate: bool,
+}
+
+/// The coding tools codexkey can drive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Tool {
+    /// Claude Code (`claude`)
+    Claude,
+    /// Codex CLI (`codex`)
+    Codex,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShellKind {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+}
+
+#[derive(Debug, Args)]
+pub struct ProxyArgs {
+    /// Port to listen on (0 picks a free one)
+    #[arg(long, default_value_t = crate::proxy::DEFAULT_PORT)]
+    pub port: u16,
+    /// Address to listen on; only loopback addresses are accepted
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
+}
+
+#[derive(Debug, Args)]
+pub struct EnvArgs {
+    #[arg(value_enum)]
+    pub tool: Tool,
+    /// Shell syntax [default: from $SHELL, else bash]
+    #[arg(long, value_enum)]
+    pub shell: Option<ShellKind>,
+    /// The proxy's port
+    #[arg(long, default_value_t = crate::proxy::DEFAULT_PORT)]
+    pub port: u16,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[arg(value_enum)]
+    pub tool: Tool,
+    /// Arguments for the tool, after `--`
+    #[arg(last = true)]
+    pub args: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SetupArgs {
+    #[arg(value_enum)]
+    pub tool: Tool,
+    /// Write without asking
+    #[arg(long)]
+    pub yes: bool,
+    /// The proxy's port
+    #[arg(long, default_value_t = crate::proxy::DEFAULT_PORT)]
+    pub port: u16,
 }
 
 #[derive(Debug, Args)]
@@ -120,6 +211,9 @@ pub struct CreateKeyArgs {
     /// Requests per minute
     #[arg(long, value_name = "N")]
     pub rpm: Option<u32>,
+    /// Also make it the key `codexkey proxy` uses
+    #[arg(long = "use")]
+    pub use_for_proxy: bool,
 }
 
 #[derive(Debug, Args)]
@@ -294,4 +388,84 @@ pub enum CredentialStoreKind {
     Keyring,
     /// A 0600 file in the config dir
     File,
+}
+
+/// `codexkey usage`: a report by default, or one of its subcommands.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct UsageArgs {
+    #[command(subcommand)]
+    pub command: Option<UsageCommand>,
+    #[command(flatten)]
+    pub filter: UsageFilterArgs,
+    /// Group by (comma-separated, e.g. `day,model`)
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "day")]
+    pub by: Vec<UsageBy>,
+    /// Show costs also in this currency (one the gateway has a rate for; `USD` for credits only)
+    /// [default: your account's display currency]
+    #[arg(long, value_name = "CODE")]
+    pub currency: Option<String>,
+    /// Leave out the chart of spend per day
+    #[arg(long)]
+    pub no_chart: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsageCommand {
+    /// List usage events (one per request), newest first
+    Events(UsageEventsArgs),
+    /// Bring the local usage cache up to date
+    Sync,
+}
+
+#[derive(Debug, Args)]
+pub struct UsageEventsArgs {
+    #[command(flatten)]
+    pub filter: UsageFilterArgs,
+    /// How many events to show
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+}
+
+/// Which usage a report or a list covers, and where it comes from.
+#[derive(Debug, Args)]
+pub struct UsageFilterArgs {
+    /// Start: `7d` or `2w` (calendar days, today included), `12h` or `30m` (back from now), or a
+    /// date or time [default: 7d]
+    #[arg(long, value_name = "WHEN", conflicts_with = "from")]
+    pub since: Option<String>,
+    /// Start: a date (`2026-11-01`) or a time (`2026-11-01T09:30`, RFC 3339), inclusive
+    #[arg(long, value_name = "WHEN")]
+    pub from: Option<String>,
+    /// End: a date (that whole day) or a time (exclusive) [default: the end of today]
+    #[arg(long, value_name = "WHEN")]
+    pub to: Option<String>,
+    /// Only this key: its id, name or prefix
+    #[arg(long, value_name = "KEY")]
+    pub key: Option<String>,
+    /// Only this model; `*` matches any run of characters (e.g. `claude-*`)
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<String>,
+    /// Only `ok` (2xx) or `error` requests, or one status code (e.g. `429`)
+    #[arg(long, value_name = "STATUS")]
+    pub status: Option<String>,
+    /// Read the local cache only, without contacting the gateway
+    #[arg(long, conflicts_with = "account")]
+    pub offline: bool,
+    /// Print CSV on stdout instead of a table
+    #[arg(long)]
+    pub csv: bool,
+    /// Another account (admins; `all` for every account), asked of the gateway (not cached)
+    #[arg(long, value_name = "ACCOUNT")]
+    pub account: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UsageBy {
+    Day,
+    Hour,
+    Model,
+    Key,
+    /// Accounts (with `--account all`)
+    Account,
 }

@@ -279,6 +279,43 @@ impl Client {
     }
 }
 
+impl Client {
+    /// `GET /api/v1/usage` with these query parameters.
+    pub async fn usage_report(&self, query: &[(&str, String)]) -> Result<UsageReport, ClientError> {
+        self.get(&format!("/api/v1/usage?{}", query_string(query)))
+            .await
+    }
+
+    /// `GET /api/v1/usage/events` with these query parameters.
+    pub async fn usage_events(
+        &self,
+        query: &[(&str, String)],
+    ) -> Result<UsageEventPage, ClientError> {
+        self.get(&format!("/api/v1/usage/events?{}", query_string(query)))
+            .await
+    }
+
+    /// `GET /api/v1/usage/summary`, "today" taken at the UTC offset `tz` (`+03:00`).
+    pub async fn usage_summary(&self, tz: &str) -> Result<UsageSummary, ClientError> {
+        self.get(&format!("/api/v1/usage/summary?tz={}", path_segment(tz)))
+            .await
+    }
+
+    /// The gateway's display-currency rates; needs no session.
+    pub async fn currencies(&self) -> Result<Currencies, ClientError> {
+        self.get("/api/v1/currencies").await
+    }
+}
+
+/// `a=1&b=x%2By`: every value percent-encoded.
+fn query_string(pairs: &[(&str, String)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", path_segment(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 fn page_query(before: Option<i64>, limit: u32) -> String {
     match before {
         Some(b) => format!("limit={limit}&before={b}"),

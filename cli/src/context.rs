@@ -2,6 +2,7 @@
 //! carrying the session token (from `CODEXKEY_TOKEN` or the credential store).
 
 use anyhow::{Context as _, Result};
+use codexkey_common::Secret;
 
 use crate::client::Client;
 use crate::credentials;
@@ -60,5 +61,44 @@ impl Ctx {
             )
         })?;
         Ok(Client::new(&self.gateway, Some(token))?)
+    }
+
+    /// The API key `codexkey proxy` sends to this gateway, or a "choose one first" error.
+    pub async fn proxy_key(&self) -> Result<Secret<String>> {
+        let settings = self.settings.clone();
+        let name = credentials::proxy_key_name(&self.gateway);
+        let key = tokio::task::spawn_blocking(move || credentials::load(&settings, &name))
+            .await
+            .context("the credential store task failed")??;
+        key.map(Secret::new).ok_or_else(|| {
+            UserError::new(
+                format!("no API key is set for the proxy on {}", self.gateway),
+                "create one with `codexkey keys create --use`, or pick one with `codexkey keys use ID --rotate`",
+            )
+            .into()
+        })
+    }
+
+    /// Keeps `secret` as the proxy's key for this gateway, recording which key it is.
+    pub async fn set_proxy_key(
+        &self,
+        id: Option<i64>,
+        secret: String,
+    ) -> Result<crate::args::CredentialStoreKind> {
+        let mut settings = self.settings.clone();
+        let name = credentials::proxy_key_name(&self.gateway);
+        let gateway = self.gateway.clone();
+        let prefix: String = secret
+            .chars()
+            .take(codexkey_common::key::DISPLAY_PREFIX_LEN)
+            .collect();
+        tokio::task::spawn_blocking(move || {
+            settings
+                .proxy_keys
+                .insert(gateway, crate::settings::ProxyKeyRef { id, prefix });
+            credentials::save(&mut settings, &name, &secret)
+        })
+        .await
+        .context("the credential store task failed")?
     }
 }

@@ -23,6 +23,11 @@ pub fn session_name(gateway: &str) -> String {
     format!("session:{gateway}")
 }
 
+/// The credential name of the API key `codexkey proxy` uses with a gateway.
+pub fn proxy_key_name(gateway: &str) -> String {
+    format!("apikey:{gateway}")
+}
+
 fn file_path() -> Result<PathBuf> {
     Ok(config_dir()?.join("credentials.toml"))
 }

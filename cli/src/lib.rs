@@ -3,12 +3,14 @@
 //! unreachable, a failed check), 2 a usage or internal error.
 
 pub mod args;
+pub mod cache;
 pub mod client;
 pub mod commands;
 pub mod context;
 pub mod credentials;
 pub mod error;
 pub mod output;
+pub mod proxy;
 pub mod settings;
 
 use std::process::ExitCode;

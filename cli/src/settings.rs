@@ -32,6 +32,17 @@ pub struct Settings {
     /// right place and a read does not probe both.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub stored_in: BTreeMap<String, CredentialStoreKind>,
+    /// Which key the proxy uses, per gateway: its id and display prefix (the secret itself is
+    /// in the credential store).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub proxy_keys: BTreeMap<String, ProxyKeyRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProxyKeyRef {
+    pub id: Option<i64>,
+    pub prefix: String,
 }
 
 /// The directory holding `config.toml` and the credentials file.

@@ -361,3 +361,6 @@ pub struct AddUpstreamKeyRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
 }
+
+mod usage;
+pub use usage::*;

@@ -3,6 +3,7 @@
 //! response types ([`api`]). Nothing here does I/O.
 
 pub mod api;
+pub mod currency;
 pub mod key;
 pub mod money;
 pub mod price;

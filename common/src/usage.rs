@@ -1,4 +1,6 @@
-//! Token usage as codexkey bills it, normalised across wire formats.
+//! Token usage as codexkey bills it, normalised across wire formats, and the readers that get
+//! it from responses: [`usage_from_body`] for whole JSON bodies, [`StreamUsage`] for events as
+//! they stream past.
 //!
 //! Upstreams count differently: OpenAI's `prompt_tokens`/`input_tokens` include cached tokens,
 //! Anthropic's `input_tokens` exclude cache reads and writes. [`Usage`] holds disjoint buckets,
@@ -27,6 +29,17 @@ pub struct Usage {
 }
 
 impl Usage {
+    /// What is billed of this usage on a route of `format`: image models that report token
+    /// usage (gpt-image) are billed by those tokens, like upstream bills them, the others
+    /// (dall-e) per image; never both.
+    pub fn billable(mut self, format: WireFormat) -> Usage {
+        if matches!(format, WireFormat::OpenAiImages) && self.total_input() + self.output_tokens > 0
+        {
+            self.images = 0;
+        }
+        self
+    }
+
     /// Every input token, whatever its cache bucket.
     pub fn total_input(&self) -> u64 {
         self.input_tokens

@@ -5,11 +5,13 @@
 //! `Option`-free [`Config`]. Nothing here reads the process environment directly: the caller
 //! passes a lookup function, so precedence is testable.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use codexkey_common::Secret;
+use codexkey_common::currency::{BASE_CURRENCY, Rate, is_currency_code};
 use serde::{Deserialize, Serialize};
 
 /// Environment variables the gateway reads, one constant each. Nested settings use `__`.
@@ -32,6 +34,7 @@ pub mod env {
     pub const METERING_MARGIN_PERCENT: &str = "CODEXKEY_METERING__MARGIN_PERCENT";
     pub const METERING_MAX_HOLD_CREDITS: &str = "CODEXKEY_METERING__MAX_HOLD_CREDITS";
     pub const METERING_DISCONNECT_DRAIN_SECS: &str = "CODEXKEY_METERING__DISCONNECT_DRAIN_SECS";
+    pub const METERING_COMMIT_INTERVAL_MS: &str = "CODEXKEY_METERING__COMMIT_INTERVAL_MS";
     pub const UPSTREAM_CONNECT_TIMEOUT_SECS: &str = "CODEXKEY_UPSTREAM__CONNECT_TIMEOUT_SECS";
     pub const UPSTREAM_FIRST_BYTE_TIMEOUT_SECS: &str = "CODEXKEY_UPSTREAM__FIRST_BYTE_TIMEOUT_SECS";
     pub const UPSTREAM_IDLE_TIMEOUT_SECS: &str = "CODEXKEY_UPSTREAM__IDLE_TIMEOUT_SECS";
@@ -43,6 +46,9 @@ pub mod env {
     pub const OPENAI_BASE_URL: &str = "CODEXKEY_OPENAI_BASE_URL";
     pub const ANTHROPIC_API_KEY: &str = "CODEXKEY_ANTHROPIC_API_KEY";
     pub const ANTHROPIC_BASE_URL: &str = "CODEXKEY_ANTHROPIC_BASE_URL";
+    /// Display-currency rates, `CODE=RATE@DATE` separated by commas
+    /// (`RUB=92.5312@2026-11-20,EUR=0.9215@2026-11-20`); each replaces the file's entry.
+    pub const CURRENCIES: &str = "CODEXKEY_CURRENCIES";
 }
 
 /// An annotated example configuration, shipped in the binary.
@@ -51,14 +57,19 @@ pub const EXAMPLE_CONFIG: &str = include_str!("../codexkey.example.toml");
 const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 const DEFAULT_ADMIN_EMAIL: &str = "admin@localhost";
 const DEFAULT_SESSION_TTL_SECS: u64 = 30 * 24 * 3600;
-/// OWASP's recommended argon2id cost (m=19 MiB, t=2, p=1): ~15 ms per hash in release builds.
-const DEFAULT_ARGON2_MEMORY_KIB: u32 = 19 * 1024;
-const DEFAULT_ARGON2_ITERATIONS: u32 = 2;
+/// argon2id at m=7 MiB, t=5, p=1: one of the configurations OWASP's Password Storage Cheat
+/// Sheet lists as equivalent in strength (with m=19 MiB, t=2). The smaller memory keeps the
+/// gateway's footprint low: each hash holds its memory while it runs.
+const DEFAULT_ARGON2_MEMORY_KIB: u32 = 7 * 1024;
+const DEFAULT_ARGON2_ITERATIONS: u32 = 5;
 const DEFAULT_ARGON2_PARALLELISM: u32 = 1;
 const DEFAULT_BODY_LIMIT_MB: u64 = 64;
 /// Five credits: enough for the worst case of one long agent turn on a top model.
 const DEFAULT_MAX_HOLD_MICROS: i64 = 5_000_000;
 const DEFAULT_DRAIN_SECS: u64 = 30;
+/// Long enough for most requests' hold and settlement to share a batch (so the hold is never
+/// written), short enough that a crash loses holds of only a few milliseconds.
+const DEFAULT_COMMIT_INTERVAL_MS: u64 = 5;
 const DEFAULT_MAX_OUTPUT_TOKENS: u64 = 4096;
 
 /// One layer of configuration, every field optional.
@@ -82,6 +93,19 @@ pub struct RawConfig {
     pub upstream: RawUpstreamTuning,
     #[serde(default)]
     pub upstreams: Vec<RawUpstream>,
+    /// Display currencies by ISO 4217 code: `[currencies.RUB] rate = "92.5312" date = "…"`.
+    #[serde(default)]
+    pub currencies: BTreeMap<String, RawCurrency>,
+}
+
+/// A display currency: how many of its units one credit (1 USD) is worth, and as of when.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCurrency {
+    /// An exact decimal string (`"92.5312"`), never a float.
+    pub rate: Option<String>,
+    /// The day the rate was taken (`"2026-11-20"`), shown with every converted amount.
+    pub date: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -99,6 +123,7 @@ pub struct RawMetering {
     pub max_hold_credits: Option<String>,
     pub disconnect_drain_secs: Option<u64>,
     pub default_max_output_tokens: Option<u64>,
+    pub commit_interval_ms: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -204,6 +229,8 @@ pub struct Config {
     pub metering: MeteringConfig,
     pub upstream: UpstreamTuning,
     pub upstreams: Vec<UpstreamConfig>,
+    /// Display-currency rates by code; amounts are converted with them only when shown.
+    pub currencies: BTreeMap<String, CurrencyConfig>,
     /// The file that was read, if any (shown by `--print-config`).
     #[serde(skip)]
     pub source: Option<PathBuf>,
@@ -253,6 +280,9 @@ pub struct MeteringConfig {
     /// Output tokens assumed for a hold when the request sets no maximum and the price table
     /// knows none for the model.
     pub default_max_output_tokens: u64,
+    /// How long the group-commit writer gathers metering writes before one transaction.
+    #[serde(rename = "commit_interval_ms", serialize_with = "as_millis")]
+    pub commit_interval: Duration,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -279,6 +309,18 @@ pub struct UpstreamConfig {
     pub base_url: String,
     pub keys: Vec<Secret<String>>,
     pub models: Option<Vec<String>>,
+}
+
+/// A validated display-currency rate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CurrencyConfig {
+    /// Units of the currency per credit.
+    pub rate: Rate,
+    pub date: chrono::NaiveDate,
+}
+
+fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 fn as_secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -343,6 +385,7 @@ impl RawConfig {
                 max_hold_credits: get(env::METERING_MAX_HOLD_CREDITS),
                 disconnect_drain_secs: parse_env(get, env::METERING_DISCONNECT_DRAIN_SECS)?,
                 default_max_output_tokens: None,
+                commit_interval_ms: parse_env(get, env::METERING_COMMIT_INTERVAL_MS)?,
             },
             upstream: RawUpstreamTuning {
                 connect_timeout_secs: parse_env(get, env::UPSTREAM_CONNECT_TIMEOUT_SECS)?,
@@ -352,6 +395,7 @@ impl RawConfig {
                 max_attempts: parse_env(get, env::UPSTREAM_MAX_ATTEMPTS)?,
             },
             upstreams: env_upstreams(get),
+            currencies: env_currencies(get)?,
         })
     }
 
@@ -400,6 +444,10 @@ impl RawConfig {
                     .metering
                     .default_max_output_tokens
                     .or(lower.metering.default_max_output_tokens),
+                commit_interval_ms: self
+                    .metering
+                    .commit_interval_ms
+                    .or(lower.metering.commit_interval_ms),
             },
             upstream: RawUpstreamTuning {
                 connect_timeout_secs: self
@@ -418,6 +466,13 @@ impl RawConfig {
                 max_attempts: self.upstream.max_attempts.or(lower.upstream.max_attempts),
             },
             upstreams: merge_upstreams(self.upstreams, lower.upstreams),
+            currencies: {
+                // A higher layer's entry replaces the lower one's whole (a rate and its date
+                // belong together).
+                let mut merged = lower.currencies;
+                merged.extend(self.currencies);
+                merged
+            },
         }
     }
 }
@@ -483,6 +538,78 @@ fn env_upstreams(get: &dyn Fn(&str) -> Option<String>) -> Vec<RawUpstream> {
         }
     }
     out
+}
+
+/// `CODEXKEY_CURRENCIES`: `CODE=RATE@DATE`, comma-separated. Validated with the file's entries.
+fn env_currencies(
+    get: &dyn Fn(&str) -> Option<String>,
+) -> Result<BTreeMap<String, RawCurrency>, ConfigError> {
+    let mut out = BTreeMap::new();
+    let Some(v) = get(env::CURRENCIES) else {
+        return Ok(out);
+    };
+    for item in v.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+        let parsed = item
+            .split_once('=')
+            .and_then(|(code, rest)| rest.split_once('@').map(|(rate, date)| (code, rate, date)));
+        let Some((code, rate, date)) = parsed else {
+            return Err(ConfigError::Invalid {
+                key: env::CURRENCIES.to_owned(),
+                message: format!("`{item}`: write `CODE=RATE@DATE`, e.g. `RUB=92.5312@2026-11-20`"),
+            });
+        };
+        out.insert(
+            code.trim().to_owned(),
+            RawCurrency {
+                rate: Some(rate.trim().to_owned()),
+                date: Some(date.trim().to_owned()),
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// Validates display-currency entries: a code of three capital letters (not the base
+/// currency), an exact positive rate, and a date.
+fn validate_currencies(
+    raw: BTreeMap<String, RawCurrency>,
+) -> Result<BTreeMap<String, CurrencyConfig>, ConfigError> {
+    let mut out = BTreeMap::new();
+    for (code, c) in raw {
+        let key = format!("currencies.{code}");
+        let invalid = |key: String, message: String| ConfigError::Invalid { key, message };
+        if !is_currency_code(&code) {
+            return Err(invalid(
+                key,
+                "a currency code is three capital letters, like `RUB`".into(),
+            ));
+        }
+        if code == BASE_CURRENCY {
+            return Err(invalid(
+                key,
+                format!("credits are {BASE_CURRENCY}: its rate is always 1"),
+            ));
+        }
+        let rate = c
+            .rate
+            .ok_or_else(|| invalid(format!("{key}.rate"), "is required".into()))?
+            .parse::<Rate>()
+            .map_err(|e| invalid(format!("{key}.rate"), e.to_string()))?;
+        let date_text = c.date.ok_or_else(|| {
+            invalid(
+                format!("{key}.date"),
+                "is required: the day the rate was taken".into(),
+            )
+        })?;
+        let date = chrono::NaiveDate::parse_from_str(&date_text, "%Y-%m-%d").map_err(|e| {
+            invalid(
+                format!("{key}.date"),
+                format!("`{date_text}` is not a date like 2026-11-20 ({e})"),
+            )
+        })?;
+        out.insert(code, CurrencyConfig { rate, date });
+    }
+    Ok(out)
 }
 
 fn parse_env<T: std::str::FromStr>(
@@ -627,6 +754,12 @@ impl Config {
                 .metering
                 .default_max_output_tokens
                 .unwrap_or(DEFAULT_MAX_OUTPUT_TOKENS),
+            commit_interval: Duration::from_millis(
+                raw.metering
+                    .commit_interval_ms
+                    .unwrap_or(DEFAULT_COMMIT_INTERVAL_MS)
+                    .min(1000),
+            ),
         };
         let secs = |v: Option<u64>, d: u64| Duration::from_secs(v.unwrap_or(d));
         let upstream = UpstreamTuning {
@@ -718,6 +851,7 @@ impl Config {
             metering,
             upstream,
             upstreams,
+            currencies: validate_currencies(raw.currencies)?,
             source: None,
         })
     }
@@ -892,6 +1026,67 @@ mod tests {
         assert!(!shown.contains("correct-horse-battery"), "{shown}");
         assert!(shown.contains("password = \"*****\""), "{shown}");
         assert!(shown.contains("listen = \"127.0.0.1:8080\""), "{shown}");
+    }
+
+    #[test]
+    fn currencies_from_file_and_env() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = write(
+            dir.path(),
+            "[currencies.RUB]\nrate = \"92.5312\"\ndate = \"2026-11-20\"\n[currencies.EUR]\nrate = \"0.92\"\ndate = \"2026-11-01\"\n",
+        );
+        let flags = || Flags {
+            config: Some(file.clone()),
+            ..Flags::default()
+        };
+        let c = Config::load(flags(), &lookup(&[])).unwrap();
+        assert_eq!(c.currencies.len(), 2);
+        assert_eq!(c.currencies["RUB"].rate.to_string(), "92.5312");
+        assert_eq!(c.currencies["RUB"].date.to_string(), "2026-11-20");
+
+        // The environment's entry replaces the file's whole; others stay.
+        let env = lookup(&[(
+            "CODEXKEY_CURRENCIES",
+            "RUB=95@2026-11-21, KZT=470.5@2026-11-21",
+        )]);
+        let c = Config::load(flags(), &env).unwrap();
+        assert_eq!(
+            c.currencies
+                .iter()
+                .map(|(k, v)| format!("{k}={}@{}", v.rate, v.date))
+                .collect::<Vec<_>>(),
+            [
+                "EUR=0.92@2026-11-01",
+                "KZT=470.5@2026-11-21",
+                "RUB=95@2026-11-21"
+            ]
+        );
+        assert!(c.to_masked_toml().contains("rate = \"95\""));
+
+        for (value, key) in [
+            ("RUB=92.5", "CODEXKEY_CURRENCIES"),
+            ("rub=92.5@2026-11-20", "currencies.rub"),
+            ("USD=1@2026-11-20", "currencies.USD"),
+            ("RUB=-1@2026-11-20", "currencies.RUB.rate"),
+            ("RUB=92.5@yesterday", "currencies.RUB.date"),
+        ] {
+            let err = Config::load(Flags::default(), &lookup(&[("CODEXKEY_CURRENCIES", value)]))
+                .unwrap_err();
+            assert!(
+                err.to_string().contains(&format!("`{key}`")),
+                "{value}: {err}"
+            );
+        }
+        let file = write(dir.path(), "[currencies.RUB]\nrate = \"92.5\"\n");
+        let err = Config::load(
+            Flags {
+                config: Some(file),
+                ..Flags::default()
+            },
+            &lookup(&[]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("currencies.RUB.date"), "{err}");
     }
 
     #[test]

@@ -29,6 +29,8 @@ pub struct PriceBook {
     overridden: HashSet<String>,
     coefficients: HashMap<String, i64>,
     margin_ppm: i64,
+    /// Per model, the JSON kept with each usage event: built once, shared by every event.
+    snapshots: HashMap<String, Arc<str>>,
 }
 
 /// The price of one model, as applied to one request.
@@ -38,6 +40,7 @@ pub struct Quote<'a> {
     pub entry: &'a PriceEntry,
     pub coefficient_ppm: i64,
     pub margin_ppm: i64,
+    snapshot: Option<&'a Arc<str>>,
 }
 
 impl PriceBook {
@@ -53,11 +56,26 @@ impl PriceBook {
             overridden.insert(model.clone());
             table.models.insert(model, entry);
         }
+        let snapshots = table
+            .models
+            .iter()
+            .map(|(model, entry)| {
+                let coefficient_ppm = coefficients.get(model).copied().unwrap_or(PPM);
+                let json = json!({
+                    "price": entry.price,
+                    "unit": "micro-credits per 1M tokens; per_image and per_request in micro-credits",
+                    "coefficient_ppm": coefficient_ppm,
+                    "margin_ppm": margin_ppm,
+                });
+                (model.clone(), Arc::from(json.to_string()))
+            })
+            .collect();
         Ok(PriceBook {
             table,
             overridden,
             coefficients,
             margin_ppm,
+            snapshots,
         })
     }
 
@@ -68,6 +86,7 @@ impl PriceBook {
             entry,
             coefficient_ppm: self.coefficients.get(model).copied().unwrap_or(PPM),
             margin_ppm: self.margin_ppm,
+            snapshot: self.snapshots.get(model),
         })
     }
 
@@ -99,14 +118,9 @@ impl Quote<'_> {
     }
 
     /// What produced a charge, kept with its usage event so it stays explainable after prices
-    /// change.
-    pub fn snapshot(&self) -> serde_json::Value {
-        json!({
-            "price": self.entry.price,
-            "unit": "micro-credits per 1M tokens; per_image and per_request in micro-credits",
-            "coefficient_ppm": self.coefficient_ppm,
-            "margin_ppm": self.margin_ppm,
-        })
+    /// change: the unit prices, the coefficient and the margin, as JSON.
+    pub fn snapshot(&self) -> Option<Arc<str>> {
+        self.snapshot.cloned()
     }
 }
 

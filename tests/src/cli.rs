@@ -49,7 +49,19 @@ pub struct GatewayProcess {
     pub data_dir: PathBuf,
     child: Child,
     stderr: mpsc::Receiver<String>,
-    _dir: tempfile::TempDir,
+    /// Every stderr line read so far.
+    log: Vec<String>,
+    vars: Vec<(String, String)>,
+    /// Taken by [`GatewayProcess::kill9`] to keep the data for a restart.
+    dir: Option<tempfile::TempDir>,
+}
+
+/// A gateway process that was stopped, its data directory kept for a restart.
+pub struct StoppedGateway {
+    vars: Vec<(String, String)>,
+    dir: tempfile::TempDir,
+    /// What it wrote to stderr before it stopped.
+    pub log: String,
 }
 
 impl GatewayProcess {
@@ -61,6 +73,14 @@ impl GatewayProcess {
     /// `CODEXKEY_MASTER_KEY`).
     pub fn start_with_env(vars: &[(&str, &str)]) -> GatewayProcess {
         let dir = tempfile::tempdir().expect("temp dir");
+        let vars = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        GatewayProcess::spawn(dir, vars)
+    }
+
+    fn spawn(dir: tempfile::TempDir, vars: Vec<(String, String)>) -> GatewayProcess {
         let data_dir = dir.path().join("data");
         let mut child = command()
             .args(["gateway", "--listen", "127.0.0.1:0", "--data-dir"])
@@ -70,7 +90,7 @@ impl GatewayProcess {
             // Cheap password hashing: the cost is a setting, and tests need not pay it.
             .env("CODEXKEY_AUTH__ARGON2_MEMORY_KIB", "1024")
             .env("CODEXKEY_AUTH__ARGON2_ITERATIONS", "1")
-            .envs(vars.iter().copied())
+            .envs(vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -89,10 +109,13 @@ impl GatewayProcess {
         let url = loop {
             match rx.recv_timeout(Duration::from_secs(30)) {
                 Ok(line) => {
-                    if let Some(i) = line.find("listening on ") {
-                        break line[i + "listening on ".len()..].trim().to_owned();
-                    }
+                    let found = line
+                        .find("listening on ")
+                        .map(|i| line[i + "listening on ".len()..].trim().to_owned());
                     seen.push(line);
+                    if let Some(url) = found {
+                        break url;
+                    }
                 }
                 Err(_) => {
                     let _ = child.kill();
@@ -108,7 +131,27 @@ impl GatewayProcess {
             data_dir,
             child,
             stderr: rx,
-            _dir: dir,
+            log: seen,
+            vars,
+            dir: Some(dir),
+        }
+    }
+
+    /// Everything the gateway wrote to stderr so far.
+    pub fn log(&mut self) -> String {
+        self.log.extend(self.stderr.try_iter());
+        self.log.join("\n")
+    }
+
+    /// `kill -9`: the process dies at once, with nothing flushed or drained.
+    pub fn kill9(mut self) -> StoppedGateway {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let log = self.log();
+        StoppedGateway {
+            vars: std::mem::take(&mut self.vars),
+            dir: self.dir.take().expect("the data dir"),
+            log,
         }
     }
 
@@ -139,6 +182,13 @@ impl GatewayProcess {
             }
         }
         all
+    }
+}
+
+impl StoppedGateway {
+    /// Starts the gateway again on the same data directory and environment.
+    pub fn start_again(self) -> GatewayProcess {
+        GatewayProcess::spawn(self.dir, self.vars)
     }
 }
 
@@ -196,8 +246,26 @@ impl CliUser {
         c.env("CODEXKEY_GATEWAY", &self.gateway)
             .env("CODEXKEY_CONFIG_DIR", &self.config_dir)
             .env("CODEXKEY_CREDENTIAL_STORE", "file")
+            .env("CODEXKEY_CLI_DATA_DIR", self.data_dir())
             .env("HOME", self._dir.path());
         c
+    }
+
+    /// Where this user's CLI keeps its data (the usage cache), never the real user's.
+    pub fn data_dir(&self) -> PathBuf {
+        self._dir.path().join("data")
+    }
+
+    /// [`CliUser::run`] with extra environment variables (e.g. `TZ`).
+    pub fn run_env(&self, args: &[&str], vars: &[(&str, &str)]) -> Run {
+        let out = self
+            .command()
+            .args(args)
+            .envs(vars.iter().copied())
+            .stdin(Stdio::null())
+            .output()
+            .expect("run codexkey");
+        Run::from(out)
     }
 
     pub fn run(&self, args: &[&str]) -> Run {

@@ -15,6 +15,7 @@
 pub mod cli;
 pub mod fake_upstream;
 pub mod plane;
+pub mod usage;
 
 use std::future::Future;
 use std::net::SocketAddr;

@@ -69,9 +69,13 @@ pub async fn run(ctx: &Ctx, cmd: KeysCommand) -> Result<ExitCode> {
     let client = ctx.authed().await?;
     match cmd {
         KeysCommand::Create(args) => {
+            let use_for_proxy = args.use_for_proxy;
             let req = create_request(args)?;
             let created = client.create_key(&req).await?;
             print_created(ctx, &created, "created")?;
+            if use_for_proxy {
+                use_key(ctx, Some(created.key.id), created.secret).await?;
+            }
         }
         KeysCommand::List => {
             let keys = client.keys().await?;
@@ -92,9 +96,65 @@ pub async fn run(ctx: &Ctx, cmd: KeysCommand) -> Result<ExitCode> {
                 output::notice(&format!("revoked key {} ({}…)", key.id, key.prefix));
             }
         }
-        KeysCommand::Rotate { id } => {
+        KeysCommand::Rotate { id, use_for_proxy } => {
             let created = client.rotate_key(id).await?;
             print_created(ctx, &created, &format!("rotated key {id} into"))?;
+            if use_for_proxy {
+                use_key(ctx, Some(created.key.id), created.secret).await?;
+            }
+        }
+        KeysCommand::Use(args) => {
+            if args.rotate {
+                let id = args.id.ok_or_else(|| {
+                    UserError::new(
+                        "`--rotate` needs a key id",
+                        "pass the id from `codexkey keys list`",
+                    )
+                })?;
+                let created = client.rotate_key(id).await?;
+                output::notice(&format!(
+                    "rotated key {id} into key {} ({}…)",
+                    created.key.id, created.key.prefix
+                ));
+                use_key(ctx, Some(created.key.id), created.secret).await?;
+            } else if args.secret_stdin {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line)?;
+                let secret = line.trim().to_owned();
+                if !codexkey_common::key::looks_like_api_key(&secret) {
+                    return Err(UserError::new(
+                        "stdin does not hold a codexkey API key",
+                        "pipe a `ck-…` secret as the first line",
+                    )
+                    .into());
+                }
+                // Which of the caller's keys it is, by its prefix; refuse a key of someone else.
+                let prefix = &secret[..codexkey_common::key::DISPLAY_PREFIX_LEN];
+                let keys = client.keys().await?;
+                let key = keys
+                    .iter()
+                    .find(|k| k.prefix == prefix && args.id.is_none_or(|id| id == k.id))
+                    .ok_or_else(|| {
+                        UserError::new(
+                            "that secret is not one of your keys",
+                            "check it with `codexkey keys list`",
+                        )
+                    })?;
+                if key.status != KeyStatus::Active {
+                    return Err(UserError::new(
+                        format!("key {} is {:?}", key.id, key.status).to_lowercase(),
+                        "create a new one with `codexkey keys create --use`",
+                    )
+                    .into());
+                }
+                use_key(ctx, Some(key.id), secret).await?;
+            } else {
+                return Err(UserError::new(
+                    "the gateway never shows a key's secret twice",
+                    "pass it with `--secret-stdin`, or rotate the key with `codexkey keys use ID --rotate`",
+                )
+                .into());
+            }
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -142,5 +202,17 @@ fn print_created(ctx: &Ctx, created: &CreatedKey, verb: &str) -> Result<()> {
     ));
     output::fields(&[("secret", created.secret.clone())])?;
     output::notice("store this secret now: it is not shown again");
+    Ok(())
+}
+
+async fn use_key(ctx: &Ctx, id: Option<i64>, secret: String) -> Result<()> {
+    let store = ctx.set_proxy_key(id, secret).await?;
+    let store = match store {
+        crate::args::CredentialStoreKind::Keyring => "the OS keyring",
+        _ => "the private credentials file",
+    };
+    output::notice(&format!(
+        "`codexkey proxy` will use this key (kept in {store})"
+    ));
     Ok(())
 }

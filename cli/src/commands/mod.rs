@@ -3,6 +3,7 @@
 mod admin;
 mod balance;
 mod completions;
+mod doctor;
 mod gateway;
 mod keys;
 mod ledger;
@@ -10,8 +11,11 @@ mod login;
 mod logout;
 mod prices;
 mod pricing;
+mod proxy;
 mod register;
+mod tools;
 mod upstreams;
+mod usage;
 mod whoami;
 
 use std::process::ExitCode;
@@ -38,7 +42,13 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Balance => balance::run(&ctx).await,
         Command::Ledger(args) => ledger::run(&ctx, args).await,
         Command::Pricing(args) => pricing::run(&ctx, args).await,
+        Command::Proxy(args) => proxy::run(&ctx, args).await,
+        Command::Env(args) => tools::env(&ctx, args),
+        Command::Run(args) => tools::run(&ctx, args).await,
+        Command::Setup(args) => tools::setup(&ctx, args),
+        Command::Doctor => doctor::run(&ctx).await,
         Command::Admin(cmd) => admin::run(&ctx, cmd).await,
+        Command::Usage(args) => usage::run(&ctx, *args).await,
         Command::Gateway(_) | Command::Completions { .. } => Ok(ExitCode::SUCCESS),
     }
 }

@@ -16,7 +16,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 
 use crate::error::ApiError;
-use crate::http::handlers::{account, admin, billing, data, health, keys};
+use crate::http::handlers::{account, admin, billing, data, health, keys, usage};
 use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
@@ -31,6 +31,10 @@ pub fn router(state: AppState) -> Router {
         .route("/balance", get(billing::balance))
         .route("/ledger", get(billing::ledger))
         .route("/pricing", get(billing::pricing))
+        .route("/usage", get(usage::report))
+        .route("/usage/events", get(usage::events))
+        .route("/usage/summary", get(usage::summary))
+        .route("/currencies", get(usage::currencies))
         .route("/admin/users", get(admin::users))
         .route("/admin/users/{account}", get(admin::user))
         .route("/admin/users/{account}/adjust", post(admin::adjust))
@@ -99,17 +103,17 @@ async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
 }
 
 async fn log_request(req: Request, next: Next) -> Response {
+    if !tracing::enabled!(tracing::Level::INFO) {
+        return next.run(req).await;
+    }
     let start = Instant::now();
     let method = req.method().clone();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "(unmatched)".to_owned());
+    // `MatchedPath` is an `Arc<str>`: cloning it copies nothing.
+    let route = req.extensions().get::<MatchedPath>().cloned();
     let response = next.run(req).await;
     tracing::info!(
         %method,
-        route,
+        route = route.as_ref().map_or("(unmatched)", MatchedPath::as_str),
         status = response.status().as_u16(),
         latency_ms = start.elapsed().as_secs_f64() * 1000.0,
         "request"

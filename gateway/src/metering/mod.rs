@@ -75,9 +75,12 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Meter {
-    /// Starts the meter and its group-commit writer.
-    pub fn start(store: Arc<dyn Store>) -> (Arc<Meter>, WriterHandle) {
-        let (tx, handle) = writer::spawn(store.clone());
+    /// Starts the meter and its group-commit writer, which commits every `interval`.
+    pub fn start(
+        store: Arc<dyn Store>,
+        interval: std::time::Duration,
+    ) -> (Arc<Meter>, WriterHandle) {
+        let (tx, handle) = writer::spawn(store.clone(), interval);
         let meter = Arc::new(Meter {
             store,
             accounts: RwLock::new(HashMap::new()),

@@ -1,13 +1,18 @@
 //! The group-commit writer: one task that turns the stream of metering writes into few
-//! database transactions. It takes whatever has queued while the previous commit ran (up to
-//! [`MAX_BATCH`]) and applies it in one transaction, so under load many requests share one
-//! commit and at low load a write waits for nobody.
+//! database transactions. When a write arrives it waits `interval` for more, then applies
+//! everything queued (up to [`MAX_BATCH`]) in one transaction, so many requests share one
+//! commit. A hold whose request settles within the same batch is never written at all: most
+//! requests finish within the window, and then their hold costs the database nothing.
+//!
+//! The window is also how long a hold may be in memory only: a crash inside it loses the hold
+//! (the request then goes unreconciled), which is why it is milliseconds.
 //!
 //! Writes are applied in the order they were queued; a ledger entry with a reply (an admin
 //! adjustment) first flushes the batch before it. A batch that fails is retried write by write,
 //! and a write that keeps failing is logged with its request id and dropped rather than
 //! blocking every later one.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -38,14 +43,20 @@ impl WriterHandle {
     }
 }
 
-pub(super) fn spawn(store: Arc<dyn Store>) -> (mpsc::UnboundedSender<Msg>, WriterHandle) {
+pub(super) fn spawn(
+    store: Arc<dyn Store>,
+    interval: Duration,
+) -> (mpsc::UnboundedSender<Msg>, WriterHandle) {
     let (tx, rx) = mpsc::unbounded_channel();
-    (tx, WriterHandle(tokio::spawn(run(store, rx))))
+    (tx, WriterHandle(tokio::spawn(run(store, rx, interval))))
 }
 
-async fn run(store: Arc<dyn Store>, mut rx: mpsc::UnboundedReceiver<Msg>) {
+async fn run(store: Arc<dyn Store>, mut rx: mpsc::UnboundedReceiver<Msg>, interval: Duration) {
     let mut batch: Vec<MeterOp> = Vec::new();
     while let Some(first) = rx.recv().await {
+        if !interval.is_zero() {
+            tokio::time::sleep(interval).await;
+        }
         let mut next = Some(first);
         while let Some(msg) = next.take() {
             match msg {
@@ -71,10 +82,38 @@ async fn run(store: Arc<dyn Store>, mut rx: mpsc::UnboundedReceiver<Msg>) {
     }
 }
 
+/// Drops the holds of requests that settle in the same batch: their row would be inserted and
+/// deleted in one transaction, and the held amount added and taken away.
+fn coalesce(batch: &mut Vec<MeterOp>) {
+    let settled: HashSet<&str> = batch
+        .iter()
+        .filter_map(|op| match op {
+            MeterOp::Settle(s) => Some(s.event.request_id.as_str()),
+            MeterOp::Hold(_) => None,
+        })
+        .collect();
+    if settled.is_empty() {
+        return;
+    }
+    let drop: HashSet<String> = batch
+        .iter()
+        .filter_map(|op| match op {
+            MeterOp::Hold(h) if settled.contains(h.request_id.as_str()) => {
+                Some(h.request_id.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    if !drop.is_empty() {
+        batch.retain(|op| !matches!(op, MeterOp::Hold(h) if drop.contains(&h.request_id)));
+    }
+}
+
 async fn commit(store: &dyn Store, batch: &mut Vec<MeterOp>) {
     if batch.is_empty() {
         return;
     }
+    coalesce(batch);
     let ops = std::mem::take(batch);
     let Err((e, ops)) = store.apply_metering(ops).await else {
         return;

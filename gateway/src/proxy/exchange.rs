@@ -222,15 +222,10 @@ impl Exchange {
     }
 
     /// Prices `usage` for this request's model, with the snapshot that explains it.
-    pub fn price(&self, usage: &Usage) -> (Micros, Option<serde_json::Value>) {
-        // Image models that report token usage (gpt-image) are billed by those tokens, like
-        // upstream bills them; the others (dall-e) per image. Never both.
-        let mut billed = *usage;
-        if self.route == Route::Images && usage.total_input() + usage.output_tokens > 0 {
-            billed.images = 0;
-        }
+    pub fn price(&self, usage: &Usage) -> (Micros, Option<Arc<str>>) {
+        let billed = usage.billable(self.route.wire());
         match self.prices.quote(&self.model) {
-            Some(q) => (q.cost(&billed), Some(q.snapshot())),
+            Some(q) => (q.cost(&billed), q.snapshot()),
             // The quote existed at admission and the book is immutable: unreachable in practice.
             None => (Micros::ZERO, None),
         }

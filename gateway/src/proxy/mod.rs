@@ -121,12 +121,19 @@ fn presented_key(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
+/// `req_` + a random prefix drawn once per process + a counter: unique across restarts and
+/// replicas, and no system call per request.
 fn new_request_id() -> String {
-    format!(
-        "req_{}",
-        codexkey_common::key::random_base62(24)
-            .unwrap_or_else(|_| format!("{:x}", crate::clock::now_ms()))
-    )
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static PREFIX: OnceLock<String> = OnceLock::new();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let prefix = PREFIX.get_or_init(|| {
+        codexkey_common::key::random_base62(12)
+            .unwrap_or_else(|_| format!("{:012x}", crate::clock::now_ms()))
+    });
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("req_{prefix}{n:010}")
 }
 
 /// Client headers that matter upstream and pass through; nothing else does (the client's own

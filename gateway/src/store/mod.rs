@@ -7,11 +7,14 @@
 //! the same trait.
 
 pub mod sqlite;
+pub mod usage;
 
 use async_trait::async_trait;
 use codexkey_common::api::{AccountStatus, LedgerKind, Role};
 use codexkey_common::price::PriceEntry;
 use codexkey_common::{Micros, Usage};
+
+use self::usage::{UsageFilter, UsageGroupRecord};
 
 /// Unix time in milliseconds, the store's one time type.
 pub type Millis = i64;
@@ -177,7 +180,8 @@ pub struct UsageEventRecord {
     pub client_ip: Option<String>,
     pub user_agent: Option<String>,
     /// Unit prices, coefficient and margin that produced `cost`.
-    pub price_snapshot: Option<serde_json::Value>,
+    /// JSON, shared by every event priced from the same price book row.
+    pub price_snapshot: Option<std::sync::Arc<str>>,
     /// Which documented rule produced the charge (`final_usage`, `disconnect_drained`, …).
     pub settlement: &'static str,
     pub created_at: Millis,
@@ -365,4 +369,29 @@ pub trait Store: Send + Sync + 'static {
         key: StoredUpstreamKey,
         audit: NewAudit,
     ) -> Result<(), StoreError>;
+
+    /// Usage of the events `filter` matches, grouped by `group_by` in that order (nothing: one
+    /// group of everything, or none when nothing matched), days and hours taken at the fixed
+    /// UTC offset `tz_offset_ms` (a multiple of [`usage::BUCKET_MS`]). Runs per report request;
+    /// reads a per-quarter-hour rollup, so its cost does not grow with the number of events.
+    async fn usage_report(
+        &self,
+        filter: UsageFilter,
+        group_by: Vec<codexkey_common::api::UsageDimension>,
+        tz_offset_ms: i64,
+    ) -> Result<Vec<UsageGroupRecord>, StoreError>;
+    /// A page of the events `filter` matches past `page.cursor`, in id order (or reversed),
+    /// whether more match, and with `page.count` how many match past the cursor in all. Ids
+    /// only grow, so a cursor resumes exactly where the last page ended.
+    async fn usage_events(
+        &self,
+        filter: UsageFilter,
+        page: usage::EventPageQuery,
+    ) -> Result<(Vec<codexkey_common::api::UsageEvent>, bool, Option<u64>), StoreError>;
+    /// When the account's first usage event at or after `since` happened, if any.
+    async fn first_usage_at(
+        &self,
+        account_id: i64,
+        since: Millis,
+    ) -> Result<Option<Millis>, StoreError>;
 }

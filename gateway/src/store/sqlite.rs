@@ -22,6 +22,8 @@ use tokio::sync::oneshot;
 
 use super::*;
 
+pub mod reports;
+
 /// Migrations embedded in the binary, applied in order at start-up.
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -33,6 +35,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "metering",
         include_str!("../../migrations/sqlite/0002_metering.sql"),
+    ),
+    (
+        3,
+        "usage_reports",
+        include_str!("../../migrations/sqlite/0003_usage_reports.sql"),
     ),
 ];
 
@@ -93,6 +100,8 @@ impl From<rusqlite::Error> for StoreError {
 }
 
 fn configure(conn: &Connection) -> Result<(), StoreError> {
+    // Room for every statement of the metering path and the control plane's busiest ones.
+    conn.set_prepared_statement_cache_capacity(64);
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -757,6 +766,7 @@ impl Store for SqliteStore {
                         created_at: at,
                     };
                     settle_in(&tx, &event)?;
+                    reports::roll_up(&tx, [&event])?;
                     report.holds += 1;
                     report.charged = Micros(report.charged.0 + charge);
                 }
@@ -1024,6 +1034,37 @@ impl Store for SqliteStore {
             })
             .await
     }
+
+    async fn usage_report(
+        &self,
+        filter: super::usage::UsageFilter,
+        group_by: Vec<codexkey_common::api::UsageDimension>,
+        tz_offset_ms: i64,
+    ) -> Result<Vec<super::usage::UsageGroupRecord>, StoreError> {
+        self.reader
+            .call(move |c| self::reports::report(c, &filter, &group_by, tz_offset_ms))
+            .await
+    }
+
+    async fn usage_events(
+        &self,
+        filter: super::usage::UsageFilter,
+        page: super::usage::EventPageQuery,
+    ) -> Result<(Vec<codexkey_common::api::UsageEvent>, bool, Option<u64>), StoreError> {
+        self.reader
+            .call(move |c| self::reports::events(c, &filter, page))
+            .await
+    }
+
+    async fn first_usage_at(
+        &self,
+        account_id: i64,
+        since: Millis,
+    ) -> Result<Option<Millis>, StoreError> {
+        self.reader
+            .call(move |c| self::reports::first_usage_at(c, account_id, since))
+            .await
+    }
 }
 
 fn insert_key(
@@ -1057,100 +1098,93 @@ fn insert_key(
     Ok(tx.last_insert_rowid())
 }
 
+// The metering statements run for every request: `prepare_cached` compiles each once per
+// connection instead of once per call (compiling was a quarter of the gateway's CPU).
+
 fn insert_hold(tx: &Transaction<'_>, h: &NewHold) -> Result<(), StoreError> {
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO holds (request_id, account_id, key_id, amount_micros, crash_charge_micros, route, model, provider, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![
-            h.request_id,
-            h.account_id,
-            h.key_id,
-            h.amount.0,
-            h.crash_charge.0,
-            h.route,
-            h.model,
-            h.provider,
-            h.created_at
-        ],
-    )?;
-    tx.execute(
-        "UPDATE accounts SET held_micros = held_micros + ?2 WHERE id = ?1",
-        params![h.account_id, h.amount.0],
-    )?;
+    )?
+    .execute(params![
+        h.request_id,
+        h.account_id,
+        h.key_id,
+        h.amount.0,
+        h.crash_charge.0,
+        h.route,
+        h.model,
+        h.provider,
+        h.created_at
+    ])?;
+    tx.prepare_cached("UPDATE accounts SET held_micros = held_micros + ?2 WHERE id = ?1")?
+        .execute(params![h.account_id, h.amount.0])?;
     Ok(())
 }
 
 /// Removes the request's hold (if it was written), charges its cost and records its event.
 fn settle_in(tx: &Transaction<'_>, e: &UsageEventRecord) -> Result<(), StoreError> {
     let held: Option<i64> = tx
-        .query_row(
-            "SELECT amount_micros FROM holds WHERE request_id = ?1",
-            [&e.request_id],
-            |r| r.get(0),
-        )
+        .prepare_cached("DELETE FROM holds WHERE request_id = ?1 RETURNING amount_micros")?
+        .query_row([&e.request_id], |r| r.get(0))
         .optional()?;
     if let Some(held) = held {
-        tx.execute("DELETE FROM holds WHERE request_id = ?1", [&e.request_id])?;
-        tx.execute(
+        tx.prepare_cached(
             "UPDATE accounts SET held_micros = MAX(held_micros - ?2, 0) WHERE id = ?1",
-            params![e.account_id, held],
-        )?;
+        )?
+        .execute(params![e.account_id, held])?;
     }
     if e.cost.0 != 0 {
-        let balance: i64 = tx.query_row(
-            "SELECT balance_micros FROM accounts WHERE id = ?1",
-            [e.account_id],
-            |r| r.get(0),
-        )?;
-        let after = balance.saturating_sub(e.cost.0);
-        tx.execute(
+        let after: i64 = tx
+            .prepare_cached(
+                "UPDATE accounts SET balance_micros = balance_micros - ?2, updated_at = ?3 WHERE id = ?1
+                 RETURNING balance_micros",
+            )?
+            .query_row(params![e.account_id, e.cost.0, e.created_at], |r| r.get(0))?;
+        tx.prepare_cached(
             "INSERT INTO ledger_entries (account_id, kind, amount_micros, balance_after_micros, request_id, created_at)
              VALUES (?1, 'charge', ?2, ?3, ?4, ?5)",
-            params![e.account_id, -e.cost.0, after, e.request_id, e.created_at],
-        )?;
-        tx.execute(
-            "UPDATE accounts SET balance_micros = ?2, updated_at = ?3 WHERE id = ?1",
-            params![e.account_id, after, e.created_at],
-        )?;
+        )?
+        .execute(params![e.account_id, -e.cost.0, after, e.request_id, e.created_at])?;
     }
     if let Some(key_id) = e.key_id {
-        tx.execute(
+        tx.prepare_cached(
             "UPDATE api_keys SET spent_micros = spent_micros + ?2,
                     last_used_at = MAX(COALESCE(last_used_at, 0), ?3) WHERE id = ?1",
-            params![key_id, e.cost.0, e.created_at],
-        )?;
+        )?
+        .execute(params![key_id, e.cost.0, e.created_at])?;
     }
     let u = &e.usage;
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO usage_events (request_id, account_id, key_id, route, provider, model, input_tokens, cached_tokens,
              cache_write_tokens, output_tokens, reasoning_tokens, images, cost_micros, status, error_code, latency_ms,
              ttfb_ms, client_ip, user_agent, price_snapshot, settlement, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
-        params![
-            e.request_id,
-            e.account_id,
-            e.key_id,
-            e.route,
-            e.provider,
-            e.model,
-            u.input_tokens as i64,
-            u.cached_tokens as i64,
-            (u.cache_write_5m_tokens + u.cache_write_1h_tokens) as i64,
-            u.output_tokens as i64,
-            u.reasoning_tokens as i64,
-            u.images as i64,
-            e.cost.0,
-            e.status,
-            e.error_code,
-            e.latency_ms,
-            e.ttfb_ms,
-            e.client_ip,
-            e.user_agent,
-            e.price_snapshot.as_ref().map(|v| v.to_string()),
-            e.settlement,
-            e.created_at
-        ],
-    )?;
+    )?
+    .execute(params![
+        e.request_id,
+        e.account_id,
+        e.key_id,
+        e.route,
+        e.provider,
+        e.model,
+        u.input_tokens as i64,
+        u.cached_tokens as i64,
+        (u.cache_write_5m_tokens + u.cache_write_1h_tokens) as i64,
+        u.output_tokens as i64,
+        u.reasoning_tokens as i64,
+        u.images as i64,
+        e.cost.0,
+        e.status,
+        e.error_code,
+        e.latency_ms,
+        e.ttfb_ms,
+        e.client_ip,
+        e.user_agent,
+        e.price_snapshot.as_deref(),
+        e.settlement,
+        e.created_at
+    ])?;
     Ok(())
 }
 
@@ -1167,7 +1201,46 @@ impl SqliteStore {
         for op in ops {
             apply_op(&tx, op)?;
         }
+        // The usage rollup of migration 0003, one upsert per group of the batch.
+        reports::roll_up(
+            &tx,
+            ops.iter().filter_map(|op| match op {
+                MeterOp::Settle(s) => Some(&s.event),
+                MeterOp::Hold(_) => None,
+            }),
+        )?;
         tx.commit()?;
         Ok(())
+    }
+}
+
+/// Applies every migration, for tests of what they build.
+#[cfg(test)]
+pub(crate) fn migrate_for_tests(conn: &mut Connection) {
+    if let Err(e) = migrate(conn) {
+        panic!("migrations failed: {e}");
+    }
+}
+
+/// Applies the migrations up to `version` only, as an older gateway would have.
+#[cfg(test)]
+pub(crate) fn migrate_to_for_tests(conn: &mut Connection, version: i64) {
+    let applied = conn
+        .execute_batch(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                 version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+        )
+        .and_then(|()| {
+            for (v, name, sql) in MIGRATIONS.iter().filter(|m| m.0 <= version) {
+                conn.execute_batch(sql)?;
+                conn.execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, 0)",
+                    params![v, name],
+                )?;
+            }
+            Ok(())
+        });
+    if let Err(e) = applied {
+        panic!("migrations up to {version} failed: {e}");
     }
 }

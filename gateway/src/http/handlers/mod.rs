@@ -6,3 +6,4 @@ pub mod billing;
 pub mod data;
 pub mod health;
 pub mod keys;
+pub mod usage;

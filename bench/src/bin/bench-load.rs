@@ -1,0 +1,416 @@
+//! The load generator of the loopback benchmark (`bench/run.sh`).
+//!
+//! Opens one keep-alive HTTP/1.1 connection (`TCP_NODELAY`) per concurrent worker and sends
+//! `POST` chat completion requests back to back: first a warm-up, whose results are dropped;
+//! then all workers pause, and the measurement window runs for a duration or a request count.
+//! Each request's latency runs from sending it to reading the last byte of its body; for streams
+//! the time to the first body byte is measured too. With `--cpu-pid`, the CPU time (user +
+//! system, all threads) that process spent over the window is divided by the requests
+//! completed; the window's end waits for that process to go quiet, so work it defers (such as
+//! ledger writes) is counted. Its context switches (all live threads) are counted the same way.
+//!
+//! Prints one JSON line: `requests`, `errors`, `seconds`, `rps`, `p50_ms`, `p99_ms`; for
+//! streams `ttfb_p50_ms`/`ttfb_p99_ms`; with `--cpu-pid`, `cpu_ms`, `cpu_us_per_req` and
+//! `switches_per_req`.
+
+#![expect(clippy::print_stdout, reason = "a benchmark tool reports on stdout")]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use clap::Parser;
+use http_body_util::{BodyExt as _, Full};
+use hyper::Request;
+use hyper::client::conn::http1::SendRequest;
+use hyper::header::{ACCEPT, ACCEPT_ENCODING, AUTHORIZATION, CONTENT_TYPE, HOST, HeaderValue};
+use hyper::{Method, Uri};
+use hyper_util::rt::TokioIo;
+use serde_json::json;
+use tokio::net::TcpStream;
+use tokio::sync::Barrier;
+
+#[derive(Parser, Clone)]
+#[command(about = "Load generator for the codexkey benchmark; prints one JSON line")]
+struct Args {
+    /// Full URL, e.g. http://127.0.0.1:8080/v1/chat/completions.
+    url: Uri,
+    /// Concurrent workers, one connection each.
+    #[arg(short, long, default_value_t = 1)]
+    concurrency: usize,
+    /// Length of the measurement window in seconds (ignored with --requests).
+    #[arg(short, long, default_value_t = 3.0)]
+    duration: f64,
+    /// Measure this many requests instead of a duration.
+    #[arg(short = 'n', long)]
+    requests: Option<i64>,
+    /// Warm-up in seconds before the window.
+    #[arg(short, long, default_value_t = 1.0)]
+    warmup: f64,
+    /// Ask for a streamed response (`"stream": true`).
+    #[arg(short, long)]
+    stream: bool,
+    /// Bearer key sent in `Authorization`.
+    #[arg(short, long)]
+    key: Option<String>,
+    /// Model in the request body.
+    #[arg(short, long, default_value = "gpt-4o-mini")]
+    model: String,
+    /// Measure the CPU time of these processes over the window (Linux `/proc/PID/stat`),
+    /// summed; repeat the flag for several (nginx's workers).
+    #[arg(long)]
+    cpu_pid: Vec<u32>,
+    /// Clock ticks per second of `/proc/PID/stat` (`getconf CLK_TCK`).
+    #[arg(long, default_value_t = 100)]
+    clk_tck: u64,
+    /// Tokio worker threads; 1 runs a single-threaded runtime.
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+}
+
+/// What one worker measured.
+#[derive(Default)]
+struct Samples {
+    latency_us: Vec<u32>,
+    ttfb_us: Vec<u32>,
+    errors: u64,
+    first_error: Option<String>,
+}
+
+/// The request every worker sends.
+#[derive(Clone)]
+struct Template {
+    uri: Uri,
+    host: HeaderValue,
+    auth: Option<HeaderValue>,
+    body: Bytes,
+    stream: bool,
+}
+
+impl Template {
+    fn request(&self) -> Request<Full<Bytes>> {
+        let mut req = Request::new(Full::new(self.body.clone()));
+        *req.method_mut() = Method::POST;
+        *req.uri_mut() = Uri::from(
+            self.uri
+                .path_and_query()
+                .cloned()
+                .unwrap_or_else(|| hyper::http::uri::PathAndQuery::from_static("/")),
+        );
+        let h = req.headers_mut();
+        h.insert(HOST, self.host.clone());
+        h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        h.insert(ACCEPT_ENCODING, HeaderValue::from_static("identity"));
+        if self.stream {
+            h.insert(ACCEPT, HeaderValue::from_static("text/event-stream"));
+        }
+        if let Some(auth) = &self.auth {
+            h.insert(AUTHORIZATION, auth.clone());
+        }
+        req
+    }
+}
+
+/// The phases every worker goes through together.
+struct Plan {
+    warmup_until: Instant,
+    /// Both sides of the pause between warm-up and window (workers + the coordinator).
+    pause: Barrier,
+    start: Barrier,
+    window: Duration,
+    remaining: Option<AtomicI64>,
+}
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+async fn connect(t: &Template) -> Result<SendRequest<Full<Bytes>>, Error> {
+    let host = t.uri.host().ok_or("the URL has no host")?;
+    let port = t.uri.port_u16().unwrap_or(80);
+    let tcp = TcpStream::connect((host, port)).await?;
+    tcp.set_nodelay(true)?;
+    let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp)).await?;
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    Ok(sender)
+}
+
+/// One request: (latency, time to first body byte).
+async fn one(
+    sender: &mut SendRequest<Full<Bytes>>,
+    t: &Template,
+) -> Result<(Duration, Option<Duration>), Error> {
+    sender.ready().await?;
+    let started = Instant::now();
+    let resp = sender.send_request(t.request()).await?;
+    let status = resp.status();
+    let mut body = resp.into_body();
+    let mut ttfb = None;
+    let mut tail: Vec<u8> = Vec::with_capacity(32);
+    let mut len = 0usize;
+    while let Some(frame) = body.frame().await {
+        if let Ok(data) = frame?.into_data() {
+            if data.is_empty() {
+                continue;
+            }
+            if ttfb.is_none() {
+                ttfb = Some(started.elapsed());
+            }
+            len += data.len();
+            tail.extend_from_slice(&data[data.len().saturating_sub(32)..]);
+            let cut = tail.len().saturating_sub(32);
+            tail.drain(..cut);
+        }
+    }
+    let latency = started.elapsed();
+    if !status.is_success() {
+        return Err(format!("HTTP {status}: {}", String::from_utf8_lossy(&tail)).into());
+    }
+    if t.stream && !tail.ends_with(b"data: [DONE]\n\n") {
+        return Err(format!("a stream did not end with [DONE] ({len} bytes)").into());
+    }
+    if len == 0 {
+        return Err("an empty body".into());
+    }
+    Ok((latency, ttfb))
+}
+
+async fn worker(t: Arc<Template>, plan: Arc<Plan>) -> Samples {
+    let mut samples = Samples::default();
+    let mut sender: Option<SendRequest<Full<Bytes>>> = None;
+    // Warm-up: results dropped, errors too (but a connection that fails is replaced).
+    while Instant::now() < plan.warmup_until {
+        if run_one(&mut sender, &t).await.is_err() {
+            sender = None;
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+    plan.pause.wait().await;
+    plan.start.wait().await;
+    let deadline = Instant::now() + plan.window;
+    loop {
+        match &plan.remaining {
+            Some(left) => {
+                if left.fetch_sub(1, Ordering::Relaxed) <= 0 {
+                    break;
+                }
+            }
+            None => {
+                if Instant::now() >= deadline {
+                    break;
+                }
+            }
+        }
+        match run_one(&mut sender, &t).await {
+            Ok((latency, ttfb)) => {
+                samples.latency_us.push(micros(latency));
+                if let Some(ttfb) = ttfb {
+                    samples.ttfb_us.push(micros(ttfb));
+                }
+            }
+            Err(e) => {
+                samples.errors += 1;
+                samples.first_error.get_or_insert_with(|| e.to_string());
+                sender = None;
+            }
+        }
+    }
+    samples
+}
+
+/// One request on the worker's connection, opening a new one first when the server closed it
+/// (nginx does after `keepalive_requests`).
+async fn run_one(
+    sender: &mut Option<SendRequest<Full<Bytes>>>,
+    t: &Template,
+) -> Result<(Duration, Option<Duration>), Error> {
+    let reusable = match sender {
+        Some(s) => !s.is_closed() && s.ready().await.is_ok(),
+        None => false,
+    };
+    let s = if reusable {
+        sender.as_mut().ok_or("no connection")?
+    } else {
+        sender.insert(connect(t).await?)
+    };
+    one(s, t).await
+}
+
+fn micros(d: Duration) -> u32 {
+    u32::try_from(d.as_micros()).unwrap_or(u32::MAX)
+}
+
+/// utime + stime of a process, all threads, in clock ticks.
+fn cpu_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_ascii_whitespace().collect();
+    // `state` is field 3 of the man page; utime and stime are 14 and 15.
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some(utime + stime)
+}
+
+/// Context switches of a process, summed over its live threads.
+fn switches(pid: u32) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("status")).ok())
+        .flat_map(|status| {
+            status
+                .lines()
+                .filter(|l| l.contains("ctxt_switches:"))
+                .filter_map(|l| l.split_ascii_whitespace().nth(1)?.parse::<u64>().ok())
+                .collect::<Vec<_>>()
+        })
+        .sum()
+}
+
+fn total_ticks(pids: &[u32]) -> Option<u64> {
+    pids.iter().map(|&p| cpu_ticks(p)).sum()
+}
+
+/// Waits until the processes have used no CPU for 50 ms (at most 2 s), and returns their ticks.
+async fn quiet_ticks(pids: &[u32]) -> Option<u64> {
+    let mut last = total_ticks(pids)?;
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let now = total_ticks(pids)?;
+        if now == last {
+            return Some(now);
+        }
+        last = now;
+    }
+    Some(last)
+}
+
+fn percentile_ms(sorted: &[u32], p: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    let i = rank.clamp(1, sorted.len()) - 1;
+    Some(f64::from(sorted[i]) / 1000.0)
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// CPU ticks and context switches of the processes once they are quiet.
+async fn cpu_window_edge(pids: &[u32]) -> Result<Option<(u64, u64)>, Error> {
+    if pids.is_empty() {
+        return Ok(None);
+    }
+    let ticks = quiet_ticks(pids)
+        .await
+        .ok_or("cannot read /proc/PID/stat of a --cpu-pid")?;
+    Ok(Some((ticks, pids.iter().map(|&p| switches(p)).sum())))
+}
+
+async fn run(args: Args) -> Result<(), Error> {
+    let host = args.url.authority().ok_or("the URL needs a host")?.as_str();
+    let template = Arc::new(Template {
+        uri: args.url.clone(),
+        host: HeaderValue::from_str(host)?,
+        auth: args
+            .key
+            .as_deref()
+            .map(|k| HeaderValue::from_str(&format!("Bearer {k}")))
+            .transpose()?,
+        body: Bytes::from(
+            json!({
+                "model": args.model,
+                "messages": [
+                    {"role": "system", "content": "You are a terse assistant."},
+                    {"role": "user", "content": "Say hello in a few words."}
+                ],
+                "max_tokens": 64,
+                "stream": args.stream,
+            })
+            .to_string(),
+        ),
+        stream: args.stream,
+    });
+    let c = args.concurrency.max(1);
+    let plan = Arc::new(Plan {
+        warmup_until: Instant::now() + Duration::from_secs_f64(args.warmup),
+        pause: Barrier::new(c + 1),
+        start: Barrier::new(c + 1),
+        window: Duration::from_secs_f64(args.duration),
+        remaining: args.requests.map(AtomicI64::new),
+    });
+    let workers: Vec<_> = (0..c)
+        .map(|_| tokio::spawn(worker(template.clone(), plan.clone())))
+        .collect();
+
+    plan.pause.wait().await;
+    // Every warm-up request has finished; let the deferred work of the warm-up finish too.
+    let cpu_before = cpu_window_edge(&args.cpu_pid).await?;
+    plan.start.wait().await;
+    let started = Instant::now();
+    let mut all = Samples::default();
+    for w in workers {
+        let s = w.await?;
+        all.latency_us.extend(s.latency_us);
+        all.ttfb_us.extend(s.ttfb_us);
+        all.errors += s.errors;
+        if all.first_error.is_none() {
+            all.first_error = s.first_error;
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let cpu_after = cpu_window_edge(&args.cpu_pid).await?;
+
+    all.latency_us.sort_unstable();
+    all.ttfb_us.sort_unstable();
+    let n = all.latency_us.len();
+    let ms = |v: Option<f64>| v.map(round3);
+    let mut out = json!({
+        "url": args.url.to_string(),
+        "concurrency": c,
+        "stream": args.stream,
+        "requests": n,
+        "errors": all.errors,
+        "seconds": round3(seconds),
+        "rps": (n as f64 / seconds).round(),
+        "p50_ms": ms(percentile_ms(&all.latency_us, 50.0)),
+        "p99_ms": ms(percentile_ms(&all.latency_us, 99.0)),
+    });
+    if args.stream {
+        out["ttfb_p50_ms"] = json!(ms(percentile_ms(&all.ttfb_us, 50.0)));
+        out["ttfb_p99_ms"] = json!(ms(percentile_ms(&all.ttfb_us, 99.0)));
+    }
+    if let (Some((ticks0, sw0)), Some((ticks1, sw1))) = (cpu_before, cpu_after) {
+        let cpu_us = ticks1.saturating_sub(ticks0) as f64 * 1e6 / args.clk_tck as f64;
+        out["cpu_ms"] = json!(round3(cpu_us / 1000.0));
+        out["cpu_us_per_req"] = json!((n > 0).then(|| (cpu_us / n as f64 * 10.0).round() / 10.0));
+        let sw = sw1.saturating_sub(sw0) as f64;
+        out["switches_per_req"] = json!((n > 0).then(|| (sw / n as f64 * 10.0).round() / 10.0));
+    }
+    if let Some(e) = all.first_error {
+        out["first_error"] = json!(e);
+    }
+    println!("{out}");
+    Ok(())
+}
+
+fn main() -> Result<(), Error> {
+    let args = Args::parse();
+    let runtime = if args.threads <= 1 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(args.threads)
+            .enable_all()
+            .build()?
+    };
+    runtime.block_on(run(args))
+}

@@ -1,0 +1,69 @@
+//! `codexkey proxy`: the local proxy in the foreground until Ctrl-C or SIGTERM, then the
+//! session's total.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use crate::args::ProxyArgs;
+use crate::context::Ctx;
+use crate::output;
+use crate::proxy::{self, ProxyOptions, SessionTotals};
+
+pub async fn run(ctx: &Ctx, args: ProxyArgs) -> Result<ExitCode> {
+    let key = ctx.proxy_key().await?;
+    let running = proxy::start(ProxyOptions {
+        gateway: ctx.gateway.clone(),
+        host: args.host,
+        port: args.port,
+        key,
+        live: !ctx.json,
+    })
+    .await?;
+    output::notice(&format!(
+        "codexkey proxy on {} -> {}\n  point tools at it: `codexkey env claude` / `codexkey env codex` (any API key works)\n  Ctrl-C stops it",
+        running.base_url(),
+        ctx.gateway
+    ));
+    shutdown_signal().await;
+    let totals = running.stop().await;
+    report_totals(ctx, &totals)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn report_totals(ctx: &Ctx, t: &SessionTotals) -> Result<()> {
+    if ctx.json {
+        return output::json(t);
+    }
+    output::notice(&format!(
+        "session: {} request{}, {} cr (in {}, cached {}, out {} tokens)",
+        t.requests,
+        if t.requests == 1 { "" } else { "s" },
+        t.cost_micros,
+        t.input_tokens,
+        t.cached_tokens,
+        t.output_tokens
+    ));
+    Ok(())
+}
+
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

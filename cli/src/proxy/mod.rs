@@ -1,0 +1,95 @@
+//! The local loopback proxy that Codex CLI and Claude Code point at.
+//!
+//! It listens on 127.0.0.1 only, accepts any placeholder key from the tool, swaps in the
+//! user's real gateway key (kept in the OS keyring or the private credentials file, never in
+//! the tool's environment or config), forwards every data-plane route to the gateway and
+//! streams the answer back untouched, chunk by chunk. For each request it prints one line with
+//! what it cost; on exit, the session's total.
+
+mod forward;
+mod ledger;
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use anyhow::{Context as _, Result};
+use codexkey_common::Secret;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use ledger::{SessionTotals, Tally};
+
+use crate::error::UserError;
+
+/// What the tool sends as its API key; the proxy ignores it and sends the real one.
+pub const PLACEHOLDER_KEY: &str = "codexkey-proxy";
+/// The default port of `codexkey proxy`.
+pub const DEFAULT_PORT: u16 = 4141;
+
+pub struct ProxyOptions {
+    pub gateway: String,
+    pub host: IpAddr,
+    pub port: u16,
+    pub key: Secret<String>,
+    /// Print one line per request on stderr.
+    pub live: bool,
+}
+
+/// A proxy serving in the background.
+pub struct RunningProxy {
+    pub addr: SocketAddr,
+    pub tally: Arc<Tally>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningProxy {
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, lets requests in flight finish, and returns the session's totals.
+    pub async fn stop(mut self) -> SessionTotals {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.task).await;
+        self.tally.totals()
+    }
+}
+
+/// Binds `host:port` (loopback only) and serves until stopped.
+pub async fn start(opts: ProxyOptions) -> Result<RunningProxy> {
+    if !opts.host.is_loopback() {
+        return Err(UserError::new(
+            format!("the proxy listens on loopback only, not on {}", opts.host),
+            "it holds your gateway key: anyone who can reach it spends your balance; use `127.0.0.1`",
+        )
+        .into());
+    }
+    let addr = SocketAddr::new(opts.host, opts.port);
+    let listener = TcpListener::bind(addr).await.map_err(|e| {
+        UserError::new(
+            format!("cannot listen on {addr}: {e}"),
+            "pick another port with `--port N` (0 picks a free one)",
+        )
+    })?;
+    let addr = listener.local_addr().context("the proxy's address")?;
+    let tally = Arc::new(Tally::new(&opts.gateway, opts.live).await);
+    let app = forward::router(forward::Proxy::new(opts.gateway, opts.key, tally.clone())?);
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await
+    });
+    Ok(RunningProxy {
+        addr,
+        tally,
+        shutdown: Some(tx),
+        task,
+    })
+}

@@ -1,0 +1,853 @@
+//! Usage reports and event pages on SQLite (migration `0003_usage_reports.sql`).
+//!
+//! A report reads `usage_rollup` (sums per quarter hour, key, model and status) for the whole
+//! quarter hours inside its range, and `usage_events` only for the partial quarter hours at its
+//! two ends; both feed one `GROUP BY`. The SQL text is assembled from fixed fragments chosen by
+//! which filters and dimensions are present; every value is bound.
+//!
+//! [`roll_up`] adds new events to the rollup; the metering writer calls it in the transaction
+//! that inserts them (updates and deletes are followed by triggers, see the migration).
+
+use std::collections::HashMap;
+
+use codexkey_common::Micros;
+use codexkey_common::api::{UsageDimension, UsageEvent, UsageTotals};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+
+use crate::clock::to_utc;
+use crate::store::usage::{BUCKET_MS, EventPageQuery, StatusFilter, UsageFilter, UsageGroupRecord};
+use crate::store::{Millis, StoreError, UsageEventRecord};
+
+/// Adds `events`, just inserted into `usage_events` in the transaction `tx`, to the rollup: one
+/// upsert per distinct (account, quarter hour, key, model, status), so a batch of a thousand
+/// requests of one key and model costs one statement. Whoever inserts usage events must call
+/// it in the same transaction, or reports miss them.
+pub fn roll_up<'a>(
+    tx: &Connection,
+    events: impl IntoIterator<Item = &'a UsageEventRecord>,
+) -> Result<(), StoreError> {
+    /// requests, input, cached, cache writes, output, reasoning, images, cost
+    type Sums = [i64; 8];
+    let mut groups: HashMap<(i64, i64, i64, &str, u16), Sums> = HashMap::new();
+    for e in events {
+        let u = &e.usage;
+        let key = (
+            e.account_id,
+            // As SQL's `%`: the bucket of a time before 1970 rounds toward zero too.
+            e.created_at - e.created_at % BUCKET_MS,
+            e.key_id.unwrap_or(0),
+            e.model.as_deref().unwrap_or(""),
+            e.status,
+        );
+        let s = groups.entry(key).or_default();
+        let add = [
+            1,
+            u.input_tokens as i64,
+            u.cached_tokens as i64,
+            (u.cache_write_5m_tokens + u.cache_write_1h_tokens) as i64,
+            u.output_tokens as i64,
+            u.reasoning_tokens as i64,
+            u.images as i64,
+            e.cost.0,
+        ];
+        for (a, b) in s.iter_mut().zip(add) {
+            *a += b;
+        }
+    }
+    if groups.is_empty() {
+        return Ok(());
+    }
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO usage_rollup (account_id, bucket, key_id, model, status, requests, input_tokens,
+             cached_tokens, cache_write_tokens, output_tokens, reasoning_tokens, images, cost_micros)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+         ON CONFLICT (account_id, bucket, key_id, model, status) DO UPDATE SET
+             requests           = requests + excluded.requests,
+             input_tokens       = input_tokens + excluded.input_tokens,
+             cached_tokens      = cached_tokens + excluded.cached_tokens,
+             cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens,
+             output_tokens      = output_tokens + excluded.output_tokens,
+             reasoning_tokens   = reasoning_tokens + excluded.reasoning_tokens,
+             images             = images + excluded.images,
+             cost_micros        = cost_micros + excluded.cost_micros",
+    )?;
+    for ((account, bucket, key, model, status), s) in groups {
+        stmt.execute(params![
+            account, bucket, key, model, status, s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]
+        ])?;
+    }
+    Ok(())
+}
+
+const HOUR_MS: i64 = 3_600_000;
+const DAY_MS: i64 = 86_400_000;
+/// 9999-12-31: far enough for any report, small enough that offsets never overflow.
+const MAX_TIME: Millis = 253_402_214_400_000;
+
+/// Appends the filter's conditions (not its time range) to `sql`, binding into `args`. The
+/// column names are the same in `usage_events` and `usage_rollup`.
+fn conditions(f: &UsageFilter, sql: &mut String, args: &mut Vec<Value>) {
+    if let Some(a) = f.account_id {
+        sql.push_str(" AND account_id = ?");
+        args.push(Value::Integer(a));
+    }
+    if let Some(k) = f.key_id {
+        sql.push_str(" AND key_id = ?");
+        args.push(Value::Integer(k));
+    }
+    if let Some(m) = &f.model {
+        if m.contains('*') {
+            // GLOB's own specials other than `*` are matched literally.
+            let pattern = m.replace('[', "[[]").replace('?', "[?]");
+            sql.push_str(" AND model GLOB ?");
+            args.push(Value::Text(pattern));
+        } else {
+            sql.push_str(" AND model = ?");
+            args.push(Value::Text(m.clone()));
+        }
+    }
+    match f.status {
+        None => {}
+        Some(StatusFilter::Ok) => sql.push_str(" AND status BETWEEN 200 AND 299"),
+        Some(StatusFilter::Error) => sql.push_str(" AND status NOT BETWEEN 200 AND 299"),
+        Some(StatusFilter::Code(c)) => {
+            sql.push_str(" AND status = ?");
+            args.push(Value::Integer(i64::from(c)));
+        }
+    }
+}
+
+fn raw_part(f: &UsageFilter, from: Millis, to: Millis, sql: &mut String, args: &mut Vec<Value>) {
+    sql.push_str(
+        "SELECT created_at AS t, account_id, COALESCE(key_id, 0) AS key_id, COALESCE(model, '') AS model, \
+         status, 1 AS requests, input_tokens, cached_tokens, cache_write_tokens, output_tokens, \
+         reasoning_tokens, images, cost_micros FROM usage_events WHERE created_at >= ? AND created_at < ?",
+    );
+    args.push(Value::Integer(from));
+    args.push(Value::Integer(to));
+    conditions(f, sql, args);
+}
+
+fn rollup_part(f: &UsageFilter, from: Millis, to: Millis, sql: &mut String, args: &mut Vec<Value>) {
+    sql.push_str(
+        "SELECT bucket AS t, account_id, key_id, model, status, requests, input_tokens, cached_tokens, \
+         cache_write_tokens, output_tokens, reasoning_tokens, images, cost_micros \
+         FROM usage_rollup WHERE bucket >= ? AND bucket < ?",
+    );
+    args.push(Value::Integer(from));
+    args.push(Value::Integer(to));
+    conditions(f, sql, args);
+}
+
+/// `[start, end)` in Unix ms.
+type Span = (Millis, Millis);
+
+/// Splits `[from, to)` into the whole buckets the rollup answers and the partial ends the raw
+/// events answer: `(rollup range, raw ranges)`.
+pub(crate) fn split_range(from: Millis, to: Millis) -> (Option<Span>, Vec<Span>) {
+    if from >= to {
+        return (None, Vec::new());
+    }
+    let first_whole = from.div_euclid(BUCKET_MS) * BUCKET_MS
+        + if from.rem_euclid(BUCKET_MS) == 0 {
+            0
+        } else {
+            BUCKET_MS
+        };
+    let last_whole = to.div_euclid(BUCKET_MS) * BUCKET_MS;
+    if first_whole >= last_whole {
+        return (None, vec![(from, to)]);
+    }
+    let mut raw = Vec::new();
+    if from < first_whole {
+        raw.push((from, first_whole));
+    }
+    if last_whole < to {
+        raw.push((last_whole, to));
+    }
+    (Some((first_whole, last_whole)), raw)
+}
+
+fn sum(r: &Row<'_>, i: usize) -> rusqlite::Result<u64> {
+    Ok(r.get::<_, Option<i64>>(i)?.unwrap_or(0).max(0) as u64)
+}
+
+/// The grouped sums of the events `f` matches, by `dims` in that order. Day and hour groups
+/// are taken in the fixed UTC offset `tz_offset_ms`, a multiple of [`BUCKET_MS`].
+pub(crate) fn report(
+    c: &Connection,
+    f: &UsageFilter,
+    dims: &[UsageDimension],
+    tz_offset_ms: i64,
+) -> Result<Vec<UsageGroupRecord>, StoreError> {
+    let from = f.from.unwrap_or(0).clamp(0, MAX_TIME);
+    let to = f.to.unwrap_or(MAX_TIME).clamp(0, MAX_TIME);
+    let (whole, edges) = split_range(from, to);
+    if whole.is_none() && edges.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut args: Vec<Value> = Vec::new();
+    // The dimension columns come first so that their binds precede the sources'.
+    let width = dims.iter().find_map(|d| match d {
+        UsageDimension::Hour => Some(HOUR_MS),
+        UsageDimension::Day => Some(DAY_MS),
+        _ => None,
+    });
+    let mut sql = String::from(
+        "SELECT g.d_time, g.d_account, a.email, g.d_key, k.prefix, k.name, g.d_model, g.requests, g.errors, g.input_tokens, g.cached_tokens, g.cache_write_tokens, g.output_tokens, g.reasoning_tokens, g.images, g.cost_micros FROM (SELECT ",
+    );
+    match width {
+        Some(w) => {
+            sql.push_str("(t + ?) / ? AS d_time, ");
+            args.push(Value::Integer(tz_offset_ms));
+            args.push(Value::Integer(w));
+        }
+        None => sql.push_str("NULL AS d_time, "),
+    }
+    let has = |d: UsageDimension| dims.contains(&d);
+    sql.push_str(if has(UsageDimension::Account) {
+        "account_id AS d_account, "
+    } else {
+        "NULL AS d_account, "
+    });
+    sql.push_str(if has(UsageDimension::Key) {
+        "key_id AS d_key, "
+    } else {
+        "NULL AS d_key, "
+    });
+    sql.push_str(if has(UsageDimension::Model) {
+        "model AS d_model, "
+    } else {
+        "NULL AS d_model, "
+    });
+    sql.push_str(
+        "SUM(requests) AS requests, \
+         SUM(CASE WHEN status BETWEEN 200 AND 299 THEN 0 ELSE requests END) AS errors, \
+         SUM(input_tokens) AS input_tokens, SUM(cached_tokens) AS cached_tokens, \
+         SUM(cache_write_tokens) AS cache_write_tokens, SUM(output_tokens) AS output_tokens, \
+         SUM(reasoning_tokens) AS reasoning_tokens, SUM(images) AS images, SUM(cost_micros) AS cost_micros \
+         FROM (",
+    );
+    let mut first = true;
+    if let Some((a, b)) = whole {
+        rollup_part(f, a, b, &mut sql, &mut args);
+        first = false;
+    }
+    for (a, b) in edges {
+        if !first {
+            sql.push_str(" UNION ALL ");
+        }
+        raw_part(f, a, b, &mut sql, &mut args);
+        first = false;
+    }
+    sql.push(')');
+    let order: Vec<&str> = dims
+        .iter()
+        .map(|d| match d {
+            UsageDimension::Hour | UsageDimension::Day => "d_time",
+            UsageDimension::Account => "d_account",
+            UsageDimension::Key => "d_key",
+            UsageDimension::Model => "d_model",
+        })
+        .collect();
+    if !order.is_empty() {
+        sql.push_str(" GROUP BY ");
+        sql.push_str(&order.join(", "));
+    }
+    sql.push_str(" HAVING COUNT(*) > 0) g LEFT JOIN accounts a ON a.id = g.d_account LEFT JOIN api_keys k ON k.id = g.d_key");
+    if !order.is_empty() {
+        sql.push_str(" ORDER BY ");
+        sql.push_str(
+            &order
+                .iter()
+                .map(|c| format!("g.{c}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+    }
+    let mut stmt = c.prepare(&sql)?;
+    let rows = stmt
+        .query_map(params_from_iter(args), |r| {
+            let period: Option<i64> = r.get(0)?;
+            let key: Option<i64> = r.get(3)?;
+            Ok(UsageGroupRecord {
+                period_start: match (period, width) {
+                    (Some(i), Some(w)) => Some(i * w - tz_offset_ms),
+                    _ => None,
+                },
+                account_id: r.get(1)?,
+                email: r.get(2)?,
+                // Key 0 stands for "no key" in the rollup.
+                key_id: key.filter(|k| *k != 0),
+                key_prefix: r.get(4)?,
+                key_name: r.get(5)?,
+                model: r.get(6)?,
+                totals: UsageTotals {
+                    requests: sum(r, 7)?,
+                    errors: sum(r, 8)?,
+                    input_tokens: sum(r, 9)?,
+                    cached_tokens: sum(r, 10)?,
+                    cache_write_tokens: sum(r, 11)?,
+                    output_tokens: sum(r, 12)?,
+                    reasoning_tokens: sum(r, 13)?,
+                    images: sum(r, 14)?,
+                    cost_micros: Micros(r.get::<_, Option<i64>>(15)?.unwrap_or(0)),
+                    cost_display_micros: None,
+                },
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+const EVENT_COLUMNS: &str = "id, request_id, account_id, key_id, route, provider, model, input_tokens, \
+                             cached_tokens, cache_write_tokens, output_tokens, reasoning_tokens, images, \
+                             cost_micros, status, error_code, settlement, latency_ms, ttfb_ms, client_ip, \
+                             user_agent, created_at";
+
+fn event_row(r: &Row<'_>) -> rusqlite::Result<UsageEvent> {
+    let count = |i: usize| -> rusqlite::Result<u64> { Ok(r.get::<_, i64>(i)?.max(0) as u64) };
+    Ok(UsageEvent {
+        id: r.get(0)?,
+        request_id: r.get(1)?,
+        account_id: r.get(2)?,
+        key_id: r.get(3)?,
+        route: r.get(4)?,
+        provider: r.get(5)?,
+        model: r.get(6)?,
+        input_tokens: count(7)?,
+        cached_tokens: count(8)?,
+        cache_write_tokens: count(9)?,
+        output_tokens: count(10)?,
+        reasoning_tokens: count(11)?,
+        images: count(12)?,
+        cost_micros: Micros(r.get(13)?),
+        status: u16::try_from(r.get::<_, i64>(14)?).unwrap_or(0),
+        error_code: r.get(15)?,
+        settlement: r.get(16)?,
+        latency_ms: r.get(17)?,
+        ttfb_ms: r.get(18)?,
+        client_ip: r.get(19)?,
+        user_agent: r.get(20)?,
+        created_at: to_utc(r.get(21)?),
+    })
+}
+
+/// `WHERE …` of an event page: past the cursor, in the time range, matching the filter.
+fn event_where(f: &UsageFilter, page: &EventPageQuery, sql: &mut String, args: &mut Vec<Value>) {
+    match (page.newest_first, page.cursor) {
+        (false, c) => {
+            sql.push_str(" WHERE id > ?");
+            args.push(Value::Integer(c.unwrap_or(0)));
+        }
+        (true, Some(c)) => {
+            sql.push_str(" WHERE id < ?");
+            args.push(Value::Integer(c));
+        }
+        (true, None) => sql.push_str(" WHERE 1"),
+    }
+    if let Some(from) = f.from {
+        sql.push_str(" AND created_at >= ?");
+        args.push(Value::Integer(from));
+    }
+    if let Some(to) = f.to {
+        sql.push_str(" AND created_at < ?");
+        args.push(Value::Integer(to));
+    }
+    conditions(f, sql, args);
+}
+
+/// Up to `page.limit` events matching `f` past the cursor, in id order (or reversed); whether
+/// more match; and with `page.count`, how many match past the cursor in all.
+pub(crate) fn events(
+    c: &Connection,
+    f: &UsageFilter,
+    page: EventPageQuery,
+) -> Result<(Vec<UsageEvent>, bool, Option<u64>), StoreError> {
+    let mut sql = format!("SELECT {EVENT_COLUMNS} FROM usage_events");
+    let mut args = Vec::new();
+    event_where(f, &page, &mut sql, &mut args);
+    sql.push_str(if page.newest_first {
+        " ORDER BY id DESC LIMIT ?"
+    } else {
+        " ORDER BY id LIMIT ?"
+    });
+    args.push(Value::Integer(i64::from(page.limit) + 1));
+    let mut stmt = c.prepare(&sql)?;
+    let mut events = stmt
+        .query_map(params_from_iter(args), event_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    let has_more = events.len() > page.limit as usize;
+    events.truncate(page.limit as usize);
+    let remaining = if page.count {
+        let mut sql = String::from("SELECT COUNT(*) FROM usage_events");
+        let mut args = Vec::new();
+        event_where(f, &page, &mut sql, &mut args);
+        let n: i64 = c.query_row(&sql, params_from_iter(args), |r| r.get(0))?;
+        Some(n.max(0) as u64)
+    } else {
+        None
+    };
+    Ok((events, has_more, remaining))
+}
+
+/// When the account's first event at or after `since` happened.
+pub(crate) fn first_usage_at(
+    c: &Connection,
+    account_id: i64,
+    since: Millis,
+) -> Result<Option<Millis>, StoreError> {
+    Ok(c.query_row(
+        "SELECT MIN(created_at) FROM usage_events WHERE account_id = ?1 AND created_at >= ?2",
+        [account_id, since],
+        |r| r.get::<_, Option<i64>>(0),
+    )
+    .optional()?
+    .flatten())
+}
+
+#[cfg(test)]
+mod tests {
+    #![expect(clippy::unwrap_used)]
+    use super::*;
+    use crate::store::{MeterOp, Settlement};
+
+    #[test]
+    fn ranges_split_into_whole_buckets_and_ends() {
+        let q = BUCKET_MS;
+        assert_eq!(split_range(0, 4 * q), (Some((0, 4 * q)), vec![]));
+        assert_eq!(
+            split_range(10, 4 * q + 5),
+            (Some((q, 4 * q)), vec![(10, q), (4 * q, 4 * q + 5)])
+        );
+        assert_eq!(
+            split_range(q + 1, 2 * q - 1),
+            (None, vec![(q + 1, 2 * q - 1)])
+        );
+        assert_eq!(split_range(q + 1, 2 * q), (None, vec![(q + 1, 2 * q)]));
+        assert_eq!(split_range(q, 2 * q - 1), (None, vec![(q, 2 * q - 1)]));
+        assert_eq!(split_range(5, 5), (None, vec![]));
+        assert_eq!(split_range(6, 5), (None, vec![]));
+    }
+
+    /// `(account, key, model, status, created_at, cost)`.
+    type Row<'a> = (i64, Option<i64>, Option<&'a str>, i64, i64, i64);
+
+    /// A store with accounts 1 and 2 and keys 1 (account 1) and 2 (account 2).
+    fn db(rows: &[Row<'_>]) -> (tempfile::TempDir, Connection) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Connection::open(dir.path().join("t.db")).unwrap();
+        crate::store::sqlite::migrate_for_tests(&mut c);
+        c.execute_batch(
+            "INSERT INTO accounts (id, email, password_hash, balance_micros, created_at, updated_at) VALUES
+                 (1, 'a@x', 'h', 1000000, 0, 0), (2, 'b@x', 'h', 1000000, 0, 0);
+             INSERT INTO api_keys (id, account_id, prefix, secret_hash, name, created_at) VALUES
+                 (1, 1, 'ck-one', 'h1', 'one', 0), (2, 2, 'ck-two', 'h2', NULL, 0);",
+        )
+        .unwrap();
+        for (i, (account, key, model, status, at, cost)) in rows.iter().enumerate() {
+            insert(
+                &mut c,
+                i as i64 + 1,
+                *account,
+                *key,
+                *model,
+                *status,
+                *at,
+                *cost,
+            );
+        }
+        (dir, c)
+    }
+
+    /// Writes one settled request the way the metering writer does (ledger, key spend, event,
+    /// rollup), as a batch of one.
+    #[expect(clippy::too_many_arguments)]
+    fn insert(
+        c: &mut Connection,
+        n: i64,
+        account: i64,
+        key: Option<i64>,
+        model: Option<&str>,
+        status: i64,
+        at: i64,
+        cost: i64,
+    ) {
+        let event = UsageEventRecord {
+            model: model.map(str::to_owned),
+            key_id: key,
+            account_id: account,
+            usage: codexkey_common::Usage {
+                input_tokens: n as u64 * 10,
+                cached_tokens: n as u64,
+                cache_write_5m_tokens: n as u64 % 3,
+                cache_write_1h_tokens: 0,
+                output_tokens: n as u64 * 2,
+                reasoning_tokens: n as u64 % 2,
+                images: n as u64 % 5,
+            },
+            cost: Micros(cost),
+            status: status as u16,
+            ..event_for_batch(n, at)
+        };
+        settle(c, vec![event]);
+    }
+
+    /// Applies settlements as one batch of the metering writer.
+    fn settle(c: &mut Connection, events: Vec<UsageEventRecord>) {
+        let ops: Vec<MeterOp> = events
+            .into_iter()
+            .map(|event| MeterOp::Settle(Box::new(Settlement { event })))
+            .collect();
+        crate::store::sqlite::SqliteStore::apply_batch(c, &ops).unwrap();
+    }
+
+    fn event_for_batch(n: i64, at: i64) -> UsageEventRecord {
+        UsageEventRecord {
+            request_id: format!("req-{n}"),
+            account_id: 1,
+            key_id: Some(1),
+            route: "chat.completions",
+            provider: None,
+            model: None,
+            usage: codexkey_common::Usage {
+                input_tokens: 7,
+                output_tokens: 3,
+                ..Default::default()
+            },
+            cost: Micros(11),
+            status: 200,
+            error_code: None,
+            latency_ms: None,
+            ttfb_ms: None,
+            client_ip: None,
+            user_agent: None,
+            price_snapshot: None,
+            settlement: "final_usage",
+            created_at: at,
+        }
+    }
+
+    /// The same sums straight from `usage_events`, per `(account, key, model, status, bucket)`.
+    fn raw_groups(c: &Connection) -> Vec<Vec<i64>> {
+        let mut stmt = c
+            .prepare(
+                "SELECT account_id, COALESCE(key_id, 0), COALESCE(model, ''), status,
+                        created_at - created_at % 900000, COUNT(*), SUM(input_tokens), SUM(cached_tokens),
+                        SUM(cache_write_tokens), SUM(output_tokens), SUM(reasoning_tokens), SUM(images),
+                        SUM(cost_micros)
+                 FROM usage_events GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5",
+            )
+            .unwrap();
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((0..13)
+                    .map(|i| match r.get::<_, i64>(i) {
+                        Ok(v) => v,
+                        // The model column: compare its length.
+                        Err(_) => r.get::<_, String>(i).map(|s| s.len() as i64).unwrap_or(-1),
+                    })
+                    .collect())
+            })
+            .unwrap();
+        rows.collect::<Result<_, _>>().unwrap()
+    }
+
+    fn rollup_groups(c: &Connection) -> Vec<Vec<i64>> {
+        let mut stmt = c
+            .prepare(
+                "SELECT account_id, key_id, model, status, bucket, requests, input_tokens, cached_tokens,
+                        cache_write_tokens, output_tokens, reasoning_tokens, images, cost_micros
+                 FROM usage_rollup ORDER BY 1, 2, 3, 4, 5",
+            )
+            .unwrap();
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((0..13)
+                    .map(|i| match r.get::<_, i64>(i) {
+                        Ok(v) => v,
+                        Err(_) => r.get::<_, String>(i).map(|s| s.len() as i64).unwrap_or(-1),
+                    })
+                    .collect())
+            })
+            .unwrap();
+        rows.collect::<Result<_, _>>().unwrap()
+    }
+
+    #[test]
+    fn the_rollup_follows_inserts_updates_and_deletes() {
+        let q = BUCKET_MS;
+        let (_d, c) = db(&[
+            (1, Some(1), Some("gpt-5.5"), 200, 10, 100),
+            (1, Some(1), Some("gpt-5.5"), 200, 20, 200),
+            (1, Some(1), Some("gpt-5.5"), 502, 30, 0),
+            (1, Some(1), Some("claude"), 200, q + 1, 300),
+            (1, None, None, 0, q + 2, 7),
+            (2, Some(2), Some("gpt-5.5"), 200, 2 * q, 400),
+        ]);
+        assert_eq!(rollup_groups(&c), raw_groups(&c));
+        assert_eq!(rollup_groups(&c).len(), 5);
+        // A batch of several events, three of one new group, one of a group that exists.
+        let mut c = c;
+        let batch: Vec<UsageEventRecord> = (0..4)
+            .map(|i| UsageEventRecord {
+                model: Some(if i < 3 { "gpt-5.5" } else { "claude" }.into()),
+                ..event_for_batch(100 + i, if i < 3 { 3 * q + 40 } else { q + 9 })
+            })
+            .collect();
+        settle(&mut c, batch);
+        assert_eq!(rollup_groups(&c), raw_groups(&c));
+        assert_eq!(rollup_groups(&c).len(), 6);
+        // Move an event to another bucket, model and status; change a cost; delete one.
+        c.execute(
+            "UPDATE usage_events SET created_at = ?1, model = 'claude', status = 429 WHERE request_id = 'req-1'",
+            [5 * q],
+        )
+        .unwrap();
+        c.execute(
+            "UPDATE usage_events SET cost_micros = 999 WHERE request_id = 'req-2'",
+            [],
+        )
+        .unwrap();
+        c.execute("DELETE FROM usage_events WHERE request_id = 'req-3'", [])
+            .unwrap();
+        c.execute("DELETE FROM usage_events WHERE request_id = 'req-6'", [])
+            .unwrap();
+        assert_eq!(rollup_groups(&c), raw_groups(&c));
+        // A group emptied by deletes leaves no zero row behind.
+        let zero: i64 = c
+            .query_row(
+                "SELECT COUNT(*) FROM usage_rollup WHERE requests = 0",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(zero, 0);
+    }
+
+    #[test]
+    fn migration_backfills_the_rollup_from_existing_events() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Connection::open(dir.path().join("t.db")).unwrap();
+        crate::store::sqlite::migrate_to_for_tests(&mut c, 2);
+        c.execute_batch(
+            "INSERT INTO accounts (id, email, password_hash, created_at, updated_at) VALUES (1, 'a@x', 'h', 0, 0);
+             INSERT INTO usage_events (request_id, account_id, route, model, status, cost_micros, input_tokens, created_at)
+             VALUES ('a', 1, 'r', 'm', 200, 5, 1, 1000), ('b', 1, 'r', 'm', 200, 7, 2, 2000), ('c', 1, 'r', NULL, 500, 0, 3, 901000);",
+        )
+        .unwrap();
+        crate::store::sqlite::migrate_for_tests(&mut c);
+        assert_eq!(rollup_groups(&c), raw_groups(&c));
+        assert_eq!(rollup_groups(&c).len(), 2);
+    }
+
+    fn totals(g: &UsageGroupRecord) -> (u64, u64, i64) {
+        (g.totals.requests, g.totals.errors, g.totals.cost_micros.0)
+    }
+
+    #[test]
+    fn reports_read_the_rollup_and_the_partial_ends_exactly() {
+        let q = BUCKET_MS;
+        let day = DAY_MS;
+        let (_d, c) = db(&[
+            (1, Some(1), Some("gpt-5.5"), 200, 10, 100),
+            (1, Some(1), Some("gpt-5.5"), 200, q - 1, 200),
+            (1, Some(1), Some("claude"), 502, q + 5, 1),
+            (1, Some(1), Some("claude"), 200, day - 1, 300),
+            (1, Some(1), Some("gpt-5.5"), 200, day, 400),
+            (1, Some(1), Some("gpt-5.5"), 0, day + 3 * q + 7, 50),
+            (2, Some(2), Some("gpt-5.5"), 200, 20, 1000),
+        ]);
+        let mine = UsageFilter {
+            account_id: Some(1),
+            ..UsageFilter::default()
+        };
+        // Every range, aligned or not, sums exactly what the raw events hold.
+        let bounds = [
+            0,
+            9,
+            10,
+            11,
+            q - 1,
+            q,
+            q + 5,
+            q + 6,
+            day - 1,
+            day,
+            day + 3 * q + 7,
+            day + 3 * q + 8,
+            2 * day,
+        ];
+        for &from in &bounds {
+            for &to in &bounds {
+                let f = UsageFilter {
+                    from: Some(from),
+                    to: Some(to),
+                    ..mine.clone()
+                };
+                let got: i64 = report(&c, &f, &[], 0)
+                    .unwrap()
+                    .first()
+                    .map_or(0, |g| g.totals.cost_micros.0);
+                let want: i64 = c
+                    .query_row(
+                        "SELECT COALESCE(SUM(cost_micros), 0) FROM usage_events WHERE account_id = 1 AND created_at >= ?1 AND created_at < ?2",
+                        [from, to],
+                        |r| r.get(0),
+                    )
+                    .unwrap();
+                assert_eq!(got, want, "[{from}, {to})");
+            }
+        }
+        // By day (UTC), then by model.
+        let f = UsageFilter {
+            from: Some(0),
+            to: Some(2 * day),
+            ..mine.clone()
+        };
+        let by_day = report(&c, &f, &[UsageDimension::Day], 0).unwrap();
+        assert_eq!(
+            by_day
+                .iter()
+                .map(|g| (g.period_start, totals(g)))
+                .collect::<Vec<_>>(),
+            vec![(Some(0), (4, 1, 601)), (Some(day), (2, 1, 450))]
+        );
+        // The same days three hours ahead of UTC: `day - 1` now falls on the second day.
+        let three_hours = 3 * HOUR_MS;
+        let by_day = report(&c, &f, &[UsageDimension::Day], three_hours).unwrap();
+        assert_eq!(
+            by_day
+                .iter()
+                .map(|g| (g.period_start, totals(g)))
+                .collect::<Vec<_>>(),
+            vec![
+                (Some(-three_hours), (3, 1, 301)),
+                (Some(day - three_hours), (3, 1, 750))
+            ]
+        );
+        let by_model = report(&c, &f, &[UsageDimension::Model], 0).unwrap();
+        assert_eq!(
+            by_model
+                .iter()
+                .map(|g| (g.model.clone(), totals(g)))
+                .collect::<Vec<_>>(),
+            vec![
+                (Some("claude".into()), (2, 1, 301)),
+                (Some("gpt-5.5".into()), (4, 1, 750))
+            ]
+        );
+        let by_key = report(&c, &f, &[UsageDimension::Key], 0).unwrap();
+        assert_eq!(by_key.len(), 1);
+        assert_eq!(
+            (
+                by_key[0].key_id,
+                by_key[0].key_prefix.as_deref(),
+                by_key[0].key_name.as_deref()
+            ),
+            (Some(1), Some("ck-one"), Some("one"))
+        );
+        // Filters.
+        let ok = UsageFilter {
+            status: Some(StatusFilter::Ok),
+            model: Some("gpt-*".into()),
+            ..f.clone()
+        };
+        assert_eq!(totals(&report(&c, &ok, &[], 0).unwrap()[0]), (3, 0, 700));
+        let errors = UsageFilter {
+            status: Some(StatusFilter::Error),
+            ..f.clone()
+        };
+        assert_eq!(totals(&report(&c, &errors, &[], 0).unwrap()[0]), (2, 2, 51));
+        let code = UsageFilter {
+            status: Some(StatusFilter::Code(502)),
+            ..f.clone()
+        };
+        assert_eq!(totals(&report(&c, &code, &[], 0).unwrap()[0]), (1, 1, 1));
+        let nothing = UsageFilter {
+            key_id: Some(2),
+            ..f.clone()
+        };
+        assert!(report(&c, &nothing, &[], 0).unwrap().is_empty());
+        // Every account, by account then day.
+        let all = UsageFilter {
+            account_id: None,
+            ..f.clone()
+        };
+        let by_account =
+            report(&c, &all, &[UsageDimension::Account, UsageDimension::Day], 0).unwrap();
+        assert_eq!(
+            by_account
+                .iter()
+                .map(|g| (
+                    g.account_id,
+                    g.email.clone(),
+                    g.period_start,
+                    g.totals.cost_micros.0
+                ))
+                .collect::<Vec<_>>(),
+            vec![
+                (Some(1), Some("a@x".into()), Some(0), 601),
+                (Some(1), Some("a@x".into()), Some(day), 450),
+                (Some(2), Some("b@x".into()), Some(0), 1000),
+            ]
+        );
+    }
+
+    #[test]
+    fn event_pages_follow_the_cursor_and_the_filter() {
+        let (_d, c) = db(&[
+            (1, Some(1), Some("a"), 200, 10, 1),
+            (2, Some(2), Some("a"), 200, 20, 2),
+            (1, Some(1), Some("b"), 500, 30, 3),
+            (1, Some(1), Some("a"), 200, 40, 4),
+            (1, Some(1), Some("a"), 200, 50, 5),
+        ]);
+        let f = UsageFilter {
+            account_id: Some(1),
+            ..UsageFilter::default()
+        };
+        let page = |cursor: Option<i64>, limit: u32, count: bool| EventPageQuery {
+            cursor,
+            limit,
+            count,
+            newest_first: false,
+        };
+        let (page1, more, remaining) = events(&c, &f, page(None, 2, true)).unwrap();
+        assert_eq!(page1.iter().map(|e| e.id).collect::<Vec<_>>(), vec![1, 3]);
+        assert!(more);
+        assert_eq!(remaining, Some(4));
+        let (page2, more, remaining) = events(&c, &f, page(Some(3), 2, false)).unwrap();
+        assert_eq!(page2.iter().map(|e| e.id).collect::<Vec<_>>(), vec![4, 5]);
+        assert!(!more);
+        assert_eq!(remaining, None);
+        let (page3, more, _) = events(&c, &f, page(Some(5), 2, false)).unwrap();
+        assert!(page3.is_empty() && !more);
+        // Newest first, from the end and then below a cursor.
+        let newest = |cursor| EventPageQuery {
+            newest_first: true,
+            ..page(cursor, 3, true)
+        };
+        let (desc, more, remaining) = events(&c, &f, newest(None)).unwrap();
+        assert_eq!(desc.iter().map(|e| e.id).collect::<Vec<_>>(), vec![5, 4, 3]);
+        assert!(more);
+        assert_eq!(remaining, Some(4));
+        let (desc, more, _) = events(&c, &f, newest(Some(3))).unwrap();
+        assert_eq!(desc.iter().map(|e| e.id).collect::<Vec<_>>(), vec![1]);
+        assert!(!more);
+        let a_only = UsageFilter {
+            model: Some("a".into()),
+            from: Some(15),
+            to: Some(50),
+            ..f
+        };
+        let (found, _, remaining) = events(&c, &a_only, page(None, 10, true)).unwrap();
+        assert_eq!(found.iter().map(|e| e.id).collect::<Vec<_>>(), vec![4]);
+        assert_eq!(remaining, Some(1));
+        assert_eq!(found[0].cost_micros, Micros(4));
+        assert_eq!(found[0].created_at.timestamp_millis(), 40);
+        assert_eq!(first_usage_at(&c, 1, 11).unwrap(), Some(30));
+        assert_eq!(first_usage_at(&c, 1, 51).unwrap(), None);
+    }
+}

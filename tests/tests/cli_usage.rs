@@ -1,0 +1,554 @@
+//! End to end: `codexkey usage` and `codexkey balance` of the real binary against the real
+//! gateway process, over known traffic (`codexkey_tests::usage::PLAN`). The CLI answers from
+//! its local cache after a sync; its `--json` and `--csv` must say exactly what the gateway's
+//! own report says. Offline reads, interrupted syncs, the progress bar and an old cache file.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use codexkey_tests::cli::{ADMIN_EMAIL, ADMIN_PASSWORD, CliUser, GatewayProcess, Run, bin};
+use codexkey_tests::fake_upstream::FakeUpstream;
+use codexkey_tests::usage::{self, TOTAL_COST};
+use codexkey_tests::{ApiClient, http_client, install_crypto_provider};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const EMAIL: &str = "dev@codexkey.test";
+const PASSWORD: &str = "a long and unusual passphrase";
+/// Every CLI run here uses UTC days, so the expected days do not depend on the machine.
+const UTC: [(&str, &str); 1] = [("TZ", "UTC")];
+
+struct Setup {
+    gw: GatewayProcess,
+    user: CliUser,
+    /// The user's own session, for asking the gateway directly.
+    api: ApiClient,
+    _upstream: FakeUpstream,
+}
+
+fn cli(user: &CliUser, args: &[&str]) -> Run {
+    tokio::task::block_in_place(|| user.run_env(args, &UTC))
+}
+
+async fn login(url: &str, email: &str, password: &str) -> ApiClient {
+    let (status, body) = ApiClient::new(url)
+        .post(
+            "/api/v1/auth/login",
+            &json!({"email": email, "password": password}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    ApiClient::new(url).with_token(body["token"].as_str().unwrap())
+}
+
+/// A gateway process with a RUB rate, a user registered and logged in through the CLI with two
+/// keys (`tests`, `ci`), funded, and the plan's traffic moved onto its days. With `via`, the
+/// CLI talks to a proxy (its URL) that is pointed at the gateway once the gateway runs.
+async fn setup_with(via: Option<(&str, &Arc<std::sync::Mutex<String>>)>) -> Setup {
+    install_crypto_provider();
+    let upstream = FakeUpstream::start().await;
+    let base = upstream.base_url().to_owned();
+    let gw = tokio::task::block_in_place(|| {
+        GatewayProcess::start_with_env(&[
+            ("CODEXKEY_OPENAI_API_KEY", "sk-upstream-openai"),
+            ("CODEXKEY_OPENAI_BASE_URL", &base),
+            ("CODEXKEY_ANTHROPIC_API_KEY", "sk-ant-upstream"),
+            ("CODEXKEY_ANTHROPIC_BASE_URL", &base),
+            ("CODEXKEY_CURRENCIES", "RUB=92.5312@2026-11-20"),
+        ])
+    });
+    let user = match via {
+        Some((proxy, target)) => {
+            *target.lock().unwrap() = gw.url.clone();
+            CliUser::new(proxy)
+        }
+        None => CliUser::new(&gw.url),
+    };
+    let reg = tokio::task::block_in_place(|| {
+        user.run_with_stdin(
+            &["register", "--email", EMAIL, "--password-stdin"],
+            &format!("{PASSWORD}\n"),
+        )
+    });
+    assert_eq!(reg.code, 0, "{reg:?}");
+    let a = cli(&user, &["keys", "create", "--name", "tests", "--json"]).json();
+    let b = cli(&user, &["keys", "create", "--name", "ci", "--json"]).json();
+    let admin = login(&gw.url, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let (status, body) = admin
+        .post(
+            &format!("/api/v1/admin/users/{EMAIL}/adjust"),
+            &json!({"amount_micros": 100_000_000, "reason": "test"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let sent = usage::send(
+        &http_client(),
+        &gw.url,
+        &upstream,
+        a["secret"].as_str().unwrap(),
+        b["secret"].as_str().unwrap(),
+    )
+    .await;
+    let api = login(&gw.url, EMAIL, PASSWORD).await;
+    // A report flushes the gateway's metering writer: every event is in the database after it.
+    let (status, _) = api.get("/api/v1/usage").await;
+    assert_eq!(status, StatusCode::OK);
+    let db = rusqlite::Connection::open(gw.data_dir.join("codexkey.db")).unwrap();
+    db.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
+    usage::backdate(&db, &sent);
+    Setup {
+        gw,
+        user,
+        api,
+        _upstream: upstream,
+    }
+}
+
+async fn gateway_report(api: &ApiClient, query: &str) -> Value {
+    let (status, body) = api.get(&format!("/api/v1/usage?{query}")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body
+}
+
+const RANGE: [&str; 4] = ["--from", "2026-11-16", "--to", "2026-11-18"];
+
+fn args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut v = vec!["usage"];
+    v.extend(RANGE);
+    v.extend(extra);
+    v
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn report_json_and_csv_say_what_the_gateway_says() {
+    let s = setup_with(None).await;
+    for (by, group_by) in [
+        ("day", "day"),
+        ("model", "model"),
+        ("key", "key"),
+        ("day,model", "day,model"),
+    ] {
+        let mine = cli(&s.user, &args(&["--by", by, "--json"])).json();
+        let theirs = gateway_report(
+            &s.api,
+            &format!("from=2026-11-16&to=2026-11-19&group_by={group_by}"),
+        )
+        .await;
+        assert_eq!(mine["groups"], theirs["groups"], "--by {by}");
+        assert_eq!(mine["totals"], theirs["totals"], "--by {by}");
+        assert_eq!(mine["from"], "2026-11-16T00:00:00Z");
+        assert_eq!(mine["to"], "2026-11-19T00:00:00Z");
+        assert_eq!(mine["tz"], "local");
+        assert_eq!(mine["account"], EMAIL);
+        assert_eq!(mine["totals"]["cost_micros"], TOTAL_COST);
+    }
+    let mine = cli(&s.user, &args(&["--json"])).json();
+    let days: Vec<(&str, i64)> = mine["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["day"].as_str().unwrap(),
+                g["cost_micros"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        days,
+        [
+            ("2026-11-16", 2244),
+            ("2026-11-17", 2470),
+            ("2026-11-18", 418)
+        ]
+    );
+
+    // CSV: byte for byte the gateway's.
+    let csv = cli(
+        &s.user,
+        &args(&["--by", "key", "--csv", "--currency", "RUB"]),
+    );
+    assert_eq!(csv.code, 0, "{csv:?}");
+    let (_, theirs) = s
+        .api
+        .get("/api/v1/usage?from=2026-11-16&to=2026-11-19&group_by=key&currency=RUB&format=csv")
+        .await;
+    assert_eq!(csv.stdout, theirs.as_str().unwrap());
+    assert!(
+        csv.stdout
+            .contains(",tests,6,1,600,0,0,250,0,0,0.004344,0.401956\r\n"),
+        "{csv:?}"
+    );
+    let csv = cli(&s.user, &args(&["--csv"]));
+    assert_eq!(
+        csv.stdout,
+        "day,requests,errors,input_tokens,cached_tokens,cache_write_tokens,output_tokens,reasoning_tokens,images,cost_credits\r\n\
+         2026-11-16,4,0,480,0,0,200,0,0,0.002244\r\n\
+         2026-11-17,3,1,240,0,0,100,0,0,0.00247\r\n\
+         2026-11-18,2,0,240,0,0,100,0,0,0.000418\r\n"
+    );
+
+    // Filters, resolved against the cached keys by name.
+    let ci = cli(&s.user, &args(&["--key", "ci", "--by", "model", "--json"])).json();
+    assert_eq!(ci["totals"]["cost_micros"], 788);
+    assert_eq!(ci["groups"].as_array().unwrap().len(), 2);
+    let errors = cli(&s.user, &args(&["--status", "error", "--json"])).json();
+    assert_eq!(errors["totals"]["requests"], 1);
+    let gpt = cli(&s.user, &args(&["--model", "gpt-*", "--json"])).json();
+    assert_eq!(gpt["totals"]["cost_micros"], 4392);
+    let bad = cli(&s.user, &args(&["--key", "nope"]));
+    assert_eq!(bad.code, 1, "{bad:?}");
+    assert!(bad.stderr.contains("no key is named `nope`"), "{bad:?}");
+
+    // Raw events, newest first, from the cache.
+    let events = cli(&s.user, &["usage", "events", "--limit", "3", "--json"]).json();
+    let models: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["model"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        models,
+        ["gpt-4o-mini", "claude-haiku-4-5", "claude-haiku-4-5"]
+    );
+    let events_csv = cli(&s.user, &["usage", "events", "--csv"]);
+    assert_eq!(events_csv.stdout.lines().count(), 10, "{events_csv:?}");
+    drop(s.gw);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_table_and_the_chart() {
+    let s = setup_with(None).await;
+    let table = cli(&s.user, &args(&["--currency", "RUB"]));
+    assert_eq!(table.code, 0, "{table:?}");
+    assert_eq!(table.stdout, TABLE_AND_CHART, "\n{}", table.stdout);
+    assert_eq!(
+        table.stderr,
+        "costs in RUB at 92.5312 per credit (1 credit = 1 USD), the gateway's rate of 2026-11-20\n"
+    );
+    let by_model = cli(&s.user, &args(&["--by", "model"]));
+    assert_eq!(by_model.stdout, BY_MODEL, "\n{}", by_model.stdout);
+    let empty = cli(
+        &s.user,
+        &["usage", "--from", "2020-01-01", "--to", "2020-01-02"],
+    );
+    assert_eq!((empty.code, empty.stdout.as_str()), (0, ""));
+    assert_eq!(empty.stderr, "no usage in this range\n");
+}
+
+const TABLE_AND_CHART: &str = "\
+╭────────────┬──────────┬────────┬───────┬────────┬─────────────┬────────┬──────────┬───────────╮
+│ day        │ requests │ errors │ input │ cached │ cache write │ output │ cost, cr │ cost, RUB │
+├────────────┼──────────┼────────┼───────┼────────┼─────────────┼────────┼──────────┼───────────┤
+│ 2026-11-16 │        4 │      0 │   480 │      0 │           0 │    200 │ 0.002244 │  0.207640 │
+│ 2026-11-17 │        3 │      1 │   240 │      0 │           0 │    100 │ 0.002470 │  0.228552 │
+│ 2026-11-18 │        2 │      0 │   240 │      0 │           0 │    100 │ 0.000418 │  0.038678 │
+├────────────┼──────────┼────────┼───────┼────────┼─────────────┼────────┼──────────┼───────────┤
+│ total      │        9 │      1 │   960 │      0 │           0 │    400 │ 0.005132 │  0.474870 │
+╰────────────┴──────────┴────────┴───────┴────────┴─────────────┴────────┴──────────┴───────────╯
+
+spend per day, RUB
+Mon 2026-11-16 │████████████████████████████████████▎    0.207640
+Tue 2026-11-17 │████████████████████████████████████████ 0.228552
+Wed 2026-11-18 │██████▊                                  0.038678
+";
+const BY_MODEL: &str = "\
+╭──────────────────┬──────────┬────────┬───────┬────────┬─────────────┬────────┬──────────╮
+│ model            │ requests │ errors │ input │ cached │ cache write │ output │ cost, cr │
+├──────────────────┼──────────┼────────┼───────┼────────┼─────────────┼────────┼──────────┤
+│ claude-haiku-4-5 │        2 │      0 │   240 │      0 │           0 │    100 │ 0.000740 │
+│ gpt-4o-mini      │        4 │      0 │   480 │      0 │           0 │    200 │ 0.000192 │
+│ gpt-5.5          │        3 │      1 │   240 │      0 │           0 │    100 │ 0.004200 │
+├──────────────────┼──────────┼────────┼───────┼────────┼─────────────┼────────┼──────────┤
+│ total            │        9 │      1 │   960 │      0 │           0 │    400 │ 0.005132 │
+╰──────────────────┴──────────┴────────┴───────┴────────┴─────────────┴────────┴──────────╯
+";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_reads_the_cache_and_says_how_old_it_is() {
+    let s = setup_with(None).await;
+    let online = cli(&s.user, &args(&["--json"])).json();
+    let sync = cli(&s.user, &["usage", "sync", "--json"]).json();
+    assert_eq!(
+        (sync["new_events"].as_u64(), sync["cached_events"].as_u64()),
+        (Some(0), Some(9))
+    );
+    let again = cli(&s.user, &["usage", "sync", "--json"]).json();
+    assert_eq!(again["cached_events"], 9, "syncing twice never duplicates");
+
+    let url = s.gw.url.clone();
+    let (status, _) = tokio::task::block_in_place(|| s.gw.terminate());
+    assert!(status.success());
+    let offline = cli(&s.user, &args(&["--offline", "--json"]));
+    let report: Value = serde_json::from_str(&offline.stdout).unwrap();
+    assert_eq!(report["groups"], online["groups"]);
+    assert_eq!(report["totals"], online["totals"]);
+    assert!(
+        offline.stderr.starts_with(&format!(
+            "offline: usage of {EMAIL} cached from {url}, synced "
+        )) && (offline.stderr.ends_with(" ago)\n") || offline.stderr.ends_with("(just now)\n")),
+        "{offline:?}"
+    );
+    let events = cli(&s.user, &["usage", "events", "--offline", "--json"]).json();
+    assert_eq!(events.as_array().unwrap().len(), 9);
+
+    // Online without a gateway: a refusal that points at `--offline`.
+    let failed = cli(&s.user, &args(&["--json"]));
+    assert_eq!(failed.code, 1, "{failed:?}");
+    assert_eq!(failed.stdout, "");
+    assert!(
+        failed
+            .stderr
+            .contains("error: the usage could not be synced"),
+        "{failed:?}"
+    );
+    assert!(
+        failed.stderr.contains("cannot reach the gateway"),
+        "{failed:?}"
+    );
+    assert!(
+        failed
+            .stderr
+            .contains("hint: `--offline` shows the usage cached on this machine (synced "),
+        "{failed:?}"
+    );
+}
+
+fn cached_events(user: &CliUser) -> i64 {
+    let db = rusqlite::Connection::open(user.data_dir().join("usage-cache.db")).unwrap();
+    db.query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_sync_resumes_without_duplicates() {
+    // The CLI talks to the proxy; the proxy learns the gateway's URL once the gateway runs.
+    let target = Arc::new(std::sync::Mutex::new(String::new()));
+    let (proxy, calls) = flaky_proxy(target.clone(), 3).await;
+    let s = setup_with(Some((&proxy, &target))).await;
+
+    let first = cli(&s.user, &["usage", "sync"]);
+    assert_ne!(first.code, 0, "{first:?}");
+    assert!(
+        first.stderr.contains("the gateway is restarting"),
+        "{first:?}"
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+    assert_eq!(
+        cached_events(&s.user),
+        6,
+        "the two pages before the failure are kept"
+    );
+
+    let second = cli(&s.user, &["usage", "sync", "--json"]).json();
+    assert_eq!(second["new_events"], 3);
+    assert_eq!(second["cached_events"], 9);
+    assert_eq!(cached_events(&s.user), 9);
+    let report = cli(&s.user, &args(&["--json"])).json();
+    assert_eq!(report["totals"]["requests"], 9);
+    assert_eq!(report["totals"]["cost_micros"], TOTAL_COST);
+}
+
+/// A stand-in for the network between the CLI and the gateway: it forwards everything to
+/// `target` (read at each request, so it can be set once the gateway runs), cuts event pages
+/// to three events, and fails the `fail_at`-th page request once, with a 503.
+async fn flaky_proxy(
+    target: Arc<std::sync::Mutex<String>>,
+    fail_at: usize,
+) -> (String, Arc<AtomicUsize>) {
+    use axum::body::Body;
+    use axum::extract::Request;
+    use axum::response::Response;
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = calls.clone();
+    let http = http_client();
+    let app = axum::Router::new().fallback(move |req: Request| {
+        let (http, counter) = (http.clone(), counter.clone());
+        let target = target.lock().unwrap().clone();
+        async move {
+            let path = req.uri().path().to_owned();
+            let mut query = req.uri().query().unwrap_or("").to_owned();
+            if path == "/api/v1/usage/events" {
+                let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
+                if n == fail_at {
+                    return Response::builder()
+                        .status(503)
+                        .header("content-type", "application/json")
+                        .body(Body::from(
+                            r#"{"error":{"type":"unavailable","message":"the gateway is restarting"}}"#,
+                        ))
+                        .unwrap();
+                }
+                query = query.replace("limit=1000", "limit=3");
+            }
+            let mut up = http.request(req.method().clone(), format!("{target}{path}?{query}"));
+            for name in ["authorization", "content-type"] {
+                if let Some(v) = req.headers().get(name) {
+                    up = up.header(name, v);
+                }
+            }
+            let body = axum::body::to_bytes(req.into_body(), 1 << 20).await.unwrap();
+            let resp = up.body(body).send().await.unwrap();
+            let status = resp.status();
+            Response::builder()
+                .status(status)
+                .header("content-type", "application/json")
+                .body(Body::from(resp.bytes().await.unwrap()))
+                .unwrap()
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (url, calls)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn balance_shows_spend_and_days_left() {
+    let s = setup_with(None).await;
+    let b = cli(&s.user, &["balance", "--json"]).json();
+    assert_eq!(b["balance_micros"], 100_000_000 - TOTAL_COST);
+    assert_eq!(b["held_micros"], 0);
+    assert_eq!(b["available_micros"], 100_000_000 - TOTAL_COST);
+    assert_eq!(
+        b["spent_today_micros"], 0,
+        "every request was moved to an earlier day"
+    );
+    assert_eq!(b["spent_30d_micros"], TOTAL_COST);
+    assert!(b["days_left"].as_i64().unwrap() > 10_000, "{b}");
+    assert_eq!(b["tz"], "+00:00");
+    let table = cli(&s.user, &["balance"]);
+    assert_eq!(table.code, 0, "{table:?}");
+    let lines: Vec<&str> = table.stdout.lines().collect();
+    assert_eq!(lines[0], "         balance  99.994868 cr");
+    assert_eq!(lines[3], "     spent today  0.00 cr");
+    assert_eq!(lines[4], "spent in 30 days  0.005132 cr");
+    assert!(lines[6].starts_with("       days left  "), "{table:?}");
+}
+
+/// `script` runs the CLI on a pseudo-terminal, as a person would.
+fn on_a_terminal(user: &CliUser, command: &str) -> String {
+    let mut c = Command::new("script");
+    for (k, v) in user.command().get_envs() {
+        match v {
+            Some(v) => c.env(k, v),
+            None => c.env_remove(k),
+        };
+    }
+    let out = c
+        .args([
+            "-qec",
+            &format!("{} {command}", bin().display()),
+            "/dev/null",
+        ])
+        .env("TZ", "UTC")
+        .env("COLUMNS", "100")
+        .env("LINES", "40")
+        .output()
+        .expect("run script");
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_sync_draws_a_progress_bar_on_a_terminal_only() {
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("skipped: util-linux `script` is not installed");
+        return;
+    }
+    let s = setup_with(None).await;
+    // 1,500 more events, written straight into the gateway's database.
+    {
+        let db = rusqlite::Connection::open(s.gw.data_dir.join("codexkey.db")).unwrap();
+        db.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
+        let (account, key): (i64, i64) = db
+            .query_row(
+                "SELECT a.id, k.id FROM accounts a JOIN api_keys k ON k.account_id = a.id WHERE a.email = ?1 LIMIT 1",
+                [EMAIL],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        db.execute_batch("BEGIN").unwrap();
+        for i in 0..1500 {
+            db.execute(
+                "INSERT INTO usage_events (request_id, account_id, key_id, route, model, cost_micros, status, created_at)
+                 VALUES (?1, ?2, ?3, 'chat.completions', 'gpt-4o-mini', 1, 200, ?4)",
+                rusqlite::params![format!("synthetic-{i}"), account, key, 1_795_000_000_000_i64 + i],
+            )
+            .unwrap();
+        }
+        db.execute_batch("COMMIT").unwrap();
+    }
+    // Piped (no terminal): no bar.
+    let piped = cli(&s.user, &["usage", "sync"]);
+    assert_eq!(piped.code, 0, "{piped:?}");
+    assert!(!piped.stderr.contains("syncing usage"), "{piped:?}");
+    assert!(
+        piped.stderr.contains("synced 1,509 new events"),
+        "{piped:?}"
+    );
+
+    // On a terminal: the bar, on stderr; but never with `--json`.
+    let other = CliUser::new(&s.gw.url);
+    let login = tokio::task::block_in_place(|| {
+        other.run_with_stdin(
+            &["login", "--email", EMAIL, "--password-stdin"],
+            &format!("{PASSWORD}\n"),
+        )
+    });
+    assert_eq!(login.code, 0, "{login:?}");
+    let drawn = tokio::task::block_in_place(|| on_a_terminal(&other, "usage sync"));
+    assert!(drawn.contains("syncing usage"), "{drawn:?}");
+    assert!(drawn.contains("/1,509 events"), "{drawn:?}");
+    let third = CliUser::new(&s.gw.url);
+    let login = tokio::task::block_in_place(|| {
+        third.run_with_stdin(
+            &["login", "--email", EMAIL, "--password-stdin"],
+            &format!("{PASSWORD}\n"),
+        )
+    });
+    assert_eq!(login.code, 0, "{login:?}");
+    let json = tokio::task::block_in_place(|| on_a_terminal(&third, "usage sync --json"));
+    assert!(!json.contains("syncing usage"), "{json:?}");
+    assert!(json.contains("\"new_events\": 1509"), "{json:?}");
+}
+
+/// A cache left by the first schema (raw events only) is upgraded when the CLI opens it, and
+/// reports from it offline.
+#[test]
+fn an_old_cache_file_is_upgraded_and_read() {
+    let user = CliUser::new("http://127.0.0.1:9");
+    std::fs::create_dir_all(user.data_dir()).unwrap();
+    let path = user.data_dir().join("usage-cache.db");
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch(include_str!("../fixtures/usage-cache-v1.sql"))
+        .unwrap();
+    let r = user.run_env(
+        &[
+            "usage",
+            "--offline",
+            "--from",
+            "2026-11-18",
+            "--to",
+            "2026-11-20",
+            "--json",
+        ],
+        &UTC,
+    );
+    let report = r.json();
+    assert_eq!(report["totals"]["requests"], 2);
+    assert_eq!(report["totals"]["cost_micros"], 4200);
+    assert_eq!(report["groups"].as_array().unwrap().len(), 2);
+    let db = rusqlite::Connection::open(&path).unwrap();
+    let version: i64 = db
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 2);
+}
