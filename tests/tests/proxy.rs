@@ -45,17 +45,26 @@ fn messages_script() -> Script {
 const MESSAGES_COST: i64 = 9_125;
 
 async fn bench(funds: i64) -> Bench {
+    bench_with(funds, &[]).await
+}
+
+async fn bench_with(funds: i64, extra: &[(&str, &str)]) -> Bench {
     install_crypto_provider();
     let upstream = FakeUpstream::start().await;
     upstream.set_script(messages_script());
     let base = upstream.base_url().to_owned();
     let gw = tokio::task::block_in_place(|| {
-        GatewayProcess::start_with_env(&[
-            ("CODEXKEY_OPENAI_API_KEY", "sk-upstream-openai"),
-            ("CODEXKEY_OPENAI_BASE_URL", &base),
-            ("CODEXKEY_ANTHROPIC_API_KEY", "sk-ant-upstream"),
-            ("CODEXKEY_ANTHROPIC_BASE_URL", &base),
-        ])
+        GatewayProcess::start_with_env(
+            &[
+                ("CODEXKEY_OPENAI_API_KEY", "sk-upstream-openai"),
+                ("CODEXKEY_OPENAI_BASE_URL", &base),
+                ("CODEXKEY_ANTHROPIC_API_KEY", "sk-ant-upstream"),
+                ("CODEXKEY_ANTHROPIC_BASE_URL", &base),
+            ]
+            .into_iter()
+            .chain(extra.iter().copied())
+            .collect::<Vec<_>>(),
+        )
     });
     let user = CliUser::new(&gw.url);
     let email = "proxy@codexkey.test".to_owned();
@@ -657,5 +666,40 @@ async fn env_setup_and_doctor() {
     assert_eq!(out.status.code(), Some(1));
     assert!(
         String::from_utf8_lossy(&out.stdout).contains("fix: start one with `codexkey gateway`")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn costs_are_also_shown_in_the_accounts_display_currency() {
+    let b = bench_with(100_000_000, &[("CODEXKEY_CURRENCIES", "RUB=90@2026-11-20")]).await;
+    let (_, login) = ApiClient::new(&b.gw.url)
+        .post(
+            "/api/v1/auth/login",
+            &json!({"email": b.email, "password": PASSWORD}),
+        )
+        .await;
+    let me = ApiClient::new(&b.gw.url).with_token(login["token"].as_str().unwrap());
+    let (status, _) = me
+        .patch("/api/v1/account", &json!({"currency": "RUB"}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let mut proxy = tokio::task::block_in_place(|| ProxyProcess::start(&b.user, &[]));
+    let resp = http_client()
+        .post(format!("{}/v1/messages", proxy.url))
+        .header("x-api-key", "x")
+        .header("anthropic-version", "2023-06-01")
+        .json(&json!({"model": "claude-opus-4-8", "max_tokens": 100, "messages": []}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let _ = resp.bytes().await;
+    // 9125 micro-credits × 90 RUB per credit = 821_250 micro-RUB.
+    let line = tokio::task::block_in_place(|| proxy.wait_for("messages"));
+    assert!(line.contains("0.009125 cr (0.82125 RUB)"), "{line}");
+    let (_, out) = tokio::task::block_in_place(|| proxy.stop());
+    assert!(
+        out.contains("session: 1 request, 0.009125 cr = 0.82125 RUB"),
+        "{out}"
     );
 }

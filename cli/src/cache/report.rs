@@ -319,12 +319,14 @@ impl Cache {
              FROM events WHERE source_id = ?",
         );
         let mut args = vec![Value::Integer(source_id)];
+        // `+created_at` keeps SQLite from reading the whole range by time and sorting it: the
+        // newest events come first by id, and the range only filters them.
         if let Some(from) = f.from {
-            sql.push_str(" AND created_at >= ?");
+            sql.push_str(" AND +created_at >= ?");
             args.push(Value::Integer(from));
         }
         if let Some(to) = f.to {
-            sql.push_str(" AND created_at < ?");
+            sql.push_str(" AND +created_at < ?");
             args.push(Value::Integer(to));
         }
         conditions(f, &mut sql, &mut args);

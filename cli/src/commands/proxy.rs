@@ -18,6 +18,7 @@ pub async fn run(ctx: &Ctx, args: ProxyArgs) -> Result<ExitCode> {
         port: args.port,
         key,
         live: !ctx.json,
+        display: proxy::display_currency(ctx).await,
     })
     .await?;
     output::notice(&format!(
@@ -26,17 +27,22 @@ pub async fn run(ctx: &Ctx, args: ProxyArgs) -> Result<ExitCode> {
         ctx.gateway
     ));
     shutdown_signal().await;
+    let tally = running.tally.clone();
     let totals = running.stop().await;
-    report_totals(ctx, &totals)?;
+    report_totals(ctx, &totals, &tally)?;
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn report_totals(ctx: &Ctx, t: &SessionTotals) -> Result<()> {
+pub fn report_totals(ctx: &Ctx, t: &SessionTotals, tally: &proxy::Tally) -> Result<()> {
     if ctx.json {
         return output::json(t);
     }
+    let display = tally
+        .money(Some(t.cost_micros))
+        .map(|d| format!(" = {d}"))
+        .unwrap_or_default();
     output::notice(&format!(
-        "session: {} request{}, {} cr (in {}, cached {}, out {} tokens)",
+        "session: {} request{}, {} cr{display} (in {}, cached {}, out {} tokens)",
         t.requests,
         if t.requests == 1 { "" } else { "s" },
         t.cost_micros,

@@ -136,6 +136,7 @@ pub async fn run(ctx: &Ctx, args: RunArgs) -> Result<ExitCode> {
         port: 0,
         key,
         live: !ctx.json,
+        display: proxy::display_currency(ctx).await,
     })
     .await?;
     let base = running.base_url();
@@ -170,8 +171,9 @@ pub async fn run(ctx: &Ctx, args: RunArgs) -> Result<ExitCode> {
         )
     })?;
     let status = wait_forwarding_signals(&mut child).await?;
+    let tally = running.tally.clone();
     let totals = running.stop().await;
-    report_totals(ctx, &totals)?;
+    report_totals(ctx, &totals, &tally)?;
     Ok(exit_code_of(status))
 }
 

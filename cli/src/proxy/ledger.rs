@@ -32,11 +32,16 @@ pub struct Tally {
     prices: HashMap<String, (Price, i64)>,
     margin_ppm: i64,
     live: bool,
+    display: Option<(String, codexkey_common::currency::Rate)>,
     totals: Mutex<SessionTotals>,
 }
 
 impl Tally {
-    pub async fn new(gateway: &str, live: bool) -> Tally {
+    pub async fn new(
+        gateway: &str,
+        live: bool,
+        display: Option<(String, codexkey_common::currency::Rate)>,
+    ) -> Tally {
         let pricing = async {
             let http = reqwest::Client::builder()
                 .timeout(Duration::from_secs(10))
@@ -71,6 +76,7 @@ impl Tally {
             prices,
             margin_ppm,
             live,
+            display,
             totals: Mutex::new(SessionTotals::default()),
         }
     }
@@ -78,6 +84,12 @@ impl Tally {
     /// A message for the user, on stderr.
     pub fn note(&self, text: &str) {
         crate::output::notice(&format!("proxy: {text}"));
+    }
+
+    /// An amount in the display currency (`0.844 RUB`), when one is set.
+    pub fn money(&self, credits: Option<Micros>) -> Option<String> {
+        let (code, rate) = self.display.as_ref()?;
+        Some(format!("{} {code}", rate.convert(credits?)?))
     }
 
     pub fn totals(&self) -> SessionTotals {
@@ -110,7 +122,7 @@ impl Tally {
             }
         }
         if self.live {
-            crate::output::notice(&line.render(cost));
+            crate::output::notice(&line.render(cost, self.money(cost)));
         }
     }
 }
@@ -126,7 +138,7 @@ struct Line {
 }
 
 impl Line {
-    fn render(&self, cost: Option<Micros>) -> String {
+    fn render(&self, cost: Option<Micros>, display: Option<String>) -> String {
         let mut s = format!(
             "{}  {:<22} {:<24}",
             self.at.format("%H:%M:%S"),
@@ -144,7 +156,12 @@ impl Line {
             s.push_str(&format!(" out {}", u.output_tokens));
         }
         match cost {
-            Some(c) => s.push_str(&format!("  {c} cr")),
+            Some(c) => {
+                s.push_str(&format!("  {c} cr"));
+                if let Some(d) = display {
+                    s.push_str(&format!(" ({d})"));
+                }
+            }
             None if self.usage.is_some() => s.push_str("  ? cr"),
             None => {}
         }

@@ -34,6 +34,8 @@ pub struct ProxyOptions {
     pub key: Secret<String>,
     /// Print one line per request on stderr.
     pub live: bool,
+    /// The account's display currency and its rate, when it is not the credits' own (USD).
+    pub display: Option<(String, codexkey_common::currency::Rate)>,
 }
 
 /// A proxy serving in the background.
@@ -59,6 +61,23 @@ impl RunningProxy {
     }
 }
 
+/// The logged-in account's display currency and the gateway's rate for it, if both are known
+/// and it is not USD (1 credit = 1 USD needs no conversion).
+pub async fn display_currency(
+    ctx: &crate::context::Ctx,
+) -> Option<(String, codexkey_common::currency::Rate)> {
+    let account = ctx.authed().await.ok()?.account().await.ok()?;
+    if account.currency == "USD" {
+        return None;
+    }
+    let rates = ctx.anonymous().ok()?.currencies().await.ok()?;
+    let rate = rates
+        .rates
+        .into_iter()
+        .find(|r| r.code == account.currency)?;
+    Some((account.currency, rate.rate))
+}
+
 /// Binds `host:port` (loopback only) and serves until stopped.
 pub async fn start(opts: ProxyOptions) -> Result<RunningProxy> {
     if !opts.host.is_loopback() {
@@ -76,7 +95,7 @@ pub async fn start(opts: ProxyOptions) -> Result<RunningProxy> {
         )
     })?;
     let addr = listener.local_addr().context("the proxy's address")?;
-    let tally = Arc::new(Tally::new(&opts.gateway, opts.live).await);
+    let tally = Arc::new(Tally::new(&opts.gateway, opts.live, opts.display).await);
     let app = forward::router(forward::Proxy::new(opts.gateway, opts.key, tally.clone())?);
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
