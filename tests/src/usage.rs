@@ -2,10 +2,14 @@
 //! [`FakeUpstream`]) with two keys, three models, one upstream refusal, and the times each is
 //! then moved to, so that reports over days, models and keys have totals computed by hand.
 //!
+//! The days are relative to today (UTC): [`day`]`(0)` is six days ago, so the plan always lies
+//! within the CLI's default "last 7 days" and the summary's 30, and never today.
+//!
 //! The requests go through the real data plane and are metered as usual; only their
 //! `created_at` is moved afterwards (an `UPDATE` on `usage_events`, which the rollup's triggers
 //! follow), because a test cannot wait for three days to pass.
 
+use chrono::{Days, NaiveDate, Utc};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -30,46 +34,60 @@ pub struct Planned {
     pub anthropic: bool,
     /// Upstream refuses it with a 400 (relayed, not charged).
     pub refused: bool,
-    /// Where its usage event is moved to (RFC 3339, UTC).
-    pub at: &'static str,
+    /// Which day its usage event is moved to ([`day`]) …
+    pub day: u64,
+    /// … and at what time of that day (UTC).
+    pub time: &'static str,
     /// Its cost in micro-credits, from the shipped prices and the fake's default usage (120
     /// input and 50 output tokens): gpt-4o-mini 120 × 0.15 + 50 × 0.6 = 48; gpt-5.5
     /// 120 × 5 + 50 × 30 = 2100; claude-haiku-4-5 120 × 1 + 50 × 5 = 370.
     pub cost: i64,
 }
 
-const fn chat(key: Key, model: &'static str, at: &'static str, cost: i64) -> Planned {
+const fn chat(key: Key, model: &'static str, day: u64, time: &'static str, cost: i64) -> Planned {
     Planned {
         key,
         model,
         anthropic: false,
         refused: false,
-        at,
+        day,
+        time,
         cost,
     }
 }
 
-/// The plan. Per UTC day: Nov 16 four requests (2244), Nov 17 three with one refusal (2470),
-/// Nov 18 two (418). The last is at 22:30Z: at `+03:00` it falls on Nov 19.
+/// Day `n` of the plan: six days before today (UTC), plus `n`.
+pub fn day(n: u64) -> NaiveDate {
+    let first = Utc::now().date_naive() - Days::new(6);
+    first + Days::new(n)
+}
+
+/// `day(n)` as `YYYY-MM-DD`.
+pub fn d(n: u64) -> String {
+    day(n).to_string()
+}
+
+/// The plan. Per UTC day: day 0 four requests (2244), day 1 three with one refusal (2470),
+/// day 2 two (418). The last is at 22:30Z: at `+03:00` it falls on day 3.
 pub const PLAN: [Planned; 9] = [
-    chat(Key::A, "gpt-4o-mini", "2026-11-16T12:00:00Z", 48),
-    chat(Key::A, "gpt-4o-mini", "2026-11-16T12:01:00Z", 48),
-    chat(Key::A, "gpt-4o-mini", "2026-11-16T12:02:00Z", 48),
-    chat(Key::A, "gpt-5.5", "2026-11-16T12:03:00Z", 2100),
-    chat(Key::A, "gpt-5.5", "2026-11-17T09:00:00Z", 2100),
+    chat(Key::A, "gpt-4o-mini", 0, "12:00:00", 48),
+    chat(Key::A, "gpt-4o-mini", 0, "12:01:00", 48),
+    chat(Key::A, "gpt-4o-mini", 0, "12:02:00", 48),
+    chat(Key::A, "gpt-5.5", 0, "12:03:00", 2100),
+    chat(Key::A, "gpt-5.5", 1, "09:00:00", 2100),
     Planned {
         refused: true,
-        ..chat(Key::A, "gpt-5.5", "2026-11-17T09:01:00Z", 0)
+        ..chat(Key::A, "gpt-5.5", 1, "09:01:00", 0)
     },
     Planned {
         anthropic: true,
-        ..chat(Key::B, "claude-haiku-4-5", "2026-11-17T15:00:00Z", 370)
+        ..chat(Key::B, "claude-haiku-4-5", 1, "15:00:00", 370)
     },
     Planned {
         anthropic: true,
-        ..chat(Key::B, "claude-haiku-4-5", "2026-11-18T08:00:00Z", 370)
+        ..chat(Key::B, "claude-haiku-4-5", 2, "08:00:00", 370)
     },
-    chat(Key::B, "gpt-4o-mini", "2026-11-18T22:30:00Z", 48),
+    chat(Key::B, "gpt-4o-mini", 2, "22:30:00", 48),
 ];
 
 /// Total cost of [`PLAN`].
@@ -80,7 +98,7 @@ pub const TOTAL_COST: i64 = 5132;
 pub struct Sent {
     pub plan: Planned,
     pub request_id: String,
-    /// `plan.at` in Unix ms.
+    /// When its event was moved to, in Unix ms.
     pub at_ms: i64,
 }
 
@@ -129,9 +147,10 @@ pub async fn send(
         assert_eq!(resp.status(), want, "{plan:?}");
         let request_id = request_id(&resp);
         let _ = resp.bytes().await;
-        let at_ms = chrono::DateTime::parse_from_rfc3339(plan.at)
+        let at = format!("{}T{}Z", d(plan.day), plan.time);
+        let at_ms = chrono::DateTime::parse_from_rfc3339(&at)
             .map(|t| t.timestamp_millis())
-            .unwrap_or_else(|e| panic!("{}: {e}", plan.at));
+            .unwrap_or_else(|e| panic!("{at}: {e}"));
         sent.push(Sent {
             plan,
             request_id,

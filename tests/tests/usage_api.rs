@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use codexkey_gateway::config::RawCurrency;
 use codexkey_tests::plane::Plane;
-use codexkey_tests::usage::{self, PLAN, TOTAL_COST};
+use codexkey_tests::usage::{self, PLAN, TOTAL_COST, d};
 use codexkey_tests::{ApiClient, assert_error};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -74,16 +74,20 @@ fn sums(v: &Value) -> [i64; 5] {
     .map(|k| v[k].as_i64().unwrap_or_else(|| panic!("no `{k}` in {v}")))
 }
 
-const NOV_16_TO_19: &str = "from=2026-11-16&to=2026-11-19";
+/// `from` and `to` around the plan's three days (UTC).
+fn three_days() -> String {
+    format!("from={}&to={}", d(0), d(3))
+}
 
 #[tokio::test]
 async fn reports_by_day_model_and_key_are_exact() {
     let s = setup().await;
+    let span = three_days();
     let u = &s.p.user;
 
-    let r = get(u, &format!("/api/v1/usage?{NOV_16_TO_19}&group_by=day")).await;
-    assert_eq!(r["from"], "2026-11-16T00:00:00Z");
-    assert_eq!(r["to"], "2026-11-19T00:00:00Z");
+    let r = get(u, &format!("/api/v1/usage?{span}&group_by=day")).await;
+    assert_eq!(r["from"], format!("{}T00:00:00Z", d(0)));
+    assert_eq!(r["to"], format!("{}T00:00:00Z", d(3)));
     assert_eq!(r["tz"], "+00:00");
     assert_eq!(r["group_by"], json!(["day"]));
     assert_eq!(r["account"], s.p.user_email);
@@ -100,9 +104,9 @@ async fn reports_by_day_model_and_key_are_exact() {
     assert_eq!(
         days,
         [
-            ("2026-11-16".to_owned(), [4, 0, 480, 200, 2244]),
-            ("2026-11-17".to_owned(), [3, 1, 240, 100, 2470]),
-            ("2026-11-18".to_owned(), [2, 0, 240, 100, 418]),
+            (d(0), [4, 0, 480, 200, 2244]),
+            (d(1), [3, 1, 240, 100, 2470]),
+            (d(2), [2, 0, 240, 100, 418]),
         ]
     );
     assert_eq!(sums(&r["totals"]), [9, 1, 960, 400, TOTAL_COST]);
@@ -110,12 +114,12 @@ async fn reports_by_day_model_and_key_are_exact() {
     // The whole group, field by field: no dimension but the day, every bucket present.
     assert_eq!(
         r["groups"][0],
-        json!({"day": "2026-11-16", "requests": 4, "errors": 0, "input_tokens": 480, "cached_tokens": 0,
+        json!({"day": d(0), "requests": 4, "errors": 0, "input_tokens": 480, "cached_tokens": 0,
                "cache_write_tokens": 0, "output_tokens": 200, "reasoning_tokens": 0, "images": 0,
                "cost_micros": 2244})
     );
 
-    let r = get(u, &format!("/api/v1/usage?{NOV_16_TO_19}&group_by=model")).await;
+    let r = get(u, &format!("/api/v1/usage?{span}&group_by=model")).await;
     let models: Vec<(String, [i64; 5])> = r["groups"]
         .as_array()
         .unwrap()
@@ -132,7 +136,7 @@ async fn reports_by_day_model_and_key_are_exact() {
     );
     assert_eq!(sums(&r["totals"]), [9, 1, 960, 400, TOTAL_COST]);
 
-    let r = get(u, &format!("/api/v1/usage?{NOV_16_TO_19}&group_by=key")).await;
+    let r = get(u, &format!("/api/v1/usage?{span}&group_by=key")).await;
     let g = r["groups"].as_array().unwrap();
     assert_eq!(g.len(), 2);
     assert_eq!(
@@ -151,11 +155,7 @@ async fn reports_by_day_model_and_key_are_exact() {
     assert_eq!(sums(&g[1]), [3, 0, 360, 150, 788]);
 
     // Two dimensions: days, then models within each.
-    let r = get(
-        u,
-        &format!("/api/v1/usage?{NOV_16_TO_19}&group_by=day,model"),
-    )
-    .await;
+    let r = get(u, &format!("/api/v1/usage?{span}&group_by=day,model")).await;
     let cells: Vec<(String, String, i64)> = r["groups"]
         .as_array()
         .unwrap()
@@ -171,17 +171,17 @@ async fn reports_by_day_model_and_key_are_exact() {
     assert_eq!(
         cells,
         [
-            ("2026-11-16".into(), "gpt-4o-mini".into(), 144),
-            ("2026-11-16".into(), "gpt-5.5".into(), 2100),
-            ("2026-11-17".into(), "claude-haiku-4-5".into(), 370),
-            ("2026-11-17".into(), "gpt-5.5".into(), 2100),
-            ("2026-11-18".into(), "claude-haiku-4-5".into(), 370),
-            ("2026-11-18".into(), "gpt-4o-mini".into(), 48),
+            (d(0), "gpt-4o-mini".into(), 144),
+            (d(0), "gpt-5.5".into(), 2100),
+            (d(1), "claude-haiku-4-5".into(), 370),
+            (d(1), "gpt-5.5".into(), 2100),
+            (d(2), "claude-haiku-4-5".into(), 370),
+            (d(2), "gpt-4o-mini".into(), 48),
         ]
     );
 
     // No grouping: one group, the totals.
-    let r = get(u, &format!("/api/v1/usage?{NOV_16_TO_19}&group_by=")).await;
+    let r = get(u, &format!("/api/v1/usage?{span}&group_by=")).await;
     assert_eq!(r["groups"].as_array().unwrap().len(), 1);
     assert_eq!(sums(&r["groups"][0]), sums(&r["totals"]));
 }
@@ -190,54 +190,59 @@ async fn reports_by_day_model_and_key_are_exact() {
 async fn days_follow_the_time_zone_and_bounds_may_fall_mid_hour() {
     let s = setup().await;
     let u = &s.p.user;
-    // At +03:00 the request of Nov 18 22:30Z is on Nov 19, and dates are local midnights.
-    let r = get(u, "/api/v1/usage?from=2026-11-16&to=2026-11-20&tz=%2B03:00").await;
-    assert_eq!(r["from"], "2026-11-15T21:00:00Z");
+    // At +03:00 the request of day 2 at 22:30Z is on day 3, and dates are local midnights.
+    let r = get(
+        u,
+        &format!("/api/v1/usage?from={}&to={}&tz=%2B03:00", d(0), d(4)),
+    )
+    .await;
+    let eve = usage::day(0) - chrono::Days::new(1);
+    assert_eq!(r["from"], format!("{eve}T21:00:00Z"));
     assert_eq!(r["tz"], "+03:00");
-    let days: Vec<(&str, i64)> = r["groups"]
+    let days: Vec<(String, i64)> = r["groups"]
         .as_array()
         .unwrap()
         .iter()
         .map(|g| {
             (
-                g["day"].as_str().unwrap(),
+                g["day"].as_str().unwrap().to_owned(),
                 g["cost_micros"].as_i64().unwrap(),
             )
         })
         .collect();
-    assert_eq!(
-        days,
-        [
-            ("2026-11-16", 2244),
-            ("2026-11-17", 2470),
-            ("2026-11-18", 370),
-            ("2026-11-19", 48)
-        ]
-    );
+    assert_eq!(days, [(d(0), 2244), (d(1), 2470), (d(2), 370), (d(3), 48)]);
     // An unencoded `+` arrives as a space; it is read as `+`.
-    let r = get(u, "/api/v1/usage?from=2026-11-16&to=2026-11-20&tz=+03:00").await;
+    let r = get(
+        u,
+        &format!("/api/v1/usage?from={}&to={}&tz=+03:00", d(0), d(4)),
+    )
+    .await;
     assert_eq!(r["tz"], "+03:00");
 
     // Hours, and bounds inside a quarter hour: 12:01:30 to 12:02:30 holds one request.
+    let d0 = d(0);
     let r = get(
         u,
-        "/api/v1/usage?from=2026-11-16T12:01:30Z&to=2026-11-16T12:02:30Z&group_by=hour",
+        &format!("/api/v1/usage?from={d0}T12:01:30Z&to={d0}T12:02:30Z&group_by=hour"),
     )
     .await;
     assert_eq!(r["groups"].as_array().unwrap().len(), 1);
-    assert_eq!(r["groups"][0]["hour"], "2026-11-16T12:00:00Z");
+    assert_eq!(r["groups"][0]["hour"], format!("{d0}T12:00:00Z"));
     assert_eq!(sums(&r["totals"]), [1, 0, 120, 50, 48]);
     // Hours in a zone 5:45 ahead of UTC start at a quarter past the UTC hour.
     let r = get(
         u,
-        "/api/v1/usage?from=2026-11-16T12:00:00Z&to=2026-11-16T13:00:00Z&group_by=hour&tz=%2B05:45",
+        &format!("/api/v1/usage?from={d0}T12:00:00Z&to={d0}T13:00:00Z&group_by=hour&tz=%2B05:45"),
     )
     .await;
-    assert_eq!(r["groups"][0]["hour"], "2026-11-16T17:00:00+05:45");
+    assert_eq!(r["groups"][0]["hour"], format!("{d0}T17:00:00+05:45"));
     assert_eq!(r["groups"][0]["requests"], 4);
     let r = get(
         u,
-        "/api/v1/usage?from=2026-11-16T12:00:30Z&to=2026-11-17T09:00:00.001Z&group_by=",
+        &format!(
+            "/api/v1/usage?from={d0}T12:00:30Z&to={}T09:00:00.001Z&group_by=",
+            d(1)
+        ),
     )
     .await;
     assert_eq!(sums(&r["totals"]), [4, 0, 480, 200, 96 + 2100 + 2100]);
@@ -246,9 +251,10 @@ async fn days_follow_the_time_zone_and_bounds_may_fall_mid_hour() {
 #[tokio::test]
 async fn filters_by_key_model_and_status() {
     let s = setup().await;
+    let span = &three_days();
     let u = &s.p.user;
     let total = |q: String| async move {
-        let r = get(u, &format!("/api/v1/usage?{NOV_16_TO_19}&group_by=&{q}")).await;
+        let r = get(u, &format!("/api/v1/usage?{span}&group_by=&{q}")).await;
         if r["groups"].as_array().unwrap().is_empty() {
             [0; 5]
         } else {
@@ -296,27 +302,31 @@ async fn filters_by_key_model_and_status() {
 #[tokio::test]
 async fn csv_export_has_the_same_numbers() {
     let s = setup().await;
+    let span = three_days();
     let (status, body) =
         s.p.user
             .send(s.p.user.request(
                 reqwest::Method::GET,
-                &format!("/api/v1/usage?{NOV_16_TO_19}&format=csv"),
+                &format!("/api/v1/usage?{span}&format=csv"),
             ))
             .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         body.as_str().unwrap(),
-        "day,requests,errors,input_tokens,cached_tokens,cache_write_tokens,output_tokens,reasoning_tokens,images,cost_credits\r\n\
-         2026-11-16,4,0,480,0,0,200,0,0,0.002244\r\n\
-         2026-11-17,3,1,240,0,0,100,0,0,0.00247\r\n\
-         2026-11-18,2,0,240,0,0,100,0,0,0.000418\r\n"
+        format!(
+            "day,requests,errors,input_tokens,cached_tokens,cache_write_tokens,output_tokens,reasoning_tokens,images,cost_credits\r\n\
+             {},4,0,480,0,0,200,0,0,0.002244\r\n\
+             {},3,1,240,0,0,100,0,0,0.00247\r\n\
+             {},2,0,240,0,0,100,0,0,0.000418\r\n",
+            d(0),
+            d(1),
+            d(2)
+        )
     );
     // `Accept: text/csv` asks for the same; by key with the display currency.
     let resp =
         s.p.http
-            .get(s.p.url(&format!(
-                "/api/v1/usage?{NOV_16_TO_19}&group_by=key&currency=RUB"
-            )))
+            .get(s.p.url(&format!("/api/v1/usage?{span}&group_by=key&currency=RUB")))
             .bearer_auth(s.p.user.token().unwrap())
             .header("accept", "text/csv")
             .send()
@@ -351,12 +361,13 @@ async fn csv_export_has_the_same_numbers() {
 #[tokio::test]
 async fn display_currency_by_request_or_account_preference() {
     let s = setup().await;
+    let span = three_days();
     let u = &s.p.user;
     let rub = json!({"code": "RUB", "rate": "92.5312", "date": "2026-11-20"});
     let c = get(&u.anonymous(), "/api/v1/currencies").await;
     assert_eq!(c, json!({"base": "USD", "rates": [rub]}));
 
-    let r = get(u, &format!("/api/v1/usage?{NOV_16_TO_19}&currency=rub")).await;
+    let r = get(u, &format!("/api/v1/usage?{span}&currency=rub")).await;
     assert_eq!(r["currency"], rub);
     // Each figure converted from its own credits, rounded once: 2244 × 92.5312 = 207,640.0128.
     let display: Vec<i64> = r["groups"]
@@ -373,10 +384,10 @@ async fn display_currency_by_request_or_account_preference() {
         .patch("/api/v1/account", &json!({"currency": "RUB"}))
         .await;
     assert_eq!(status, StatusCode::OK);
-    let r = get(u, &format!("/api/v1/usage?{NOV_16_TO_19}")).await;
+    let r = get(u, &format!("/api/v1/usage?{span}")).await;
     assert_eq!(r["currency"]["code"], "RUB");
     assert_eq!(r["totals"]["cost_display_micros"], 474_870);
-    let r = get(u, &format!("/api/v1/usage?{NOV_16_TO_19}&currency=USD")).await;
+    let r = get(u, &format!("/api/v1/usage?{span}&currency=USD")).await;
     assert!(r.get("currency").is_none());
     assert!(r["totals"].get("cost_display_micros").is_none());
 }
@@ -429,7 +440,7 @@ async fn events_page_by_a_stable_cursor() {
         ),
         (Some(400), Some("gpt-5.5"), Some(0))
     );
-    assert_eq!(e["created_at"], "2026-11-17T09:01:00Z");
+    assert_eq!(e["created_at"], format!("{}T09:01:00Z", d(1)));
     assert_eq!(e["settlement"], "upstream_error");
     assert_eq!(e["key_id"], s.key_a);
     for field in ["prompt", "messages", "content", "completion"] {
@@ -439,16 +450,23 @@ async fn events_page_by_a_stable_cursor() {
     // Newest first, filtered by time and model.
     let newest = get(
         u,
-        "/api/v1/usage/events?order=desc&limit=2&from=2026-11-16&to=2026-11-18&model=gpt-*",
+        &format!(
+            "/api/v1/usage/events?order=desc&limit=2&from={}&to={}&model=gpt-*",
+            d(0),
+            d(2)
+        ),
     )
     .await;
-    let times: Vec<&str> = newest["events"]
+    let times: Vec<String> = newest["events"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| e["created_at"].as_str().unwrap())
+        .map(|e| e["created_at"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(times, ["2026-11-17T09:01:00Z", "2026-11-17T09:00:00Z"]);
+    assert_eq!(
+        times,
+        [format!("{}T09:01:00Z", d(1)), format!("{}T09:00:00Z", d(1))]
+    );
     assert_eq!(newest["has_more"], true);
 
     // CSV carries the cursor in headers.
@@ -467,7 +485,7 @@ async fn events_page_by_a_stable_cursor() {
         csv.starts_with("id,created_at,request_id,account_id,key_id,route,"),
         "{csv}"
     );
-    assert!(csv.contains(",2026-11-16T12:00:00.000Z,"), "{csv}");
+    assert!(csv.contains(&format!(",{}T12:00:00.000Z,", d(0))), "{csv}");
 
     for query in [
         "limit=0",
@@ -506,19 +524,14 @@ async fn admins_report_on_any_account_or_all_and_users_only_on_theirs() {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
 
+    // The plan's days and today (day 6), through tomorrow.
+    let week = format!("from={}&to={}", d(0), d(7));
     // The user's own report does not see it; naming themselves is fine, anyone else is not.
-    let mine = get(
-        &p.user,
-        "/api/v1/usage?from=2026-11-01&to=2026-12-01&group_by=",
-    )
-    .await;
+    let mine = get(&p.user, &format!("/api/v1/usage?{week}&group_by=")).await;
     assert_eq!(sums(&mine["totals"])[0], 9);
     let me = get(
         &p.user,
-        &format!(
-            "/api/v1/usage?from=2026-11-01&to=2026-12-01&account={}",
-            p.user_email
-        ),
+        &format!("/api/v1/usage?{week}&account={}", p.user_email),
     )
     .await;
     assert_eq!(me["totals"], mine["totals"]);
@@ -538,14 +551,14 @@ async fn admins_report_on_any_account_or_all_and_users_only_on_theirs() {
     // An admin: one account by email, or all of them grouped by account.
     let theirs = get(
         &p.admin,
-        "/api/v1/usage?from=2026-11-01&to=2026-12-01&group_by=&account=other@codexkey.test",
+        &format!("/api/v1/usage?{week}&group_by=&account=other@codexkey.test"),
     )
     .await;
     assert_eq!(theirs["account"], "other@codexkey.test");
     assert_eq!(sums(&theirs["totals"]), [1, 0, 120, 50, 48]);
     let all = get(
         &p.admin,
-        "/api/v1/usage?from=2026-11-01&to=2026-12-01&group_by=account&account=all",
+        &format!("/api/v1/usage?{week}&group_by=account&account=all"),
     )
     .await;
     assert!(all.get("account").is_none());

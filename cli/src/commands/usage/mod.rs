@@ -132,9 +132,10 @@ impl Drop for Bar {
     }
 }
 
+/// "3 hours ago, at 2026-11-22 09:14".
 fn when(at: i64) -> String {
     let t = DateTime::from_timestamp_millis(at).unwrap_or(DateTime::UNIX_EPOCH);
-    format!("{} ({})", output::time(t), render::age(t, Utc::now()))
+    format!("{}, at {}", render::age(t, Utc::now()), output::time(t))
 }
 
 /// How old a source's data is, for people.

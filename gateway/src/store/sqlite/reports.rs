@@ -347,12 +347,14 @@ fn event_where(f: &UsageFilter, page: &EventPageQuery, sql: &mut String, args: &
         }
         (true, None) => sql.push_str(" WHERE 1"),
     }
+    // `+created_at` keeps SQLite from walking the time index and sorting: pages are read in id
+    // order from the id index, and a time range only filters them.
     if let Some(from) = f.from {
-        sql.push_str(" AND created_at >= ?");
+        sql.push_str(" AND +created_at >= ?");
         args.push(Value::Integer(from));
     }
     if let Some(to) = f.to {
-        sql.push_str(" AND created_at < ?");
+        sql.push_str(" AND +created_at < ?");
         args.push(Value::Integer(to));
     }
     conditions(f, sql, args);
