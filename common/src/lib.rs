@@ -7,6 +7,7 @@ pub mod currency;
 pub mod key;
 pub mod money;
 pub mod price;
+pub mod rollup;
 pub mod secret;
 pub mod sse;
 pub mod usage;

@@ -175,7 +175,6 @@ async fn kill_9_during_a_stream_then_restart_reconciles_the_hold() {
     assert_eq!(user["held_micros"], 0);
     let (_, check) = admin.get("/api/v1/admin/ledger/verify").await;
     assert_eq!(check["ok"], true, "{check}");
-    let _ = s.admin;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

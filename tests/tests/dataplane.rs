@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use codexkey_tests::fake_upstream::{self, Action, Script, Usage};
+use codexkey_tests::fake_upstream::{Action, Script, Usage};
 use codexkey_tests::plane::{ANTHROPIC_KEY, OPENAI_KEYS, Plane, request_id, sse_data};
 use futures_util::StreamExt as _;
 use reqwest::StatusCode;
@@ -958,5 +958,4 @@ async fn claude_code_and_codex_handshakes() {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::UPGRADE_REQUIRED);
     assert_eq!(p.upstream.requests().len(), 0);
-    let _ = fake_upstream::MESSAGES;
 }

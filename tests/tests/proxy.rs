@@ -540,7 +540,6 @@ sys.exit(7)
         assert_eq!(text.contains(&b.secret), is_store, "{}", entry.display());
     }
     ledger_ok(&b).await;
-    let _ = &b.email;
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {

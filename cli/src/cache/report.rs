@@ -16,8 +16,8 @@ use rusqlite::types::Value;
 
 use super::{Cache, micros};
 
-/// Width of a rollup bucket, as in the schema.
-pub const BUCKET_MS: i64 = 900_000;
+pub use codexkey_common::rollup::BUCKET_MS;
+use codexkey_common::rollup::split_range;
 
 /// Adds newly stored `events` of the source to the rollup, one upsert per (quarter hour, key,
 /// model, status); run in the transaction that stored them.
@@ -121,34 +121,6 @@ fn conditions(f: &CacheFilter, sql: &mut String, args: &mut Vec<Value>) {
     }
 }
 
-/// `[start, end)` in Unix ms.
-type Span = (i64, i64);
-
-/// `[from, to)` as the whole buckets the rollup answers and the partial ends left to events.
-fn split(from: i64, to: i64) -> (Option<Span>, Vec<Span>) {
-    if from >= to {
-        return (None, Vec::new());
-    }
-    let first = from.div_euclid(BUCKET_MS) * BUCKET_MS
-        + if from.rem_euclid(BUCKET_MS) == 0 {
-            0
-        } else {
-            BUCKET_MS
-        };
-    let last = to.div_euclid(BUCKET_MS) * BUCKET_MS;
-    if first >= last {
-        return (None, vec![(from, to)]);
-    }
-    let mut edges = Vec::new();
-    if from < first {
-        edges.push((from, first));
-    }
-    if last < to {
-        edges.push((last, to));
-    }
-    (Some((first, last)), edges)
-}
-
 /// A group's place in the order of the report's dimensions.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Part {
@@ -168,7 +140,7 @@ impl Cache {
     ) -> Result<Vec<UsageGroup>> {
         let from = f.from.unwrap_or(0).max(0);
         let to = f.to.unwrap_or(i64::MAX / 2);
-        let (whole, edges) = split(from, to);
+        let (whole, edges) = split_range(from, to);
         let time = dims
             .iter()
             .find(|d| matches!(d, UsageDimension::Day | UsageDimension::Hour))

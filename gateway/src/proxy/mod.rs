@@ -87,6 +87,14 @@ impl Route {
         }
     }
 
+    /// Whether this route's responses may stream.
+    pub const fn streams(self) -> bool {
+        matches!(
+            self,
+            Self::ChatCompletions | Self::Responses | Self::Messages
+        )
+    }
+
     pub const fn dialect(self) -> Dialect {
         match self {
             Self::Messages | Self::CountTokens => Dialect::Anthropic,
@@ -238,11 +246,7 @@ async fn admit_and_forward(
 
     let meta = RequestMeta::parse(route, &body)?;
     let model = meta.model().to_owned();
-    let streams = meta.streams()
-        && matches!(
-            route,
-            Route::ChatCompletions | Route::Responses | Route::Messages
-        );
+    let streams = meta.streams() && route.streams();
     let max_output = meta.max_output();
     let images = meta.n;
     let usage_ask = meta.usage_ask();

@@ -24,8 +24,8 @@ use codexkey_common::sse::{Span, Splitter};
 use codexkey_common::usage::{StreamUsage, is_usage_only_chat_chunk};
 use futures_util::{Stream, StreamExt as _};
 
+use super::crash_input_tokens;
 use super::exchange::Exchange;
-use super::{Route, crash_input_tokens};
 use crate::metering::Hold;
 use crate::upstream::Upstream;
 
@@ -272,15 +272,5 @@ impl Drop for MeteredStream {
                 Some("client_disconnected"),
             );
         });
-    }
-}
-
-impl Route {
-    /// Whether this route's responses may stream.
-    pub const fn streams(self) -> bool {
-        matches!(
-            self,
-            Route::ChatCompletions | Route::Responses | Route::Messages
-        )
     }
 }

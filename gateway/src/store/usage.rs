@@ -7,9 +7,7 @@ use codexkey_common::api::UsageTotals;
 
 use super::Millis;
 
-/// Width of a rollup bucket: a quarter hour. Every UTC offset in use is a multiple of it, so
-/// local hours and days start on a bucket boundary.
-pub const BUCKET_MS: i64 = 15 * 60 * 1000;
+pub use codexkey_common::rollup::BUCKET_MS;
 
 /// Which statuses an event may have to match.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

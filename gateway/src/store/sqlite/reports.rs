@@ -16,6 +16,8 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
 use crate::clock::to_utc;
+use codexkey_common::rollup::split_range;
+
 use crate::store::usage::{BUCKET_MS, EventPageQuery, StatusFilter, UsageFilter, UsageGroupRecord};
 use crate::store::{Millis, StoreError, UsageEventRecord};
 
@@ -138,35 +140,6 @@ fn rollup_part(f: &UsageFilter, from: Millis, to: Millis, sql: &mut String, args
     args.push(Value::Integer(from));
     args.push(Value::Integer(to));
     conditions(f, sql, args);
-}
-
-/// `[start, end)` in Unix ms.
-type Span = (Millis, Millis);
-
-/// Splits `[from, to)` into the whole buckets the rollup answers and the partial ends the raw
-/// events answer: `(rollup range, raw ranges)`.
-pub(crate) fn split_range(from: Millis, to: Millis) -> (Option<Span>, Vec<Span>) {
-    if from >= to {
-        return (None, Vec::new());
-    }
-    let first_whole = from.div_euclid(BUCKET_MS) * BUCKET_MS
-        + if from.rem_euclid(BUCKET_MS) == 0 {
-            0
-        } else {
-            BUCKET_MS
-        };
-    let last_whole = to.div_euclid(BUCKET_MS) * BUCKET_MS;
-    if first_whole >= last_whole {
-        return (None, vec![(from, to)]);
-    }
-    let mut raw = Vec::new();
-    if from < first_whole {
-        raw.push((from, first_whole));
-    }
-    if last_whole < to {
-        raw.push((last_whole, to));
-    }
-    (Some((first_whole, last_whole)), raw)
 }
 
 fn sum(r: &Row<'_>, i: usize) -> rusqlite::Result<u64> {
@@ -414,24 +387,6 @@ mod tests {
     #![expect(clippy::unwrap_used)]
     use super::*;
     use crate::store::{MeterOp, Settlement};
-
-    #[test]
-    fn ranges_split_into_whole_buckets_and_ends() {
-        let q = BUCKET_MS;
-        assert_eq!(split_range(0, 4 * q), (Some((0, 4 * q)), vec![]));
-        assert_eq!(
-            split_range(10, 4 * q + 5),
-            (Some((q, 4 * q)), vec![(10, q), (4 * q, 4 * q + 5)])
-        );
-        assert_eq!(
-            split_range(q + 1, 2 * q - 1),
-            (None, vec![(q + 1, 2 * q - 1)])
-        );
-        assert_eq!(split_range(q + 1, 2 * q), (None, vec![(q + 1, 2 * q)]));
-        assert_eq!(split_range(q, 2 * q - 1), (None, vec![(q, 2 * q - 1)]));
-        assert_eq!(split_range(5, 5), (None, vec![]));
-        assert_eq!(split_range(6, 5), (None, vec![]));
-    }
 
     /// `(account, key, model, status, created_at, cost)`.
     type Row<'a> = (i64, Option<i64>, Option<&'a str>, i64, i64, i64);
