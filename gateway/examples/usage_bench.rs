@@ -309,7 +309,7 @@ fn main() -> Result<()> {
         for chunk in settles.chunks(batch) {
             let ops = chunk
                 .iter()
-                .map(|e| MeterOp::Settle(Box::new(Settlement { event: e.clone() })))
+                .map(|e| MeterOp::Settle(Box::new(Settlement::new(e.clone()))))
                 .collect();
             rt.block_on(store.apply_metering(ops))
                 .map_err(|(e, _)| anyhow::anyhow!("{e}"))?;

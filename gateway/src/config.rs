@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 pub mod env {
     pub const CONFIG: &str = "CODEXKEY_CONFIG";
     pub const LISTEN: &str = "CODEXKEY_LISTEN";
+    pub const WORKERS: &str = "CODEXKEY_WORKERS";
     pub const DATA_DIR: &str = "CODEXKEY_DATA_DIR";
     pub const DATABASE_URL: &str = "CODEXKEY_DATABASE_URL";
     pub const LOG: &str = "CODEXKEY_LOG";
@@ -77,6 +78,8 @@ const DEFAULT_MAX_OUTPUT_TOKENS: u64 = 4096;
 #[serde(deny_unknown_fields)]
 pub struct RawConfig {
     pub listen: Option<String>,
+    /// Threads that serve connections; 0 or absent: one per CPU.
+    pub workers: Option<usize>,
     pub data_dir: Option<PathBuf>,
     pub database_url: Option<String>,
     pub log: Option<String>,
@@ -217,6 +220,8 @@ pub struct Flags {
 #[derive(Debug, Clone, Serialize)]
 pub struct Config {
     pub listen: SocketAddr,
+    /// Threads that serve connections, each with its own event loop (see `server`).
+    pub workers: usize,
     pub data_dir: PathBuf,
     pub database: Database,
     pub log: String,
@@ -362,6 +367,7 @@ impl RawConfig {
     pub fn from_env(get: &dyn Fn(&str) -> Option<String>) -> Result<RawConfig, ConfigError> {
         Ok(RawConfig {
             listen: get(env::LISTEN),
+            workers: parse_env(get, env::WORKERS)?,
             data_dir: get(env::DATA_DIR).map(PathBuf::from),
             database_url: get(env::DATABASE_URL),
             log: get(env::LOG),
@@ -403,6 +409,7 @@ impl RawConfig {
     fn or(self, lower: RawConfig) -> RawConfig {
         RawConfig {
             listen: self.listen.or(lower.listen),
+            workers: self.workers.or(lower.workers),
             data_dir: self.data_dir.or(lower.data_dir),
             database_url: self.database_url.or(lower.database_url),
             log: self.log.or(lower.log),
@@ -832,6 +839,10 @@ impl Config {
         }
         Ok(Config {
             listen,
+            workers: match raw.workers {
+                None | Some(0) => crate::server::default_workers(),
+                Some(n) => n,
+            },
             data_dir,
             database,
             log: raw.log.unwrap_or_else(|| "info".to_owned()),
@@ -926,6 +937,26 @@ mod tests {
         assert_eq!(c.admin.email, "admin@localhost");
         assert!(c.admin.password.is_none());
         assert_eq!(c.auth.session_ttl, Duration::from_secs(30 * 24 * 3600));
+        assert_eq!(c.workers, crate::server::default_workers(), "one per CPU");
+    }
+
+    #[test]
+    fn workers_from_file_and_env() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = write(dir.path(), "workers = 3\n");
+        let flags = || Flags {
+            config: Some(file.clone()),
+            ..Flags::default()
+        };
+        assert_eq!(Config::load(flags(), &lookup(&[])).unwrap().workers, 3);
+        let env = lookup(&[("CODEXKEY_WORKERS", "5")]);
+        assert_eq!(Config::load(flags(), &env).unwrap().workers, 5);
+        let env = lookup(&[("CODEXKEY_WORKERS", "0")]);
+        assert_eq!(
+            Config::load(flags(), &env).unwrap().workers,
+            crate::server::default_workers(),
+            "0 means one per CPU"
+        );
     }
 
     #[test]

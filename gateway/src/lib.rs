@@ -13,6 +13,7 @@ pub mod keys;
 pub mod metering;
 pub mod pricing;
 pub mod proxy;
+pub mod server;
 pub mod state;
 pub mod store;
 pub mod upstream;
@@ -21,10 +22,7 @@ pub mod usage;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::serve::ListenerExt as _;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 pub use config::Config;
 pub use error::{ApiError, InitError};
@@ -36,6 +34,7 @@ use arc_swap::ArcSwap;
 use config::Database;
 use metering::keys::KeyCache;
 use metering::{Meter, WriterHandle};
+use server::Server;
 use store::Store;
 use store::sqlite::SqliteStore;
 use upstream::Upstreams;
@@ -93,60 +92,35 @@ pub async fn build_state(config: Config) -> Result<(AppState, WriterHandle), Ini
 pub struct Running {
     pub addr: SocketAddr,
     pub state: AppState,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: JoinHandle<std::io::Result<()>>,
+    server: Server,
     /// The metering writer; it drains and ends when the last state handle goes.
     _writer: WriterHandle,
 }
 
 impl Running {
     /// Stops accepting, lets requests in flight finish, and waits.
-    pub async fn stop(mut self) -> Result<(), InitError> {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        let served = match (&mut self.task).await {
-            Ok(r) => r.map_err(InitError::Serve),
-            Err(e) => Err(InitError::Serve(std::io::Error::other(e))),
-        };
+    pub async fn stop(self) -> Result<(), InitError> {
+        let served = self.server.stop().await.map_err(InitError::Serve);
         // Everything metered so far reaches the database before we return.
         self.state.meter.flush().await;
         served
     }
 }
 
-/// Binds the configured address and serves in a background task until [`Running::stop`].
+/// Binds the configured address and serves on worker threads until [`Running::stop`].
 pub async fn start(config: Config) -> Result<Running, InitError> {
     let addr = config.listen;
+    let workers = config.workers;
     let (state, writer) = build_state(config).await?;
     let listener = TcpListener::bind(addr)
         .await
         .map_err(|source| InitError::Bind { addr, source })?;
-    let addr = listener
-        .local_addr()
+    let server = Server::start(listener, router(state.clone()), workers)
         .map_err(|source| InitError::Bind { addr, source })?;
-    let (tx, rx) = oneshot::channel::<()>();
-    let app = router(state.clone());
-    let task = tokio::spawn(async move {
-        // Without TCP_NODELAY the last small write of every response waits for the client's
-        // delayed ACK: ~40 ms added to each stream.
-        let listener = listener.tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async {
-            let _ = rx.await;
-        })
-        .await
-    });
     Ok(Running {
-        addr,
+        addr: server.addr,
         state,
-        shutdown: Some(tx),
-        task,
+        server,
         _writer: writer,
     })
 }

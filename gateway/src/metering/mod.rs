@@ -263,7 +263,7 @@ impl Hold {
             f.balance -= cost;
         }
         self.meter
-            .send(MeterOp::Settle(Box::new(Settlement { event })));
+            .send(MeterOp::Settle(Box::new(Settlement::new(event))));
     }
 }
 

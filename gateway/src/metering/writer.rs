@@ -83,30 +83,40 @@ async fn run(store: Arc<dyn Store>, mut rx: mpsc::UnboundedReceiver<Msg>, interv
 }
 
 /// Drops the holds of requests that settle in the same batch: their row would be inserted and
-/// deleted in one transaction, and the held amount added and taken away.
+/// deleted in one transaction, and the held amount added and taken away. Their settlements
+/// learn that no hold row exists, so they skip looking for one.
 fn coalesce(batch: &mut Vec<MeterOp>) {
-    let settled: HashSet<&str> = batch
+    let held: HashSet<&str> = batch
         .iter()
         .filter_map(|op| match op {
-            MeterOp::Settle(s) => Some(s.event.request_id.as_str()),
-            MeterOp::Hold(_) => None,
+            MeterOp::Hold(h) => Some(h.request_id.as_str()),
+            MeterOp::Settle(_) => None,
+        })
+        .collect();
+    if held.is_empty() {
+        return;
+    }
+    let settled: HashSet<String> = batch
+        .iter()
+        .filter_map(|op| match op {
+            MeterOp::Settle(s) if held.contains(s.event.request_id.as_str()) => {
+                Some(s.event.request_id.clone())
+            }
+            _ => None,
         })
         .collect();
     if settled.is_empty() {
         return;
     }
-    let drop: HashSet<String> = batch
-        .iter()
-        .filter_map(|op| match op {
-            MeterOp::Hold(h) if settled.contains(h.request_id.as_str()) => {
-                Some(h.request_id.clone())
+    batch.retain_mut(|op| match op {
+        MeterOp::Hold(h) => !settled.contains(&h.request_id),
+        MeterOp::Settle(s) => {
+            if settled.contains(&s.event.request_id) {
+                s.hold_written = false;
             }
-            _ => None,
-        })
-        .collect();
-    if !drop.is_empty() {
-        batch.retain(|op| !matches!(op, MeterOp::Hold(h) if drop.contains(&h.request_id)));
-    }
+            true
+        }
+    });
 }
 
 async fn commit(store: &dyn Store, batch: &mut Vec<MeterOp>) {
@@ -142,5 +152,74 @@ async fn commit(store: &dyn Store, batch: &mut Vec<MeterOp>) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{NewHold, Settlement, UsageEventRecord};
+    use codexkey_common::{Micros, Usage};
+
+    fn hold(request: &str) -> MeterOp {
+        MeterOp::Hold(NewHold {
+            request_id: request.into(),
+            account_id: 1,
+            key_id: 1,
+            amount: Micros(5),
+            crash_charge: Micros(1),
+            route: "chat.completions",
+            model: "m".into(),
+            provider: None,
+            created_at: 0,
+        })
+    }
+
+    fn settle(request: &str) -> MeterOp {
+        MeterOp::Settle(Box::new(Settlement::new(UsageEventRecord {
+            request_id: request.into(),
+            account_id: 1,
+            key_id: Some(1),
+            route: "chat.completions",
+            provider: None,
+            model: None,
+            usage: Usage::default(),
+            cost: Micros(1),
+            status: 200,
+            error_code: None,
+            latency_ms: None,
+            ttfb_ms: None,
+            client_ip: None,
+            user_agent: None,
+            price_snapshot: None,
+            settlement: "final_usage",
+            created_at: 0,
+        })))
+    }
+
+    /// `(hold or settle, request id, hold_written)` of each write, in order.
+    fn shape(batch: &[MeterOp]) -> Vec<(&'static str, String, bool)> {
+        batch
+            .iter()
+            .map(|op| match op {
+                MeterOp::Hold(h) => ("hold", h.request_id.clone(), true),
+                MeterOp::Settle(s) => ("settle", s.event.request_id.clone(), s.hold_written),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn holds_settled_in_the_batch_are_dropped_and_their_settlements_told() {
+        // r0 was held in an earlier batch; r1 is held and settled here; r2 is still running.
+        let mut batch = vec![settle("r0"), hold("r1"), hold("r2"), settle("r1")];
+        coalesce(&mut batch);
+        assert_eq!(
+            shape(&batch),
+            [
+                ("settle", "r0".to_owned(), true),
+                ("hold", "r2".to_owned(), true),
+                ("settle", "r1".to_owned(), false),
+            ]
+        );
     }
 }

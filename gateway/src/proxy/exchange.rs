@@ -129,7 +129,7 @@ async fn attempt(
         tried += 1;
         let (auth_name, auth_value) = up.auth(key);
         let send = ups
-            .client
+            .client()
             .post(up.url(route, query))
             .headers(headers.clone())
             .header(auth_name, auth_value)
@@ -287,7 +287,8 @@ impl Exchange {
                 if self.streams && is_sse {
                     let ttfb_ms = self.elapsed_ms();
                     let head = response_head(resp.status(), &resp, &request_id);
-                    let stream = MeteredStream::new(self, hold, up, resp, ttfb_ms);
+                    let mut stream = MeteredStream::new(self, hold, up, resp, ttfb_ms);
+                    stream.prime().await;
                     head.body(Body::from_stream(stream))
                         .unwrap_or_else(|_| internal(dialect, &request_id))
                 } else {

@@ -12,7 +12,6 @@ mod exchange;
 pub mod request;
 mod stream;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -60,18 +59,23 @@ impl Route {
         }
     }
 
+    pub const ALL: [Route; 7] = [
+        Self::ChatCompletions,
+        Self::Responses,
+        Self::Embeddings,
+        Self::Images,
+        Self::Models,
+        Self::Messages,
+        Self::CountTokens,
+    ];
+
+    /// This route's place in [`Route::ALL`].
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
     pub fn parse(s: &str) -> Option<Route> {
-        [
-            Self::ChatCompletions,
-            Self::Responses,
-            Self::Embeddings,
-            Self::Images,
-            Self::Models,
-            Self::Messages,
-            Self::CountTokens,
-        ]
-        .into_iter()
-        .find(|r| r.as_str() == s)
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
     }
 
     /// The path upstream, as the official APIs name it.
@@ -314,8 +318,8 @@ async fn admit_and_forward(
         started,
         client_ip: parts
             .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string()),
+            .get::<ConnectInfo<crate::server::ClientAddr>>()
+            .map(|c| c.0.0.ip().to_string()),
         user_agent: parts
             .headers
             .get(USER_AGENT)

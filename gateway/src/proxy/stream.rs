@@ -38,6 +38,16 @@ pub struct MeteredStream {
     usage: StreamUsage,
     /// The client did not ask for chat stream usage; the gateway did, and hides it again.
     hide_usage: bool,
+    /// Relayed bytes not yet handed to the client, gathered while upstream has more ready:
+    /// the first piece as it came (the usual case, never copied), then any more joined.
+    first: Option<Bytes>,
+    more: BytesMut,
+    /// Whether upstream gave something since the stream last let its connection run.
+    progress: bool,
+    /// Upstream's error, returned once the bytes before it are handed over.
+    broke: Option<std::io::Error>,
+    /// What [`MeteredStream::prime`] got, handed over first.
+    primed: Option<Option<std::io::Result<Bytes>>>,
     meta: Option<Meta>,
 }
 
@@ -68,6 +78,11 @@ impl MeteredStream {
             splitter: Splitter::new(),
             usage: StreamUsage::new(exchange.route.wire()),
             hide_usage: exchange.hide_usage,
+            first: None,
+            more: BytesMut::new(),
+            progress: false,
+            broke: None,
+            primed: None,
             meta: Some(Meta {
                 exchange,
                 hold,
@@ -169,50 +184,105 @@ impl MeteredStream {
     }
 }
 
-impl Stream for MeteredStream {
-    type Item = Result<Bytes, std::io::Error>;
+impl MeteredStream {
+    /// Adds relayed bytes to what the client gets next.
+    fn gather(&mut self, piece: Bytes) {
+        if piece.is_empty() {
+            return;
+        }
+        if self.first.is_none() && self.more.is_empty() {
+            self.first = Some(piece);
+            return;
+        }
+        if let Some(first) = self.first.take() {
+            self.more.extend_from_slice(&first);
+        }
+        self.more.extend_from_slice(&piece);
+    }
 
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = &mut *self;
+    fn take_gathered(&mut self) -> Option<Bytes> {
+        if self.more.is_empty() {
+            self.first.take()
+        } else {
+            Some(self.more.split().freeze())
+        }
+    }
+}
+
+impl MeteredStream {
+    /// Waits for the first bytes to hand over, so that the response head goes out with them
+    /// in one write instead of alone.
+    pub async fn prime(&mut self) {
+        let first = std::future::poll_fn(|cx| self.poll_relay(cx)).await;
+        self.primed = Some(first);
+    }
+
+    /// Relays what upstream has, in as few writes to the client as it allows. Upstream's bytes
+    /// reach this stream through its connection's task, which decodes only when asked; so when
+    /// a chunk arrives and upstream has nothing more yet, the stream lets that task run once
+    /// more (one turn of this thread's scheduler, no timer) and hands over only when a turn
+    /// brings nothing new. Bytes upstream already sent, often the end of the stream, then go
+    /// out in the same write: each write wakes the client, which costs far more than a turn.
+    fn poll_relay(&mut self, cx: &mut Context<'_>) -> Poll<Option<std::io::Result<Bytes>>> {
         loop {
-            let Some(upstream) = this.upstream.as_mut() else {
-                return Poll::Ready(None);
+            let Some(upstream) = self.upstream.as_mut() else {
+                if let Some(out) = self.take_gathered() {
+                    return Poll::Ready(Some(Ok(out)));
+                }
+                return Poll::Ready(self.broke.take().map(Err));
             };
             match upstream.poll_next_unpin(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(Some(Ok(chunk))) => {
-                    let out = this.relay(chunk);
-                    if !out.is_empty() {
-                        return Poll::Ready(Some(Ok(out)));
+                Poll::Pending => {
+                    if self.progress {
+                        self.progress = false;
+                        cx.waker().wake_by_ref();
+                        return Poll::Pending;
                     }
+                    return match self.take_gathered() {
+                        Some(out) => Poll::Ready(Some(Ok(out))),
+                        None => Poll::Pending,
+                    };
+                }
+                Poll::Ready(Some(Ok(chunk))) => {
+                    let piece = self.relay(chunk);
+                    self.gather(piece);
+                    self.progress = true;
                 }
                 Poll::Ready(Some(Err(e))) => {
-                    this.upstream = None;
-                    if let Some(meta) = this.meta.take() {
+                    self.upstream = None;
+                    if let Some(meta) = self.meta.take() {
                         tracing::warn!(upstream = %meta.upstream.name, error = %e, "upstream stream broke off");
                         Self::settle(
                             meta,
-                            &this.usage,
+                            &self.usage,
                             "final_usage",
                             Some("upstream_stream_error"),
                         );
                     }
                     // Ending with an error aborts the response, so the client sees a broken
                     // stream rather than a clean end it could mistake for a complete answer.
-                    return Poll::Ready(Some(Err(std::io::Error::other(
-                        "the upstream stream broke off",
-                    ))));
+                    self.broke = Some(std::io::Error::other("the upstream stream broke off"));
                 }
                 Poll::Ready(None) => {
-                    this.upstream = None;
-                    if let Some(meta) = this.meta.take() {
-                        let error = (!this.usage.is_final()).then_some("upstream_stream_cut");
-                        Self::settle(meta, &this.usage, "final_usage", error);
+                    self.upstream = None;
+                    if let Some(meta) = self.meta.take() {
+                        let error = (!self.usage.is_final()).then_some("upstream_stream_cut");
+                        Self::settle(meta, &self.usage, "final_usage", error);
                     }
-                    return Poll::Ready(None);
                 }
             }
         }
+    }
+}
+
+impl Stream for MeteredStream {
+    type Item = std::io::Result<Bytes>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if let Some(first) = self.primed.take() {
+            return Poll::Ready(first);
+        }
+        self.poll_relay(cx)
     }
 }
 

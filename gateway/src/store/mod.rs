@@ -191,6 +191,18 @@ pub struct UsageEventRecord {
 #[derive(Debug, Clone)]
 pub struct Settlement {
     pub event: UsageEventRecord,
+    /// Whether the request's hold may be in the database. The metering writer clears it when
+    /// the hold was dropped unwritten because it settles in the same batch.
+    pub hold_written: bool,
+}
+
+impl Settlement {
+    pub fn new(event: UsageEventRecord) -> Settlement {
+        Settlement {
+            event,
+            hold_written: true,
+        }
+    }
 }
 
 /// A metering write, applied in batches (group commit) by [`Store::apply_metering`].

@@ -9,8 +9,8 @@
 pub mod crypto;
 pub mod manage;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::http::{HeaderName, HeaderValue};
@@ -23,7 +23,12 @@ use crate::store::StoredUpstream;
 use crypto::MasterKey;
 
 pub struct Upstreams {
-    pub client: reqwest::Client,
+    /// An HTTP client per serving worker, built on first use: a pooled connection is driven
+    /// by a task of the runtime that opened it, so sharing one pool across workers would make
+    /// every request wake a second thread (see `server`).
+    clients: Box<[OnceLock<reqwest::Client>]>,
+    /// The client built at start-up, kept for the unlikely case a later build fails.
+    first: reqwest::Client,
     pub tuning: UpstreamTuning,
     list: Vec<Arc<Upstream>>,
 }
@@ -32,12 +37,12 @@ pub struct Upstream {
     pub name: String,
     pub provider: Provider,
     base_url: String,
-    /// Whether `base_url` carries a path (`…/v1beta/openai`): then routes are appended without
-    /// their `/v1` prefix, which the path already stands for.
-    base_has_path: bool,
     models: Option<Vec<String>>,
     keys: Vec<PoolKey>,
     next: AtomicUsize,
+    /// Each route's URL, parsed once (by [`Route::index`]): parsing a URL per request cost more
+    /// than the rest of building the request.
+    urls: Vec<reqwest::Url>,
 }
 
 struct PoolKey {
@@ -117,24 +122,22 @@ impl Upstreams {
                 });
             }
         }
-        Upstreams::new(&all, config.upstream.clone())
+        Upstreams::new(&all, config.upstream.clone(), config.workers)
     }
 
     pub fn new(
         configs: &[UpstreamConfig],
         tuning: UpstreamTuning,
+        workers: usize,
     ) -> Result<Upstreams, UpstreamInitError> {
-        let client = reqwest::Client::builder()
-            .connect_timeout(tuning.connect_timeout)
-            .read_timeout(tuning.idle_timeout)
-            .tcp_nodelay(true)
-            .pool_idle_timeout(Duration::from_secs(90))
-            .pool_max_idle_per_host(256)
-            .build()
-            .map_err(|e| UpstreamInitError {
-                name: "*".into(),
-                message: format!("cannot build the HTTP client: {e}"),
-            })?;
+        // Built once here so that a setting the client refuses is an error at start-up.
+        let first = http_client(&tuning).map_err(|e| UpstreamInitError {
+            name: "*".into(),
+            message: format!("cannot build the HTTP client: {e}"),
+        })?;
+        let clients: Box<[OnceLock<reqwest::Client>]> =
+            (0..workers.max(1)).map(|_| OnceLock::new()).collect();
+        let _ = clients[0].set(first.clone());
         let mut list = Vec::new();
         for c in configs {
             let err = |message: String| UpstreamInitError {
@@ -154,20 +157,39 @@ impl Upstreams {
                 })
                 .collect::<Result<Vec<_>, UpstreamInitError>>()?;
             let after_scheme = c.base_url.split_once("://").map_or("", |(_, rest)| rest);
+            let base_has_path = after_scheme.contains('/');
+            let urls = Route::ALL
+                .iter()
+                .map(|&route| {
+                    let url = route_url(&c.base_url, base_has_path, route);
+                    reqwest::Url::parse(&url)
+                        .map_err(|e| err(format!("`{url}` is not a valid URL: {e}")))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
             list.push(Arc::new(Upstream {
                 name: c.name.clone(),
                 provider: c.provider,
-                base_has_path: after_scheme.contains('/'),
                 base_url: c.base_url.clone(),
                 models: c.models.clone(),
                 keys,
                 next: AtomicUsize::new(0),
+                urls,
             }));
         }
         Ok(Upstreams {
-            client,
+            clients,
+            first,
             tuning,
             list,
+        })
+    }
+
+    /// The HTTP client of the worker this runs on.
+    pub fn client(&self) -> &reqwest::Client {
+        let slot = &self.clients[crate::server::worker_index() % self.clients.len()];
+        slot.get_or_init(|| {
+            // The same settings built once already; should it fail now, share the first.
+            http_client(&self.tuning).unwrap_or_else(|_| self.first.clone())
         })
     }
 
@@ -191,6 +213,31 @@ impl Upstreams {
     pub fn iter(&self) -> impl Iterator<Item = &Arc<Upstream>> {
         self.list.iter()
     }
+}
+
+/// A route's URL under a base URL. A base with a path (`…/v1beta/openai`) stands for `/v1`,
+/// so routes are appended without that prefix.
+fn route_url(base_url: &str, base_has_path: bool, route: Route) -> String {
+    let path = route.path();
+    let path = if base_has_path {
+        path.strip_prefix("/v1").unwrap_or(path)
+    } else {
+        path
+    };
+    format!("{base_url}{path}")
+}
+
+fn http_client(tuning: &UpstreamTuning) -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .connect_timeout(tuning.connect_timeout)
+        .read_timeout(tuning.idle_timeout)
+        .tcp_nodelay(true)
+        // A redirect from an API is a misconfigured base URL: say so rather than resend the
+        // request (and its credentials) somewhere else.
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_idle_timeout(Duration::from_secs(90))
+        .pool_max_idle_per_host(256)
+        .build()
 }
 
 fn auth_header(provider: Provider, key: &Secret<String>) -> Result<(HeaderName, HeaderValue), ()> {
@@ -241,17 +288,12 @@ impl Upstream {
         self.keys.len()
     }
 
-    pub fn url(&self, route: Route, query: Option<&str>) -> String {
-        let path = route.path();
-        let path = if self.base_has_path {
-            path.strip_prefix("/v1").unwrap_or(path)
-        } else {
-            path
-        };
-        match query {
-            Some(q) => format!("{}{path}?{q}", self.base_url),
-            None => format!("{}{path}", self.base_url),
+    pub fn url(&self, route: Route, query: Option<&str>) -> reqwest::Url {
+        let mut url = self.urls[route.index()].clone();
+        if query.is_some() {
+            url.set_query(query);
         }
+        url
     }
 
     /// The next key not cooling down, round-robin; `None` when all are.

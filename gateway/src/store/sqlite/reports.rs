@@ -455,7 +455,7 @@ mod tests {
     fn settle(c: &mut Connection, events: Vec<UsageEventRecord>) {
         let ops: Vec<MeterOp> = events
             .into_iter()
-            .map(|event| MeterOp::Settle(Box::new(Settlement { event })))
+            .map(|event| MeterOp::Settle(Box::new(Settlement::new(event))))
             .collect();
         crate::store::sqlite::SqliteStore::apply_batch(c, &ops).unwrap();
     }
