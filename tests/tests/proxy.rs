@@ -270,6 +270,8 @@ async fn the_proxy_swaps_in_the_real_key_streams_untouched_and_prints_costs() {
         "{output}"
     );
     assert!(!output.contains(&b.secret), "the secret is never printed");
+    // The ledger check also flushes the metering writer's group commit.
+    ledger_ok(&b).await;
     let charged: i64 = db(&b.gw)
         .query_row(
             "SELECT -SUM(amount_micros) FROM ledger_entries WHERE kind = 'charge'",

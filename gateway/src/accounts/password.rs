@@ -1,6 +1,9 @@
 //! Password hashing (argon2id, PHC strings) and the password policy.
 //!
-//! Hashing is CPU-heavy by design, so it runs on tokio's blocking pool, never on a reactor thread.
+//! Hashing is CPU-heavy and memory-hard by design, so each hash runs on a thread of its own,
+//! never on a reactor thread. Its own thread, rather than a pooled one, because the allocator
+//! hands a thread's freed memory back to the system only when that thread next allocates or
+//! ends: an idle pooled thread kept each hash's 7 MiB resident for as long as it idled.
 
 use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
 
@@ -29,15 +32,22 @@ impl Passwords {
         )
         .map_err(|e| e.to_string())?;
         let decoy_password = codexkey_common::key::random_base62(24).map_err(|e| e.to_string())?;
-        let decoy = hash_with(&params, &decoy_password)?;
+        let decoy = {
+            let params = params.clone();
+            std::thread::Builder::new()
+                .name("argon2".into())
+                .spawn(move || hash_with(&params, &decoy_password))
+                .map_err(|e| e.to_string())?
+                .join()
+                .map_err(|_| "password hashing panicked".to_owned())??
+        };
         Ok(Passwords { params, decoy })
     }
 
     pub async fn hash(&self, password: String) -> Result<String, ApiError> {
         let params = self.params.clone();
-        tokio::task::spawn_blocking(move || hash_with(&params, &password))
-            .await
-            .map_err(ApiError::internal)?
+        on_own_thread(move || hash_with(&params, &password))
+            .await?
             .map_err(ApiError::Internal)
     }
 
@@ -45,16 +55,30 @@ impl Passwords {
     pub async fn verify(&self, password: String, hash: Option<String>) -> Result<bool, ApiError> {
         let found = hash.is_some();
         let hash = hash.unwrap_or_else(|| self.decoy.clone());
-        let ok = tokio::task::spawn_blocking(move || {
+        let ok = on_own_thread(move || {
             // Verification reads the cost parameters from the PHC string itself.
             Argon2::default()
                 .verify_password(password.as_bytes(), hash.as_str())
                 .is_ok()
         })
-        .await
-        .map_err(ApiError::internal)?;
+        .await?;
         Ok(ok && found)
     }
+}
+
+/// Runs `f` on a new thread that ends with it (see the module's note on memory).
+async fn on_own_thread<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("argon2".into())
+        .spawn(move || {
+            let _ = tx.send(f());
+        })
+        .map_err(ApiError::internal)?;
+    rx.await
+        .map_err(|_| ApiError::Internal("password hashing failed".into()))
 }
 
 fn hash_with(params: &Params, password: &str) -> Result<String, String> {

@@ -17,11 +17,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::Body;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 use bytes::Bytes;
 use codexkey_common::usage::usage_from_body;
 use codexkey_common::{Micros, Usage};
+use http_body_util::Full;
 
 use super::error::ProxyError;
 use super::stream::MeteredStream;
@@ -32,6 +33,7 @@ use crate::metering::keys::KeyEntry;
 use crate::state::AppState;
 use crate::store::UsageEventRecord;
 use crate::upstream::Upstream;
+use crate::upstream::http::{self, UpstreamBody};
 
 pub struct Exchange {
     pub state: AppState,
@@ -54,9 +56,9 @@ pub struct Exchange {
 
 /// The outcome of trying upstreams.
 enum Attempted {
-    Success(Arc<Upstream>, reqwest::Response),
+    Success(Arc<Upstream>, http::Response),
     /// Upstream answered with a non-retryable error about the request itself.
-    Refused(Arc<Upstream>, reqwest::Response),
+    Refused(Arc<Upstream>, http::Response),
     Failed(ProxyError),
 }
 
@@ -68,7 +70,7 @@ fn retryable(status: StatusCode) -> bool {
         || status == StatusCode::FORBIDDEN
 }
 
-fn retry_after(resp: &reqwest::Response) -> Option<std::time::Duration> {
+fn retry_after(resp: &http::Response) -> Option<std::time::Duration> {
     let secs: u64 = resp
         .headers()
         .get(header::RETRY_AFTER)?
@@ -127,14 +129,13 @@ async fn attempt(
             None => break,
         };
         tried += 1;
+        let mut req = http::Request::new(Full::new(body.clone()));
+        *req.method_mut() = Method::POST;
+        *req.uri_mut() = up.url(route, query);
+        *req.headers_mut() = headers.clone();
         let (auth_name, auth_value) = up.auth(key);
-        let send = ups
-            .client()
-            .post(up.url(route, query))
-            .headers(headers.clone())
-            .header(auth_name, auth_value)
-            .body(body.clone())
-            .send();
+        req.headers_mut().insert(auth_name, auth_value);
+        let send = ups.client().send(req);
         match tokio::time::timeout(ups.tuning.first_byte_timeout, send).await {
             Err(_) => {
                 // Upstream may be generating: retrying would risk paying twice.
@@ -174,7 +175,7 @@ fn header_value(s: &str) -> Option<HeaderValue> {
 /// upstream's request id.
 fn response_head(
     status: StatusCode,
-    upstream: &reqwest::Response,
+    upstream: &http::Response,
     request_id: &str,
 ) -> axum::http::response::Builder {
     let mut b = Response::builder().status(status);
@@ -217,6 +218,10 @@ impl Exchange {
         }
     }
 
+    fn idle_timeout(&self) -> std::time::Duration {
+        self.state.upstreams.load().tuning.idle_timeout
+    }
+
     pub fn elapsed_ms(&self) -> i64 {
         i64::try_from(self.started.elapsed().as_millis()).unwrap_or(i64::MAX)
     }
@@ -256,7 +261,10 @@ impl Exchange {
             Attempted::Refused(up, resp) => {
                 let status = resp.status();
                 let head = response_head(status, &resp, &request_id);
-                let body = resp.bytes().await.unwrap_or_default();
+                let body = UpstreamBody::new(resp.into_body(), self.idle_timeout())
+                    .collect()
+                    .await
+                    .unwrap_or_default();
                 // An upstream 4xx is not billed by upstream, unless it says otherwise.
                 let usage = usage_from_body(self.route.wire(), &body);
                 let mut ev = self.event(&request_id, Some(&up.name));
@@ -287,7 +295,9 @@ impl Exchange {
                 if self.streams && is_sse {
                     let ttfb_ms = self.elapsed_ms();
                     let head = response_head(resp.status(), &resp, &request_id);
-                    let mut stream = MeteredStream::new(self, hold, up, resp, ttfb_ms);
+                    let status = resp.status().as_u16();
+                    let body = UpstreamBody::new(resp.into_body(), self.idle_timeout());
+                    let mut stream = MeteredStream::new(self, hold, up, status, body, ttfb_ms);
                     stream.prime().await;
                     head.body(Body::from_stream(stream))
                         .unwrap_or_else(|_| internal(dialect, &request_id))
@@ -303,7 +313,7 @@ impl Exchange {
         self,
         hold: Hold,
         up: Arc<Upstream>,
-        resp: reqwest::Response,
+        resp: http::Response,
         request_id: String,
     ) -> Response {
         let dialect = self.route.dialect();
@@ -312,7 +322,8 @@ impl Exchange {
         let ttfb_ms = self.elapsed_ms();
         let mut ev = self.event(&request_id, Some(&up.name));
         ev.ttfb_ms = Some(ttfb_ms);
-        match resp.bytes().await {
+        let body = UpstreamBody::new(resp.into_body(), self.idle_timeout());
+        match body.collect().await {
             Ok(body) => {
                 match usage_from_body(self.route.wire(), &body) {
                     Some(u) => {
@@ -401,9 +412,13 @@ pub async fn forward_uncharged(
         Attempted::Failed(e) => Err(e),
         Attempted::Success(_, resp) | Attempted::Refused(_, resp) => {
             let head = response_head(resp.status(), &resp, request_id);
-            let body = resp.bytes().await.map_err(|_| {
-                ProxyError::UpstreamFailed("the upstream broke off its response".into())
-            })?;
+            let idle = state.upstreams.load().tuning.idle_timeout;
+            let body = UpstreamBody::new(resp.into_body(), idle)
+                .collect()
+                .await
+                .map_err(|_| {
+                    ProxyError::UpstreamFailed("the upstream broke off its response".into())
+                })?;
             head.body(Body::from(body))
                 .map_err(|e| ProxyError::Internal(e.to_string()))
         }

@@ -28,12 +28,11 @@ use super::crash_input_tokens;
 use super::exchange::Exchange;
 use crate::metering::Hold;
 use crate::upstream::Upstream;
-
-type Upstream_ = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>;
+use crate::upstream::http::UpstreamBody;
 
 /// The body of a streamed response: relays, observes, and settles.
 pub struct MeteredStream {
-    upstream: Option<Upstream_>,
+    upstream: Option<UpstreamBody>,
     splitter: Splitter,
     usage: StreamUsage,
     /// The client did not ask for chat stream usage; the gateway did, and hides it again.
@@ -66,15 +65,15 @@ impl MeteredStream {
         mut exchange: Exchange,
         hold: Hold,
         upstream: Arc<Upstream>,
-        resp: reqwest::Response,
+        status: u16,
+        body: UpstreamBody,
         ttfb_ms: i64,
     ) -> Self {
         let body_len = exchange.client_body_len;
         // The request body is not needed any more; do not keep it alive for the stream's life.
         exchange.body = Bytes::new();
-        let status = resp.status().as_u16();
         MeteredStream {
-            upstream: Some(Box::pin(resp.bytes_stream())),
+            upstream: Some(body),
             splitter: Splitter::new(),
             usage: StreamUsage::new(exchange.route.wire()),
             hide_usage: exchange.hide_usage,

@@ -7,6 +7,7 @@
 //! 5xx, or refused by upstream) cools down and is skipped until then.
 
 pub mod crypto;
+pub mod http;
 pub mod manage;
 
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
@@ -21,14 +22,15 @@ use crate::config::{Config, Provider, UpstreamConfig, UpstreamTuning};
 use crate::proxy::Route;
 use crate::store::StoredUpstream;
 use crypto::MasterKey;
+use http::HttpClient;
 
 pub struct Upstreams {
     /// An HTTP client per serving worker, built on first use: a pooled connection is driven
     /// by a task of the runtime that opened it, so sharing one pool across workers would make
     /// every request wake a second thread (see `server`).
-    clients: Box<[OnceLock<reqwest::Client>]>,
+    clients: Box<[OnceLock<HttpClient>]>,
     /// The client built at start-up, kept for the unlikely case a later build fails.
-    first: reqwest::Client,
+    first: HttpClient,
     pub tuning: UpstreamTuning,
     list: Vec<Arc<Upstream>>,
 }
@@ -42,7 +44,7 @@ pub struct Upstream {
     next: AtomicUsize,
     /// Each route's URL, parsed once (by [`Route::index`]): parsing a URL per request cost more
     /// than the rest of building the request.
-    urls: Vec<reqwest::Url>,
+    urls: Vec<axum::http::Uri>,
 }
 
 struct PoolKey {
@@ -131,11 +133,11 @@ impl Upstreams {
         workers: usize,
     ) -> Result<Upstreams, UpstreamInitError> {
         // Built once here so that a setting the client refuses is an error at start-up.
-        let first = http_client(&tuning).map_err(|e| UpstreamInitError {
+        let first = HttpClient::new(&tuning).map_err(|e| UpstreamInitError {
             name: "*".into(),
             message: format!("cannot build the HTTP client: {e}"),
         })?;
-        let clients: Box<[OnceLock<reqwest::Client>]> =
+        let clients: Box<[OnceLock<HttpClient>]> =
             (0..workers.max(1)).map(|_| OnceLock::new()).collect();
         let _ = clients[0].set(first.clone());
         let mut list = Vec::new();
@@ -162,7 +164,7 @@ impl Upstreams {
                 .iter()
                 .map(|&route| {
                     let url = route_url(&c.base_url, base_has_path, route);
-                    reqwest::Url::parse(&url)
+                    url.parse::<axum::http::Uri>()
                         .map_err(|e| err(format!("`{url}` is not a valid URL: {e}")))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
@@ -185,11 +187,11 @@ impl Upstreams {
     }
 
     /// The HTTP client of the worker this runs on.
-    pub fn client(&self) -> &reqwest::Client {
+    pub fn client(&self) -> &HttpClient {
         let slot = &self.clients[crate::server::worker_index() % self.clients.len()];
         slot.get_or_init(|| {
             // The same settings built once already; should it fail now, share the first.
-            http_client(&self.tuning).unwrap_or_else(|_| self.first.clone())
+            HttpClient::new(&self.tuning).unwrap_or_else(|_| self.first.clone())
         })
     }
 
@@ -225,19 +227,6 @@ fn route_url(base_url: &str, base_has_path: bool, route: Route) -> String {
         path
     };
     format!("{base_url}{path}")
-}
-
-fn http_client(tuning: &UpstreamTuning) -> reqwest::Result<reqwest::Client> {
-    reqwest::Client::builder()
-        .connect_timeout(tuning.connect_timeout)
-        .read_timeout(tuning.idle_timeout)
-        .tcp_nodelay(true)
-        // A redirect from an API is a misconfigured base URL: say so rather than resend the
-        // request (and its credentials) somewhere else.
-        .redirect(reqwest::redirect::Policy::none())
-        .pool_idle_timeout(Duration::from_secs(90))
-        .pool_max_idle_per_host(256)
-        .build()
 }
 
 fn auth_header(provider: Provider, key: &Secret<String>) -> Result<(HeaderName, HeaderValue), ()> {
@@ -288,12 +277,15 @@ impl Upstream {
         self.keys.len()
     }
 
-    pub fn url(&self, route: Route, query: Option<&str>) -> reqwest::Url {
-        let mut url = self.urls[route.index()].clone();
-        if query.is_some() {
-            url.set_query(query);
-        }
-        url
+    pub fn url(&self, route: Route, query: Option<&str>) -> axum::http::Uri {
+        let url = &self.urls[route.index()];
+        let Some(query) = query else {
+            return url.clone();
+        };
+        let mut parts = url.clone().into_parts();
+        let path = url.path();
+        parts.path_and_query = format!("{path}?{query}").parse().ok();
+        axum::http::Uri::from_parts(parts).unwrap_or_else(|_| url.clone())
     }
 
     /// The next key not cooling down, round-robin; `None` when all are.
