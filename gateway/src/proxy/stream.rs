@@ -30,6 +30,9 @@ use crate::metering::Hold;
 use crate::upstream::Upstream;
 use crate::upstream::http::UpstreamBody;
 
+/// The most relayed bytes gathered before they are handed over, whatever upstream has ready.
+const GATHER_LIMIT: usize = 64 * 1024;
+
 /// The body of a streamed response: relays, observes, and settles.
 pub struct MeteredStream {
     upstream: Option<UpstreamBody>,
@@ -206,9 +209,11 @@ impl MeteredStream {
             Some(self.more.split().freeze())
         }
     }
-}
 
-impl MeteredStream {
+    fn gathered_len(&self) -> usize {
+        self.first.as_ref().map_or(self.more.len(), Bytes::len)
+    }
+
     /// Waits for the first bytes to hand over, so that the response head goes out with them
     /// in one write instead of alone.
     pub async fn prime(&mut self) {
@@ -246,6 +251,11 @@ impl MeteredStream {
                     let piece = self.relay(chunk);
                     self.gather(piece);
                     self.progress = true;
+                    // An upstream that keeps up with every turn must not be held back for long.
+                    if self.gathered_len() >= GATHER_LIMIT {
+                        self.progress = false;
+                        return Poll::Ready(self.take_gathered().map(Ok));
+                    }
                 }
                 Poll::Ready(Some(Err(e))) => {
                     self.upstream = None;
