@@ -959,3 +959,128 @@ async fn claude_code_and_codex_handshakes() {
     assert_eq!(resp.status(), StatusCode::UPGRADE_REQUIRED);
     assert_eq!(p.upstream.requests().len(), 0);
 }
+
+#[tokio::test]
+async fn an_upstream_silent_past_the_idle_timeout_is_cut_and_never_free() {
+    let p = Plane::start_with(CREDITS_100, |raw| {
+        raw.upstream.idle_timeout_secs = Some(1);
+    })
+    .await;
+    p.upstream.update_script(messages_script);
+
+    // A stream that goes silent after 12 events: the client gets those, then a broken stream
+    // (not a clean end it could take for a whole answer), and the charge is the estimate.
+    p.upstream.push(Action::StallMidStream {
+        after_events: 12,
+        stall: Duration::from_secs(4),
+    });
+    let resp = p
+        .post_anthropic(
+            "/v1/messages",
+            &json!({"model": "claude-opus-4-8", "max_tokens": 100, "stream": true, "messages": []}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let id = request_id(&resp);
+    let mut body = resp.bytes_stream();
+    let mut received = Vec::new();
+    let mut broke = false;
+    while let Some(chunk) = body.next().await {
+        match chunk {
+            Ok(bytes) => received.extend_from_slice(&bytes),
+            Err(_) => {
+                broke = true;
+                break;
+            }
+        }
+    }
+    assert!(broke, "the client sees the stream break off");
+    let text = String::from_utf8(received).unwrap();
+    assert!(text.contains("event: message_start"), "{text}");
+    assert!(!text.contains("event: message_stop"), "{text}");
+    let ev = p.event(&id).await;
+    assert_eq!(
+        (ev.settlement.as_str(), ev.error_code.as_deref()),
+        ("stream_cut", Some("upstream_stream_error"))
+    );
+    assert_eq!(
+        (ev.input_tokens, ev.cached_tokens, ev.cache_write_tokens),
+        (100, 2000, 500)
+    );
+    assert!(ev.cost_micros >= 500 + 1000 + 1875 + 2000, "{ev:?}");
+
+    // A non-streamed body that stalls after its head: 504 in the caller's format, charged the
+    // input estimate since upstream bills what it started. The body below is 33 bytes: 9 tokens
+    // at gpt-5.5's 5_000_000 per 1M = 45.
+    p.upstream.update_script(|s| s.usage = chat_usage());
+    p.upstream.push(Action::StallMidStream {
+        after_events: 1,
+        stall: Duration::from_secs(4),
+    });
+    let resp = p
+        .post(
+            "/v1/chat/completions",
+            &json!({"model": "gpt-5.5", "messages": []}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::GATEWAY_TIMEOUT);
+    let id = request_id(&resp);
+    let body = body_json(resp).await;
+    assert_eq!(
+        (&body["error"]["type"], &body["error"]["code"]),
+        (&json!("server_error"), &json!("upstream_timeout")),
+        "{body}"
+    );
+    let ev = p.event(&id).await;
+    assert_eq!(
+        (ev.cost_micros, ev.status, ev.settlement.as_str()),
+        (45, 504, "usage_missing")
+    );
+    p.assert_ledger_ok().await;
+}
+
+#[tokio::test]
+async fn a_long_fast_stream_arrives_whole_and_in_order() {
+    // 3000 events, several hundred KB sent as fast as upstream can: relayed in pieces of at
+    // most 64 KiB, every event once and in order, the usage chunk still hidden.
+    let p = Plane::start(CREDITS_100).await;
+    p.upstream.update_script(|s| {
+        s.usage = chat_usage();
+        s.events = 3000;
+    });
+    let resp = p
+        .post(
+            "/v1/chat/completions",
+            &json!({"model": "gpt-5.5", "stream": true, "messages": []}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let id = request_id(&resp);
+    let text = resp.text().await.unwrap();
+    assert!(text.len() > 3 * 64 * 1024, "{} bytes", text.len());
+    let data = sse_data(&text);
+    assert_eq!(data.last().map(String::as_str), Some("[DONE]"));
+    let words: String = data[..data.len() - 1]
+        .iter()
+        .map(|d| serde_json::from_str::<Value>(d).unwrap())
+        .inspect(|v| assert!(v.get("usage").is_none_or(Value::is_null), "{v}"))
+        .filter_map(|v| {
+            v["choices"][0]["delta"]["content"]
+                .as_str()
+                .map(str::to_owned)
+        })
+        .collect();
+    let expected = Script {
+        events: 3000,
+        ..Script::default()
+    }
+    .text();
+    assert_eq!(words, expected);
+    assert_eq!(p.event(&id).await.cost_micros, CHAT_COST);
+}
