@@ -132,10 +132,7 @@ impl Server {
                     _ = stop.wait_for(|stopped| *stopped) => break,
                 };
                 match accepted.and_then(|(tcp, peer)| Ok((tcp.into_std()?, peer))) {
-                    Ok(conn) => {
-                        let _ = senders[next].send(conn);
-                        next = (next + 1) % senders.len();
-                    }
+                    Ok(conn) => next = hand_off(&senders, next, conn),
                     Err(e) => accept_error(e).await,
                 }
             }
@@ -164,6 +161,24 @@ impl Server {
     }
 }
 
+/// Gives a connection to the worker at `next`, or to the one after it should that worker have
+/// ended (a bug that panicked its loop); returns where the next connection goes.
+fn hand_off(
+    workers: &[mpsc::UnboundedSender<(std::net::TcpStream, SocketAddr)>],
+    next: usize,
+    mut conn: (std::net::TcpStream, SocketAddr),
+) -> usize {
+    for i in 0..workers.len() {
+        let at = (next + i) % workers.len();
+        match workers[at].send(conn) {
+            Ok(()) => return (at + 1) % workers.len(),
+            Err(mpsc::error::SendError(back)) => conn = back,
+        }
+    }
+    tracing::error!("every worker has stopped; refusing a connection");
+    next
+}
+
 /// Connection errors (the peer gave up before we accepted) are nothing to wait for; anything
 /// else (out of file descriptors) would spin, so it waits a moment, as axum's own loop does.
 async fn accept_error(e: io::Error) {
@@ -177,4 +192,33 @@ async fn accept_error(e: io::Error) {
     }
     tracing::error!(error = %e, "accept failed");
     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+}
+
+#[cfg(test)]
+mod tests {
+    #![expect(clippy::unwrap_used)]
+    use super::*;
+
+    fn conn(listener: &std::net::TcpListener) -> (std::net::TcpStream, SocketAddr) {
+        let addr = listener.local_addr().unwrap();
+        (std::net::TcpStream::connect(addr).unwrap(), addr)
+    }
+
+    #[test]
+    fn connections_go_round_robin_and_skip_a_worker_that_ended() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let (tx0, mut rx0) = mpsc::unbounded_channel();
+        let (tx1, rx1) = mpsc::unbounded_channel();
+        let (tx2, mut rx2) = mpsc::unbounded_channel();
+        let workers = [tx0, tx1, tx2];
+        drop(rx1);
+        let mut next = 0;
+        for _ in 0..4 {
+            next = hand_off(&workers, next, conn(&listener));
+        }
+        let count =
+            |rx: &mut mpsc::UnboundedReceiver<_>| std::iter::from_fn(|| rx.try_recv().ok()).count();
+        assert_eq!((count(&mut rx0), count(&mut rx2)), (2, 2));
+        assert_eq!(next, 0);
+    }
 }
