@@ -5,7 +5,10 @@
 //! hands a thread's freed memory back to the system only when that thread next allocates or
 //! ends: an idle pooled thread kept each hash's 7 MiB resident for as long as it idled.
 
+use std::sync::Arc;
+
 use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
+use tokio::sync::Semaphore;
 
 use crate::config::AuthConfig;
 use crate::error::ApiError;
@@ -17,6 +20,9 @@ const MIN_DISTINCT: usize = 5;
 #[derive(Clone)]
 pub struct Passwords {
     params: Params,
+    /// Hashes running at once: one per CPU. More would not finish sooner (each is CPU-bound)
+    /// and each holds its memory cost, so a burst of logins queues instead of taking memory.
+    running: Arc<Semaphore>,
     /// A hash of a random password, verified against when an email is unknown so that a login
     /// for a missing account costs as much as one for an existing account.
     decoy: String,
@@ -41,12 +47,17 @@ impl Passwords {
                 .join()
                 .map_err(|_| "password hashing panicked".to_owned())??
         };
-        Ok(Passwords { params, decoy })
+        let running = Arc::new(Semaphore::new(crate::server::default_workers()));
+        Ok(Passwords {
+            params,
+            running,
+            decoy,
+        })
     }
 
     pub async fn hash(&self, password: String) -> Result<String, ApiError> {
         let params = self.params.clone();
-        on_own_thread(move || hash_with(&params, &password))
+        self.on_own_thread(move || hash_with(&params, &password))
             .await?
             .map_err(ApiError::Internal)
     }
@@ -55,30 +66,42 @@ impl Passwords {
     pub async fn verify(&self, password: String, hash: Option<String>) -> Result<bool, ApiError> {
         let found = hash.is_some();
         let hash = hash.unwrap_or_else(|| self.decoy.clone());
-        let ok = on_own_thread(move || {
-            // Verification reads the cost parameters from the PHC string itself.
-            Argon2::default()
-                .verify_password(password.as_bytes(), hash.as_str())
-                .is_ok()
-        })
-        .await?;
+        let ok = self
+            .on_own_thread(move || {
+                // Verification reads the cost parameters from the PHC string itself.
+                Argon2::default()
+                    .verify_password(password.as_bytes(), hash.as_str())
+                    .is_ok()
+            })
+            .await?;
         Ok(ok && found)
     }
 }
 
-/// Runs `f` on a new thread that ends with it (see the module's note on memory).
-async fn on_own_thread<T: Send + 'static>(
-    f: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, ApiError> {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    std::thread::Builder::new()
-        .name("argon2".into())
-        .spawn(move || {
-            let _ = tx.send(f());
-        })
-        .map_err(ApiError::internal)?;
-    rx.await
-        .map_err(|_| ApiError::Internal("password hashing failed".into()))
+impl Passwords {
+    /// Runs `f` on a new thread that ends with it (see the module's note on memory), once one
+    /// of the hashing slots is free.
+    async fn on_own_thread<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let slot = self
+            .running
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(ApiError::internal)?;
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        std::thread::Builder::new()
+            .name("argon2".into())
+            .spawn(move || {
+                let _ = tx.send(f());
+                drop(slot);
+            })
+            .map_err(ApiError::internal)?;
+        rx.await
+            .map_err(|_| ApiError::Internal("password hashing failed".into()))
+    }
 }
 
 fn hash_with(params: &Params, password: &str) -> Result<String, String> {
