@@ -1045,8 +1045,8 @@ async fn an_upstream_silent_past_the_idle_timeout_is_cut_and_never_free() {
 
 #[tokio::test]
 async fn a_long_fast_stream_arrives_whole_and_in_order() {
-    // 3000 events, several hundred KB sent as fast as upstream can: relayed in pieces of at
-    // most 64 KiB, every event once and in order, the usage chunk still hidden.
+    // 3000 events, several hundred KB sent as fast as upstream can, so the relay gathers and
+    // hands over many pieces: every event arrives once and in order, the usage chunk hidden.
     let p = Plane::start(CREDITS_100).await;
     p.upstream.update_script(|s| {
         s.usage = chat_usage();

@@ -18,7 +18,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use codexkey_common::Usage;
 use codexkey_common::sse::{Span, Splitter};
 use codexkey_common::usage::{StreamUsage, is_usage_only_chat_chunk};
@@ -26,6 +26,7 @@ use futures_util::{Stream, StreamExt as _};
 
 use super::crash_input_tokens;
 use super::exchange::Exchange;
+use crate::joined::Joined;
 use crate::metering::Hold;
 use crate::upstream::Upstream;
 use crate::upstream::http::UpstreamBody;
@@ -40,10 +41,8 @@ pub struct MeteredStream {
     usage: StreamUsage,
     /// The client did not ask for chat stream usage; the gateway did, and hides it again.
     hide_usage: bool,
-    /// Relayed bytes not yet handed to the client, gathered while upstream has more ready:
-    /// the first piece as it came (the usual case, never copied), then any more joined.
-    first: Option<Bytes>,
-    more: BytesMut,
+    /// Relayed bytes not yet handed to the client, gathered while upstream has more ready.
+    out: Joined,
     /// Whether upstream gave something since the stream last let its connection run.
     progress: bool,
     /// Upstream's error, returned once the bytes before it are handed over.
@@ -80,8 +79,7 @@ impl MeteredStream {
             splitter: Splitter::new(),
             usage: StreamUsage::new(exchange.route.wire()),
             hide_usage: exchange.hide_usage,
-            first: None,
-            more: BytesMut::new(),
+            out: Joined::default(),
             progress: false,
             broke: None,
             primed: None,
@@ -96,17 +94,17 @@ impl MeteredStream {
         }
     }
 
-    /// Reads one upstream chunk into what the client gets (possibly empty).
-    fn relay(&mut self, chunk: Bytes) -> Bytes {
+    /// Reads one upstream chunk, adding what the client gets of it (possibly nothing) to
+    /// `out`.
+    fn relay(&mut self, chunk: Bytes) {
         let usage = &mut self.usage;
         if !self.hide_usage {
             self.splitter
                 .feed(&chunk, |ev| usage.on_event(ev.name, ev.data));
-            return chunk;
+            self.out.push(chunk);
+            return;
         }
-        let mut pieces: [Option<Bytes>; 2] = [None, None];
-        let mut more = BytesMut::new();
-        let mut n = 0;
+        let out = &mut self.out;
         self.splitter.filter(
             &chunk,
             |ev| {
@@ -114,30 +112,12 @@ impl MeteredStream {
                 !is_usage_only_chat_chunk(ev.data)
             },
             |span| {
-                let piece = match span {
+                out.push(match span {
                     Span::Held(bytes) => Bytes::copy_from_slice(bytes),
                     Span::Chunk(range) => chunk.slice(range),
-                };
-                if n < pieces.len() {
-                    pieces[n] = Some(piece);
-                } else {
-                    more.extend_from_slice(&piece);
-                }
-                n += 1;
+                });
             },
         );
-        match (n, pieces) {
-            (0, _) => Bytes::new(),
-            (1, [Some(only), _]) => only,
-            (_, [a, b]) => {
-                let mut out = BytesMut::new();
-                for p in [a, b].into_iter().flatten() {
-                    out.extend_from_slice(&p);
-                }
-                out.extend_from_slice(&more);
-                out.freeze()
-            }
-        }
     }
 
     /// The cost-bearing usage when the final usage never came: what upstream reported so far,
@@ -184,35 +164,6 @@ impl MeteredStream {
         ev.settlement = rule;
         hold.settle(ev);
     }
-}
-
-impl MeteredStream {
-    /// Adds relayed bytes to what the client gets next.
-    fn gather(&mut self, piece: Bytes) {
-        if piece.is_empty() {
-            return;
-        }
-        if self.first.is_none() && self.more.is_empty() {
-            self.first = Some(piece);
-            return;
-        }
-        if let Some(first) = self.first.take() {
-            self.more.extend_from_slice(&first);
-        }
-        self.more.extend_from_slice(&piece);
-    }
-
-    fn take_gathered(&mut self) -> Option<Bytes> {
-        if self.more.is_empty() {
-            self.first.take()
-        } else {
-            Some(self.more.split().freeze())
-        }
-    }
-
-    fn gathered_len(&self) -> usize {
-        self.first.as_ref().map_or(self.more.len(), Bytes::len)
-    }
 
     /// Waits for the first bytes to hand over, so that the response head goes out with them
     /// in one write instead of alone.
@@ -230,7 +181,7 @@ impl MeteredStream {
     fn poll_relay(&mut self, cx: &mut Context<'_>) -> Poll<Option<std::io::Result<Bytes>>> {
         loop {
             let Some(upstream) = self.upstream.as_mut() else {
-                if let Some(out) = self.take_gathered() {
+                if let Some(out) = self.out.take() {
                     return Poll::Ready(Some(Ok(out)));
                 }
                 return Poll::Ready(self.broke.take().map(Err));
@@ -242,19 +193,18 @@ impl MeteredStream {
                         cx.waker().wake_by_ref();
                         return Poll::Pending;
                     }
-                    return match self.take_gathered() {
+                    return match self.out.take() {
                         Some(out) => Poll::Ready(Some(Ok(out))),
                         None => Poll::Pending,
                     };
                 }
                 Poll::Ready(Some(Ok(chunk))) => {
-                    let piece = self.relay(chunk);
-                    self.gather(piece);
+                    self.relay(chunk);
                     self.progress = true;
                     // An upstream that keeps up with every turn must not be held back for long.
-                    if self.gathered_len() >= GATHER_LIMIT {
+                    if self.out.len() >= GATHER_LIMIT {
                         self.progress = false;
-                        return Poll::Ready(self.take_gathered().map(Ok));
+                        return Poll::Ready(self.out.take().map(Ok));
                     }
                 }
                 Poll::Ready(Some(Err(e))) => {

@@ -11,7 +11,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use futures_util::{Stream, StreamExt as _};
 use http_body_util::Full;
 use hyper::body::{Body as _, Incoming};
@@ -22,6 +22,7 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 use tokio::time::{Instant, Sleep};
 
 use crate::config::UpstreamTuning;
+use crate::joined::Joined;
 
 pub type Request = hyper::Request<Full<Bytes>>;
 pub type Response = hyper::Response<Incoming>;
@@ -116,21 +117,11 @@ impl UpstreamBody {
 
     /// The whole body; a body that came in one piece is not copied.
     pub async fn collect(mut self) -> Result<Bytes, BodyError> {
-        let mut first: Option<Bytes> = None;
-        let mut more = BytesMut::new();
+        let mut body = Joined::default();
         while let Some(chunk) = self.next().await {
-            let chunk = chunk?;
-            match first.take() {
-                None if more.is_empty() => first = Some(chunk),
-                held => {
-                    if let Some(held) = held {
-                        more.extend_from_slice(&held);
-                    }
-                    more.extend_from_slice(&chunk);
-                }
-            }
+            body.push(chunk?);
         }
-        Ok(first.unwrap_or_else(|| more.freeze()))
+        Ok(body.take().unwrap_or_default())
     }
 }
 
