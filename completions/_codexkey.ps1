@@ -109,6 +109,7 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a key; its secret is shown once')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List your keys')
+            [CompletionResult]::new('update', 'update', [CompletionResultType]::ParameterValue, 'Change a key''s name, expiry, models, budget or rate limit; it applies at once')
             [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke a key: it stops working at once')
             [CompletionResult]::new('rotate', 'rotate', [CompletionResultType]::ParameterValue, 'Replace a key with a new secret (same settings); the old one stops working')
             [CompletionResult]::new('use', 'use', [CompletionResultType]::ParameterValue, 'Choose the key `codexkey proxy` uses (kept in the OS keyring or the private file)')
@@ -119,7 +120,7 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'A name to tell the key apart')
             [CompletionResult]::new('--expires-in', '--expires-in', [CompletionResultType]::ParameterName, 'Expire after this many days')
             [CompletionResult]::new('--expires-at', '--expires-at', [CompletionResultType]::ParameterName, 'Expire at this time (RFC 3339, e.g. 2027-01-31T00:00:00Z)')
-            [CompletionResult]::new('--models', '--models', [CompletionResultType]::ParameterName, 'Only allow these models (comma-separated)')
+            [CompletionResult]::new('--models', '--models', [CompletionResultType]::ParameterName, 'Only allow these models (comma-separated; `*` matches any run of characters)')
             [CompletionResult]::new('--budget', '--budget', [CompletionResultType]::ParameterName, 'Most the key may spend, in credits (e.g. `25` or `2.5`)')
             [CompletionResult]::new('--rpm', '--rpm', [CompletionResultType]::ParameterName, 'Requests per minute')
             [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
@@ -133,6 +134,25 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
         }
         'codexkey;keys;list' {
             [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'codexkey;keys;update' {
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'A new name')
+            [CompletionResult]::new('--expires-in', '--expires-in', [CompletionResultType]::ParameterName, 'Expire after this many days from now')
+            [CompletionResult]::new('--expires-at', '--expires-at', [CompletionResultType]::ParameterName, 'Expire at this time (RFC 3339, e.g. 2027-01-31T00:00:00Z)')
+            [CompletionResult]::new('--models', '--models', [CompletionResultType]::ParameterName, 'Only allow these models (comma-separated; `*` matches any run of characters)')
+            [CompletionResult]::new('--budget', '--budget', [CompletionResultType]::ParameterName, 'Most the key may spend in its lifetime, in credits')
+            [CompletionResult]::new('--rpm', '--rpm', [CompletionResultType]::ParameterName, 'Requests per minute')
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--no-expiry', '--no-expiry', [CompletionResultType]::ParameterName, 'Never expire')
+            [CompletionResult]::new('--all-models', '--all-models', [CompletionResultType]::ParameterName, 'Allow every model')
+            [CompletionResult]::new('--no-budget', '--no-budget', [CompletionResultType]::ParameterName, 'No budget')
+            [CompletionResult]::new('--no-rpm', '--no-rpm', [CompletionResultType]::ParameterName, 'No rate limit')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -173,6 +193,7 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
         'codexkey;keys;help' {
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a key; its secret is shown once')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List your keys')
+            [CompletionResult]::new('update', 'update', [CompletionResultType]::ParameterValue, 'Change a key''s name, expiry, models, budget or rate limit; it applies at once')
             [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke a key: it stops working at once')
             [CompletionResult]::new('rotate', 'rotate', [CompletionResultType]::ParameterValue, 'Replace a key with a new secret (same settings); the old one stops working')
             [CompletionResult]::new('use', 'use', [CompletionResultType]::ParameterValue, 'Choose the key `codexkey proxy` uses (kept in the OS keyring or the private file)')
@@ -183,6 +204,9 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             break
         }
         'codexkey;keys;help;list' {
+            break
+        }
+        'codexkey;keys;help;update' {
             break
         }
         'codexkey;keys;help;revoke' {
@@ -703,6 +727,7 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
         'codexkey;help;keys' {
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a key; its secret is shown once')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List your keys')
+            [CompletionResult]::new('update', 'update', [CompletionResultType]::ParameterValue, 'Change a key''s name, expiry, models, budget or rate limit; it applies at once')
             [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke a key: it stops working at once')
             [CompletionResult]::new('rotate', 'rotate', [CompletionResultType]::ParameterValue, 'Replace a key with a new secret (same settings); the old one stops working')
             [CompletionResult]::new('use', 'use', [CompletionResultType]::ParameterValue, 'Choose the key `codexkey proxy` uses (kept in the OS keyring or the private file)')
@@ -712,6 +737,9 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             break
         }
         'codexkey;help;keys;list' {
+            break
+        }
+        'codexkey;help;keys;update' {
             break
         }
         'codexkey;help;keys;revoke' {

@@ -322,6 +322,9 @@ _codexkey() {
             codexkey__subcmd__help__subcmd__keys,rotate)
                 cmd="codexkey__subcmd__help__subcmd__keys__subcmd__rotate"
                 ;;
+            codexkey__subcmd__help__subcmd__keys,update)
+                cmd="codexkey__subcmd__help__subcmd__keys__subcmd__update"
+                ;;
             codexkey__subcmd__help__subcmd__keys,use)
                 cmd="codexkey__subcmd__help__subcmd__keys__subcmd__use"
                 ;;
@@ -346,6 +349,9 @@ _codexkey() {
             codexkey__subcmd__keys,rotate)
                 cmd="codexkey__subcmd__keys__subcmd__rotate"
                 ;;
+            codexkey__subcmd__keys,update)
+                cmd="codexkey__subcmd__keys__subcmd__update"
+                ;;
             codexkey__subcmd__keys,use)
                 cmd="codexkey__subcmd__keys__subcmd__use"
                 ;;
@@ -363,6 +369,9 @@ _codexkey() {
                 ;;
             codexkey__subcmd__keys__subcmd__help,rotate)
                 cmd="codexkey__subcmd__keys__subcmd__help__subcmd__rotate"
+                ;;
+            codexkey__subcmd__keys__subcmd__help,update)
+                cmd="codexkey__subcmd__keys__subcmd__help__subcmd__update"
                 ;;
             codexkey__subcmd__keys__subcmd__help,use)
                 cmd="codexkey__subcmd__keys__subcmd__help__subcmd__use"
@@ -1654,7 +1663,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__help__subcmd__keys)
-            opts="create list revoke rotate use"
+            opts="create list update revoke rotate use"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1710,6 +1719,20 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__help__subcmd__keys__subcmd__rotate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__keys__subcmd__update)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1906,7 +1929,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__keys)
-            opts="-h -V --gateway --json --help --version create list revoke rotate use help"
+            opts="-h -V --gateway --json --help --version create list update revoke rotate use help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1966,7 +1989,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__keys__subcmd__help)
-            opts="create list revoke rotate use help"
+            opts="create list update revoke rotate use help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2049,6 +2072,20 @@ _codexkey() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        codexkey__subcmd__keys__subcmd__help__subcmd__update)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         codexkey__subcmd__keys__subcmd__help__subcmd__use)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -2106,6 +2143,48 @@ _codexkey() {
                 return 0
             fi
             case "${prev}" in
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__keys__subcmd__update)
+            opts="-h -V --name --expires-in --expires-at --no-expiry --models --all-models --budget --no-budget --rpm --no-rpm --gateway --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expires-in)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expires-at)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --models)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --budget)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rpm)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --gateway)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

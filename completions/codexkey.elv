@@ -100,6 +100,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand --version 'Print version'
             cand create 'Create a key; its secret is shown once'
             cand list 'List your keys'
+            cand update 'Change a key''s name, expiry, models, budget or rate limit; it applies at once'
             cand revoke 'Revoke a key: it stops working at once'
             cand rotate 'Replace a key with a new secret (same settings); the old one stops working'
             cand use 'Choose the key `codexkey proxy` uses (kept in the OS keyring or the private file)'
@@ -109,7 +110,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand --name 'A name to tell the key apart'
             cand --expires-in 'Expire after this many days'
             cand --expires-at 'Expire at this time (RFC 3339, e.g. 2027-01-31T00:00:00Z)'
-            cand --models 'Only allow these models (comma-separated)'
+            cand --models 'Only allow these models (comma-separated; `*` matches any run of characters)'
             cand --budget 'Most the key may spend, in credits (e.g. `25` or `2.5`)'
             cand --rpm 'Requests per minute'
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
@@ -122,6 +123,24 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;keys;list'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;keys;update'= {
+            cand --name 'A new name'
+            cand --expires-in 'Expire after this many days from now'
+            cand --expires-at 'Expire at this time (RFC 3339, e.g. 2027-01-31T00:00:00Z)'
+            cand --models 'Only allow these models (comma-separated; `*` matches any run of characters)'
+            cand --budget 'Most the key may spend in its lifetime, in credits'
+            cand --rpm 'Requests per minute'
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --no-expiry 'Never expire'
+            cand --all-models 'Allow every model'
+            cand --no-budget 'No budget'
+            cand --no-rpm 'No rate limit'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -158,6 +177,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;keys;help'= {
             cand create 'Create a key; its secret is shown once'
             cand list 'List your keys'
+            cand update 'Change a key''s name, expiry, models, budget or rate limit; it applies at once'
             cand revoke 'Revoke a key: it stops working at once'
             cand rotate 'Replace a key with a new secret (same settings); the old one stops working'
             cand use 'Choose the key `codexkey proxy` uses (kept in the OS keyring or the private file)'
@@ -166,6 +186,8 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;keys;help;create'= {
         }
         &'codexkey;keys;help;list'= {
+        }
+        &'codexkey;keys;help;update'= {
         }
         &'codexkey;keys;help;revoke'= {
         }
@@ -612,6 +634,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;help;keys'= {
             cand create 'Create a key; its secret is shown once'
             cand list 'List your keys'
+            cand update 'Change a key''s name, expiry, models, budget or rate limit; it applies at once'
             cand revoke 'Revoke a key: it stops working at once'
             cand rotate 'Replace a key with a new secret (same settings); the old one stops working'
             cand use 'Choose the key `codexkey proxy` uses (kept in the OS keyring or the private file)'
@@ -619,6 +642,8 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;help;keys;create'= {
         }
         &'codexkey;help;keys;list'= {
+        }
+        &'codexkey;help;keys;update'= {
         }
         &'codexkey;help;keys;revoke'= {
         }

@@ -74,20 +74,21 @@ complete -c codexkey -n "__fish_codexkey_using_subcommand whoami" -l gateway -d 
 complete -c codexkey -n "__fish_codexkey_using_subcommand whoami" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c codexkey -n "__fish_codexkey_using_subcommand whoami" -s h -l help -d 'Print help'
 complete -c codexkey -n "__fish_codexkey_using_subcommand whoami" -s V -l version -d 'Print version'
-complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list revoke rotate use help" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
-complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list revoke rotate use help" -l json -d 'Print machine-readable JSON on stdout instead of tables'
-complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list revoke rotate use help" -s h -l help -d 'Print help'
-complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list revoke rotate use help" -s V -l version -d 'Print version'
-complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list revoke rotate use help" -f -a "create" -d 'Create a key; its secret is shown once'
-complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list revoke rotate use help" -f -a "list" -d 'List your keys'
-complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list revoke rotate use help" -f -a "revoke" -d 'Revoke a key: it stops working at once'
-complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list revoke rotate use help" -f -a "rotate" -d 'Replace a key with a new secret (same settings); the old one stops working'
-complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list revoke rotate use help" -f -a "use" -d 'Choose the key `codexkey proxy` uses (kept in the OS keyring or the private file)'
-complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list revoke rotate use help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list update revoke rotate use help" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list update revoke rotate use help" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list update revoke rotate use help" -s h -l help -d 'Print help'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list update revoke rotate use help" -s V -l version -d 'Print version'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list update revoke rotate use help" -f -a "create" -d 'Create a key; its secret is shown once'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list update revoke rotate use help" -f -a "list" -d 'List your keys'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list update revoke rotate use help" -f -a "update" -d 'Change a key\'s name, expiry, models, budget or rate limit; it applies at once'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list update revoke rotate use help" -f -a "revoke" -d 'Revoke a key: it stops working at once'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list update revoke rotate use help" -f -a "rotate" -d 'Replace a key with a new secret (same settings); the old one stops working'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list update revoke rotate use help" -f -a "use" -d 'Choose the key `codexkey proxy` uses (kept in the OS keyring or the private file)'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list update revoke rotate use help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from create" -l name -d 'A name to tell the key apart' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from create" -l expires-in -d 'Expire after this many days' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from create" -l expires-at -d 'Expire at this time (RFC 3339, e.g. 2027-01-31T00:00:00Z)' -r
-complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from create" -l models -d 'Only allow these models (comma-separated)' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from create" -l models -d 'Only allow these models (comma-separated; `*` matches any run of characters)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from create" -l budget -d 'Most the key may spend, in credits (e.g. `25` or `2.5`)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from create" -l rpm -d 'Requests per minute' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from create" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
@@ -99,6 +100,20 @@ complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from list" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from update" -l name -d 'A new name' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from update" -l expires-in -d 'Expire after this many days from now' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from update" -l expires-at -d 'Expire at this time (RFC 3339, e.g. 2027-01-31T00:00:00Z)' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from update" -l models -d 'Only allow these models (comma-separated; `*` matches any run of characters)' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from update" -l budget -d 'Most the key may spend in its lifetime, in credits' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from update" -l rpm -d 'Requests per minute' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from update" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from update" -l no-expiry -d 'Never expire'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from update" -l all-models -d 'Allow every model'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from update" -l no-budget -d 'No budget'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from update" -l no-rpm -d 'No rate limit'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from update" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from update" -s V -l version -d 'Print version'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from revoke" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from revoke" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help'
@@ -116,6 +131,7 @@ complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from use" -s V -l version -d 'Print version'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a key; its secret is shown once'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "list" -d 'List your keys'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "update" -d 'Change a key\'s name, expiry, models, budget or rate limit; it applies at once'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Revoke a key: it stops working at once'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "rotate" -d 'Replace a key with a new secret (same settings); the old one stops working'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "use" -d 'Choose the key `codexkey proxy` uses (kept in the OS keyring or the private file)'
@@ -300,6 +316,7 @@ complete -c codexkey -n "__fish_codexkey_using_subcommand help; and not __fish_s
 complete -c codexkey -n "__fish_codexkey_using_subcommand help; and not __fish_seen_subcommand_from gateway register login logout whoami keys balance usage ledger pricing proxy env run setup doctor admin completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "create" -d 'Create a key; its secret is shown once'
 complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "list" -d 'List your keys'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "update" -d 'Change a key\'s name, expiry, models, budget or rate limit; it applies at once'
 complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "revoke" -d 'Revoke a key: it stops working at once'
 complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "rotate" -d 'Replace a key with a new secret (same settings); the old one stops working'
 complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "use" -d 'Choose the key `codexkey proxy` uses (kept in the OS keyring or the private file)'

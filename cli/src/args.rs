@@ -100,15 +100,17 @@ pub enum KeysCommand {
     Create(CreateKeyArgs),
     /// List your keys
     List,
+    /// Change a key's name, expiry, models, budget or rate limit; it applies at once
+    Update(UpdateKeyArgs),
     /// Revoke a key: it stops working at once
     Revoke {
-        /// Key id, from `codexkey keys list`
-        id: i64,
+        /// Key id, name or prefix, from `codexkey keys list`
+        key: String,
     },
     /// Replace a key with a new secret (same settings); the old one stops working
     Rotate {
-        /// Key id, from `codexkey keys list`
-        id: i64,
+        /// Key id, name or prefix, from `codexkey keys list`
+        key: String,
         /// Also make the new secret the one `codexkey proxy` uses
         #[arg(long = "use")]
         use_for_proxy: bool,
@@ -119,15 +121,16 @@ pub enum KeysCommand {
 
 #[derive(Debug, Args)]
 pub struct UseKeyArgs {
-    /// Key id, from `codexkey keys list`; its secret comes from `--secret-stdin`, or from a
-    /// rotation with `--rotate` (the gateway never shows a secret twice)
+    /// Key id, name or prefix, from `codexkey keys list`; its secret comes from
+    /// `--secret-stdin`, or from a rotation with `--rotate` (the gateway never shows a secret
+    /// twice)
     #[arg(required_unless_present = "secret_stdin")]
-    pub id: Option<i64>,
+    pub key: Option<String>,
     /// Read the key's secret (`ck-…`) from standard input
     #[arg(long)]
     pub secret_stdin: bool,
     /// Rotate key ID and use its new secret
-    #[arg(long, requires = "id", conflicts_with = "secret_stdin")]
+    #[arg(long, requires = "key", conflicts_with = "secret_stdin")]
     pub rotate: bool,
 }
 
@@ -202,7 +205,7 @@ pub struct CreateKeyArgs {
     /// Expire at this time (RFC 3339, e.g. 2027-01-31T00:00:00Z)
     #[arg(long, value_name = "TIME")]
     pub expires_at: Option<String>,
-    /// Only allow these models (comma-separated)
+    /// Only allow these models (comma-separated; `*` matches any run of characters)
     #[arg(long, value_name = "MODELS", value_delimiter = ',')]
     pub models: Option<Vec<String>>,
     /// Most the key may spend, in credits (e.g. `25` or `2.5`)
@@ -214,6 +217,59 @@ pub struct CreateKeyArgs {
     /// Also make it the key `codexkey proxy` uses
     #[arg(long = "use")]
     pub use_for_proxy: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("change").required(true).multiple(true)))]
+pub struct UpdateKeyArgs {
+    /// Key id, name or prefix, from `codexkey keys list`
+    pub key: String,
+    /// A new name
+    #[arg(long, group = "change")]
+    pub name: Option<String>,
+    /// Expire after this many days from now
+    #[arg(long, value_name = "DAYS", group = "change", conflicts_with_all = ["expires_at", "no_expiry"])]
+    pub expires_in: Option<u32>,
+    /// Expire at this time (RFC 3339, e.g. 2027-01-31T00:00:00Z)
+    #[arg(
+        long,
+        value_name = "TIME",
+        group = "change",
+        conflicts_with = "no_expiry"
+    )]
+    pub expires_at: Option<String>,
+    /// Never expire
+    #[arg(long, group = "change")]
+    pub no_expiry: bool,
+    /// Only allow these models (comma-separated; `*` matches any run of characters)
+    #[arg(
+        long,
+        value_name = "MODELS",
+        value_delimiter = ',',
+        group = "change",
+        conflicts_with = "all_models"
+    )]
+    pub models: Option<Vec<String>>,
+    /// Allow every model
+    #[arg(long, group = "change")]
+    pub all_models: bool,
+    /// Most the key may spend in its lifetime, in credits
+    #[arg(
+        long,
+        value_name = "CREDITS",
+        group = "change",
+        conflicts_with = "no_budget"
+    )]
+    pub budget: Option<String>,
+    /// No budget
+    #[arg(long, group = "change")]
+    pub no_budget: bool,
+    /// Requests per minute
+    #[arg(long, value_name = "N", group = "change", conflicts_with = "no_rpm")]
+    pub rpm: Option<u32>,
+    /// No rate limit
+    #[arg(long, group = "change")]
+    pub no_rpm: bool,
 }
 
 #[derive(Debug, Args)]

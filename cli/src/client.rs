@@ -143,6 +143,18 @@ impl Client {
         self.get("/api/v1/keys").await
     }
 
+    pub async fn update_key(
+        &self,
+        id: i64,
+        req: &codexkey_common::api::UpdateKeyRequest,
+    ) -> Result<ApiKey, ClientError> {
+        self.send(
+            self.request(Method::PATCH, &format!("/api/v1/keys/{id}"))
+                .json(req),
+        )
+        .await
+    }
+
     pub async fn revoke_key(&self, id: i64) -> Result<ApiKey, ClientError> {
         self.send(self.request(Method::DELETE, &format!("/api/v1/keys/{id}")))
             .await

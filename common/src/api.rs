@@ -106,6 +106,63 @@ pub struct CreateKeyRequest {
     pub rpm_limit: Option<u32>,
 }
 
+/// A change to a key's settings (`PATCH /api/v1/keys/{id}`): a field left out keeps its value;
+/// a field sent as `null` removes the setting (no expiry, every model, no budget, no limit).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateKeyRequest {
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub name: Option<Option<String>>,
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub expires_at: Option<Option<DateTime<Utc>>>,
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub allowed_models: Option<Option<Vec<String>>>,
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub budget_micros: Option<Option<Micros>>,
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub rpm_limit: Option<Option<u32>>,
+}
+
+impl UpdateKeyRequest {
+    pub fn is_empty(&self) -> bool {
+        self.name.is_none()
+            && self.expires_at.is_none()
+            && self.allowed_models.is_none()
+            && self.budget_micros.is_none()
+            && self.rpm_limit.is_none()
+    }
+}
+
+/// A field that is present, `null` included (`Some(None)`); an absent one stays `None` through
+/// `#[serde(default)]`.
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum KeyStatus {

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod currency;
+pub mod glob;
 pub mod key;
 pub mod money;
 pub mod price;

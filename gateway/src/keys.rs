@@ -1,14 +1,17 @@
-//! API keys for the data plane: create (the secret is returned once), list, revoke, rotate.
-//! Only a display prefix and the SHA-256 of each key are stored.
+//! API keys for the data plane: create (the secret is returned once), list, change, revoke,
+//! rotate. Only a display prefix and the SHA-256 of each key are stored.
+//!
+//! Every change commits to the store and then invalidates the data plane's cached copy of the
+//! key, so it applies from the very next request.
 
-use codexkey_common::api::{ApiKey, CreateKeyRequest, CreatedKey, KeyStatus};
+use codexkey_common::api::{ApiKey, CreateKeyRequest, CreatedKey, KeyStatus, UpdateKeyRequest};
 use codexkey_common::key::generate_api_key;
 
 use crate::accounts::Caller;
 use crate::clock::{now_ms, to_utc};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{KeyRecord, Millis, NewKey};
+use crate::store::{KeyRecord, KeySettings, Millis, NewKey};
 
 const MAX_NAME_LEN: usize = 100;
 const MAX_MODELS: usize = 256;
@@ -37,13 +40,9 @@ pub fn to_api(k: &KeyRecord, now: Millis) -> ApiKey {
     }
 }
 
-pub async fn create(
-    state: &AppState,
-    caller: &Caller,
-    req: CreateKeyRequest,
-) -> Result<CreatedKey, ApiError> {
-    let now = now_ms();
-    let name = match req.name.map(|n| n.trim().to_owned()) {
+/// Checks settings a key is created or updated with.
+fn validate(settings: KeySettings, now: Millis) -> Result<KeySettings, ApiError> {
+    let name = match settings.name.map(|n| n.trim().to_owned()) {
         Some(n) if n.is_empty() => None,
         Some(n) if n.chars().count() > MAX_NAME_LEN => {
             return Err(ApiError::InvalidRequest(format!(
@@ -52,13 +51,12 @@ pub async fn create(
         }
         other => other,
     };
-    let expires_at = req.expires_at.map(|t| t.timestamp_millis());
-    if expires_at.is_some_and(|e| e <= now) {
+    if settings.expires_at.is_some_and(|e| e <= now) {
         return Err(ApiError::InvalidRequest(
             "`expires_at` is in the past".into(),
         ));
     }
-    if let Some(models) = &req.allowed_models {
+    if let Some(models) = &settings.allowed_models {
         if models.is_empty() || models.len() > MAX_MODELS {
             return Err(ApiError::InvalidRequest(format!(
                 "`allowed_models` needs 1 to {MAX_MODELS} model names; leave it out to allow every model"
@@ -70,16 +68,35 @@ pub async fn create(
             ));
         }
     }
-    if req.budget_micros.is_some_and(|b| b.0 < 0) {
+    if settings.budget.is_some_and(|b| b.0 < 0) {
         return Err(ApiError::InvalidRequest(
             "`budget_micros` cannot be negative".into(),
         ));
     }
-    if req.rpm_limit == Some(0) {
+    if settings.rpm_limit == Some(0) {
         return Err(ApiError::InvalidRequest(
             "`rpm_limit` must be at least 1; leave it out for no limit".into(),
         ));
     }
+    Ok(KeySettings { name, ..settings })
+}
+
+pub async fn create(
+    state: &AppState,
+    caller: &Caller,
+    req: CreateKeyRequest,
+) -> Result<CreatedKey, ApiError> {
+    let now = now_ms();
+    let settings = validate(
+        KeySettings {
+            name: req.name,
+            expires_at: req.expires_at.map(|t| t.timestamp_millis()),
+            allowed_models: req.allowed_models,
+            budget: req.budget_micros,
+            rpm_limit: req.rpm_limit,
+        },
+        now,
+    )?;
     let secret = generate_api_key().map_err(ApiError::internal)?;
     let key = state
         .store
@@ -87,12 +104,12 @@ pub async fn create(
             account_id: caller.account.id,
             prefix: secret.display_prefix,
             hash: secret.hash,
-            name,
+            name: settings.name,
             created_at: now,
-            expires_at,
-            allowed_models: req.allowed_models,
-            budget: req.budget_micros,
-            rpm_limit: req.rpm_limit,
+            expires_at: settings.expires_at,
+            allowed_models: settings.allowed_models,
+            budget: settings.budget,
+            rpm_limit: settings.rpm_limit,
         })
         .await?;
     Ok(CreatedKey {
@@ -127,6 +144,45 @@ pub async fn get(state: &AppState, caller: &Caller, id: i64) -> Result<ApiKey, A
     Ok(to_api(&key, now_ms()))
 }
 
+/// Changes the settings given in `req`, keeping the others.
+pub async fn update(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    req: UpdateKeyRequest,
+) -> Result<ApiKey, ApiError> {
+    if req.is_empty() {
+        return Err(ApiError::InvalidRequest(
+            "nothing to change: send at least one of `name`, `expires_at`, `allowed_models`, `budget_micros`, `rpm_limit`".into(),
+        ));
+    }
+    let now = now_ms();
+    let key = state
+        .store
+        .key(caller.account.id, id)
+        .await?
+        .ok_or_else(|| no_such_key(id))?;
+    let settings = validate(
+        KeySettings {
+            name: req.name.unwrap_or(key.name),
+            expires_at: req
+                .expires_at
+                .map_or(key.expires_at, |e| e.map(|t| t.timestamp_millis())),
+            allowed_models: req.allowed_models.unwrap_or(key.allowed_models),
+            budget: req.budget_micros.unwrap_or(key.budget),
+            rpm_limit: req.rpm_limit.unwrap_or(key.rpm_limit),
+        },
+        now,
+    )?;
+    let key = state
+        .store
+        .update_key(caller.account.id, id, settings)
+        .await?
+        .ok_or_else(|| no_such_key(id))?;
+    state.keys.invalidate_key(id);
+    Ok(to_api(&key, now))
+}
+
 pub async fn revoke(state: &AppState, caller: &Caller, id: i64) -> Result<ApiKey, ApiError> {
     let now = now_ms();
     let key = state
@@ -141,6 +197,8 @@ pub async fn revoke(state: &AppState, caller: &Caller, id: i64) -> Result<ApiKey
 pub async fn rotate(state: &AppState, caller: &Caller, id: i64) -> Result<CreatedKey, ApiError> {
     let now = now_ms();
     let secret = generate_api_key().map_err(ApiError::internal)?;
+    // The replacement starts from the old key's stored spend: settle what is queued first.
+    state.meter.flush().await;
     let key = state
         .store
         .rotate_key(
@@ -152,6 +210,7 @@ pub async fn rotate(state: &AppState, caller: &Caller, id: i64) -> Result<Create
         )
         .await?
         .ok_or_else(|| no_such_key(id))?;
+    state.keys.rotated(id, key.id);
     Ok(CreatedKey {
         key: to_api(&key, now),
         secret: secret.secret,

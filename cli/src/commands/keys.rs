@@ -1,14 +1,15 @@
-//! `codexkey keys create|list|revoke|rotate`.
+//! `codexkey keys create|list|update|revoke|rotate|use`.
 
 use std::process::ExitCode;
 
 use anyhow::Result;
 use chrono::{DateTime, Duration, Utc};
 use codexkey_common::Micros;
-use codexkey_common::api::{ApiKey, CreateKeyRequest, CreatedKey, KeyStatus};
+use codexkey_common::api::{ApiKey, CreateKeyRequest, CreatedKey, KeyStatus, UpdateKeyRequest};
 use tabled::Tabled;
 
-use crate::args::{CreateKeyArgs, KeysCommand};
+use crate::args::{CreateKeyArgs, KeysCommand, UpdateKeyArgs};
+use crate::client::Client;
 use crate::context::Ctx;
 use crate::error::UserError;
 use crate::output;
@@ -88,7 +89,18 @@ pub async fn run(ctx: &Ctx, cmd: KeysCommand) -> Result<ExitCode> {
                 )?;
             }
         }
-        KeysCommand::Revoke { id } => {
+        KeysCommand::Update(args) => {
+            let id = resolve(&client, &args.key).await?;
+            let key = client.update_key(id, &update_request(args)?).await?;
+            if ctx.json {
+                output::json(&key)?;
+            } else {
+                output::notice(&format!("updated key {} ({}…)", key.id, key.prefix));
+                output::table(vec![row(&key)], "")?;
+            }
+        }
+        KeysCommand::Revoke { key } => {
+            let id = resolve(&client, &key).await?;
             let key = client.revoke_key(id).await?;
             if ctx.json {
                 output::json(&key)?;
@@ -96,7 +108,8 @@ pub async fn run(ctx: &Ctx, cmd: KeysCommand) -> Result<ExitCode> {
                 output::notice(&format!("revoked key {} ({}…)", key.id, key.prefix));
             }
         }
-        KeysCommand::Rotate { id, use_for_proxy } => {
+        KeysCommand::Rotate { key, use_for_proxy } => {
+            let id = resolve(&client, &key).await?;
             let created = client.rotate_key(id).await?;
             print_created(ctx, &created, &format!("rotated key {id} into"))?;
             if use_for_proxy {
@@ -105,12 +118,13 @@ pub async fn run(ctx: &Ctx, cmd: KeysCommand) -> Result<ExitCode> {
         }
         KeysCommand::Use(args) => {
             if args.rotate {
-                let id = args.id.ok_or_else(|| {
+                let key = args.key.as_deref().ok_or_else(|| {
                     UserError::new(
-                        "`--rotate` needs a key id",
-                        "pass the id from `codexkey keys list`",
+                        "`--rotate` needs a key",
+                        "pass its id or name from `codexkey keys list`",
                     )
                 })?;
+                let id = resolve(&client, key).await?;
                 let created = client.rotate_key(id).await?;
                 output::notice(&format!(
                     "rotated key {id} into key {} ({}…)",
@@ -130,10 +144,14 @@ pub async fn run(ctx: &Ctx, cmd: KeysCommand) -> Result<ExitCode> {
                 }
                 // Which of the caller's keys it is, by its prefix; refuse a key of someone else.
                 let prefix = &secret[..codexkey_common::key::DISPLAY_PREFIX_LEN];
+                let wanted = match &args.key {
+                    Some(k) => Some(resolve(&client, k).await?),
+                    None => None,
+                };
                 let keys = client.keys().await?;
                 let key = keys
                     .iter()
-                    .find(|k| k.prefix == prefix && args.id.is_none_or(|id| id == k.id))
+                    .find(|k| k.prefix == prefix && wanted.is_none_or(|id| id == k.id))
                     .ok_or_else(|| {
                         UserError::new(
                             "that secret is not one of your keys",
@@ -160,29 +178,87 @@ pub async fn run(ctx: &Ctx, cmd: KeysCommand) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn create_request(args: CreateKeyArgs) -> Result<CreateKeyRequest> {
-    let expires_at = match (args.expires_in, args.expires_at) {
-        (Some(days), _) => Some(Utc::now() + Duration::days(i64::from(days))),
-        (None, Some(t)) => Some(
-            DateTime::parse_from_rfc3339(&t)
-                .map_err(|e| {
-                    UserError::new(
-                        format!("`{t}` is not a time: {e}"),
-                        "use RFC 3339, e.g. `2027-01-31T00:00:00Z`",
-                    )
-                })?
-                .with_timezone(&Utc),
+/// One of the caller's keys, named by id, name or prefix as `keys list` shows them (as
+/// `usage --key` accepts). A name shared by several keys picks the one active key among them.
+async fn resolve(client: &Client, key: &str) -> Result<i64> {
+    if let Ok(id) = key.parse::<i64>() {
+        return Ok(id);
+    }
+    let keys = client.keys().await?;
+    let prefix = key.trim_end_matches('…');
+    let named: Vec<&ApiKey> = keys
+        .iter()
+        .filter(|k| k.name.as_deref() == Some(key) || k.prefix == prefix)
+        .collect();
+    let active: Vec<&ApiKey> = named
+        .iter()
+        .copied()
+        .filter(|k| k.status == KeyStatus::Active)
+        .collect();
+    match (named.as_slice(), active.as_slice()) {
+        ([one], _) | (_, [one]) => Ok(one.id),
+        ([], _) => Err(UserError::new(
+            format!("you have no key named `{key}`"),
+            "name a key by its id, name or prefix, as `codexkey keys list` shows them",
+        )
+        .into()),
+        _ => Err(UserError::new(
+            format!("several of your keys are named `{key}`"),
+            "name it by its id, from `codexkey keys list`",
+        )
+        .into()),
+    }
+}
+
+fn parse_time(t: &str) -> Result<DateTime<Utc>> {
+    Ok(DateTime::parse_from_rfc3339(t)
+        .map_err(|e| {
+            UserError::new(
+                format!("`{t}` is not a time: {e}"),
+                "use RFC 3339, e.g. `2027-01-31T00:00:00Z`",
+            )
+        })?
+        .with_timezone(&Utc))
+}
+
+fn parse_budget(b: &str) -> Result<Micros> {
+    Ok(b.parse::<Micros>().map_err(|e| {
+        UserError::new(format!("--budget: {e}"), "give credits, e.g. `--budget 25`")
+    })?)
+}
+
+fn expiry(days: Option<u32>, at: Option<&str>) -> Result<Option<DateTime<Utc>>> {
+    match (days, at) {
+        (Some(days), _) => Ok(Some(Utc::now() + Duration::days(i64::from(days)))),
+        (None, Some(t)) => parse_time(t).map(Some),
+        (None, None) => Ok(None),
+    }
+}
+
+/// A setting to change (`Some(Some(v))`), to remove (`Some(None)`) or to keep (`None`).
+fn change<T>(value: Option<T>, remove: bool) -> Option<Option<T>> {
+    if remove { Some(None) } else { value.map(Some) }
+}
+
+fn update_request(args: UpdateKeyArgs) -> Result<UpdateKeyRequest> {
+    Ok(UpdateKeyRequest {
+        name: args.name.map(Some),
+        expires_at: change(
+            expiry(args.expires_in, args.expires_at.as_deref())?,
+            args.no_expiry,
         ),
-        (None, None) => None,
-    };
-    let budget_micros = args
-        .budget
-        .map(|b| {
-            b.parse::<Micros>().map_err(|e| {
-                UserError::new(format!("--budget: {e}"), "give credits, e.g. `--budget 25`")
-            })
-        })
-        .transpose()?;
+        allowed_models: change(args.models, args.all_models),
+        budget_micros: change(
+            args.budget.as_deref().map(parse_budget).transpose()?,
+            args.no_budget,
+        ),
+        rpm_limit: change(args.rpm, args.no_rpm),
+    })
+}
+
+fn create_request(args: CreateKeyArgs) -> Result<CreateKeyRequest> {
+    let expires_at = expiry(args.expires_in, args.expires_at.as_deref())?;
+    let budget_micros = args.budget.as_deref().map(parse_budget).transpose()?;
     Ok(CreateKeyRequest {
         name: args.name,
         expires_at,

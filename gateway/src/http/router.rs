@@ -26,7 +26,10 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/logout", post(account::logout))
         .route("/account", get(account::me).patch(account::update))
         .route("/keys", get(keys::list).post(keys::create))
-        .route("/keys/{id}", get(keys::get).delete(keys::revoke))
+        .route(
+            "/keys/{id}",
+            get(keys::get).patch(keys::update).delete(keys::revoke),
+        )
         .route("/keys/{id}/rotate", post(keys::rotate))
         .route("/balance", get(billing::balance))
         .route("/ledger", get(billing::ledger))

@@ -1,15 +1,24 @@
 //! The data plane's view of API keys, kept in memory so that a request costs no database
 //! round-trip to authenticate: resolved by secret hash on first use, then served from the
-//! cache until revoked, rotated or its account changes.
+//! cache until the key or its account changes.
 //!
-//! Each key carries its live counters: spend and holds against its budget, and a token bucket
-//! for its requests-per-minute limit.
+//! Every change to a key or an account (rotate, revoke, expiry, budget, allow-list, rate
+//! limit, suspension) commits to the store first and then calls [`KeyCache::invalidate_key`]
+//! or [`KeyCache::invalidate_account`], so the very next request reads the new state. A
+//! generation counter closes the race where a request loads a key from the store just before
+//! a change commits and caches it just after the invalidation ran.
+//!
+//! Each key's live counters (spend and holds against its budget, the token bucket of its
+//! requests-per-minute limit) are kept by key id, apart from the cached settings: reloading a
+//! key's settings must not forget spend still queued for the database or holds in flight.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
 use codexkey_common::api::AccountStatus;
+use codexkey_common::glob;
 use codexkey_common::key::{hash_secret, looks_like_api_key};
 
 use crate::clock::now_ms;
@@ -26,7 +35,8 @@ pub struct KeyEntry {
     pub allowed_models: Option<Box<[String]>>,
     pub budget: Option<i64>,
     pub rpm: Option<u32>,
-    pub counters: Mutex<KeyCounters>,
+    /// Shared by every cached generation of this key's settings.
+    pub counters: Arc<Mutex<KeyCounters>>,
 }
 
 #[derive(Debug)]
@@ -37,6 +47,8 @@ pub struct KeyCounters {
     pub held: i64,
     /// Requests left in the RPM bucket (fractional: it refills continuously).
     tokens: f64,
+    /// The limit the bucket was filled for; a changed limit starts a bucket of its own size.
+    bucket_for: Option<u32>,
     refilled: Instant,
 }
 
@@ -44,7 +56,7 @@ impl KeyEntry {
     pub fn allows_model(&self, model: &str) -> bool {
         self.allowed_models
             .as_ref()
-            .is_none_or(|list| list.iter().any(|m| m == model))
+            .is_none_or(|list| list.iter().any(|m| glob::matches(m, model)))
     }
 
     /// Takes one request from the RPM bucket, or says how long until one is free.
@@ -52,6 +64,15 @@ impl KeyEntry {
         let Some(rpm) = self.rpm else { return Ok(()) };
         let mut c = self.counters.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
+        if c.bucket_for != Some(rpm) {
+            // Newly limited, or the limit changed: a full bucket of the new size, never more
+            // than was left of the old one.
+            c.tokens = match c.bucket_for {
+                Some(_) => c.tokens.min(f64::from(rpm)),
+                None => f64::from(rpm),
+            };
+            c.bucket_for = Some(rpm);
+        }
         let per_sec = f64::from(rpm) / 60.0;
         c.tokens =
             (c.tokens + now.duration_since(c.refilled).as_secs_f64() * per_sec).min(f64::from(rpm));
@@ -69,10 +90,13 @@ impl KeyEntry {
     }
 }
 
-/// Keys by secret hash, plus an index by key id for invalidation.
+/// Keys by secret hash, and their live counters by key id.
 #[derive(Default)]
 pub struct KeyCache {
     by_hash: RwLock<HashMap<String, Arc<KeyEntry>>>,
+    counters: Mutex<HashMap<i64, Arc<Mutex<KeyCounters>>>>,
+    /// Bumped by every invalidation, under the `by_hash` write lock.
+    generation: AtomicU64,
 }
 
 impl KeyCache {
@@ -94,37 +118,7 @@ impl KeyCache {
             .cloned();
         let entry = match cached {
             Some(e) => e,
-            None => {
-                let (key, account) = store
-                    .key_by_hash(&hash)
-                    .await
-                    .map_err(|e| ProxyError::Internal(e.to_string()))?
-                    .ok_or(ProxyError::InvalidKey)?;
-                let entry = Arc::new(KeyEntry {
-                    id: key.id,
-                    account_id: key.account_id,
-                    expires_at: key.expires_at,
-                    revoked: key.revoked_at.is_some(),
-                    suspended: account.status == AccountStatus::Suspended,
-                    allowed_models: key.allowed_models.map(Vec::into_boxed_slice),
-                    budget: key.budget.map(|b| b.0),
-                    rpm: key.rpm_limit,
-                    counters: Mutex::new(KeyCounters {
-                        spent: key.spent.0,
-                        held: 0,
-                        tokens: key.rpm_limit.map_or(0.0, f64::from),
-                        refilled: Instant::now(),
-                    }),
-                });
-                // Another request may have loaded it meanwhile; keep the first, whose counters
-                // may already be in use.
-                self.by_hash
-                    .write()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .entry(hash)
-                    .or_insert(entry)
-                    .clone()
-            }
+            None => self.load(store, hash).await?,
         };
         if entry.revoked {
             return Err(ProxyError::RevokedKey);
@@ -138,19 +132,77 @@ impl KeyCache {
         Ok(entry)
     }
 
-    /// Forgets a key (revoked, rotated): the next request reloads it from the store.
-    pub fn invalidate_key(&self, key_id: i64) {
-        self.by_hash
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .retain(|_, e| e.id != key_id);
+    /// Reads a key from the store and caches it, unless a change was invalidated while it was
+    /// being read: that read may predate the change, so it is used for this request only.
+    async fn load(&self, store: &dyn Store, hash: String) -> Result<Arc<KeyEntry>, ProxyError> {
+        let generation = self.generation.load(Ordering::Acquire);
+        let (key, account) = store
+            .key_by_hash(&hash)
+            .await
+            .map_err(|e| ProxyError::Internal(e.to_string()))?
+            .ok_or(ProxyError::InvalidKey)?;
+        let counters = self.counters_of(key.id, key.spent.0);
+        let entry = Arc::new(KeyEntry {
+            id: key.id,
+            account_id: key.account_id,
+            expires_at: key.expires_at,
+            revoked: key.revoked_at.is_some(),
+            suspended: account.status == AccountStatus::Suspended,
+            allowed_models: key.allowed_models.map(Vec::into_boxed_slice),
+            budget: key.budget.map(|b| b.0),
+            rpm: key.rpm_limit,
+            counters,
+        });
+        let mut map = self.by_hash.write().unwrap_or_else(|p| p.into_inner());
+        if self.generation.load(Ordering::Acquire) != generation {
+            return Ok(entry);
+        }
+        // Another request may have loaded it meanwhile; either copy is current.
+        Ok(map.entry(hash).or_insert(entry).clone())
     }
 
-    /// Forgets every key of an account (suspended or reactivated).
-    pub fn invalidate_account(&self, account_id: i64) {
-        self.by_hash
-            .write()
+    /// The live counters of a key, created from its stored spend on its first use.
+    fn counters_of(&self, key_id: i64, stored_spend: i64) -> Arc<Mutex<KeyCounters>> {
+        self.counters
+            .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .retain(|_, e| e.account_id != account_id);
+            .entry(key_id)
+            .or_insert_with(|| {
+                Arc::new(Mutex::new(KeyCounters {
+                    spent: stored_spend,
+                    held: 0,
+                    tokens: 0.0,
+                    bucket_for: None,
+                    refilled: Instant::now(),
+                }))
+            })
+            .clone()
+    }
+
+    /// Forgets a key's cached settings (any change to the key): the next request reloads them.
+    pub fn invalidate_key(&self, key_id: i64) {
+        self.invalidate(|e| e.id == key_id);
+    }
+
+    /// Forgets the cached settings of every key of an account (any change to the account).
+    pub fn invalidate_account(&self, account_id: i64) {
+        self.invalidate(|e| e.account_id == account_id);
+    }
+
+    fn invalidate(&self, stale: impl Fn(&KeyEntry) -> bool) {
+        let mut map = self.by_hash.write().unwrap_or_else(|p| p.into_inner());
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        map.retain(|_, e| !stale(e));
+    }
+
+    /// A rotated key's replacement carries on its spend and holds in flight: rotation replaces
+    /// the secret, not the budget.
+    pub fn rotated(&self, old_id: i64, new_id: i64) {
+        let mut counters = self.counters.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = counters.get(&old_id).cloned() {
+            counters.insert(new_id, c);
+        }
+        drop(counters);
+        self.invalidate_key(old_id);
     }
 }

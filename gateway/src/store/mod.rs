@@ -93,6 +93,16 @@ pub struct NewKey {
     pub rpm_limit: Option<u32>,
 }
 
+/// The settings of a key an owner may change.
+#[derive(Debug, Clone)]
+pub struct KeySettings {
+    pub name: Option<String>,
+    pub expires_at: Option<Millis>,
+    pub allowed_models: Option<Vec<String>>,
+    pub budget: Option<Micros>,
+    pub rpm_limit: Option<u32>,
+}
+
 #[derive(Debug, Clone)]
 pub struct NewLedgerEntry {
     pub account_id: i64,
@@ -293,8 +303,16 @@ pub trait Store: Send + Sync + 'static {
         key_id: i64,
         at: Millis,
     ) -> Result<Option<KeyRecord>, StoreError>;
-    /// Revokes `key_id` and creates its replacement with the same settings, in one transaction.
-    /// `Conflict` when the key is already revoked.
+    /// Replaces a key's settings. `None` when the account has no such key; `Conflict` when it
+    /// is revoked.
+    async fn update_key(
+        &self,
+        account_id: i64,
+        key_id: i64,
+        settings: KeySettings,
+    ) -> Result<Option<KeyRecord>, StoreError>;
+    /// Revokes `key_id` and creates its replacement with the same settings and spend, in one
+    /// transaction. `Conflict` when the key is already revoked.
     async fn rotate_key(
         &self,
         account_id: i64,

@@ -523,6 +523,49 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn update_key(
+        &self,
+        account_id: i64,
+        key_id: i64,
+        k: KeySettings,
+    ) -> Result<Option<KeyRecord>, StoreError> {
+        let models = k
+            .allowed_models
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        self.writer
+            .call(move |c| {
+                let tx = c.transaction()?;
+                let Some(old) = key_in(&tx, account_id, key_id)? else {
+                    return Ok(None);
+                };
+                if old.revoked_at.is_some() {
+                    return Err(StoreError::Conflict(
+                        "this key is revoked; create a new one instead".into(),
+                    ));
+                }
+                tx.execute(
+                    "UPDATE api_keys SET name = ?2, expires_at = ?3, allowed_models = ?4,
+                                         budget_micros = ?5, rpm_limit = ?6
+                     WHERE id = ?1",
+                    params![
+                        key_id,
+                        k.name,
+                        k.expires_at,
+                        models,
+                        k.budget.map(|b| b.0),
+                        k.rpm_limit
+                    ],
+                )?;
+                let key = key_in(&tx, account_id, key_id)?;
+                tx.commit()?;
+                Ok(key)
+            })
+            .await
+    }
+
     async fn rotate_key(
         &self,
         account_id: i64,
@@ -559,6 +602,10 @@ impl Store for SqliteStore {
                     rpm_limit: old.rpm_limit,
                 };
                 let id = insert_key(&tx, &new, Some(key_id))?;
+                tx.execute(
+                    "UPDATE api_keys SET spent_micros = ?2 WHERE id = ?1",
+                    params![id, old.spent.0],
+                )?;
                 let key = key_in(&tx, account_id, id)?;
                 tx.commit()?;
                 Ok(key)

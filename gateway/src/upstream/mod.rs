@@ -15,7 +15,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::http::{HeaderName, HeaderValue};
-use codexkey_common::Secret;
+use codexkey_common::{Secret, glob};
 
 use crate::clock::now_ms;
 use crate::config::{Config, Provider, UpstreamConfig, UpstreamTuning};
@@ -61,22 +61,6 @@ pub struct KeyPick(usize);
 pub struct UpstreamInitError {
     pub name: String,
     pub message: String,
-}
-
-/// `*` matches any run of characters; everything else matches itself.
-fn glob(pattern: &str, name: &str) -> bool {
-    match pattern.split_once('*') {
-        None => pattern == name,
-        Some((head, rest)) => {
-            let Some(tail) = name.strip_prefix(head) else {
-                return false;
-            };
-            if rest.is_empty() {
-                return true;
-            }
-            (0..=tail.len()).any(|i| tail.is_char_boundary(i) && glob(rest, &tail[i..]))
-        }
-    }
 }
 
 impl Upstreams {
@@ -259,7 +243,7 @@ impl Upstream {
 
     fn serves(&self, model: &str, listed_provider: Option<&str>) -> bool {
         match &self.models {
-            Some(patterns) => patterns.iter().any(|p| glob(p, model)),
+            Some(patterns) => patterns.iter().any(|p| glob::matches(p, model)),
             None => listed_provider == Some(self.provider.as_str()),
         }
     }
@@ -318,20 +302,5 @@ impl Upstream {
             .cooldown_until_ms
             .fetch_max(until, Ordering::Relaxed);
         tracing::warn!(upstream = %self.name, key = key.0, cooldown_secs = duration.as_secs(), "upstream key cooling down");
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::glob;
-
-    #[test]
-    fn glob_patterns() {
-        assert!(glob("gpt-*", "gpt-5.5"));
-        assert!(glob("*", "anything"));
-        assert!(glob("claude-*-4-*", "claude-opus-4-8"));
-        assert!(glob("gemini-2.5-pro", "gemini-2.5-pro"));
-        assert!(!glob("gpt-*", "o3"));
-        assert!(!glob("claude-*-4", "claude-opus-4-8"));
     }
 }

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use codexkey_common::api::{ApiKey, CreateKeyRequest, CreatedKey};
+use codexkey_common::api::{ApiKey, CreateKeyRequest, CreatedKey, UpdateKeyRequest};
 
 use crate::accounts::Caller;
 use crate::error::ApiError;
@@ -35,6 +35,15 @@ pub async fn get(
     IdPath(id): IdPath,
 ) -> Result<Json<ApiKey>, ApiError> {
     Ok(Json(keys::get(&state, &caller, id).await?))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    IdPath(id): IdPath,
+    AppJson(req): AppJson<UpdateKeyRequest>,
+) -> Result<Json<ApiKey>, ApiError> {
+    Ok(Json(keys::update(&state, &caller, id, req).await?))
 }
 
 pub async fn revoke(
