@@ -274,3 +274,66 @@ async fn adding_and_removing_an_upstream_apply_at_once() {
     );
     assert_eq!(second.requests().len(), 1);
 }
+
+/// A count_tokens request with `secret`: its status and the Anthropic error type, if any.
+async fn count(p: &Plane, secret: &str, body: &Value) -> (StatusCode, Value) {
+    let resp = p
+        .http
+        .post(p.url("/v1/messages/count_tokens"))
+        .header("x-api-key", secret)
+        .header("anthropic-version", "2023-06-01")
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    let body: Value = resp.json().await.unwrap();
+    (status, body["error"]["message"].clone())
+}
+
+#[tokio::test]
+async fn count_tokens_is_free_but_limited_like_any_use_of_a_key() {
+    let p = Plane::start(CREDITS_100).await;
+    let (_, created) = p
+        .user
+        .post(
+            "/api/v1/keys",
+            &json!({"allowed_models": ["claude-sonnet-*"], "rpm_limit": 2}),
+        )
+        .await;
+    let limited = created["secret"].as_str().unwrap().to_owned();
+    let sonnet = json!({"model": "claude-sonnet-4-5", "messages": []});
+
+    // The allow-list applies, and a request naming no model is refused.
+    assert_eq!(
+        count(
+            &p,
+            &limited,
+            &json!({"model": "claude-opus-4-8", "messages": []})
+        )
+        .await,
+        (
+            StatusCode::FORBIDDEN,
+            json!("this API key may not use model `claude-opus-4-8`")
+        )
+    );
+    assert_eq!(
+        count(&p, &limited, &json!({"messages": []})).await,
+        (StatusCode::BAD_REQUEST, json!("`model` is required"))
+    );
+    // It counts toward the key's RPM: two pass, the third waits.
+    assert_eq!(count(&p, &limited, &sonnet).await.0, StatusCode::OK);
+    assert_eq!(count(&p, &limited, &sonnet).await.0, StatusCode::OK);
+    assert_eq!(
+        count(&p, &limited, &sonnet).await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(p.upstream.requests().len(), 2);
+
+    // Free, but not to an account that could not pay for a request.
+    p.fund(-CREDITS_100).await;
+    let (status, _) = count(&p, &p.key, &sonnet).await;
+    assert_eq!(status, StatusCode::PAYMENT_REQUIRED);
+    assert_eq!(p.upstream.requests().len(), 2);
+    assert_eq!(p.charges().await.1, 0, "count_tokens is never charged");
+}

@@ -22,7 +22,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::clock::now_ms;
 use crate::error::ApiError;
-use crate::metering::keys::KeyEntry;
+use crate::metering::keys::{KeyCounters, KeyEntry};
 use crate::proxy::error::ProxyError;
 use crate::store::{
     LedgerRecord, MeterOp, NewAudit, NewHold, NewLedgerEntry, Settlement, Store, StoreError,
@@ -72,6 +72,19 @@ pub struct Hold {
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // A panic while holding one of these small locks leaves plain integers behind; keep going.
     m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The admission rule: the key within its budget, the account's available balance positive.
+fn admissible(key: &KeyEntry, k: &KeyCounters, f: &Funds) -> Result<(), ProxyError> {
+    if let Some(budget) = key.budget
+        && k.spent + k.held >= budget
+    {
+        return Err(ProxyError::KeyBudgetExhausted);
+    }
+    if f.balance - f.held <= 0 {
+        return Err(ProxyError::InsufficientBalance);
+    }
+    Ok(())
 }
 
 impl Meter {
@@ -131,15 +144,8 @@ impl Meter {
         let amount = req.amount.0.max(0);
         {
             let mut k = lock(&req.key.counters);
-            if let Some(budget) = req.key.budget
-                && k.spent + k.held >= budget
-            {
-                return Err(ProxyError::KeyBudgetExhausted);
-            }
             let mut f = lock(&funds);
-            if f.balance - f.held <= 0 {
-                return Err(ProxyError::InsufficientBalance);
-            }
+            admissible(&req.key, &k, &f)?;
             f.held += amount;
             k.held += amount;
         }
@@ -166,6 +172,19 @@ impl Meter {
             crash_charge: req.crash_charge.0,
             settled: false,
         })
+    }
+
+    /// Whether a request of this key would be admitted for its money (key within budget,
+    /// account's available balance positive), without holding anything: for the free routes
+    /// that still use upstream quota.
+    pub async fn payable(&self, key: &KeyEntry) -> Result<(), ProxyError> {
+        let funds = self
+            .funds(key.account_id)
+            .await
+            .map_err(|e| ProxyError::Internal(e.to_string()))?;
+        let k = lock(&key.counters);
+        let f = lock(&funds);
+        admissible(key, &k, &f)
     }
 
     fn send(&self, op: MeterOp) {

@@ -351,7 +351,9 @@ async fn read_body(body: Body, limit_mb: u64) -> Result<Bytes, ProxyError> {
     }
 }
 
-/// `count_tokens`: forwarded to an Anthropic upstream, not charged (but the key must be valid).
+/// `count_tokens`: forwarded to an Anthropic upstream, not charged, but still a use of upstream
+/// quota by a key: it needs a model the key may use, counts toward the key's RPM, and is
+/// refused to an account or key that could not pay for a request.
 pub async fn count_tokens(state: AppState, req: Request) -> Response {
     let request_id = new_request_id();
     let route = Route::CountTokens;
@@ -361,9 +363,11 @@ pub async fn count_tokens(state: AppState, req: Request) -> Response {
         let key = state.keys.authenticate(&*state.store, secret).await?;
         let body = read_body(body, state.config.proxy.body_limit_mb).await?;
         let model = RequestMeta::parse(route, &body)?.model().to_owned();
-        if !model.is_empty() && !key.allows_model(&model) {
+        if !key.allows_model(&model) {
             return Err(ProxyError::ModelNotAllowed(model));
         }
+        state.meter.payable(&key).await?;
+        key.take_rpm()?;
         let prices = state.prices.load_full();
         let listed = prices.quote(&model).map(|q| q.entry.provider.clone());
         let candidates: Vec<_> = state

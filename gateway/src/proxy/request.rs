@@ -91,7 +91,7 @@ impl<'a> RequestMeta<'a> {
         let meta: RequestMeta<'a> = serde_json::from_slice(body).map_err(|e| {
             ProxyError::InvalidRequest(format!("the request body is not valid JSON: {e}"))
         })?;
-        if meta.model.as_deref().is_none_or(str::is_empty) && route != Route::CountTokens {
+        if meta.model.as_deref().is_none_or(str::is_empty) {
             return Err(ProxyError::InvalidRequest("`model` is required".into()));
         }
         Ok(meta)
