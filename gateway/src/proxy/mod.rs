@@ -248,7 +248,7 @@ async fn admit_and_forward(
     let limit_mb = state.config.proxy.body_limit_mb;
     let body = read_body(body, limit_mb).await?;
 
-    let meta = RequestMeta::parse(route, &body)?;
+    let meta = RequestMeta::parse(&body)?;
     let model = meta.model().to_owned();
     let streams = meta.streams() && route.streams();
     let max_output = meta.max_output();
@@ -362,7 +362,7 @@ pub async fn count_tokens(state: AppState, req: Request) -> Response {
         let secret = presented_key(&parts.headers).ok_or(ProxyError::MissingKey)?;
         let key = state.keys.authenticate(&*state.store, secret).await?;
         let body = read_body(body, state.config.proxy.body_limit_mb).await?;
-        let model = RequestMeta::parse(route, &body)?.model().to_owned();
+        let model = RequestMeta::parse(&body)?.model().to_owned();
         if !key.allows_model(&model) {
             return Err(ProxyError::ModelNotAllowed(model));
         }

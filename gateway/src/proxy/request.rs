@@ -7,7 +7,6 @@ use std::borrow::Cow;
 use bytes::Bytes;
 use serde::Deserialize;
 
-use super::Route;
 use super::error::ProxyError;
 
 /// The fields of a request body that metering reads. Everything else is skipped by the parser
@@ -87,7 +86,7 @@ impl<'a> RequestMeta<'a> {
         }
     }
 
-    pub fn parse(route: Route, body: &'a [u8]) -> Result<RequestMeta<'a>, ProxyError> {
+    pub fn parse(body: &'a [u8]) -> Result<RequestMeta<'a>, ProxyError> {
         let meta: RequestMeta<'a> = serde_json::from_slice(body).map_err(|e| {
             ProxyError::InvalidRequest(format!("the request body is not valid JSON: {e}"))
         })?;
@@ -158,7 +157,7 @@ mod tests {
     #[test]
     fn reads_metering_fields_and_skips_the_rest() {
         let body = br#"{"model":"gpt-5.5","messages":[{"role":"user","content":"hi \"there\""}],"stream":true,"max_completion_tokens":77,"tools":[{"type":"custom"}]}"#;
-        let m = RequestMeta::parse(Route::ChatCompletions, body).unwrap();
+        let m = RequestMeta::parse(body).unwrap();
         assert_eq!(m.model(), "gpt-5.5");
         assert!(m.streams());
         assert_eq!(m.max_output(), Some(77));
@@ -171,11 +170,11 @@ mod tests {
     #[test]
     fn refuses_bodies_without_a_model_or_json() {
         assert!(matches!(
-            RequestMeta::parse(Route::Messages, br#"{"max_tokens":5}"#),
+            RequestMeta::parse(br#"{"max_tokens":5}"#),
             Err(ProxyError::InvalidRequest(m)) if m.contains("`model`")
         ));
         assert!(matches!(
-            RequestMeta::parse(Route::Messages, b"{nope"),
+            RequestMeta::parse(b"{nope"),
             Err(ProxyError::InvalidRequest(m)) if m.contains("not valid JSON")
         ));
     }
@@ -183,7 +182,7 @@ mod tests {
     #[test]
     fn splices_include_usage_without_touching_other_bytes() {
         let body = Bytes::from_static(b"  {\"model\":\"m\",\"stream\":true,\"x\":  [1, 2]}");
-        let meta = RequestMeta::parse(Route::ChatCompletions, &body).unwrap();
+        let meta = RequestMeta::parse(&body).unwrap();
         let (out, hide) = ask_for_stream_usage(body.clone(), meta.usage_ask()).unwrap();
         assert!(hide);
         assert_eq!(
@@ -199,7 +198,7 @@ mod tests {
         let asked = Bytes::from_static(
             br#"{"model":"m","stream":true,"stream_options":{"include_usage":true}}"#,
         );
-        let meta = RequestMeta::parse(Route::ChatCompletions, &asked).unwrap();
+        let meta = RequestMeta::parse(&asked).unwrap();
         let (out, hide) = ask_for_stream_usage(asked.clone(), meta.usage_ask()).unwrap();
         assert!(!hide);
         assert_eq!(out, asked);
@@ -207,7 +206,7 @@ mod tests {
         let refused = Bytes::from_static(
             br#"{"model":"m","stream":true,"stream_options":{"include_usage":false}}"#,
         );
-        let meta = RequestMeta::parse(Route::ChatCompletions, &refused).unwrap();
+        let meta = RequestMeta::parse(&refused).unwrap();
         let (out, hide) = ask_for_stream_usage(refused.clone(), meta.usage_ask()).unwrap();
         assert!(hide);
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
