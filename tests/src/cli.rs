@@ -40,6 +40,23 @@ pub fn command() -> Command {
     c
 }
 
+/// The same command (program, arguments so far, environment) run by `sh` under `umask`.
+pub fn under_umask(cmd: &Command, umask: u32) -> Command {
+    let mut sh = Command::new("sh");
+    sh.arg("-c")
+        .arg(format!("umask {umask:03o} && exec \"$@\""))
+        .arg("sh")
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => sh.env(k, v),
+            None => sh.env_remove(k),
+        };
+    }
+    sh
+}
+
 pub const ADMIN_EMAIL: &str = "root@codexkey.test";
 pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
 
@@ -52,6 +69,7 @@ pub struct GatewayProcess {
     /// Every stderr line read so far.
     log: Vec<String>,
     vars: Vec<(String, String)>,
+    umask: Option<u32>,
     /// Taken by [`GatewayProcess::kill9`] to keep the data for a restart.
     dir: Option<tempfile::TempDir>,
 }
@@ -59,6 +77,7 @@ pub struct GatewayProcess {
 /// A gateway process that was stopped, its data directory kept for a restart.
 pub struct StoppedGateway {
     vars: Vec<(String, String)>,
+    umask: Option<u32>,
     dir: tempfile::TempDir,
     /// What it wrote to stderr before it stopped.
     pub log: String,
@@ -77,12 +96,27 @@ impl GatewayProcess {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
-        GatewayProcess::spawn(dir, vars)
+        GatewayProcess::spawn(dir, vars, None)
     }
 
-    fn spawn(dir: tempfile::TempDir, vars: Vec<(String, String)>) -> GatewayProcess {
+    /// Like [`GatewayProcess::start`], run under this umask (`0o000` makes every file it
+    /// creates world-writable unless it sets the mode itself).
+    pub fn start_with_umask(umask: u32) -> GatewayProcess {
+        let dir = tempfile::tempdir().expect("temp dir");
+        GatewayProcess::spawn(dir, Vec::new(), Some(umask))
+    }
+
+    fn spawn(
+        dir: tempfile::TempDir,
+        vars: Vec<(String, String)>,
+        umask: Option<u32>,
+    ) -> GatewayProcess {
         let data_dir = dir.path().join("data");
-        let mut child = command()
+        let mut cmd = command();
+        if let Some(mask) = umask {
+            cmd = under_umask(&cmd, mask);
+        }
+        let mut child = cmd
             .args(["gateway", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(&data_dir)
             .env("CODEXKEY_ADMIN_EMAIL", ADMIN_EMAIL)
@@ -133,6 +167,7 @@ impl GatewayProcess {
             stderr: rx,
             log: seen,
             vars,
+            umask,
             dir: Some(dir),
         }
     }
@@ -150,6 +185,7 @@ impl GatewayProcess {
         let log = self.log();
         StoppedGateway {
             vars: std::mem::take(&mut self.vars),
+            umask: self.umask,
             dir: self.dir.take().expect("the data dir"),
             log,
         }
@@ -188,7 +224,7 @@ impl GatewayProcess {
 impl StoppedGateway {
     /// Starts the gateway again on the same data directory and environment.
     pub fn start_again(self) -> GatewayProcess {
-        GatewayProcess::spawn(self.dir, self.vars)
+        GatewayProcess::spawn(self.dir, self.vars, self.umask)
     }
 }
 

@@ -92,25 +92,33 @@ impl Cache {
 
     /// Opens (creating if missing) the cache at `path` and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Cache> {
-        if let Some(dir) = path.parent().filter(|d| !d.exists()) {
-            let mut builder = std::fs::DirBuilder::new();
-            builder.recursive(true);
-            #[cfg(unix)]
-            std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-            builder
-                .create(dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
+        if let Some(dir) = path.parent() {
+            crate::settings::create_private_dir(dir)?;
+        }
+        // Usage metadata (client IPs, user agents) is nobody else's business. The file exists
+        // before SQLite opens it because SQLite gives its `-wal` and `-shm` files the main
+        // file's mode; files left by an older version are fixed.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .mode(0o600)
+                .open(path)
+                .with_context(|| format!("cannot create {}", path.display()))?;
+            for suffix in ["", "-wal", "-shm"] {
+                let mut file = path.as_os_str().to_owned();
+                file.push(suffix);
+                let file = Path::new(&file);
+                if file.exists() {
+                    std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600))
+                        .with_context(|| format!("cannot make {} private", file.display()))?;
+                }
+            }
         }
         let mut conn = Connection::open(path)
             .with_context(|| format!("cannot open the usage cache {}", path.display()))?;
-        // Usage metadata (client IPs, user agents) is nobody else's business. SQLite gives its
-        // `-wal` and `-shm` files the main file's mode.
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt as _;
-            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-                .with_context(|| format!("cannot make {} private", path.display()))?;
-        }
         conn.pragma_update(None, "journal_mode", "WAL")?;
         // A cache may lose its last transaction on a power loss: the next sync refills it.
         conn.pragma_update(None, "synchronous", "NORMAL")?;

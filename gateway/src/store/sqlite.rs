@@ -118,11 +118,7 @@ impl SqliteStore {
     /// Opens (creating if missing) the database at `path`, applies pending migrations and
     /// starts the connection threads.
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                StoreError::Backend(format!("cannot create {}: {e}", dir.display()))
-            })?;
-        }
+        private_files(path)?;
         let mut conn = Connection::open(path)?;
         configure(&conn)?;
         migrate(&mut conn)?;
@@ -136,6 +132,64 @@ impl SqliteStore {
             reader: Worker::spawn("sqlite-reader", reader)?,
         })
     }
+}
+
+/// The database holds password hashes, usage metadata and the sealed upstream keys: a data
+/// directory it creates is 0700, and the database with its `-wal` and `-shm` files 0600,
+/// whatever the umask. The file is created before SQLite opens it because SQLite gives its
+/// `-wal` and `-shm` files the main file's mode; files left by an older version are fixed.
+/// A directory that already exists is the operator's (it may be shared): a warning says so
+/// when others can enter it.
+fn private_files(path: &Path) -> Result<(), StoreError> {
+    let io = |what: &str, p: &Path, e: std::io::Error| {
+        StoreError::Backend(format!("cannot {what} {}: {e}", p.display()))
+    };
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _, PermissionsExt as _};
+        if let Some(dir) = dir {
+            if dir.exists() {
+                let mode = std::fs::metadata(dir)
+                    .map_err(|e| io("read", dir, e))?
+                    .permissions()
+                    .mode();
+                if mode & 0o077 != 0 {
+                    tracing::warn!(
+                        dir = %dir.display(),
+                        "the database's directory is open to other users (mode {:o}); `chmod 700` it",
+                        mode & 0o777
+                    );
+                }
+            } else {
+                std::fs::DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o700)
+                    .create(dir)
+                    .map_err(|e| io("create", dir, e))?;
+            }
+        }
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(|e| io("create", path, e))?;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut file = path.as_os_str().to_owned();
+            file.push(suffix);
+            let file = Path::new(&file);
+            if file.exists() {
+                std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600))
+                    .map_err(|e| io("make private", file, e))?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    if let Some(dir) = dir {
+        std::fs::create_dir_all(dir).map_err(|e| io("create", dir, e))?;
+    }
+    Ok(())
 }
 
 /// Applies every embedded migration newer than the database, each in its own transaction.
