@@ -27,6 +27,8 @@ pub enum ApiError {
     Unauthorized(&'static str),
     #[error("wrong email or password")]
     WrongCredentials,
+    #[error("too many failed logins; try again in {retry_after_secs} s")]
+    TooManyAttempts { retry_after_secs: u64 },
     #[error("this session has expired; log in again (`codexkey login`)")]
     SessionExpired,
     #[error("this session was ended by logout; log in again (`codexkey login`)")]
@@ -64,6 +66,7 @@ impl ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -79,6 +82,7 @@ impl ApiError {
             Self::PayloadTooLarge => "payload_too_large",
             Self::Unauthorized(_) => "unauthorized",
             Self::WrongCredentials => "wrong_credentials",
+            Self::TooManyAttempts { .. } => "too_many_attempts",
             Self::SessionExpired => "session_expired",
             Self::SessionRevoked => "session_revoked",
             Self::AccountSuspended => "account_suspended",
@@ -124,7 +128,14 @@ impl IntoResponse for ApiError {
             Self::Unavailable => tracing::warn!(kind = self.kind(), "request failed"),
             _ => {}
         }
-        (status, Json(self.body())).into_response()
+        let mut resp = (status, Json(self.body())).into_response();
+        if let Self::TooManyAttempts { retry_after_secs } = self {
+            resp.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(retry_after_secs),
+            );
+        }
+        resp
     }
 }
 

@@ -78,6 +78,7 @@ pub async fn build_state(config: Config) -> Result<(AppState, WriterHandle), Ini
         store,
         config,
         passwords,
+        login_throttle: Default::default(),
         keys: KeyCache::default(),
         meter,
         prices: ArcSwap::from_pointee(prices),

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 
 use crate::accounts::password::Passwords;
+use crate::accounts::throttle::LoginThrottle;
 use crate::config::Config;
 use crate::metering::Meter;
 use crate::metering::keys::KeyCache;
@@ -21,6 +22,7 @@ pub struct Shared {
     pub store: Arc<dyn Store>,
     pub config: Config,
     pub passwords: Passwords,
+    pub login_throttle: LoginThrottle,
     pub keys: KeyCache,
     pub meter: Arc<Meter>,
     /// Swapped whole when prices change; readers never wait.

@@ -462,6 +462,22 @@ async fn weak_passwords_are_refused() {
             "it must not be your email address",
         ),
         ("CAROL.LONGNAME", "it must not be your email address"),
+        (
+            "password12",
+            "this is a very common password; use a longer passphrase of several unrelated words",
+        ),
+        (
+            "qwertyuiop",
+            "this is a top-100 common password; use a longer passphrase of several unrelated words",
+        ),
+        (
+            "Password123",
+            "this is a very common password; use a longer passphrase of several unrelated words",
+        ),
+        (
+            "longname2024",
+            "it is easy to guess; use a longer passphrase of several unrelated words",
+        ),
     ];
     for (password, why) in cases {
         let reply = gw

@@ -2,6 +2,7 @@
 //! and the first admin on an empty database.
 
 pub mod password;
+pub mod throttle;
 
 use codexkey_common::api::{
     Account, AccountStatus, LoginResponse, RegisterRequest, Role, UpdateAccountRequest,
@@ -122,12 +123,21 @@ pub async fn register(state: &AppState, req: RegisterRequest) -> Result<Account,
     Ok(to_api(&account))
 }
 
+/// Logs in, unless this account or `client` has failed too often lately (see [`throttle`]).
 pub async fn login(
     state: &AppState,
     email: &str,
     password: String,
+    client: Option<std::net::IpAddr>,
 ) -> Result<LoginResponse, ApiError> {
     let email = normalize_email(email).map_err(|_| ApiError::WrongCredentials)?;
+    let attempt =
+        state
+            .login_throttle
+            .begin(&email, client)
+            .map_err(|l| ApiError::TooManyAttempts {
+                retry_after_secs: l.retry_after.as_secs_f64().ceil().max(1.0) as u64,
+            })?;
     let account = state.store.account_by_email(&email).await?;
     let ok = state
         .passwords
@@ -137,6 +147,7 @@ pub async fn login(
         Some(a) if ok => a,
         _ => return Err(ApiError::WrongCredentials),
     };
+    state.login_throttle.succeeded(attempt);
     if account.status == AccountStatus::Suspended {
         return Err(ApiError::AccountSuspended);
     }

@@ -1,7 +1,8 @@
 //! `/api/v1/auth/*` and `/api/v1/account`.
 
+use axum::Extension;
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use codexkey_common::api::{
     Account, LoginRequest, LoginResponse, RegisterRequest, UpdateAccountRequest,
@@ -10,6 +11,7 @@ use codexkey_common::api::{
 use crate::accounts::{self, Caller};
 use crate::error::ApiError;
 use crate::http::extract::AppJson;
+use crate::server::ClientAddr;
 use crate::state::AppState;
 
 pub async fn register(
@@ -24,10 +26,12 @@ pub async fn register(
 
 pub async fn login(
     State(state): State<AppState>,
+    client: Option<Extension<ConnectInfo<ClientAddr>>>,
     AppJson(req): AppJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
+    let client = client.map(|c| c.0.0.0.ip());
     Ok(Json(
-        accounts::login(&state, &req.email, req.password).await?,
+        accounts::login(&state, &req.email, req.password, client).await?,
     ))
 }
 
