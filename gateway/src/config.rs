@@ -36,6 +36,13 @@ pub mod env {
     pub const METERING_MAX_HOLD_CREDITS: &str = "CODEXKEY_METERING__MAX_HOLD_CREDITS";
     pub const METERING_DISCONNECT_DRAIN_SECS: &str = "CODEXKEY_METERING__DISCONNECT_DRAIN_SECS";
     pub const METERING_COMMIT_INTERVAL_MS: &str = "CODEXKEY_METERING__COMMIT_INTERVAL_MS";
+    pub const METERING_DEFAULT_MAX_OUTPUT_TOKENS: &str =
+        "CODEXKEY_METERING__DEFAULT_MAX_OUTPUT_TOKENS";
+    pub const SERVER_HEADER_READ_TIMEOUT_SECS: &str = "CODEXKEY_SERVER__HEADER_READ_TIMEOUT_SECS";
+    pub const SERVER_IDLE_TIMEOUT_SECS: &str = "CODEXKEY_SERVER__IDLE_TIMEOUT_SECS";
+    pub const SERVER_MAX_CONNECTIONS: &str = "CODEXKEY_SERVER__MAX_CONNECTIONS";
+    pub const SERVER_HTTP2_MAX_CONCURRENT_STREAMS: &str =
+        "CODEXKEY_SERVER__HTTP2_MAX_CONCURRENT_STREAMS";
     pub const UPSTREAM_CONNECT_TIMEOUT_SECS: &str = "CODEXKEY_UPSTREAM__CONNECT_TIMEOUT_SECS";
     pub const UPSTREAM_FIRST_BYTE_TIMEOUT_SECS: &str = "CODEXKEY_UPSTREAM__FIRST_BYTE_TIMEOUT_SECS";
     pub const UPSTREAM_IDLE_TIMEOUT_SECS: &str = "CODEXKEY_UPSTREAM__IDLE_TIMEOUT_SECS";
@@ -74,7 +81,7 @@ const DEFAULT_COMMIT_INTERVAL_MS: u64 = 5;
 const DEFAULT_MAX_OUTPUT_TOKENS: u64 = 4096;
 
 /// One layer of configuration, every field optional.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawConfig {
     pub listen: Option<String>,
@@ -85,6 +92,8 @@ pub struct RawConfig {
     pub log: Option<String>,
     pub master_key: Option<Secret<String>>,
     #[serde(default)]
+    pub server: RawServer,
+    #[serde(default)]
     pub admin: RawAdmin,
     #[serde(default)]
     pub auth: RawAuth,
@@ -94,15 +103,58 @@ pub struct RawConfig {
     pub metering: RawMetering,
     #[serde(default)]
     pub upstream: RawUpstreamTuning,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub upstreams: Vec<RawUpstream>,
     /// Display currencies by ISO 4217 code: `[currencies.RUB] rate = "92.5312" date = "…"`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub currencies: BTreeMap<String, RawCurrency>,
 }
 
+/// How the gateway treats client connections.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawServer {
+    pub header_read_timeout_secs: Option<u64>,
+    pub idle_timeout_secs: Option<u64>,
+    pub max_connections: Option<usize>,
+    pub http2_max_concurrent_streams: Option<u32>,
+}
+
+/// A decimal setting (credits, percent), written as a TOML string (`"2.5"`) or integer (`5`).
+/// Never a float: its binary value is not the decimal the operator wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct DecimalText(pub String);
+
+impl<'de> Deserialize<'de> for DecimalText {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = DecimalText;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an integer or a decimal string such as \"2.5\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<DecimalText, E> {
+                Ok(DecimalText(v.to_owned()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<DecimalText, E> {
+                Ok(DecimalText(v.to_string()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<DecimalText, E> {
+                Ok(DecimalText(v.to_string()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<DecimalText, E> {
+                Err(E::custom(format!(
+                    "write {v} as a string (\"{v}\"): a TOML float is not an exact decimal"
+                )))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
 /// A display currency: how many of its units one credit (1 USD) is worth, and as of when.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawCurrency {
     /// An exact decimal string (`"92.5312"`), never a float.
@@ -111,25 +163,25 @@ pub struct RawCurrency {
     pub date: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawProxy {
     pub body_limit_mb: Option<u64>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawMetering {
-    /// A global margin on every price, in percent, as a decimal string (`"20"`, `"2.5"`).
-    pub margin_percent: Option<String>,
-    /// The most one request may hold, in credits.
-    pub max_hold_credits: Option<String>,
+    /// A global margin on every price, in percent (`20`, `"2.5"`).
+    pub margin_percent: Option<DecimalText>,
+    /// The most one request may hold, in credits (`5`, `"2.5"`).
+    pub max_hold_credits: Option<DecimalText>,
     pub disconnect_drain_secs: Option<u64>,
     pub default_max_output_tokens: Option<u64>,
     pub commit_interval_ms: Option<u64>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawUpstreamTuning {
     pub connect_timeout_secs: Option<u64>,
@@ -139,13 +191,13 @@ pub struct RawUpstreamTuning {
     pub max_attempts: Option<u32>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawUpstream {
     pub name: String,
     pub provider: Provider,
     pub base_url: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub keys: Vec<Secret<String>>,
     /// Model names or `*` patterns this upstream serves; absent: the models the price table
     /// lists for its provider.
@@ -191,14 +243,14 @@ impl Provider {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawAdmin {
     pub email: Option<String>,
     pub password: Option<Secret<String>>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawAuth {
     pub session_ttl_secs: Option<u64>,
@@ -228,6 +280,7 @@ pub struct Config {
     /// Encrypts upstream keys stored in the database; without it, upstreams can only be
     /// configured in the file or environment.
     pub master_key: Option<Secret<String>>,
+    pub server: ServerConfig,
     pub admin: AdminBootstrap,
     pub auth: AuthConfig,
     pub proxy: ProxyConfig,
@@ -263,6 +316,23 @@ pub struct AuthConfig {
     pub argon2_memory_kib: u32,
     pub argon2_iterations: u32,
     pub argon2_parallelism: u32,
+}
+
+/// Limits on client connections, so slow or idle clients cannot exhaust the gateway.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServerConfig {
+    /// The longest a connection may take to send a request's headers, counted from when the
+    /// gateway starts waiting for them (HTTP/1; it also bounds a kept-alive connection's wait
+    /// for its next request).
+    #[serde(rename = "header_read_timeout_secs", serialize_with = "as_secs")]
+    pub header_read_timeout: Duration,
+    /// A connection with no request in flight for this long is closed (HTTP/1 and HTTP/2).
+    #[serde(rename = "idle_timeout_secs", serialize_with = "as_secs")]
+    pub idle_timeout: Duration,
+    /// Connections open at once; beyond it a new connection gets a bare 503 and is closed.
+    pub max_connections: usize,
+    /// Streams one HTTP/2 connection may have open at once.
+    pub http2_max_concurrent_streams: u32,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -372,6 +442,15 @@ impl RawConfig {
             database_url: get(env::DATABASE_URL),
             log: get(env::LOG),
             master_key: get(env::MASTER_KEY).map(Secret::new),
+            server: RawServer {
+                header_read_timeout_secs: parse_env(get, env::SERVER_HEADER_READ_TIMEOUT_SECS)?,
+                idle_timeout_secs: parse_env(get, env::SERVER_IDLE_TIMEOUT_SECS)?,
+                max_connections: parse_env(get, env::SERVER_MAX_CONNECTIONS)?,
+                http2_max_concurrent_streams: parse_env(
+                    get,
+                    env::SERVER_HTTP2_MAX_CONCURRENT_STREAMS,
+                )?,
+            },
             admin: RawAdmin {
                 email: get(env::ADMIN_EMAIL),
                 password: get(env::ADMIN_PASSWORD).map(Secret::new),
@@ -387,10 +466,10 @@ impl RawConfig {
                 body_limit_mb: parse_env(get, env::PROXY_BODY_LIMIT_MB)?,
             },
             metering: RawMetering {
-                margin_percent: get(env::METERING_MARGIN_PERCENT),
-                max_hold_credits: get(env::METERING_MAX_HOLD_CREDITS),
+                margin_percent: get(env::METERING_MARGIN_PERCENT).map(DecimalText),
+                max_hold_credits: get(env::METERING_MAX_HOLD_CREDITS).map(DecimalText),
                 disconnect_drain_secs: parse_env(get, env::METERING_DISCONNECT_DRAIN_SECS)?,
-                default_max_output_tokens: None,
+                default_max_output_tokens: parse_env(get, env::METERING_DEFAULT_MAX_OUTPUT_TOKENS)?,
                 commit_interval_ms: parse_env(get, env::METERING_COMMIT_INTERVAL_MS)?,
             },
             upstream: RawUpstreamTuning {
@@ -414,6 +493,21 @@ impl RawConfig {
             database_url: self.database_url.or(lower.database_url),
             log: self.log.or(lower.log),
             master_key: self.master_key.or(lower.master_key),
+            server: RawServer {
+                header_read_timeout_secs: self
+                    .server
+                    .header_read_timeout_secs
+                    .or(lower.server.header_read_timeout_secs),
+                idle_timeout_secs: self
+                    .server
+                    .idle_timeout_secs
+                    .or(lower.server.idle_timeout_secs),
+                max_connections: self.server.max_connections.or(lower.server.max_connections),
+                http2_max_concurrent_streams: self
+                    .server
+                    .http2_max_concurrent_streams
+                    .or(lower.server.http2_max_concurrent_streams),
+            },
             admin: RawAdmin {
                 email: self.admin.email.or(lower.admin.email),
                 password: self.admin.password.or(lower.admin.password),
@@ -728,7 +822,7 @@ impl Config {
             v.parse::<codexkey_common::Micros>()
                 .map_err(|e| invalid(key, e.to_string()))
         };
-        let margin_ppm = match raw.metering.margin_percent.as_deref() {
+        let margin_ppm = match raw.metering.margin_percent.as_ref().map(|d| d.0.as_str()) {
             // Percent with up to 4 decimals: parsed as credits (6 decimals) then scaled: 1% = 10_000 ppm.
             Some(v) => parse_credits("metering.margin_percent", v)?.0 / 100,
             None => 0,
@@ -739,7 +833,7 @@ impl Config {
                 "must not be negative".into(),
             ));
         }
-        let max_hold_micros = match raw.metering.max_hold_credits.as_deref() {
+        let max_hold_micros = match raw.metering.max_hold_credits.as_ref().map(|d| d.0.as_str()) {
             Some(v) => parse_credits("metering.max_hold_credits", v)?.0,
             None => DEFAULT_MAX_HOLD_MICROS,
         };
@@ -846,6 +940,20 @@ impl Config {
             data_dir,
             database,
             log: raw.log.unwrap_or_else(|| "info".to_owned()),
+            server: ServerConfig {
+                header_read_timeout: secs(raw.server.header_read_timeout_secs, 30)
+                    .max(Duration::from_secs(1)),
+                idle_timeout: secs(raw.server.idle_timeout_secs, 120).max(Duration::from_secs(1)),
+                max_connections: match raw.server.max_connections {
+                    None | Some(0) => crate::server::default_max_connections(),
+                    Some(n) => n,
+                },
+                http2_max_concurrent_streams: raw
+                    .server
+                    .http2_max_concurrent_streams
+                    .unwrap_or(256)
+                    .max(1),
+            },
             master_key,
             admin: AdminBootstrap {
                 email: admin_email,
@@ -867,17 +975,124 @@ impl Config {
         })
     }
 
-    /// The effective configuration as TOML, secrets masked: what `--print-config` shows.
-    pub fn to_masked_toml(&self) -> String {
+    /// The effective configuration as a config file: every setting with the value in force
+    /// (defaults included), in the file's own vocabulary, so `--config` accepts it unchanged.
+    /// Secrets are left out and named in a comment: what `--print-config` shows.
+    pub fn to_toml(&self) -> String {
         let mut out = String::new();
         match &self.source {
-            Some(p) => out.push_str(&format!("# read from {}\n", p.display())),
-            None => out.push_str("# no config file; defaults, environment and flags\n"),
+            Some(p) => out.push_str(&format!(
+                "# effective configuration; read from {}\n",
+                p.display()
+            )),
+            None => out.push_str(
+                "# effective configuration; no config file: defaults, environment and flags\n",
+            ),
         }
+        let mut omitted = Vec::new();
+        if self.master_key.is_some() {
+            omitted.push(format!("master_key ({})", env::MASTER_KEY));
+        }
+        if self.admin.password.is_some() {
+            omitted.push(format!("admin.password ({})", env::ADMIN_PASSWORD));
+        }
+        for u in &self.upstreams {
+            omitted.push(format!("upstreams.{}.keys ({} set)", u.name, u.keys.len()));
+        }
+        if !omitted.is_empty() {
+            out.push_str(
+                "# secrets are not printed; give them in the environment or add them here:\n",
+            );
+            for o in omitted {
+                out.push_str(&format!("#   {o}\n"));
+            }
+        }
+        out.push('\n');
         out.push_str(
-            &toml::to_string_pretty(self).unwrap_or_else(|e| format!("# cannot render: {e}\n")),
+            &toml::to_string_pretty(&RawConfig::effective(self))
+                .unwrap_or_else(|e| format!("# cannot render: {e}\n")),
         );
         out
+    }
+}
+
+impl RawConfig {
+    /// The file form of a validated configuration, secrets left out.
+    fn effective(c: &Config) -> RawConfig {
+        let Database::Sqlite { path } = &c.database;
+        RawConfig {
+            listen: Some(c.listen.to_string()),
+            workers: Some(c.workers),
+            data_dir: Some(c.data_dir.clone()),
+            database_url: Some(format!("sqlite://{}", path.display())),
+            log: Some(c.log.clone()),
+            master_key: None,
+            server: RawServer {
+                header_read_timeout_secs: Some(c.server.header_read_timeout.as_secs()),
+                idle_timeout_secs: Some(c.server.idle_timeout.as_secs()),
+                max_connections: Some(c.server.max_connections),
+                http2_max_concurrent_streams: Some(c.server.http2_max_concurrent_streams),
+            },
+            admin: RawAdmin {
+                email: Some(c.admin.email.clone()),
+                password: None,
+            },
+            auth: RawAuth {
+                session_ttl_secs: Some(c.auth.session_ttl.as_secs()),
+                allow_registration: Some(c.auth.allow_registration),
+                argon2_memory_kib: Some(c.auth.argon2_memory_kib),
+                argon2_iterations: Some(c.auth.argon2_iterations),
+                argon2_parallelism: Some(c.auth.argon2_parallelism),
+            },
+            proxy: RawProxy {
+                body_limit_mb: Some(c.proxy.body_limit_mb),
+            },
+            metering: RawMetering {
+                // ppm back to percent: 1% = 10,000 ppm, written as credits scaled by 100.
+                margin_percent: Some(DecimalText(
+                    codexkey_common::Micros(c.metering.margin_ppm * 100).to_string(),
+                )),
+                max_hold_credits: Some(DecimalText(
+                    codexkey_common::Micros(c.metering.max_hold_micros).to_string(),
+                )),
+                disconnect_drain_secs: Some(c.metering.disconnect_drain.as_secs()),
+                default_max_output_tokens: Some(c.metering.default_max_output_tokens),
+                commit_interval_ms: Some(
+                    u64::try_from(c.metering.commit_interval.as_millis()).unwrap_or(u64::MAX),
+                ),
+            },
+            upstream: RawUpstreamTuning {
+                connect_timeout_secs: Some(c.upstream.connect_timeout.as_secs()),
+                first_byte_timeout_secs: Some(c.upstream.first_byte_timeout.as_secs()),
+                idle_timeout_secs: Some(c.upstream.idle_timeout.as_secs()),
+                cooldown_secs: Some(c.upstream.cooldown.as_secs()),
+                max_attempts: Some(c.upstream.max_attempts),
+            },
+            upstreams: c
+                .upstreams
+                .iter()
+                .map(|u| RawUpstream {
+                    name: u.name.clone(),
+                    provider: u.provider,
+                    base_url: Some(u.base_url.clone()),
+                    keys: Vec::new(),
+                    models: u.models.clone(),
+                })
+                .collect(),
+            currencies: c
+                .currencies
+                .iter()
+                .map(|(code, cur)| {
+                    (
+                        code.clone(),
+                        RawCurrency {
+                            rate: Some(cur.rate.to_string()),
+                            date: Some(cur.date.format("%Y-%m-%d").to_string()),
+                        },
+                    )
+                })
+                .collect(),
+        }
     }
 }
 
@@ -1047,16 +1262,129 @@ mod tests {
     }
 
     #[test]
-    fn print_config_masks_the_admin_password() {
+    fn print_config_leaves_secrets_out_and_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
         let env = lookup(&[
             ("CODEXKEY_ADMIN_PASSWORD", "correct-horse-battery"),
             ("CODEXKEY_DATA_DIR", "/d"),
+            ("CODEXKEY_METERING__MARGIN_PERCENT", "2.5"),
+            ("CODEXKEY_OPENAI_API_KEY", "sk-secret-upstream"),
+            ("CODEXKEY_CURRENCIES", "RUB=92.5312@2026-11-20"),
         ]);
         let c = Config::load(Flags::default(), &env).unwrap();
-        let shown = c.to_masked_toml();
+        let shown = c.to_toml();
         assert!(!shown.contains("correct-horse-battery"), "{shown}");
-        assert!(shown.contains("password = \"*****\""), "{shown}");
+        assert!(!shown.contains("sk-secret-upstream"), "{shown}");
+        assert!(
+            shown.contains("#   admin.password (CODEXKEY_ADMIN_PASSWORD)"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("#   upstreams.openai.keys (1 set)"),
+            "{shown}"
+        );
         assert!(shown.contains("listen = \"127.0.0.1:8080\""), "{shown}");
+        assert!(shown.contains("margin_percent = \"2.50\""), "{shown}");
+        assert!(shown.contains("max_hold_credits = \"5.00\""), "{shown}");
+        // The printed file, read back with the same environment, gives the same configuration.
+        let file = write(dir.path(), &shown);
+        let again = Config::load(
+            Flags {
+                config: Some(file.clone()),
+                ..Flags::default()
+            },
+            &env,
+        )
+        .unwrap();
+        let reprinted = again.to_toml();
+        let body = |t: &str| t.lines().skip(1).collect::<Vec<_>>().join("\n");
+        assert_eq!(body(&reprinted), body(&shown));
+        // And alone, without the environment (no upstream keys then: no upstreams).
+        let bare = shown.replace("[[upstreams]]\nname = \"openai\"\nprovider = \"openai\"\nbase_url = \"https://api.openai.com\"\n", "");
+        let file = write(dir.path(), &bare);
+        Config::load(
+            Flags {
+                config: Some(file),
+                ..Flags::default()
+            },
+            &lookup(&[]),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn money_settings_take_integers_or_decimal_strings_but_not_floats() {
+        let dir = tempfile::tempdir().unwrap();
+        let load = |text: &str| {
+            let file = write(dir.path(), text);
+            Config::load(
+                Flags {
+                    config: Some(file),
+                    ..Flags::default()
+                },
+                &lookup(&[("CODEXKEY_DATA_DIR", "/d")]),
+            )
+        };
+        let c = load("[metering]\nmax_hold_credits = 5\nmargin_percent = 20\n").unwrap();
+        assert_eq!(c.metering.max_hold_micros, 5_000_000);
+        assert_eq!(c.metering.margin_ppm, 200_000);
+        let c = load("[metering]\nmax_hold_credits = \"2.5\"\n").unwrap();
+        assert_eq!(c.metering.max_hold_micros, 2_500_000);
+        let err = load("[metering]\nmax_hold_credits = 2.5\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("write 2.5 as a string (\"2.5\"): a TOML float is not an exact decimal"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_example_file_is_accepted_and_shows_every_setting() {
+        let dir = tempfile::tempdir().unwrap();
+        // Every setting, uncommented, is a valid file.
+        let uncommented: String = EXAMPLE_CONFIG
+            .lines()
+            .map(|l| match l.strip_prefix("# ") {
+                // The master key's placeholder is not a key; every other example value is valid.
+                Some(rest)
+                    if !rest.starts_with("master_key")
+                        && (rest.contains(" = ")
+                            || rest.starts_with('[') && rest.ends_with(']')) =>
+                {
+                    rest
+                }
+                _ => l,
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let file = write(dir.path(), &uncommented);
+        let c = Config::load(
+            Flags {
+                config: Some(file),
+                ..Flags::default()
+            },
+            &lookup(&[]),
+        )
+        .unwrap_or_else(|e| panic!("{e}\n{uncommented}"));
+        // And every key the gateway prints appears in it.
+        let printed = c.to_toml();
+        for line in printed
+            .lines()
+            .filter(|l| l.contains(" = ") && !l.starts_with('#'))
+        {
+            let key = line.split(" = ").next().unwrap();
+            assert!(
+                EXAMPLE_CONFIG.contains(&format!("{key} = ")),
+                "the example does not show `{key}`"
+            );
+        }
+        for section in printed.lines().filter(|l| l.starts_with('[')) {
+            assert!(
+                EXAMPLE_CONFIG.contains(section),
+                "the example does not show {section}"
+            );
+        }
     }
 
     #[test]
@@ -1092,7 +1420,7 @@ mod tests {
                 "RUB=95@2026-11-21"
             ]
         );
-        assert!(c.to_masked_toml().contains("rate = \"95\""));
+        assert!(c.to_toml().contains("rate = \"95\""));
 
         for (value, key) in [
             ("RUB=92.5", "CODEXKEY_CURRENCIES"),

@@ -113,11 +113,12 @@ impl Running {
 pub async fn start(config: Config) -> Result<Running, InitError> {
     let addr = config.listen;
     let workers = config.workers;
+    let limits = config.server.clone();
     let (state, writer) = build_state(config).await?;
     let listener = TcpListener::bind(addr)
         .await
         .map_err(|source| InitError::Bind { addr, source })?;
-    let server = Server::start(listener, router(state.clone()), workers)
+    let server = Server::start(listener, router(state.clone()), workers, &limits)
         .map_err(|source| InitError::Bind { addr, source })?;
     Ok(Running {
         addr: server.addr,

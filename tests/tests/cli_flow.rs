@@ -264,30 +264,52 @@ fn errors_name_the_cause_and_the_next_step() {
 }
 
 #[test]
-fn print_config_shows_effective_values_with_secrets_masked() {
+fn print_config_shows_effective_values_leaves_secrets_out_and_is_accepted_back() {
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("gateway.toml");
-    std::fs::write(&file, "listen = \"127.0.0.1:7001\"\nlog = \"debug\"\n[admin]\npassword = \"file-secret-password\"\n").expect("write");
-    let out = command()
-        .args(["gateway", "--print-config", "--config"])
-        .arg(&file)
-        .args(["--data-dir", "/srv/ck"])
-        .env("CODEXKEY_LISTEN", "127.0.0.1:7002")
-        .env("CODEXKEY_ADMIN_EMAIL", "Ops@Example.com")
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{out:?}");
-    let text = String::from_utf8_lossy(&out.stdout);
+    std::fs::write(&file, "listen = \"127.0.0.1:7001\"\nlog = \"debug\"\n[admin]\npassword = \"file-secret-password\"\n[metering]\nmax_hold_credits = 5\n").expect("write");
+    let print = |config: &std::path::Path| {
+        let out = command()
+            .args(["gateway", "--print-config", "--config"])
+            .arg(config)
+            .args(["--data-dir", "/srv/ck"])
+            .env("CODEXKEY_LISTEN", "127.0.0.1:7002")
+            .env("CODEXKEY_ADMIN_EMAIL", "Ops@Example.com")
+            .output()
+            .expect("run");
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let text = print(&file);
     assert!(
         text.contains("listen = \"127.0.0.1:7002\""),
         "env beats file: {text}"
     );
     assert!(text.contains("data_dir = \"/srv/ck\""), "{text}");
-    assert!(text.contains("path = \"/srv/ck/codexkey.db\""), "{text}");
+    assert!(
+        text.contains("database_url = \"sqlite:///srv/ck/codexkey.db\""),
+        "{text}"
+    );
     assert!(text.contains("log = \"debug\""), "{text}");
     assert!(text.contains("email = \"ops@example.com\""), "{text}");
-    assert!(text.contains("password = \"*****\""), "{text}");
+    assert!(text.contains("max_hold_credits = \"5.00\""), "{text}");
+    assert!(text.contains("header_read_timeout_secs = 30"), "{text}");
     assert!(!text.contains("file-secret-password"), "{text}");
+    assert!(
+        text.contains("#   admin.password (CODEXKEY_ADMIN_PASSWORD)"),
+        "the omitted secret is named: {text}"
+    );
+    // What it prints is a config file `--config` accepts unchanged, to the same effect.
+    let printed = dir.path().join("printed.toml");
+    std::fs::write(&printed, &text).expect("write");
+    let again = print(&printed);
+    let settings = |t: &str| {
+        t.lines()
+            .filter(|l| !l.starts_with('#'))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(settings(&again), settings(&text));
 
     let out = command()
         .args(["gateway", "--print-config", "--listen", "nonsense"])

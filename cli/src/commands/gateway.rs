@@ -23,7 +23,7 @@ pub async fn run(args: GatewayArgs) -> Result<ExitCode> {
             )
         })?;
     if args.print_config {
-        write!(std::io::stdout().lock(), "{}", config.to_masked_toml())?;
+        write!(std::io::stdout().lock(), "{}", config.to_toml())?;
         return Ok(ExitCode::SUCCESS);
     }
     let filter = tracing_subscriber::EnvFilter::try_new(&config.log).map_err(|e| {
