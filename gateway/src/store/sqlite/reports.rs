@@ -382,6 +382,36 @@ pub(crate) fn first_usage_at(
     .flatten())
 }
 
+/// Where request `request_id` stands: its event (the unique `request_id` index finds it), else
+/// its hold, else unknown.
+pub(crate) fn request_state(
+    c: &Connection,
+    request_id: &str,
+) -> Result<crate::store::RequestState, StoreError> {
+    use crate::store::RequestState;
+    let event = c
+        .query_row(
+            &format!("SELECT {EVENT_COLUMNS} FROM usage_events WHERE request_id = ?1"),
+            [request_id],
+            event_row,
+        )
+        .optional()?;
+    if let Some(e) = event {
+        return Ok(RequestState::Settled(Box::new(e)));
+    }
+    let held = c
+        .query_row(
+            "SELECT account_id FROM holds WHERE request_id = ?1",
+            [request_id],
+            |r| r.get::<_, i64>(0),
+        )
+        .optional()?;
+    Ok(match held {
+        Some(account_id) => RequestState::Held { account_id },
+        None => RequestState::Unknown,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     #![expect(clippy::unwrap_used)]
