@@ -843,3 +843,68 @@ async fn prices_changed_mid_session_show_in_the_next_line() {
         "{out}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_requests_api_says_409_while_the_request_still_streams() {
+    let b = bench().await;
+    // Ten events a second apart: the answer is still streaming after the 5 s wait.
+    b.upstream.set_script(Script {
+        event_delay: Duration::from_secs(1),
+        ..script()
+    });
+    let other = CliUser::new(&b.gw.url);
+    let other_secret = tokio::task::block_in_place(|| {
+        let r = other.run_with_stdin(
+            &[
+                "register",
+                "--email",
+                "held@codexkey.test",
+                "--password-stdin",
+            ],
+            &format!("{PASSWORD}\n"),
+        );
+        assert_eq!(r.code, 0, "{r:?}");
+        other.run(&["keys", "create", "--json"]).json()["secret"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    });
+    let http = http_client();
+    let resp = http
+        .post(format!("{}/v1/chat/completions", b.gw.url))
+        .bearer_auth(&b.secret)
+        .json(&json!({"model": "gpt-4o-mini", "stream": true, "messages": []}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let request_id = resp.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let url = format!("{}/api/v1/requests/{request_id}", b.gw.url);
+    // Another account gets the 404 of an unknown id at once, held or not.
+    let foreign = http
+        .get(&url)
+        .bearer_auth(&other_secret)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status(), StatusCode::NOT_FOUND);
+    let started = std::time::Instant::now();
+    let pending = http.get(&url).bearer_auth(&b.secret).send().await.unwrap();
+    assert_eq!(pending.status(), StatusCode::CONFLICT);
+    assert!(started.elapsed() >= Duration::from_secs(5));
+    assert_eq!(
+        pending.json::<Value>().await.unwrap(),
+        json!({"error": {"type": "conflict", "message": format!(
+            "request `{request_id}` is not settled yet; ask again when its answer has ended"
+        )}})
+    );
+    let _ = resp.text().await.unwrap();
+    let settled = http.get(&url).bearer_auth(&b.secret).send().await.unwrap();
+    assert_eq!(settled.status(), StatusCode::OK);
+    let body = settled.json::<Value>().await.unwrap();
+    assert_eq!(body["settlement"], "final_usage");
+    assert_eq!(
+        body["cost_micros"].as_i64().unwrap(),
+        b.charge_of(&request_id).await
+    );
+}

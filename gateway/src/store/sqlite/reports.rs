@@ -837,4 +837,33 @@ mod tests {
         assert_eq!(first_usage_at(&c, 1, 11).unwrap(), Some(30));
         assert_eq!(first_usage_at(&c, 1, 51).unwrap(), None);
     }
+
+    #[test]
+    fn a_request_is_settled_held_or_unknown() {
+        use crate::store::RequestState;
+        let (_dir, c) = db(&[(2, Some(2), Some("gpt-4o"), 200, 10, 1234)]);
+        c.execute(
+            "INSERT INTO holds (request_id, account_id, key_id, amount_micros, crash_charge_micros, route, model, created_at)
+             VALUES ('req-held', 1, 1, 500, 100, 'messages', 'claude-opus-4-8', 20)",
+            [],
+        )
+        .unwrap();
+        match request_state(&c, "req-1").unwrap() {
+            RequestState::Settled(e) => {
+                assert_eq!(
+                    (e.account_id, e.model.as_deref(), e.cost_micros, e.status),
+                    (2, Some("gpt-4o"), Micros(1234), 200)
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            request_state(&c, "req-held").unwrap(),
+            RequestState::Held { account_id: 1 }
+        ));
+        assert!(matches!(
+            request_state(&c, "req-nope").unwrap(),
+            RequestState::Unknown
+        ));
+    }
 }
