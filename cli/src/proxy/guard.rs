@@ -129,7 +129,8 @@ pub async fn guard(State(guard): State<Guard>, req: Request, next: Next) -> Resp
         return too_large();
     }
     let (parts, body) = req.into_parts();
-    let body = match read_capped(body, MAX_BODY_BYTES).await {
+    let expected = declared.map_or(0, |n| n as usize);
+    let body = match read_capped(body, expected, MAX_BODY_BYTES).await {
         Ok(Some(b)) => b,
         Ok(None) => return too_large(),
         Err(e) => {
@@ -144,10 +145,16 @@ pub async fn guard(State(guard): State<Guard>, req: Request, next: Next) -> Resp
     next.run(Request::from_parts(parts, Body::from(body))).await
 }
 
-/// The body, or `None` as soon as it grows past `cap` (what was read is dropped).
-async fn read_capped(body: Body, cap: usize) -> Result<Option<Bytes>, axum::Error> {
+/// The body, or `None` as soon as it grows past `cap` (what was read is dropped). `expected`
+/// (the declared length, at most `cap`) is reserved up front, so a declared body is not
+/// copied as the buffer grows.
+async fn read_capped(
+    body: Body,
+    expected: usize,
+    cap: usize,
+) -> Result<Option<Bytes>, axum::Error> {
     let mut stream = body.into_data_stream();
-    let mut buf = BytesMut::new();
+    let mut buf = BytesMut::with_capacity(expected.min(cap));
     while let Some(chunk) = stream.next().await {
         let chunk = chunk?;
         if buf.len() + chunk.len() > cap {

@@ -108,22 +108,29 @@ impl Tally {
     /// Counts an ended request: at once without a request id, else once the gateway says what
     /// it charged.
     fn finish(tally: &Arc<Tally>, line: Line, request_id: Option<String>) {
-        let (Some(id), Ok(rt)) = (request_id, tokio::runtime::Handle::try_current()) else {
+        // The gateway's ids are `req_` and base62; anything else is not asked about (it would
+        // end up in a URL path).
+        let id = request_id.filter(|id| {
+            !id.is_empty()
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        });
+        let (Some(id), Ok(rt)) = (id, tokio::runtime::Handle::try_current()) else {
             tally.record(line, None);
             return;
         };
         let t = tally.clone();
-        tally
-            .pending
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .spawn_on(
-                async move {
-                    let outcome = t.lookup(&id).await;
-                    t.record(line, outcome);
-                },
-                &rt,
-            );
+        let mut pending = tally.pending.lock().unwrap_or_else(|p| p.into_inner());
+        // Forget lookups that are done, so a long session does not keep them all.
+        while pending.try_join_next().is_some() {}
+        pending.spawn_on(
+            async move {
+                let outcome = t.lookup(&id).await;
+                t.record(line, outcome);
+            },
+            &rt,
+        );
     }
 
     /// A message for the user, on stderr.
