@@ -228,6 +228,17 @@ impl ProxyProcess {
         }
     }
 
+    /// The most memory the proxy process has held (`VmHWM`), in bytes.
+    fn peak_memory(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let kb: u64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap();
+        kb * 1024
+    }
+
     fn addr(&self) -> String {
         self.url.trim_start_matches("http://").to_owned()
     }
@@ -514,6 +525,7 @@ async fn only_the_users_own_tools_get_through_the_proxy() {
         json_of(&text),
         anthropic_refusal("request_too_large", TOO_LARGE)
     );
+    let before = proxy.peak_memory();
     // … and, sent chunked without a length, as soon as the count passes the cap.
     let (status, text) = tokio::task::block_in_place(|| {
         let mut s = TcpStream::connect(&addr).unwrap();
@@ -529,8 +541,8 @@ async fn only_the_users_own_tools_get_through_the_proxy() {
         let mut writer = s.try_clone().unwrap();
         let sender = std::thread::spawn(move || {
             let chunk = vec![b' '; 1024 * 1024];
-            // 80 MB, or until the proxy hangs up.
-            for _ in 0..80 {
+            // 300 MB, or until the proxy hangs up.
+            for _ in 0..300 {
                 if writer
                     .write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
                     .and_then(|()| writer.write_all(&chunk))
@@ -551,6 +563,12 @@ async fn only_the_users_own_tools_get_through_the_proxy() {
     assert_eq!(
         json_of(&text),
         openai_refusal("codexkey_proxy_body_too_large", TOO_LARGE)
+    );
+    // It held no more than the 64 MB cap, of the 300 MB sent.
+    let grew = proxy.peak_memory().saturating_sub(before);
+    assert!(
+        grew < 100 * 1024 * 1024,
+        "the proxy's peak memory grew by {grew} bytes"
     );
 
     // Nothing of the above reached the gateway or upstream, and nothing was charged.

@@ -129,8 +129,7 @@ pub async fn guard(State(guard): State<Guard>, req: Request, next: Next) -> Resp
         return too_large();
     }
     let (parts, body) = req.into_parts();
-    let expected = declared.map_or(0, |n| n as usize);
-    let body = match read_capped(body, expected, MAX_BODY_BYTES).await {
+    let body = match read_capped(body, MAX_BODY_BYTES).await {
         Ok(Some(b)) => b,
         Ok(None) => return too_large(),
         Err(e) => {
@@ -145,24 +144,29 @@ pub async fn guard(State(guard): State<Guard>, req: Request, next: Next) -> Resp
     next.run(Request::from_parts(parts, Body::from(body))).await
 }
 
-/// The body, or `None` as soon as it grows past `cap` (what was read is dropped). `expected`
-/// (the declared length, at most `cap`) is reserved up front, so a declared body is not
-/// copied as the buffer grows.
-async fn read_capped(
-    body: Body,
-    expected: usize,
-    cap: usize,
-) -> Result<Option<Bytes>, axum::Error> {
+/// The body, or `None` as soon as it grows past `cap` (what was read is dropped). The pieces
+/// are kept as they arrive and joined once at the end, so memory never holds more than the
+/// body and one copy of it, and an over-long body never more than `cap`.
+async fn read_capped(body: Body, cap: usize) -> Result<Option<Bytes>, axum::Error> {
     let mut stream = body.into_data_stream();
-    let mut buf = BytesMut::with_capacity(expected.min(cap));
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk?;
-        if buf.len() + chunk.len() > cap {
+    let mut pieces: Vec<Bytes> = Vec::new();
+    let mut len = 0usize;
+    while let Some(piece) = stream.next().await {
+        let piece = piece?;
+        len += piece.len();
+        if len > cap {
             return Ok(None);
         }
-        buf.extend_from_slice(&chunk);
+        pieces.push(piece);
     }
-    Ok(Some(buf.freeze()))
+    if pieces.len() == 1 {
+        return Ok(pieces.pop());
+    }
+    let mut joined = BytesMut::with_capacity(len);
+    for piece in pieces {
+        joined.extend_from_slice(&piece);
+    }
+    Ok(Some(joined.freeze()))
 }
 
 /// Whether the request is addressed to a loopback name. HTTP/2 carries the authority in the
