@@ -138,3 +138,27 @@ pub fn delete(settings: &mut Settings, name: &str) -> Result<bool> {
     settings.save()?;
     Ok(true)
 }
+
+/// The credential name of the proxy token: one per user (per config dir), whatever the gateway.
+pub const PROXY_TOKEN_NAME: &str = "proxy-token";
+/// Proxy tokens look like `ckp_` and 43 base62 characters (256 random bits).
+pub const PROXY_TOKEN_PREFIX: &str = "ckp_";
+/// What `env`, `run` and `setup` handed out before proxy tokens existed; `doctor` flags it.
+pub const OLD_PLACEHOLDER_TOKEN: &str = "codexkey-proxy";
+
+/// The token the user's tools present to `codexkey proxy`, generated from the operating
+/// system's random source and stored on first use. Runs on the blocking pool, like every
+/// credential-store call.
+pub fn proxy_token(settings: &mut Settings) -> Result<String> {
+    if let Some(t) = load(settings, PROXY_TOKEN_NAME)?
+        && t.starts_with(PROXY_TOKEN_PREFIX)
+    {
+        return Ok(t);
+    }
+    let token = format!(
+        "{PROXY_TOKEN_PREFIX}{}",
+        codexkey_common::key::random_base62(43)?
+    );
+    save(settings, PROXY_TOKEN_NAME, &token)?;
+    Ok(token)
+}

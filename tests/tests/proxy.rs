@@ -24,6 +24,8 @@ struct Bench {
     admin: ApiClient,
     email: String,
     secret: String,
+    /// The user's proxy token (`ckp_…`), as `codexkey env` hands it over.
+    token: String,
 }
 
 fn messages_script() -> Script {
@@ -77,6 +79,11 @@ async fn bench_with(funds: i64, extra: &[(&str, &str)]) -> Bench {
         .run(&["keys", "create", "--name", "proxy", "--use", "--json"])
         .json();
     let secret = created["secret"].as_str().unwrap().to_owned();
+    let token = user.run(&["env", "claude", "--json"]).json()["ANTHROPIC_AUTH_TOKEN"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(token.starts_with("ckp_") && token.len() == 47, "{token}");
     let (_, login) = ApiClient::new(&gw.url)
         .post(
             "/api/v1/auth/login",
@@ -100,6 +107,7 @@ async fn bench_with(funds: i64, extra: &[(&str, &str)]) -> Bench {
         admin,
         email,
         secret,
+        token,
     }
 }
 
@@ -205,10 +213,10 @@ async fn the_proxy_swaps_in_the_real_key_streams_untouched_and_prints_costs() {
     let b = bench(100_000_000).await;
     let mut proxy = tokio::task::block_in_place(|| ProxyProcess::start(&b.user, &[]));
     let http = http_client();
-    // Any placeholder key: the tool never holds the real one.
+    // The proxy token: the tool never holds the real key.
     let resp = http
         .post(format!("{}/v1/messages?beta=true", proxy.url))
-        .header("x-api-key", "whatever-placeholder")
+        .header("x-api-key", &b.token)
         .header("anthropic-version", "2023-06-01")
         .json(
             &json!({"model": "claude-opus-4-8", "max_tokens": 100, "stream": true, "messages": []}),
@@ -243,7 +251,7 @@ async fn the_proxy_swaps_in_the_real_key_streams_untouched_and_prints_costs() {
 
     let resp = http
         .post(format!("{}/v1/chat/completions", proxy.url))
-        .bearer_auth("placeholder")
+        .bearer_auth(&b.token)
         .json(&json!({"model": "gpt-4o-mini", "messages": []}))
         .send()
         .await
@@ -255,7 +263,12 @@ async fn the_proxy_swaps_in_the_real_key_streams_untouched_and_prints_costs() {
     );
     // The gateway got the real key (its usage events name the user's key); upstream got ours.
     let up = b.upstream.requests();
-    assert!(up.iter().all(|r| !r.body_text().contains("placeholder")));
+    assert!(up.iter().all(|r| !r.body_text().contains(&b.token)));
+    assert!(
+        up.iter()
+            .all(|r| r.headers.iter().all(|(_, v)| !v.contains(&b.token))),
+        "the proxy token stays between the tool and the proxy"
+    );
     assert_eq!(up[0].key.as_deref(), Some("sk-ant-upstream"));
     let (status, output) = tokio::task::block_in_place(|| proxy.stop());
     assert_eq!(status, 0, "{output}");
@@ -296,7 +309,7 @@ async fn the_tool_gets_errors_in_its_own_format_naming_the_cause() {
     let mut proxy = tokio::task::block_in_place(|| ProxyProcess::start(&b.user, &[]));
     let resp = http
         .post(format!("{}/v1/messages", proxy.url))
-        .header("x-api-key", "x")
+        .header("x-api-key", &b.token)
         .header("anthropic-version", "2023-06-01")
         .json(&json!({"model": "claude-opus-4-8", "max_tokens": 10, "messages": []}))
         .send()
@@ -315,7 +328,7 @@ async fn the_tool_gets_errors_in_its_own_format_naming_the_cause() {
     assert_eq!(b.user.run(&["keys", "revoke", &id]).code, 0);
     let resp = http
         .post(format!("{}/v1/chat/completions", proxy.url))
-        .bearer_auth("x")
+        .bearer_auth(&b.token)
         .json(&json!({"model": "gpt-4o-mini", "messages": []}))
         .send()
         .await
@@ -329,12 +342,14 @@ async fn the_tool_gets_errors_in_its_own_format_naming_the_cause() {
     assert!(hint.contains("codexkey keys create --use"), "{hint}");
 
     // The gateway goes down under a running proxy.
-    let Bench { gw, user, .. } = b;
+    let Bench {
+        gw, user, token, ..
+    } = b;
     let gateway_url = gw.url.clone();
     let _stopped = tokio::task::block_in_place(|| gw.kill9());
     let resp = http
         .post(format!("{}/v1/messages", proxy.url))
-        .header("x-api-key", "x")
+        .header("x-api-key", &token)
         .json(&json!({"model": "claude-opus-4-8", "max_tokens": 10, "messages": []}))
         .send()
         .await
@@ -348,7 +363,7 @@ async fn the_tool_gets_errors_in_its_own_format_naming_the_cause() {
     assert!(line.contains("codexkey gateway"), "{line}");
     let resp = http
         .post(format!("{}/v1/responses", proxy.url))
-        .bearer_auth("x")
+        .bearer_auth(&token)
         .json(&json!({"model": "gpt-5.5", "input": "hi"}))
         .send()
         .await
@@ -375,7 +390,7 @@ async fn a_tool_that_disconnects_mid_stream_is_still_settled() {
     let proxy = tokio::task::block_in_place(|| ProxyProcess::start(&b.user, &[]));
     let resp = http_client()
         .post(format!("{}/v1/messages", proxy.url))
-        .header("x-api-key", "x")
+        .header("x-api-key", &b.token)
         .header("anthropic-version", "2023-06-01")
         .json(
             &json!({"model": "claude-opus-4-8", "max_tokens": 100, "stream": true, "messages": []}),
@@ -424,7 +439,7 @@ async fn a_hundred_concurrent_streams_through_one_proxy() {
     for _ in 0..100 {
         let req = http
             .post(format!("{}/v1/messages", proxy.url))
-            .header("x-api-key", "x")
+            .header("x-api-key", &b.token)
             .header("anthropic-version", "2023-06-01")
             .json(&json!({"model": "claude-opus-4-8", "max_tokens": 100, "stream": true, "messages": []}));
         tasks.push(tokio::spawn(async move {
@@ -505,11 +520,12 @@ sys.exit(7)
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(7), "the tool's exit code: {stderr}");
+    // Claude Code gets its settings with `--settings` (they win over ~/.claude/settings.json).
     assert!(
         stdout.contains(&format!(
-            "ANSWER: {} ARGS: -p hello",
+            "ANSWER: {} ARGS: --settings ",
             messages_script().text()
-        )),
+        )) && stdout.trim_end().ends_with(" -p hello"),
         "{stdout}"
     );
     assert!(stderr.contains("0.009125 cr"), "the live line: {stderr}");
@@ -518,7 +534,7 @@ sys.exit(7)
         "{stderr}"
     );
     let env: Value = serde_json::from_str(&std::fs::read_to_string(&env_dump).unwrap()).unwrap();
-    assert_eq!(env["ANTHROPIC_AUTH_TOKEN"], "codexkey-proxy");
+    assert_eq!(env["ANTHROPIC_AUTH_TOKEN"], b.token.as_str());
     assert!(
         env["ANTHROPIC_BASE_URL"]
             .as_str()
@@ -572,12 +588,12 @@ async fn env_setup_and_doctor() {
     );
     assert!(
         r.stdout
-            .contains("set -gx ANTHROPIC_AUTH_TOKEN 'codexkey-proxy'")
+            .contains(&format!("set -gx ANTHROPIC_AUTH_TOKEN '{}'", b.token))
     );
     let r = b.user.run(&["env", "codex", "--shell", "bash"]);
     assert!(
         r.stdout
-            .contains("export CODEXKEY_PROXY_TOKEN='codexkey-proxy'"),
+            .contains(&format!("export CODEXKEY_PROXY_TOKEN='{}'", b.token)),
         "{}",
         r.stdout
     );
@@ -635,6 +651,22 @@ async fn env_setup_and_doctor() {
     )
     .unwrap();
     assert_eq!(claude["env"]["ANTHROPIC_BASE_URL"], "http://127.0.0.1:4141");
+    // The tools get the user's proxy token, never the placeholder, in files only the user reads.
+    assert_eq!(claude["env"]["ANTHROPIC_AUTH_TOKEN"], b.token.as_str());
+    assert!(
+        written.contains(&format!("experimental_bearer_token = \"{}\"", b.token)),
+        "{written}"
+    );
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        for file in [
+            codex_home.join("config.toml"),
+            home.path().join(".claude/settings.json"),
+        ] {
+            let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{}", file.display());
+        }
+    }
     for text in [written, claude.to_string()] {
         assert!(!text.contains(&b.secret), "setup never writes the secret");
     }
@@ -687,7 +719,7 @@ async fn costs_are_also_shown_in_the_accounts_display_currency() {
     let mut proxy = tokio::task::block_in_place(|| ProxyProcess::start(&b.user, &[]));
     let resp = http_client()
         .post(format!("{}/v1/messages", proxy.url))
-        .header("x-api-key", "x")
+        .header("x-api-key", &b.token)
         .header("anthropic-version", "2023-06-01")
         .json(&json!({"model": "claude-opus-4-8", "max_tokens": 100, "messages": []}))
         .send()
@@ -702,5 +734,94 @@ async fn costs_are_also_shown_in_the_accounts_display_currency() {
     assert!(
         out.contains("session: 1 request, 0.009125 cr = 0.82125 RUB"),
         "{out}"
+    );
+}
+
+/// `doctor` probes the proxy each tool is set up with, with the token it is set up with.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_flags_a_tool_set_up_with_a_placeholder_or_wrong_token() {
+    let b = bench(5_000_000).await;
+    let proxy = tokio::task::block_in_place(|| ProxyProcess::start(&b.user, &[]));
+    let home = tempfile::tempdir().unwrap();
+    let settings = home.path().join(".claude/settings.json");
+    std::fs::create_dir_all(settings.parent().unwrap()).unwrap();
+    let doctor = || {
+        let out = b
+            .user
+            .command()
+            .env("HOME", home.path())
+            .env("CODEX_HOME", home.path().join("codex"))
+            .env("CODEXKEY_CLAUDE_BIN", home.path().join("no-claude-here"))
+            .args(["doctor"])
+            .output()
+            .unwrap();
+        let report = String::from_utf8_lossy(&out.stdout).into_owned();
+        let line = report
+            .lines()
+            .find(|l| l.contains(" claude "))
+            .unwrap_or_else(|| panic!("{report}"))
+            .to_owned();
+        (out.status.code(), line, report)
+    };
+    let write = |token: &str| {
+        std::fs::write(
+            &settings,
+            json!({"env": {"ANTHROPIC_BASE_URL": proxy.url, "ANTHROPIC_AUTH_TOKEN": token}})
+                .to_string(),
+        )
+        .unwrap();
+    };
+
+    // What `setup` wrote before proxy tokens existed.
+    write("codexkey-proxy");
+    let (code, line, report) = tokio::task::block_in_place(doctor);
+    assert_eq!(code, Some(0), "the tools are optional: {report}");
+    assert_eq!(
+        line,
+        format!(
+            "✗ claude     not installed, set up for the proxy on {} with the old placeholder token `codexkey-proxy`, which the proxy refuses",
+            proxy.url
+        ),
+        "{report}"
+    );
+    assert!(
+        report.contains("fix: `codexkey setup claude --port PORT`"),
+        "{report}"
+    );
+
+    // A token that is not this user's.
+    write("ckp_0000000000000000000000000000000000000000000");
+    let (_, line, report) = tokio::task::block_in_place(doctor);
+    assert_eq!(
+        line,
+        format!(
+            "✗ claude     not installed, set up for the proxy on {}, which refuses the configured token",
+            proxy.url
+        ),
+        "{report}"
+    );
+
+    // The real token: the proxy answers.
+    write(&b.token);
+    let (_, line, report) = tokio::task::block_in_place(doctor);
+    assert_eq!(
+        line,
+        format!(
+            "✓ claude     not installed, set up for the proxy on {}, which answers",
+            proxy.url
+        ),
+        "{report}"
+    );
+
+    // Nothing listens where it is set up.
+    let url = proxy.url.clone();
+    drop(proxy);
+    let (_, line, report) = tokio::task::block_in_place(doctor);
+    assert_eq!(
+        line,
+        format!(
+            "✗ claude     not installed, set up for the proxy on {url}, but nothing answers there"
+        ),
+        "{report}"
     );
 }

@@ -200,6 +200,16 @@ impl Bench {
         run
     }
 
+    /// The user's proxy token (`ckp_…`), as `codexkey env` hands it over.
+    fn proxy_token(&self) -> String {
+        let token = self.user.run(&["env", "claude", "--json"]).json()["ANTHROPIC_AUTH_TOKEN"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(token.starts_with("ckp_"), "{token}");
+        token
+    }
+
     /// Every usage event of the user, oldest first, once metering has flushed.
     async fn usage_events(&self) -> Vec<UsageEvent> {
         // The ledger check flushes metering before it reads.
@@ -638,12 +648,18 @@ async fn claude_code_completes_a_turn_through_run() {
         "Claude Code prints the fake's answer: {diag}"
     );
 
-    // The tool was pointed at the proxy with a placeholder, and nothing else of the user's.
+    // The tool was pointed at the proxy with the user's proxy token, and nothing else of the
+    // user's.
     let base = env_var(&run.env, "ANTHROPIC_BASE_URL").unwrap_or_default();
     assert!(base.starts_with("http://127.0.0.1:"), "{}", run.env);
     assert_eq!(
         env_var(&run.env, "ANTHROPIC_AUTH_TOKEN"),
-        Some("codexkey-proxy")
+        Some(b.proxy_token().as_str())
+    );
+    assert!(
+        !run.env.lines().any(|l| l.starts_with("CODEXKEY_")),
+        "no codexkey setting reaches the tool: {}",
+        run.env
     );
     assert_eq!(
         env_var(&run.env, "ANTHROPIC_API_KEY"),
@@ -682,6 +698,95 @@ async fn claude_code_completes_a_turn_through_run() {
         transcript.contains(&answer),
         "Claude Code's transcript has the answer"
     );
+    b.assert_secret_kept(&run);
+    trap.assert_untouched();
+}
+
+/// After `codexkey setup claude` (which points `~/.claude/settings.json` at a proxy on port
+/// 4141, where nothing listens here), `codexkey run claude` still goes through its own proxy:
+/// the settings it passes with `--settings` win over the user's file, whose `env` would
+/// otherwise win over the process environment.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claude_code_set_up_for_the_proxy_still_counts_its_run() {
+    let script = Script {
+        events: 8,
+        usage: Usage {
+            input_tokens: 1000,
+            output_tokens: 50,
+            ..Usage::default()
+        },
+        ..Script::default()
+    };
+    let answer = script.text();
+    let mut b = bench(script).await;
+    let trap = NetworkTrap::start();
+    let home = b.dir("home");
+    let setup = tokio::task::block_in_place(|| {
+        b.user
+            .command()
+            .env("HOME", &home)
+            .args(["setup", "claude", "--yes"])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    });
+    assert!(setup.status.success(), "{setup:?}");
+    let settings: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(home.join(".claude/settings.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        settings["env"]["ANTHROPIC_BASE_URL"],
+        "http://127.0.0.1:4141"
+    );
+    assert_eq!(
+        settings["env"]["ANTHROPIC_AUTH_TOKEN"],
+        b.proxy_token().as_str()
+    );
+    let mut vars = trap.env();
+    vars.extend(
+        [
+            ("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1"),
+            ("ANTHROPIC_DEFAULT_HAIKU_MODEL", "claude-haiku-5-5"),
+            ("ANTHROPIC_SMALL_FAST_MODEL", "claude-haiku-5-5"),
+        ]
+        .map(|(k, v)| (k, v.to_owned())),
+    );
+    let run = tokio::task::block_in_place(|| {
+        b.run(
+            "claude",
+            &["-p", PROMPT, "--model", "claude-sonnet-5-5"],
+            &vars,
+        )
+    });
+    let diag = b.diagnostics(&run);
+    assert_eq!(run.code, Some(0), "{diag}");
+    assert_eq!(run.stdout.trim(), answer, "{diag}");
+    assert_upstream_turn(&b, MESSAGES, "sk-ant-upstream", "claude-sonnet-5-5");
+    let events = b.usage_events().await;
+    assert!(!events.is_empty(), "{diag}");
+    let session = run
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("session: "))
+        .unwrap_or_default()
+        .to_owned();
+    let n = events.len();
+    assert!(
+        session.starts_with(&format!(
+            "session: {n} request{}, ",
+            if n == 1 { "" } else { "s" }
+        )),
+        "the run's own proxy counted every request: {session:?}\n{diag}"
+    );
+    // claude-sonnet-5-5: 1000 × 2 + 50 × 10 = 2500 micro-credits for the turn.
+    let want = Expected {
+        route: "messages",
+        model: "claude-sonnet-5-5",
+        tokens: [1000, 0, 0, 50],
+        cost: 2500,
+        user_agent: &format!("claude-cli/{CLAUDE_CODE_VERSION} "),
+    };
+    assert_books(&b, &run, &want).await;
     b.assert_secret_kept(&run);
     trap.assert_untouched();
 }
@@ -742,8 +847,17 @@ async fn codex_completes_a_turn_through_run() {
 
     assert_eq!(
         env_var(&run.env, "CODEXKEY_PROXY_TOKEN"),
-        Some("codexkey-proxy"),
+        Some(b.proxy_token().as_str()),
         "{}",
+        run.env
+    );
+    assert_eq!(
+        run.env
+            .lines()
+            .filter(|l| l.starts_with("CODEXKEY_"))
+            .count(),
+        1,
+        "only the proxy token reaches the tool: {}",
         run.env
     );
     assert_eq!(

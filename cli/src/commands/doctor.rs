@@ -7,8 +7,9 @@ use serde::Serialize;
 
 use crate::args::Tool;
 use crate::client::{Client, ClientError};
-use crate::commands::tools::points_at_proxy;
+use crate::commands::tools::{ToolConfig, configured_proxy, tool_binary};
 use crate::context::Ctx;
+use crate::credentials::OLD_PLACEHOLDER_TOKEN;
 use crate::error::EXIT_REFUSED;
 use crate::output;
 
@@ -54,6 +55,74 @@ async fn tool_version(bin: &str) -> Option<String> {
             .unwrap_or_default()
             .to_owned()
     })
+}
+
+/// Whether what a tool is set up with works: its proxy answers at the configured base URL and
+/// takes the configured token. `(ok, what was found)`.
+async fn probe_tool_proxy(config: &ToolConfig) -> (bool, String) {
+    let base = &config.base;
+    let token = match config.token.as_deref() {
+        None => {
+            return (
+                false,
+                format!("set up for the proxy on {base} without a proxy token"),
+            );
+        }
+        Some(OLD_PLACEHOLDER_TOKEN) => {
+            return (
+                false,
+                format!(
+                    "set up for the proxy on {base} with the old placeholder token `{OLD_PLACEHOLDER_TOKEN}`, which the proxy refuses"
+                ),
+            );
+        }
+        Some(t) => t,
+    };
+    let http = match reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(5))
+        .build()
+    {
+        Ok(h) => h,
+        Err(e) => return (false, format!("cannot probe the proxy: {e}")),
+    };
+    match http
+        .get(format!("{base}/v1/models"))
+        .bearer_auth(token)
+        .send()
+        .await
+    {
+        Ok(r) if r.status().is_success() => (
+            true,
+            format!("set up for the proxy on {base}, which answers"),
+        ),
+        Ok(r) if r.status() == reqwest::StatusCode::UNAUTHORIZED => {
+            let body = r.text().await.unwrap_or_default();
+            if body.contains("proxy token") {
+                (
+                    false,
+                    format!("set up for the proxy on {base}, which refuses the configured token"),
+                )
+            } else {
+                (
+                    false,
+                    format!(
+                        "set up for the proxy on {base}; the gateway refuses the proxy's API key"
+                    ),
+                )
+            }
+        }
+        Ok(r) => (
+            false,
+            format!(
+                "set up for the proxy on {base}, which answers {}",
+                r.status()
+            ),
+        ),
+        Err(_) => (
+            false,
+            format!("set up for the proxy on {base}, but nothing answers there"),
+        ),
+    }
 }
 
 pub async fn run(ctx: &Ctx) -> Result<ExitCode> {
@@ -168,42 +237,41 @@ pub async fn run(ctx: &Ctx) -> Result<ExitCode> {
         };
         checks.push(key_check);
     }
-    for (tool, bin, install) in [
-        (
-            Tool::Claude,
-            "claude",
-            "`npm install -g @anthropic-ai/claude-code`",
-        ),
-        (Tool::Codex, "codex", "`npm install -g @openai/codex`"),
+    for (tool, install) in [
+        (Tool::Claude, "`npm install -g @anthropic-ai/claude-code`"),
+        (Tool::Codex, "`npm install -g @openai/codex`"),
     ] {
         let name = match tool {
             Tool::Claude => "claude",
             Tool::Codex => "codex",
         };
-        match tool_version(bin).await {
-            None => checks.push(check(
+        let version = tool_version(&tool_binary(tool).to_string_lossy()).await;
+        let config = configured_proxy(tool);
+        checks.push(match (version, config) {
+            (None, None) => check(name, false, "not installed".into(), Some(install), false),
+            (Some(v), None) => check(
                 name,
                 false,
-                "not installed".into(),
-                Some(install),
+                format!("{v}, not configured for the proxy"),
+                Some(&format!(
+                    "`codexkey setup {name}` (or `codexkey run {name}`)"
+                )),
                 false,
-            )),
-            Some(v) => {
-                let setup = format!("`codexkey setup {name}` (or `codexkey run {name}`)");
-                let configured = points_at_proxy(tool).unwrap_or(false);
-                checks.push(check(
+            ),
+            (v, Some(config)) => {
+                let v = v.unwrap_or_else(|| "not installed".into());
+                let (ok, detail) = probe_tool_proxy(&config).await;
+                check(
                     name,
-                    configured,
-                    if configured {
-                        format!("{v}, configured for the proxy")
-                    } else {
-                        format!("{v}, not configured for the proxy")
-                    },
-                    Some(&setup),
+                    ok,
+                    format!("{v}, {detail}"),
+                    Some(&format!(
+                        "`codexkey setup {name} --port PORT` writes your proxy token; `codexkey proxy --port PORT` serves it (or just `codexkey run {name}`)"
+                    )),
                     false,
-                ));
+                )
             }
-        }
+        });
     }
     let failed = checks.iter().any(|c| c.essential && !c.ok);
     if ctx.json {

@@ -12,17 +12,19 @@ use crate::proxy::{self, ProxyOptions, SessionTotals};
 
 pub async fn run(ctx: &Ctx, args: ProxyArgs) -> Result<ExitCode> {
     let key = ctx.proxy_key().await?;
+    let token = proxy::token(ctx).await?;
     let running = proxy::start(ProxyOptions {
         gateway: ctx.gateway.clone(),
         host: args.host,
         port: args.port,
         key,
+        token,
         live: !ctx.json,
         display: proxy::display_currency(ctx).await,
     })
     .await?;
     output::notice(&format!(
-        "codexkey proxy on {} -> {}\n  point tools at it: `codexkey env claude` / `codexkey env codex` (any API key works)\n  Ctrl-C stops it",
+        "codexkey proxy on {} -> {}\n  point tools at it: `codexkey env claude` / `codexkey env codex` (they carry your proxy token)\n  Ctrl-C stops it",
         running.base_url(),
         ctx.gateway
     ));

@@ -1,13 +1,19 @@
 //! `codexkey env|run|setup claude|codex`: pointing Claude Code and Codex CLI at the proxy.
 //!
-//! The tools only ever see the proxy's address and a placeholder key; the real key stays in
-//! the credential store, read by the proxy.
+//! The tools only ever see the proxy's address and the user's proxy token (`ckp_…`, which
+//! spends nothing anywhere but through this user's proxy); the real key stays in the credential
+//! store, read by the proxy.
 //!
 //! - Claude Code reads `ANTHROPIC_BASE_URL` and `ANTHROPIC_AUTH_TOKEN` (sent as Bearer), from the
-//!   environment or the `env` block of `~/.claude/settings.json`.
+//!   environment or the `env` block of `~/.claude/settings.json`, and the settings file wins
+//!   over the environment. So `run` hands them over with `--settings` (a private temporary
+//!   file), which wins over the user's settings, and `setup` writes them into the file.
 //! - Codex CLI ignores `OPENAI_BASE_URL`; it needs a custom provider (`wire_api = "responses"`),
 //!   given with `-c` overrides or in `$CODEX_HOME/config.toml`. The ids `openai`, `ollama` and
-//!   `lmstudio` are reserved, so ours is `codexkey`.
+//!   `lmstudio` are reserved, so ours is `codexkey`. `run` passes the token in the variable the
+//!   provider's `env_key` names; `setup` writes it as the provider's `experimental_bearer_token`.
+//!
+//! Files that hold the token are written 0600.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -19,9 +25,9 @@ use crate::commands::proxy::report_totals;
 use crate::context::Ctx;
 use crate::error::UserError;
 use crate::output;
-use crate::proxy::{self, PLACEHOLDER_KEY, ProxyOptions};
+use crate::proxy::{self, ProxyOptions};
 
-/// The environment variable Codex reads the (placeholder) key from.
+/// The environment variable Codex reads the proxy token from under `codexkey run`.
 pub const CODEX_KEY_VAR: &str = "CODEXKEY_PROXY_TOKEN";
 const PROVIDER_ID: &str = "codexkey";
 
@@ -32,14 +38,15 @@ fn tool_name(tool: Tool) -> &'static str {
     }
 }
 
-/// The environment that points `tool` at a proxy on `base` (`http://127.0.0.1:PORT`).
-pub fn tool_env(tool: Tool, base: &str) -> Vec<(&'static str, String)> {
+/// The environment that points `tool` at a proxy on `base` (`http://127.0.0.1:PORT`) with the
+/// proxy token `token`.
+pub fn tool_env(tool: Tool, base: &str, token: &str) -> Vec<(&'static str, String)> {
     match tool {
         Tool::Claude => vec![
             ("ANTHROPIC_BASE_URL", base.to_owned()),
-            ("ANTHROPIC_AUTH_TOKEN", PLACEHOLDER_KEY.to_owned()),
+            ("ANTHROPIC_AUTH_TOKEN", token.to_owned()),
         ],
-        Tool::Codex => vec![(CODEX_KEY_VAR, PLACEHOLDER_KEY.to_owned())],
+        Tool::Codex => vec![(CODEX_KEY_VAR, token.to_owned())],
     }
 }
 
@@ -73,9 +80,10 @@ fn export_line(shell: ShellKind, name: &str, value: &str) -> String {
     }
 }
 
-pub fn env(ctx: &Ctx, args: EnvArgs) -> Result<ExitCode> {
+pub async fn env(ctx: &Ctx, args: EnvArgs) -> Result<ExitCode> {
     let base = format!("http://127.0.0.1:{}", args.port);
-    let vars = tool_env(args.tool, &base);
+    let token = proxy::token(ctx).await?;
+    let vars = tool_env(args.tool, &base, token.expose());
     if ctx.json {
         let mut doc = serde_json::Map::new();
         for (k, v) in &vars {
@@ -89,7 +97,7 @@ pub fn env(ctx: &Ctx, args: EnvArgs) -> Result<ExitCode> {
     }
     let shell = args.shell.unwrap_or_else(shell_from_env);
     let mut lines = vec![format!(
-        "# point {} at `codexkey proxy --port {}` (the key below is a placeholder; the proxy holds the real one)",
+        "# point {} at `codexkey proxy --port {}` (the token below opens only your proxy; the proxy holds the gateway key)",
         tool_name(args.tool),
         args.port
     )];
@@ -117,7 +125,7 @@ fn codex_args(base: &str) -> Vec<String> {
 }
 
 /// The tool's binary: `$CODEXKEY_CLAUDE_BIN`/`$CODEXKEY_CODEX_BIN`, else on `PATH`.
-fn tool_binary(tool: Tool) -> PathBuf {
+pub fn tool_binary(tool: Tool) -> PathBuf {
     let var = match tool {
         Tool::Claude => "CODEXKEY_CLAUDE_BIN",
         Tool::Codex => "CODEXKEY_CODEX_BIN",
@@ -130,37 +138,54 @@ fn tool_binary(tool: Tool) -> PathBuf {
 
 pub async fn run(ctx: &Ctx, args: RunArgs) -> Result<ExitCode> {
     let key = ctx.proxy_key().await?;
+    let token = proxy::token(ctx).await?;
     let running = proxy::start(ProxyOptions {
         gateway: ctx.gateway.clone(),
         host: std::net::IpAddr::from([127, 0, 0, 1]),
         port: 0,
         key,
+        token: token.clone(),
         live: !ctx.json,
         display: proxy::display_currency(ctx).await,
     })
     .await?;
     let base = running.base_url();
+    let vars = tool_env(args.tool, &base, token.expose());
     let bin = tool_binary(args.tool);
     let mut cmd = tokio::process::Command::new(&bin);
-    if args.tool == Tool::Codex {
-        for o in codex_overrides(&base) {
-            cmd.arg("-c").arg(o);
+    // Kept until the tool has exited; removed on drop.
+    let _claude_settings = match args.tool {
+        Tool::Codex => {
+            for o in codex_overrides(&base) {
+                cmd.arg("-c").arg(o);
+            }
+            None
+        }
+        Tool::Claude => {
+            let file = claude_run_settings(&vars)?;
+            cmd.arg("--settings").arg(file.path());
+            Some(file)
+        }
+    };
+    cmd.args(&args.args);
+    // The tool gets the proxy and the proxy token: none of our own settings and secrets (every
+    // `CODEXKEY_*`: master key, admin password, session token, credentials-file pointer …),
+    // and none of the user's own provider keys that could send it elsewhere.
+    for (var, _) in std::env::vars_os() {
+        if var.to_string_lossy().starts_with("CODEXKEY_") {
+            cmd.env_remove(&var);
         }
     }
-    cmd.args(&args.args);
-    // The tool gets the proxy and a placeholder: no secret of ours, and none of the user's own
-    // provider keys that could send it elsewhere.
     for var in [
         "ANTHROPIC_API_KEY",
         "ANTHROPIC_AUTH_TOKEN",
         "ANTHROPIC_BASE_URL",
         "OPENAI_API_KEY",
         "OPENAI_BASE_URL",
-        "CODEXKEY_TOKEN",
     ] {
         cmd.env_remove(var);
     }
-    cmd.envs(tool_env(args.tool, &base));
+    cmd.envs(vars);
     let mut child = cmd.spawn().map_err(|e| {
         UserError::new(
             format!("cannot start `{}`: {e}", bin.display()),
@@ -175,6 +200,27 @@ pub async fn run(ctx: &Ctx, args: RunArgs) -> Result<ExitCode> {
     let totals = running.stop().await;
     report_totals(ctx, &totals, &tally)?;
     Ok(exit_code_of(status))
+}
+
+/// A private (0600) temporary settings file for `claude --settings` carrying `vars` as its
+/// `env`: settings given this way win over `~/.claude/settings.json`, whose `env` would
+/// otherwise win over the process environment and send the tool elsewhere.
+fn claude_run_settings(vars: &[(&'static str, String)]) -> Result<tempfile::NamedTempFile> {
+    let env: serde_json::Map<String, serde_json::Value> = vars
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.clone().into()))
+        .collect();
+    let mut file = tempfile::Builder::new()
+        .prefix("codexkey-claude-")
+        .suffix(".json")
+        .tempfile()
+        .context("cannot create a temporary settings file for Claude Code")?;
+    std::io::Write::write_all(
+        &mut file,
+        serde_json::to_string(&serde_json::json!({ "env": env }))?.as_bytes(),
+    )
+    .context("cannot write a temporary settings file for Claude Code")?;
+    Ok(file)
 }
 
 /// Waits for the child, passing SIGINT and SIGTERM on to it rather than dying first.
@@ -246,8 +292,8 @@ pub fn codex_config_path() -> Result<PathBuf> {
     )
 }
 
-/// The file after our change, or `None` when it already points at the proxy.
-fn configured(tool: Tool, current: &str, base: &str) -> Result<Option<String>> {
+/// The file after our change, or `None` when it already points at the proxy with `token`.
+fn configured(tool: Tool, current: &str, base: &str, token: &str) -> Result<Option<String>> {
     match tool {
         Tool::Claude => {
             let mut doc: serde_json::Value = if current.trim().is_empty() {
@@ -265,7 +311,7 @@ fn configured(tool: Tool, current: &str, base: &str) -> Result<Option<String>> {
                 .context("`env` in Claude Code's settings.json is not an object")?;
             let want = [
                 ("ANTHROPIC_BASE_URL", base),
-                ("ANTHROPIC_AUTH_TOKEN", PLACEHOLDER_KEY),
+                ("ANTHROPIC_AUTH_TOKEN", token),
             ];
             if want
                 .iter()
@@ -283,13 +329,11 @@ fn configured(tool: Tool, current: &str, base: &str) -> Result<Option<String>> {
                 .parse()
                 .context("Codex's config.toml is not valid TOML")?;
             let url = format!("{base}/v1");
+            let ours = doc.get("model_providers").and_then(|p| p.get(PROVIDER_ID));
+            let field = |name: &str| ours.and_then(|p| p.get(name)).and_then(|v| v.as_str());
             let already = doc.get("model_provider").and_then(|v| v.as_str()) == Some(PROVIDER_ID)
-                && doc
-                    .get("model_providers")
-                    .and_then(|p| p.get(PROVIDER_ID))
-                    .and_then(|p| p.get("base_url"))
-                    .and_then(|v| v.as_str())
-                    == Some(url.as_str());
+                && field("base_url") == Some(url.as_str())
+                && field("experimental_bearer_token") == Some(token);
             if already {
                 return Ok(None);
             }
@@ -305,6 +349,8 @@ fn configured(tool: Tool, current: &str, base: &str) -> Result<Option<String>> {
             p["name"] = toml_edit::value("codexkey");
             p["base_url"] = toml_edit::value(url);
             p["wire_api"] = toml_edit::value("responses");
+            // Codex sends it as `Authorization: Bearer`; the file is written 0600.
+            p["experimental_bearer_token"] = toml_edit::value(token);
             table.insert(PROVIDER_ID, toml_edit::Item::Table(p));
             Ok(Some(doc.to_string()))
         }
@@ -332,8 +378,9 @@ fn print_diff(path: &Path, before: &str, after: &str) {
     output::notice(text.trim_end());
 }
 
-pub fn setup(ctx: &Ctx, args: SetupArgs) -> Result<ExitCode> {
+pub async fn setup(ctx: &Ctx, args: SetupArgs) -> Result<ExitCode> {
     let base = format!("http://127.0.0.1:{}", args.port);
+    let token = proxy::token(ctx).await?;
     let path = match args.tool {
         Tool::Claude => claude_settings_path()?,
         Tool::Codex => codex_config_path()?,
@@ -343,7 +390,7 @@ pub fn setup(ctx: &Ctx, args: SetupArgs) -> Result<ExitCode> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
     };
-    let Some(next) = configured(args.tool, &current, &base)? else {
+    let Some(next) = configured(args.tool, &current, &base, token.expose())? else {
         if ctx.json {
             output::json(&serde_json::json!({"path": path, "changed": false}))?;
         } else {
@@ -354,7 +401,7 @@ pub fn setup(ctx: &Ctx, args: SetupArgs) -> Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     };
-    print_diff(&path, &current, &next);
+    print_diff(&path, &current, &next.replace(token.expose(), "ckp_…"));
     if !args.yes {
         use std::io::IsTerminal as _;
         if !std::io::stdin().is_terminal() {
@@ -380,14 +427,12 @@ pub fn setup(ctx: &Ctx, args: SetupArgs) -> Result<ExitCode> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    let tmp = path.with_extension("codexkey-tmp");
-    std::fs::write(&tmp, &next).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))?;
+    write_private_file(&path, next.as_bytes())?;
     if ctx.json {
         output::json(&serde_json::json!({"path": path, "changed": true}))?;
     } else {
         output::notice(&format!(
-            "wrote {}; start the proxy with `codexkey proxy --port {}` (no secret was written)",
+            "wrote {} (mode 0600, with your proxy token; no gateway key); start the proxy with `codexkey proxy --port {}`",
             path.display(),
             args.port
         ));
@@ -395,21 +440,67 @@ pub fn setup(ctx: &Ctx, args: SetupArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Whether the tool's lasting configuration points at a proxy on this machine.
-pub fn points_at_proxy(tool: Tool) -> Option<bool> {
-    match tool {
+/// Replaces `path` with `bytes` in one step, the new file private (0600) whatever the umask or
+/// the old file's mode: it holds the proxy token.
+fn write_private_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().context("a file path needs a directory")?;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    // `NamedTempFile` creates the file 0600 on Unix.
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    std::io::Write::write_all(&mut tmp, bytes)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// What a tool's lasting configuration (`setup`'s file) points it at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolConfig {
+    /// The proxy's base URL (`http://127.0.0.1:4141`), without `/v1`.
+    pub base: String,
+    /// The token the tool sends, if the file names one.
+    pub token: Option<String>,
+}
+
+/// The proxy a tool is set up to use, if its configuration points at one on this machine.
+pub fn configured_proxy(tool: Tool) -> Option<ToolConfig> {
+    let (base, token) = match tool {
         Tool::Claude => {
             let text = std::fs::read_to_string(claude_settings_path().ok()?).ok()?;
             let doc: serde_json::Value = serde_json::from_str(&text).ok()?;
-            let url = doc["env"]["ANTHROPIC_BASE_URL"].as_str()?;
-            Some(url.starts_with("http://127.0.0.1:"))
+            let env = &doc["env"];
+            (
+                env["ANTHROPIC_BASE_URL"].as_str()?.to_owned(),
+                env["ANTHROPIC_AUTH_TOKEN"]
+                    .as_str()
+                    .or(env["ANTHROPIC_API_KEY"].as_str())
+                    .map(str::to_owned),
+            )
         }
         Tool::Codex => {
             let text = std::fs::read_to_string(codex_config_path().ok()?).ok()?;
             let doc: toml_edit::DocumentMut = text.parse().ok()?;
-            Some(doc.get("model_provider").and_then(|v| v.as_str()) == Some(PROVIDER_ID))
+            if doc.get("model_provider").and_then(|v| v.as_str()) != Some(PROVIDER_ID) {
+                return None;
+            }
+            let p = doc.get("model_providers")?.get(PROVIDER_ID)?;
+            let url = p.get("base_url")?.as_str()?;
+            (
+                url.trim_end_matches('/').trim_end_matches("/v1").to_owned(),
+                p.get("experimental_bearer_token")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_owned),
+            )
         }
-    }
+    };
+    let local = ["http://127.0.0.1:", "http://localhost:", "http://[::1]:"];
+    local
+        .iter()
+        .any(|l| base.starts_with(l))
+        .then_some(ToolConfig { base, token })
 }
 
 #[cfg(test)]
@@ -420,26 +511,32 @@ mod tests {
     #[test]
     fn claude_settings_keep_what_was_there() {
         let before = r#"{"model": "opus", "env": {"FOO": "1"}}"#;
-        let after = configured(Tool::Claude, before, "http://127.0.0.1:4141")
+        let after = configured(Tool::Claude, before, "http://127.0.0.1:4141", "ckp_t")
             .unwrap()
             .unwrap();
         let v: serde_json::Value = serde_json::from_str(&after).unwrap();
         assert_eq!(v["model"], "opus");
         assert_eq!(v["env"]["FOO"], "1");
         assert_eq!(v["env"]["ANTHROPIC_BASE_URL"], "http://127.0.0.1:4141");
-        assert_eq!(v["env"]["ANTHROPIC_AUTH_TOKEN"], PLACEHOLDER_KEY);
+        assert_eq!(v["env"]["ANTHROPIC_AUTH_TOKEN"], "ckp_t");
         assert!(
-            configured(Tool::Claude, &after, "http://127.0.0.1:4141")
+            configured(Tool::Claude, &after, "http://127.0.0.1:4141", "ckp_t")
                 .unwrap()
                 .is_none(),
             "idempotent"
+        );
+        assert!(
+            configured(Tool::Claude, &after, "http://127.0.0.1:4141", "ckp_new")
+                .unwrap()
+                .is_some(),
+            "a new token is written"
         );
     }
 
     #[test]
     fn codex_config_keeps_comments_and_other_providers() {
         let before = "# mine\nmodel = \"gpt-5.5\"\n\n[model_providers.other]\nname = \"o\"\n";
-        let after = configured(Tool::Codex, before, "http://127.0.0.1:4141")
+        let after = configured(Tool::Codex, before, "http://127.0.0.1:4141", "ckp_t")
             .unwrap()
             .unwrap();
         assert!(after.contains("# mine"));
@@ -450,9 +547,10 @@ mod tests {
         let p = &doc["model_providers"]["codexkey"];
         assert_eq!(p["base_url"].as_str(), Some("http://127.0.0.1:4141/v1"));
         assert_eq!(p["wire_api"].as_str(), Some("responses"));
+        assert_eq!(p["experimental_bearer_token"].as_str(), Some("ckp_t"));
         assert!(!after.contains("ck-"), "no secret");
         assert!(
-            configured(Tool::Codex, &after, "http://127.0.0.1:4141")
+            configured(Tool::Codex, &after, "http://127.0.0.1:4141", "ckp_t")
                 .unwrap()
                 .is_none(),
             "idempotent"

@@ -14,6 +14,7 @@ use codexkey_common::Secret;
 use futures_util::StreamExt as _;
 use serde_json::json;
 
+use super::guard::{self, Guard, is_anthropic};
 use super::ledger::{Observer, Tally};
 
 /// Request headers never forwarded: hop-by-hop ones, the tool's credentials (replaced by the
@@ -63,17 +64,15 @@ impl Proxy {
     }
 }
 
-pub fn router(proxy: Proxy) -> Router {
+/// Every request passes [`guard::guard`] first (the fallback included); it reads the body,
+/// bounded, so forwarding gets it whole.
+pub fn router(proxy: Proxy, guard: Guard) -> Router {
     Router::new()
         .route("/", axum::routing::get(|| async { "codexkey proxy\n" }))
         .fallback(forward)
+        .layer(axum::middleware::from_fn_with_state(guard, guard::guard))
         .layer(axum::extract::DefaultBodyLimit::disable())
         .with_state(proxy)
-}
-
-/// Anthropic routes answer errors in Anthropic's format; every other in OpenAI's.
-fn is_anthropic(path: &str) -> bool {
-    path.starts_with("/v1/messages")
 }
 
 /// An error the tool shows well, naming the cause.
@@ -98,7 +97,8 @@ async fn forward(State(proxy): State<Proxy>, req: Request) -> Response {
             &format!("codexkey proxy: no route {path}"),
         );
     }
-    let body = match axum::body::to_bytes(body, usize::MAX).await {
+    // The guard has read the body already, up to its cap.
+    let body = match axum::body::to_bytes(body, guard::MAX_BODY_BYTES).await {
         Ok(b) => b,
         Err(e) => {
             return tool_error(
@@ -163,8 +163,14 @@ async fn forward(State(proxy): State<Proxy>, req: Request) -> Response {
         .is_some_and(|ct| ct.starts_with("text/event-stream"));
     // The observer sees each chunk as it passes; its `Drop` records the request whether the
     // stream ended or the tool went away.
+    let request_id = resp
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let mut observer = Observer::new(
         p.tally.clone(),
+        request_id,
         path,
         model,
         status.as_u16(),

@@ -1,22 +1,31 @@
 //! What the proxy tells the user: one line per request (time, route, model, tokens, cost,
-//! latency) and the session's total. Costs are computed here from the gateway's public price
-//! list with the same integer arithmetic the gateway charges with, so the line shows what the
-//! ledger will say.
+//! latency) and the session's total.
+//!
+//! The figures are the gateway's own: when an answer has ended, the proxy asks
+//! `GET /api/v1/requests/{x-request-id}` how the request was settled, and prints that charge.
+//! So a line is right whatever the client asked for (a streamed chat completion without
+//! `include_usage` shows no usage to anyone but the gateway) and whatever the operator did to
+//! prices or the margin meanwhile. Only when the gateway cannot say (an older gateway, an
+//! answer without a request id) does the line fall back to the tokens read from the answer
+//! as it passed, without a cost.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use codexkey_common::api::Pricing;
-use codexkey_common::price::{Price, cost};
+use axum::http::HeaderValue;
+use codexkey_common::api::RequestOutcome;
 use codexkey_common::sse::Splitter;
 use codexkey_common::usage::{StreamUsage, WireFormat, usage_from_body};
-use codexkey_common::{Micros, Usage};
+use codexkey_common::{Micros, Secret, Usage};
 use serde::Serialize;
+use tokio::task::JoinSet;
 
 /// Non-stream bodies are read for their usage up to this size (usage sits at the end of
 /// OpenAI bodies, so a prefix is not enough; larger answers are images and embeddings).
 const MAX_BODY_COPY: usize = 32 * 1024 * 1024;
+/// How many times a lookup answered 409 (still settling: the gateway already waited 5 s) is
+/// repeated before the line goes out without a cost.
+const LOOKUP_ATTEMPTS: usize = 3;
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct SessionTotals {
@@ -27,58 +36,101 @@ pub struct SessionTotals {
     pub output_tokens: u64,
 }
 
-/// Prices, and the running totals of a proxy session.
+/// The running totals of a proxy session, and how to ask the gateway for each charge.
 pub struct Tally {
-    prices: HashMap<String, (Price, i64)>,
-    margin_ppm: i64,
+    gateway: String,
+    auth: HeaderValue,
+    http: reqwest::Client,
     live: bool,
     display: Option<(String, codexkey_common::currency::Rate)>,
     totals: Mutex<SessionTotals>,
+    /// Lookups of requests that have ended, still asking the gateway.
+    pending: Mutex<JoinSet<()>>,
 }
 
 impl Tally {
-    pub async fn new(
+    pub fn new(
         gateway: &str,
+        key: &Secret<String>,
         live: bool,
         display: Option<(String, codexkey_common::currency::Rate)>,
-    ) -> Tally {
-        let pricing = async {
-            let http = reqwest::Client::builder()
-                .timeout(Duration::from_secs(10))
-                .build()
-                .ok()?;
-            let resp = http
-                .get(format!("{gateway}/api/v1/pricing"))
-                .send()
-                .await
-                .ok()?;
-            resp.json::<Pricing>().await.ok()
-        }
-        .await;
-        let (prices, margin_ppm) = match pricing {
-            Some(p) => (
-                p.models
-                    .into_iter()
-                    .map(|m| (m.model, (m.price, m.coefficient_ppm)))
-                    .collect(),
-                p.margin_ppm,
-            ),
-            None => {
-                if live {
-                    crate::output::notice(
-                        "proxy: cannot read the gateway's prices yet; costs show as `?`",
-                    );
-                }
-                (HashMap::new(), 0)
-            }
-        };
-        Tally {
-            prices,
-            margin_ppm,
+    ) -> anyhow::Result<Tally> {
+        let mut auth = HeaderValue::from_str(&format!("Bearer {}", key.expose()))
+            .map_err(|_| anyhow::anyhow!("the stored API key is not a valid header value"))?;
+        auth.set_sensitive(true);
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(15))
+            .build()?;
+        Ok(Tally {
+            gateway: gateway.to_owned(),
+            auth,
+            http,
             live,
             display,
             totals: Mutex::new(SessionTotals::default()),
+            pending: Mutex::new(JoinSet::new()),
+        })
+    }
+
+    /// Resolves once every request that has ended is counted (its lookup answered or gave up).
+    pub async fn settled(&self) {
+        loop {
+            let mut set =
+                std::mem::take(&mut *self.pending.lock().unwrap_or_else(|p| p.into_inner()));
+            if set.is_empty() {
+                return;
+            }
+            while set.join_next().await.is_some() {}
         }
+    }
+
+    /// The gateway's settlement of `request_id`, if it can say.
+    async fn lookup(&self, request_id: &str) -> Option<RequestOutcome> {
+        let url = format!("{}/api/v1/requests/{request_id}", self.gateway);
+        for _ in 0..LOOKUP_ATTEMPTS {
+            let resp = self
+                .http
+                .get(&url)
+                .header(reqwest::header::AUTHORIZATION, self.auth.clone())
+                .send()
+                .await
+                .ok()?;
+            match resp.status() {
+                reqwest::StatusCode::OK => return resp.json().await.ok(),
+                reqwest::StatusCode::CONFLICT => {}
+                _ => return None,
+            }
+        }
+        None
+    }
+
+    /// Counts an ended request: at once without a request id, else once the gateway says what
+    /// it charged.
+    fn finish(tally: &Arc<Tally>, line: Line, request_id: Option<String>) {
+        // The gateway's ids are `req_` and base62; anything else is not asked about (it would
+        // end up in a URL path).
+        let id = request_id.filter(|id| {
+            !id.is_empty()
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        });
+        let (Some(id), Ok(rt)) = (id, tokio::runtime::Handle::try_current()) else {
+            tally.record(line, None);
+            return;
+        };
+        let t = tally.clone();
+        let mut pending = tally.pending.lock().unwrap_or_else(|p| p.into_inner());
+        // Forget lookups that are done, so a long session does not keep them all.
+        while pending.try_join_next().is_some() {}
+        pending.spawn_on(
+            async move {
+                let outcome = t.lookup(&id).await;
+                t.record(line, outcome);
+            },
+            &rt,
+        );
     }
 
     /// A message for the user, on stderr.
@@ -99,15 +151,27 @@ impl Tally {
             .clone()
     }
 
-    fn price(&self, model: &str, usage: &Usage) -> Option<Micros> {
-        let (price, coefficient) = self.prices.get(model)?;
-        Some(cost(usage, price, *coefficient, self.margin_ppm))
-    }
-
-    fn record(&self, line: Line) {
-        let cost = line
-            .usage
-            .and_then(|u| self.price(line.model.as_deref()?, &u));
+    fn record(&self, mut line: Line, outcome: Option<RequestOutcome>) {
+        let cost = match outcome {
+            Some(o) => {
+                line.usage = Some(Usage {
+                    input_tokens: o.input_tokens,
+                    cached_tokens: o.cached_tokens,
+                    cache_write_5m_tokens: o.cache_write_tokens,
+                    output_tokens: o.output_tokens,
+                    reasoning_tokens: o.reasoning_tokens,
+                    images: o.images,
+                    ..Usage::default()
+                });
+                if line.model.is_none() {
+                    line.model = o.model;
+                }
+                // The gateway knows whether the client stayed to the end.
+                line.complete = !o.settlement.starts_with("disconnect");
+                Some(o.cost_micros)
+            }
+            None => None,
+        };
         {
             let mut t = self.totals.lock().unwrap_or_else(|p| p.into_inner());
             t.requests += 1;
@@ -189,7 +253,8 @@ fn wire_format(path: &str) -> Option<WireFormat> {
 
 /// Watches one response go by and records it when it ends (or is abandoned).
 pub struct Observer {
-    tally: std::sync::Arc<Tally>,
+    tally: Arc<Tally>,
+    request_id: Option<String>,
     path: String,
     model: Option<String>,
     status: u16,
@@ -202,7 +267,8 @@ pub struct Observer {
 
 impl Observer {
     pub fn new(
-        tally: std::sync::Arc<Tally>,
+        tally: Arc<Tally>,
+        request_id: Option<String>,
         path: String,
         model: Option<String>,
         status: u16,
@@ -212,6 +278,7 @@ impl Observer {
         let format = wire_format(&path);
         Observer {
             tally,
+            request_id,
             path,
             model,
             status,
@@ -255,7 +322,7 @@ impl Drop for Observer {
                 None
             }
         };
-        self.tally.record(Line {
+        let line = Line {
             at: chrono::Local::now(),
             path: std::mem::take(&mut self.path),
             model: self.model.take(),
@@ -263,6 +330,7 @@ impl Drop for Observer {
             usage,
             latency: self.started.elapsed(),
             complete: self.ended || self.sse.is_none(),
-        });
+        };
+        Tally::finish(&self.tally, line, self.request_id.take());
     }
 }

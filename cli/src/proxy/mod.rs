@@ -1,12 +1,15 @@
 //! The local loopback proxy that Codex CLI and Claude Code point at.
 //!
-//! It listens on 127.0.0.1 only, accepts any placeholder key from the tool, swaps in the
-//! user's real gateway key (kept in the OS keyring or the private credentials file, never in
-//! the tool's environment or config), forwards every data-plane route to the gateway and
-//! streams the answer back untouched, chunk by chunk. For each request it prints one line with
-//! what it cost; on exit, the session's total.
+//! It listens on 127.0.0.1 only and serves only the user's own tools: [`guard`] lets through
+//! requests addressed to a loopback name, from no web page, carrying the user's proxy token,
+//! with a JSON body of bounded size. It swaps in the user's real gateway key (kept in the OS
+//! keyring or the private credentials file, never in the tool's environment or config),
+//! forwards every data-plane route to the gateway and streams the answer back untouched, chunk
+//! by chunk. For each request it prints one line with what the gateway charged; on exit, the
+//! session's total.
 
 mod forward;
+pub mod guard;
 mod ledger;
 
 use std::net::{IpAddr, SocketAddr};
@@ -22,8 +25,6 @@ pub use ledger::{SessionTotals, Tally};
 
 use crate::error::UserError;
 
-/// What the tool sends as its API key; the proxy ignores it and sends the real one.
-pub const PLACEHOLDER_KEY: &str = "codexkey-proxy";
 /// The default port of `codexkey proxy`.
 pub const DEFAULT_PORT: u16 = 4141;
 
@@ -32,6 +33,8 @@ pub struct ProxyOptions {
     pub host: IpAddr,
     pub port: u16,
     pub key: Secret<String>,
+    /// What the user's tools must present (`ckp_…`); see [`token`].
+    pub token: Secret<String>,
     /// Print one line per request on stderr.
     pub live: bool,
     /// The account's display currency and its rate, when it is not the credits' own (USD).
@@ -57,8 +60,18 @@ impl RunningProxy {
             let _ = tx.send(());
         }
         let _ = (&mut self.task).await;
+        self.tally.settled().await;
         self.tally.totals()
     }
+}
+
+/// The user's proxy token, generated and stored on first use (see [`guard`]).
+pub async fn token(ctx: &crate::context::Ctx) -> Result<Secret<String>> {
+    let mut settings = ctx.settings.clone();
+    tokio::task::spawn_blocking(move || crate::credentials::proxy_token(&mut settings))
+        .await
+        .context("the credential store task failed")?
+        .map(Secret::new)
 }
 
 /// The logged-in account's display currency and the gateway's rate for it, if both are known
@@ -95,8 +108,16 @@ pub async fn start(opts: ProxyOptions) -> Result<RunningProxy> {
         )
     })?;
     let addr = listener.local_addr().context("the proxy's address")?;
-    let tally = Arc::new(Tally::new(&opts.gateway, opts.live, opts.display).await);
-    let app = forward::router(forward::Proxy::new(opts.gateway, opts.key, tally.clone())?);
+    let tally = Arc::new(Tally::new(
+        &opts.gateway,
+        &opts.key,
+        opts.live,
+        opts.display,
+    )?);
+    let app = forward::router(
+        forward::Proxy::new(opts.gateway, opts.key, tally.clone())?,
+        guard::Guard::new(opts.token),
+    );
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(listener, app)

@@ -218,6 +218,48 @@ pub struct UsageSummary {
     pub currency_rate: Option<CurrencyRate>,
 }
 
+/// `GET /api/v1/requests/{request_id}`: how one of the caller's own data-plane requests was
+/// settled, authenticated by the API key that made it (or another key of the same account).
+/// `codexkey proxy` asks for it after each request, so its lines show the ledger's figure
+/// rather than a local estimate, whatever the client asked for and whatever prices did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestOutcome {
+    pub request_id: String,
+    pub route: String,
+    pub model: Option<String>,
+    /// The HTTP status the client got; 0 when the gateway was interrupted.
+    pub status: u16,
+    /// Which documented rule produced the charge (`final_usage`, `disconnect_drained`, …).
+    pub settlement: String,
+    pub input_tokens: u64,
+    pub cached_tokens: u64,
+    pub cache_write_tokens: u64,
+    pub output_tokens: u64,
+    pub reasoning_tokens: u64,
+    pub images: u64,
+    /// What the ledger charged for it.
+    pub cost_micros: Micros,
+}
+
+impl From<UsageEvent> for RequestOutcome {
+    fn from(e: UsageEvent) -> RequestOutcome {
+        RequestOutcome {
+            request_id: e.request_id,
+            route: e.route,
+            model: e.model,
+            status: e.status,
+            settlement: e.settlement,
+            input_tokens: e.input_tokens,
+            cached_tokens: e.cached_tokens,
+            cache_write_tokens: e.cache_write_tokens,
+            output_tokens: e.output_tokens,
+            reasoning_tokens: e.reasoning_tokens,
+            images: e.images,
+            cost_micros: e.cost_micros,
+        }
+    }
+}
+
 // ---- CSV ----------------------------------------------------------------------------------
 
 /// Appends one CSV field (RFC 4180 quoting).

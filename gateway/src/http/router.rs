@@ -38,6 +38,10 @@ pub fn router(state: AppState) -> Router {
         .route("/usage/events", get(usage::events))
         .route("/usage/summary", get(usage::summary))
         .route("/currencies", get(usage::currencies))
+        .route(
+            "/requests/{request_id}",
+            get(crate::http::handlers::requests::outcome),
+        )
         .route("/admin/users", get(admin::users))
         .route("/admin/users/{account}", get(admin::user))
         .route("/admin/users/{account}/adjust", post(admin::adjust))

@@ -120,7 +120,7 @@ impl Route {
 
 /// `ck-…` from `Authorization: Bearer …` or `x-api-key` (both accepted on every route: the
 /// official Anthropic SDK sends Bearer).
-fn presented_key(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn presented_key(headers: &HeaderMap) -> Option<&str> {
     if let Some(v) = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()) {
         let (scheme, token) = v.split_once(' ')?;
         if scheme.eq_ignore_ascii_case("bearer") {

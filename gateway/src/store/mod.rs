@@ -249,6 +249,17 @@ pub struct StoredUpstreamKey {
     pub created_at: Millis,
 }
 
+/// Where one data-plane request stands, as [`Store::request_state`] finds it.
+#[derive(Debug, Clone)]
+pub enum RequestState {
+    /// Settled: its usage event, charge included.
+    Settled(Box<codexkey_common::api::UsageEvent>),
+    /// Admitted and still holding funds of this account.
+    Held { account_id: i64 },
+    /// No request with this id was admitted (or its hold is still in the writer's queue).
+    Unknown,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Cheap liveness check for `/readyz`.
@@ -424,4 +435,9 @@ pub trait Store: Send + Sync + 'static {
         account_id: i64,
         since: Millis,
     ) -> Result<Option<Millis>, StoreError>;
+
+    /// Where request `request_id` stands: its usage event when settled, else whether a hold
+    /// for it is in the database. Runs when a client asks how its request was charged
+    /// (`GET /api/v1/requests/{id}`), after flushing the metering writer.
+    async fn request_state(&self, request_id: &str) -> Result<RequestState, StoreError>;
 }

@@ -1173,6 +1173,13 @@ impl Store for SqliteStore {
             .call(move |c| self::reports::first_usage_at(c, account_id, since))
             .await
     }
+
+    async fn request_state(&self, request_id: &str) -> Result<super::RequestState, StoreError> {
+        let request_id = request_id.to_owned();
+        self.reader
+            .call(move |c| self::reports::request_state(c, &request_id))
+            .await
+    }
 }
 
 fn insert_key(

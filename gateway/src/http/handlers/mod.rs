@@ -6,4 +6,5 @@ pub mod billing;
 pub mod data;
 pub mod health;
 pub mod keys;
+pub mod requests;
 pub mod usage;

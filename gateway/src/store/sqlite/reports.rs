@@ -382,6 +382,36 @@ pub(crate) fn first_usage_at(
     .flatten())
 }
 
+/// Where request `request_id` stands: its event (the unique `request_id` index finds it), else
+/// its hold, else unknown.
+pub(crate) fn request_state(
+    c: &Connection,
+    request_id: &str,
+) -> Result<crate::store::RequestState, StoreError> {
+    use crate::store::RequestState;
+    let event = c
+        .query_row(
+            &format!("SELECT {EVENT_COLUMNS} FROM usage_events WHERE request_id = ?1"),
+            [request_id],
+            event_row,
+        )
+        .optional()?;
+    if let Some(e) = event {
+        return Ok(RequestState::Settled(Box::new(e)));
+    }
+    let held = c
+        .query_row(
+            "SELECT account_id FROM holds WHERE request_id = ?1",
+            [request_id],
+            |r| r.get::<_, i64>(0),
+        )
+        .optional()?;
+    Ok(match held {
+        Some(account_id) => RequestState::Held { account_id },
+        None => RequestState::Unknown,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     #![expect(clippy::unwrap_used)]
@@ -806,5 +836,34 @@ mod tests {
         assert_eq!(found[0].created_at.timestamp_millis(), 40);
         assert_eq!(first_usage_at(&c, 1, 11).unwrap(), Some(30));
         assert_eq!(first_usage_at(&c, 1, 51).unwrap(), None);
+    }
+
+    #[test]
+    fn a_request_is_settled_held_or_unknown() {
+        use crate::store::RequestState;
+        let (_dir, c) = db(&[(2, Some(2), Some("gpt-4o"), 200, 10, 1234)]);
+        c.execute(
+            "INSERT INTO holds (request_id, account_id, key_id, amount_micros, crash_charge_micros, route, model, created_at)
+             VALUES ('req-held', 1, 1, 500, 100, 'messages', 'claude-opus-4-8', 20)",
+            [],
+        )
+        .unwrap();
+        match request_state(&c, "req-1").unwrap() {
+            RequestState::Settled(e) => {
+                assert_eq!(
+                    (e.account_id, e.model.as_deref(), e.cost_micros, e.status),
+                    (2, Some("gpt-4o"), Micros(1234), 200)
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            request_state(&c, "req-held").unwrap(),
+            RequestState::Held { account_id: 1 }
+        ));
+        assert!(matches!(
+            request_state(&c, "req-nope").unwrap(),
+            RequestState::Unknown
+        ));
     }
 }
