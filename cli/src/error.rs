@@ -87,7 +87,8 @@ pub fn report(e: &anyhow::Error) -> ExitCode {
     }
     #[expect(clippy::print_stderr, reason = "this is the CLI's error output")]
     {
-        eprintln!("{text}");
+        // Messages quote what others wrote (a model name, an email): never raw.
+        eprintln!("{}", codexkey_common::text::escape_lines(&text));
     }
     ExitCode::from(exit_code_for(e))
 }

@@ -11,6 +11,7 @@ pub mod price;
 pub mod rollup;
 pub mod secret;
 pub mod sse;
+pub mod text;
 pub mod usage;
 
 pub use money::Micros;

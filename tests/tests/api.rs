@@ -519,6 +519,80 @@ async fn weak_passwords_are_refused() {
 }
 
 #[tokio::test]
+async fn emails_with_hidden_characters_are_refused_and_look_alikes_are_one_account() {
+    let gw = TestGateway::start().await;
+    let before = gw.snapshot();
+    for (email, shown) in [
+        ("eve\u{1b}[2J@example.com", "eve\\u{1b}[2J@example.com"),
+        ("eve\u{7}@example.com", "eve\\u{7}@example.com"),
+        ("eve\u{0}@example.com", "eve\\u{0}@example.com"),
+        ("e\u{200b}ve@example.com", "e\\u{200b}ve@example.com"),
+        ("eve@exam\u{202e}elpm.com", "eve@exam\\u{202e}elpm.com"),
+    ] {
+        let reply = gw
+            .client()
+            .post(
+                "/api/v1/auth/register",
+                &json!({ "email": email, "password": USER_PASSWORD }),
+            )
+            .await;
+        assert_eq!(
+            reply,
+            (
+                StatusCode::BAD_REQUEST,
+                error_body(
+                    "invalid_request",
+                    &format!(
+                        "`{shown}` is not an email address: it holds a control or invisible character"
+                    )
+                )
+            ),
+            "{email:?}"
+        );
+    }
+    assert_eq!(gw.snapshot(), before, "nothing stored");
+
+    // Fullwidth letters and other case normalise (NFKC, then lowercase) to the plain address:
+    // the same account, for registering and for logging in.
+    let (status, body) = gw
+        .client()
+        .post(
+            "/api/v1/auth/register",
+            &json!({ "email": "Ｆｒｅｄ@Example.com", "password": USER_PASSWORD }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["email"], "fred@example.com");
+    let reply = gw
+        .client()
+        .post(
+            "/api/v1/auth/register",
+            &json!({ "email": "fred@example.com", "password": USER_PASSWORD }),
+        )
+        .await;
+    assert_eq!(
+        reply,
+        (StatusCode::CONFLICT, error_body("conflict", EMAIL_TAKEN))
+    );
+    let (status, login) = gw
+        .client()
+        .post(
+            "/api/v1/auth/login",
+            &json!({ "email": "ＦＲＥＤ@ＥＸＡＭＰＬＥ.ＣＯＭ", "password": USER_PASSWORD }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{login}");
+    assert_eq!(login["account"]["email"], "fred@example.com");
+    // Admins find it by either spelling.
+    let admin = gw.admin().await;
+    let (status, found) = admin
+        .get("/api/v1/admin/users/%EF%BC%A6red@example.com")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    gw.stop().await;
+}
+
+#[tokio::test]
 async fn malformed_emails_and_preferences_are_refused_at_registration() {
     let gw = TestGateway::start().await;
     let before = gw.snapshot();

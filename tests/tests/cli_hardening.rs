@@ -2,7 +2,7 @@
 //! keys named as `keys list` shows them, key edits, closed pipes, price edits that keep what
 //! was not given, and messages said once.
 
-use codexkey_tests::cli::{CliUser, GatewayProcess, Run};
+use codexkey_tests::cli::{ADMIN_EMAIL, ADMIN_PASSWORD, CliUser, GatewayProcess, Run};
 use serde_json::Value;
 
 const USER_EMAIL: &str = "dev@codexkey.test";
@@ -104,4 +104,114 @@ fn keys_are_named_by_id_name_or_prefix_and_edited_in_place() {
         &user.run(&["keys", "rotate", "desktop"]),
         "you have no key named `desktop`",
     );
+}
+
+fn admin(gw: &GatewayProcess) -> CliUser {
+    let admin = CliUser::new(&gw.url);
+    let login = admin.run_with_stdin(
+        &["login", "--email", ADMIN_EMAIL, "--password-stdin"],
+        &format!("{ADMIN_PASSWORD}\n"),
+    );
+    assert_eq!(login.code, 0, "{login:?}");
+    admin
+}
+
+/// No byte that drives a terminal: ESC, BEL, NUL, other C0/C1 controls, DEL.
+fn assert_no_controls(text: &str) {
+    assert!(
+        !text
+            .chars()
+            .any(|c| c.is_control() && c != '\n' || c == '\u{200b}'),
+        "raw control characters reached the terminal: {text:?}"
+    );
+}
+
+#[test]
+fn untrusted_text_never_reaches_the_terminal_raw() {
+    let gw = GatewayProcess::start();
+    let _user = registered(&gw);
+    let admin = admin(&gw);
+    // An email stored before the gateway refused such characters (written straight into the
+    // database): what an operator's terminal must survive.
+    let evil = "dev\u{1b}]0;pwned\u{7}\u{200b}@codexkey.test";
+    let db = rusqlite::Connection::open(gw.data_dir.join("codexkey.db")).expect("db");
+    db.busy_timeout(std::time::Duration::from_secs(5))
+        .expect("busy");
+    let changed = db
+        .execute(
+            "UPDATE accounts SET email = ?1 WHERE email = ?2",
+            [evil, USER_EMAIL],
+        )
+        .expect("update");
+    assert_eq!(changed, 1);
+
+    let users = admin.run(&["admin", "users"]);
+    assert_eq!(users.code, 0, "{users:?}");
+    assert_no_controls(&users.stdout);
+    assert!(
+        users
+            .stdout
+            .contains("dev\\u{1b}]0;pwned\\u{7}\\u{200b}@codexkey.test"),
+        "{users:?}"
+    );
+    // JSON keeps the stored value exactly (escaped the JSON way), for scripts.
+    let json = admin.run(&["admin", "users", "--json"]).json();
+    assert!(
+        json.to_string().contains("dev\\u001b]0;pwned\\u0007"),
+        "{json}"
+    );
+
+    // An error quoting what was typed.
+    let r = admin.run(&["admin", "suspend", "nobody\u{1b}[2J@codexkey.test"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert_no_controls(&r.stderr);
+    assert!(r.stderr.contains("nobody\\u{1b}[2J@codexkey.test"), "{r:?}");
+}
+
+/// Runs `codexkey ARGS`, reads one line of its stdout and closes the pipe, as `| head -1` does.
+fn first_line_then_close(
+    user: &CliUser,
+    args: &[&str],
+) -> (String, std::process::ExitStatus, String) {
+    use std::io::{BufRead as _, Read as _};
+    let mut child = user
+        .command()
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut first = String::new();
+    {
+        let mut out = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+        out.read_line(&mut first).expect("read");
+    }
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut err)
+        .expect("stderr");
+    (first, child.wait().expect("wait"), err)
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly_with_status_zero() {
+    let gw = GatewayProcess::start();
+    let user = CliUser::new(&gw.url);
+    for args in [
+        &["completions", "bash"][..],
+        &["pricing", "--json"][..],
+        &["pricing"][..],
+    ] {
+        let (first, status, err) = first_line_then_close(&user, args);
+        assert!(!first.is_empty(), "{args:?}");
+        assert_eq!(status.code(), Some(0), "{args:?}: {err}");
+        assert!(
+            !err.contains("error") && !err.contains("panicked"),
+            "{args:?}: {err}"
+        );
+    }
 }

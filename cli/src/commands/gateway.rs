@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
 use codexkey_gateway::config::{Config, Flags};
-use std::io::{IsTerminal as _, Write as _};
+use std::io::IsTerminal as _;
 
 use crate::args::GatewayArgs;
 use crate::error::UserError;
@@ -23,7 +23,7 @@ pub async fn run(args: GatewayArgs) -> Result<ExitCode> {
             )
         })?;
     if args.print_config {
-        write!(std::io::stdout().lock(), "{}", config.to_toml())?;
+        crate::output::write(&config.to_toml())?;
         return Ok(ExitCode::SUCCESS);
     }
     let filter = tracing_subscriber::EnvFilter::try_new(&config.log).map_err(|e| {

@@ -9,6 +9,7 @@ use codexkey_common::api::{
 };
 use codexkey_common::key::{generate_session_token, hash_secret};
 use serde_json::json;
+use unicode_normalization::UnicodeNormalization as _;
 
 use crate::clock::{now_ms, to_utc};
 use crate::error::ApiError;
@@ -36,7 +37,17 @@ pub fn to_api(a: &AccountRecord) -> Account {
 
 /// Trimmed and lower-cased, or a clear error.
 pub fn normalize_email(email: &str) -> Result<String, ApiError> {
-    let email = email.trim().to_lowercase();
+    // Control and invisible characters are refused, not stripped: `a\u{200b}b@x.io` is not a
+    // typo of `ab@x.io` anyone makes by hand. The message never echoes them.
+    if email.chars().any(codexkey_common::text::is_hidden) {
+        return Err(ApiError::InvalidRequest(format!(
+            "`{}` is not an email address: it holds a control or invisible character",
+            codexkey_common::text::escape(email.trim())
+        )));
+    }
+    // NFKC folds look-alikes (fullwidth `ａ`, ligatures, compatibility forms) into their plain
+    // letters, then case is folded, so addresses that read the same are one account.
+    let email: String = email.trim().nfkc().collect::<String>().to_lowercase();
     let valid = email.len() <= 254
         && !email.chars().any(char::is_whitespace)
         && matches!(email.split_once('@'), Some((local, domain)) if !local.is_empty() && !domain.is_empty() && !domain.contains('@'));
@@ -225,14 +236,17 @@ pub async fn update_preferences(
 pub async fn find(state: &AppState, id_or_email: &str) -> Result<AccountRecord, ApiError> {
     let found = match id_or_email.parse::<i64>() {
         Ok(id) => state.store.account_by_id(id).await?,
-        Err(_) => {
-            state
-                .store
-                .account_by_email(&id_or_email.trim().to_lowercase())
-                .await?
-        }
+        Err(_) => match normalize_email(id_or_email) {
+            Ok(email) => state.store.account_by_email(&email).await?,
+            Err(_) => None,
+        },
     };
-    found.ok_or_else(|| ApiError::NotFound(format!("no account `{id_or_email}`")))
+    found.ok_or_else(|| {
+        ApiError::NotFound(format!(
+            "no account `{}`",
+            codexkey_common::text::escape(id_or_email)
+        ))
+    })
 }
 
 pub async fn set_status(

@@ -9,7 +9,7 @@
 mod range;
 mod render;
 
-use std::io::{IsTerminal as _, Write as _};
+use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -372,7 +372,7 @@ async fn report(ctx: &Ctx, args: UsageArgs) -> Result<ExitCode> {
     if ctx.json {
         output::json(&report)?;
     } else if f.csv {
-        write!(std::io::stdout().lock(), "{}", report.to_csv())?;
+        output::write(&report.to_csv())?;
     } else {
         print_report(&report, !args.no_chart)?;
     }
@@ -402,7 +402,7 @@ fn print_report(report: &UsageReport, chart: bool) -> Result<()> {
             )),
         }
     }
-    write!(std::io::stdout().lock(), "{text}")?;
+    output::write(&text)?;
     if let Some(c) = &report.currency {
         output::notice(&currency_note(c));
     }
@@ -499,15 +499,11 @@ async fn events(ctx: &Ctx, args: UsageEventsArgs) -> Result<ExitCode> {
     if ctx.json {
         output::json(&events)?;
     } else if f.csv {
-        write!(std::io::stdout().lock(), "{}", events_csv(&events))?;
+        output::write(&events_csv(&events))?;
     } else if events.is_empty() {
         output::notice("no usage events match");
     } else {
-        writeln!(
-            std::io::stdout().lock(),
-            "{}",
-            render::events_table(&events, &keys)
-        )?;
+        output::write(&format!("{}\n", render::events_table(&events, &keys)))?;
     }
     Ok(ExitCode::SUCCESS)
 }

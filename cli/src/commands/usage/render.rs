@@ -161,6 +161,7 @@ pub fn report_table(r: &UsageReport) -> String {
         b.push_record(record);
     }
     let mut t = b.build();
+    crate::output::escape_cells(&mut t);
     let line = HorizontalLine::full('─', '┼', '├', '┤');
     t.with(Style::rounded().horizontals([(1, line), (rows.len(), line)]));
     t.modify(Columns::new(label_columns..), Alignment::right());
@@ -262,6 +263,7 @@ pub fn events_table(events: &[UsageEvent], keys: &[CachedKey]) -> String {
         ]);
     }
     let mut t = b.build();
+    crate::output::escape_cells(&mut t);
     t.with(Style::rounded());
     t.modify(Columns::new(4..9), Alignment::right());
     t.to_string()
