@@ -10,6 +10,7 @@ pub mod money;
 pub mod price;
 pub mod rollup;
 pub mod secret;
+pub mod settlement;
 pub mod sse;
 pub mod text;
 pub mod usage;

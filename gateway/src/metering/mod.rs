@@ -14,6 +14,7 @@
 pub mod keys;
 mod writer;
 
+use codexkey_common::settlement::Settlement;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -25,7 +26,7 @@ use crate::error::ApiError;
 use crate::metering::keys::{KeyCounters, KeyEntry};
 use crate::proxy::error::ProxyError;
 use crate::store::{
-    LedgerRecord, MeterOp, NewAudit, NewHold, NewLedgerEntry, Settlement, Store, StoreError,
+    LedgerRecord, MeterOp, NewAudit, NewHold, NewLedgerEntry, SettledRequest, Store, StoreError,
     UsageEventRecord,
 };
 
@@ -282,7 +283,7 @@ impl Hold {
             f.balance -= cost;
         }
         self.meter
-            .send(MeterOp::Settle(Box::new(Settlement::new(event))));
+            .send(MeterOp::Settle(Box::new(SettledRequest::new(event))));
     }
 }
 
@@ -308,7 +309,7 @@ impl Drop for Hold {
             client_ip: None,
             user_agent: None,
             price_snapshot: None,
-            settlement: "crash_reconciled",
+            settlement: Settlement::CrashReconciled,
             created_at: now_ms(),
         };
         self.finish(event);

@@ -12,6 +12,7 @@
 //! and a write that keeps failing is logged with its request id and dropped rather than
 //! blocking every later one.
 
+use codexkey_common::settlement::Settlement;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -158,7 +159,7 @@ async fn commit(store: &dyn Store, batch: &mut Vec<MeterOp>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{NewHold, Settlement, UsageEventRecord};
+    use crate::store::{NewHold, SettledRequest, UsageEventRecord};
     use codexkey_common::{Micros, Usage};
 
     fn hold(request: &str) -> MeterOp {
@@ -176,7 +177,7 @@ mod tests {
     }
 
     fn settle(request: &str) -> MeterOp {
-        MeterOp::Settle(Box::new(Settlement::new(UsageEventRecord {
+        MeterOp::Settle(Box::new(SettledRequest::new(UsageEventRecord {
             request_id: request.into(),
             account_id: 1,
             key_id: Some(1),
@@ -192,7 +193,7 @@ mod tests {
             client_ip: None,
             user_agent: None,
             price_snapshot: None,
-            settlement: "final_usage",
+            settlement: Settlement::FinalUsage,
             created_at: 0,
         })))
     }

@@ -13,6 +13,7 @@
 //! - `disconnect_drained` / `disconnect_estimate`: see `stream.rs`.
 //! - `refused`: refused by the gateway after admission (e.g. a body it could not rewrite).
 
+use codexkey_common::settlement::Settlement;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -213,7 +214,7 @@ impl Exchange {
             client_ip: self.client_ip.clone(),
             user_agent: self.user_agent.clone(),
             price_snapshot: None,
-            settlement: "final_usage",
+            settlement: Settlement::FinalUsage,
             created_at: now_ms(),
         }
     }
@@ -254,7 +255,7 @@ impl Exchange {
                 ev.status = err.status().as_u16();
                 ev.error_code = Some(err.code().to_owned());
                 ev.latency_ms = Some(self.elapsed_ms());
-                ev.settlement = "upstream_error";
+                ev.settlement = Settlement::UpstreamError;
                 hold.settle(ev);
                 err.render(dialect, Some(&request_id))
             }
@@ -278,9 +279,9 @@ impl Exchange {
                 ev.error_code = Some("upstream_refused".into());
                 ev.latency_ms = Some(self.elapsed_ms());
                 ev.settlement = if usage.is_some() {
-                    "final_usage"
+                    Settlement::FinalUsage
                 } else {
-                    "upstream_error"
+                    Settlement::UpstreamError
                 };
                 hold.settle(ev);
                 head.body(Body::from(body))
@@ -335,7 +336,7 @@ impl Exchange {
                     None => {
                         tracing::warn!(upstream = %up.name, %request_id, "a success without readable usage; charging the input estimate");
                         ev.cost = hold.crash_charge();
-                        ev.settlement = "usage_missing";
+                        ev.settlement = Settlement::UsageMissing;
                     }
                 }
                 ev.status = status.as_u16();
@@ -355,7 +356,7 @@ impl Exchange {
                 ev.status = err.status().as_u16();
                 ev.error_code = Some(err.code().to_owned());
                 ev.latency_ms = Some(self.elapsed_ms());
-                ev.settlement = "usage_missing";
+                ev.settlement = Settlement::UsageMissing;
                 hold.settle(ev);
                 err.render(dialect, Some(&request_id))
             }
@@ -392,7 +393,7 @@ pub fn settle_refused(
         client_ip: None,
         user_agent: None,
         price_snapshot: None,
-        settlement: "refused",
+        settlement: Settlement::Refused,
         created_at: now_ms(),
     };
     hold.settle(ev);

@@ -14,6 +14,7 @@
 //! - `stream_cut`: upstream ended or broke the stream without final usage: charged by the same
 //!   estimate.
 
+use codexkey_common::settlement::Settlement;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -131,7 +132,7 @@ impl MeteredStream {
         u
     }
 
-    fn settle(meta: Meta, usage: &StreamUsage, rule: &'static str, error: Option<&str>) {
+    fn settle(meta: Meta, usage: &StreamUsage, rule: Settlement, error: Option<&str>) {
         let Meta {
             exchange,
             hold,
@@ -143,14 +144,7 @@ impl MeteredStream {
         let final_usage = usage.is_final().then(|| usage.usage()).flatten();
         let (usage, rule) = match final_usage {
             Some(u) => (u, rule),
-            None => (
-                Self::estimated(usage, body_len),
-                if rule == "disconnect_drained" {
-                    "disconnect_estimate"
-                } else {
-                    "stream_cut"
-                },
-            ),
+            None => (Self::estimated(usage, body_len), rule.without_final_usage()),
         };
         let (cost, snapshot) = exchange.price(&usage);
         let mut ev = exchange.event(hold.request_id(), Some(&upstream.name));
@@ -214,7 +208,7 @@ impl MeteredStream {
                         Self::settle(
                             meta,
                             &self.usage,
-                            "final_usage",
+                            Settlement::FinalUsage,
                             Some("upstream_stream_error"),
                         );
                     }
@@ -226,7 +220,7 @@ impl MeteredStream {
                     self.upstream = None;
                     if let Some(meta) = self.meta.take() {
                         let error = (!self.usage.is_final()).then_some("upstream_stream_cut");
-                        Self::settle(meta, &self.usage, "final_usage", error);
+                        Self::settle(meta, &self.usage, Settlement::FinalUsage, error);
                     }
                 }
             }
@@ -258,7 +252,7 @@ impl Drop for MeteredStream {
             Self::settle(
                 meta,
                 &usage,
-                "disconnect_drained",
+                Settlement::DisconnectDrained,
                 Some("client_disconnected"),
             );
             return;
@@ -267,7 +261,7 @@ impl Drop for MeteredStream {
             Self::settle(
                 meta,
                 &usage,
-                "disconnect_drained",
+                Settlement::DisconnectDrained,
                 Some("client_disconnected"),
             );
             return;
@@ -278,7 +272,7 @@ impl Drop for MeteredStream {
             Self::settle(
                 meta,
                 &usage,
-                "disconnect_drained",
+                Settlement::DisconnectDrained,
                 Some("client_disconnected"),
             );
             return;
@@ -297,7 +291,7 @@ impl Drop for MeteredStream {
             Self::settle(
                 meta,
                 &usage,
-                "disconnect_drained",
+                Settlement::DisconnectDrained,
                 Some("client_disconnected"),
             );
         });

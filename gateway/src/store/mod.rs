@@ -193,22 +193,22 @@ pub struct UsageEventRecord {
     /// JSON, shared by every event priced from the same price book row.
     pub price_snapshot: Option<std::sync::Arc<str>>,
     /// Which documented rule produced the charge (`final_usage`, `disconnect_drained`, …).
-    pub settlement: &'static str,
+    pub settlement: codexkey_common::settlement::Settlement,
     pub created_at: Millis,
 }
 
 /// The end of an admitted request: its hold goes, its cost is charged, its event recorded.
 #[derive(Debug, Clone)]
-pub struct Settlement {
+pub struct SettledRequest {
     pub event: UsageEventRecord,
     /// Whether the request's hold may be in the database. The metering writer clears it when
     /// the hold was dropped unwritten because it settles in the same batch.
     pub hold_written: bool,
 }
 
-impl Settlement {
-    pub fn new(event: UsageEventRecord) -> Settlement {
-        Settlement {
+impl SettledRequest {
+    pub fn new(event: UsageEventRecord) -> SettledRequest {
+        SettledRequest {
             event,
             hold_written: true,
         }
@@ -219,7 +219,7 @@ impl Settlement {
 #[derive(Debug, Clone)]
 pub enum MeterOp {
     Hold(NewHold),
-    Settle(Box<Settlement>),
+    Settle(Box<SettledRequest>),
 }
 
 /// What [`Store::reconcile_holds`] did at start-up.

@@ -9,6 +9,7 @@
 //! Durability: WAL with `synchronous=NORMAL` survives a crash of the process (kill -9) but a power
 //! loss may drop the last transactions; `FULL` would cost an fsync per transaction.
 
+use codexkey_common::settlement::Settlement;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::mpsc;
@@ -868,7 +869,7 @@ impl Store for SqliteStore {
                         client_ip: None,
                         user_agent: None,
                         price_snapshot: None,
-                        settlement: "crash_reconciled",
+                        settlement: Settlement::CrashReconciled,
                         created_at: at,
                     };
                     let mut totals = BatchTotals::default();
@@ -1343,7 +1344,7 @@ impl BatchTotals {
             e.client_ip,
             e.user_agent,
             e.price_snapshot.as_deref(),
-            e.settlement,
+            e.settlement.as_str(),
             e.created_at
         ])?;
         Ok(())
@@ -1462,7 +1463,7 @@ mod metering_tests {
     }
 
     fn settle(request: &str, account: i64, cost: i64, at: i64, hold_written: bool) -> MeterOp {
-        MeterOp::Settle(Box::new(Settlement {
+        MeterOp::Settle(Box::new(SettledRequest {
             event: UsageEventRecord {
                 request_id: request.into(),
                 account_id: account,
@@ -1479,7 +1480,7 @@ mod metering_tests {
                 client_ip: None,
                 user_agent: None,
                 price_snapshot: None,
-                settlement: "final_usage",
+                settlement: Settlement::FinalUsage,
                 created_at: at,
             },
             hold_written,

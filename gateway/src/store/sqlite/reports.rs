@@ -8,6 +8,7 @@
 //! [`roll_up`] adds new events to the rollup; the metering writer calls it in the transaction
 //! that inserts them (updates and deletes are followed by triggers, see the migration).
 
+use codexkey_common::settlement::Settlement;
 use std::collections::HashMap;
 
 use codexkey_common::Micros;
@@ -416,7 +417,7 @@ pub(crate) fn request_state(
 mod tests {
     #![expect(clippy::unwrap_used)]
     use super::*;
-    use crate::store::{MeterOp, Settlement};
+    use crate::store::{MeterOp, SettledRequest};
 
     /// `(account, key, model, status, created_at, cost)`.
     type Row<'a> = (i64, Option<i64>, Option<&'a str>, i64, i64, i64);
@@ -485,7 +486,7 @@ mod tests {
     fn settle(c: &mut Connection, events: Vec<UsageEventRecord>) {
         let ops: Vec<MeterOp> = events
             .into_iter()
-            .map(|event| MeterOp::Settle(Box::new(Settlement::new(event))))
+            .map(|event| MeterOp::Settle(Box::new(SettledRequest::new(event))))
             .collect();
         crate::store::sqlite::SqliteStore::apply_batch(c, &ops).unwrap();
     }
@@ -511,7 +512,7 @@ mod tests {
             client_ip: None,
             user_agent: None,
             price_snapshot: None,
-            settlement: "final_usage",
+            settlement: Settlement::FinalUsage,
             created_at: at,
         }
     }
