@@ -12,7 +12,6 @@
 //! and a write that keeps failing is logged with its request id and dropped rather than
 //! blocking every later one.
 
-use codexkey_common::settlement::Settlement;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -160,6 +159,7 @@ async fn commit(store: &dyn Store, batch: &mut Vec<MeterOp>) {
 mod tests {
     use super::*;
     use crate::store::{NewHold, SettledRequest, UsageEventRecord};
+    use codexkey_common::settlement::Settlement;
     use codexkey_common::{Micros, Usage};
 
     fn hold(request: &str) -> MeterOp {

@@ -8,7 +8,6 @@
 //! [`roll_up`] adds new events to the rollup; the metering writer calls it in the transaction
 //! that inserts them (updates and deletes are followed by triggers, see the migration).
 
-use codexkey_common::settlement::Settlement;
 use std::collections::HashMap;
 
 use codexkey_common::Micros;
@@ -418,6 +417,7 @@ mod tests {
     #![expect(clippy::unwrap_used)]
     use super::*;
     use crate::store::{MeterOp, SettledRequest};
+    use codexkey_common::settlement::Settlement;
 
     /// `(account, key, model, status, created_at, cost)`.
     type Row<'a> = (i64, Option<i64>, Option<&'a str>, i64, i64, i64);
