@@ -17,10 +17,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
 use codexkey_common::api::UsageDimension;
+use codexkey_common::settlement::Settlement;
 use codexkey_common::{Micros, Usage};
 use codexkey_gateway::store::sqlite::{SqliteStore, reports};
 use codexkey_gateway::store::usage::{EventPageQuery, StatusFilter, UsageFilter};
-use codexkey_gateway::store::{MeterOp, Settlement, Store, UsageEventRecord};
+use codexkey_gateway::store::{MeterOp, SettledRequest, Store, UsageEventRecord};
 use rusqlite::{Connection, params};
 
 const DAY_MS: i64 = 86_400_000;
@@ -114,9 +115,9 @@ fn events(n: u64, end: i64, seed: u64) -> Vec<UsageEventRecord> {
                 user_agent: Some("bench/1.0".into()),
                 price_snapshot: None,
                 settlement: if failed {
-                    "upstream_error"
+                    Settlement::UpstreamError
                 } else {
-                    "final_usage"
+                    Settlement::FinalUsage
                 },
                 created_at: start + i as i64 * step + rng.below(step.max(1) as u64) as i64,
             }
@@ -161,7 +162,7 @@ fn insert(
                     e.ttfb_ms,
                     e.client_ip,
                     e.user_agent,
-                    e.settlement,
+                    e.settlement.as_str(),
                     e.created_at,
                 ])?;
             }
@@ -309,7 +310,7 @@ fn main() -> Result<()> {
         for chunk in settles.chunks(batch) {
             let ops = chunk
                 .iter()
-                .map(|e| MeterOp::Settle(Box::new(Settlement::new(e.clone()))))
+                .map(|e| MeterOp::Settle(Box::new(SettledRequest::new(e.clone()))))
                 .collect();
             rt.block_on(store.apply_metering(ops))
                 .map_err(|(e, _)| anyhow::anyhow!("{e}"))?;
