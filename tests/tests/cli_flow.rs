@@ -374,3 +374,37 @@ fn gateway_help_shows_only_gateway_options() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A suspended account's error says "contact the gateway's operator" once, not in the message
+/// and again in the hint.
+#[test]
+fn no_message_is_printed_twice() {
+    let gw = GatewayProcess::start();
+    let user = CliUser::new(&gw.url);
+    let r = user.run_with_stdin(
+        &["register", "--email", USER_EMAIL, "--password-stdin"],
+        &format!("{USER_PASSWORD}\n"),
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    let admin = CliUser::new(&gw.url);
+    let r = admin.run_with_stdin(
+        &["login", "--email", ADMIN_EMAIL, "--password-stdin"],
+        &format!("{ADMIN_PASSWORD}\n"),
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(admin.run(&["admin", "suspend", USER_EMAIL]).code, 0);
+
+    let r = user.run(&["balance"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stderr.contains("suspended"), "{r:?}");
+    assert_eq!(
+        r.stderr.matches("contact the gateway's operator").count(),
+        1,
+        "{r:?}"
+    );
+    // No line repeats another.
+    let lines: Vec<&str> = r.stderr.lines().collect();
+    for (i, l) in lines.iter().enumerate() {
+        assert!(!lines[..i].contains(l), "`{l}` twice: {r:?}");
+    }
+}
