@@ -688,3 +688,78 @@ fn upstreams_keep_their_keys_secret() {
         "an upstream key reached the gateway's log"
     );
 }
+
+/// `admin upstreams remove` on an upstream it cannot remove names where it really comes from:
+/// the environment variable, or the configuration file by its path.
+#[test]
+fn upstreams_remove_names_the_real_source() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("gateway.toml");
+    std::fs::write(
+        &file,
+        "[[upstreams]]\nname = \"acme-file\"\nprovider = \"openai_compatible\"\n\
+         base_url = \"http://127.0.0.1:9\"\nkeys = [\"sk-file-key\"]\nmodels = [\"acme-*\"]\n",
+    )
+    .expect("write the config file");
+    let gw = GatewayProcess::start_with_env(&[
+        ("CODEXKEY_MASTER_KEY", MASTER_KEY),
+        ("CODEXKEY_CONFIG", file.to_str().expect("utf-8 path")),
+        ("CODEXKEY_OPENAI_API_KEY", "sk-env-key"),
+        ("CODEXKEY_OPENAI_BASE_URL", "http://127.0.0.1:9"),
+    ]);
+    let admin = admin(&gw);
+
+    let r = admin.run(&["admin", "upstreams", "remove", "openai"]);
+    assert_ne!(r.code, 0, "{r:?}");
+    assert!(
+        r.stderr.contains("`CODEXKEY_OPENAI_API_KEY`")
+            && r.stderr.contains("`CODEXKEY_OPENAI_BASE_URL`")
+            && r.stderr.contains("environment variables"),
+        "names the variables: {r:?}"
+    );
+    assert!(
+        !r.stderr.contains("configuration file"),
+        "not the file: {r:?}"
+    );
+
+    let r = admin.run(&["admin", "upstreams", "remove", "acme-file"]);
+    assert_ne!(r.code, 0, "{r:?}");
+    assert!(
+        r.stderr
+            .contains(&format!("the configuration file `{}`", file.display())),
+        "names the file by its path: {r:?}"
+    );
+    assert!(
+        !r.stderr.contains("CODEXKEY_"),
+        "not the environment: {r:?}"
+    );
+
+    // Adding one under a configured name says the same.
+    let r = admin.run_with_stdin(
+        &[
+            "admin",
+            "upstreams",
+            "add",
+            "openai",
+            "--provider",
+            "openai",
+            "--key-stdin",
+        ],
+        "sk-another-key-1234567890\n",
+    );
+    assert_ne!(r.code, 0, "{r:?}");
+    assert!(r.stderr.contains("`CODEXKEY_OPENAI_API_KEY`"), "{r:?}");
+
+    // Both still serve.
+    let listed = admin.run(&["admin", "upstreams", "list", "--json"]).json();
+    let names: Vec<&str> = listed
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|u| u["name"].as_str())
+        .collect();
+    assert!(
+        names.contains(&"openai") && names.contains(&"acme-file"),
+        "{listed}"
+    );
+}
