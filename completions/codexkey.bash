@@ -401,13 +401,17 @@ _codexkey() {
 
     case "${cmd}" in
         codexkey)
-            opts="-h -V --gateway --json --help --version gateway register login logout whoami keys balance usage ledger pricing proxy env run setup doctor admin completions help"
+            opts="-h -V --gateway --json --profile --help --version gateway register login logout whoami keys balance usage ledger pricing proxy env run setup doctor admin completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -419,13 +423,17 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin)
-            opts="-h -V --gateway --json --help --version users adjust suspend activate verify-ledger audit prices upstreams help"
+            opts="-h -V --gateway --json --profile --help --version users adjust suspend activate verify-ledger audit prices upstreams help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -437,13 +445,17 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin__subcmd__activate)
-            opts="-h -V --gateway --json --help --version"
+            opts="-h -V --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -455,7 +467,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin__subcmd__adjust)
-            opts="-h -V --reason --gateway --json --help --version"
+            opts="-h -V --reason --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -469,6 +481,10 @@ _codexkey() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -477,7 +493,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin__subcmd__audit)
-            opts="-h -V --limit --before --gateway --json --help --version"
+            opts="-h -V --limit --before --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -492,6 +508,10 @@ _codexkey() {
                     return 0
                     ;;
                 --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -755,13 +775,17 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin__subcmd__prices)
-            opts="-h -V --gateway --json --help --version import set reset coefficient help"
+            opts="-h -V --gateway --json --profile --help --version import set reset coefficient help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -773,13 +797,17 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin__subcmd__prices__subcmd__coefficient)
-            opts="-h -V --gateway --json --help --version"
+            opts="-h -V --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -875,13 +903,17 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin__subcmd__prices__subcmd__import)
-            opts="-h -V --gateway --json --help --version"
+            opts="-h -V --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -893,13 +925,17 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin__subcmd__prices__subcmd__reset)
-            opts="-h -V --gateway --json --help --version"
+            opts="-h -V --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -911,7 +947,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin__subcmd__prices__subcmd__set)
-            opts="-h -V --provider --mode --input --output --cached-input --cache-write-5m --cache-write-1h --per-image --per-request --max-input-tokens --max-output-tokens --gateway --json --help --version"
+            opts="-h -V --provider --mode --input --output --cached-input --cache-write-5m --cache-write-1h --per-image --per-request --max-input-tokens --max-output-tokens --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -965,6 +1001,10 @@ _codexkey() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -973,13 +1013,17 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin__subcmd__suspend)
-            opts="-h -V --gateway --json --help --version"
+            opts="-h -V --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -991,13 +1035,17 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin__subcmd__upstreams)
-            opts="-h -V --gateway --json --help --version list add remove add-key help"
+            opts="-h -V --gateway --json --profile --help --version list add remove add-key help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1009,7 +1057,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin__subcmd__upstreams__subcmd__add)
-            opts="-h -V --provider --base-url --models --key-stdin --gateway --json --help --version"
+            opts="-h -V --provider --base-url --models --key-stdin --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1031,6 +1079,10 @@ _codexkey() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1039,7 +1091,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin__subcmd__upstreams__subcmd__add__subcmd__key)
-            opts="-h -V --label --key-stdin --gateway --json --help --version"
+            opts="-h -V --label --key-stdin --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1050,6 +1102,10 @@ _codexkey() {
                     return 0
                     ;;
                 --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1145,13 +1201,17 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin__subcmd__upstreams__subcmd__list)
-            opts="-h -V --gateway --json --help --version"
+            opts="-h -V --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1163,13 +1223,17 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin__subcmd__upstreams__subcmd__remove)
-            opts="-h -V --gateway --json --help --version"
+            opts="-h -V --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1181,13 +1245,17 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin__subcmd__users)
-            opts="-h -V --gateway --json --help --version"
+            opts="-h -V --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1199,13 +1267,17 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin__subcmd__verify__subcmd__ledger)
-            opts="-h -V --gateway --json --help --version"
+            opts="-h -V --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1217,13 +1289,17 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__balance)
-            opts="-h -V --gateway --json --help --version"
+            opts="-h -V --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1235,13 +1311,17 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__completions)
-            opts="-h -V --gateway --json --help --version bash elvish fish powershell zsh"
+            opts="-h -V --gateway --json --profile --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1253,13 +1333,17 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__doctor)
-            opts="-h -V --gateway --json --help --version"
+            opts="-h -V --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1271,7 +1355,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__env)
-            opts="-h -V --shell --port --gateway --json --help --version claude codex"
+            opts="-h -V --shell --port --gateway --json --profile --help --version claude codex"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1289,6 +1373,10 @@ _codexkey() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1297,7 +1385,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__gateway)
-            opts="-h -V --config --listen --data-dir --print-config --gateway --json --help --version"
+            opts="-h -V --config --listen --data-dir --print-config --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1316,6 +1404,10 @@ _codexkey() {
                     return 0
                     ;;
                 --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1929,13 +2021,17 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__keys)
-            opts="-h -V --gateway --json --help --version create list update revoke rotate use help"
+            opts="-h -V --gateway --json --profile --help --version create list update revoke rotate use help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1947,7 +2043,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__keys__subcmd__create)
-            opts="-h -V --name --expires-in --expires-at --models --budget --rpm --use --gateway --json --help --version"
+            opts="-h -V --name --expires-in --expires-at --models --budget --rpm --use --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1978,6 +2074,10 @@ _codexkey() {
                     return 0
                     ;;
                 --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2101,13 +2201,17 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__keys__subcmd__list)
-            opts="-h -V --gateway --json --help --version"
+            opts="-h -V --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2119,13 +2223,17 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__keys__subcmd__revoke)
-            opts="-h -V --gateway --json --help --version"
+            opts="-h -V --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2137,13 +2245,17 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__keys__subcmd__rotate)
-            opts="-h -V --use --gateway --json --help --version"
+            opts="-h -V --use --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2155,7 +2267,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__keys__subcmd__update)
-            opts="-h -V --name --expires-in --expires-at --no-expiry --models --all-models --budget --no-budget --rpm --no-rpm --gateway --json --help --version"
+            opts="-h -V --name --expires-in --expires-at --no-expiry --models --all-models --budget --no-budget --rpm --no-rpm --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2189,6 +2301,10 @@ _codexkey() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2197,13 +2313,17 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__keys__subcmd__use)
-            opts="-h -V --secret-stdin --rotate --gateway --json --help --version"
+            opts="-h -V --secret-stdin --rotate --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2215,7 +2335,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__ledger)
-            opts="-h -V --limit --before --gateway --json --help --version"
+            opts="-h -V --limit --before --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2233,6 +2353,10 @@ _codexkey() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2241,7 +2365,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__login)
-            opts="-h -V --email --password-stdin --gateway --json --help --version"
+            opts="-h -V --email --password-stdin --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2255,6 +2379,10 @@ _codexkey() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2263,13 +2391,17 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__logout)
-            opts="-h -V --gateway --json --help --version"
+            opts="-h -V --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2281,7 +2413,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__pricing)
-            opts="-h -V --model --provider --gateway --json --help --version"
+            opts="-h -V --model --provider --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2299,6 +2431,10 @@ _codexkey() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2307,7 +2443,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__proxy)
-            opts="-h -V --port --host --gateway --json --help --version"
+            opts="-h -V --port --host --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2325,6 +2461,10 @@ _codexkey() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2333,7 +2473,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__register)
-            opts="-h -V --email --password-stdin --gateway --json --help --version"
+            opts="-h -V --email --password-stdin --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2347,6 +2487,10 @@ _codexkey() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2355,13 +2499,17 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__run)
-            opts="-h -V --gateway --json --help --version claude codex"
+            opts="-h -V --gateway --json --profile --help --version claude codex"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2373,7 +2521,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__setup)
-            opts="-h -V --yes --port --gateway --json --help --version claude codex"
+            opts="-h -V --yes --port --gateway --json --profile --help --version claude codex"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2387,6 +2535,10 @@ _codexkey() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2395,7 +2547,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__usage)
-            opts="-h -V --since --from --to --key --model --status --offline --csv --account --by --currency --no-chart --gateway --json --help --version events sync help"
+            opts="-h -V --since --from --to --key --model --status --offline --csv --account --by --currency --no-chart --gateway --json --profile --help --version events sync help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2441,6 +2593,10 @@ _codexkey() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2449,7 +2605,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__usage__subcmd__events)
-            opts="-h -V --since --from --to --key --model --status --offline --csv --account --limit --gateway --json --help --version"
+            opts="-h -V --since --from --to --key --model --status --offline --csv --account --limit --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2488,6 +2644,10 @@ _codexkey() {
                     return 0
                     ;;
                 --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2555,13 +2715,17 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__usage__subcmd__sync)
-            opts="-h -V --gateway --json --help --version"
+            opts="-h -V --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2573,13 +2737,17 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__whoami)
-            opts="-h -V --gateway --json --help --version"
+            opts="-h -V --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -19,6 +19,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
     var completions = [
         &'codexkey'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -47,9 +48,10 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand --config 'Configuration file (TOML) [env: CODEXKEY_CONFIG]'
             cand --listen 'Address to listen on [default: 127.0.0.1:8080] [env: CODEXKEY_LISTEN]'
             cand --data-dir 'Directory for the database [default: the platform data dir] [env: CODEXKEY_DATA_DIR]'
-            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --gateway 'gateway'
+            cand --profile 'profile'
             cand --print-config 'Print the effective configuration (secrets masked) and exit'
-            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand --json 'json'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
@@ -58,6 +60,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;register'= {
             cand --email 'Account email (asked for when omitted)'
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --password-stdin 'Read the password from the first line of standard input instead of prompting'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
             cand -h 'Print help'
@@ -68,6 +71,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;login'= {
             cand --email 'Account email (asked for when omitted)'
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --password-stdin 'Read the password from the first line of standard input instead of prompting'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
             cand -h 'Print help'
@@ -77,6 +81,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;logout'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -85,6 +90,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;whoami'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -93,6 +99,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;keys'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -114,6 +121,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand --budget 'Most the key may spend, in credits (e.g. `25` or `2.5`)'
             cand --rpm 'Requests per minute'
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --use 'Also make it the key `codexkey proxy` uses'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
             cand -h 'Print help'
@@ -123,6 +131,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;keys;list'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -137,6 +146,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand --budget 'Most the key may spend in its lifetime, in credits'
             cand --rpm 'Requests per minute'
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --no-expiry 'Never expire'
             cand --all-models 'Allow every model'
             cand --no-budget 'No budget'
@@ -149,6 +159,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;keys;revoke'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -157,6 +168,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;keys;rotate'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --use 'Also make the new secret the one `codexkey proxy` uses'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
             cand -h 'Print help'
@@ -166,6 +178,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;keys;use'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --secret-stdin 'Read the key''s secret (`ck-…`) from standard input'
             cand --rotate 'Rotate key ID and use its new secret'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
@@ -199,6 +212,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;balance'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -216,6 +230,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand --by 'Group by (comma-separated, e.g. `day,model`)'
             cand --currency 'Show costs also in this currency (one the gateway has a rate for; `USD` for credits only) [default: your account''s display currency]'
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --offline 'Read the local cache only, without contacting the gateway'
             cand --csv 'Print CSV on stdout instead of a table'
             cand --no-chart 'Leave out the chart of spend per day'
@@ -238,6 +253,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand --account 'Another account (admins; `all` for every account), asked of the gateway (not cached)'
             cand --limit 'How many events to show'
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --offline 'Read the local cache only, without contacting the gateway'
             cand --csv 'Print CSV on stdout instead of a table'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
@@ -248,6 +264,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;usage;sync'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -269,6 +286,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand --limit 'How many entries to show'
             cand --before 'Show entries older than this entry id (for paging)'
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -279,6 +297,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand --model 'Only models whose name matches; `*` matches any run of characters (e.g. `claude-*`)'
             cand --provider 'Only models of this provider (e.g. `openai`, `anthropic`)'
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -289,6 +308,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand --port 'Port to listen on (0 picks a free one)'
             cand --host 'Address to listen on; only loopback addresses are accepted'
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -299,6 +319,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand --shell 'Shell syntax [default: from $SHELL, else bash]'
             cand --port 'The proxy''s port'
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -307,6 +328,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;run'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -316,6 +338,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;setup'= {
             cand --port 'The proxy''s port'
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --yes 'Write without asking'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
             cand -h 'Print help (see more with ''--help'')'
@@ -325,6 +348,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;doctor'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -333,6 +357,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;admin'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -350,6 +375,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;admin;users'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -359,6 +385,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;admin;adjust'= {
             cand --reason 'Why the balance changes (required)'
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -367,6 +394,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;admin;suspend'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -375,6 +403,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;admin;activate'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -383,6 +412,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;admin;verify-ledger'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -393,6 +423,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand --limit 'How many entries to show'
             cand --before 'Show entries older than this entry id (for paging)'
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -401,19 +432,21 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;admin;prices'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
             cand import 'Import a price list in the litellm format (model -> USD per token) as overrides'
-            cand set 'Set a model''s price, replacing the shipped one'
+            cand set 'Set a model''s price: what is given changes, the rest keeps its current value'
             cand reset 'Remove a model''s override: the shipped price applies again'
             cand coefficient 'Multiply a model''s price by a factor (e.g. `1.25`; `1` removes it)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'codexkey;admin;prices;import'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -421,18 +454,19 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand --version 'Print version'
         }
         &'codexkey;admin;prices;set'= {
-            cand --provider 'The provider that serves it (`openai`, `anthropic`, …); used to route requests'
-            cand --mode 'What kind of model it is [default: chat]'
-            cand --input 'Credits per 1M input tokens (e.g. `2.5`)'
-            cand --output 'Credits per 1M output tokens, reasoning included'
-            cand --cached-input 'Credits per 1M input tokens read from the prompt cache [default: the input price]'
-            cand --cache-write-5m 'Credits per 1M input tokens written to a 5-minute cache [default: the input price]'
-            cand --cache-write-1h 'Credits per 1M input tokens written to a 1-hour cache [default: the 5-minute price]'
-            cand --per-image 'Credits per generated image'
-            cand --per-request 'Credits per request, on top of everything else'
+            cand --provider 'The provider that serves it (`openai`, `anthropic`, …); used to route requests [default: the current one; required for a model without a price]'
+            cand --mode 'What kind of model it is [default: the current one, else chat]'
+            cand --input 'Credits per 1M input tokens (e.g. `2.5`) [default: the current price; required for a model without a price]'
+            cand --output 'Credits per 1M output tokens, reasoning included [default: the current price; required for a model without a price]'
+            cand --cached-input 'Credits per 1M input tokens read from the prompt cache [default: the current price, else the input price]'
+            cand --cache-write-5m 'Credits per 1M input tokens written to a 5-minute cache [default: the current price, else the input price]'
+            cand --cache-write-1h 'Credits per 1M input tokens written to a 1-hour cache [default: the current price, else the 5-minute price]'
+            cand --per-image 'Credits per generated image [default: the current price]'
+            cand --per-request 'Credits per request, on top of everything else [default: the current price]'
             cand --max-input-tokens 'The model''s context window, in tokens'
             cand --max-output-tokens 'The most tokens the model generates in one response'
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -441,6 +475,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;admin;prices;reset'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -449,6 +484,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;admin;prices;coefficient'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -457,7 +493,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;admin;prices;help'= {
             cand import 'Import a price list in the litellm format (model -> USD per token) as overrides'
-            cand set 'Set a model''s price, replacing the shipped one'
+            cand set 'Set a model''s price: what is given changes, the rest keeps its current value'
             cand reset 'Remove a model''s override: the shipped price applies again'
             cand coefficient 'Multiply a model''s price by a factor (e.g. `1.25`; `1` removes it)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -474,6 +510,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;admin;upstreams'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -487,6 +524,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;admin;upstreams;list'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -498,6 +536,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand --base-url 'The API''s base URL [default: the provider''s own; required for `openai_compatible`]'
             cand --models 'Only route these models to it (comma-separated) [default: the models priced for its provider]'
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --key-stdin 'Read the keys from standard input, one per line (asked for when omitted)'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
             cand -h 'Print help'
@@ -507,6 +546,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;admin;upstreams;remove'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -516,6 +556,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;admin;upstreams;add-key'= {
             cand --label 'A label to tell the key apart'
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --key-stdin 'Read the key from the first line of standard input (asked for when omitted)'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
             cand -h 'Print help'
@@ -565,7 +606,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;admin;help;prices'= {
             cand import 'Import a price list in the litellm format (model -> USD per token) as overrides'
-            cand set 'Set a model''s price, replacing the shipped one'
+            cand set 'Set a model''s price: what is given changes, the rest keeps its current value'
             cand reset 'Remove a model''s override: the shipped price applies again'
             cand coefficient 'Multiply a model''s price by a factor (e.g. `1.25`; `1` removes it)'
         }
@@ -595,6 +636,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;completions'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -699,7 +741,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;help;admin;prices'= {
             cand import 'Import a price list in the litellm format (model -> USD per token) as overrides'
-            cand set 'Set a model''s price, replacing the shipped one'
+            cand set 'Set a model''s price: what is given changes, the rest keeps its current value'
             cand reset 'Remove a model''s override: the shipped price applies again'
             cand coefficient 'Multiply a model''s price by a factor (e.g. `1.25`; `1` removes it)'
         }

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_codexkey_global_optspecs
-    string join \n gateway= json h/help V/version
+    string join \n gateway= json profile= h/help V/version
 end
 
 function __fish_codexkey_needs_command
@@ -25,6 +25,7 @@ function __fish_codexkey_using_subcommand
 end
 
 complete -c codexkey -n "__fish_codexkey_needs_command" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_needs_command" -l profile -d 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)' -r
 complete -c codexkey -n "__fish_codexkey_needs_command" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c codexkey -n "__fish_codexkey_needs_command" -s h -l help -d 'Print help'
 complete -c codexkey -n "__fish_codexkey_needs_command" -s V -l version -d 'Print version'
@@ -49,32 +50,38 @@ complete -c codexkey -n "__fish_codexkey_needs_command" -f -a "help" -d 'Print t
 complete -c codexkey -n "__fish_codexkey_using_subcommand gateway" -l config -d 'Configuration file (TOML) [env: CODEXKEY_CONFIG]' -r -F
 complete -c codexkey -n "__fish_codexkey_using_subcommand gateway" -l listen -d 'Address to listen on [default: 127.0.0.1:8080] [env: CODEXKEY_LISTEN]' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand gateway" -l data-dir -d 'Directory for the database [default: the platform data dir] [env: CODEXKEY_DATA_DIR]' -r -F
-complete -c codexkey -n "__fish_codexkey_using_subcommand gateway" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand gateway" -l gateway -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand gateway" -l profile -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand gateway" -l print-config -d 'Print the effective configuration (secrets masked) and exit'
-complete -c codexkey -n "__fish_codexkey_using_subcommand gateway" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c codexkey -n "__fish_codexkey_using_subcommand gateway" -l json
 complete -c codexkey -n "__fish_codexkey_using_subcommand gateway" -s h -l help -d 'Print help'
 complete -c codexkey -n "__fish_codexkey_using_subcommand gateway" -s V -l version -d 'Print version'
 complete -c codexkey -n "__fish_codexkey_using_subcommand register" -l email -d 'Account email (asked for when omitted)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand register" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand register" -l profile -d 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand register" -l password-stdin -d 'Read the password from the first line of standard input instead of prompting'
 complete -c codexkey -n "__fish_codexkey_using_subcommand register" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c codexkey -n "__fish_codexkey_using_subcommand register" -s h -l help -d 'Print help'
 complete -c codexkey -n "__fish_codexkey_using_subcommand register" -s V -l version -d 'Print version'
 complete -c codexkey -n "__fish_codexkey_using_subcommand login" -l email -d 'Account email (asked for when omitted)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand login" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand login" -l profile -d 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand login" -l password-stdin -d 'Read the password from the first line of standard input instead of prompting'
 complete -c codexkey -n "__fish_codexkey_using_subcommand login" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c codexkey -n "__fish_codexkey_using_subcommand login" -s h -l help -d 'Print help'
 complete -c codexkey -n "__fish_codexkey_using_subcommand login" -s V -l version -d 'Print version'
 complete -c codexkey -n "__fish_codexkey_using_subcommand logout" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand logout" -l profile -d 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand logout" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c codexkey -n "__fish_codexkey_using_subcommand logout" -s h -l help -d 'Print help'
 complete -c codexkey -n "__fish_codexkey_using_subcommand logout" -s V -l version -d 'Print version'
 complete -c codexkey -n "__fish_codexkey_using_subcommand whoami" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand whoami" -l profile -d 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand whoami" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c codexkey -n "__fish_codexkey_using_subcommand whoami" -s h -l help -d 'Print help'
 complete -c codexkey -n "__fish_codexkey_using_subcommand whoami" -s V -l version -d 'Print version'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list update revoke rotate use help" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list update revoke rotate use help" -l profile -d 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list update revoke rotate use help" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list update revoke rotate use help" -s h -l help -d 'Print help'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list update revoke rotate use help" -s V -l version -d 'Print version'
@@ -92,11 +99,13 @@ complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from create" -l budget -d 'Most the key may spend, in credits (e.g. `25` or `2.5`)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from create" -l rpm -d 'Requests per minute' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from create" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from create" -l profile -d 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from create" -l use -d 'Also make it the key `codexkey proxy` uses'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from create" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from list" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from list" -l profile -d 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from list" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
@@ -107,6 +116,7 @@ complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from update" -l budget -d 'Most the key may spend in its lifetime, in credits' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from update" -l rpm -d 'Requests per minute' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from update" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from update" -l profile -d 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from update" -l no-expiry -d 'Never expire'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from update" -l all-models -d 'Allow every model'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from update" -l no-budget -d 'No budget'
@@ -115,15 +125,18 @@ complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from update" -s V -l version -d 'Print version'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from revoke" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from revoke" -l profile -d 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from revoke" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from revoke" -s V -l version -d 'Print version'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l profile -d 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l use -d 'Also make the new secret the one `codexkey proxy` uses'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from rotate" -s h -l help -d 'Print help'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from rotate" -s V -l version -d 'Print version'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from use" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from use" -l profile -d 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from use" -l secret-stdin -d 'Read the key\'s secret (`ck-…`) from standard input'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from use" -l rotate -d 'Rotate key ID and use its new secret'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from use" -l json -d 'Print machine-readable JSON on stdout instead of tables'
@@ -137,6 +150,7 @@ complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "use" -d 'Choose the key `codexkey proxy` uses (kept in the OS keyring or the private file)'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c codexkey -n "__fish_codexkey_using_subcommand balance" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand balance" -l profile -d 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand balance" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c codexkey -n "__fish_codexkey_using_subcommand balance" -s h -l help -d 'Print help'
 complete -c codexkey -n "__fish_codexkey_using_subcommand balance" -s V -l version -d 'Print version'
@@ -154,6 +168,7 @@ key\t''
 account\t'Accounts (with `--account all`)'"
 complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and not __fish_seen_subcommand_from events sync help" -l currency -d 'Show costs also in this currency (one the gateway has a rate for; `USD` for credits only) [default: your account\'s display currency]' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and not __fish_seen_subcommand_from events sync help" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and not __fish_seen_subcommand_from events sync help" -l profile -d 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and not __fish_seen_subcommand_from events sync help" -l offline -d 'Read the local cache only, without contacting the gateway'
 complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and not __fish_seen_subcommand_from events sync help" -l csv -d 'Print CSV on stdout instead of a table'
 complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and not __fish_seen_subcommand_from events sync help" -l no-chart -d 'Leave out the chart of spend per day'
@@ -172,12 +187,14 @@ complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and __fish_seen
 complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and __fish_seen_subcommand_from events" -l account -d 'Another account (admins; `all` for every account), asked of the gateway (not cached)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and __fish_seen_subcommand_from events" -l limit -d 'How many events to show' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and __fish_seen_subcommand_from events" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and __fish_seen_subcommand_from events" -l profile -d 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and __fish_seen_subcommand_from events" -l offline -d 'Read the local cache only, without contacting the gateway'
 complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and __fish_seen_subcommand_from events" -l csv -d 'Print CSV on stdout instead of a table'
 complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and __fish_seen_subcommand_from events" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and __fish_seen_subcommand_from events" -s h -l help -d 'Print help'
 complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and __fish_seen_subcommand_from events" -s V -l version -d 'Print version'
 complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and __fish_seen_subcommand_from sync" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and __fish_seen_subcommand_from sync" -l profile -d 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and __fish_seen_subcommand_from sync" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and __fish_seen_subcommand_from sync" -s h -l help -d 'Print help'
 complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and __fish_seen_subcommand_from sync" -s V -l version -d 'Print version'
@@ -187,18 +204,21 @@ complete -c codexkey -n "__fish_codexkey_using_subcommand usage; and __fish_seen
 complete -c codexkey -n "__fish_codexkey_using_subcommand ledger" -l limit -d 'How many entries to show' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand ledger" -l before -d 'Show entries older than this entry id (for paging)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand ledger" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand ledger" -l profile -d 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand ledger" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c codexkey -n "__fish_codexkey_using_subcommand ledger" -s h -l help -d 'Print help'
 complete -c codexkey -n "__fish_codexkey_using_subcommand ledger" -s V -l version -d 'Print version'
 complete -c codexkey -n "__fish_codexkey_using_subcommand pricing" -l model -d 'Only models whose name matches; `*` matches any run of characters (e.g. `claude-*`)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand pricing" -l provider -d 'Only models of this provider (e.g. `openai`, `anthropic`)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand pricing" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand pricing" -l profile -d 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand pricing" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c codexkey -n "__fish_codexkey_using_subcommand pricing" -s h -l help -d 'Print help'
 complete -c codexkey -n "__fish_codexkey_using_subcommand pricing" -s V -l version -d 'Print version'
 complete -c codexkey -n "__fish_codexkey_using_subcommand proxy" -l port -d 'Port to listen on (0 picks a free one)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand proxy" -l host -d 'Address to listen on; only loopback addresses are accepted' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand proxy" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand proxy" -l profile -d 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand proxy" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c codexkey -n "__fish_codexkey_using_subcommand proxy" -s h -l help -d 'Print help'
 complete -c codexkey -n "__fish_codexkey_using_subcommand proxy" -s V -l version -d 'Print version'
@@ -208,24 +228,29 @@ fish\t''
 powershell\t''"
 complete -c codexkey -n "__fish_codexkey_using_subcommand env" -l port -d 'The proxy\'s port' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand env" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand env" -l profile -d 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand env" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c codexkey -n "__fish_codexkey_using_subcommand env" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c codexkey -n "__fish_codexkey_using_subcommand env" -s V -l version -d 'Print version'
 complete -c codexkey -n "__fish_codexkey_using_subcommand run" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand run" -l profile -d 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand run" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c codexkey -n "__fish_codexkey_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c codexkey -n "__fish_codexkey_using_subcommand run" -s V -l version -d 'Print version'
 complete -c codexkey -n "__fish_codexkey_using_subcommand setup" -l port -d 'The proxy\'s port' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand setup" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand setup" -l profile -d 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand setup" -l yes -d 'Write without asking'
 complete -c codexkey -n "__fish_codexkey_using_subcommand setup" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c codexkey -n "__fish_codexkey_using_subcommand setup" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c codexkey -n "__fish_codexkey_using_subcommand setup" -s V -l version -d 'Print version'
 complete -c codexkey -n "__fish_codexkey_using_subcommand doctor" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand doctor" -l profile -d 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand doctor" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c codexkey -n "__fish_codexkey_using_subcommand doctor" -s h -l help -d 'Print help'
 complete -c codexkey -n "__fish_codexkey_using_subcommand doctor" -s V -l version -d 'Print version'
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and not __fish_seen_subcommand_from users adjust suspend activate verify-ledger audit prices upstreams help" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and not __fish_seen_subcommand_from users adjust suspend activate verify-ledger audit prices upstreams help" -l profile -d 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and not __fish_seen_subcommand_from users adjust suspend activate verify-ledger audit prices upstreams help" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and not __fish_seen_subcommand_from users adjust suspend activate verify-ledger audit prices upstreams help" -s h -l help -d 'Print help'
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and not __fish_seen_subcommand_from users adjust suspend activate verify-ledger audit prices upstreams help" -s V -l version -d 'Print version'
@@ -239,42 +264,50 @@ complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and not __fish_
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and not __fish_seen_subcommand_from users adjust suspend activate verify-ledger audit prices upstreams help" -f -a "upstreams" -d 'List, add and remove upstream providers and their keys'
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and not __fish_seen_subcommand_from users adjust suspend activate verify-ledger audit prices upstreams help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from users" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from users" -l profile -d 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from users" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from users" -s h -l help -d 'Print help'
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from users" -s V -l version -d 'Print version'
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from adjust" -l reason -d 'Why the balance changes (required)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from adjust" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from adjust" -l profile -d 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from adjust" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from adjust" -s h -l help -d 'Print help'
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from adjust" -s V -l version -d 'Print version'
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from suspend" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from suspend" -l profile -d 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from suspend" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from suspend" -s h -l help -d 'Print help'
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from suspend" -s V -l version -d 'Print version'
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from activate" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from activate" -l profile -d 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from activate" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from activate" -s h -l help -d 'Print help'
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from activate" -s V -l version -d 'Print version'
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from verify-ledger" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from verify-ledger" -l profile -d 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from verify-ledger" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from verify-ledger" -s h -l help -d 'Print help'
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from verify-ledger" -s V -l version -d 'Print version'
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from audit" -l limit -d 'How many entries to show' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from audit" -l before -d 'Show entries older than this entry id (for paging)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from audit" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from audit" -l profile -d 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from audit" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from audit" -s h -l help -d 'Print help'
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from audit" -s V -l version -d 'Print version'
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from prices" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from prices" -l profile -d 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from prices" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from prices" -s h -l help -d 'Print help'
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from prices" -s V -l version -d 'Print version'
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from prices" -f -a "import" -d 'Import a price list in the litellm format (model -> USD per token) as overrides'
-complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from prices" -f -a "set" -d 'Set a model\'s price, replacing the shipped one'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from prices" -f -a "set" -d 'Set a model\'s price: what is given changes, the rest keeps its current value'
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from prices" -f -a "reset" -d 'Remove a model\'s override: the shipped price applies again'
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from prices" -f -a "coefficient" -d 'Multiply a model\'s price by a factor (e.g. `1.25`; `1` removes it)'
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from prices" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from upstreams" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from upstreams" -l profile -d 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from upstreams" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from upstreams" -s h -l help -d 'Print help'
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from upstreams" -s V -l version -d 'Print version'
@@ -293,6 +326,7 @@ complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from help" -f -a "upstreams" -d 'List, add and remove upstream providers and their keys'
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c codexkey -n "__fish_codexkey_using_subcommand completions" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand completions" -l profile -d 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand completions" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c codexkey -n "__fish_codexkey_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c codexkey -n "__fish_codexkey_using_subcommand completions" -s V -l version -d 'Print version'

@@ -21,6 +21,11 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub json: bool,
 
+    /// Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile
+    /// admin` beside your own account)
+    #[arg(long, global = true, env = "CODEXKEY_PROFILE", value_name = "NAME")]
+    pub profile: Option<String>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -82,6 +87,45 @@ pub struct GatewayArgs {
     /// Print the effective configuration (secrets masked) and exit
     #[arg(long)]
     pub print_config: bool,
+    /// The global client options do not apply to the gateway: these hidden stand-ins (same ids,
+    /// so clap does not propagate the global ones here) keep them out of `gateway --help`;
+    /// [`parse`] refuses them when typed.
+    #[command(flatten)]
+    pub client_options: ClientOptionsStandIns,
+}
+
+/// Stand-ins for the global client options under `codexkey gateway`. Values from the
+/// environment (`CODEXKEY_GATEWAY`, `CODEXKEY_PROFILE`) still reach them and are ignored.
+#[derive(Debug, Args)]
+pub struct ClientOptionsStandIns {
+    #[arg(id = "gateway", long = "gateway", hide = true, value_name = "URL")]
+    pub gateway: Option<String>,
+    #[arg(id = "json", long = "json", hide = true)]
+    pub json: bool,
+    #[arg(id = "profile", long = "profile", hide = true, value_name = "NAME")]
+    pub profile: Option<String>,
+}
+
+/// Parses the command line like `Cli::parse`, and refuses a client option typed for
+/// `codexkey gateway` (before or after the subcommand) with a usage error.
+pub fn parse() -> Cli {
+    use clap::{CommandFactory as _, FromArgMatches as _};
+    let matches = Cli::command().get_matches();
+    if let Some(("gateway", sub)) = matches.subcommand() {
+        for id in ["gateway", "json", "profile"] {
+            if sub.value_source(id) == Some(clap::parser::ValueSource::CommandLine) {
+                Cli::command()
+                    .error(
+                        clap::error::ErrorKind::ArgumentConflict,
+                        format!(
+                            "`--{id}` is a client option; `codexkey gateway` does not take it (see `codexkey gateway --help`)"
+                        ),
+                    )
+                    .exit();
+            }
+        }
+    }
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.format(&mut Cli::command()).exit())
 }
 
 #[derive(Debug, Args)]
@@ -336,7 +380,7 @@ pub enum PricesCommand {
         /// The JSON file, or `-` for standard input
         file: PathBuf,
     },
-    /// Set a model's price, replacing the shipped one
+    /// Set a model's price: what is given changes, the rest keeps its current value
     Set(Box<SetPriceArgs>),
     /// Remove a model's override: the shipped price applies again
     Reset {
@@ -352,36 +396,43 @@ pub enum PricesCommand {
     },
 }
 
-/// Token prices are credits per 1M tokens, parsed exactly (up to 6 decimals).
+/// Token prices are credits per 1M tokens, parsed exactly (up to 6 decimals). What is not given
+/// keeps the model's current value (its override, else its shipped price).
 #[derive(Debug, Args)]
 pub struct SetPriceArgs {
     /// The model's name, as clients send it (may contain `/` and `.`)
     pub model: String,
     /// The provider that serves it (`openai`, `anthropic`, …); used to route requests
+    /// [default: the current one; required for a model without a price]
     #[arg(long)]
-    pub provider: String,
-    /// What kind of model it is [default: chat]
+    pub provider: Option<String>,
+    /// What kind of model it is [default: the current one, else chat]
     #[arg(long, value_name = "MODE")]
     pub mode: Option<String>,
-    /// Credits per 1M input tokens (e.g. `2.5`)
+    /// Credits per 1M input tokens (e.g. `2.5`) [default: the current price; required for a
+    /// model without a price]
     #[arg(long, value_name = "CREDITS")]
-    pub input: String,
-    /// Credits per 1M output tokens, reasoning included
+    pub input: Option<String>,
+    /// Credits per 1M output tokens, reasoning included [default: the current price; required
+    /// for a model without a price]
     #[arg(long, value_name = "CREDITS")]
-    pub output: String,
-    /// Credits per 1M input tokens read from the prompt cache [default: the input price]
+    pub output: Option<String>,
+    /// Credits per 1M input tokens read from the prompt cache [default: the current price,
+    /// else the input price]
     #[arg(long, value_name = "CREDITS")]
     pub cached_input: Option<String>,
-    /// Credits per 1M input tokens written to a 5-minute cache [default: the input price]
+    /// Credits per 1M input tokens written to a 5-minute cache [default: the current price,
+    /// else the input price]
     #[arg(long = "cache-write-5m", value_name = "CREDITS")]
     pub cache_write_5m: Option<String>,
-    /// Credits per 1M input tokens written to a 1-hour cache [default: the 5-minute price]
+    /// Credits per 1M input tokens written to a 1-hour cache [default: the current price, else
+    /// the 5-minute price]
     #[arg(long = "cache-write-1h", value_name = "CREDITS")]
     pub cache_write_1h: Option<String>,
-    /// Credits per generated image
+    /// Credits per generated image [default: the current price]
     #[arg(long, value_name = "CREDITS")]
     pub per_image: Option<String>,
-    /// Credits per request, on top of everything else
+    /// Credits per request, on top of everything else [default: the current price]
     #[arg(long, value_name = "CREDITS")]
     pub per_request: Option<String>,
     /// The model's context window, in tokens

@@ -7,7 +7,7 @@ use codexkey_common::Secret;
 use crate::client::Client;
 use crate::credentials;
 use crate::error::UserError;
-use crate::settings::{Settings, env};
+use crate::settings::{Profile, Settings, env};
 
 pub struct Ctx {
     pub gateway: String,
@@ -16,8 +16,8 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub fn new(gateway_flag: Option<&str>, json: bool) -> Result<Ctx> {
-        let settings = Settings::load()?;
+    pub fn new(gateway_flag: Option<&str>, json: bool, profile: Option<&str>) -> Result<Ctx> {
+        let settings = Settings::load(Profile::resolve(profile)?)?;
         let gateway = settings.gateway_url(gateway_flag);
         if !(gateway.starts_with("http://") || gateway.starts_with("https://")) {
             return Err(UserError::new(
@@ -57,7 +57,10 @@ impl Ctx {
         let token = self.token().await?.ok_or_else(|| {
             UserError::new(
                 format!("you are not logged in to {}", self.gateway),
-                "log in with `codexkey login` (or set `CODEXKEY_TOKEN`)",
+                format!(
+                    "log in with `codexkey {}login` (or set `CODEXKEY_TOKEN`)",
+                    self.settings.profile.flag()
+                ),
             )
         })?;
         Ok(Client::new(&self.gateway, Some(token))?)

@@ -14,8 +14,9 @@ use std::path::PathBuf;
 use anyhow::{Context as _, Result};
 
 use crate::args::CredentialStoreKind;
-use crate::settings::{Settings, config_dir, write_private};
+use crate::settings::{Settings, write_private};
 
+/// The keyring service of the default profile; another profile's is `codexkey:NAME`.
 const KEYRING_SERVICE: &str = "codexkey";
 
 /// The credential name of the session token for a gateway.
@@ -28,12 +29,20 @@ pub fn proxy_key_name(gateway: &str) -> String {
     format!("apikey:{gateway}")
 }
 
-fn file_path() -> Result<PathBuf> {
-    Ok(config_dir()?.join("credentials.toml"))
+/// The private file holding this profile's secrets when no keyring is used.
+pub fn file_path(settings: &Settings) -> PathBuf {
+    settings.profile.dir.join("credentials.toml")
 }
 
-fn read_file() -> Result<BTreeMap<String, String>> {
-    let path = file_path()?;
+fn keyring_service(settings: &Settings) -> String {
+    match &settings.profile.name {
+        None => KEYRING_SERVICE.to_owned(),
+        Some(p) => format!("{KEYRING_SERVICE}:{p}"),
+    }
+}
+
+fn read_file(settings: &Settings) -> Result<BTreeMap<String, String>> {
+    let path = file_path(settings);
     match std::fs::read_to_string(&path) {
         Ok(text) => {
             toml::from_str(&text).with_context(|| format!("cannot parse {}", path.display()))
@@ -43,17 +52,17 @@ fn read_file() -> Result<BTreeMap<String, String>> {
     }
 }
 
-fn write_file(map: &BTreeMap<String, String>) -> Result<()> {
+fn write_file(settings: &Settings, map: &BTreeMap<String, String>) -> Result<()> {
     let text = toml::to_string(map).context("cannot serialize credentials")?;
-    write_private(&file_path()?, text.as_bytes())
+    write_private(&file_path(settings), text.as_bytes())
 }
 
-fn keyring_entry(name: &str) -> Result<keyring::Entry> {
-    keyring::Entry::new(KEYRING_SERVICE, name).context("cannot open the OS keyring")
+fn keyring_entry(settings: &Settings, name: &str) -> Result<keyring::Entry> {
+    keyring::Entry::new(&keyring_service(settings), name).context("cannot open the OS keyring")
 }
 
-fn keyring_set(name: &str, secret: &str) -> Result<()> {
-    let entry = keyring_entry(name)?;
+fn keyring_set(settings: &Settings, name: &str, secret: &str) -> Result<()> {
+    let entry = keyring_entry(settings, name)?;
     entry
         .set_password(secret)
         .context("cannot write to the OS keyring")?;
@@ -69,28 +78,26 @@ fn keyring_set(name: &str, secret: &str) -> Result<()> {
 pub fn save(settings: &mut Settings, name: &str, secret: &str) -> Result<CredentialStoreKind> {
     let used = match settings.store_kind()? {
         CredentialStoreKind::File => {
-            save_to_file(name, secret)?;
+            save_to_file(settings, name, secret)?;
             CredentialStoreKind::File
         }
         CredentialStoreKind::Keyring => {
-            keyring_set(name, secret).context(
+            keyring_set(settings, name, secret).context(
                 "set `credential_store = \"file\"` in the settings to use a private file instead",
             )?;
             CredentialStoreKind::Keyring
         }
-        CredentialStoreKind::Auto => match keyring_set(name, secret) {
+        CredentialStoreKind::Auto => match keyring_set(settings, name, secret) {
             Ok(()) => CredentialStoreKind::Keyring,
             Err(e) => {
                 #[expect(clippy::print_stderr, reason = "a one-time notice for the user")]
                 {
                     eprintln!(
                         "warning: no usable OS keyring ({e:#}); the secret is kept in {} (mode 0600)",
-                        file_path()
-                            .map(|p| p.display().to_string())
-                            .unwrap_or_default()
+                        file_path(settings).display()
                     );
                 }
-                save_to_file(name, secret)?;
+                save_to_file(settings, name, secret)?;
                 CredentialStoreKind::File
             }
         },
@@ -100,18 +107,18 @@ pub fn save(settings: &mut Settings, name: &str, secret: &str) -> Result<Credent
     Ok(used)
 }
 
-fn save_to_file(name: &str, secret: &str) -> Result<()> {
-    let mut map = read_file()?;
+fn save_to_file(settings: &Settings, name: &str, secret: &str) -> Result<()> {
+    let mut map = read_file(settings)?;
     map.insert(name.to_owned(), secret.to_owned());
-    write_file(&map)
+    write_file(settings, &map)
 }
 
 /// The secret stored under `name`, from the store that holds it.
 pub fn load(settings: &Settings, name: &str) -> Result<Option<String>> {
     match settings.stored_in.get(name) {
         None => Ok(None),
-        Some(CredentialStoreKind::File) => Ok(read_file()?.remove(name)),
-        Some(_) => match keyring_entry(name)?.get_password() {
+        Some(CredentialStoreKind::File) => Ok(read_file(settings)?.remove(name)),
+        Some(_) => match keyring_entry(settings, name)?.get_password() {
             Ok(s) => Ok(Some(s)),
             Err(keyring::Error::NoEntry) => Ok(None),
             Err(e) => Err(e).context("cannot read from the OS keyring"),
@@ -126,11 +133,11 @@ pub fn delete(settings: &mut Settings, name: &str) -> Result<bool> {
     };
     match kind {
         CredentialStoreKind::File => {
-            let mut map = read_file()?;
+            let mut map = read_file(settings)?;
             map.remove(name);
-            write_file(&map)?;
+            write_file(settings, &map)?;
         }
-        _ => match keyring_entry(name)?.delete_credential() {
+        _ => match keyring_entry(settings, name)?.delete_credential() {
             Ok(()) | Err(keyring::Error::NoEntry) => {}
             Err(e) => return Err(e).context("cannot delete from the OS keyring"),
         },
@@ -139,7 +146,7 @@ pub fn delete(settings: &mut Settings, name: &str) -> Result<bool> {
     Ok(true)
 }
 
-/// The credential name of the proxy token: one per user (per config dir), whatever the gateway.
+/// The credential name of the proxy token: one per user (per profile), whatever the gateway.
 pub const PROXY_TOKEN_NAME: &str = "proxy-token";
 /// Proxy tokens look like `ckp_` and 43 base62 characters (256 random bits).
 pub const PROXY_TOKEN_PREFIX: &str = "ckp_";

@@ -65,6 +65,32 @@ fn exit_code_for(e: &anyhow::Error) -> u8 {
     }
 }
 
+/// `error: …`, each cause, and the hint, each said once: a cause or hint whose text an earlier
+/// line already carries (a gateway message that ends in the same advice, a context that quotes
+/// its source) is left out.
+pub fn render(e: &anyhow::Error) -> String {
+    let head = e.to_string();
+    let mut said = vec![head.clone()];
+    let mut text = format!("error: {head}");
+    let mut causes: Vec<String> = e.chain().skip(1).map(|c| c.to_string()).collect();
+    if let Some(ClientError::Unreachable { detail, .. }) = e.downcast_ref::<ClientError>() {
+        causes.push(detail.clone());
+    }
+    for cause in causes {
+        if cause.trim().is_empty() || said.iter().any(|s| s.contains(cause.trim())) {
+            continue;
+        }
+        text.push_str(&format!("\n  Caused by: {cause}"));
+        said.push(cause);
+    }
+    if let Some(h) = hint_for(e)
+        && !said.iter().any(|s| s.contains(h.trim()))
+    {
+        text.push_str(&format!("\nhint: {h}"));
+    }
+    text
+}
+
 /// Prints the error to stderr and returns its exit code.
 pub fn report(e: &anyhow::Error) -> ExitCode {
     // `codexkey keys list | head`: the reader went away; that is not our failure.
@@ -75,20 +101,54 @@ pub fn report(e: &anyhow::Error) -> ExitCode {
     if broken_pipe {
         return ExitCode::SUCCESS;
     }
-    let mut text = format!("error: {e}");
-    for cause in e.chain().skip(1) {
-        text.push_str(&format!("\n  Caused by: {cause}"));
-    }
-    if let Some(ClientError::Unreachable { detail, .. }) = e.downcast_ref::<ClientError>() {
-        text.push_str(&format!("\n  Caused by: {detail}"));
-    }
-    if let Some(h) = hint_for(e) {
-        text.push_str(&format!("\nhint: {h}"));
-    }
+    let text = render(e);
     #[expect(clippy::print_stderr, reason = "this is the CLI's error output")]
     {
         // Messages quote what others wrote (a model name, an email): never raw.
         eprintln!("{}", codexkey_common::text::escape_lines(&text));
     }
     ExitCode::from(exit_code_for(e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::StatusCode;
+
+    #[test]
+    fn no_message_is_said_twice() {
+        // The gateway's message already carries the advice the hint would repeat.
+        let e = anyhow::Error::new(ClientError::Api {
+            status: StatusCode::FORBIDDEN,
+            kind: "account_suspended".into(),
+            message: "this account is suspended; contact the gateway's operator".into(),
+        });
+        let text = render(&e);
+        assert_eq!(
+            text.matches("contact the gateway's operator").count(),
+            1,
+            "{text}"
+        );
+        assert!(!text.contains("hint:"), "{text}");
+
+        // A context that quotes its cause does not print it again; a new cause is kept.
+        let inner = anyhow::anyhow!("permission denied");
+        let e = inner.context("cannot write /x: permission denied");
+        assert_eq!(render(&e), "error: cannot write /x: permission denied");
+        let e = anyhow::anyhow!("disk full").context("cannot save the settings");
+        assert_eq!(
+            render(&e),
+            "error: cannot save the settings\n  Caused by: disk full"
+        );
+
+        // A hint that says something new stays.
+        let e = anyhow::Error::new(UserError::new(
+            "not logged in",
+            "log in with `codexkey login`",
+        ));
+        assert_eq!(
+            render(&e),
+            "error: not logged in\nhint: log in with `codexkey login`"
+        );
+    }
 }

@@ -15,10 +15,8 @@ pub mod settings;
 
 use std::process::ExitCode;
 
-use clap::Parser as _;
-
 pub fn run() -> ExitCode {
-    let cli = args::Cli::parse();
+    let cli = args::parse();
     // reqwest is built without a default TLS provider; pick ring once, before any client.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let runtime = match tokio::runtime::Builder::new_multi_thread()

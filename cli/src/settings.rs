@@ -1,6 +1,10 @@
 //! The CLI's own settings file, `config.toml` in the user's config dir (`$XDG_CONFIG_HOME/codexkey`
 //! on Linux, or `$CODEXKEY_CONFIG_DIR`): the default gateway, where secrets are kept, and which
 //! store holds each secret. Never a secret itself.
+//!
+//! A profile (`--profile NAME` or `CODEXKEY_PROFILE`) is a separate CLI identity: its own settings,
+//! session, proxy key and proxy token, in `profiles/NAME/` under the config dir (and its own
+//! keyring service). Without one, the config dir itself is used, as before profiles existed.
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
@@ -17,11 +21,68 @@ pub mod env {
     pub const CONFIG_DIR: &str = "CODEXKEY_CONFIG_DIR";
     pub const TOKEN: &str = "CODEXKEY_TOKEN";
     pub const CREDENTIAL_STORE: &str = "CODEXKEY_CREDENTIAL_STORE";
+    pub const PROFILE: &str = "CODEXKEY_PROFILE";
+}
+
+/// Which CLI identity a command acts as, and where its files are.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Profile {
+    /// `None`: the default profile.
+    pub name: Option<String>,
+    /// The directory holding this profile's `config.toml` and credentials file.
+    pub dir: PathBuf,
+}
+
+impl Profile {
+    /// The profile `name` (`None` or empty: the default one), its directory resolved.
+    pub fn resolve(name: Option<&str>) -> Result<Profile> {
+        let base = config_dir()?;
+        match name.map(str::trim).filter(|n| !n.is_empty()) {
+            None => Ok(Profile {
+                name: None,
+                dir: base,
+            }),
+            Some(n) => {
+                check_profile_name(n)?;
+                Ok(Profile {
+                    name: Some(n.to_owned()),
+                    dir: base.join("profiles").join(n),
+                })
+            }
+        }
+    }
+
+    /// `--profile NAME ` to repeat in a suggested command; empty for the default profile.
+    pub fn flag(&self) -> String {
+        self.name
+            .as_ref()
+            .map(|n| format!("--profile {n} "))
+            .unwrap_or_default()
+    }
+}
+
+fn check_profile_name(name: &str) -> Result<()> {
+    let ok = name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(crate::error::UserError::new(
+            format!("`{name}` is not a profile name"),
+            "use letters, digits, `-` and `_` (e.g. `--profile admin`)",
+        )
+        .into())
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
+    /// The profile these settings belong to (not stored: it is where they are stored).
+    #[serde(skip)]
+    pub profile: Profile,
     /// The gateway used when `--gateway` and `CODEXKEY_GATEWAY` are absent; set by `login`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gateway: Option<String>,
@@ -45,7 +106,8 @@ pub struct ProxyKeyRef {
     pub prefix: String,
 }
 
-/// The directory holding `config.toml` and the credentials file.
+/// The CLI's config directory: the default profile's `config.toml` and credentials file, and
+/// `profiles/` for the others.
 pub fn config_dir() -> Result<PathBuf> {
     if let Some(dir) = std::env::var_os(env::CONFIG_DIR).filter(|d| !d.is_empty()) {
         return Ok(PathBuf::from(dir));
@@ -56,23 +118,25 @@ pub fn config_dir() -> Result<PathBuf> {
 }
 
 impl Settings {
-    pub fn path() -> Result<PathBuf> {
-        Ok(config_dir()?.join("config.toml"))
+    pub fn path(&self) -> PathBuf {
+        self.profile.dir.join("config.toml")
     }
 
-    pub fn load() -> Result<Settings> {
-        let path = Settings::path()?;
-        match std::fs::read_to_string(&path) {
+    pub fn load(profile: Profile) -> Result<Settings> {
+        let path = profile.dir.join("config.toml");
+        let mut settings: Settings = match std::fs::read_to_string(&path) {
             Ok(text) => {
-                toml::from_str(&text).with_context(|| format!("cannot parse {}", path.display()))
+                toml::from_str(&text).with_context(|| format!("cannot parse {}", path.display()))?
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Settings::default()),
-            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
-        }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Settings::default(),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
+        settings.profile = profile;
+        Ok(settings)
     }
 
     pub fn save(&self) -> Result<()> {
-        let path = Settings::path()?;
+        let path = self.path();
         let text = toml::to_string_pretty(self).context("cannot serialize settings")?;
         write_private(&path, text.as_bytes())
     }

@@ -202,6 +202,45 @@ pub struct RawUpstream {
     /// Model names or `*` patterns this upstream serves; absent: the models the price table
     /// lists for its provider.
     pub models: Option<Vec<String>>,
+    /// Where this upstream was defined; set by the layer that read it, never read from a file.
+    #[serde(skip)]
+    pub origin: UpstreamOrigin,
+}
+
+/// Where a configured upstream comes from, so that a message can say where to change it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UpstreamOrigin {
+    /// The configuration file that defines it.
+    pub file: Option<PathBuf>,
+    /// The environment variables that define it (`CODEXKEY_OPENAI_API_KEY`, …).
+    pub env: Vec<&'static str>,
+}
+
+impl UpstreamOrigin {
+    /// `the environment variable `X`` / `the configuration file `F`` / both, for messages.
+    pub fn describe(&self) -> String {
+        let env = match self.env.as_slice() {
+            [] => None,
+            [one] => Some(format!("the environment variable `{one}`")),
+            many => Some(format!(
+                "the environment variables {}",
+                many.iter()
+                    .map(|v| format!("`{v}`"))
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            )),
+        };
+        let file = self
+            .file
+            .as_ref()
+            .map(|f| format!("the configuration file `{}`", f.display()));
+        match (env, file) {
+            (Some(e), Some(f)) => format!("{e} and {f}"),
+            (Some(e), None) => e,
+            (None, Some(f)) => f,
+            (None, None) => "the gateway's configuration".into(),
+        }
+    }
 }
 
 /// The kinds of upstream API the gateway speaks.
@@ -384,6 +423,9 @@ pub struct UpstreamConfig {
     pub base_url: String,
     pub keys: Vec<Secret<String>>,
     pub models: Option<Vec<String>>,
+    /// Where it was defined (configuration file, environment); default for the database's.
+    #[serde(skip)]
+    pub origin: UpstreamOrigin,
 }
 
 /// A validated display-currency rate.
@@ -428,10 +470,15 @@ impl RawConfig {
             path: path.to_owned(),
             message: e.to_string(),
         })?;
-        serde_path_to_error::deserialize(de).map_err(|e| ConfigError::Parse {
-            path: path.to_owned(),
-            message: format!("at `{}`: {}", e.path(), e.inner()),
-        })
+        let mut raw: RawConfig =
+            serde_path_to_error::deserialize(de).map_err(|e| ConfigError::Parse {
+                path: path.to_owned(),
+                message: format!("at `{}`: {}", e.path(), e.inner()),
+            })?;
+        for u in &mut raw.upstreams {
+            u.origin.file = Some(path.to_owned());
+        }
+        Ok(raw)
     }
 
     pub fn from_env(get: &dyn Fn(&str) -> Option<String>) -> Result<RawConfig, ConfigError> {
@@ -594,6 +641,10 @@ fn merge_upstreams(higher: Vec<RawUpstream>, mut lower: Vec<RawUpstream>) -> Vec
                 if h.models.is_some() {
                     l.models = h.models;
                 }
+                l.origin.env.extend(h.origin.env);
+                if l.origin.file.is_none() {
+                    l.origin.file = h.origin.file;
+                }
             }
             None => lower.push(h),
         }
@@ -629,12 +680,20 @@ fn env_upstreams(get: &dyn Fn(&str) -> Option<String>) -> Vec<RawUpstream> {
             .unwrap_or_default();
         let base_url = get(url_var);
         if !keys.is_empty() || base_url.is_some() {
+            let mut env = Vec::new();
+            if !keys.is_empty() {
+                env.push(key_var);
+            }
+            if base_url.is_some() {
+                env.push(url_var);
+            }
             out.push(RawUpstream {
                 name: name.to_owned(),
                 provider,
                 base_url,
                 keys,
                 models: None,
+                origin: UpstreamOrigin { file: None, env },
             });
         }
     }
@@ -929,6 +988,7 @@ impl Config {
                 base_url,
                 keys: u.keys,
                 models: u.models,
+                origin: u.origin,
             });
         }
         Ok(Config {
@@ -1077,6 +1137,7 @@ impl RawConfig {
                     base_url: Some(u.base_url.clone()),
                     keys: Vec::new(),
                     models: u.models.clone(),
+                    origin: UpstreamOrigin::default(),
                 })
                 .collect(),
             currencies: c
@@ -1213,6 +1274,46 @@ mod tests {
         let env = lookup(&[("CODEXKEY_CONFIG", file.to_str().unwrap())]);
         let c = Config::load(Flags::default(), &env).unwrap();
         assert_eq!(c.listen.port(), 4444);
+    }
+
+    #[test]
+    fn upstreams_remember_where_they_were_defined() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = write(
+            dir.path(),
+            "[[upstreams]]\nname = \"openai\"\nprovider = \"openai\"\nkeys = [\"sk-f\"]\n\
+             [[upstreams]]\nname = \"acme\"\nprovider = \"openai_compatible\"\n\
+             base_url = \"http://a\"\nkeys = [\"sk-a\"]\nmodels = [\"a\"]\n",
+        );
+        let env = lookup(&[
+            ("CODEXKEY_CONFIG", file.to_str().unwrap()),
+            ("CODEXKEY_OPENAI_API_KEY", "sk-e"),
+            ("CODEXKEY_ANTHROPIC_API_KEY", "sk-ant"),
+        ]);
+        let c = Config::load(Flags::default(), &env).unwrap();
+        let origin = |name: &str| {
+            c.upstreams
+                .iter()
+                .find(|u| u.name == name)
+                .unwrap()
+                .origin
+                .clone()
+        };
+        let shown = file.display().to_string();
+        assert_eq!(
+            origin("openai").describe(),
+            format!(
+                "the environment variable `CODEXKEY_OPENAI_API_KEY` and the configuration file `{shown}`"
+            )
+        );
+        assert_eq!(
+            origin("acme").describe(),
+            format!("the configuration file `{shown}`")
+        );
+        assert_eq!(
+            origin("anthropic").describe(),
+            "the environment variable `CODEXKEY_ANTHROPIC_API_KEY`"
+        );
     }
 
     #[test]

@@ -68,6 +68,7 @@ impl Plane {
                         .map(|k| Secret::new((*k).to_owned()))
                         .collect(),
                     models: None,
+                    origin: Default::default(),
                 },
                 RawUpstream {
                     name: "anthropic".into(),
@@ -75,6 +76,7 @@ impl Plane {
                     base_url: Some(base),
                     keys: vec![Secret::new(ANTHROPIC_KEY.to_owned())],
                     models: None,
+                    origin: Default::default(),
                 },
             ];
             // Tests that fail a key once must not find it cooling down in the next request.

@@ -47,6 +47,55 @@ fn refused(run: &Run, needle: &str) {
     );
 }
 
+/// Setting input and output on a shipped model keeps its cached-input price (it used to be
+/// erased), and the command names what it changes, old -> new.
+#[test]
+fn prices_set_keeps_fields_not_given_and_names_the_changes() {
+    let gw = GatewayProcess::start();
+    let anyone = CliUser::new(&gw.url);
+    let before = priced(&anyone, "gpt-4o");
+    assert_eq!(before["price"]["cached_input"], 1_250_000, "{before}");
+    assert_eq!(before["overridden"], false);
+
+    let admin = admin(&gw);
+    let set = admin.run(&[
+        "admin", "prices", "set", "gpt-4o", "--input", "3", "--output", "12",
+    ]);
+    assert_eq!(set.code, 0, "{set:?}");
+    assert!(set.stdout.is_empty(), "{set:?}");
+    assert!(
+        set.stderr.contains("input: 2.50 -> 3.00") && set.stderr.contains("output: 10.00 -> 12.00"),
+        "names each change, old -> new: {set:?}"
+    );
+    assert!(
+        !set.stderr.contains("cached input:"),
+        "an unchanged field is not listed as a change: {set:?}"
+    );
+
+    let after = priced(&anyone, "gpt-4o");
+    assert_eq!(after["price"]["input"], 3_000_000);
+    assert_eq!(after["price"]["output"], 12_000_000);
+    assert_eq!(after["price"]["cached_input"], 1_250_000, "kept: {after}");
+    assert_eq!(after["provider"], "openai", "kept without --provider");
+    assert_eq!(after["max_input_tokens"], before["max_input_tokens"]);
+    assert_eq!(after["overridden"], true);
+
+    // One field at a time: only it changes.
+    let set = admin.run(&["admin", "prices", "set", "gpt-4o", "--cached-input", "1"]);
+    assert_eq!(set.code, 0, "{set:?}");
+    assert!(set.stderr.contains("cached input: 1.25 -> 1.00"), "{set:?}");
+    let after = priced(&anyone, "gpt-4o");
+    assert_eq!(after["price"]["input"], 3_000_000);
+    assert_eq!(after["price"]["cached_input"], 1_000_000);
+
+    // A model without a price needs the essentials, and nothing is sent without them.
+    refused(
+        &admin.run(&["admin", "prices", "set", "no-such-model", "--input", "1"]),
+        "`--output` is required",
+    );
+    assert!(model(&anyone.run(&["pricing", "--json"]).json(), "no-such-model").is_none());
+}
+
 #[test]
 fn pricing_is_public_and_admins_override_it() {
     let gw = GatewayProcess::start();
@@ -102,7 +151,7 @@ fn pricing_is_public_and_admins_override_it() {
     assert_eq!(none.code, 0, "{none:?}");
     assert!(none.stdout.is_empty() && none.stderr.contains("no model matches"));
 
-    // An override replaces the whole shipped row, exactly.
+    // An override changes what is given, exactly, and keeps the rest of the shipped row.
     let admin = admin(&gw);
     let set = admin
         .run(&[
@@ -126,7 +175,8 @@ fn pricing_is_public_and_admins_override_it() {
     assert_eq!(opus["price"]["input"], 4_500_000);
     assert_eq!(opus["price"]["output"], 20_000_001);
     assert_eq!(opus["price"]["cached_input"], 450_000);
-    assert!(opus["price"].get("cache_write_5m").is_none(), "{opus}");
+    assert_eq!(opus["price"]["cache_write_5m"], 6_250_000, "kept: {opus}");
+    assert_eq!(opus["price"]["cache_write_1h"], 10_000_000, "kept: {opus}");
     assert_eq!(opus["overridden"], true);
     assert_eq!(opus["mode"], "chat");
 
@@ -636,5 +686,80 @@ fn upstreams_keep_their_keys_secret() {
     assert!(
         !logs.contains(UPSTREAM_KEY) && !logs.contains(SECOND_KEY),
         "an upstream key reached the gateway's log"
+    );
+}
+
+/// `admin upstreams remove` on an upstream it cannot remove names where it really comes from:
+/// the environment variable, or the configuration file by its path.
+#[test]
+fn upstreams_remove_names_the_real_source() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("gateway.toml");
+    std::fs::write(
+        &file,
+        "[[upstreams]]\nname = \"acme-file\"\nprovider = \"openai_compatible\"\n\
+         base_url = \"http://127.0.0.1:9\"\nkeys = [\"sk-file-key\"]\nmodels = [\"acme-*\"]\n",
+    )
+    .expect("write the config file");
+    let gw = GatewayProcess::start_with_env(&[
+        ("CODEXKEY_MASTER_KEY", MASTER_KEY),
+        ("CODEXKEY_CONFIG", file.to_str().expect("utf-8 path")),
+        ("CODEXKEY_OPENAI_API_KEY", "sk-env-key"),
+        ("CODEXKEY_OPENAI_BASE_URL", "http://127.0.0.1:9"),
+    ]);
+    let admin = admin(&gw);
+
+    let r = admin.run(&["admin", "upstreams", "remove", "openai"]);
+    assert_ne!(r.code, 0, "{r:?}");
+    assert!(
+        r.stderr.contains("`CODEXKEY_OPENAI_API_KEY`")
+            && r.stderr.contains("`CODEXKEY_OPENAI_BASE_URL`")
+            && r.stderr.contains("environment variables"),
+        "names the variables: {r:?}"
+    );
+    assert!(
+        !r.stderr.contains("configuration file"),
+        "not the file: {r:?}"
+    );
+
+    let r = admin.run(&["admin", "upstreams", "remove", "acme-file"]);
+    assert_ne!(r.code, 0, "{r:?}");
+    assert!(
+        r.stderr
+            .contains(&format!("the configuration file `{}`", file.display())),
+        "names the file by its path: {r:?}"
+    );
+    assert!(
+        !r.stderr.contains("CODEXKEY_"),
+        "not the environment: {r:?}"
+    );
+
+    // Adding one under a configured name says the same.
+    let r = admin.run_with_stdin(
+        &[
+            "admin",
+            "upstreams",
+            "add",
+            "openai",
+            "--provider",
+            "openai",
+            "--key-stdin",
+        ],
+        "sk-another-key-1234567890\n",
+    );
+    assert_ne!(r.code, 0, "{r:?}");
+    assert!(r.stderr.contains("`CODEXKEY_OPENAI_API_KEY`"), "{r:?}");
+
+    // Both still serve.
+    let listed = admin.run(&["admin", "upstreams", "list", "--json"]).json();
+    let names: Vec<&str> = listed
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|u| u["name"].as_str())
+        .collect();
+    assert!(
+        names.contains(&"openai") && names.contains(&"acme-file"),
+        "{listed}"
     );
 }

@@ -321,3 +321,90 @@ fn print_config_shows_effective_values_leaves_secrets_out_and_is_accepted_back()
         "{out:?}"
     );
 }
+
+/// `codexkey gateway --help` lists only the gateway's own options; the client options are
+/// refused there, and their environment variables do not disturb it.
+#[test]
+fn gateway_help_shows_only_gateway_options() {
+    let out = command()
+        .args(["gateway", "--help"])
+        .output()
+        .expect("run codexkey");
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for own in ["--config", "--listen", "--data-dir", "--print-config"] {
+        assert!(help.contains(own), "{own}: {help}");
+    }
+    for client in ["--gateway", "--json", "--profile"] {
+        assert!(!help.contains(client), "{client}: {help}");
+    }
+    // Every client command still has them.
+    let out = command()
+        .args(["balance", "--help"])
+        .output()
+        .expect("run codexkey");
+    let help = String::from_utf8_lossy(&out.stdout);
+    for client in ["--gateway", "--json", "--profile"] {
+        assert!(help.contains(client), "{client}: {help}");
+    }
+
+    for typed in [
+        &["gateway", "--json", "--print-config"][..],
+        &["--json", "gateway", "--print-config"][..],
+        &["gateway", "--gateway", "http://x", "--print-config"][..],
+        &["gateway", "--profile", "admin", "--print-config"][..],
+    ] {
+        let out = command().args(typed).output().expect("run codexkey");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{typed:?}: {stderr}");
+        assert!(
+            stderr.contains("is a client option; `codexkey gateway` does not take it"),
+            "{typed:?}: {stderr}"
+        );
+    }
+    let out = command()
+        .args(["gateway", "--print-config"])
+        .env("CODEXKEY_GATEWAY", "http://127.0.0.1:1")
+        .env("CODEXKEY_PROFILE", "admin")
+        .output()
+        .expect("run codexkey");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A suspended account's error says "contact the gateway's operator" once, not in the message
+/// and again in the hint.
+#[test]
+fn no_message_is_printed_twice() {
+    let gw = GatewayProcess::start();
+    let user = CliUser::new(&gw.url);
+    let r = user.run_with_stdin(
+        &["register", "--email", USER_EMAIL, "--password-stdin"],
+        &format!("{USER_PASSWORD}\n"),
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    let admin = CliUser::new(&gw.url);
+    let r = admin.run_with_stdin(
+        &["login", "--email", ADMIN_EMAIL, "--password-stdin"],
+        &format!("{ADMIN_PASSWORD}\n"),
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(admin.run(&["admin", "suspend", USER_EMAIL]).code, 0);
+
+    let r = user.run(&["balance"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stderr.contains("suspended"), "{r:?}");
+    assert_eq!(
+        r.stderr.matches("contact the gateway's operator").count(),
+        1,
+        "{r:?}"
+    );
+    // No line repeats another.
+    let lines: Vec<&str> = r.stderr.lines().collect();
+    for (i, l) in lines.iter().enumerate() {
+        assert!(!lines[..i].contains(l), "`{l}` twice: {r:?}");
+    }
+}

@@ -361,6 +361,11 @@ async fn the_tool_gets_errors_in_its_own_format_naming_the_cause() {
     );
     let line = tokio::task::block_in_place(|| proxy.wait_for("cannot reach the gateway"));
     assert!(line.contains("codexkey gateway"), "{line}");
+    // Said once: the terminal's `proxy: ` prefix, not the tool's `codexkey proxy: ` as well.
+    assert!(
+        line.contains("proxy: cannot reach the gateway") && !line.contains("codexkey proxy:"),
+        "{line}"
+    );
     let resp = http
         .post(format!("{}/v1/responses", proxy.url))
         .bearer_auth(&token)

@@ -32,7 +32,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Completions { shell } => return completions::run(shell),
         _ => {}
     }
-    let ctx = Ctx::new(cli.gateway.as_deref(), cli.json)?;
+    let ctx = Ctx::new(cli.gateway.as_deref(), cli.json, cli.profile.as_deref())?;
     match cli.command {
         Command::Register(args) => register::run(&ctx, args).await,
         Command::Login(args) => login::run(&ctx, args).await,

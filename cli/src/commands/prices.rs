@@ -8,7 +8,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
 use codexkey_common::Micros;
-use codexkey_common::api::{ImportPricesRequest, SetCoefficientRequest, SetPriceRequest};
+use codexkey_common::api::{
+    ImportPricesRequest, ModelPrice, SetCoefficientRequest, SetPriceRequest,
+};
 use codexkey_common::price::{PPM, Price};
 
 use super::pricing::amount;
@@ -44,11 +46,20 @@ pub async fn run(ctx: &Ctx, client: &Client, cmd: PricesCommand) -> Result<ExitC
         }
         PricesCommand::Set(args) => {
             let model = args.model.clone();
-            let req = set_request(*args)?;
+            // Parse everything before asking the gateway anything.
+            let given = Given::parse(*args)?;
+            let current = client
+                .pricing()
+                .await?
+                .models
+                .into_iter()
+                .find(|m| m.model == model);
+            let req = given.merge(&model, current.as_ref())?;
+            let changes = changes(current.as_ref(), &req);
             let price = client.admin_set_price(&model, &req).await?;
             if ctx.json {
                 output::json(&price)?;
-            } else {
+            } else if current.is_none() {
                 output::notice(&format!(
                     "set the price of {} ({}): input {}, output {} credits per 1M tokens",
                     price.model,
@@ -56,6 +67,19 @@ pub async fn run(ctx: &Ctx, client: &Client, cmd: PricesCommand) -> Result<ExitC
                     amount(price.price.input),
                     amount(price.price.output)
                 ));
+            } else if changes.is_empty() {
+                output::notice(&format!(
+                    "{}: nothing changed; its price is now an override",
+                    price.model
+                ));
+            } else {
+                let mut text =
+                    format!("changed the price of {} ({}):", price.model, price.provider);
+                for c in &changes {
+                    text.push_str(&format!("\n  {}: {} -> {}", c.field, c.old, c.new));
+                }
+                text.push_str("\n(token prices in credits per 1M tokens; everything else is kept)");
+                output::notice(&text);
             }
         }
         PricesCommand::Reset { model } => {
@@ -153,23 +177,134 @@ fn read_price_list(file: &Path) -> Result<serde_json::Value> {
     Ok(value)
 }
 
-fn set_request(args: SetPriceArgs) -> Result<SetPriceRequest> {
-    let price = Price {
-        input: credits("--input", &args.input)?,
-        cached_input: opt_credits("--cached-input", args.cached_input.as_deref())?,
-        cache_write_5m: opt_credits("--cache-write-5m", args.cache_write_5m.as_deref())?,
-        cache_write_1h: opt_credits("--cache-write-1h", args.cache_write_1h.as_deref())?,
-        output: credits("--output", &args.output)?,
-        per_image: opt_credits("--per-image", args.per_image.as_deref())?,
-        per_request: opt_credits("--per-request", args.per_request.as_deref())?,
+/// What `admin prices set` was given, parsed; `None` keeps the current value.
+#[derive(Debug, Default)]
+struct Given {
+    provider: Option<String>,
+    mode: Option<String>,
+    input: Option<i64>,
+    cached_input: Option<i64>,
+    cache_write_5m: Option<i64>,
+    cache_write_1h: Option<i64>,
+    output: Option<i64>,
+    per_image: Option<i64>,
+    per_request: Option<i64>,
+    max_input_tokens: Option<u64>,
+    max_output_tokens: Option<u64>,
+}
+
+impl Given {
+    fn parse(args: SetPriceArgs) -> Result<Given> {
+        Ok(Given {
+            provider: args.provider,
+            mode: args.mode,
+            input: opt_credits("--input", args.input.as_deref())?,
+            cached_input: opt_credits("--cached-input", args.cached_input.as_deref())?,
+            cache_write_5m: opt_credits("--cache-write-5m", args.cache_write_5m.as_deref())?,
+            cache_write_1h: opt_credits("--cache-write-1h", args.cache_write_1h.as_deref())?,
+            output: opt_credits("--output", args.output.as_deref())?,
+            per_image: opt_credits("--per-image", args.per_image.as_deref())?,
+            per_request: opt_credits("--per-request", args.per_request.as_deref())?,
+            max_input_tokens: args.max_input_tokens,
+            max_output_tokens: args.max_output_tokens,
+        })
+    }
+
+    /// The whole price row to send: what was given, over the model's current entry. A model
+    /// without a price needs `--provider`, `--input` and `--output`.
+    fn merge(self, model: &str, current: Option<&ModelPrice>) -> Result<SetPriceRequest> {
+        let missing = |flag: &str| {
+            UserError::new(
+                format!("`{model}` has no price yet, so `{flag}` is required"),
+                "give `--provider`, `--input` and `--output` for a new model (see `codexkey pricing` for the priced ones)",
+            )
+        };
+        let cur = current.map(|c| c.price);
+        let price = Price {
+            input: self
+                .input
+                .or(cur.map(|p| p.input))
+                .ok_or_else(|| missing("--input"))?,
+            output: self
+                .output
+                .or(cur.map(|p| p.output))
+                .ok_or_else(|| missing("--output"))?,
+            cached_input: self.cached_input.or(cur.and_then(|p| p.cached_input)),
+            cache_write_5m: self.cache_write_5m.or(cur.and_then(|p| p.cache_write_5m)),
+            cache_write_1h: self.cache_write_1h.or(cur.and_then(|p| p.cache_write_1h)),
+            per_image: self.per_image.or(cur.and_then(|p| p.per_image)),
+            per_request: self.per_request.or(cur.and_then(|p| p.per_request)),
+        };
+        Ok(SetPriceRequest {
+            provider: self
+                .provider
+                .or(current.map(|c| c.provider.clone()))
+                .ok_or_else(|| missing("--provider"))?,
+            mode: self.mode.or(current.map(|c| c.mode.clone())),
+            price,
+            max_input_tokens: self
+                .max_input_tokens
+                .or(current.and_then(|c| c.max_input_tokens)),
+            max_output_tokens: self
+                .max_output_tokens
+                .or(current.and_then(|c| c.max_output_tokens)),
+        })
+    }
+}
+
+/// One field `admin prices set` changes, as shown to the operator.
+#[derive(Debug, PartialEq, Eq)]
+struct Change {
+    field: &'static str,
+    old: String,
+    new: String,
+}
+
+/// The fields whose value differs between the current entry and the request.
+fn changes(current: Option<&ModelPrice>, req: &SetPriceRequest) -> Vec<Change> {
+    let Some(cur) = current else {
+        return Vec::new();
     };
-    Ok(SetPriceRequest {
-        provider: args.provider,
-        mode: args.mode,
-        price,
-        max_input_tokens: args.max_input_tokens,
-        max_output_tokens: args.max_output_tokens,
-    })
+    let money = |m: Option<i64>| m.map_or_else(|| "none".to_owned(), amount);
+    let tokens = |n: Option<u64>| n.map_or_else(|| "none".to_owned(), |n| n.to_string());
+    let (a, b) = (&cur.price, &req.price);
+    let rows = [
+        ("provider", cur.provider.clone(), req.provider.clone()),
+        (
+            "mode",
+            cur.mode.clone(),
+            req.mode.clone().unwrap_or_else(|| "chat".into()),
+        ),
+        ("input", amount(a.input), amount(b.input)),
+        ("cached input", money(a.cached_input), money(b.cached_input)),
+        (
+            "cache write 5m",
+            money(a.cache_write_5m),
+            money(b.cache_write_5m),
+        ),
+        (
+            "cache write 1h",
+            money(a.cache_write_1h),
+            money(b.cache_write_1h),
+        ),
+        ("output", amount(a.output), amount(b.output)),
+        ("per image", money(a.per_image), money(b.per_image)),
+        ("per request", money(a.per_request), money(b.per_request)),
+        (
+            "max input tokens",
+            tokens(cur.max_input_tokens),
+            tokens(req.max_input_tokens),
+        ),
+        (
+            "max output tokens",
+            tokens(cur.max_output_tokens),
+            tokens(req.max_output_tokens),
+        ),
+    ];
+    rows.into_iter()
+        .filter(|(_, old, new)| old != new)
+        .map(|(field, old, new)| Change { field, old, new })
+        .collect()
 }
 
 /// A price in credits (`2.5`) as micro-credits (`2_500_000`), exactly; never negative.
@@ -190,7 +325,67 @@ fn opt_credits(flag: &str, value: Option<&str>) -> Result<Option<i64>> {
 
 #[cfg(test)]
 mod tests {
+    #![expect(clippy::unwrap_used)]
     use super::*;
+
+    fn shipped() -> ModelPrice {
+        ModelPrice {
+            model: "m".into(),
+            provider: "openai".into(),
+            mode: "chat".into(),
+            price: Price {
+                input: 2_500_000,
+                cached_input: Some(1_250_000),
+                cache_write_5m: None,
+                cache_write_1h: None,
+                output: 10_000_000,
+                per_image: None,
+                per_request: None,
+            },
+            coefficient_ppm: PPM,
+            overridden: false,
+            max_input_tokens: Some(128_000),
+            max_output_tokens: None,
+        }
+    }
+
+    #[test]
+    fn set_keeps_what_is_not_given_and_names_what_changes() {
+        let cur = shipped();
+        let given = Given {
+            input: Some(3_000_000),
+            output: Some(12_000_000),
+            ..Given::default()
+        };
+        let req = given.merge("m", Some(&cur)).unwrap();
+        assert_eq!(req.price.cached_input, Some(1_250_000), "kept");
+        assert_eq!(req.provider, "openai");
+        assert_eq!(req.max_input_tokens, Some(128_000));
+        let ch = changes(Some(&cur), &req);
+        assert_eq!(
+            ch,
+            vec![
+                Change {
+                    field: "input",
+                    old: "2.50".into(),
+                    new: "3.00".into()
+                },
+                Change {
+                    field: "output",
+                    old: "10.00".into(),
+                    new: "12.00".into()
+                },
+            ]
+        );
+        // A model without a price needs the essentials.
+        let err = Given {
+            input: Some(1),
+            ..Given::default()
+        }
+        .merge("new-model", None)
+        .unwrap_err();
+        assert!(err.to_string().contains("`--output` is required"), "{err}");
+    }
 
     #[test]
     fn prices_parse_exactly() {

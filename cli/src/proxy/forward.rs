@@ -132,11 +132,16 @@ async fn forward(State(proxy): State<Proxy>, req: Request) -> Response {
     let resp = match sent {
         Ok(r) => r,
         Err(e) => {
-            let message = format!("codexkey proxy: cannot reach the gateway at {}", p.gateway);
+            // The tool's copy names who speaks; the terminal's already says `proxy: `.
+            let reason = format!("cannot reach the gateway at {}", p.gateway);
             p.tally.note(&format!(
-                "{message} ({e}); is it running? Start one with `codexkey gateway`, or point the proxy elsewhere with `--gateway URL`"
+                "{reason} ({e}); is it running? Start one with `codexkey gateway`, or point the proxy elsewhere with `--gateway URL`"
             ));
-            return tool_error(&path, StatusCode::BAD_GATEWAY, &message);
+            return tool_error(
+                &path,
+                StatusCode::BAD_GATEWAY,
+                &format!("codexkey proxy: {reason}"),
+            );
         }
     };
     let status = resp.status();

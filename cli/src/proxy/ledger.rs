@@ -135,6 +135,8 @@ impl Tally {
 
     /// A message for the user, on stderr.
     pub fn note(&self, text: &str) {
+        // Messages meant for the tool name the proxy already; the terminal's prefix says it.
+        let text = text.strip_prefix("codexkey proxy: ").unwrap_or(text);
         crate::output::notice(&format!("proxy: {text}"));
     }
 

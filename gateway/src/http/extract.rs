@@ -121,7 +121,9 @@ impl FromRequestParts<AppState> for Caller {
         let token = bearer(parts).ok_or(ApiError::Unauthorized(
             "this needs a session token in `Authorization: Bearer …`; log in with `codexkey login`",
         ))?;
-        accounts::authenticate(state, token).await
+        let caller = accounts::authenticate(state, token).await?;
+        crate::http::request_log::RequestLog::of(&parts.extensions).account(caller.account.id);
+        Ok(caller)
     }
 }
 

@@ -2,4 +2,5 @@
 
 pub mod extract;
 pub mod handlers;
+pub mod request_log;
 pub mod router;

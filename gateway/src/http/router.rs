@@ -1,8 +1,10 @@
 //! The route table.
 //!
 //! Middleware, outermost first:
-//! 1. `log_request`: one line per request with method, matched route, status and latency.
-//!    Never the query string, headers or body: they may carry secrets or prompts.
+//! 1. `log_request`: one line per request with method, matched route, request id, account id,
+//!    model, status and latency in whole microseconds (`latency_us`); the handlers fill in what
+//!    they learn through a [`RequestLog`] slot. Never the query string, headers or body: they
+//!    may carry secrets or prompts.
 //! 2. axum's default body limit (2 MB) on the management API's JSON bodies; the data plane
 //!    (`/v1`) reads its own bodies, up to `proxy.body_limit_mb`.
 
@@ -17,6 +19,7 @@ use axum::routing::{get, post};
 
 use crate::error::ApiError;
 use crate::http::handlers::{account, admin, billing, data, health, keys, usage};
+use crate::http::request_log::RequestLog;
 use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
@@ -109,7 +112,7 @@ async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
     ApiError::MethodNotAllowed(format!("{} does not accept {method}", uri.path()))
 }
 
-async fn log_request(req: Request, next: Next) -> Response {
+async fn log_request(mut req: Request, next: Next) -> Response {
     if !tracing::enabled!(tracing::Level::INFO) {
         return next.run(req).await;
     }
@@ -117,12 +120,19 @@ async fn log_request(req: Request, next: Next) -> Response {
     let method = req.method().clone();
     // `MatchedPath` is an `Arc<str>`: cloning it copies nothing.
     let route = req.extensions().get::<MatchedPath>().cloned();
+    let log = RequestLog::default();
+    req.extensions_mut().insert(log.clone());
     let response = next.run(req).await;
+    let latency_us = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
+    let fields = log.fields();
     tracing::info!(
         %method,
         route = route.as_ref().map_or("(unmatched)", MatchedPath::as_str),
+        request_id = fields.request_id.as_deref(),
+        account_id = fields.account_id,
+        model = fields.model.as_deref(),
         status = response.status().as_u16(),
-        latency_ms = start.elapsed().as_secs_f64() * 1000.0,
+        latency_us,
         "request"
     );
     response

@@ -24,6 +24,7 @@ use bytes::Bytes;
 use codexkey_common::usage::WireFormat;
 use codexkey_common::{Micros, Usage};
 
+use crate::http::request_log::RequestLog;
 use crate::metering::HoldRequest;
 use crate::pricing::Quote;
 use crate::state::AppState;
@@ -229,6 +230,7 @@ fn estimate(
 pub async fn handle(state: AppState, route: Route, req: Request) -> Response {
     let started = Instant::now();
     let request_id = new_request_id();
+    RequestLog::of(req.extensions()).request_id(&request_id);
     match admit_and_forward(&state, route, req, &request_id, started).await {
         Ok(resp) => resp,
         Err(e) => e.render(route.dialect(), Some(&request_id)),
@@ -243,13 +245,16 @@ async fn admit_and_forward(
     started: Instant,
 ) -> Result<Response, ProxyError> {
     let (parts, body) = req.into_parts();
+    let log = RequestLog::of(&parts.extensions);
     let secret = presented_key(&parts.headers).ok_or(ProxyError::MissingKey)?;
     let key = state.keys.authenticate(&*state.store, secret).await?;
+    log.account(key.account_id);
     let limit_mb = state.config.proxy.body_limit_mb;
     let body = read_body(body, limit_mb).await?;
 
     let meta = RequestMeta::parse(&body)?;
     let model = meta.model().to_owned();
+    log.model(&model);
     let streams = meta.streams() && route.streams();
     let max_output = meta.max_output();
     let images = meta.n;
@@ -357,12 +362,16 @@ async fn read_body(body: Body, limit_mb: u64) -> Result<Bytes, ProxyError> {
 pub async fn count_tokens(state: AppState, req: Request) -> Response {
     let request_id = new_request_id();
     let route = Route::CountTokens;
+    let log = RequestLog::of(req.extensions());
+    log.request_id(&request_id);
     let result = async {
         let (parts, body) = req.into_parts();
         let secret = presented_key(&parts.headers).ok_or(ProxyError::MissingKey)?;
         let key = state.keys.authenticate(&*state.store, secret).await?;
+        log.account(key.account_id);
         let body = read_body(body, state.config.proxy.body_limit_mb).await?;
         let model = RequestMeta::parse(&body)?.model().to_owned();
+        log.model(&model);
         if !key.allows_model(&model) {
             return Err(ProxyError::ModelNotAllowed(model));
         }
@@ -410,6 +419,7 @@ pub async fn models(state: AppState, req: Request) -> Response {
         Ok(k) => k,
         Err(e) => return e.render(dialect, None),
     };
+    RequestLog::of(req.extensions()).account(key.account_id);
     let prices = state.prices.load_full();
     let upstreams = state.upstreams.load();
     let models: Vec<(&String, &str)> = prices

@@ -111,9 +111,10 @@ pub async fn create(
             "`{name}` is not an upstream name: use letters, digits, `-` and `_`"
         )));
     }
-    if state.config.upstreams.iter().any(|u| u.name == name) {
+    if let Some(u) = state.config.upstreams.iter().find(|u| u.name == name) {
         return Err(ApiError::Conflict(format!(
-            "`{name}` is defined in the configuration file"
+            "`{name}` is already defined by {}; pick another name",
+            u.origin.describe()
         )));
     }
     let provider = Provider::parse(&req.provider).ok_or_else(|| {
@@ -185,9 +186,16 @@ pub async fn create(
 }
 
 pub async fn delete(state: &AppState, admin: &Caller, name: &str) -> Result<(), ApiError> {
-    if state.config.upstreams.iter().any(|u| u.name == name) {
+    if let Some(u) = state.config.upstreams.iter().find(|u| u.name == name) {
+        let what = match (u.origin.env.len(), &u.origin.file) {
+            (0, _) => "remove it there",
+            (1, None) => "unset it",
+            (_, None) => "unset them",
+            (_, Some(_)) => "remove it from both",
+        };
         return Err(ApiError::Conflict(format!(
-            "`{name}` is defined in the configuration file; remove it there"
+            "`{name}` is not from `admin upstreams add`: it is defined by {}; {what} and restart the gateway",
+            u.origin.describe()
         )));
     }
     if !state

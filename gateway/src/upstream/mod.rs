@@ -105,6 +105,7 @@ impl Upstreams {
                     base_url: u.base_url.clone(),
                     keys,
                     models: u.models.clone(),
+                    origin: Default::default(),
                 });
             }
         }

@@ -1,0 +1,70 @@
+//! What the one log line per request carries beyond method, route, status and latency: the
+//! request id, account and model, filled in by whoever learns them (the session extractor, the
+//! data plane) through a slot that `log_request` puts in the request's extensions.
+
+use std::sync::{Arc, Mutex};
+
+use axum::http::Extensions;
+
+/// A shared slot for the request's log fields; cloning it shares the slot.
+#[derive(Debug, Clone, Default)]
+pub struct RequestLog(Arc<Mutex<LogFields>>);
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogFields {
+    pub request_id: Option<String>,
+    pub account_id: Option<i64>,
+    pub model: Option<String>,
+}
+
+impl RequestLog {
+    /// The request's slot; a detached one (written, never read) when nothing logs requests.
+    pub fn of(extensions: &Extensions) -> RequestLog {
+        extensions.get::<RequestLog>().cloned().unwrap_or_default()
+    }
+
+    fn with(&self, f: impl FnOnce(&mut LogFields)) {
+        f(&mut self.0.lock().unwrap_or_else(|p| p.into_inner()));
+    }
+
+    pub fn request_id(&self, id: &str) {
+        self.with(|l| l.request_id = Some(id.to_owned()));
+    }
+
+    pub fn account(&self, id: i64) {
+        self.with(|l| l.account_id = Some(id));
+    }
+
+    pub fn model(&self, model: &str) {
+        self.with(|l| l.model = Some(model.to_owned()));
+    }
+
+    pub fn fields(&self) -> LogFields {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writers_share_the_slot() {
+        let mut ext = Extensions::new();
+        let log = RequestLog::default();
+        ext.insert(log.clone());
+        RequestLog::of(&ext).request_id("req_1");
+        RequestLog::of(&ext).account(7);
+        RequestLog::of(&ext).model("gpt-4o");
+        assert_eq!(
+            log.fields(),
+            LogFields {
+                request_id: Some("req_1".into()),
+                account_id: Some(7),
+                model: Some("gpt-4o".into()),
+            }
+        );
+        // Without a slot, writing is harmless.
+        RequestLog::of(&Extensions::new()).account(1);
+    }
+}
