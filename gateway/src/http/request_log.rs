@@ -6,9 +6,10 @@ use std::sync::{Arc, Mutex};
 
 use axum::http::Extensions;
 
-/// A shared slot for the request's log fields; cloning it shares the slot.
+/// A shared slot for the request's log fields; cloning it shares the slot. The default is
+/// detached: writing to it does nothing and costs no allocation (requests are not logged).
 #[derive(Debug, Clone, Default)]
-pub struct RequestLog(Arc<Mutex<LogFields>>);
+pub struct RequestLog(Option<Arc<Mutex<LogFields>>>);
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LogFields {
@@ -18,13 +19,20 @@ pub struct LogFields {
 }
 
 impl RequestLog {
-    /// The request's slot; a detached one (written, never read) when nothing logs requests.
+    /// A slot that keeps what is written to it.
+    pub fn attached() -> RequestLog {
+        RequestLog(Some(Arc::default()))
+    }
+
+    /// The request's slot; a detached one when nothing logs requests.
     pub fn of(extensions: &Extensions) -> RequestLog {
         extensions.get::<RequestLog>().cloned().unwrap_or_default()
     }
 
     fn with(&self, f: impl FnOnce(&mut LogFields)) {
-        f(&mut self.0.lock().unwrap_or_else(|p| p.into_inner()));
+        if let Some(slot) = &self.0 {
+            f(&mut slot.lock().unwrap_or_else(|p| p.into_inner()));
+        }
     }
 
     pub fn request_id(&self, id: &str) {
@@ -40,7 +48,9 @@ impl RequestLog {
     }
 
     pub fn fields(&self) -> LogFields {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.0.as_ref().map_or_else(LogFields::default, |slot| {
+            slot.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        })
     }
 }
 
@@ -51,7 +61,7 @@ mod tests {
     #[test]
     fn writers_share_the_slot() {
         let mut ext = Extensions::new();
-        let log = RequestLog::default();
+        let log = RequestLog::attached();
         ext.insert(log.clone());
         RequestLog::of(&ext).request_id("req_1");
         RequestLog::of(&ext).account(7);
@@ -64,7 +74,9 @@ mod tests {
                 model: Some("gpt-4o".into()),
             }
         );
-        // Without a slot, writing is harmless.
-        RequestLog::of(&Extensions::new()).account(1);
+        // Without a slot, writing is harmless and keeps nothing.
+        let detached = RequestLog::of(&Extensions::new());
+        detached.account(1);
+        assert_eq!(detached.fields(), LogFields::default());
     }
 }

@@ -120,7 +120,7 @@ async fn log_request(mut req: Request, next: Next) -> Response {
     let method = req.method().clone();
     // `MatchedPath` is an `Arc<str>`: cloning it copies nothing.
     let route = req.extensions().get::<MatchedPath>().cloned();
-    let log = RequestLog::default();
+    let log = RequestLog::attached();
     req.extensions_mut().insert(log.clone());
     let response = next.run(req).await;
     let latency_us = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
