@@ -8,6 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cargo fmt --all --check
+# No module imports a module that imports it back (see the README's Architecture section).
+python3 scripts/module-cycles.py
 cargo clippy --workspace --all-targets --locked -- -D warnings
 # The end-to-end tests run target/debug/codexkey, which `cargo test` alone does not build.
 cargo build --workspace --bins --locked

@@ -198,7 +198,7 @@ pub enum ShellKind {
 #[derive(Debug, Args)]
 pub struct ProxyArgs {
     /// Port to listen on (0 picks a free one)
-    #[arg(long, default_value_t = crate::proxy::DEFAULT_PORT)]
+    #[arg(long, default_value_t = crate::proxy::port::DEFAULT_PORT)]
     pub port: u16,
     /// Address to listen on; only loopback addresses are accepted
     #[arg(long, default_value = "127.0.0.1")]
@@ -213,7 +213,7 @@ pub struct EnvArgs {
     #[arg(long, value_enum)]
     pub shell: Option<ShellKind>,
     /// The proxy's port
-    #[arg(long, default_value_t = crate::proxy::DEFAULT_PORT)]
+    #[arg(long, default_value_t = crate::proxy::port::DEFAULT_PORT)]
     pub port: u16,
 }
 
@@ -234,7 +234,7 @@ pub struct SetupArgs {
     #[arg(long)]
     pub yes: bool,
     /// The proxy's port
-    #[arg(long, default_value_t = crate::proxy::DEFAULT_PORT)]
+    #[arg(long, default_value_t = crate::proxy::port::DEFAULT_PORT)]
     pub port: u16,
 }
 

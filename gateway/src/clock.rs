@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::store::Millis;
+/// A point in time as Unix milliseconds, as the store keeps it.
+pub type Millis = i64;
 
 pub fn now_ms() -> Millis {
     Utc::now().timestamp_millis()

@@ -994,7 +994,7 @@ impl Config {
         Ok(Config {
             listen,
             workers: match raw.workers {
-                None | Some(0) => crate::server::default_workers(),
+                None | Some(0) => crate::system::default_workers(),
                 Some(n) => n,
             },
             data_dir,
@@ -1005,7 +1005,7 @@ impl Config {
                     .max(Duration::from_secs(1)),
                 idle_timeout: secs(raw.server.idle_timeout_secs, 120).max(Duration::from_secs(1)),
                 max_connections: match raw.server.max_connections {
-                    None | Some(0) => crate::server::default_max_connections(),
+                    None | Some(0) => crate::system::default_max_connections(),
                     Some(n) => n,
                 },
                 http2_max_concurrent_streams: raw
@@ -1213,7 +1213,7 @@ mod tests {
         assert_eq!(c.admin.email, "admin@localhost");
         assert!(c.admin.password.is_none());
         assert_eq!(c.auth.session_ttl, Duration::from_secs(30 * 24 * 3600));
-        assert_eq!(c.workers, crate::server::default_workers(), "one per CPU");
+        assert_eq!(c.workers, crate::system::default_workers(), "one per CPU");
     }
 
     #[test]
@@ -1230,7 +1230,7 @@ mod tests {
         let env = lookup(&[("CODEXKEY_WORKERS", "0")]);
         assert_eq!(
             Config::load(flags(), &env).unwrap().workers,
-            crate::server::default_workers(),
+            crate::system::default_workers(),
             "0 means one per CPU"
         );
     }

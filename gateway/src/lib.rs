@@ -14,9 +14,11 @@ pub mod keys;
 pub mod metering;
 pub mod pricing;
 pub mod proxy;
+pub mod route;
 pub mod server;
 pub mod state;
 pub mod store;
+pub mod system;
 pub mod upstream;
 pub mod usage;
 

@@ -11,6 +11,7 @@
 //! What does not belong here: HTTP (the sync takes any [`sync::EventSource`]) and output.
 
 pub mod report;
+mod rollup;
 pub mod schema;
 pub mod sync;
 
@@ -236,7 +237,7 @@ impl Cache {
                 }
             }
         }
-        report::roll_up(&tx, source_id, new)?;
+        rollup::roll_up(&tx, source_id, new)?;
         tx.execute(
             "UPDATE sources SET cursor = MAX(cursor, ?2) WHERE id = ?1",
             params![source_id, cursor],

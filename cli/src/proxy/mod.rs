@@ -11,6 +11,7 @@
 mod forward;
 pub mod guard;
 mod ledger;
+pub mod port;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -22,11 +23,9 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use ledger::{SessionTotals, Tally};
+pub use port::DEFAULT_PORT;
 
 use crate::error::UserError;
-
-/// The default port of `codexkey proxy`.
-pub const DEFAULT_PORT: u16 = 4141;
 
 pub struct ProxyOptions {
     pub gateway: String,

@@ -6,7 +6,7 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::Balance;
+use super::ledger::Balance;
 use crate::Micros;
 use crate::currency::Rate;
 

@@ -47,7 +47,7 @@ impl Passwords {
                 .join()
                 .map_err(|_| "password hashing panicked".to_owned())??
         };
-        let running = Arc::new(Semaphore::new(crate::server::default_workers()));
+        let running = Arc::new(Semaphore::new(crate::system::default_workers()));
         Ok(Passwords {
             params,
             running,

@@ -10,12 +10,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-/// Which wire format a route speaks, and so its errors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dialect {
-    OpenAi,
-    Anthropic,
-}
+pub use crate::route::Dialect;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProxyError {
@@ -153,7 +148,7 @@ impl ProxyError {
                 .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
         }
         if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(id).ok()) {
-            resp.headers_mut().insert(super::REQUEST_ID_HEADER, id);
+            resp.headers_mut().insert(super::ids::REQUEST_ID_HEADER, id);
         }
         resp
     }

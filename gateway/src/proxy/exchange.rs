@@ -25,35 +25,18 @@ use codexkey_common::usage::usage_from_body;
 use codexkey_common::{Micros, Usage};
 use http_body_util::Full;
 
+use super::admitted::Exchange;
 use super::error::ProxyError;
+use super::ids::{REQUEST_ID_HEADER, UPSTREAM_REQUEST_ID_HEADER};
 use super::stream::MeteredStream;
-use super::{REQUEST_ID_HEADER, Route, SharedPrices, UPSTREAM_REQUEST_ID_HEADER};
 use crate::clock::now_ms;
 use crate::metering::Hold;
 use crate::metering::keys::KeyEntry;
+use crate::route::Route;
 use crate::state::AppState;
 use crate::store::UsageEventRecord;
 use crate::upstream::Upstream;
 use crate::upstream::http::{self, UpstreamBody};
-
-pub struct Exchange {
-    pub state: AppState,
-    pub route: Route,
-    pub model: String,
-    pub key: Arc<KeyEntry>,
-    pub prices: SharedPrices,
-    pub candidates: Vec<Arc<Upstream>>,
-    pub body: Bytes,
-    /// Length of the body the client sent (before any change of ours), for estimates.
-    pub client_body_len: usize,
-    pub headers: HeaderMap,
-    pub query: Option<String>,
-    pub streams: bool,
-    pub hide_usage: bool,
-    pub started: Instant,
-    pub client_ip: Option<String>,
-    pub user_agent: Option<String>,
-}
 
 /// The outcome of trying upstreams.
 enum Attempted {
@@ -197,46 +180,6 @@ fn response_head(
 }
 
 impl Exchange {
-    pub fn event(&self, request_id: &str, provider: Option<&str>) -> UsageEventRecord {
-        UsageEventRecord {
-            request_id: request_id.to_owned(),
-            account_id: self.key.account_id,
-            key_id: Some(self.key.id),
-            route: self.route.as_str(),
-            provider: provider.map(str::to_owned),
-            model: Some(self.model.clone()),
-            usage: Usage::default(),
-            cost: Micros::ZERO,
-            status: 0,
-            error_code: None,
-            latency_ms: None,
-            ttfb_ms: None,
-            client_ip: self.client_ip.clone(),
-            user_agent: self.user_agent.clone(),
-            price_snapshot: None,
-            settlement: Settlement::FinalUsage,
-            created_at: now_ms(),
-        }
-    }
-
-    fn idle_timeout(&self) -> std::time::Duration {
-        self.state.upstreams.load().tuning.idle_timeout
-    }
-
-    pub fn elapsed_ms(&self) -> i64 {
-        i64::try_from(self.started.elapsed().as_millis()).unwrap_or(i64::MAX)
-    }
-
-    /// Prices `usage` for this request's model, with the snapshot that explains it.
-    pub fn price(&self, usage: &Usage) -> (Micros, Option<Arc<str>>) {
-        let billed = usage.billable(self.route.wire());
-        match self.prices.quote(&self.model) {
-            Some(q) => (q.cost(&billed), q.snapshot()),
-            // The quote existed at admission and the book is immutable: unreachable in practice.
-            None => (Micros::ZERO, None),
-        }
-    }
-
     pub async fn run(self, hold: Hold) -> Response {
         let request_id = hold.request_id().to_owned();
         let dialect = self.route.dialect();
@@ -364,7 +307,7 @@ impl Exchange {
     }
 }
 
-fn internal(dialect: super::error::Dialect, request_id: &str) -> Response {
+fn internal(dialect: crate::route::Dialect, request_id: &str) -> Response {
     ProxyError::Internal("cannot build the response".into()).render(dialect, Some(request_id))
 }
 

@@ -7,117 +7,35 @@
 //! commit), then hand the exchange with upstream to its own task so that a client that goes
 //! away cannot cancel it half-way: whatever happens, the hold ends in exactly one settlement.
 
+mod admitted;
 pub mod error;
+mod estimate;
 mod exchange;
+pub mod ids;
 pub mod request;
 mod stream;
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request};
 use axum::http::header::{AUTHORIZATION, USER_AGENT};
-use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use codexkey_common::usage::WireFormat;
 use codexkey_common::{Micros, Usage};
 
 use crate::http::request_log::RequestLog;
 use crate::metering::HoldRequest;
 use crate::pricing::Quote;
 use crate::state::AppState;
-use error::{Dialect, ProxyError};
+use error::ProxyError;
+use estimate::{crash_input_tokens, hold_input_tokens};
+use ids::new_request_id;
+
+pub use crate::route::{Dialect, Route};
+pub use ids::{REQUEST_ID_HEADER, UPSTREAM_REQUEST_ID_HEADER};
 use request::{RequestMeta, ask_for_stream_usage};
-
-/// Our id for a request, returned to the client and kept in its usage event.
-pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
-/// Upstream's own id for the request, passed on under this name.
-pub const UPSTREAM_REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-upstream-request-id");
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Route {
-    ChatCompletions,
-    Responses,
-    Embeddings,
-    Images,
-    Models,
-    Messages,
-    CountTokens,
-}
-
-impl Route {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::ChatCompletions => "chat.completions",
-            Self::Responses => "responses",
-            Self::Embeddings => "embeddings",
-            Self::Images => "images.generations",
-            Self::Models => "models",
-            Self::Messages => "messages",
-            Self::CountTokens => "messages.count_tokens",
-        }
-    }
-
-    pub const ALL: [Route; 7] = [
-        Self::ChatCompletions,
-        Self::Responses,
-        Self::Embeddings,
-        Self::Images,
-        Self::Models,
-        Self::Messages,
-        Self::CountTokens,
-    ];
-
-    /// This route's place in [`Route::ALL`].
-    pub const fn index(self) -> usize {
-        self as usize
-    }
-
-    pub fn parse(s: &str) -> Option<Route> {
-        Self::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-
-    /// The path upstream, as the official APIs name it.
-    pub const fn path(self) -> &'static str {
-        match self {
-            Self::ChatCompletions => "/v1/chat/completions",
-            Self::Responses => "/v1/responses",
-            Self::Embeddings => "/v1/embeddings",
-            Self::Images => "/v1/images/generations",
-            Self::Models => "/v1/models",
-            Self::Messages => "/v1/messages",
-            Self::CountTokens => "/v1/messages/count_tokens",
-        }
-    }
-
-    /// Whether this route's responses may stream.
-    pub const fn streams(self) -> bool {
-        matches!(
-            self,
-            Self::ChatCompletions | Self::Responses | Self::Messages
-        )
-    }
-
-    pub const fn dialect(self) -> Dialect {
-        match self {
-            Self::Messages | Self::CountTokens => Dialect::Anthropic,
-            _ => Dialect::OpenAi,
-        }
-    }
-
-    /// How usage is read from this route's responses.
-    pub const fn wire(self) -> WireFormat {
-        match self {
-            Self::ChatCompletions | Self::Models => WireFormat::OpenAiChat,
-            Self::Responses => WireFormat::OpenAiResponses,
-            Self::Embeddings => WireFormat::OpenAiEmbeddings,
-            Self::Images => WireFormat::OpenAiImages,
-            Self::Messages | Self::CountTokens => WireFormat::AnthropicMessages,
-        }
-    }
-}
 
 /// `ck-…` from `Authorization: Bearer …` or `x-api-key` (both accepted on every route: the
 /// official Anthropic SDK sends Bearer).
@@ -132,21 +50,6 @@ pub(crate) fn presented_key(headers: &HeaderMap) -> Option<&str> {
         .get("x-api-key")
         .and_then(|v| v.to_str().ok())
         .map(str::trim)
-}
-
-/// `req_` + a random prefix drawn once per process + a counter: unique across restarts and
-/// replicas, and no system call per request.
-fn new_request_id() -> String {
-    use std::sync::OnceLock;
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static PREFIX: OnceLock<String> = OnceLock::new();
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let prefix = PREFIX.get_or_init(|| {
-        codexkey_common::key::random_base62(12)
-            .unwrap_or_else(|_| format!("{:012x}", crate::clock::now_ms()))
-    });
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    format!("req_{prefix}{n:010}")
 }
 
 /// Client headers that matter upstream and pass through; nothing else does (the client's own
@@ -177,18 +80,6 @@ fn forwarded_headers(headers: &HeaderMap, dialect: Dialect) -> HeaderMap {
         HeaderValue::from_static("application/json"),
     );
     out
-}
-
-/// Estimated tokens of a request body for a hold: one per 3 bytes, more than the ~4 bytes of
-/// typical English text per token, so that the hold errs high.
-fn hold_input_tokens(body_len: usize) -> u64 {
-    (body_len as u64).div_ceil(3)
-}
-
-/// Estimated tokens of a request body for the crash rule: one per 4 bytes, the usual average,
-/// so that an interrupted request is charged about what its input cost.
-fn crash_input_tokens(body_len: usize) -> u64 {
-    (body_len as u64).div_ceil(4)
 }
 
 /// The hold (worst-case cost, capped) and the crash charge (input only) of a request.
@@ -307,7 +198,7 @@ async fn admit_and_forward(
         (body, false)
     };
 
-    let exchange = exchange::Exchange {
+    let exchange = admitted::Exchange {
         state: state.clone(),
         route,
         model,
@@ -464,5 +355,3 @@ pub async fn models(state: AppState, req: Request) -> Response {
     };
     axum::Json(body).into_response()
 }
-
-pub(crate) type SharedPrices = Arc<crate::pricing::PriceBook>;

@@ -25,8 +25,8 @@ use codexkey_common::sse::{Span, Splitter};
 use codexkey_common::usage::{StreamUsage, is_usage_only_chat_chunk};
 use futures_util::{Stream, StreamExt as _};
 
-use super::crash_input_tokens;
-use super::exchange::Exchange;
+use super::admitted::Exchange;
+use super::estimate::crash_input_tokens;
 use crate::joined::Joined;
 use crate::metering::Hold;
 use crate::upstream::Upstream;

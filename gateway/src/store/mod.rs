@@ -17,7 +17,7 @@ use codexkey_common::{Micros, Usage};
 use self::usage::{UsageFilter, UsageGroupRecord};
 
 /// Unix time in milliseconds, the store's one time type.
-pub type Millis = i64;
+pub use crate::clock::Millis;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -857,7 +857,7 @@ impl Store for SqliteStore {
                         request_id,
                         account_id,
                         key_id,
-                        route: crate::proxy::Route::parse(&route).map_or("unknown", crate::proxy::Route::as_str),
+                        route: crate::route::Route::parse(&route).map_or("unknown", crate::route::Route::as_str),
                         provider,
                         model: Some(model),
                         usage: Usage::default(),

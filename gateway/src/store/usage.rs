@@ -5,7 +5,7 @@
 
 use codexkey_common::api::UsageTotals;
 
-use super::Millis;
+use crate::clock::Millis;
 
 pub use codexkey_common::rollup::BUCKET_MS;
 

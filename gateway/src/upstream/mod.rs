@@ -19,7 +19,7 @@ use codexkey_common::{Secret, glob};
 
 use crate::clock::now_ms;
 use crate::config::{Config, Provider, UpstreamConfig, UpstreamTuning};
-use crate::proxy::Route;
+use crate::route::Route;
 use crate::store::StoredUpstream;
 use crypto::MasterKey;
 use http::HttpClient;

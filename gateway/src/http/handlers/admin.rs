@@ -161,7 +161,9 @@ pub async fn set_price(
     Path(model): Path<String>,
     AppJson(req): AppJson<SetPriceRequest>,
 ) -> Result<Json<ModelPrice>, ApiError> {
-    Ok(Json(pricing::set_price(&state, &admin, &model, req).await?))
+    Ok(Json(
+        pricing::admin::set_price(&state, &admin, &model, req).await?,
+    ))
 }
 
 pub async fn reset_price(
@@ -169,7 +171,7 @@ pub async fn reset_price(
     Admin(admin): Admin,
     Path(model): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    pricing::reset_price(&state, &admin, &model).await?;
+    pricing::admin::reset_price(&state, &admin, &model).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -178,7 +180,9 @@ pub async fn import_prices(
     Admin(admin): Admin,
     AppJson(req): AppJson<ImportPricesRequest>,
 ) -> Result<Json<ImportPricesResponse>, ApiError> {
-    Ok(Json(pricing::import(&state, &admin, req.litellm).await?))
+    Ok(Json(
+        pricing::admin::import(&state, &admin, req.litellm).await?,
+    ))
 }
 
 pub async fn set_coefficient(
@@ -188,6 +192,6 @@ pub async fn set_coefficient(
     AppJson(req): AppJson<SetCoefficientRequest>,
 ) -> Result<Json<ModelPrice>, ApiError> {
     Ok(Json(
-        pricing::set_coefficient(&state, &admin, &model, &req.coefficient).await?,
+        pricing::admin::set_coefficient(&state, &admin, &model, &req.coefficient).await?,
     ))
 }

@@ -37,5 +37,5 @@ pub async fn ledger(
 
 /// `GET /api/v1/pricing`: public, no session needed.
 pub async fn pricing(State(state): State<AppState>) -> Json<codexkey_common::api::Pricing> {
-    Json(crate::pricing::public(&state))
+    Json(crate::pricing::admin::public(&state))
 }

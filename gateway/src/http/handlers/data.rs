@@ -5,7 +5,8 @@ use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use crate::proxy::{self, Route};
+use crate::proxy;
+use crate::route::Route;
 use crate::state::AppState;
 
 pub async fn chat_completions(State(state): State<AppState>, req: Request) -> Response {
