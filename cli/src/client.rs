@@ -16,7 +16,7 @@ pub enum ClientError {
     #[error("{message}")]
     Api {
         status: StatusCode,
-        kind: String,
+        kind: codexkey_common::api::ErrorKind,
         message: String,
     },
     #[error("unexpected response from the gateway at {url}: {detail}")]

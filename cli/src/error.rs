@@ -3,6 +3,8 @@
 
 use std::process::ExitCode;
 
+use codexkey_common::api::ErrorKind;
+
 use crate::client::ClientError;
 
 /// Exit code for a refusal the user can act on.
@@ -36,16 +38,16 @@ fn hint_for(e: &anyhow::Error) -> Option<String> {
         ClientError::Unreachable { url, .. } => Some(format!(
             "is a gateway running there? Start one with `codexkey gateway`, or point at another with `--gateway URL` (or `CODEXKEY_GATEWAY`); now using {url}"
         )),
-        ClientError::Api { kind, .. } => match kind.as_str() {
-            "unauthorized" | "session_expired" | "session_revoked" => {
-                Some("log in with `codexkey login`".into())
-            }
-            "wrong_credentials" => Some(
+        ClientError::Api { kind, .. } => match kind {
+            k if k.is_session_gone() => Some("log in with `codexkey login`".into()),
+            ErrorKind::WrongCredentials => Some(
                 "check the email and password, or create an account with `codexkey register`"
                     .into(),
             ),
-            "forbidden" => Some("this needs an admin account; ask the gateway's operator".into()),
-            "account_suspended" => Some("contact the gateway's operator".into()),
+            ErrorKind::Forbidden => {
+                Some("this needs an admin account; ask the gateway's operator".into())
+            }
+            ErrorKind::AccountSuspended => Some("contact the gateway's operator".into()),
             _ => None,
         },
         ClientError::Protocol { .. } => {
@@ -120,7 +122,7 @@ mod tests {
         // The gateway's message already carries the advice the hint would repeat.
         let e = anyhow::Error::new(ClientError::Api {
             status: StatusCode::FORBIDDEN,
-            kind: "account_suspended".into(),
+            kind: ErrorKind::AccountSuspended,
             message: "this account is suspended; contact the gateway's operator".into(),
         });
         let text = render(&e);

@@ -12,20 +12,6 @@ use serde::{Deserialize, Serialize};
 use crate::Micros;
 
 /// The one error body of the management API: `{"error":{"type":…,"message":…}}`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ErrorBody {
-    pub error: ErrorDetail,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ErrorDetail {
-    /// A stable machine-readable kind such as `invalid_request` or `session_expired`.
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// A sentence for people, saying what went wrong and, where possible, what to do.
-    pub message: String,
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -350,7 +336,9 @@ pub struct AddUpstreamKeyRequest {
     pub label: Option<String>,
 }
 
+mod error;
 mod ledger;
 mod usage;
+pub use error::*;
 pub use ledger::*;
 pub use usage::*;

@@ -6,7 +6,7 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use codexkey_common::api::{ErrorBody, ErrorDetail};
+use codexkey_common::api::{ErrorBody, ErrorDetail, ErrorKind};
 
 use crate::config::ConfigError;
 use crate::store::StoreError;
@@ -73,25 +73,25 @@ impl ApiError {
     }
 
     /// The stable `type` of the error body (and a metric label).
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            Self::MalformedJson(_) => "invalid_json",
-            Self::InvalidRequest(_) => "invalid_request",
-            Self::WeakPassword(_) => "weak_password",
-            Self::UnsupportedMediaType => "unsupported_media_type",
-            Self::PayloadTooLarge => "payload_too_large",
-            Self::Unauthorized(_) => "unauthorized",
-            Self::WrongCredentials => "wrong_credentials",
-            Self::TooManyAttempts { .. } => "too_many_attempts",
-            Self::SessionExpired => "session_expired",
-            Self::SessionRevoked => "session_revoked",
-            Self::AccountSuspended => "account_suspended",
-            Self::Forbidden(_) => "forbidden",
-            Self::NotFound(_) => "not_found",
-            Self::MethodNotAllowed(_) => "method_not_allowed",
-            Self::Conflict(_) => "conflict",
-            Self::Unavailable => "unavailable",
-            Self::Internal(_) => "internal_error",
+            Self::MalformedJson(_) => ErrorKind::InvalidJson,
+            Self::InvalidRequest(_) => ErrorKind::InvalidRequest,
+            Self::WeakPassword(_) => ErrorKind::WeakPassword,
+            Self::UnsupportedMediaType => ErrorKind::UnsupportedMediaType,
+            Self::PayloadTooLarge => ErrorKind::PayloadTooLarge,
+            Self::Unauthorized(_) => ErrorKind::Unauthorized,
+            Self::WrongCredentials => ErrorKind::WrongCredentials,
+            Self::TooManyAttempts { .. } => ErrorKind::TooManyAttempts,
+            Self::SessionExpired => ErrorKind::SessionExpired,
+            Self::SessionRevoked => ErrorKind::SessionRevoked,
+            Self::AccountSuspended => ErrorKind::AccountSuspended,
+            Self::Forbidden(_) => ErrorKind::Forbidden,
+            Self::NotFound(_) => ErrorKind::NotFound,
+            Self::MethodNotAllowed(_) => ErrorKind::MethodNotAllowed,
+            Self::Conflict(_) => ErrorKind::Conflict,
+            Self::Unavailable => ErrorKind::Unavailable,
+            Self::Internal(_) => ErrorKind::Internal,
         }
     }
 
@@ -102,7 +102,7 @@ impl ApiError {
     pub fn body(&self) -> ErrorBody {
         ErrorBody {
             error: ErrorDetail {
-                kind: self.kind().to_owned(),
+                kind: self.kind(),
                 message: self.to_string(),
             },
         }
@@ -124,8 +124,8 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         match &self {
-            Self::Internal(cause) => tracing::error!(kind = self.kind(), %cause, "request failed"),
-            Self::Unavailable => tracing::warn!(kind = self.kind(), "request failed"),
+            Self::Internal(cause) => tracing::error!(kind = %self.kind(), %cause, "request failed"),
+            Self::Unavailable => tracing::warn!(kind = %self.kind(), "request failed"),
             _ => {}
         }
         let mut resp = (status, Json(self.body())).into_response();

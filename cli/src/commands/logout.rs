@@ -15,11 +15,7 @@ pub async fn run(ctx: &Ctx) -> Result<ExitCode> {
     // gateway unreachable) keeps the token so the user can retry.
     match client.logout().await {
         Ok(()) => {}
-        Err(ClientError::Api { kind, .. })
-            if matches!(
-                kind.as_str(),
-                "session_expired" | "session_revoked" | "unauthorized"
-            ) => {}
+        Err(ClientError::Api { kind, .. }) if kind.is_session_gone() => {}
         Err(e) => return Err(e.into()),
     }
     let mut settings = ctx.settings.clone();
