@@ -55,7 +55,7 @@ pub async fn build_state(config: Config) -> Result<(AppState, WriterHandle), Ini
             )
         }
     };
-    let reconciled = store.reconcile_holds(clock::now_ms()).await?;
+    let reconciled = metering::reconcile(&*store, clock::now_ms()).await?;
     if reconciled.holds > 0 {
         tracing::warn!(
             holds = reconciled.holds,

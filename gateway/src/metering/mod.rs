@@ -21,10 +21,11 @@ use std::sync::{Arc, Mutex, RwLock};
 use codexkey_common::Micros;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::clock::now_ms;
+use crate::clock::{Millis, now_ms};
 use crate::error::ApiError;
 use crate::metering::keys::{KeyCounters, KeyEntry};
 use crate::proxy::error::ProxyError;
+use crate::route::Route;
 use crate::store::{
     LedgerRecord, MeterOp, NewAudit, NewHold, NewLedgerEntry, SettledRequest, Store, StoreError,
     UsageEventRecord,
@@ -293,25 +294,88 @@ impl Drop for Hold {
             return;
         }
         tracing::error!(request_id = %self.request_id, "a hold was dropped unsettled; settling it by the crash rule");
-        let event = UsageEventRecord {
-            request_id: std::mem::take(&mut self.request_id),
-            account_id: self.key.account_id,
-            key_id: Some(self.key.id),
-            route: self.route,
-            provider: None,
-            model: Some(std::mem::take(&mut self.model)),
-            usage: Default::default(),
-            cost: Micros(self.crash_charge),
-            status: 0,
-            error_code: Some("gateway_interrupted".into()),
-            latency_ms: None,
-            ttfb_ms: None,
-            client_ip: None,
-            user_agent: None,
-            price_snapshot: None,
-            settlement: Settlement::CrashReconciled,
-            created_at: now_ms(),
-        };
+        let event = crash_event(
+            std::mem::take(&mut self.request_id),
+            self.key.account_id,
+            Some(self.key.id),
+            self.route,
+            None,
+            std::mem::take(&mut self.model),
+            Micros(self.crash_charge),
+            now_ms(),
+        );
         self.finish(event);
     }
+}
+
+/// The crash rule, the one place it is written: a request whose hold outlived it (the gateway
+/// stopped, or a bug dropped the hold) is charged its crash charge, the estimated cost of its
+/// input, and recorded as `crash_reconciled` with the error `gateway_interrupted`.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the fields of the event, each named once"
+)]
+fn crash_event(
+    request_id: String,
+    account_id: i64,
+    key_id: Option<i64>,
+    route: &'static str,
+    provider: Option<String>,
+    model: String,
+    charge: Micros,
+    at: Millis,
+) -> UsageEventRecord {
+    UsageEventRecord {
+        request_id,
+        account_id,
+        key_id,
+        route,
+        provider,
+        model: Some(model),
+        usage: Default::default(),
+        cost: charge,
+        status: 0,
+        error_code: Some("gateway_interrupted".into()),
+        latency_ms: None,
+        ttfb_ms: None,
+        client_ip: None,
+        user_agent: None,
+        price_snapshot: None,
+        settlement: Settlement::CrashReconciled,
+        created_at: at,
+    }
+}
+
+/// What [`reconcile`] did at start-up.
+#[derive(Debug, Clone, Default)]
+pub struct ReconcileReport {
+    pub holds: u64,
+    pub charged: Micros,
+}
+
+/// Settles, by the crash rule, every hold a previous run left in the database. Runs at
+/// start-up, before the meter serves.
+pub async fn reconcile(store: &dyn Store, at: Millis) -> Result<ReconcileReport, StoreError> {
+    let holds = store.left_holds().await?;
+    let mut report = ReconcileReport::default();
+    let events = holds
+        .into_iter()
+        .map(|h| {
+            report.holds += 1;
+            report.charged = Micros(report.charged.0.saturating_add(h.crash_charge.0));
+            let route = Route::parse(&h.route).map_or("unknown", Route::as_str);
+            crash_event(
+                h.request_id,
+                h.account_id,
+                h.key_id,
+                route,
+                h.provider,
+                h.model,
+                h.crash_charge,
+                at,
+            )
+        })
+        .collect();
+    store.settle_left_holds(events).await?;
+    Ok(report)
 }

@@ -222,11 +222,17 @@ pub enum MeterOp {
     Settle(Box<SettledRequest>),
 }
 
-/// What [`Store::reconcile_holds`] did at start-up.
-#[derive(Debug, Clone, Default)]
-pub struct ReconcileReport {
-    pub holds: u64,
-    pub charged: Micros,
+/// A hold found in the database at start-up: its request never settled (the gateway stopped
+/// or crashed with it in flight).
+#[derive(Debug, Clone)]
+pub struct LeftHold {
+    pub request_id: String,
+    pub account_id: i64,
+    pub key_id: Option<i64>,
+    pub crash_charge: Micros,
+    pub route: String,
+    pub model: String,
+    pub provider: Option<String>,
 }
 
 /// An upstream added through the admin API, its keys still sealed.
@@ -372,7 +378,12 @@ pub trait Store: Send + Sync + 'static {
 
     /// At start-up, before serving: settles every hold a crash left behind by the crash rule
     /// (charge its `crash_charge`, record a `crash_reconciled` usage event) and deletes it.
-    async fn reconcile_holds(&self, at: Millis) -> Result<ReconcileReport, StoreError>;
+    /// Holds left in the database by a previous run, oldest first.
+    async fn left_holds(&self) -> Result<Vec<LeftHold>, StoreError>;
+    /// Settles left holds with the given events in one transaction (each hold removed, its
+    /// charge appended, its event recorded and rolled up), and zeroes every held counter:
+    /// nothing is in flight before the gateway serves.
+    async fn settle_left_holds(&self, events: Vec<UsageEventRecord>) -> Result<(), StoreError>;
 
     /// The operator's price rows, replacing the shipped ones model by model.
     async fn price_overrides(&self) -> Result<Vec<(String, PriceEntry)>, StoreError>;

@@ -9,7 +9,6 @@
 //! Durability: WAL with `synchronous=NORMAL` survives a crash of the process (kill -9) but a power
 //! loss may drop the last transactions; `FULL` would cost an fsync per transaction.
 
-use codexkey_common::settlement::Settlement;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::mpsc;
@@ -830,59 +829,47 @@ impl Store for SqliteStore {
         rx.await.unwrap_or(Err((StoreError::Closed, Vec::new())))
     }
 
-    async fn reconcile_holds(&self, at: Millis) -> Result<ReconcileReport, StoreError> {
+    async fn left_holds(&self) -> Result<Vec<LeftHold>, StoreError> {
+        self.writer
+            .call(|c| {
+                let mut stmt = c.prepare(
+                    "SELECT request_id, account_id, key_id, crash_charge_micros, route, model, provider
+                     FROM holds ORDER BY created_at",
+                )?;
+                let holds = stmt
+                    .query_map([], |r| {
+                        Ok(LeftHold {
+                            request_id: r.get(0)?,
+                            account_id: r.get(1)?,
+                            key_id: r.get(2)?,
+                            crash_charge: Micros(r.get(3)?),
+                            route: r.get(4)?,
+                            model: r.get(5)?,
+                            provider: r.get(6)?,
+                        })
+                    })?
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(holds)
+            })
+            .await
+    }
+
+    async fn settle_left_holds(&self, events: Vec<UsageEventRecord>) -> Result<(), StoreError> {
         self.writer
             .call(move |c| {
                 let tx = c.transaction()?;
-                let holds = {
-                    let mut stmt = tx.prepare(
-                        "SELECT request_id, account_id, key_id, crash_charge_micros, route, model, provider FROM holds ORDER BY created_at",
-                    )?;
-                    stmt.query_map([], |r| {
-                        Ok((
-                            r.get::<_, String>(0)?,
-                            r.get::<_, i64>(1)?,
-                            r.get::<_, Option<i64>>(2)?,
-                            r.get::<_, i64>(3)?,
-                            r.get::<_, String>(4)?,
-                            r.get::<_, String>(5)?,
-                            r.get::<_, Option<String>>(6)?,
-                        ))
-                    })?
-                    .collect::<Result<Vec<_>, _>>()?
-                };
-                let mut report = ReconcileReport::default();
-                for (request_id, account_id, key_id, charge, route, model, provider) in holds {
-                    let event = UsageEventRecord {
-                        request_id,
-                        account_id,
-                        key_id,
-                        route: crate::route::Route::parse(&route).map_or("unknown", crate::route::Route::as_str),
-                        provider,
-                        model: Some(model),
-                        usage: Usage::default(),
-                        cost: Micros(charge),
-                        status: 0,
-                        error_code: Some("gateway_interrupted".into()),
-                        latency_ms: None,
-                        ttfb_ms: None,
-                        client_ip: None,
-                        user_agent: None,
-                        price_snapshot: None,
-                        settlement: Settlement::CrashReconciled,
-                        created_at: at,
-                    };
+                for event in &events {
                     let mut totals = BatchTotals::default();
-                    totals.settle(&tx, &event, true)?;
+                    totals.settle(&tx, event, true)?;
                     totals.finish(&tx)?;
-                    reports::roll_up(&tx, [&event])?;
-                    report.holds += 1;
-                    report.charged = Micros(report.charged.0 + charge);
                 }
-                // Nothing is in flight before the gateway serves: no hold may remain counted.
-                tx.execute("UPDATE accounts SET held_micros = 0 WHERE held_micros != 0", [])?;
+                reports::roll_up(&tx, events.iter())?;
+                tx.execute(
+                    "UPDATE accounts SET held_micros = 0 WHERE held_micros != 0",
+                    [],
+                )?;
                 tx.commit()?;
-                Ok(report)
+                Ok(())
             })
             .await
     }
@@ -1434,6 +1421,7 @@ pub(crate) fn migrate_to_for_tests(conn: &mut Connection, version: i64) {
 mod metering_tests {
     #![expect(clippy::unwrap_used)]
     use super::*;
+    use codexkey_common::settlement::Settlement;
 
     fn db() -> Connection {
         let mut c = Connection::open_in_memory().unwrap();
