@@ -39,6 +39,32 @@ impl Micros {
     }
 }
 
+/// Why a ledger entry cannot be applied to a balance.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BalanceError {
+    #[error("the balance would overflow")]
+    Overflow,
+    #[error("this would make the balance negative ({0} credits)")]
+    Negative(Micros),
+}
+
+impl Micros {
+    /// The balance after adding `amount` to this one: the ledger's one rule, kept by the
+    /// data plane's memory and by the store's transaction alike. Never wraps; below zero only
+    /// when the entry allows it.
+    pub fn balance_after(
+        self,
+        amount: Micros,
+        forbid_negative: bool,
+    ) -> Result<Micros, BalanceError> {
+        let after = self.checked_add(amount).ok_or(BalanceError::Overflow)?;
+        if forbid_negative && after.0 < 0 {
+            return Err(BalanceError::Negative(after));
+        }
+        Ok(after)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ParseMoneyError {
     #[error(

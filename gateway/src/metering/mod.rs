@@ -206,17 +206,10 @@ impl Meter {
         let funds = self.funds(entry.account_id).await?;
         {
             let mut f = lock(&funds);
-            let after = f
-                .balance
-                .checked_add(entry.amount.0)
-                .ok_or_else(|| ApiError::Conflict("the balance would overflow".into()))?;
-            if entry.forbid_negative && after < 0 {
-                return Err(ApiError::Conflict(format!(
-                    "this would make the balance negative ({} credits)",
-                    Micros(after)
-                )));
-            }
-            f.balance = after;
+            f.balance = Micros(f.balance)
+                .balance_after(entry.amount, entry.forbid_negative)
+                .map_err(|r| ApiError::Conflict(r.to_string()))?
+                .0;
         }
         let (reply, rx) = oneshot::channel();
         let amount = entry.amount.0;

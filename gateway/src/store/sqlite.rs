@@ -679,15 +679,10 @@ impl Store for SqliteStore {
                     .query_row("SELECT balance_micros FROM accounts WHERE id = ?1", [e.account_id], |r| r.get(0))
                     .optional()?
                     .ok_or(StoreError::NotFound)?;
-                let after = balance
-                    .checked_add(e.amount.0)
-                    .ok_or_else(|| StoreError::Conflict("the balance would overflow".into()))?;
-                if e.forbid_negative && after < 0 {
-                    return Err(StoreError::Conflict(format!(
-                        "this would make the balance negative ({} credits)",
-                        Micros(after)
-                    )));
-                }
+                let after = Micros(balance)
+                    .balance_after(e.amount, e.forbid_negative)
+                    .map_err(|r| StoreError::Conflict(r.to_string()))?
+                    .0;
                 tx.execute(
                     "INSERT INTO ledger_entries
                      (account_id, kind, amount_micros, balance_after_micros, reason, actor_id, request_id, created_at)
