@@ -14,11 +14,11 @@
 pub mod keys;
 mod writer;
 
-use codexkey_common::settlement::Settlement;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
 use codexkey_common::Micros;
+use codexkey_common::settlement::Settlement;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::clock::{Millis, now_ms};
@@ -319,23 +319,11 @@ fn crash_event(
     at: Millis,
 ) -> UsageEventRecord {
     UsageEventRecord {
-        request_id,
-        account_id,
-        key_id,
-        route,
         provider,
-        model: Some(model),
-        usage: Default::default(),
         cost: charge,
-        status: 0,
         error_code: Some("gateway_interrupted".into()),
-        latency_ms: None,
-        ttfb_ms: None,
-        client_ip: None,
-        user_agent: None,
-        price_snapshot: None,
         settlement: Settlement::CrashReconciled,
-        created_at: at,
+        ..UsageEventRecord::new(request_id, account_id, key_id, route, model, at)
     }
 }
 

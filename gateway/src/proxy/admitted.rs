@@ -8,7 +8,6 @@ use std::time::Instant;
 
 use axum::http::HeaderMap;
 use bytes::Bytes;
-use codexkey_common::settlement::Settlement;
 use codexkey_common::{Micros, Usage};
 
 use crate::clock::now_ms;
@@ -41,23 +40,17 @@ pub struct Exchange {
 impl Exchange {
     pub fn event(&self, request_id: &str, provider: Option<&str>) -> UsageEventRecord {
         UsageEventRecord {
-            request_id: request_id.to_owned(),
-            account_id: self.key.account_id,
-            key_id: Some(self.key.id),
-            route: self.route.as_str(),
             provider: provider.map(str::to_owned),
-            model: Some(self.model.clone()),
-            usage: Usage::default(),
-            cost: Micros::ZERO,
-            status: 0,
-            error_code: None,
-            latency_ms: None,
-            ttfb_ms: None,
             client_ip: self.client_ip.clone(),
             user_agent: self.user_agent.clone(),
-            price_snapshot: None,
-            settlement: Settlement::FinalUsage,
-            created_at: now_ms(),
+            ..UsageEventRecord::new(
+                request_id.to_owned(),
+                self.key.account_id,
+                Some(self.key.id),
+                self.route.as_str(),
+                self.model.clone(),
+                now_ms(),
+            )
         }
     }
 

@@ -13,7 +13,6 @@
 //! - `disconnect_drained` / `disconnect_estimate`: see `stream.rs`.
 //! - `refused`: refused by the gateway after admission (e.g. a body it could not rewrite).
 
-use codexkey_common::settlement::Settlement;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -21,8 +20,8 @@ use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 use bytes::Bytes;
+use codexkey_common::settlement::Settlement;
 use codexkey_common::usage::usage_from_body;
-use codexkey_common::{Micros, Usage};
 use http_body_util::Full;
 
 use super::admitted::Exchange;
@@ -321,23 +320,18 @@ pub fn settle_refused(
     started: Instant,
 ) {
     let ev = UsageEventRecord {
-        request_id: hold.request_id().to_owned(),
-        account_id: key.account_id,
-        key_id: Some(key.id),
-        route: route.as_str(),
-        provider: None,
-        model: Some(model.to_owned()),
-        usage: Usage::default(),
-        cost: Micros::ZERO,
         status: err.status().as_u16(),
         error_code: Some(err.code().to_owned()),
         latency_ms: Some(i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX)),
-        ttfb_ms: None,
-        client_ip: None,
-        user_agent: None,
-        price_snapshot: None,
         settlement: Settlement::Refused,
-        created_at: now_ms(),
+        ..UsageEventRecord::new(
+            hold.request_id().to_owned(),
+            key.account_id,
+            Some(key.id),
+            route.as_str(),
+            model.to_owned(),
+            now_ms(),
+        )
     };
     hold.settle(ev);
 }

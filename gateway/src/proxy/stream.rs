@@ -14,13 +14,13 @@
 //! - `stream_cut`: upstream ended or broke the stream without final usage: charged by the same
 //!   estimate.
 
-use codexkey_common::settlement::Settlement;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use codexkey_common::Usage;
+use codexkey_common::settlement::Settlement;
 use codexkey_common::sse::{Span, Splitter};
 use codexkey_common::usage::{StreamUsage, is_usage_only_chat_chunk};
 use futures_util::{Stream, StreamExt as _};

@@ -197,6 +197,40 @@ pub struct UsageEventRecord {
     pub created_at: Millis,
 }
 
+impl UsageEventRecord {
+    /// The event of a request of `key_id` on `route` for `model`, before anything is known of
+    /// its outcome: no usage, no charge, no status, settled `final_usage` until told otherwise.
+    /// The one place an event starts from; settlement fills in the rest.
+    pub fn new(
+        request_id: String,
+        account_id: i64,
+        key_id: Option<i64>,
+        route: &'static str,
+        model: String,
+        created_at: Millis,
+    ) -> UsageEventRecord {
+        UsageEventRecord {
+            request_id,
+            account_id,
+            key_id,
+            route,
+            provider: None,
+            model: Some(model),
+            usage: Usage::default(),
+            cost: Micros::ZERO,
+            status: 0,
+            error_code: None,
+            latency_ms: None,
+            ttfb_ms: None,
+            client_ip: None,
+            user_agent: None,
+            price_snapshot: None,
+            settlement: codexkey_common::settlement::Settlement::FinalUsage,
+            created_at,
+        }
+    }
+}
+
 /// The end of an admitted request: its hold goes, its cost is charged, its event recorded.
 #[derive(Debug, Clone)]
 pub struct SettledRequest {
