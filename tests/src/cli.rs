@@ -1,9 +1,10 @@
-//! Running the real `codexkey` binary: the gateway as a child process, and CLI commands against
-//! it, each user with a private config dir so their sessions never mix.
+//! Running the real `codexkey` binary: the gateway as a child process, CLI commands against it
+//! (each user with a private config dir so their sessions never mix), and `codexkey proxy` as a
+//! child process.
 
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, ChildStderr, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -59,6 +60,47 @@ pub fn under_umask(cmd: &Command, umask: u32) -> Command {
 
 pub const ADMIN_EMAIL: &str = "root@codexkey.test";
 pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
+/// The user the CLI tests register ([`CliUser::registered`]).
+pub const USER_EMAIL: &str = "dev@codexkey.test";
+pub const USER_PASSWORD: &str = "a long and unusual passphrase";
+
+/// Reads a child's stderr on a thread, one line at a time, into the returned channel.
+fn stderr_lines(stderr: ChildStderr) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// A read-only connection to the database in a gateway's data directory (also after the
+/// gateway stopped).
+///
+/// # Panics
+/// If the database cannot be opened.
+pub fn read_db(data_dir: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open_with_flags(
+        data_dir.join("codexkey.db"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .expect("open the gateway's database read-only")
+}
+
+/// Asserts that `run` is a refusal the user can act on: exit code 1, nothing on stdout, and an
+/// `error: ` on stderr that says `needle`.
+#[track_caller]
+pub fn refused(run: &Run, needle: &str) {
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stdout.is_empty(), "errors stay off stdout: {run:?}");
+    assert!(
+        run.stderr.contains("error: ") && run.stderr.contains(needle),
+        "expected `{needle}`: {run:?}"
+    );
+}
 
 /// `codexkey gateway` running as a child process on an ephemeral port with a temp data dir.
 pub struct GatewayProcess {
@@ -99,6 +141,21 @@ impl GatewayProcess {
         GatewayProcess::spawn(dir, vars, None)
     }
 
+    /// Like [`GatewayProcess::start_with_env`], with both upstreams (`openai` and `anthropic`)
+    /// at `base_url`, a fake upstream, under placeholder keys; `extra` comes after them.
+    pub fn start_with_upstream(base_url: &str, extra: &[(&str, &str)]) -> GatewayProcess {
+        let vars: Vec<(&str, &str)> = [
+            ("CODEXKEY_OPENAI_API_KEY", "sk-upstream-openai"),
+            ("CODEXKEY_OPENAI_BASE_URL", base_url),
+            ("CODEXKEY_ANTHROPIC_API_KEY", "sk-ant-upstream"),
+            ("CODEXKEY_ANTHROPIC_BASE_URL", base_url),
+        ]
+        .into_iter()
+        .chain(extra.iter().copied())
+        .collect();
+        GatewayProcess::start_with_env(&vars)
+    }
+
     /// Like [`GatewayProcess::start`], run under this umask (`0o000` makes every file it
     /// creates world-writable unless it sets the mode itself).
     pub fn start_with_umask(umask: u32) -> GatewayProcess {
@@ -130,15 +187,7 @@ impl GatewayProcess {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn codexkey gateway");
-        let stderr = child.stderr.take().expect("stderr");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let rx = stderr_lines(child.stderr.take().expect("stderr"));
         let mut seen = Vec::new();
         let url = loop {
             match rx.recv_timeout(Duration::from_secs(30)) {
@@ -189,6 +238,11 @@ impl GatewayProcess {
             dir: self.dir.take().expect("the data dir"),
             log,
         }
+    }
+
+    /// A read-only connection to its database.
+    pub fn db(&self) -> rusqlite::Connection {
+        read_db(&self.data_dir)
     }
 
     pub fn pid(&self) -> u32 {
@@ -277,6 +331,34 @@ impl CliUser {
         }
     }
 
+    /// A new user of `gw`, logged in as the admin.
+    ///
+    /// # Panics
+    /// Unless `login` exits 0.
+    pub fn admin(gw: &GatewayProcess) -> CliUser {
+        let admin = CliUser::new(&gw.url);
+        let login = admin.run_with_stdin(
+            &["login", "--email", ADMIN_EMAIL, "--password-stdin"],
+            &format!("{ADMIN_PASSWORD}\n"),
+        );
+        assert_eq!(login.code, 0, "{login:?}");
+        admin
+    }
+
+    /// A new user of `gw`, registered as [`USER_EMAIL`] with [`USER_PASSWORD`].
+    ///
+    /// # Panics
+    /// Unless `register` exits 0.
+    pub fn registered(gw: &GatewayProcess) -> CliUser {
+        let user = CliUser::new(&gw.url);
+        let reg = user.run_with_stdin(
+            &["register", "--email", USER_EMAIL, "--password-stdin"],
+            &format!("{USER_PASSWORD}\n"),
+        );
+        assert_eq!(reg.code, 0, "{reg:?}");
+        user
+    }
+
     pub fn command(&self) -> Command {
         let mut c = command();
         c.env("CODEXKEY_GATEWAY", &self.gateway)
@@ -326,5 +408,120 @@ impl CliUser {
     /// The file the CLI keeps secrets in when no keyring is used.
     pub fn credentials_file(&self) -> PathBuf {
         self.config_dir.join("credentials.toml")
+    }
+}
+
+/// `codexkey proxy` as a child process on a free port; its stderr lines are collected.
+pub struct ProxyProcess {
+    pub url: String,
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl ProxyProcess {
+    /// Starts `codexkey proxy --port 0` for `user`, with `extra` arguments, and waits for the
+    /// line that names its URL.
+    ///
+    /// # Panics
+    /// If it cannot be spawned or does not start within 20 s.
+    pub fn start(user: &CliUser, extra: &[&str]) -> ProxyProcess {
+        let mut child = user
+            .command()
+            .args(["proxy", "--port", "0"])
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn codexkey proxy");
+        let rx = stderr_lines(child.stderr.take().expect("stderr"));
+        let mut seen = Vec::new();
+        let url = loop {
+            let line = rx
+                .recv_timeout(Duration::from_secs(20))
+                .unwrap_or_else(|_| panic!("the proxy did not start: {seen:?}"));
+            let found = line
+                .strip_prefix("codexkey proxy on ")
+                .and_then(|rest| rest.split_whitespace().next())
+                .map(str::to_owned);
+            seen.push(line);
+            if let Some(url) = found {
+                break url;
+            }
+        };
+        ProxyProcess {
+            url,
+            child,
+            lines: rx,
+            seen,
+        }
+    }
+
+    /// `host:port` of its URL.
+    pub fn addr(&self) -> String {
+        self.url.trim_start_matches("http://").to_owned()
+    }
+
+    /// The most memory the proxy process has held (`VmHWM`), in bytes.
+    ///
+    /// # Panics
+    /// If `/proc` cannot tell.
+    pub fn peak_memory(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("the proxy's /proc status");
+        let kb: u64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmHWM in /proc status");
+        kb * 1024
+    }
+
+    /// Waits until a stderr line contains `needle`, one seen before included; returns it.
+    pub fn wait_for(&mut self, needle: &str) -> String {
+        if let Some(l) = self.seen.iter().find(|l| l.contains(needle)) {
+            return l.clone();
+        }
+        self.next_line(needle)
+    }
+
+    /// The next stderr line containing `needle` not returned before.
+    ///
+    /// # Panics
+    /// If none comes within 20 s.
+    pub fn next_line(&mut self, needle: &str) -> String {
+        loop {
+            let line = self
+                .lines
+                .recv_timeout(Duration::from_secs(20))
+                .unwrap_or_else(|_| panic!("no proxy line with `{needle}`; saw {:?}", self.seen));
+            self.seen.push(line.clone());
+            if line.contains(needle) {
+                return line;
+            }
+        }
+    }
+
+    /// Every line printed so far, without waiting.
+    pub fn drain(&mut self) -> Vec<String> {
+        self.seen.extend(self.lines.try_iter());
+        self.seen.clone()
+    }
+
+    /// SIGTERM, then its exit code (-1 for a signal) and everything it printed.
+    pub fn stop(mut self) -> (i32, String) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let status = self.child.wait().expect("wait for the proxy");
+        self.seen.extend(self.lines.iter());
+        (status.code().unwrap_or(-1), self.seen.join("\n"))
+    }
+}
+
+impl Drop for ProxyProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
     }
 }

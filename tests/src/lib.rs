@@ -14,6 +14,7 @@
 
 pub mod cli;
 pub mod fake_upstream;
+pub mod fixtures;
 pub mod plane;
 pub mod usage;
 
@@ -278,18 +279,7 @@ impl TestGateway {
     /// # Panics
     /// Unless the gateway answers 200 with a token.
     pub async fn login(&self, email: &str, password: &str) -> ApiClient {
-        let (status, body) = self
-            .client()
-            .post(
-                "/api/v1/auth/login",
-                &json!({ "email": email, "password": password }),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "login {email}: {body}");
-        match body["token"].as_str() {
-            Some(token) => self.client().with_token(token),
-            None => panic!("login {email}: no token in {body}"),
-        }
+        ApiClient::login(&self.base_url, email, password).await
     }
 
     /// Registers `email` with [`USER_PASSWORD`] and logs in.
@@ -392,6 +382,40 @@ impl ApiClient {
             base_url: base_url.trim_end_matches('/').to_owned(),
             token: None,
         }
+    }
+
+    /// Logs in at the gateway at `base_url` and returns a client that sends the new session
+    /// token.
+    ///
+    /// # Panics
+    /// Unless the gateway answers 200 with a token.
+    pub async fn login(base_url: &str, email: &str, password: &str) -> ApiClient {
+        let client = ApiClient::new(base_url);
+        let (status, body) = client
+            .post(
+                "/api/v1/auth/login",
+                &json!({ "email": email, "password": password }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "login {email}: {body}");
+        match body["token"].as_str() {
+            Some(token) => client.with_token(token),
+            None => panic!("login {email}: no token in {body}"),
+        }
+    }
+
+    /// As an admin: credits `email` with `micros` by an adjustment with `reason`.
+    ///
+    /// # Panics
+    /// Unless the gateway answers 200.
+    pub async fn fund(&self, email: &str, micros: i64, reason: &str) {
+        let (status, body) = self
+            .post(
+                &format!("/api/v1/admin/users/{email}/adjust"),
+                &json!({ "amount_micros": micros, "reason": reason }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
     }
 
     /// The same client, sending `token` from now on.

@@ -11,14 +11,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
-use std::process::{Child, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use codexkey_common::Micros;
-use codexkey_tests::cli::{ADMIN_EMAIL, ADMIN_PASSWORD, CliUser, GatewayProcess};
+use codexkey_tests::cli::{ADMIN_EMAIL, ADMIN_PASSWORD, CliUser, GatewayProcess, ProxyProcess};
 use codexkey_tests::fake_upstream::{FakeUpstream, Script, Usage};
 use codexkey_tests::{ApiClient, http_client, install_crypto_provider};
 use reqwest::StatusCode;
@@ -88,14 +86,7 @@ async fn bench() -> Bench {
     let upstream = FakeUpstream::start().await;
     upstream.set_script(script());
     let base = upstream.base_url().to_owned();
-    let gw = tokio::task::block_in_place(|| {
-        GatewayProcess::start_with_env(&[
-            ("CODEXKEY_OPENAI_API_KEY", "sk-upstream-openai"),
-            ("CODEXKEY_OPENAI_BASE_URL", &base),
-            ("CODEXKEY_ANTHROPIC_API_KEY", "sk-ant-upstream"),
-            ("CODEXKEY_ANTHROPIC_BASE_URL", &base),
-        ])
-    });
+    let gw = tokio::task::block_in_place(|| GatewayProcess::start_with_upstream(&base, &[]));
     let user = CliUser::new(&gw.url);
     let email = "security@codexkey.test".to_owned();
     let (secret, token) = tokio::task::block_in_place(|| {
@@ -113,20 +104,8 @@ async fn bench() -> Bench {
             .to_owned();
         (created["secret"].as_str().unwrap().to_owned(), token)
     });
-    let (_, login) = ApiClient::new(&gw.url)
-        .post(
-            "/api/v1/auth/login",
-            &json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}),
-        )
-        .await;
-    let admin = ApiClient::new(&gw.url).with_token(login["token"].as_str().unwrap());
-    let (status, body) = admin
-        .post(
-            &format!("/api/v1/admin/users/{email}/adjust"),
-            &json!({"amount_micros": 100_000_000, "reason": "test"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let admin = ApiClient::login(&gw.url, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    admin.fund(&email, 100_000_000, "test").await;
     Bench {
         upstream,
         gw,
@@ -179,107 +158,6 @@ impl Bench {
     }
 }
 
-/// `codexkey proxy` as a child process; its stderr lines are collected.
-struct ProxyProcess {
-    url: String,
-    child: Child,
-    lines: mpsc::Receiver<String>,
-    seen: Vec<String>,
-}
-
-impl ProxyProcess {
-    fn start(user: &CliUser) -> ProxyProcess {
-        let mut child = user
-            .command()
-            .args(["proxy", "--port", "0"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn codexkey proxy");
-        let stderr = child.stderr.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut seen = Vec::new();
-        let url = loop {
-            let line = rx
-                .recv_timeout(Duration::from_secs(20))
-                .unwrap_or_else(|_| panic!("the proxy did not start: {seen:?}"));
-            let found = line
-                .strip_prefix("codexkey proxy on ")
-                .and_then(|rest| rest.split_whitespace().next())
-                .map(str::to_owned);
-            seen.push(line);
-            if let Some(url) = found {
-                break url;
-            }
-        };
-        ProxyProcess {
-            url,
-            child,
-            lines: rx,
-            seen,
-        }
-    }
-
-    /// The most memory the proxy process has held (`VmHWM`), in bytes.
-    fn peak_memory(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
-        let kb: u64 = status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .unwrap();
-        kb * 1024
-    }
-
-    fn addr(&self) -> String {
-        self.url.trim_start_matches("http://").to_owned()
-    }
-
-    /// The next stderr line containing `needle` not returned before.
-    fn next_line(&mut self, needle: &str) -> String {
-        loop {
-            let line = self
-                .lines
-                .recv_timeout(Duration::from_secs(20))
-                .unwrap_or_else(|_| panic!("no proxy line with `{needle}`; saw {:?}", self.seen));
-            self.seen.push(line.clone());
-            if line.contains(needle) {
-                return line;
-            }
-        }
-    }
-
-    /// Every line printed so far, without waiting.
-    fn drain(&mut self) -> Vec<String> {
-        self.seen.extend(self.lines.try_iter());
-        self.seen.clone()
-    }
-
-    /// SIGTERM, then everything it printed.
-    fn stop(mut self) -> (i32, String) {
-        let _ = std::process::Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let status = self.child.wait().unwrap();
-        self.seen.extend(self.lines.iter());
-        (status.code().unwrap_or(-1), self.seen.join("\n"))
-    }
-}
-
-impl Drop for ProxyProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
-}
-
 /// One raw HTTP/1.1 exchange (`Connection: close`): status, lower-cased head, body.
 fn raw(addr: &str, request: &[u8]) -> (u16, String, String) {
     let mut s = TcpStream::connect(addr).unwrap();
@@ -318,7 +196,7 @@ fn assert_chat_stream_without_usage(body: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_the_users_own_tools_get_through_the_proxy() {
     let b = bench().await;
-    let mut proxy = tokio::task::block_in_place(|| ProxyProcess::start(&b.user));
+    let mut proxy = tokio::task::block_in_place(|| ProxyProcess::start(&b.user, &[]));
     let http = http_client();
     let chat = json!({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]});
     let messages = json!({"model": "claude-opus-4-8", "max_tokens": 10, "messages": []});
@@ -785,7 +663,7 @@ async fn the_requests_api_answers_the_owner_only() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_streamed_chat_without_include_usage_shows_the_exact_charge() {
     let b = bench().await;
-    let mut proxy = tokio::task::block_in_place(|| ProxyProcess::start(&b.user));
+    let mut proxy = tokio::task::block_in_place(|| ProxyProcess::start(&b.user, &[]));
     let resp = http_client()
         .post(format!("{}/v1/chat/completions", proxy.url))
         .bearer_auth(&b.token)
@@ -815,7 +693,7 @@ async fn a_streamed_chat_without_include_usage_shows_the_exact_charge() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prices_changed_mid_session_show_in_the_next_line() {
     let b = bench().await;
-    let mut proxy = tokio::task::block_in_place(|| ProxyProcess::start(&b.user));
+    let mut proxy = tokio::task::block_in_place(|| ProxyProcess::start(&b.user, &[]));
     let http = http_client();
     let url = format!("{}/v1/chat/completions", proxy.url);
     let ask = || {

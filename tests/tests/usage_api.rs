@@ -7,13 +7,12 @@
 use std::collections::BTreeMap;
 
 use codexkey_gateway::config::RawCurrency;
+use codexkey_tests::fixtures::CREDITS_100;
 use codexkey_tests::plane::Plane;
 use codexkey_tests::usage::{self, PLAN, TOTAL_COST, d};
 use codexkey_tests::{ApiClient, assert_error};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-const CREDITS_100: i64 = 100_000_000;
 
 struct Setup {
     p: Plane,
