@@ -1,6 +1,5 @@
-//! Running the real `codexkey` binary: the gateway as a child process, CLI commands against it
-//! (each user with a private config dir so their sessions never mix), and `codexkey proxy` as a
-//! child process.
+//! Running the real `codexkey` binary: the gateway as a child process, and CLI commands against
+//! it, each user with a private config dir so their sessions never mix.
 
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::path::{Path, PathBuf};
@@ -65,7 +64,7 @@ pub const USER_EMAIL: &str = "dev@codexkey.test";
 pub const USER_PASSWORD: &str = "a long and unusual passphrase";
 
 /// Reads a child's stderr on a thread, one line at a time, into the returned channel.
-fn stderr_lines(stderr: ChildStderr) -> mpsc::Receiver<String> {
+pub(crate) fn stderr_lines(stderr: ChildStderr) -> mpsc::Receiver<String> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
@@ -408,120 +407,5 @@ impl CliUser {
     /// The file the CLI keeps secrets in when no keyring is used.
     pub fn credentials_file(&self) -> PathBuf {
         self.config_dir.join("credentials.toml")
-    }
-}
-
-/// `codexkey proxy` as a child process on a free port; its stderr lines are collected.
-pub struct ProxyProcess {
-    pub url: String,
-    child: Child,
-    lines: mpsc::Receiver<String>,
-    seen: Vec<String>,
-}
-
-impl ProxyProcess {
-    /// Starts `codexkey proxy --port 0` for `user`, with `extra` arguments, and waits for the
-    /// line that names its URL.
-    ///
-    /// # Panics
-    /// If it cannot be spawned or does not start within 20 s.
-    pub fn start(user: &CliUser, extra: &[&str]) -> ProxyProcess {
-        let mut child = user
-            .command()
-            .args(["proxy", "--port", "0"])
-            .args(extra)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn codexkey proxy");
-        let rx = stderr_lines(child.stderr.take().expect("stderr"));
-        let mut seen = Vec::new();
-        let url = loop {
-            let line = rx
-                .recv_timeout(Duration::from_secs(20))
-                .unwrap_or_else(|_| panic!("the proxy did not start: {seen:?}"));
-            let found = line
-                .strip_prefix("codexkey proxy on ")
-                .and_then(|rest| rest.split_whitespace().next())
-                .map(str::to_owned);
-            seen.push(line);
-            if let Some(url) = found {
-                break url;
-            }
-        };
-        ProxyProcess {
-            url,
-            child,
-            lines: rx,
-            seen,
-        }
-    }
-
-    /// `host:port` of its URL.
-    pub fn addr(&self) -> String {
-        self.url.trim_start_matches("http://").to_owned()
-    }
-
-    /// The most memory the proxy process has held (`VmHWM`), in bytes.
-    ///
-    /// # Panics
-    /// If `/proc` cannot tell.
-    pub fn peak_memory(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .expect("the proxy's /proc status");
-        let kb: u64 = status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .expect("VmHWM in /proc status");
-        kb * 1024
-    }
-
-    /// Waits until a stderr line contains `needle`, one seen before included; returns it.
-    pub fn wait_for(&mut self, needle: &str) -> String {
-        if let Some(l) = self.seen.iter().find(|l| l.contains(needle)) {
-            return l.clone();
-        }
-        self.next_line(needle)
-    }
-
-    /// The next stderr line containing `needle` not returned before.
-    ///
-    /// # Panics
-    /// If none comes within 20 s.
-    pub fn next_line(&mut self, needle: &str) -> String {
-        loop {
-            let line = self
-                .lines
-                .recv_timeout(Duration::from_secs(20))
-                .unwrap_or_else(|_| panic!("no proxy line with `{needle}`; saw {:?}", self.seen));
-            self.seen.push(line.clone());
-            if line.contains(needle) {
-                return line;
-            }
-        }
-    }
-
-    /// Every line printed so far, without waiting.
-    pub fn drain(&mut self) -> Vec<String> {
-        self.seen.extend(self.lines.try_iter());
-        self.seen.clone()
-    }
-
-    /// SIGTERM, then its exit code (-1 for a signal) and everything it printed.
-    pub fn stop(mut self) -> (i32, String) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let status = self.child.wait().expect("wait for the proxy");
-        self.seen.extend(self.lines.iter());
-        (status.code().unwrap_or(-1), self.seen.join("\n"))
-    }
-}
-
-impl Drop for ProxyProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
     }
 }

@@ -5,7 +5,7 @@
 //! and hands back `(status, body)`. [`DbSnapshot`] reads the SQLite file directly, so a test can
 //! show that a refused request changed nothing.
 //!
-//! Helpers that spawn the `codexkey` binary live in [`cli`]. Assertions about specific routes
+//! Helpers that spawn the `codexkey` binary live in [`cli`] and [`proxy`]. Assertions about specific routes
 //! do not belong here; they live in `tests/*.rs`.
 //!
 //! These helpers are test infrastructure. When one cannot do its job (the gateway does not
@@ -16,6 +16,7 @@ pub mod cli;
 pub mod fake_upstream;
 pub mod fixtures;
 pub mod plane;
+pub mod proxy;
 pub mod usage;
 
 use std::future::Future;

@@ -137,17 +137,7 @@ async fn report_json_and_csv_say_what_the_gateway_says() {
         assert_eq!(mine["totals"]["cost_micros"], TOTAL_COST);
     }
     let mine = usage_run(&s.user, &["--json"]).json();
-    let days: Vec<(String, i64)> = mine["groups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|g| {
-            (
-                g["day"].as_str().unwrap().to_owned(),
-                g["cost_micros"].as_i64().unwrap(),
-            )
-        })
-        .collect();
+    let days = usage::day_costs(&mine);
     assert_eq!(days, [(d(0), 2244), (d(1), 2470), (d(2), 418)]);
 
     // CSV: byte for byte the gateway's.

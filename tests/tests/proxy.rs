@@ -6,26 +6,15 @@
 use std::process::Stdio;
 use std::time::Duration;
 
-use codexkey_tests::cli::{ADMIN_EMAIL, ADMIN_PASSWORD, CliUser, GatewayProcess, ProxyProcess};
-use codexkey_tests::fake_upstream::{FakeUpstream, Script};
+use codexkey_tests::fake_upstream::Script;
 use codexkey_tests::fixtures::{MESSAGES_COST, messages_usage};
-use codexkey_tests::{ApiClient, http_client, install_crypto_provider};
+use codexkey_tests::proxy::{ProxyBench, ProxyProcess};
+use codexkey_tests::{ApiClient, http_client};
 use futures_util::StreamExt as _;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "a long proxy test password";
-
-struct Bench {
-    upstream: FakeUpstream,
-    gw: GatewayProcess,
-    user: CliUser,
-    admin: ApiClient,
-    email: String,
-    secret: String,
-    /// The user's proxy token (`ckp_…`), as `codexkey env` hands it over.
-    token: String,
-}
 
 fn messages_script() -> Script {
     Script {
@@ -35,50 +24,19 @@ fn messages_script() -> Script {
     }
 }
 
-async fn bench(funds: i64) -> Bench {
+async fn bench(funds: i64) -> ProxyBench {
     bench_with(funds, &[]).await
 }
 
-async fn bench_with(funds: i64, extra: &[(&str, &str)]) -> Bench {
-    install_crypto_provider();
-    let upstream = FakeUpstream::start().await;
-    upstream.set_script(messages_script());
-    let base = upstream.base_url().to_owned();
-    let gw = tokio::task::block_in_place(|| GatewayProcess::start_with_upstream(&base, extra));
-    let user = CliUser::new(&gw.url);
-    let email = "proxy@codexkey.test".to_owned();
-    let r = user.run_with_stdin(
-        &["register", "--email", &email, "--password-stdin"],
-        &format!("{PASSWORD}\n"),
-    );
-    assert_eq!(r.code, 0, "{r:?}");
-    let created = user
-        .run(&["keys", "create", "--name", "proxy", "--use", "--json"])
-        .json();
-    let secret = created["secret"].as_str().unwrap().to_owned();
-    let token = user.run(&["env", "claude", "--json"]).json()["ANTHROPIC_AUTH_TOKEN"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert!(token.starts_with("ckp_") && token.len() == 47, "{token}");
-    let admin = ApiClient::login(&gw.url, ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    if funds > 0 {
-        admin.fund(&email, funds, "test").await;
-    }
-    Bench {
-        upstream,
-        gw,
-        user,
-        admin,
-        email,
-        secret,
-        token,
-    }
-}
-
-async fn ledger_ok(b: &Bench) {
-    let (_, check) = b.admin.get("/api/v1/admin/ledger/verify").await;
-    assert_eq!(check["ok"], true, "{check}");
+async fn bench_with(funds: i64, extra: &[(&str, &str)]) -> ProxyBench {
+    ProxyBench::start(
+        messages_script(),
+        "proxy@codexkey.test",
+        PASSWORD,
+        funds,
+        extra,
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -157,7 +115,7 @@ async fn the_proxy_swaps_in_the_real_key_streams_untouched_and_prints_costs() {
     );
     assert!(!output.contains(&b.secret), "the secret is never printed");
     // The ledger check also flushes the metering writer's group commit.
-    ledger_ok(&b).await;
+    b.assert_ledger_ok().await;
     let charged: i64 =
         b.gw.db()
             .query_row(
@@ -171,7 +129,7 @@ async fn the_proxy_swaps_in_the_real_key_streams_untouched_and_prints_costs() {
         MESSAGES_COST + 240,
         "the proxy's figures are the ledger's"
     );
-    ledger_ok(&b).await;
+    b.assert_ledger_ok().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -216,7 +174,7 @@ async fn the_tool_gets_errors_in_its_own_format_naming_the_cause() {
     assert!(hint.contains("codexkey keys create --use"), "{hint}");
 
     // The gateway goes down under a running proxy.
-    let Bench {
+    let ProxyBench {
         gw, user, token, ..
     } = b;
     let gateway_url = gw.url.clone();
@@ -344,7 +302,7 @@ async fn a_hundred_concurrent_streams_through_one_proxy() {
             .collect();
         assert_eq!(text, expected);
     }
-    ledger_ok(&b).await;
+    b.assert_ledger_ok().await;
     let (n, charged): (i64, i64) =
         b.gw.db()
             .query_row(
@@ -438,7 +396,7 @@ sys.exit(7)
         let is_store = entry.file_name().is_some_and(|n| n == "credentials.toml");
         assert_eq!(text.contains(&b.secret), is_store, "{}", entry.display());
     }
-    ledger_ok(&b).await;
+    b.assert_ledger_ok().await;
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {

@@ -16,9 +16,10 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 use codexkey_common::Micros;
-use codexkey_tests::cli::{ADMIN_EMAIL, ADMIN_PASSWORD, CliUser, GatewayProcess, ProxyProcess};
-use codexkey_tests::fake_upstream::{FakeUpstream, Script, Usage};
-use codexkey_tests::{ApiClient, http_client, install_crypto_provider};
+use codexkey_tests::cli::CliUser;
+use codexkey_tests::fake_upstream::{Script, Usage};
+use codexkey_tests::http_client;
+use codexkey_tests::proxy::{ProxyBench, ProxyProcess};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -54,18 +55,6 @@ const ORIGIN_REFUSED: &str = "codexkey proxy: requests from web pages are refuse
 const NOT_JSON: &str = "codexkey proxy: the body must be JSON (`Content-Type: application/json`)";
 const TOO_LARGE: &str = "codexkey proxy: the request body is larger than 64 MB";
 
-struct Bench {
-    upstream: FakeUpstream,
-    gw: GatewayProcess,
-    user: CliUser,
-    admin: ApiClient,
-    email: String,
-    /// The user's gateway key (`ck-…`), which only the proxy holds.
-    secret: String,
-    /// The user's proxy token (`ckp_…`), as `codexkey env` hands it over.
-    token: String,
-}
-
 fn script() -> Script {
     Script {
         events: 10,
@@ -81,81 +70,15 @@ fn script() -> Script {
     }
 }
 
-async fn bench() -> Bench {
-    install_crypto_provider();
-    let upstream = FakeUpstream::start().await;
-    upstream.set_script(script());
-    let base = upstream.base_url().to_owned();
-    let gw = tokio::task::block_in_place(|| GatewayProcess::start_with_upstream(&base, &[]));
-    let user = CliUser::new(&gw.url);
-    let email = "security@codexkey.test".to_owned();
-    let (secret, token) = tokio::task::block_in_place(|| {
-        let r = user.run_with_stdin(
-            &["register", "--email", &email, "--password-stdin"],
-            &format!("{PASSWORD}\n"),
-        );
-        assert_eq!(r.code, 0, "{r:?}");
-        let created = user
-            .run(&["keys", "create", "--name", "proxy", "--use", "--json"])
-            .json();
-        let token = user.run(&["env", "claude", "--json"]).json()["ANTHROPIC_AUTH_TOKEN"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        (created["secret"].as_str().unwrap().to_owned(), token)
-    });
-    let admin = ApiClient::login(&gw.url, ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    admin.fund(&email, 100_000_000, "test").await;
-    Bench {
-        upstream,
-        gw,
-        user,
-        admin,
-        email,
-        secret,
-        token,
-    }
-}
-
-impl Bench {
-    /// The user's charges in the ledger, by request id, oldest first.
-    async fn charges(&self) -> Vec<(String, i64)> {
-        let (status, page) = self
-            .admin
-            .get(&format!("/api/v1/admin/users/{}/ledger", self.email))
-            .await;
-        assert_eq!(status, StatusCode::OK, "{page}");
-        let mut out: Vec<(String, i64)> = page["entries"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|e| e["kind"] == "charge")
-            .map(|e| {
-                (
-                    e["request_id"].as_str().unwrap().to_owned(),
-                    -e["amount_micros"].as_i64().unwrap(),
-                )
-            })
-            .collect();
-        out.reverse();
-        out
-    }
-
-    /// The ledger's charge for one request, once metering has settled it.
-    async fn charge_of(&self, request_id: &str) -> i64 {
-        for _ in 0..100 {
-            if let Some((_, c)) = self
-                .charges()
-                .await
-                .into_iter()
-                .find(|(id, _)| id == request_id)
-            {
-                return c;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("no charge for {request_id}");
-    }
+async fn bench() -> ProxyBench {
+    ProxyBench::start(
+        script(),
+        "security@codexkey.test",
+        PASSWORD,
+        100_000_000,
+        &[],
+    )
+    .await
 }
 
 /// One raw HTTP/1.1 exchange (`Connection: close`): status, lower-cased head, body.
