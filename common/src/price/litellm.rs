@@ -149,7 +149,7 @@ impl Unit {
 }
 
 /// One litellm entry as a [`PriceEntry`] and the cost fields it used, or why it is skipped.
-pub(super) fn import_litellm_entry(
+fn import_litellm_entry(
     key: &str,
     fields: &Map<String, Value>,
     warnings: &mut Vec<String>,
@@ -255,7 +255,7 @@ pub(super) fn import_litellm_entry(
 
 /// Reads one litellm price in `unit`: `None` when absent or `null`, an error (the entry is
 /// skipped) when it is not a non-negative number that fits.
-pub(super) fn read_litellm_price(
+fn read_litellm_price(
     key: &str,
     fields: &Map<String, Value>,
     field: &str,
@@ -353,13 +353,13 @@ pub(super) fn scale_decimal(decimal: &str, exponent: usize) -> Scaled {
 
 /// Non-zero litellm cost fields that were not imported, grouped by why, for one warning each.
 #[derive(Default)]
-pub(super) struct IgnoredFields {
+struct IgnoredFields {
     /// Kind → (labels: tiers, thresholds or field names; models).
     kinds: BTreeMap<IgnoredKind, (BTreeSet<String>, BTreeSet<String>)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(super) enum IgnoredKind {
+enum IgnoredKind {
     ServiceTier,
     LongContext,
     Modality,
@@ -372,7 +372,7 @@ pub(super) enum IgnoredKind {
 
 impl IgnoredKind {
     /// What is not imported, and what that means for billing.
-    pub(super) fn describe(self) -> (&'static str, &'static str) {
+    fn describe(self) -> (&'static str, &'static str) {
         match self {
             IgnoredKind::ServiceTier => (
                 "service-tier prices",
@@ -407,12 +407,11 @@ impl IgnoredKind {
     }
 }
 
-pub(super) const SERVICE_TIERS: [&str; 5] =
-    ["batches", "flex", "priority", "ultrafast", "decisions"];
+const SERVICE_TIERS: [&str; 5] = ["batches", "flex", "priority", "ultrafast", "decisions"];
 
 /// Why `field` (a cost field that was not imported) is ignored, and the label that names it in
 /// the warning.
-pub(super) fn classify_ignored(field: &str) -> (IgnoredKind, String) {
+fn classify_ignored(field: &str) -> (IgnoredKind, String) {
     if let Some((_, tier)) = field.rsplit_once('_')
         && SERVICE_TIERS.contains(&tier)
     {
@@ -449,13 +448,7 @@ impl IgnoredFields {
     /// Notes the non-zero cost fields of an imported entry that `used` does not cover. A field
     /// is a price when its name says `cost`; the rest (`supports_*`, `max_tokens`, …) is
     /// metadata.
-    pub(super) fn record(
-        &mut self,
-        key: &str,
-        fields: &Map<String, Value>,
-        used: &[&str],
-        price: &Price,
-    ) {
+    fn record(&mut self, key: &str, fields: &Map<String, Value>, used: &[&str], price: &Price) {
         for (field, value) in fields {
             if !field.contains("cost") || used.contains(&field.as_str()) || !is_nonzero(value) {
                 continue;
@@ -471,7 +464,7 @@ impl IgnoredFields {
         }
     }
 
-    pub(super) fn into_warnings(self) -> impl Iterator<Item = String> {
+    fn into_warnings(self) -> impl Iterator<Item = String> {
         self.kinds.into_iter().map(|(kind, (labels, models))| {
             let (what, consequence) = kind.describe();
             let labels: Vec<String> = labels.iter().map(|l| format!("`{l}`")).collect();
@@ -488,7 +481,7 @@ impl IgnoredFields {
 
 /// Whether a litellm value holds any non-zero number (objects such as
 /// `search_context_cost_per_query` count when any of their numbers does).
-pub(super) fn is_nonzero(value: &Value) -> bool {
+fn is_nonzero(value: &Value) -> bool {
     match value {
         Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
         Value::Object(map) => map.values().any(is_nonzero),

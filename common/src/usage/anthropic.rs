@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::scan::{WithUsage, count, delta_tokens, parse};
 use super::{StreamUsage, Usage};
 
-pub(super) static ANTHROPIC_DELTA_KEYS: LazyLock<[Finder<'static>; 3]> = LazyLock::new(|| {
+static ANTHROPIC_DELTA_KEYS: LazyLock<[Finder<'static>; 3]> = LazyLock::new(|| {
     [
         Finder::new(b"\"text\""),
         Finder::new(b"\"thinking\""),
@@ -58,7 +58,7 @@ pub(super) struct AnthropicUsage {
 }
 
 #[derive(Deserialize)]
-pub(super) struct AnthropicCacheCreation {
+struct AnthropicCacheCreation {
     #[serde(default, deserialize_with = "count")]
     ephemeral_5m_input_tokens: Option<u64>,
     #[serde(default, deserialize_with = "count")]
@@ -66,7 +66,7 @@ pub(super) struct AnthropicCacheCreation {
 }
 
 #[derive(Deserialize)]
-pub(super) struct AnthropicEvent {
+struct AnthropicEvent {
     /// `message_start`: the message, whose usage has input, cache and a first output count.
     message: Option<WithUsage<AnthropicUsage>>,
     /// `message_delta`: cumulative counts.

@@ -14,7 +14,7 @@ use super::scan::{
 };
 use super::{StreamUsage, Usage};
 
-pub(super) static CHAT_DELTA_KEYS: LazyLock<[Finder<'static>; 5]> = LazyLock::new(|| {
+static CHAT_DELTA_KEYS: LazyLock<[Finder<'static>; 5]> = LazyLock::new(|| {
     [
         Finder::new(b"\"content\""),
         Finder::new(b"\"reasoning_content\""),
@@ -23,7 +23,7 @@ pub(super) static CHAT_DELTA_KEYS: LazyLock<[Finder<'static>; 5]> = LazyLock::ne
         Finder::new(b"\"refusal\""),
     ]
 });
-pub(super) static RESPONSES_DELTA_KEYS: LazyLock<[Finder<'static>; 1]> =
+static RESPONSES_DELTA_KEYS: LazyLock<[Finder<'static>; 1]> =
     LazyLock::new(|| [Finder::new(b"\"delta\"")]);
 
 impl StreamUsage {
@@ -105,7 +105,7 @@ pub fn is_usage_only_chat_chunk(data: &[u8]) -> bool {
 /// OpenAI's `*_tokens_details` objects: what share of input came from or went into the cache,
 /// what share of output was reasoning.
 #[derive(Deserialize, Default)]
-pub(super) struct TokenDetails {
+struct TokenDetails {
     #[serde(default, deserialize_with = "count")]
     cached_tokens: Option<u64>,
     #[serde(default, deserialize_with = "count")]
@@ -116,7 +116,7 @@ pub(super) struct TokenDetails {
 
 /// OpenAI's prompt/completion counts are totals that include their cached and reasoning
 /// shares; splitting them is the same for chat and Responses.
-pub(super) fn openai_usage(
+fn openai_usage(
     input: Option<u64>,
     input_details: Option<&TokenDetails>,
     output: Option<u64>,
@@ -145,8 +145,8 @@ pub(super) struct ChatUsage {
     pub(super) prompt_tokens: Option<u64>,
     #[serde(default, deserialize_with = "count")]
     pub(super) completion_tokens: Option<u64>,
-    pub(super) prompt_tokens_details: Option<TokenDetails>,
-    pub(super) completion_tokens_details: Option<TokenDetails>,
+    prompt_tokens_details: Option<TokenDetails>,
+    completion_tokens_details: Option<TokenDetails>,
 }
 
 impl ChatUsage {
@@ -161,14 +161,14 @@ impl ChatUsage {
 }
 
 #[derive(Deserialize)]
-pub(super) struct ChatChunk {
-    pub(super) choices: Option<Vec<ChatChoice>>,
-    pub(super) usage: Option<ChatUsage>,
+struct ChatChunk {
+    choices: Option<Vec<ChatChoice>>,
+    usage: Option<ChatUsage>,
 }
 
 #[derive(Deserialize)]
-pub(super) struct ChatChoice {
-    pub(super) finish_reason: Option<IgnoredAny>,
+struct ChatChoice {
+    finish_reason: Option<IgnoredAny>,
 }
 
 /// Responses usage; gpt-image models report theirs in the same shape.
@@ -194,8 +194,8 @@ impl ResponsesUsage {
 }
 
 #[derive(Deserialize)]
-pub(super) struct ResponsesEvent {
-    pub(super) response: Option<WithUsage<ResponsesUsage>>,
+struct ResponsesEvent {
+    response: Option<WithUsage<ResponsesUsage>>,
 }
 
 #[derive(Deserialize)]
@@ -206,6 +206,6 @@ pub(super) struct ImagesBody {
 }
 
 #[derive(Deserialize)]
-pub(super) struct ImagesEvent {
-    pub(super) usage: Option<ResponsesUsage>,
+struct ImagesEvent {
+    usage: Option<ResponsesUsage>,
 }

@@ -17,7 +17,7 @@ pub(super) static USAGE_KEY: LazyLock<Finder<'static>> =
     LazyLock::new(|| Finder::new(b"\"usage\""));
 pub(super) static CHOICES_KEY: LazyLock<Finder<'static>> =
     LazyLock::new(|| Finder::new(b"\"choices\""));
-pub(super) static TYPE_KEY: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\"type\""));
+static TYPE_KEY: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\"type\""));
 
 /// The value after the first occurrence of `key` (a quoted key) used as an object key, from its
 /// first byte on; `None` if the key does not occur.
@@ -38,7 +38,7 @@ pub(super) fn skip_ws(bytes: &[u8]) -> &[u8] {
 }
 
 /// The byte length of the JSON string starting just after its opening quote, escapes as sent.
-pub(super) fn string_len(string: &[u8]) -> usize {
+fn string_len(string: &[u8]) -> usize {
     let mut at = 0;
     while let Some(offset) = memchr::memchr2(b'"', b'\\', &string[at..]) {
         at += offset;

@@ -8,7 +8,7 @@ use super::body::sse_event;
 use super::dispatch::{Ctx, model_of};
 
 /// A long base64-looking thinking signature, as Anthropic sends (deterministic here).
-pub(super) fn thinking_signature(id: u64) -> String {
+fn thinking_signature(id: u64) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut x = id.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
     let mut sig = String::from("EqQBCkYIBxgCKkB");
@@ -22,7 +22,7 @@ pub(super) fn thinking_signature(id: u64) -> String {
     sig
 }
 
-pub(super) fn anthropic_usage(usage: &Usage, output_tokens: u64) -> Value {
+fn anthropic_usage(usage: &Usage, output_tokens: u64) -> Value {
     json!({
         "input_tokens": usage.input_tokens,
         "cache_creation_input_tokens": usage.cache_write_tokens(),
@@ -36,7 +36,7 @@ pub(super) fn anthropic_usage(usage: &Usage, output_tokens: u64) -> Value {
     })
 }
 
-pub(super) fn anthropic_message_id(ctx: &Ctx) -> String {
+fn anthropic_message_id(ctx: &Ctx) -> String {
     format!("msg_01Fake{:016}", ctx.id)
 }
 

@@ -34,7 +34,7 @@ pub(super) fn json_body(value: &Value, bend: Bend) -> Response {
     response
 }
 
-pub(super) fn split_half(bytes: &[u8], after: usize) -> (Bytes, Bytes) {
+fn split_half(bytes: &[u8], after: usize) -> (Bytes, Bytes) {
     let at = if after == 0 { 0 } else { bytes.len() / 2 };
     (
         Bytes::copy_from_slice(&bytes[..at]),
@@ -43,14 +43,14 @@ pub(super) fn split_half(bytes: &[u8], after: usize) -> (Bytes, Bytes) {
 }
 
 /// One step of a streamed body.
-pub(super) enum Step {
+enum Step {
     Data(Bytes),
     Sleep(Duration),
     /// Break the connection: the body errors, so the chunked encoding is never terminated.
     Fail,
 }
 
-pub(super) fn steps_stream(
+fn steps_stream(
     steps: Vec<Step>,
 ) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
     futures_util::stream::unfold(
@@ -135,7 +135,7 @@ pub(super) fn stream_body(ctx: &Ctx, mut events: Vec<String>, bend: Bend) -> Res
     response
 }
 
-pub(super) fn stream_error_event(ctx: &Ctx, sequence_number: usize) -> String {
+fn stream_error_event(ctx: &Ctx, sequence_number: usize) -> String {
     match ctx.route {
         Some(Route::Messages) => sse_event(
             "error",

@@ -58,7 +58,7 @@ impl Route {
 }
 
 /// Which provider's conventions a path follows (for keys and error bodies).
-pub(super) fn provider_of(path: &str, headers: &HeaderMap) -> Provider {
+fn provider_of(path: &str, headers: &HeaderMap) -> Provider {
     if path.starts_with(MESSAGES) || (path == MODELS && headers.contains_key("anthropic-version")) {
         Provider::Anthropic
     } else {
@@ -66,7 +66,7 @@ pub(super) fn provider_of(path: &str, headers: &HeaderMap) -> Provider {
     }
 }
 
-pub(super) fn bearer(headers: &HeaderMap) -> Option<String> {
+fn bearer(headers: &HeaderMap) -> Option<String> {
     let value = headers.get("authorization")?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme
@@ -74,7 +74,7 @@ pub(super) fn bearer(headers: &HeaderMap) -> Option<String> {
         .then(|| token.trim().to_owned())
 }
 
-pub(super) fn key_of(provider: Provider, headers: &HeaderMap) -> Option<String> {
+fn key_of(provider: Provider, headers: &HeaderMap) -> Option<String> {
     match provider {
         Provider::OpenAi => bearer(headers),
         Provider::Anthropic => headers
@@ -102,7 +102,7 @@ pub(super) struct Ctx {
 }
 
 impl Ctx {
-    pub(super) fn wants_stream(&self) -> bool {
+    fn wants_stream(&self) -> bool {
         matches!(
             self.route,
             Some(Route::Chat | Route::Responses | Route::Messages)
@@ -229,7 +229,7 @@ pub(super) async fn handle(shared: Shared, req: Request) -> Response {
     }
 }
 
-pub(super) fn status_reply(status: u16) -> ErrorReply {
+fn status_reply(status: u16) -> ErrorReply {
     ErrorReply {
         status,
         retry_after: None,
@@ -284,13 +284,13 @@ pub(super) fn answer(ctx: Ctx, bend: Bend) -> Response {
     response
 }
 
-pub(super) enum Reply {
+enum Reply {
     Json(Value),
     Stream(Vec<String>),
 }
 
 /// The checks a provider makes before doing any work: the key, then the request's shape.
-pub(super) fn check_request(ctx: &Ctx) -> Result<(), ErrorReply> {
+fn check_request(ctx: &Ctx) -> Result<(), ErrorReply> {
     let bad = |status: u16, body: String| ErrorReply {
         status,
         retry_after: None,

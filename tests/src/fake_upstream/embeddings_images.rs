@@ -6,11 +6,11 @@ use serde_json::{Value, json};
 use super::dispatch::{Ctx, model_of, now_secs};
 
 /// A 1×1 transparent PNG, the image every generation returns.
-pub(super) const PNG_1X1_B64: &str =
+const PNG_1X1_B64: &str =
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=";
 
 /// Deterministic unit-ish vector components in (-1, 1).
-pub(super) fn embedding_values(input_index: usize, dims: usize) -> Vec<f32> {
+fn embedding_values(input_index: usize, dims: usize) -> Vec<f32> {
     (0..dims)
         .map(|j| {
             let x = ((input_index * 31 + j * 17) % 200) as f32;
@@ -19,7 +19,7 @@ pub(super) fn embedding_values(input_index: usize, dims: usize) -> Vec<f32> {
         .collect()
 }
 
-pub(super) fn base64_encode(bytes: &[u8]) -> String {
+fn base64_encode(bytes: &[u8]) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {

@@ -24,7 +24,7 @@ pub(super) fn error_reply(provider: Provider, reply: &ErrorReply, id: u64) -> Re
     response
 }
 
-pub(super) fn cloudflare_page(status: u16, reason: &str) -> String {
+fn cloudflare_page(status: u16, reason: &str) -> String {
     format!(
         "<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n<center><h1>{status} \
          {reason}</h1></center>\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n"
@@ -32,11 +32,7 @@ pub(super) fn cloudflare_page(status: u16, reason: &str) -> String {
 }
 
 /// The provider's own error body for a status, as it sends it.
-pub(super) fn default_error_body(
-    provider: Provider,
-    reply: &ErrorReply,
-    id: u64,
-) -> (&'static str, String) {
+fn default_error_body(provider: Provider, reply: &ErrorReply, id: u64) -> (&'static str, String) {
     let retry = reply.retry_after.unwrap_or(1);
     match (provider, reply.status) {
         (_, 502) => ("text/html", cloudflare_page(502, "Bad Gateway")),
@@ -169,7 +165,7 @@ pub(super) fn invalid_key_body(provider: Provider, key: &str, id: u64) -> String
 }
 
 /// OpenAI shows a wrong key as its first and last four characters around stars.
-pub(super) fn mask_key(key: &str) -> String {
+fn mask_key(key: &str) -> String {
     let chars: Vec<char> = key.chars().collect();
     if chars.len() <= 8 {
         return "*".repeat(chars.len());

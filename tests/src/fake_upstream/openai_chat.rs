@@ -15,7 +15,7 @@ pub(super) fn obfuscation(i: usize) -> String {
         .collect()
 }
 
-pub(super) fn chat_usage(usage: &Usage) -> Value {
+fn chat_usage(usage: &Usage) -> Value {
     json!({
         "prompt_tokens": usage.input_tokens,
         "completion_tokens": usage.output_tokens,
@@ -30,7 +30,7 @@ pub(super) fn chat_usage(usage: &Usage) -> Value {
     })
 }
 
-pub(super) fn chat_id(ctx: &Ctx) -> String {
+fn chat_id(ctx: &Ctx) -> String {
     format!("chatcmpl-Fake{:025}", ctx.id)
 }
 

@@ -8,7 +8,7 @@ use super::body::sse_event;
 use super::dispatch::{Ctx, model_of, now_secs};
 use super::openai_chat::obfuscation;
 
-pub(super) fn responses_usage(script: &Script) -> Value {
+fn responses_usage(script: &Script) -> Value {
     let usage = &script.usage;
     let mut input_details = json!({ "cached_tokens": usage.cached_tokens });
     if script.responses_cache_write_tokens {
@@ -23,7 +23,7 @@ pub(super) fn responses_usage(script: &Script) -> Value {
     })
 }
 
-pub(super) fn response_ids(ctx: &Ctx) -> (String, String, String) {
+fn response_ids(ctx: &Ctx) -> (String, String, String) {
     (
         format!("resp_fake{:040x}", ctx.id),
         format!("msg_fake{:040x}", ctx.id),
@@ -31,11 +31,11 @@ pub(super) fn response_ids(ctx: &Ctx) -> (String, String, String) {
     )
 }
 
-pub(super) fn output_text_part(text: &str) -> Value {
+fn output_text_part(text: &str) -> Value {
     json!({ "type": "output_text", "annotations": [], "logprobs": [], "text": text })
 }
 
-pub(super) fn message_item(id: &str, status: &str, content: Vec<Value>) -> Value {
+fn message_item(id: &str, status: &str, content: Vec<Value>) -> Value {
     json!({
         "id": id,
         "type": "message",
@@ -45,12 +45,12 @@ pub(super) fn message_item(id: &str, status: &str, content: Vec<Value>) -> Value
     })
 }
 
-pub(super) fn reasoning_item(id: &str) -> Value {
+fn reasoning_item(id: &str) -> Value {
     json!({ "id": id, "type": "reasoning", "summary": [] })
 }
 
 /// The `response` object, in progress (no output, no usage) or complete.
-pub(super) fn response_object(ctx: &Ctx, request: &Value, complete: bool, created: u64) -> Value {
+fn response_object(ctx: &Ctx, request: &Value, complete: bool, created: u64) -> Value {
     let (resp_id, msg_id, rs_id) = response_ids(ctx);
     let mut output = Vec::new();
     if complete {

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 /// The words deterministic completion text cycles through, one per content event.
-pub(super) const WORDS: &[&str] = &[
+const WORDS: &[&str] = &[
     "Lorem",
     " ipsum",
     " dolor",

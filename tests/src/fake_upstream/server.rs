@@ -233,7 +233,7 @@ impl FakeUpstream {
 #[derive(Clone)]
 pub(super) struct ConnKill(pub(super) Arc<Notify>);
 
-pub(super) async fn accept_loop(listener: TcpListener, router: Router) {
+async fn accept_loop(listener: TcpListener, router: Router) {
     // Connections live in this set, so aborting the server task drops them all.
     let mut connections = JoinSet::new();
     loop {
@@ -250,7 +250,7 @@ pub(super) async fn accept_loop(listener: TcpListener, router: Router) {
     }
 }
 
-pub(super) async fn serve_connection(stream: TcpStream, router: Router) {
+async fn serve_connection(stream: TcpStream, router: Router) {
     // Small SSE events must leave as they are written, not wait for Nagle.
     let _ = stream.set_nodelay(true);
     let kill = Arc::new(Notify::new());
