@@ -3,7 +3,7 @@
 
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, ChildStderr, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -59,6 +59,47 @@ pub fn under_umask(cmd: &Command, umask: u32) -> Command {
 
 pub const ADMIN_EMAIL: &str = "root@codexkey.test";
 pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
+/// The user the CLI tests register ([`CliUser::registered`]).
+pub const USER_EMAIL: &str = "dev@codexkey.test";
+pub const USER_PASSWORD: &str = "a long and unusual passphrase";
+
+/// Reads a child's stderr on a thread, one line at a time, into the returned channel.
+pub(crate) fn stderr_lines(stderr: ChildStderr) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// A read-only connection to the database in a gateway's data directory (also after the
+/// gateway stopped).
+///
+/// # Panics
+/// If the database cannot be opened.
+pub fn read_db(data_dir: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open_with_flags(
+        data_dir.join("codexkey.db"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .expect("open the gateway's database read-only")
+}
+
+/// Asserts that `run` is a refusal the user can act on: exit code 1, nothing on stdout, and an
+/// `error: ` on stderr that says `needle`.
+#[track_caller]
+pub fn refused(run: &Run, needle: &str) {
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stdout.is_empty(), "errors stay off stdout: {run:?}");
+    assert!(
+        run.stderr.contains("error: ") && run.stderr.contains(needle),
+        "expected `{needle}`: {run:?}"
+    );
+}
 
 /// `codexkey gateway` running as a child process on an ephemeral port with a temp data dir.
 pub struct GatewayProcess {
@@ -99,6 +140,21 @@ impl GatewayProcess {
         GatewayProcess::spawn(dir, vars, None)
     }
 
+    /// Like [`GatewayProcess::start_with_env`], with both upstreams (`openai` and `anthropic`)
+    /// at `base_url`, a fake upstream, under placeholder keys; `extra` comes after them.
+    pub fn start_with_upstream(base_url: &str, extra: &[(&str, &str)]) -> GatewayProcess {
+        let vars: Vec<(&str, &str)> = [
+            ("CODEXKEY_OPENAI_API_KEY", "sk-upstream-openai"),
+            ("CODEXKEY_OPENAI_BASE_URL", base_url),
+            ("CODEXKEY_ANTHROPIC_API_KEY", "sk-ant-upstream"),
+            ("CODEXKEY_ANTHROPIC_BASE_URL", base_url),
+        ]
+        .into_iter()
+        .chain(extra.iter().copied())
+        .collect();
+        GatewayProcess::start_with_env(&vars)
+    }
+
     /// Like [`GatewayProcess::start`], run under this umask (`0o000` makes every file it
     /// creates world-writable unless it sets the mode itself).
     pub fn start_with_umask(umask: u32) -> GatewayProcess {
@@ -130,15 +186,7 @@ impl GatewayProcess {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn codexkey gateway");
-        let stderr = child.stderr.take().expect("stderr");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let rx = stderr_lines(child.stderr.take().expect("stderr"));
         let mut seen = Vec::new();
         let url = loop {
             match rx.recv_timeout(Duration::from_secs(30)) {
@@ -189,6 +237,11 @@ impl GatewayProcess {
             dir: self.dir.take().expect("the data dir"),
             log,
         }
+    }
+
+    /// A read-only connection to its database.
+    pub fn db(&self) -> rusqlite::Connection {
+        read_db(&self.data_dir)
     }
 
     pub fn pid(&self) -> u32 {
@@ -275,6 +328,34 @@ impl CliUser {
             config_dir: dir.path().join("config"),
             _dir: dir,
         }
+    }
+
+    /// A new user of `gw`, logged in as the admin.
+    ///
+    /// # Panics
+    /// Unless `login` exits 0.
+    pub fn admin(gw: &GatewayProcess) -> CliUser {
+        let admin = CliUser::new(&gw.url);
+        let login = admin.run_with_stdin(
+            &["login", "--email", ADMIN_EMAIL, "--password-stdin"],
+            &format!("{ADMIN_PASSWORD}\n"),
+        );
+        assert_eq!(login.code, 0, "{login:?}");
+        admin
+    }
+
+    /// A new user of `gw`, registered as [`USER_EMAIL`] with [`USER_PASSWORD`].
+    ///
+    /// # Panics
+    /// Unless `register` exits 0.
+    pub fn registered(gw: &GatewayProcess) -> CliUser {
+        let user = CliUser::new(&gw.url);
+        let reg = user.run_with_stdin(
+            &["register", "--email", USER_EMAIL, "--password-stdin"],
+            &format!("{USER_PASSWORD}\n"),
+        );
+        assert_eq!(reg.code, 0, "{reg:?}");
+        user
     }
 
     pub fn command(&self) -> Command {

@@ -109,14 +109,9 @@ impl Plane {
 
     /// Credits the user by an admin adjustment.
     pub async fn fund(&self, micros: i64) {
-        let (status, body) = self
-            .admin
-            .post(
-                &format!("/api/v1/admin/users/{}/adjust", self.user_email),
-                &json!({ "amount_micros": micros, "reason": "test funding" }),
-            )
+        self.admin
+            .fund(&self.user_email, micros, "test funding")
             .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
     }
 
     pub fn url(&self, path: &str) -> String {

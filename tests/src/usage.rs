@@ -11,10 +11,27 @@
 
 use chrono::{Days, NaiveDate, Utc};
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::fake_upstream::{Action, FakeUpstream};
 use crate::plane::request_id;
+
+/// `(day, cost_micros)` of each group of a usage report grouped by day, in its order.
+///
+/// # Panics
+/// If the report has no `groups` array or a group lacks either field.
+pub fn day_costs(report: &Value) -> Vec<(String, i64)> {
+    let Some(groups) = report["groups"].as_array() else {
+        panic!("no groups in {report}");
+    };
+    groups
+        .iter()
+        .map(|g| match (g["day"].as_str(), g["cost_micros"].as_i64()) {
+            (Some(day), Some(cost)) => (day.to_owned(), cost),
+            _ => panic!("a group without day or cost_micros: {g}"),
+        })
+        .collect()
+}
 
 /// Which of the two keys a request uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,26 +1,14 @@
 //! End to end: `codexkey pricing`, `codexkey admin prices …` and `codexkey admin upstreams …`
 //! with the real binary against a real `codexkey gateway` process.
 
-use codexkey_tests::cli::{ADMIN_EMAIL, ADMIN_PASSWORD, CliUser, GatewayProcess, Run};
+use codexkey_tests::cli::{CliUser, GatewayProcess, refused};
 use serde_json::Value;
 
-const USER_EMAIL: &str = "dev@codexkey.test";
-const USER_PASSWORD: &str = "a long and unusual passphrase";
 /// 32 bytes in hex: what `CODEXKEY_MASTER_KEY` takes.
 const MASTER_KEY: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 const UPSTREAM: &str = "acme-openai-eu";
 const UPSTREAM_KEY: &str = "sk-upstream-FIRST-7c1e0f5a9b2d4e8f";
 const SECOND_KEY: &str = "sk-upstream-SECOND-3a9d6b1c0e7f2a4d";
-
-fn admin(gw: &GatewayProcess) -> CliUser {
-    let admin = CliUser::new(&gw.url);
-    let login = admin.run_with_stdin(
-        &["login", "--email", ADMIN_EMAIL, "--password-stdin"],
-        &format!("{ADMIN_PASSWORD}\n"),
-    );
-    assert_eq!(login.code, 0, "{login:?}");
-    admin
-}
 
 /// One model's entry in a `pricing --json` document.
 fn model<'a>(pricing: &'a Value, name: &str) -> Option<&'a Value> {
@@ -38,15 +26,6 @@ fn priced(user: &CliUser, name: &str) -> Value {
         .clone()
 }
 
-fn refused(run: &Run, needle: &str) {
-    assert_eq!(run.code, 1, "{run:?}");
-    assert!(run.stdout.is_empty(), "errors stay off stdout: {run:?}");
-    assert!(
-        run.stderr.contains("error: ") && run.stderr.contains(needle),
-        "expected `{needle}`: {run:?}"
-    );
-}
-
 /// Setting input and output on a shipped model keeps its cached-input price (it used to be
 /// erased), and the command names what it changes, old -> new.
 #[test]
@@ -57,7 +36,7 @@ fn prices_set_keeps_fields_not_given_and_names_the_changes() {
     assert_eq!(before["price"]["cached_input"], 1_250_000, "{before}");
     assert_eq!(before["overridden"], false);
 
-    let admin = admin(&gw);
+    let admin = CliUser::admin(&gw);
     let set = admin.run(&[
         "admin", "prices", "set", "gpt-4o", "--input", "3", "--output", "12",
     ]);
@@ -152,7 +131,7 @@ fn pricing_is_public_and_admins_override_it() {
     assert!(none.stdout.is_empty() && none.stderr.contains("no model matches"));
 
     // An override changes what is given, exactly, and keeps the rest of the shipped row.
-    let admin = admin(&gw);
+    let admin = CliUser::admin(&gw);
     let set = admin
         .run(&[
             "admin",
@@ -313,7 +292,7 @@ fn pricing_is_public_and_admins_override_it() {
 #[test]
 fn admins_import_litellm_price_lists() {
     let gw = GatewayProcess::start();
-    let admin = admin(&gw);
+    let admin = CliUser::admin(&gw);
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("prices.json");
     std::fs::write(
@@ -413,12 +392,7 @@ fn admins_import_litellm_price_lists() {
 #[test]
 fn users_cannot_run_admin_commands() {
     let gw = GatewayProcess::start();
-    let user = CliUser::new(&gw.url);
-    let reg = user.run_with_stdin(
-        &["register", "--email", USER_EMAIL, "--password-stdin"],
-        &format!("{USER_PASSWORD}\n"),
-    );
-    assert_eq!(reg.code, 0, "{reg:?}");
+    let user = CliUser::registered(&gw);
     let commands: [&[&str]; 5] = [
         &[
             "admin",
@@ -481,7 +455,7 @@ fn users_cannot_run_admin_commands() {
 #[test]
 fn upstreams_need_a_master_key() {
     let gw = GatewayProcess::start();
-    let admin = admin(&gw);
+    let admin = CliUser::admin(&gw);
     let r = admin.run_with_stdin(
         &[
             "admin",
@@ -510,7 +484,7 @@ fn upstreams_need_a_master_key() {
 #[test]
 fn upstreams_keep_their_keys_secret() {
     let gw = GatewayProcess::start_with_env(&[("CODEXKEY_MASTER_KEY", MASTER_KEY)]);
-    let admin = admin(&gw);
+    let admin = CliUser::admin(&gw);
 
     let r = admin.run_with_stdin(
         &[
@@ -707,7 +681,7 @@ fn upstreams_remove_names_the_real_source() {
         ("CODEXKEY_OPENAI_API_KEY", "sk-env-key"),
         ("CODEXKEY_OPENAI_BASE_URL", "http://127.0.0.1:9"),
     ]);
-    let admin = admin(&gw);
+    let admin = CliUser::admin(&gw);
 
     let r = admin.run(&["admin", "upstreams", "remove", "openai"]);
     assert_ne!(r.code, 0, "{r:?}");

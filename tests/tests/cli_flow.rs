@@ -1,9 +1,8 @@
 //! End to end: the real `codexkey gateway` process and the real `codexkey` CLI against it.
 
-use codexkey_tests::cli::{ADMIN_EMAIL, ADMIN_PASSWORD, CliUser, GatewayProcess, command};
-
-const USER_EMAIL: &str = "dev@codexkey.test";
-const USER_PASSWORD: &str = "a long and unusual passphrase";
+use codexkey_tests::cli::{
+    ADMIN_EMAIL, ADMIN_PASSWORD, CliUser, GatewayProcess, USER_EMAIL, USER_PASSWORD, command,
+};
 
 #[test]
 fn register_login_key_adjust_balance_revoke_verify() {
@@ -380,18 +379,8 @@ fn gateway_help_shows_only_gateway_options() {
 #[test]
 fn no_message_is_printed_twice() {
     let gw = GatewayProcess::start();
-    let user = CliUser::new(&gw.url);
-    let r = user.run_with_stdin(
-        &["register", "--email", USER_EMAIL, "--password-stdin"],
-        &format!("{USER_PASSWORD}\n"),
-    );
-    assert_eq!(r.code, 0, "{r:?}");
-    let admin = CliUser::new(&gw.url);
-    let r = admin.run_with_stdin(
-        &["login", "--email", ADMIN_EMAIL, "--password-stdin"],
-        &format!("{ADMIN_PASSWORD}\n"),
-    );
-    assert_eq!(r.code, 0, "{r:?}");
+    let user = CliUser::registered(&gw);
+    let admin = CliUser::admin(&gw);
     assert_eq!(admin.run(&["admin", "suspend", USER_EMAIL]).code, 0);
 
     let r = user.run(&["balance"]);

@@ -2,30 +2,8 @@
 //! keys named as `keys list` shows them, key edits, closed pipes, price edits that keep what
 //! was not given, and messages said once.
 
-use codexkey_tests::cli::{ADMIN_EMAIL, ADMIN_PASSWORD, CliUser, GatewayProcess, Run};
+use codexkey_tests::cli::{CliUser, GatewayProcess, USER_EMAIL, refused};
 use serde_json::Value;
-
-const USER_EMAIL: &str = "dev@codexkey.test";
-const USER_PASSWORD: &str = "a long and unusual passphrase";
-
-fn registered(gw: &GatewayProcess) -> CliUser {
-    let user = CliUser::new(&gw.url);
-    let reg = user.run_with_stdin(
-        &["register", "--email", USER_EMAIL, "--password-stdin"],
-        &format!("{USER_PASSWORD}\n"),
-    );
-    assert_eq!(reg.code, 0, "{reg:?}");
-    user
-}
-
-fn refused(run: &Run, needle: &str) {
-    assert_eq!(run.code, 1, "{run:?}");
-    assert!(run.stdout.is_empty(), "errors stay off stdout: {run:?}");
-    assert!(
-        run.stderr.contains("error: ") && run.stderr.contains(needle),
-        "expected `{needle}`: {run:?}"
-    );
-}
 
 fn key(keys: &Value, id: i64) -> &Value {
     keys.as_array()
@@ -38,7 +16,7 @@ fn key(keys: &Value, id: i64) -> &Value {
 #[test]
 fn keys_are_named_by_id_name_or_prefix_and_edited_in_place() {
     let gw = GatewayProcess::start();
-    let user = registered(&gw);
+    let user = CliUser::registered(&gw);
     let created = user
         .run(&[
             "keys", "create", "--name", "laptop", "--models", "gpt-*", "--json",
@@ -106,16 +84,6 @@ fn keys_are_named_by_id_name_or_prefix_and_edited_in_place() {
     );
 }
 
-fn admin(gw: &GatewayProcess) -> CliUser {
-    let admin = CliUser::new(&gw.url);
-    let login = admin.run_with_stdin(
-        &["login", "--email", ADMIN_EMAIL, "--password-stdin"],
-        &format!("{ADMIN_PASSWORD}\n"),
-    );
-    assert_eq!(login.code, 0, "{login:?}");
-    admin
-}
-
 /// No byte that drives a terminal: ESC, BEL, NUL, other C0/C1 controls, DEL.
 fn assert_no_controls(text: &str) {
     assert!(
@@ -129,8 +97,8 @@ fn assert_no_controls(text: &str) {
 #[test]
 fn untrusted_text_never_reaches_the_terminal_raw() {
     let gw = GatewayProcess::start();
-    let _user = registered(&gw);
-    let admin = admin(&gw);
+    let _user = CliUser::registered(&gw);
+    let admin = CliUser::admin(&gw);
     // An email stored before the gateway refused such characters (written straight into the
     // database): what an operator's terminal must survive.
     let evil = "dev\u{1b}]0;pwned\u{7}\u{200b}@codexkey.test";

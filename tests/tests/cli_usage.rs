@@ -10,15 +10,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::Datelike as _;
-use codexkey_tests::cli::{ADMIN_EMAIL, ADMIN_PASSWORD, CliUser, GatewayProcess, Run, bin};
+use codexkey_tests::cli::{
+    ADMIN_EMAIL, ADMIN_PASSWORD, CliUser, GatewayProcess, Run, USER_EMAIL, USER_PASSWORD, bin,
+};
 use codexkey_tests::fake_upstream::FakeUpstream;
 use codexkey_tests::usage::{self, TOTAL_COST, d};
 use codexkey_tests::{ApiClient, http_client, install_crypto_provider};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-const EMAIL: &str = "dev@codexkey.test";
-const PASSWORD: &str = "a long and unusual passphrase";
 /// Every CLI run here uses UTC days, so the expected days do not depend on the machine.
 const UTC: [(&str, &str); 1] = [("TZ", "UTC")];
 
@@ -34,17 +34,6 @@ fn cli(user: &CliUser, args: &[&str]) -> Run {
     tokio::task::block_in_place(|| user.run_env(args, &UTC))
 }
 
-async fn login(url: &str, email: &str, password: &str) -> ApiClient {
-    let (status, body) = ApiClient::new(url)
-        .post(
-            "/api/v1/auth/login",
-            &json!({"email": email, "password": password}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    ApiClient::new(url).with_token(body["token"].as_str().unwrap())
-}
-
 /// A gateway process with a RUB rate, a user registered and logged in through the CLI with two
 /// keys (`tests`, `ci`), funded, and the plan's traffic moved onto its days. With `via`, the
 /// CLI talks to a proxy (its URL) that is pointed at the gateway once the gateway runs.
@@ -53,13 +42,10 @@ async fn setup_with(via: Option<(&str, &Arc<std::sync::Mutex<String>>)>) -> Setu
     let upstream = FakeUpstream::start().await;
     let base = upstream.base_url().to_owned();
     let gw = tokio::task::block_in_place(|| {
-        GatewayProcess::start_with_env(&[
-            ("CODEXKEY_OPENAI_API_KEY", "sk-upstream-openai"),
-            ("CODEXKEY_OPENAI_BASE_URL", &base),
-            ("CODEXKEY_ANTHROPIC_API_KEY", "sk-ant-upstream"),
-            ("CODEXKEY_ANTHROPIC_BASE_URL", &base),
-            ("CODEXKEY_CURRENCIES", "RUB=92.5312@2026-11-20"),
-        ])
+        GatewayProcess::start_with_upstream(
+            &base,
+            &[("CODEXKEY_CURRENCIES", "RUB=92.5312@2026-11-20")],
+        )
     });
     let user = match via {
         Some((proxy, target)) => {
@@ -70,21 +56,15 @@ async fn setup_with(via: Option<(&str, &Arc<std::sync::Mutex<String>>)>) -> Setu
     };
     let reg = tokio::task::block_in_place(|| {
         user.run_with_stdin(
-            &["register", "--email", EMAIL, "--password-stdin"],
-            &format!("{PASSWORD}\n"),
+            &["register", "--email", USER_EMAIL, "--password-stdin"],
+            &format!("{USER_PASSWORD}\n"),
         )
     });
     assert_eq!(reg.code, 0, "{reg:?}");
     let a = cli(&user, &["keys", "create", "--name", "tests", "--json"]).json();
     let b = cli(&user, &["keys", "create", "--name", "ci", "--json"]).json();
-    let admin = login(&gw.url, ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    let (status, body) = admin
-        .post(
-            &format!("/api/v1/admin/users/{EMAIL}/adjust"),
-            &json!({"amount_micros": 100_000_000, "reason": "test"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let admin = ApiClient::login(&gw.url, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    admin.fund(USER_EMAIL, 100_000_000, "test").await;
     let sent = usage::send(
         &http_client(),
         &gw.url,
@@ -93,7 +73,7 @@ async fn setup_with(via: Option<(&str, &Arc<std::sync::Mutex<String>>)>) -> Setu
         b["secret"].as_str().unwrap(),
     )
     .await;
-    let api = login(&gw.url, EMAIL, PASSWORD).await;
+    let api = ApiClient::login(&gw.url, USER_EMAIL, USER_PASSWORD).await;
     // A report flushes the gateway's metering writer: every event is in the database after it.
     let (status, _) = api.get("/api/v1/usage").await;
     assert_eq!(status, StatusCode::OK);
@@ -153,21 +133,11 @@ async fn report_json_and_csv_say_what_the_gateway_says() {
         assert_eq!(mine["from"], format!("{}T00:00:00Z", d(0)));
         assert_eq!(mine["to"], format!("{}T00:00:00Z", d(3)));
         assert_eq!(mine["tz"], "local");
-        assert_eq!(mine["account"], EMAIL);
+        assert_eq!(mine["account"], USER_EMAIL);
         assert_eq!(mine["totals"]["cost_micros"], TOTAL_COST);
     }
     let mine = usage_run(&s.user, &["--json"]).json();
-    let days: Vec<(String, i64)> = mine["groups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|g| {
-            (
-                g["day"].as_str().unwrap().to_owned(),
-                g["cost_micros"].as_i64().unwrap(),
-            )
-        })
-        .collect();
+    let days = usage::day_costs(&mine);
     assert_eq!(days, [(d(0), 2244), (d(1), 2470), (d(2), 418)]);
 
     // CSV: byte for byte the gateway's.
@@ -231,12 +201,16 @@ async fn report_json_and_csv_say_what_the_gateway_says() {
         )
     });
     assert_eq!(login.code, 0, "{login:?}");
-    let theirs = usage_run(&admin, &["--account", EMAIL, "--by", "model", "--json"]).json();
-    assert_eq!(theirs["account"], EMAIL);
+    let theirs = usage_run(
+        &admin,
+        &["--account", USER_EMAIL, "--by", "model", "--json"],
+    )
+    .json();
+    assert_eq!(theirs["account"], USER_EMAIL);
     assert_eq!(theirs["totals"]["cost_micros"], TOTAL_COST);
     assert_eq!(theirs["groups"].as_array().unwrap().len(), 3);
     let all = usage_run(&admin, &["--account", "all", "--by", "account", "--json"]).json();
-    assert_eq!(all["groups"][0]["email"], EMAIL);
+    assert_eq!(all["groups"][0]["email"], USER_EMAIL);
     assert_eq!(all["totals"]["cost_micros"], TOTAL_COST);
     let newest = cli(
         &admin,
@@ -244,7 +218,7 @@ async fn report_json_and_csv_say_what_the_gateway_says() {
             "usage",
             "events",
             "--account",
-            EMAIL,
+            USER_EMAIL,
             "--limit",
             "2",
             "--json",
@@ -331,7 +305,7 @@ async fn offline_reads_the_cache_and_says_how_old_it_is() {
     assert_eq!(report["totals"], online["totals"]);
     assert!(
         offline.stderr.starts_with(&format!(
-            "offline: usage of {EMAIL} cached from {url}, synced "
+            "offline: usage of {USER_EMAIL} cached from {url}, synced "
         )) && offline.stderr.contains(", at 20"),
         "{offline:?}"
     );
@@ -513,7 +487,7 @@ async fn a_large_sync_draws_a_progress_bar_on_a_terminal_only() {
         let (account, key): (i64, i64) = db
             .query_row(
                 "SELECT a.id, k.id FROM accounts a JOIN api_keys k ON k.account_id = a.id WHERE a.email = ?1 LIMIT 1",
-                [EMAIL],
+                [USER_EMAIL],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .unwrap();
@@ -541,8 +515,8 @@ async fn a_large_sync_draws_a_progress_bar_on_a_terminal_only() {
     let other = CliUser::new(&s.gw.url);
     let login = tokio::task::block_in_place(|| {
         other.run_with_stdin(
-            &["login", "--email", EMAIL, "--password-stdin"],
-            &format!("{PASSWORD}\n"),
+            &["login", "--email", USER_EMAIL, "--password-stdin"],
+            &format!("{USER_PASSWORD}\n"),
         )
     });
     assert_eq!(login.code, 0, "{login:?}");
@@ -552,8 +526,8 @@ async fn a_large_sync_draws_a_progress_bar_on_a_terminal_only() {
     let third = CliUser::new(&s.gw.url);
     let login = tokio::task::block_in_place(|| {
         third.run_with_stdin(
-            &["login", "--email", EMAIL, "--password-stdin"],
-            &format!("{PASSWORD}\n"),
+            &["login", "--email", USER_EMAIL, "--password-stdin"],
+            &format!("{USER_PASSWORD}\n"),
         )
     });
     assert_eq!(login.code, 0, "{login:?}");

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use codexkey_tests::ApiClient;
-use codexkey_tests::cli::{ADMIN_EMAIL, ADMIN_PASSWORD, GatewayProcess};
+use codexkey_tests::cli::{ADMIN_EMAIL, ADMIN_PASSWORD, GatewayProcess, read_db};
 use codexkey_tests::fake_upstream::{Action, FakeUpstream, Script, Usage};
 use codexkey_tests::{contains_bytes, http_client, install_crypto_provider};
 use futures_util::StreamExt as _;
@@ -21,33 +21,13 @@ struct Setup {
     email: String,
 }
 
-fn gateway_env(upstream: &FakeUpstream) -> Vec<(&'static str, String)> {
-    vec![
-        ("CODEXKEY_OPENAI_API_KEY", "sk-upstream-openai".into()),
-        ("CODEXKEY_OPENAI_BASE_URL", upstream.base_url().into()),
-        ("CODEXKEY_ANTHROPIC_API_KEY", "sk-ant-upstream".into()),
-        ("CODEXKEY_ANTHROPIC_BASE_URL", upstream.base_url().into()),
-    ]
-}
-
-async fn login(url: &str, email: &str, password: &str) -> ApiClient {
-    let (status, body) = ApiClient::new(url)
-        .post(
-            "/api/v1/auth/login",
-            &json!({"email": email, "password": password}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    ApiClient::new(url).with_token(body["token"].as_str().unwrap())
-}
-
 /// A gateway process talking to `upstream`, a funded user and their key.
 async fn setup(upstream: &FakeUpstream, extra: &[(&'static str, String)], funds: i64) -> Setup {
     install_crypto_provider();
-    let mut env = gateway_env(upstream);
-    env.extend(extra.iter().cloned());
-    let vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let gw = tokio::task::block_in_place(|| GatewayProcess::start_with_env(&vars));
+    let extra: Vec<(&str, &str)> = extra.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let gw = tokio::task::block_in_place(|| {
+        GatewayProcess::start_with_upstream(upstream.base_url(), &extra)
+    });
     let email = "crash@codexkey.test".to_owned();
     let (status, body) = ApiClient::new(&gw.url)
         .post(
@@ -56,30 +36,16 @@ async fn setup(upstream: &FakeUpstream, extra: &[(&'static str, String)], funds:
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    let user = login(&gw.url, &email, "a long test password").await;
+    let user = ApiClient::login(&gw.url, &email, "a long test password").await;
     let (_, created) = user.post("/api/v1/keys", &json!({})).await;
-    let admin = login(&gw.url, ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    let (status, body) = admin
-        .post(
-            &format!("/api/v1/admin/users/{email}/adjust"),
-            &json!({"amount_micros": funds, "reason": "test"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let admin = ApiClient::login(&gw.url, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    admin.fund(&email, funds, "test").await;
     Setup {
         gw,
         admin,
         key: created["secret"].as_str().unwrap().to_owned(),
         email,
     }
-}
-
-fn db(data_dir: &std::path::Path) -> rusqlite::Connection {
-    rusqlite::Connection::open_with_flags(
-        data_dir.join("codexkey.db"),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -131,7 +97,7 @@ async fn kill_9_during_a_stream_then_restart_reconciles_the_hold() {
     let stopped = tokio::task::block_in_place(|| s.gw.kill9());
     drop(stream);
     {
-        let db = db(&data_dir);
+        let db = read_db(&data_dir);
         let holds: i64 = db
             .query_row("SELECT COUNT(*) FROM holds", [], |r| r.get(0))
             .unwrap();
@@ -142,7 +108,7 @@ async fn kill_9_during_a_stream_then_restart_reconciles_the_hold() {
     }
 
     let gw = tokio::task::block_in_place(|| stopped.start_again());
-    let db = db(&data_dir);
+    let db = read_db(&data_dir);
     let holds: i64 = db
         .query_row("SELECT COUNT(*) FROM holds", [], |r| r.get(0))
         .unwrap();
@@ -169,7 +135,7 @@ async fn kill_9_during_a_stream_then_restart_reconciles_the_hold() {
 
     // gpt-4o-mini (150_000 in, 600_000 out per 1M) with the default script: 120 in, 50 out:
     // (120 × 150_000 + 50 × 600_000) / 1e6 = 18 + 30 = 48.
-    let admin = login(&gw.url, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let admin = ApiClient::login(&gw.url, ADMIN_EMAIL, ADMIN_PASSWORD).await;
     let (_, user) = admin.get(&format!("/api/v1/admin/users/{}", s.email)).await;
     assert_eq!(user["balance_micros"], funds - 48 - expected, "{user}");
     assert_eq!(user["held_micros"], 0);
@@ -292,7 +258,7 @@ async fn a_canary_in_prompts_and_completions_never_reaches_the_database_or_the_l
     // Everything metered is flushed by the ledger check before the files are read.
     let (_, check) = s.admin.get("/api/v1/admin/ledger/verify").await;
     assert_eq!(check["ok"], true, "{check}");
-    let events: i64 = db(&s.gw.data_dir)
+    let events: i64 = read_db(&s.gw.data_dir)
         .query_row("SELECT COUNT(*) FROM usage_events", [], |r| r.get(0))
         .unwrap();
     assert!(events >= 7, "usage events were written ({events})");

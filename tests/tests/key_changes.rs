@@ -7,11 +7,10 @@
 use std::time::Duration;
 
 use codexkey_tests::fake_upstream::FakeUpstream;
+use codexkey_tests::fixtures::CREDITS_100;
 use codexkey_tests::plane::Plane;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-const CREDITS_100: i64 = 100_000_000;
 
 /// A chat request with `secret`: its status and the error code, if any.
 async fn chat(p: &Plane, secret: &str, model: &str) -> (StatusCode, Value) {

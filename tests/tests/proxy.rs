@@ -3,209 +3,40 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead as _, BufReader};
-use std::process::{Child, Stdio};
-use std::sync::mpsc;
+use std::process::Stdio;
 use std::time::Duration;
 
-use codexkey_tests::cli::{ADMIN_EMAIL, ADMIN_PASSWORD, CliUser, GatewayProcess};
-use codexkey_tests::fake_upstream::{FakeUpstream, Script, Usage};
-use codexkey_tests::{ApiClient, http_client, install_crypto_provider};
+use codexkey_tests::fake_upstream::Script;
+use codexkey_tests::fixtures::{MESSAGES_COST, messages_usage};
+use codexkey_tests::proxy::{ProxyBench, ProxyProcess};
+use codexkey_tests::{ApiClient, http_client};
 use futures_util::StreamExt as _;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "a long proxy test password";
 
-struct Bench {
-    upstream: FakeUpstream,
-    gw: GatewayProcess,
-    user: CliUser,
-    admin: ApiClient,
-    email: String,
-    secret: String,
-    /// The user's proxy token (`ckp_…`), as `codexkey env` hands it over.
-    token: String,
-}
-
 fn messages_script() -> Script {
     Script {
         events: 30,
-        usage: Usage {
-            input_tokens: 100,
-            cached_tokens: 2000,
-            cache_write_5m_tokens: 300,
-            cache_write_1h_tokens: 200,
-            output_tokens: 150,
-            reasoning_tokens: 0,
-        },
+        usage: messages_usage(),
         ..Script::default()
     }
 }
 
-/// claude-opus-4-8 with `messages_script`'s usage: 9125 micro-credits (see dataplane.rs).
-const MESSAGES_COST: i64 = 9_125;
-
-async fn bench(funds: i64) -> Bench {
+async fn bench(funds: i64) -> ProxyBench {
     bench_with(funds, &[]).await
 }
 
-async fn bench_with(funds: i64, extra: &[(&str, &str)]) -> Bench {
-    install_crypto_provider();
-    let upstream = FakeUpstream::start().await;
-    upstream.set_script(messages_script());
-    let base = upstream.base_url().to_owned();
-    let gw = tokio::task::block_in_place(|| {
-        GatewayProcess::start_with_env(
-            &[
-                ("CODEXKEY_OPENAI_API_KEY", "sk-upstream-openai"),
-                ("CODEXKEY_OPENAI_BASE_URL", &base),
-                ("CODEXKEY_ANTHROPIC_API_KEY", "sk-ant-upstream"),
-                ("CODEXKEY_ANTHROPIC_BASE_URL", &base),
-            ]
-            .into_iter()
-            .chain(extra.iter().copied())
-            .collect::<Vec<_>>(),
-        )
-    });
-    let user = CliUser::new(&gw.url);
-    let email = "proxy@codexkey.test".to_owned();
-    let r = user.run_with_stdin(
-        &["register", "--email", &email, "--password-stdin"],
-        &format!("{PASSWORD}\n"),
-    );
-    assert_eq!(r.code, 0, "{r:?}");
-    let created = user
-        .run(&["keys", "create", "--name", "proxy", "--use", "--json"])
-        .json();
-    let secret = created["secret"].as_str().unwrap().to_owned();
-    let token = user.run(&["env", "claude", "--json"]).json()["ANTHROPIC_AUTH_TOKEN"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert!(token.starts_with("ckp_") && token.len() == 47, "{token}");
-    let (_, login) = ApiClient::new(&gw.url)
-        .post(
-            "/api/v1/auth/login",
-            &json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}),
-        )
-        .await;
-    let admin = ApiClient::new(&gw.url).with_token(login["token"].as_str().unwrap());
-    if funds > 0 {
-        let (status, body) = admin
-            .post(
-                &format!("/api/v1/admin/users/{email}/adjust"),
-                &json!({"amount_micros": funds, "reason": "test"}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-    }
-    Bench {
-        upstream,
-        gw,
-        user,
-        admin,
-        email,
-        secret,
-        token,
-    }
-}
-
-/// `codexkey proxy` as a child process; its stderr lines are collected.
-struct ProxyProcess {
-    url: String,
-    child: Child,
-    lines: mpsc::Receiver<String>,
-    seen: Vec<String>,
-}
-
-impl ProxyProcess {
-    fn start(user: &CliUser, extra: &[&str]) -> ProxyProcess {
-        let mut child = user
-            .command()
-            .args(["proxy", "--port", "0"])
-            .args(extra)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn codexkey proxy");
-        let stderr = child.stderr.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut seen = Vec::new();
-        let url = loop {
-            let line = rx
-                .recv_timeout(Duration::from_secs(20))
-                .unwrap_or_else(|_| panic!("the proxy did not start: {seen:?}"));
-            let found = line
-                .strip_prefix("codexkey proxy on ")
-                .and_then(|rest| rest.split_whitespace().next())
-                .map(str::to_owned);
-            seen.push(line);
-            if let Some(url) = found {
-                break url;
-            }
-        };
-        ProxyProcess {
-            url,
-            child,
-            lines: rx,
-            seen,
-        }
-    }
-
-    /// Waits until a stderr line contains `needle`; returns it.
-    fn wait_for(&mut self, needle: &str) -> String {
-        if let Some(l) = self.seen.iter().find(|l| l.contains(needle)) {
-            return l.clone();
-        }
-        loop {
-            let line = self
-                .lines
-                .recv_timeout(Duration::from_secs(20))
-                .unwrap_or_else(|_| panic!("no proxy line with `{needle}`; saw {:?}", self.seen));
-            self.seen.push(line.clone());
-            if line.contains(needle) {
-                return line;
-            }
-        }
-    }
-
-    /// SIGTERM, then everything it printed.
-    fn stop(mut self) -> (i32, String) {
-        let _ = std::process::Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let status = self.child.wait().unwrap();
-        self.seen.extend(self.lines.iter());
-        (status.code().unwrap_or(-1), self.seen.join("\n"))
-    }
-}
-
-impl Drop for ProxyProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
-}
-
-fn db(gw: &GatewayProcess) -> rusqlite::Connection {
-    rusqlite::Connection::open_with_flags(
-        gw.data_dir.join("codexkey.db"),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+async fn bench_with(funds: i64, extra: &[(&str, &str)]) -> ProxyBench {
+    ProxyBench::start(
+        messages_script(),
+        "proxy@codexkey.test",
+        PASSWORD,
+        funds,
+        extra,
     )
-    .unwrap()
-}
-
-async fn ledger_ok(b: &Bench) {
-    let (_, check) = b.admin.get("/api/v1/admin/ledger/verify").await;
-    assert_eq!(check["ok"], true, "{check}");
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -284,20 +115,21 @@ async fn the_proxy_swaps_in_the_real_key_streams_untouched_and_prints_costs() {
     );
     assert!(!output.contains(&b.secret), "the secret is never printed");
     // The ledger check also flushes the metering writer's group commit.
-    ledger_ok(&b).await;
-    let charged: i64 = db(&b.gw)
-        .query_row(
-            "SELECT -SUM(amount_micros) FROM ledger_entries WHERE kind = 'charge'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    b.assert_ledger_ok().await;
+    let charged: i64 =
+        b.gw.db()
+            .query_row(
+                "SELECT -SUM(amount_micros) FROM ledger_entries WHERE kind = 'charge'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
     assert_eq!(
         charged,
         MESSAGES_COST + 240,
         "the proxy's figures are the ledger's"
     );
-    ledger_ok(&b).await;
+    b.assert_ledger_ok().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -342,7 +174,7 @@ async fn the_tool_gets_errors_in_its_own_format_naming_the_cause() {
     assert!(hint.contains("codexkey keys create --use"), "{hint}");
 
     // The gateway goes down under a running proxy.
-    let Bench {
+    let ProxyBench {
         gw, user, token, ..
     } = b;
     let gateway_url = gw.url.clone();
@@ -411,13 +243,14 @@ async fn a_tool_that_disconnects_mid_stream_is_still_settled() {
     for _ in 0..100 {
         let (_, check) = b.admin.get("/api/v1/admin/ledger/verify").await; // flushes metering
         assert_eq!(check["ok"], true);
-        found = db(&b.gw)
-            .query_row(
-                "SELECT cost_micros, settlement FROM usage_events WHERE request_id = ?1",
-                [&request_id],
-                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
-            )
-            .ok();
+        found =
+            b.gw.db()
+                .query_row(
+                    "SELECT cost_micros, settlement FROM usage_events WHERE request_id = ?1",
+                    [&request_id],
+                    |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+                )
+                .ok();
         if found.is_some() {
             break;
         }
@@ -469,14 +302,15 @@ async fn a_hundred_concurrent_streams_through_one_proxy() {
             .collect();
         assert_eq!(text, expected);
     }
-    ledger_ok(&b).await;
-    let (n, charged): (i64, i64) = db(&b.gw)
-        .query_row(
-            "SELECT COUNT(*), -SUM(amount_micros) FROM ledger_entries WHERE kind = 'charge'",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap();
+    b.assert_ledger_ok().await;
+    let (n, charged): (i64, i64) =
+        b.gw.db()
+            .query_row(
+                "SELECT COUNT(*), -SUM(amount_micros) FROM ledger_entries WHERE kind = 'charge'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
     assert_eq!((n, charged), (100, 100 * MESSAGES_COST));
     let (code, out) = tokio::task::block_in_place(|| proxy.stop());
     assert_eq!(code, 0);
@@ -562,7 +396,7 @@ sys.exit(7)
         let is_store = entry.file_name().is_some_and(|n| n == "credentials.toml");
         assert_eq!(text.contains(&b.secret), is_store, "{}", entry.display());
     }
-    ledger_ok(&b).await;
+    b.assert_ledger_ok().await;
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
@@ -710,13 +544,7 @@ async fn env_setup_and_doctor() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn costs_are_also_shown_in_the_accounts_display_currency() {
     let b = bench_with(100_000_000, &[("CODEXKEY_CURRENCIES", "RUB=90@2026-11-20")]).await;
-    let (_, login) = ApiClient::new(&b.gw.url)
-        .post(
-            "/api/v1/auth/login",
-            &json!({"email": b.email, "password": PASSWORD}),
-        )
-        .await;
-    let me = ApiClient::new(&b.gw.url).with_token(login["token"].as_str().unwrap());
+    let me = ApiClient::login(&b.gw.url, &b.email, PASSWORD).await;
     let (status, _) = me
         .patch("/api/v1/account", &json!({"currency": "RUB"}))
         .await;

@@ -11,16 +11,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
-use std::process::{Child, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use codexkey_common::Micros;
-use codexkey_tests::cli::{ADMIN_EMAIL, ADMIN_PASSWORD, CliUser, GatewayProcess};
-use codexkey_tests::fake_upstream::{FakeUpstream, Script, Usage};
-use codexkey_tests::{ApiClient, http_client, install_crypto_provider};
+use codexkey_tests::cli::CliUser;
+use codexkey_tests::fake_upstream::{Script, Usage};
+use codexkey_tests::http_client;
+use codexkey_tests::proxy::{ProxyBench, ProxyProcess};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -56,18 +55,6 @@ const ORIGIN_REFUSED: &str = "codexkey proxy: requests from web pages are refuse
 const NOT_JSON: &str = "codexkey proxy: the body must be JSON (`Content-Type: application/json`)";
 const TOO_LARGE: &str = "codexkey proxy: the request body is larger than 64 MB";
 
-struct Bench {
-    upstream: FakeUpstream,
-    gw: GatewayProcess,
-    user: CliUser,
-    admin: ApiClient,
-    email: String,
-    /// The user's gateway key (`ck-…`), which only the proxy holds.
-    secret: String,
-    /// The user's proxy token (`ckp_…`), as `codexkey env` hands it over.
-    token: String,
-}
-
 fn script() -> Script {
     Script {
         events: 10,
@@ -83,201 +70,15 @@ fn script() -> Script {
     }
 }
 
-async fn bench() -> Bench {
-    install_crypto_provider();
-    let upstream = FakeUpstream::start().await;
-    upstream.set_script(script());
-    let base = upstream.base_url().to_owned();
-    let gw = tokio::task::block_in_place(|| {
-        GatewayProcess::start_with_env(&[
-            ("CODEXKEY_OPENAI_API_KEY", "sk-upstream-openai"),
-            ("CODEXKEY_OPENAI_BASE_URL", &base),
-            ("CODEXKEY_ANTHROPIC_API_KEY", "sk-ant-upstream"),
-            ("CODEXKEY_ANTHROPIC_BASE_URL", &base),
-        ])
-    });
-    let user = CliUser::new(&gw.url);
-    let email = "security@codexkey.test".to_owned();
-    let (secret, token) = tokio::task::block_in_place(|| {
-        let r = user.run_with_stdin(
-            &["register", "--email", &email, "--password-stdin"],
-            &format!("{PASSWORD}\n"),
-        );
-        assert_eq!(r.code, 0, "{r:?}");
-        let created = user
-            .run(&["keys", "create", "--name", "proxy", "--use", "--json"])
-            .json();
-        let token = user.run(&["env", "claude", "--json"]).json()["ANTHROPIC_AUTH_TOKEN"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        (created["secret"].as_str().unwrap().to_owned(), token)
-    });
-    let (_, login) = ApiClient::new(&gw.url)
-        .post(
-            "/api/v1/auth/login",
-            &json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}),
-        )
-        .await;
-    let admin = ApiClient::new(&gw.url).with_token(login["token"].as_str().unwrap());
-    let (status, body) = admin
-        .post(
-            &format!("/api/v1/admin/users/{email}/adjust"),
-            &json!({"amount_micros": 100_000_000, "reason": "test"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    Bench {
-        upstream,
-        gw,
-        user,
-        admin,
-        email,
-        secret,
-        token,
-    }
-}
-
-impl Bench {
-    /// The user's charges in the ledger, by request id, oldest first.
-    async fn charges(&self) -> Vec<(String, i64)> {
-        let (status, page) = self
-            .admin
-            .get(&format!("/api/v1/admin/users/{}/ledger", self.email))
-            .await;
-        assert_eq!(status, StatusCode::OK, "{page}");
-        let mut out: Vec<(String, i64)> = page["entries"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|e| e["kind"] == "charge")
-            .map(|e| {
-                (
-                    e["request_id"].as_str().unwrap().to_owned(),
-                    -e["amount_micros"].as_i64().unwrap(),
-                )
-            })
-            .collect();
-        out.reverse();
-        out
-    }
-
-    /// The ledger's charge for one request, once metering has settled it.
-    async fn charge_of(&self, request_id: &str) -> i64 {
-        for _ in 0..100 {
-            if let Some((_, c)) = self
-                .charges()
-                .await
-                .into_iter()
-                .find(|(id, _)| id == request_id)
-            {
-                return c;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("no charge for {request_id}");
-    }
-}
-
-/// `codexkey proxy` as a child process; its stderr lines are collected.
-struct ProxyProcess {
-    url: String,
-    child: Child,
-    lines: mpsc::Receiver<String>,
-    seen: Vec<String>,
-}
-
-impl ProxyProcess {
-    fn start(user: &CliUser) -> ProxyProcess {
-        let mut child = user
-            .command()
-            .args(["proxy", "--port", "0"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn codexkey proxy");
-        let stderr = child.stderr.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut seen = Vec::new();
-        let url = loop {
-            let line = rx
-                .recv_timeout(Duration::from_secs(20))
-                .unwrap_or_else(|_| panic!("the proxy did not start: {seen:?}"));
-            let found = line
-                .strip_prefix("codexkey proxy on ")
-                .and_then(|rest| rest.split_whitespace().next())
-                .map(str::to_owned);
-            seen.push(line);
-            if let Some(url) = found {
-                break url;
-            }
-        };
-        ProxyProcess {
-            url,
-            child,
-            lines: rx,
-            seen,
-        }
-    }
-
-    /// The most memory the proxy process has held (`VmHWM`), in bytes.
-    fn peak_memory(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
-        let kb: u64 = status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .unwrap();
-        kb * 1024
-    }
-
-    fn addr(&self) -> String {
-        self.url.trim_start_matches("http://").to_owned()
-    }
-
-    /// The next stderr line containing `needle` not returned before.
-    fn next_line(&mut self, needle: &str) -> String {
-        loop {
-            let line = self
-                .lines
-                .recv_timeout(Duration::from_secs(20))
-                .unwrap_or_else(|_| panic!("no proxy line with `{needle}`; saw {:?}", self.seen));
-            self.seen.push(line.clone());
-            if line.contains(needle) {
-                return line;
-            }
-        }
-    }
-
-    /// Every line printed so far, without waiting.
-    fn drain(&mut self) -> Vec<String> {
-        self.seen.extend(self.lines.try_iter());
-        self.seen.clone()
-    }
-
-    /// SIGTERM, then everything it printed.
-    fn stop(mut self) -> (i32, String) {
-        let _ = std::process::Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let status = self.child.wait().unwrap();
-        self.seen.extend(self.lines.iter());
-        (status.code().unwrap_or(-1), self.seen.join("\n"))
-    }
-}
-
-impl Drop for ProxyProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
+async fn bench() -> ProxyBench {
+    ProxyBench::start(
+        script(),
+        "security@codexkey.test",
+        PASSWORD,
+        100_000_000,
+        &[],
+    )
+    .await
 }
 
 /// One raw HTTP/1.1 exchange (`Connection: close`): status, lower-cased head, body.
@@ -318,7 +119,7 @@ fn assert_chat_stream_without_usage(body: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_the_users_own_tools_get_through_the_proxy() {
     let b = bench().await;
-    let mut proxy = tokio::task::block_in_place(|| ProxyProcess::start(&b.user));
+    let mut proxy = tokio::task::block_in_place(|| ProxyProcess::start(&b.user, &[]));
     let http = http_client();
     let chat = json!({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]});
     let messages = json!({"model": "claude-opus-4-8", "max_tokens": 10, "messages": []});
@@ -785,7 +586,7 @@ async fn the_requests_api_answers_the_owner_only() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_streamed_chat_without_include_usage_shows_the_exact_charge() {
     let b = bench().await;
-    let mut proxy = tokio::task::block_in_place(|| ProxyProcess::start(&b.user));
+    let mut proxy = tokio::task::block_in_place(|| ProxyProcess::start(&b.user, &[]));
     let resp = http_client()
         .post(format!("{}/v1/chat/completions", proxy.url))
         .bearer_auth(&b.token)
@@ -815,7 +616,7 @@ async fn a_streamed_chat_without_include_usage_shows_the_exact_charge() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prices_changed_mid_session_show_in_the_next_line() {
     let b = bench().await;
-    let mut proxy = tokio::task::block_in_place(|| ProxyProcess::start(&b.user));
+    let mut proxy = tokio::task::block_in_place(|| ProxyProcess::start(&b.user, &[]));
     let http = http_client();
     let url = format!("{}/v1/chat/completions", proxy.url);
     let ask = || {

@@ -11,10 +11,9 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use codexkey_tests::fake_upstream::{MESSAGES, Script, Usage};
+use codexkey_tests::fixtures::{CHAT_COST, CREDITS_100, MESSAGES_COST, chat_usage, messages_usage};
 use codexkey_tests::plane::{ANTHROPIC_KEY, OPENAI_KEYS, Plane, UsageRow};
 use serde_json::{Value, json};
-
-const CREDITS_100: i64 = 100_000_000;
 
 /// How long one script may run before the test fails instead of hanging.
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(120);
@@ -104,20 +103,6 @@ fn tokens(ev: &UsageRow) -> (i64, i64, i64, i64, i64) {
 }
 
 // ---- openai: Chat Completions ----
-
-fn chat_usage() -> Usage {
-    Usage {
-        input_tokens: 1000,
-        cached_tokens: 400,
-        output_tokens: 200,
-        reasoning_tokens: 50,
-        ..Usage::default()
-    }
-}
-
-/// gpt-5.5 = input 5_000_000, cached 500_000, output 30_000_000 per 1M:
-/// (600 × 5e6 + 400 × 5e5 + 200 × 3e7) / 1e6 = 3000 + 200 + 6000 = 9200.
-const CHAT_COST: i64 = 9_200;
 
 /// The usage object the openai SDK parses from what the fake sent for [`chat_usage`].
 fn chat_usage_json() -> Value {
@@ -272,25 +257,13 @@ async fn openai_sdk_responses_stream_and_non_stream() {
 // ---- anthropic: Messages ----
 
 fn messages_script(s: &mut Script) {
-    s.usage = Usage {
-        input_tokens: 100,
-        cached_tokens: 2000,
-        cache_write_5m_tokens: 300,
-        cache_write_1h_tokens: 200,
-        output_tokens: 150,
-        reasoning_tokens: 0,
-    };
+    s.usage = messages_usage();
     s.events = 20;
     s.anthropic_thinking_events = 3;
     s.anthropic_delta_repeats_input = true;
     // An event type the SDK has not heard of, passed through by the gateway: ignored.
     s.unknown_event = true;
 }
-
-/// claude-opus-4-8 = input 5_000_000, cached 500_000, write 5m 6_250_000, write 1h 10_000_000,
-/// output 25_000_000: (100 × 5e6 + 2000 × 5e5 + 300 × 6.25e6 + 200 × 1e7 + 150 × 2.5e7) / 1e6
-/// = 500 + 1000 + 1875 + 2000 + 3750 = 9125.
-const MESSAGES_COST: i64 = 9_125;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn anthropic_sdk_messages_stream_and_non_stream_with_each_way_to_pass_the_key() {

@@ -2,9 +2,8 @@
 //! config dir, end with the balance it promises. The commands are read from the README itself,
 //! so the two cannot drift apart.
 
-use codexkey_tests::cli::{ADMIN_PASSWORD, CliUser, GatewayProcess};
+use codexkey_tests::cli::{ADMIN_PASSWORD, CliUser, GatewayProcess, USER_PASSWORD};
 
-const USER_PASSWORD: &str = "a long and unusual passphrase";
 const README_ADMIN: &str = "admin@localhost";
 
 /// The shell block of the README's Quick start that drives the CLI: one command per line.

@@ -23,8 +23,6 @@ use codexkey_common::Micros;
 use codexkey_tests::cli::{ADMIN_EMAIL, ADMIN_PASSWORD, CliUser, GatewayProcess};
 use codexkey_tests::fake_upstream::{FakeUpstream, MESSAGES, RESPONSES, Script, Usage};
 use codexkey_tests::{ApiClient, install_crypto_provider};
-use reqwest::StatusCode;
-use serde_json::json;
 
 /// The versions `scripts/setup-npm.sh` pins; the requests must come from exactly these.
 const CLAUDE_CODE_VERSION: &str = "2.1.330";
@@ -89,14 +87,7 @@ async fn bench(script: Script) -> Bench {
     let upstream = FakeUpstream::start().await;
     upstream.set_script(script);
     let base = upstream.base_url().to_owned();
-    let gw = tokio::task::block_in_place(|| {
-        GatewayProcess::start_with_env(&[
-            ("CODEXKEY_OPENAI_API_KEY", "sk-upstream-openai"),
-            ("CODEXKEY_OPENAI_BASE_URL", &base),
-            ("CODEXKEY_ANTHROPIC_API_KEY", "sk-ant-upstream"),
-            ("CODEXKEY_ANTHROPIC_BASE_URL", &base),
-        ])
-    });
+    let gw = tokio::task::block_in_place(|| GatewayProcess::start_with_upstream(&base, &[]));
     let user = CliUser::new(&gw.url);
     let email = "tools@codexkey.test";
     let r = tokio::task::block_in_place(|| {
@@ -113,20 +104,8 @@ async fn bench(script: Script) -> Bench {
     let secret = created["secret"].as_str().unwrap().to_owned();
     assert!(secret.starts_with("ck-"), "{created}");
     let key_id = created["key"]["id"].as_i64().unwrap();
-    let (_, login) = ApiClient::new(&gw.url)
-        .post(
-            "/api/v1/auth/login",
-            &json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}),
-        )
-        .await;
-    let admin = ApiClient::new(&gw.url).with_token(login["token"].as_str().unwrap());
-    let (status, body) = admin
-        .post(
-            &format!("/api/v1/admin/users/{email}/adjust"),
-            &json!({"amount_micros": FUNDS, "reason": "test"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let admin = ApiClient::login(&gw.url, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    admin.fund(email, FUNDS, "test").await;
     let (_, account) = admin.get(&format!("/api/v1/admin/users/{email}")).await;
     let account_id = account["id"]
         .as_i64()

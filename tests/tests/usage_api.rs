@@ -7,13 +7,12 @@
 use std::collections::BTreeMap;
 
 use codexkey_gateway::config::RawCurrency;
+use codexkey_tests::fixtures::CREDITS_100;
 use codexkey_tests::plane::Plane;
 use codexkey_tests::usage::{self, PLAN, TOTAL_COST, d};
 use codexkey_tests::{ApiClient, assert_error};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-const CREDITS_100: i64 = 100_000_000;
 
 struct Setup {
     p: Plane,
@@ -199,17 +198,7 @@ async fn days_follow_the_time_zone_and_bounds_may_fall_mid_hour() {
     let eve = usage::day(0) - chrono::Days::new(1);
     assert_eq!(r["from"], format!("{eve}T21:00:00Z"));
     assert_eq!(r["tz"], "+03:00");
-    let days: Vec<(String, i64)> = r["groups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|g| {
-            (
-                g["day"].as_str().unwrap().to_owned(),
-                g["cost_micros"].as_i64().unwrap(),
-            )
-        })
-        .collect();
+    let days = usage::day_costs(&r);
     assert_eq!(days, [(d(0), 2244), (d(1), 2470), (d(2), 370), (d(3), 48)]);
     // An unencoded `+` arrives as a space; it is read as `+`.
     let r = get(
