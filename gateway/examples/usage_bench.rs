@@ -21,7 +21,9 @@ use codexkey_common::settlement::Settlement;
 use codexkey_common::{Micros, Usage};
 use codexkey_gateway::store::sqlite::{SqliteStore, reports};
 use codexkey_gateway::store::usage::{EventPageQuery, StatusFilter, UsageFilter};
-use codexkey_gateway::store::{MeterOp, SettledRequest, Store, UsageEventRecord};
+use codexkey_gateway::store::{
+    MeterOp, MeteringStore, SettledRequest, UsageEventRecord, UsageStore,
+};
 use rusqlite::{Connection, params};
 
 const DAY_MS: i64 = 86_400_000;

@@ -300,21 +300,24 @@ pub enum RequestState {
     Unknown,
 }
 
+/// Accounts: who they are, their status and preferences.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
-    /// Cheap liveness check for `/readyz`.
-    async fn ping(&self) -> Result<(), StoreError>;
-
+pub trait AccountStore: Send + Sync {
     async fn count_accounts(&self) -> Result<u64, StoreError>;
+
     /// Fails with `Conflict` when the email is taken. Writes `audit` in the same transaction.
     async fn create_account(
         &self,
         account: NewAccount,
         audit: Option<NewAudit>,
     ) -> Result<AccountRecord, StoreError>;
+
     async fn account_by_email(&self, email: &str) -> Result<Option<AccountRecord>, StoreError>;
+
     async fn account_by_id(&self, id: i64) -> Result<Option<AccountRecord>, StoreError>;
+
     async fn list_accounts(&self) -> Result<Vec<AccountRecord>, StoreError>;
+
     async fn update_preferences(
         &self,
         id: i64,
@@ -322,6 +325,7 @@ pub trait Store: Send + Sync + 'static {
         currency: Option<String>,
         at: Millis,
     ) -> Result<AccountRecord, StoreError>;
+
     /// Sets the status and writes `audit` in one transaction.
     async fn set_account_status(
         &self,
@@ -329,7 +333,11 @@ pub trait Store: Send + Sync + 'static {
         status: AccountStatus,
         audit: NewAudit,
     ) -> Result<AccountRecord, StoreError>;
+}
 
+/// Login sessions, by the hash of their token.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
     async fn create_session(
         &self,
         account_id: i64,
@@ -337,16 +345,25 @@ pub trait Store: Send + Sync + 'static {
         created_at: Millis,
         expires_at: Millis,
     ) -> Result<(), StoreError>;
+
     /// The session with this token hash and its account, ended or expired ones included (the
     /// caller tells those apart to word its error).
     async fn session(&self, token_hash: &str) -> Result<Option<SessionRecord>, StoreError>;
+
     /// Ends a session; true when it was open.
     async fn end_session(&self, token_hash: &str, at: Millis) -> Result<bool, StoreError>;
+}
 
+/// API keys: only a display prefix and the hash of each secret.
+#[async_trait]
+pub trait KeyStore: Send + Sync {
     async fn create_key(&self, key: NewKey) -> Result<KeyRecord, StoreError>;
+
     async fn keys(&self, account_id: i64) -> Result<Vec<KeyRecord>, StoreError>;
+
     /// A key of this account; another account's key is `None`, exactly like a missing one.
     async fn key(&self, account_id: i64, key_id: i64) -> Result<Option<KeyRecord>, StoreError>;
+
     /// Revokes a key (idempotent). `None` when the account has no such key.
     async fn revoke_key(
         &self,
@@ -354,6 +371,7 @@ pub trait Store: Send + Sync + 'static {
         key_id: i64,
         at: Millis,
     ) -> Result<Option<KeyRecord>, StoreError>;
+
     /// Replaces a key's settings. `None` when the account has no such key; `Conflict` when it
     /// is revoked.
     async fn update_key(
@@ -362,6 +380,7 @@ pub trait Store: Send + Sync + 'static {
         key_id: i64,
         settings: KeySettings,
     ) -> Result<Option<KeyRecord>, StoreError>;
+
     /// Revokes `key_id` and creates its replacement with the same settings and spend, in one
     /// transaction. `Conflict` when the key is already revoked.
     async fn rotate_key(
@@ -373,6 +392,17 @@ pub trait Store: Send + Sync + 'static {
         at: Millis,
     ) -> Result<Option<KeyRecord>, StoreError>;
 
+    /// The key with this secret hash and its account, whatever their status (the caller words
+    /// the refusal). Runs on a key-cache miss, not per request.
+    async fn key_by_hash(
+        &self,
+        hash: &str,
+    ) -> Result<Option<(KeyRecord, AccountRecord)>, StoreError>;
+}
+
+/// The append-only ledger and the audit log.
+#[async_trait]
+pub trait LedgerStore: Send + Sync {
     /// Appends an entry and moves the account's balance by its amount in one transaction, with
     /// `audit` if given. Afterwards the balance still equals the sum of the account's entries.
     async fn append_ledger(
@@ -380,6 +410,7 @@ pub trait Store: Send + Sync + 'static {
         entry: NewLedgerEntry,
         audit: Option<NewAudit>,
     ) -> Result<LedgerRecord, StoreError>;
+
     /// Newest first, entries with `id < before` when given.
     async fn ledger(
         &self,
@@ -387,6 +418,7 @@ pub trait Store: Send + Sync + 'static {
         before: Option<i64>,
         limit: u32,
     ) -> Result<Vec<LedgerRecord>, StoreError>;
+
     /// Compares every account's balance with the sum of its ledger entries.
     async fn verify_ledger(&self) -> Result<LedgerCheckRecord, StoreError>;
 
@@ -395,14 +427,11 @@ pub trait Store: Send + Sync + 'static {
         before: Option<i64>,
         limit: u32,
     ) -> Result<Vec<AuditRecord>, StoreError>;
+}
 
-    /// The key with this secret hash and its account, whatever their status (the caller words
-    /// the refusal). Runs on a key-cache miss, not per request.
-    async fn key_by_hash(
-        &self,
-        hash: &str,
-    ) -> Result<Option<(KeyRecord, AccountRecord)>, StoreError>;
-
+/// The data plane's writes (holds and settlements, in batches) and what is left of them.
+#[async_trait]
+pub trait MeteringStore: Send + Sync {
     /// Applies a batch of metering writes in one transaction: holds placed, and settlements
     /// (hold removed, charge appended to the ledger with the balance moved, key spend and last
     /// use updated, usage event inserted). Afterwards every balance still equals the sum of its
@@ -414,23 +443,37 @@ pub trait Store: Send + Sync + 'static {
     /// (charge its `crash_charge`, record a `crash_reconciled` usage event) and deletes it.
     /// Holds left in the database by a previous run, oldest first.
     async fn left_holds(&self) -> Result<Vec<LeftHold>, StoreError>;
+
     /// Settles left holds with the given events in one transaction (each hold removed, its
     /// charge appended, its event recorded and rolled up), and zeroes every held counter:
     /// nothing is in flight before the gateway serves.
     async fn settle_left_holds(&self, events: Vec<UsageEventRecord>) -> Result<(), StoreError>;
 
+    /// Where request `request_id` stands: its usage event when settled, else whether a hold
+    /// for it is in the database. Runs when a client asks how its request was charged
+    /// (`GET /api/v1/requests/{id}`), after flushing the metering writer.
+    async fn request_state(&self, request_id: &str) -> Result<RequestState, StoreError>;
+}
+
+/// The operator's price overrides and coefficients.
+#[async_trait]
+pub trait PriceStore: Send + Sync {
     /// The operator's price rows, replacing the shipped ones model by model.
     async fn price_overrides(&self) -> Result<Vec<(String, PriceEntry)>, StoreError>;
+
     /// Per-model coefficients, parts per million.
     async fn coefficients(&self) -> Result<Vec<(String, i64)>, StoreError>;
+
     /// Inserts or replaces price rows, all in one transaction with `audit`.
     async fn upsert_prices(
         &self,
         rows: Vec<(String, PriceEntry)>,
         audit: NewAudit,
     ) -> Result<(), StoreError>;
+
     /// Removes a model's price row (the shipped one applies again). True when there was one.
     async fn delete_price(&self, model: &str, audit: NewAudit) -> Result<bool, StoreError>;
+
     /// Sets a model's coefficient, or removes it with `None`.
     async fn set_coefficient(
         &self,
@@ -438,16 +481,23 @@ pub trait Store: Send + Sync + 'static {
         ppm: Option<i64>,
         audit: NewAudit,
     ) -> Result<(), StoreError>;
+}
 
+/// Upstreams added through the admin API, their keys sealed.
+#[async_trait]
+pub trait UpstreamStore: Send + Sync {
     async fn upstreams(&self) -> Result<Vec<StoredUpstream>, StoreError>;
+
     /// `Conflict` when the name is taken.
     async fn create_upstream(
         &self,
         upstream: StoredUpstream,
         audit: NewAudit,
     ) -> Result<(), StoreError>;
+
     /// Deletes an upstream and its keys. True when there was one.
     async fn delete_upstream(&self, name: &str, audit: NewAudit) -> Result<bool, StoreError>;
+
     /// `NotFound` when there is no such upstream.
     async fn add_upstream_key(
         &self,
@@ -455,7 +505,11 @@ pub trait Store: Send + Sync + 'static {
         key: StoredUpstreamKey,
         audit: NewAudit,
     ) -> Result<(), StoreError>;
+}
 
+/// Usage reports and event pages.
+#[async_trait]
+pub trait UsageStore: Send + Sync {
     /// Usage of the events `filter` matches, grouped by `group_by` in that order (nothing: one
     /// group of everything, or none when nothing matched), days and hours taken at the fixed
     /// UTC offset `tz_offset_ms` (a multiple of [`usage::BUCKET_MS`]). Runs per report request;
@@ -466,6 +520,7 @@ pub trait Store: Send + Sync + 'static {
         group_by: Vec<codexkey_common::api::UsageDimension>,
         tz_offset_ms: i64,
     ) -> Result<Vec<UsageGroupRecord>, StoreError>;
+
     /// A page of the events `filter` matches past `page.cursor`, in id order (or reversed),
     /// whether more match, and with `page.count` how many match past the cursor in all. Ids
     /// only grow, so a cursor resumes exactly where the last page ended.
@@ -474,15 +529,30 @@ pub trait Store: Send + Sync + 'static {
         filter: UsageFilter,
         page: usage::EventPageQuery,
     ) -> Result<(Vec<codexkey_common::api::UsageEvent>, bool, Option<u64>), StoreError>;
+
     /// When the account's first usage event at or after `since` happened, if any.
     async fn first_usage_at(
         &self,
         account_id: i64,
         since: Millis,
     ) -> Result<Option<Millis>, StoreError>;
+}
 
-    /// Where request `request_id` stands: its usage event when settled, else whether a hold
-    /// for it is in the database. Runs when a client asks how its request was charged
-    /// (`GET /api/v1/requests/{id}`), after flushing the metering writer.
-    async fn request_state(&self, request_id: &str) -> Result<RequestState, StoreError>;
+/// Everything the gateway keeps, one trait per concern; a backend implements them all.
+#[async_trait]
+pub trait Store:
+    AccountStore
+    + SessionStore
+    + KeyStore
+    + LedgerStore
+    + MeteringStore
+    + PriceStore
+    + UpstreamStore
+    + UsageStore
+    + Send
+    + Sync
+    + 'static
+{
+    /// Cheap liveness check for `/readyz`.
+    async fn ping(&self) -> Result<(), StoreError>;
 }

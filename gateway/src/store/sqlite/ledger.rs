@@ -1,0 +1,127 @@
+//! The append-only ledger, its check, and the audit log.
+
+use super::*;
+
+#[async_trait]
+impl LedgerStore for SqliteStore {
+    async fn append_ledger(
+        &self,
+        e: NewLedgerEntry,
+        audit: Option<NewAudit>,
+    ) -> Result<LedgerRecord, StoreError> {
+        self.writer
+            .call(move |c| {
+                let tx = c.transaction()?;
+                let balance: i64 = tx
+                    .query_row("SELECT balance_micros FROM accounts WHERE id = ?1", [e.account_id], |r| r.get(0))
+                    .optional()?
+                    .ok_or(StoreError::NotFound)?;
+                let after = Micros(balance)
+                    .balance_after(e.amount, e.forbid_negative)
+                    .map_err(|r| StoreError::Conflict(r.to_string()))?
+                    .0;
+                tx.execute(
+                    "INSERT INTO ledger_entries
+                     (account_id, kind, amount_micros, balance_after_micros, reason, actor_id, request_id, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    params![e.account_id, e.kind.as_str(), e.amount.0, after, e.reason, e.actor_id, e.request_id, e.created_at],
+                )?;
+                let id = tx.last_insert_rowid();
+                tx.execute(
+                    "UPDATE accounts SET balance_micros = ?2, updated_at = ?3 WHERE id = ?1",
+                    params![e.account_id, after, e.created_at],
+                )?;
+                if let Some(audit) = audit {
+                    insert_audit(&tx, &audit)?;
+                }
+                let record = tx.query_row(
+                    &format!("SELECT {LEDGER_COLUMNS} FROM ledger_entries l LEFT JOIN accounts actor ON actor.id = l.actor_id WHERE l.id = ?1"),
+                    [id],
+                    ledger_row,
+                )?;
+                tx.commit()?;
+                Ok(record)
+            })
+            .await
+    }
+
+    async fn ledger(
+        &self,
+        account_id: i64,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<LedgerRecord>, StoreError> {
+        self.reader
+            .call(move |c| {
+                let mut stmt = c.prepare(&format!(
+                    "SELECT {LEDGER_COLUMNS} FROM ledger_entries l LEFT JOIN accounts actor ON actor.id = l.actor_id
+                     WHERE l.account_id = ?1 AND l.id < ?2 ORDER BY l.id DESC LIMIT ?3"
+                ))?;
+                let rows = stmt
+                    .query_map(params![account_id, before.unwrap_or(i64::MAX), limit], ledger_row)?
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(rows)
+            })
+            .await
+    }
+
+    async fn verify_ledger(&self) -> Result<LedgerCheckRecord, StoreError> {
+        // On the writer, so the check sees one consistent snapshot that no write interleaves with.
+        self.writer
+            .call(|c| {
+                let tx = c.transaction()?;
+                let accounts: i64 = tx.query_row("SELECT COUNT(*) FROM accounts", [], |r| r.get(0))?;
+                let entries: i64 = tx.query_row("SELECT COUNT(*) FROM ledger_entries", [], |r| r.get(0))?;
+                let mut stmt = tx.prepare(
+                    "SELECT a.id, a.email, a.balance_micros, COALESCE(s.total, 0)
+                     FROM accounts a
+                     LEFT JOIN (SELECT account_id, SUM(amount_micros) AS total FROM ledger_entries GROUP BY account_id) s
+                       ON s.account_id = a.id
+                     WHERE a.balance_micros != COALESCE(s.total, 0)
+                     ORDER BY a.id",
+                )?;
+                let mismatches = stmt
+                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?, Micros(r.get(2)?), Micros(r.get(3)?))))?
+                    .collect::<Result<Vec<_>, _>>()?;
+                drop(stmt);
+                tx.commit()?;
+                Ok(LedgerCheckRecord {
+                    accounts: accounts as u64,
+                    entries: entries as u64,
+                    mismatches,
+                })
+            })
+            .await
+    }
+
+    async fn audit_log(
+        &self,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        self.reader
+            .call(move |c| {
+                let mut stmt = c.prepare(
+                    "SELECT l.id, actor.email, l.action, l.target, l.detail, l.created_at
+                     FROM audit_log l LEFT JOIN accounts actor ON actor.id = l.actor_id
+                     WHERE l.id < ?1 ORDER BY l.id DESC LIMIT ?2",
+                )?;
+                let rows = stmt
+                    .query_map(params![before.unwrap_or(i64::MAX), limit], |r| {
+                        let detail: String = r.get(4)?;
+                        Ok(AuditRecord {
+                            id: r.get(0)?,
+                            actor_email: r.get(1)?,
+                            action: r.get(2)?,
+                            target: r.get(3)?,
+                            detail: serde_json::from_str(&detail)
+                                .unwrap_or(serde_json::Value::Null),
+                            created_at: r.get(5)?,
+                        })
+                    })?
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(rows)
+            })
+            .await
+    }
+}
