@@ -62,22 +62,12 @@ impl KeyStore for SqliteStore {
         key_id: i64,
         k: KeySettings,
     ) -> Result<Option<KeyRecord>, StoreError> {
-        let models = k
-            .allowed_models
-            .as_ref()
-            .map(serde_json::to_string)
-            .transpose()
-            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        let models = models_json(k.allowed_models.as_ref())?;
         self.writer
             .call(move |c| {
                 let tx = c.transaction()?;
-                let Some(old) = key_in(&tx, account_id, key_id)? else {
+                if unrevoked_key_in(&tx, account_id, key_id)?.is_none() {
                     return Ok(None);
-                };
-                if old.revoked_at.is_some() {
-                    return Err(StoreError::Conflict(
-                        "this key is revoked; create a new one instead".into(),
-                    ));
                 }
                 tx.execute(
                     "UPDATE api_keys SET name = ?2, expires_at = ?3, allowed_models = ?4,
@@ -111,14 +101,9 @@ impl KeyStore for SqliteStore {
         self.writer
             .call(move |c| {
                 let tx = c.transaction()?;
-                let Some(old) = key_in(&tx, account_id, key_id)? else {
+                let Some(old) = unrevoked_key_in(&tx, account_id, key_id)? else {
                     return Ok(None);
                 };
-                if old.revoked_at.is_some() {
-                    return Err(StoreError::Conflict(
-                        "this key is revoked; create a new one instead".into(),
-                    ));
-                }
                 tx.execute(
                     "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1",
                     params![key_id, at],
@@ -173,12 +158,7 @@ fn insert_key(
     k: &NewKey,
     rotated_from: Option<i64>,
 ) -> Result<i64, StoreError> {
-    let models = k
-        .allowed_models
-        .as_ref()
-        .map(serde_json::to_string)
-        .transpose()
-        .map_err(|e| StoreError::Backend(e.to_string()))?;
+    let models = models_json(k.allowed_models.as_ref())?;
     tx.execute(
         "INSERT INTO api_keys (account_id, prefix, secret_hash, name, created_at, expires_at, allowed_models,
                                budget_micros, rpm_limit, rotated_from)
@@ -201,3 +181,26 @@ fn insert_key(
 
 // The metering statements run for every request: `prepare_cached` compiles each once per
 // connection instead of once per call (compiling was a quarter of the gateway's CPU).
+
+/// A key of the account that may still change; `Conflict` once it is revoked.
+fn unrevoked_key_in(
+    tx: &Transaction<'_>,
+    account_id: i64,
+    key_id: i64,
+) -> Result<Option<KeyRecord>, StoreError> {
+    let key = key_in(tx, account_id, key_id)?;
+    if key.as_ref().is_some_and(|k| k.revoked_at.is_some()) {
+        return Err(StoreError::Conflict(
+            "this key is revoked; create a new one instead".into(),
+        ));
+    }
+    Ok(key)
+}
+
+/// An allow-list as the `allowed_models` column holds it: a JSON array, or NULL for every model.
+fn models_json(models: Option<&Vec<String>>) -> Result<Option<String>, StoreError> {
+    models
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| StoreError::Backend(e.to_string()))
+}
