@@ -19,9 +19,15 @@ pub struct Micros(pub i64);
 impl Micros {
     pub const ZERO: Micros = Micros(0);
 
+    /// The largest amount of money there is: no balance, hold, charge or ledger entry may be
+    /// beyond it either way (one billion credits). Far above any prepaid account, and small
+    /// enough that thousands of such amounts add up inside `i64`: arithmetic that would leave
+    /// this range is refused as an overflow rather than wrapped or saturated.
+    pub const MAX: Micros = Micros(1_000_000_000 * MICROS_PER_CREDIT);
+
     pub const fn from_credits(credits: i64) -> Option<Micros> {
         match credits.checked_mul(MICROS_PER_CREDIT) {
-            Some(m) => Some(Micros(m)),
+            Some(m) => Micros(m).in_range(),
             None => None,
         }
     }
@@ -30,12 +36,43 @@ impl Micros {
         self.0
     }
 
-    pub fn checked_add(self, other: Micros) -> Option<Micros> {
-        self.0.checked_add(other.0).map(Micros)
+    /// `Some(self)` when within `±MAX`.
+    pub const fn in_range(self) -> Option<Micros> {
+        if self.0 >= -Self::MAX.0 && self.0 <= Self::MAX.0 {
+            Some(self)
+        } else {
+            None
+        }
     }
 
+    /// The sum, `None` when it would leave `±MAX`.
+    pub fn checked_add(self, other: Micros) -> Option<Micros> {
+        self.0.checked_add(other.0).and_then(|m| Micros(m).in_range())
+    }
+
+    /// The difference, `None` when it would leave `±MAX`.
     pub fn checked_sub(self, other: Micros) -> Option<Micros> {
-        self.0.checked_sub(other.0).map(Micros)
+        self.0.checked_sub(other.0).and_then(|m| Micros(m).in_range())
+    }
+
+    /// The negated amount (a charge's ledger entry), `None` when out of range.
+    pub fn checked_neg(self) -> Option<Micros> {
+        self.0.checked_neg().and_then(|m| Micros(m).in_range())
+    }
+
+    /// The sum of `amounts`, `None` when any partial sum would leave `±MAX`.
+    pub fn checked_sum(amounts: impl IntoIterator<Item = Micros>) -> Option<Micros> {
+        amounts
+            .into_iter()
+            .try_fold(Micros::ZERO, |total, m| total.checked_add(m))
+    }
+
+    pub const fn is_positive(self) -> bool {
+        self.0 > 0
+    }
+
+    pub const fn is_negative(self) -> bool {
+        self.0 < 0
     }
 }
 
@@ -119,7 +156,9 @@ impl FromStr for Micros {
             .checked_mul(MICROS_PER_CREDIT)
             .and_then(|m| m.checked_add(frac_micros))
             .ok_or_else(overflow)?;
-        Ok(Micros(if negative { -magnitude } else { magnitude }))
+        Micros(if negative { -magnitude } else { magnitude })
+            .in_range()
+            .ok_or_else(overflow)
     }
 }
 
@@ -175,6 +214,31 @@ mod tests {
             "99999999999999999".parse::<Micros>(),
             Err(ParseMoneyError::Overflow(_))
         ));
+        assert_eq!("1000000000".parse::<Micros>(), Ok(Micros::MAX));
+        assert!(matches!(
+            "-1000000000.000001".parse::<Micros>(),
+            Err(ParseMoneyError::Overflow(_))
+        ));
+    }
+
+    #[test]
+    fn arithmetic_is_checked_against_the_range() {
+        let max = Micros::MAX;
+        assert_eq!(max.checked_add(Micros(1)), None);
+        assert_eq!(max.checked_add(Micros::ZERO), Some(max));
+        assert_eq!(Micros(-max.0).checked_sub(Micros(1)), None);
+        assert_eq!(Micros(i64::MAX).in_range(), None);
+        assert_eq!(Micros(i64::MIN).checked_neg(), None);
+        assert_eq!(Micros(5).checked_neg(), Some(Micros(-5)));
+        assert_eq!(Micros(i64::MAX).checked_add(Micros(i64::MAX)), None);
+        assert_eq!(Micros::checked_sum([Micros(2), Micros(-5), Micros(4)]), Some(Micros(1)));
+        assert_eq!(Micros::checked_sum([max, Micros(1), Micros(-1)]), None);
+        assert_eq!(Micros::from_credits(1_000_000_000), Some(max));
+        assert_eq!(Micros::from_credits(1_000_000_001), None);
+        assert_eq!(
+            Micros(10).balance_after(Micros(max.0), false),
+            Err(BalanceError::Overflow)
+        );
     }
 
     #[test]

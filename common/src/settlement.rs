@@ -22,10 +22,19 @@ pub enum Settlement {
     Refused,
     /// Found unsettled after a crash: the crash charge.
     CrashReconciled,
+    /// Upstream reported usage the gateway cannot bill (negative, fractional, not a number,
+    /// absurdly large): charged by the estimate rule, as if the usage were missing.
+    UsageInvalid,
+    /// Upstream reported more usage than the request's hold covers: charged the hold, with
+    /// the uncapped cost recorded beside it.
+    CappedAtHold,
+    /// Upstream answered an error about the request and reported usage with it: charged that
+    /// usage.
+    ErrorUsage,
 }
 
 impl Settlement {
-    pub const ALL: [Settlement; 8] = [
+    pub const ALL: [Settlement; 11] = [
         Self::FinalUsage,
         Self::UpstreamError,
         Self::UsageMissing,
@@ -34,6 +43,9 @@ impl Settlement {
         Self::StreamCut,
         Self::Refused,
         Self::CrashReconciled,
+        Self::UsageInvalid,
+        Self::CappedAtHold,
+        Self::ErrorUsage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -46,6 +58,9 @@ impl Settlement {
             Self::StreamCut => "stream_cut",
             Self::Refused => "refused",
             Self::CrashReconciled => "crash_reconciled",
+            Self::UsageInvalid => "usage_invalid",
+            Self::CappedAtHold => "capped_at_hold",
+            Self::ErrorUsage => "error_usage",
         }
     }
 

@@ -34,6 +34,7 @@ pub mod env {
     pub const PROXY_BODY_LIMIT_MB: &str = "CODEXKEY_PROXY__BODY_LIMIT_MB";
     pub const METERING_MARGIN_PERCENT: &str = "CODEXKEY_METERING__MARGIN_PERCENT";
     pub const METERING_MAX_HOLD_CREDITS: &str = "CODEXKEY_METERING__MAX_HOLD_CREDITS";
+    pub const METERING_ADMISSION: &str = "CODEXKEY_METERING__ADMISSION";
     pub const METERING_DISCONNECT_DRAIN_SECS: &str = "CODEXKEY_METERING__DISCONNECT_DRAIN_SECS";
     pub const METERING_COMMIT_INTERVAL_MS: &str = "CODEXKEY_METERING__COMMIT_INTERVAL_MS";
     pub const METERING_DEFAULT_MAX_OUTPUT_TOKENS: &str =
@@ -79,6 +80,18 @@ const DEFAULT_DRAIN_SECS: u64 = 30;
 /// written), short enough that a crash loses holds of only a few milliseconds.
 const DEFAULT_COMMIT_INTERVAL_MS: u64 = 5;
 const DEFAULT_MAX_OUTPUT_TOKENS: u64 = 4096;
+
+/// How admission bounds a request's hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Admission {
+    /// The hold is the request's worst case and must fit in the available balance; charges
+    /// never exceed their hold. No balance goes below zero.
+    #[default]
+    Bounded,
+    /// The hold is an estimate capped by configuration and a request needs only a positive
+    /// available balance; concurrent requests may overdraw by their holds.
+    Capped,
+}
 
 /// One layer of configuration, every field optional.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -175,6 +188,7 @@ pub struct RawMetering {
     /// A global margin on every price, in percent (`20`, `"2.5"`).
     pub margin_percent: Option<DecimalText>,
     /// The most one request may hold, in credits (`5`, `"2.5"`).
+    pub admission: Option<String>,
     pub max_hold_credits: Option<DecimalText>,
     pub disconnect_drain_secs: Option<u64>,
     pub default_max_output_tokens: Option<u64>,
@@ -385,7 +399,10 @@ pub struct ProxyConfig {
 pub struct MeteringConfig {
     /// Global margin in parts per million (200000 = +20%).
     pub margin_ppm: i64,
-    /// The most one request may hold, in micro-credits.
+    /// How a request's hold is bounded: `bounded` (never overdraws) or `capped`.
+    #[serde(serialize_with = "as_admission")]
+    pub admission: Admission,
+    /// The most one request may hold under `capped` admission, in micro-credits.
     pub max_hold_micros: i64,
     /// After a client disconnects mid-stream, how long the gateway keeps reading upstream for
     /// its final usage before charging an estimate instead.
@@ -434,6 +451,17 @@ pub struct CurrencyConfig {
     /// Units of the currency per credit.
     pub rate: Rate,
     pub date: chrono::NaiveDate,
+}
+
+fn admission_name(a: Admission) -> &'static str {
+    match a {
+        Admission::Bounded => "bounded",
+        Admission::Capped => "capped",
+    }
+}
+
+fn as_admission<S: serde::Serializer>(a: &Admission, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(admission_name(*a))
 }
 
 fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -514,6 +542,7 @@ impl RawConfig {
             },
             metering: RawMetering {
                 margin_percent: get(env::METERING_MARGIN_PERCENT).map(DecimalText),
+                admission: get(env::METERING_ADMISSION),
                 max_hold_credits: get(env::METERING_MAX_HOLD_CREDITS).map(DecimalText),
                 disconnect_drain_secs: parse_env(get, env::METERING_DISCONNECT_DRAIN_SECS)?,
                 default_max_output_tokens: parse_env(get, env::METERING_DEFAULT_MAX_OUTPUT_TOKENS)?,
@@ -580,6 +609,7 @@ impl RawConfig {
                     .metering
                     .margin_percent
                     .or(lower.metering.margin_percent),
+                admission: self.metering.admission.or(lower.metering.admission),
                 max_hold_credits: self
                     .metering
                     .max_hold_credits
@@ -902,8 +932,19 @@ impl Config {
                 "must be positive".into(),
             ));
         }
+        let admission = match raw.metering.admission.as_deref() {
+            None | Some("bounded") => Admission::Bounded,
+            Some("capped") => Admission::Capped,
+            Some(other) => {
+                return Err(invalid(
+                    "metering.admission",
+                    format!("`{other}` is not `bounded` or `capped`"),
+                ));
+            }
+        };
         let metering = MeteringConfig {
             margin_ppm,
+            admission,
             max_hold_micros,
             disconnect_drain: Duration::from_secs(
                 raw.metering
@@ -1112,6 +1153,7 @@ impl RawConfig {
                 margin_percent: Some(DecimalText(
                     codexkey_common::Micros(c.metering.margin_ppm * 100).to_string(),
                 )),
+                admission: Some(admission_name(c.metering.admission).to_owned()),
                 max_hold_credits: Some(DecimalText(
                     codexkey_common::Micros(c.metering.max_hold_micros).to_string(),
                 )),

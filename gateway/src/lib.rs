@@ -75,7 +75,11 @@ pub async fn build_state(config: Config) -> Result<(AppState, WriterHandle), Ini
             "no upstreams configured: every model is unavailable until one is (set CODEXKEY_OPENAI_API_KEY, CODEXKEY_ANTHROPIC_API_KEY, [[upstreams]], or `codexkey admin upstreams add`)"
         );
     }
-    let (meter, writer) = Meter::start(store.clone(), config.metering.commit_interval);
+    let (meter, writer) = Meter::start(
+        store.clone(),
+        config.metering.commit_interval,
+        config.metering.admission,
+    );
     let state = AppState::new(state::Shared {
         store,
         config,

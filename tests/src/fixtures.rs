@@ -38,3 +38,12 @@ pub fn messages_usage() -> Usage {
 /// output 25_000_000: (100 × 5e6 + 2000 × 5e5 + 300 × 6.25e6 + 200 × 1e7 + 150 × 2.5e7) / 1e6
 /// = 500 + 1000 + 1875 + 2000 + 3750 = 9125.
 pub const MESSAGES_COST: i64 = 9_125;
+
+/// A conversation of at least `bytes` bytes of text, as a client resends it each turn: what
+/// makes a request's size, and so its admission bound, realistic for the usage a fake upstream
+/// reports.
+pub fn history(bytes: usize) -> serde_json::Value {
+    let turn = "The compiler checks each borrow before the program runs. ";
+    let text = turn.repeat(bytes.div_ceil(turn.len()));
+    serde_json::json!([{ "role": "user", "content": text }])
+}

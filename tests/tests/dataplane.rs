@@ -8,7 +8,9 @@
 use std::time::Duration;
 
 use codexkey_tests::fake_upstream::{Action, Script, Usage};
-use codexkey_tests::fixtures::{CHAT_COST, CREDITS_100, MESSAGES_COST, chat_usage, messages_usage};
+use codexkey_tests::fixtures::{
+    CHAT_COST, CREDITS_100, MESSAGES_COST, chat_usage, history, messages_usage,
+};
 use codexkey_tests::plane::{ANTHROPIC_KEY, OPENAI_KEYS, Plane, request_id, sse_data};
 use futures_util::StreamExt as _;
 use reqwest::StatusCode;
@@ -335,7 +337,7 @@ async fn embeddings_images_models_and_count_tokens() {
     let resp = p
         .post(
             "/v1/embeddings",
-            &json!({"model": "text-embedding-3-small", "input": "hello"}),
+            &json!({"model": "text-embedding-3-small", "input": "hello ".repeat(200)}),
         )
         .send()
         .await
@@ -710,7 +712,7 @@ async fn an_upstream_that_cuts_its_stream_is_charged_by_estimate_never_free() {
     let resp = p
         .post_anthropic(
             "/v1/messages",
-            &json!({"model": "claude-opus-4-8", "max_tokens": 100, "stream": true, "messages": []}),
+            &json!({"model": "claude-opus-4-8", "max_tokens": 100, "stream": true, "messages": history(2_600)}),
         )
         .send()
         .await
@@ -941,8 +943,9 @@ async fn an_upstream_silent_past_the_idle_timeout_is_cut_and_never_free() {
     .await;
     p.upstream.update_script(messages_script);
 
-    // A stream that goes silent after 12 events: the client gets those, then a broken stream
-    // (not a clean end it could take for a whole answer), and the charge is the estimate.
+    // A stream that goes silent after 12 events: the client gets those, then an error event in
+    // its own format (not a clean end it could take for a whole answer), and the charge is the
+    // estimate.
     p.upstream.push(Action::StallMidStream {
         after_events: 12,
         stall: Duration::from_secs(4),
@@ -950,29 +953,22 @@ async fn an_upstream_silent_past_the_idle_timeout_is_cut_and_never_free() {
     let resp = p
         .post_anthropic(
             "/v1/messages",
-            &json!({"model": "claude-opus-4-8", "max_tokens": 100, "stream": true, "messages": []}),
+            &json!({"model": "claude-opus-4-8", "max_tokens": 100, "stream": true, "messages": history(2_600)}),
         )
         .send()
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     let id = request_id(&resp);
-    let mut body = resp.bytes_stream();
-    let mut received = Vec::new();
-    let mut broke = false;
-    while let Some(chunk) = body.next().await {
-        match chunk {
-            Ok(bytes) => received.extend_from_slice(&bytes),
-            Err(_) => {
-                broke = true;
-                break;
-            }
-        }
-    }
-    assert!(broke, "the client sees the stream break off");
-    let text = String::from_utf8(received).unwrap();
+    let text = resp.text().await.expect("the stream ends readably");
     assert!(text.contains("event: message_start"), "{text}");
     assert!(!text.contains("event: message_stop"), "{text}");
+    assert!(
+        text.ends_with(
+            "event: error\ndata: {\"error\":{\"message\":\"the upstream did not answer in time\",\"type\":\"timeout_error\"},\"type\":\"error\"}\n\n"
+        ),
+        "{text}"
+    );
     let ev = p.event(&id).await;
     assert_eq!(
         (ev.settlement.as_str(), ev.error_code.as_deref()),

@@ -78,15 +78,19 @@ impl Price {
 /// charge is never rounded to zero when anything billable was used.
 ///
 /// Every token bucket is billed at its own price (see [`Price`] for the cache fallbacks);
-/// `reasoning_tokens` are part of `output_tokens` and not billed again. A result beyond
-/// `i64::MAX` saturates there instead of overflowing. A charge is never negative: negative
-/// prices and a coefficient or margin factor below zero count as zero (parsers refuse negative
-/// prices; this is the last guard against paying a caller).
-pub fn cost(usage: &Usage, price: &Price, coefficient_ppm: i64, margin_ppm: i64) -> Micros {
-    match exact_cost_rounded_up(usage, price, coefficient_ppm, margin_ppm) {
-        Some(micros) => Micros(i64::try_from(micros).unwrap_or(i64::MAX)),
-        None => Micros(i64::MAX),
-    }
+/// `reasoning_tokens` are part of `output_tokens` and not billed again. `None` when the cost is
+/// beyond [`Micros::MAX`]: no usage a real request can have costs that much, so the caller
+/// treats it as an anomaly instead of a charge. A charge is never negative: negative prices and
+/// a coefficient or margin factor below zero count as zero (parsers refuse negative prices;
+/// this is the last guard against paying a caller).
+pub fn cost(
+    usage: &Usage,
+    price: &Price,
+    coefficient_ppm: i64,
+    margin_ppm: i64,
+) -> Option<Micros> {
+    let micros = exact_cost_rounded_up(usage, price, coefficient_ppm, margin_ppm)?;
+    Micros(i64::try_from(micros).ok()?).in_range()
 }
 
 /// The cost in micro-credits, rounded up; `None` when it does not fit in `u128`, which is far

@@ -145,7 +145,7 @@ fn cost_table() {
     for (name, usage, price, coefficient, margin, expected) in cases {
         assert_eq!(
             cost(&usage, &price, coefficient, margin),
-            Micros(expected),
+            Some(Micros(expected)),
             "{name}"
         );
     }
@@ -159,17 +159,17 @@ fn cost_rounds_once_at_the_end() {
         output: 1,
         ..Price::default()
     };
-    assert_eq!(cost(&usage(1_000_001, 0), &price, PPM, 0), Micros(2));
+    assert_eq!(cost(&usage(1_000_001, 0), &price, PPM, 0), Some(Micros(2)));
     // 0.5 + 0.5 is exactly 1; rounding each bucket first would give 2.
-    assert_eq!(cost(&usage(500_000, 500_000), &price, PPM, 0), Micros(1));
+    assert_eq!(cost(&usage(500_000, 500_000), &price, PPM, 0), Some(Micros(1)));
     // 0.6 × 1.5 = 0.9 → 1; rounding before the coefficient would give 1 × 1.5 → 2.
-    assert_eq!(cost(&usage(600_000, 0), &price, 1_500_000, 0), Micros(1));
+    assert_eq!(cost(&usage(600_000, 0), &price, 1_500_000, 0), Some(Micros(1)));
     // 0.6 × 0.5 = 0.3 is still a charge.
-    assert_eq!(cost(&usage(600_000, 0), &price, 500_000, 0), Micros(1));
+    assert_eq!(cost(&usage(600_000, 0), &price, 500_000, 0), Some(Micros(1)));
 }
 
 #[test]
-fn huge_values_saturate() {
+fn costs_beyond_the_largest_amount_are_refused_not_saturated() {
     let all = Usage {
         input_tokens: u64::MAX,
         cached_tokens: u64::MAX,
@@ -188,24 +188,26 @@ fn huge_values_saturate() {
         per_image: Some(i64::MAX),
         per_request: Some(i64::MAX),
     };
-    assert_eq!(cost(&all, &max, i64::MAX, i64::MAX), Micros(i64::MAX));
+    assert_eq!(cost(&all, &max, i64::MAX, i64::MAX), None);
     // Fits u128 but not i64.
-    assert_eq!(cost(&usage(u64::MAX, 0), &OPUS, PPM, 0), Micros(i64::MAX));
-    // Exactly `i64::MAX`, then one micro-credit's worth more.
-    let dearest = Price {
-        input: i64::MAX,
+    assert_eq!(cost(&usage(u64::MAX, 0), &OPUS, PPM, 0), None);
+    // Exactly the largest amount, then one micro-credit more.
+    let per_token = Price {
+        input: Micros::MAX.0,
         ..Price::default()
     };
     assert_eq!(
-        cost(&usage(1_000_000, 0), &dearest, PPM, 0),
-        Micros(i64::MAX)
+        cost(&usage(1_000_000, 0), &per_token, PPM, 0),
+        Some(Micros::MAX)
     );
-    assert_eq!(
-        cost(&usage(1_000_000, 0), &dearest, PPM - 1, 0),
-        Micros(i64::MAX - 9_223_372_036_854)
-    );
+    let per_request = Price {
+        per_request: Some(Micros::MAX.0),
+        ..per_token
+    };
+    assert_eq!(cost(&usage(1, 0), &per_request, PPM, 0), None);
+    assert_eq!(cost(&usage(1_000_000, 0), &per_token, PPM, 1), None);
     // Free by a zero coefficient, however large the usage.
-    assert_eq!(cost(&all, &max, 0, 0), Micros(0));
+    assert_eq!(cost(&all, &max, 0, 0), Some(Micros(0)));
 }
 
 #[test]
@@ -214,11 +216,11 @@ fn cost_is_never_negative() {
         input: -5_000_000,
         ..OPUS
     };
-    assert_eq!(cost(&usage(1_000, 0), &negative, PPM, 0), Micros(0));
-    assert_eq!(cost(&usage(1_000, 0), &OPUS, -PPM, 0), Micros(0));
-    assert_eq!(cost(&usage(1_000, 0), &OPUS, PPM, -2 * PPM), Micros(0));
+    assert_eq!(cost(&usage(1_000, 0), &negative, PPM, 0), Some(Micros(0)));
+    assert_eq!(cost(&usage(1_000, 0), &OPUS, -PPM, 0), Some(Micros(0)));
+    assert_eq!(cost(&usage(1_000, 0), &OPUS, PPM, -2 * PPM), Some(Micros(0)));
     // A -100% margin makes it free, as the operator asked.
-    assert_eq!(cost(&usage(1_000, 0), &OPUS, PPM, -PPM), Micros(0));
+    assert_eq!(cost(&usage(1_000, 0), &OPUS, PPM, -PPM), Some(Micros(0)));
 }
 
 fn scaled(json: &str, unit: Unit) -> Scaled {

@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use memchr::memmem::Finder;
 use serde::Deserialize;
 
-use super::scan::{WithUsage, count, delta_tokens, parse};
+use super::scan::{Count, WithUsage, count, delta_tokens, parse};
 use super::types::{Progress, Usage};
 
 static ANTHROPIC_DELTA_KEYS: LazyLock<[Finder<'static>; 3]> = LazyLock::new(|| {
@@ -42,7 +42,7 @@ pub(super) fn on_anthropic(
             }
         }
         "content_block_delta" => {
-            s.delivered += delta_tokens(data, &ANTHROPIC_DELTA_KEYS[..]);
+            s.delivered += delta_tokens(data, &ANTHROPIC_DELTA_KEYS[..]).unwrap_or(1);
         }
         _ => {}
     }
@@ -51,22 +51,22 @@ pub(super) fn on_anthropic(
 #[derive(Deserialize)]
 pub(super) struct AnthropicUsage {
     #[serde(default, deserialize_with = "count")]
-    input_tokens: Option<u64>,
+    input_tokens: Option<Count>,
     #[serde(default, deserialize_with = "count")]
-    output_tokens: Option<u64>,
+    output_tokens: Option<Count>,
     #[serde(default, deserialize_with = "count")]
-    cache_read_input_tokens: Option<u64>,
+    cache_read_input_tokens: Option<Count>,
     #[serde(default, deserialize_with = "count")]
-    cache_creation_input_tokens: Option<u64>,
+    cache_creation_input_tokens: Option<Count>,
     cache_creation: Option<AnthropicCacheCreation>,
 }
 
 #[derive(Deserialize)]
 struct AnthropicCacheCreation {
     #[serde(default, deserialize_with = "count")]
-    ephemeral_5m_input_tokens: Option<u64>,
+    ephemeral_5m_input_tokens: Option<Count>,
     #[serde(default, deserialize_with = "count")]
-    ephemeral_1h_input_tokens: Option<u64>,
+    ephemeral_1h_input_tokens: Option<Count>,
 }
 
 #[derive(Deserialize)]
@@ -89,15 +89,18 @@ pub(super) struct AnthropicTally {
     cache_creation: Option<u64>,
     cache_5m: Option<u64>,
     cache_1h: Option<u64>,
+    /// A count was [`InvalidUsage`].
+    invalid: bool,
 }
 
 impl AnthropicTally {
     pub(super) fn merge(&mut self, usage: &AnthropicUsage) {
-        fn latest(field: &mut Option<u64>, value: Option<u64>) {
-            if value.is_some() {
-                *field = value;
-            }
-        }
+        let mut invalid = false;
+        let mut latest = |field: &mut Option<u64>, value: Option<Count>| match value {
+            Some(Count::Valid(n)) => *field = Some(n),
+            Some(Count::Invalid) => invalid = true,
+            None => {}
+        };
         latest(&mut self.input, usage.input_tokens);
         latest(&mut self.output, usage.output_tokens);
         latest(&mut self.cache_read, usage.cache_read_input_tokens);
@@ -106,8 +109,15 @@ impl AnthropicTally {
             latest(&mut self.cache_5m, split.ephemeral_5m_input_tokens);
             latest(&mut self.cache_1h, split.ephemeral_1h_input_tokens);
         }
+        self.invalid |= invalid;
     }
 
+    /// Whether any count merged so far was [`InvalidUsage`].
+    pub(super) fn invalid(&self) -> bool {
+        self.invalid
+    }
+
+    /// The usage the valid counts make; `None` before any count.
     pub(super) fn usage(&self) -> Option<Usage> {
         let fields = [
             self.input,

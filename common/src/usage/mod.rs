@@ -13,11 +13,11 @@ mod types;
 
 use anthropic::{AnthropicTally, AnthropicUsage};
 use openai::{ChatUsage, ImagesBody, ResponsesUsage};
-use scan::{WithUsage, parse, sniff_type};
+use scan::{WithUsage, parse, sniff_type, tokens};
 
 pub use openai::is_usage_only_chat_chunk;
 use types::Progress;
-pub use types::{Usage, WireFormat};
+pub use types::{InvalidUsage, MAX_TOKENS, Usage, WireFormat};
 
 /// Usage of a non-streamed JSON response body; `None` when it reports none (an error body, or
 /// a body that is not JSON).
@@ -40,9 +40,11 @@ pub use types::{Usage, WireFormat};
 /// - Images: each item of `data` is one image; gpt-image models also report token usage
 ///   (`usage.input_tokens`, `usage.output_tokens`), read as in Responses.
 ///
-/// A count that is `null`, negative or not a number reads as absent (zero); a float is
-/// truncated. Unknown fields are ignored.
-pub fn usage_from_body(format: WireFormat, body: &[u8]) -> Option<Usage> {
+/// A count that is `null` reads as absent (zero); `12.0` reads as 12. A count that is
+/// negative, fractional, not a number or above [`MAX_TOKENS`] makes the usage
+/// `Some(Err(InvalidUsage))`: upstream answered, but not with usage the gateway can bill.
+/// Unknown fields are ignored.
+pub fn usage_from_body(format: WireFormat, body: &[u8]) -> Option<Result<Usage, InvalidUsage>> {
     match format {
         WireFormat::OpenAiChat => parse::<WithUsage<ChatUsage>>(body)?
             .usage
@@ -54,25 +56,49 @@ pub fn usage_from_body(format: WireFormat, body: &[u8]) -> Option<Usage> {
             let usage = parse::<WithUsage<AnthropicUsage>>(body)?.usage?;
             let mut tally = AnthropicTally::default();
             tally.merge(&usage);
-            tally.usage()
+            if tally.invalid() {
+                return Some(Err(InvalidUsage));
+            }
+            tally.usage().map(Ok)
         }
         WireFormat::OpenAiEmbeddings => {
             let usage = parse::<WithUsage<ChatUsage>>(body)?.usage?;
-            Some(Usage {
-                input_tokens: usage.prompt_tokens.unwrap_or(0),
+            Some(tokens(usage.prompt_tokens).map(|input_tokens| Usage {
+                input_tokens,
                 ..Usage::default()
-            })
+            }))
         }
         WireFormat::OpenAiImages => {
             let body = parse::<ImagesBody>(body)?;
             if body.data.is_none() && body.usage.is_none() {
                 return None;
             }
-            let mut usage = body.usage.map(|u| u.to_usage()).unwrap_or_default();
+            let mut usage = match body.usage.map(|u| u.to_usage()) {
+                Some(Err(e)) => return Some(Err(e)),
+                Some(Ok(u)) => u,
+                None => Usage::default(),
+            };
             usage.images = body.data.map_or(0, |data| data.len() as u64);
-            Some(usage)
+            Some(Ok(usage))
         }
     }
+}
+
+/// Usage of a whole response body that came as server-sent events although no stream was
+/// asked for (some upstreams stream regardless): the events are read as a stream would be.
+/// `None` when they carry no final usage.
+pub fn usage_from_events(format: WireFormat, body: &[u8]) -> Option<Result<Usage, InvalidUsage>> {
+    let mut usage = StreamUsage::new(format);
+    let mut splitter = crate::sse::Splitter::new();
+    splitter.feed(body, |ev| usage.on_event(ev.name, ev.data));
+    splitter.feed(b"\n\n", |ev| usage.on_event(ev.name, ev.data));
+    if usage.invalid() {
+        return Some(Err(InvalidUsage));
+    }
+    if !usage.is_final() {
+        return None;
+    }
+    usage.usage().map(Ok)
 }
 
 /// Follows usage through one streamed response, fed every event the [`crate::sse::Splitter`]
@@ -157,15 +183,22 @@ impl StreamUsage {
         self.progress.final_seen
     }
 
+    /// Whether upstream reported usage the gateway cannot bill ([`InvalidUsage`]) in any event
+    /// so far; [`StreamUsage::usage`] then holds only what came valid.
+    pub fn invalid(&self) -> bool {
+        self.progress.invalid || self.anthropic.invalid()
+    }
+
     /// An estimate of output tokens already relayed, for charging a stream whose final usage
     /// never came (the client went away, or upstream broke off). Combine it with
     /// [`StreamUsage::usage`] as `max(output_tokens, estimate)`.
     ///
-    /// Rule: each content-delta event (chat chunks other than the usage-only one; Responses
-    /// `response.*.delta` events except audio; Anthropic `content_block_delta`) counts
-    /// `max(1, len / 3)` tokens, where `len` is the byte length of its delta string as sent
-    /// (JSON escapes included), 0 if that string is empty, and 1 if no delta string is found
-    /// (a finish chunk, a signature delta). Why: OpenAI streams about one token per delta, so
+    /// Rule: each content-delta event (chat chunks with a delta string — content, reasoning,
+    /// tool-call arguments or refusal; Responses `response.*.delta` events except audio;
+    /// Anthropic `content_block_delta`) counts `max(1, len / 3)` tokens, where `len` is the
+    /// byte length of its delta string as sent (JSON escapes included), and 0 if that string is
+    /// empty. A chat chunk without a delta string (a finish or an error chunk) counts 0; a
+    /// Responses or Anthropic delta without one (a signature delta) counts 1. Why: OpenAI streams about one token per delta, so
     /// the floor of one per event matches them; Anthropic batches several tokens per delta and
     /// English runs about 3.5-4 bytes per token (code about 3), so a third of the bytes stays
     /// at or above the true count for common text, while a typical one-token delta (up to five

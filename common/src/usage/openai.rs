@@ -10,9 +10,10 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 
 use super::scan::{
-    CHOICES_KEY, USAGE_KEY, WithUsage, count, delta_tokens, key_value, parse, skip_ws,
+    CHOICES_KEY, Count, USAGE_KEY, WithUsage, count, delta_tokens, key_value, parse, skip_ws,
+    tokens,
 };
-use super::types::{Progress, Usage};
+use super::types::{InvalidUsage, Progress, Usage};
 
 static CHAT_DELTA_KEYS: LazyLock<[Finder<'static>; 5]> = LazyLock::new(|| {
     [
@@ -36,7 +37,10 @@ pub(super) fn on_chat(s: &mut Progress, data: &[u8]) {
         && let Some(chunk) = parse::<ChatChunk>(data)
         && let Some(usage) = chunk.usage
     {
-        s.latest = Some(usage.to_usage());
+        match usage.to_usage() {
+            Ok(usage) => s.latest = Some(usage),
+            Err(InvalidUsage) => s.invalid = true,
+        }
         let finished = chunk.choices.as_deref().is_none_or(|choices| {
             choices.is_empty() || choices.iter().any(|c| c.finish_reason.is_some())
         });
@@ -49,7 +53,8 @@ pub(super) fn on_chat(s: &mut Progress, data: &[u8]) {
             return;
         }
     }
-    s.delivered += delta_tokens(data, &CHAT_DELTA_KEYS[..]);
+    // Only chunks with a delta string count: a finish or error chunk delivers no output.
+    s.delivered += delta_tokens(data, &CHAT_DELTA_KEYS[..]).unwrap_or(0);
 }
 
 pub(super) fn on_responses(s: &mut Progress, name: &str, data: &[u8]) {
@@ -58,14 +63,17 @@ pub(super) fn on_responses(s: &mut Progress, name: &str, data: &[u8]) {
             if let Some(event) = parse::<ResponsesEvent>(data) {
                 s.final_seen = true;
                 if let Some(usage) = event.response.and_then(|r| r.usage) {
-                    s.latest = Some(usage.to_usage());
+                    match usage.to_usage() {
+                        Ok(usage) => s.latest = Some(usage),
+                        Err(InvalidUsage) => s.invalid = true,
+                    }
                 }
             }
         }
         // Audio deltas are base64 audio, not text; their tokens come with the final usage.
         "response.audio.delta" => {}
         _ if name.starts_with("response.") && name.ends_with(".delta") => {
-            s.delivered += delta_tokens(data, &RESPONSES_DELTA_KEYS[..]);
+            s.delivered += delta_tokens(data, &RESPONSES_DELTA_KEYS[..]).unwrap_or(1);
         }
         _ => {}
     }
@@ -78,13 +86,16 @@ pub(super) fn on_images(s: &mut Progress, name: &str, data: &[u8]) {
     }
     if let Some(event) = parse::<ImagesEvent>(data) {
         let mut total = s.latest.unwrap_or_default();
-        if let Some(usage) = event.usage {
-            let usage = usage.to_usage();
-            total.input_tokens += usage.input_tokens;
-            total.cached_tokens += usage.cached_tokens;
-            total.output_tokens += usage.output_tokens;
+        match event.usage.map(|u| u.to_usage()) {
+            Some(Ok(usage)) => {
+                total.input_tokens = total.input_tokens.saturating_add(usage.input_tokens);
+                total.cached_tokens = total.cached_tokens.saturating_add(usage.cached_tokens);
+                total.output_tokens = total.output_tokens.saturating_add(usage.output_tokens);
+            }
+            Some(Err(InvalidUsage)) => s.invalid = true,
+            None => {}
         }
-        total.images += 1;
+        total.images = total.images.saturating_add(1);
         s.latest = Some(total);
         s.final_seen = true;
     }
@@ -105,50 +116,48 @@ pub fn is_usage_only_chat_chunk(data: &[u8]) -> bool {
 #[derive(Deserialize, Default)]
 struct TokenDetails {
     #[serde(default, deserialize_with = "count")]
-    cached_tokens: Option<u64>,
+    cached_tokens: Option<Count>,
     #[serde(default, deserialize_with = "count")]
-    cache_write_tokens: Option<u64>,
+    cache_write_tokens: Option<Count>,
     #[serde(default, deserialize_with = "count")]
-    reasoning_tokens: Option<u64>,
+    reasoning_tokens: Option<Count>,
 }
 
 /// OpenAI's prompt/completion counts are totals that include their cached and reasoning
 /// shares; splitting them is the same for chat and Responses.
 fn openai_usage(
-    input: Option<u64>,
+    input: Option<Count>,
     input_details: Option<&TokenDetails>,
-    output: Option<u64>,
+    output: Option<Count>,
     output_details: Option<&TokenDetails>,
-) -> Usage {
-    let cached = input_details.and_then(|d| d.cached_tokens).unwrap_or(0);
-    let cache_write = input_details
-        .and_then(|d| d.cache_write_tokens)
-        .unwrap_or(0);
-    Usage {
-        input_tokens: input
-            .unwrap_or(0)
+) -> Result<Usage, InvalidUsage> {
+    let cached = tokens(input_details.and_then(|d| d.cached_tokens))?;
+    let cache_write = tokens(input_details.and_then(|d| d.cache_write_tokens))?;
+    Ok(Usage {
+        // Saturating: shares reported larger than their total never underflow.
+        input_tokens: tokens(input)?
             .saturating_sub(cached)
             .saturating_sub(cache_write),
         cached_tokens: cached,
         cache_write_5m_tokens: cache_write,
-        output_tokens: output.unwrap_or(0),
-        reasoning_tokens: output_details.and_then(|d| d.reasoning_tokens).unwrap_or(0),
+        output_tokens: tokens(output)?,
+        reasoning_tokens: tokens(output_details.and_then(|d| d.reasoning_tokens))?,
         ..Usage::default()
-    }
+    })
 }
 
 #[derive(Deserialize)]
 pub(super) struct ChatUsage {
     #[serde(default, deserialize_with = "count")]
-    pub(super) prompt_tokens: Option<u64>,
+    pub(super) prompt_tokens: Option<Count>,
     #[serde(default, deserialize_with = "count")]
-    pub(super) completion_tokens: Option<u64>,
+    pub(super) completion_tokens: Option<Count>,
     prompt_tokens_details: Option<TokenDetails>,
     completion_tokens_details: Option<TokenDetails>,
 }
 
 impl ChatUsage {
-    pub(super) fn to_usage(&self) -> Usage {
+    pub(super) fn to_usage(&self) -> Result<Usage, InvalidUsage> {
         openai_usage(
             self.prompt_tokens,
             self.prompt_tokens_details.as_ref(),
@@ -173,15 +182,15 @@ struct ChatChoice {
 #[derive(Deserialize)]
 pub(super) struct ResponsesUsage {
     #[serde(default, deserialize_with = "count")]
-    input_tokens: Option<u64>,
+    input_tokens: Option<Count>,
     #[serde(default, deserialize_with = "count")]
-    output_tokens: Option<u64>,
+    output_tokens: Option<Count>,
     input_tokens_details: Option<TokenDetails>,
     output_tokens_details: Option<TokenDetails>,
 }
 
 impl ResponsesUsage {
-    pub(super) fn to_usage(&self) -> Usage {
+    pub(super) fn to_usage(&self) -> Result<Usage, InvalidUsage> {
         openai_usage(
             self.input_tokens,
             self.input_tokens_details.as_ref(),

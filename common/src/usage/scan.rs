@@ -8,6 +8,8 @@ use std::sync::LazyLock;
 use memchr::memmem::Finder;
 use serde::Deserialize;
 
+use super::types::{InvalidUsage, MAX_TOKENS};
+
 // Substring searchers, built once per process. A key is searched with its quotes and
 // `key_value` then wants a colon after it. Text inside a JSON string has its quotes escaped, so
 // it can match `"usage"` only as the end of a string, and a string followed by a colon is a key:
@@ -56,8 +58,8 @@ fn string_len(string: &[u8]) -> usize {
 
 /// Delivered output tokens of one delta event: see
 /// [`StreamUsage::delivered_output_estimate`](super::StreamUsage::delivered_output_estimate).
-/// `keys` name the delta string, most likely first.
-pub(super) fn delta_tokens(data: &[u8], keys: &[Finder<'static>]) -> u64 {
+/// `keys` name the delta string, most likely first; `None` when none of them holds a string.
+pub(super) fn delta_tokens(data: &[u8], keys: &[Finder<'static>]) -> Option<u64> {
     for key in keys {
         // A key whose value is not a string (`"content":null` beside `"reasoning_content"`)
         // does not decide; the next key may.
@@ -65,10 +67,10 @@ pub(super) fn delta_tokens(data: &[u8], keys: &[Finder<'static>]) -> u64 {
             && let Some(string) = value.strip_prefix(b"\"")
         {
             let len = string_len(string) as u64;
-            return if len == 0 { 0 } else { (len / 3).max(1) };
+            return Some(if len == 0 { 0 } else { (len / 3).max(1) });
         }
     }
-    1
+    None
 }
 
 /// The value of the first `"type"` key, for events that came without an `event:` name.
@@ -82,20 +84,40 @@ pub(super) fn parse<'a, T: Deserialize<'a>>(json: &'a [u8]) -> Option<T> {
     serde_json::from_slice(json).ok()
 }
 
-/// A token count as upstreams send it. `null`, negative or non-numeric counts read as absent;
-/// floats (seen from some OpenAI-compatible servers) are truncated.
+/// A token count as upstream sent it: a whole number from 0 to [`MAX_TOKENS`] (`12` or `12.0`),
+/// or anything else (negative, fractional, a string, absurdly large), which is not usage the
+/// gateway can bill and makes the whole usage [`InvalidUsage`]. `null` reads as absent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Count {
+    Valid(u64),
+    Invalid,
+}
+
 pub(super) fn count<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
-) -> Result<Option<u64>, D::Error> {
+) -> Result<Option<Count>, D::Error> {
     let value = Option::<serde_json::Value>::deserialize(deserializer)?;
-    Ok(value.and_then(|value| {
-        value.as_u64().or_else(|| {
+    Ok(value.map(|value| {
+        let whole = value.as_u64().or_else(|| {
             value
                 .as_f64()
-                .filter(|f| f.is_finite() && *f >= 0.0)
+                .filter(|f| f.is_finite() && *f >= 0.0 && f.fract() == 0.0 && *f <= MAX_TOKENS as f64)
                 .map(|f| f as u64)
-        })
+        });
+        match whole {
+            Some(n) if n <= MAX_TOKENS => Count::Valid(n),
+            _ => Count::Invalid,
+        }
     }))
+}
+
+/// The value of an optional count: absent is zero.
+pub(super) fn tokens(count: Option<Count>) -> Result<u64, InvalidUsage> {
+    match count {
+        None => Ok(0),
+        Some(Count::Valid(n)) => Ok(n),
+        Some(Count::Invalid) => Err(InvalidUsage),
+    }
 }
 
 #[derive(Deserialize)]

@@ -184,8 +184,9 @@ fn chat_stream_usage() {
     let usage = track(WireFormat::OpenAiChat, &[chat().as_bytes()]);
     assert_eq!(usage.usage(), Some(CHAT_USAGE_EXPECTED));
     assert!(usage.is_final());
-    // Role chunk 0, "Hello" 1, "!" 1, the question (39 bytes as escaped) 13, finish chunk 1.
-    assert_eq!(usage.delivered_output_estimate(), 16);
+    // Role chunk 0, "Hello" 1, "!" 1, the question (39 bytes as escaped) 13, finish chunk 0
+    // (it delivers no output).
+    assert_eq!(usage.delivered_output_estimate(), 15);
 }
 
 #[test]
@@ -308,7 +309,7 @@ fn cut_streams_are_not_final_and_estimate_what_was_sent() {
     let chat = track(WireFormat::OpenAiChat, &[CHAT_HEAD.as_bytes()]);
     assert!(!chat.is_final());
     assert_eq!(chat.usage(), None);
-    assert_eq!(chat.delivered_output_estimate(), 16);
+    assert_eq!(chat.delivered_output_estimate(), 15);
 
     let cut = RESPONSES.find("event: response.completed").unwrap();
     let responses = track(WireFormat::OpenAiResponses, &[&RESPONSES.as_bytes()[..cut]]);
@@ -405,7 +406,8 @@ fn chat_running_usage_is_final_only_when_finished() {
         })
     );
     usage.on_event(None, b"[DONE]");
-    assert_eq!(usage.delivered_output_estimate(), 2);
+    // "Hi" counts; the finish chunk's empty delta does not.
+    assert_eq!(usage.delivered_output_estimate(), 1);
 }
 
 #[test]
@@ -489,7 +491,7 @@ fn usage_only_chat_chunk() {
 fn body_chat() {
     let body = br#"{"id":"chatcmpl-1","object":"chat.completion","created":1754400000,"model":"gpt-4o-2024-08-06","choices":[{"index":0,"message":{"role":"assistant","content":"Hi","refusal":null},"finish_reason":"stop"}],"usage":{"prompt_tokens":2006,"completion_tokens":300,"total_tokens":2306,"prompt_tokens_details":{"cached_tokens":1920,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}},"service_tier":"default","system_fingerprint":"fp_5d58a6052a"}"#;
     assert_eq!(
-        usage_from_body(WireFormat::OpenAiChat, body),
+        valid_usage(WireFormat::OpenAiChat, body),
         Some(Usage {
             input_tokens: 86,
             cached_tokens: 1920,
@@ -501,7 +503,7 @@ fn body_chat() {
     let body =
         br#"{"usage":{"prompt_tokens":7,"completion_tokens":3,"prompt_tokens_details":null}}"#;
     assert_eq!(
-        usage_from_body(WireFormat::OpenAiChat, body),
+        valid_usage(WireFormat::OpenAiChat, body),
         Some(Usage {
             input_tokens: 7,
             output_tokens: 3,
@@ -514,13 +516,13 @@ fn body_chat() {
 fn body_responses() {
     let body = br#"{"id":"resp_1","object":"response","created_at":1754400000,"status":"completed","model":"gpt-5","output":[{"type":"message","content":[{"type":"output_text","text":"Hi"}]}],"usage":{"input_tokens":2417,"input_tokens_details":{"cached_tokens":2048,"cache_write_tokens":256},"output_tokens":145,"output_tokens_details":{"reasoning_tokens":128},"total_tokens":2562}}"#;
     assert_eq!(
-        usage_from_body(WireFormat::OpenAiResponses, body),
+        valid_usage(WireFormat::OpenAiResponses, body),
         Some(RESPONSES_EXPECTED)
     );
     // Inconsistent counts saturate rather than wrap.
     let body = br#"{"usage":{"input_tokens":10,"input_tokens_details":{"cached_tokens":20},"output_tokens":1}}"#;
     assert_eq!(
-        usage_from_body(WireFormat::OpenAiResponses, body),
+        valid_usage(WireFormat::OpenAiResponses, body),
         Some(Usage {
             cached_tokens: 20,
             output_tokens: 1,
@@ -533,7 +535,7 @@ fn body_responses() {
 fn body_anthropic() {
     let body = br#"{"id":"msg_1","type":"message","role":"assistant","model":"claude-opus-4-1-20250805","content":[{"type":"text","text":"Hi"}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":21,"cache_creation_input_tokens":188086,"cache_read_input_tokens":5,"cache_creation":{"ephemeral_5m_input_tokens":0,"ephemeral_1h_input_tokens":188086},"output_tokens":393,"service_tier":"standard"}}"#;
     assert_eq!(
-        usage_from_body(WireFormat::AnthropicMessages, body),
+        valid_usage(WireFormat::AnthropicMessages, body),
         Some(Usage {
             input_tokens: 21,
             cached_tokens: 5,
@@ -545,7 +547,7 @@ fn body_anthropic() {
     // Without the split (older API versions, some clouds), all writes are 5-minute.
     let body = br#"{"usage":{"input_tokens":21,"cache_creation_input_tokens":100,"cache_read_input_tokens":null,"output_tokens":9}}"#;
     assert_eq!(
-        usage_from_body(WireFormat::AnthropicMessages, body),
+        valid_usage(WireFormat::AnthropicMessages, body),
         Some(Usage {
             input_tokens: 21,
             cache_write_5m_tokens: 100,
@@ -556,7 +558,7 @@ fn body_anthropic() {
     // A zeroed split never hides a reported total.
     let body = br#"{"usage":{"input_tokens":1,"cache_creation_input_tokens":100,"cache_creation":{"ephemeral_5m_input_tokens":0,"ephemeral_1h_input_tokens":0},"output_tokens":1}}"#;
     assert_eq!(
-        usage_from_body(WireFormat::AnthropicMessages, body)
+        valid_usage(WireFormat::AnthropicMessages, body)
             .unwrap()
             .cache_write_5m_tokens,
         100
@@ -567,7 +569,7 @@ fn body_anthropic() {
 fn body_embeddings_and_images() {
     let body = br#"{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.0023,-0.0093]}],"model":"text-embedding-3-small","usage":{"prompt_tokens":8,"total_tokens":8}}"#;
     assert_eq!(
-        usage_from_body(WireFormat::OpenAiEmbeddings, body),
+        valid_usage(WireFormat::OpenAiEmbeddings, body),
         Some(Usage {
             input_tokens: 8,
             ..Usage::default()
@@ -575,7 +577,7 @@ fn body_embeddings_and_images() {
     );
     let body = br#"{"created":1754400000,"data":[{"url":"https://example.invalid/a.png","revised_prompt":"a"},{"url":"https://example.invalid/b.png"}]}"#;
     assert_eq!(
-        usage_from_body(WireFormat::OpenAiImages, body),
+        valid_usage(WireFormat::OpenAiImages, body),
         Some(Usage {
             images: 2,
             ..Usage::default()
@@ -583,7 +585,7 @@ fn body_embeddings_and_images() {
     );
     let body = br#"{"created":1754400000,"background":"opaque","data":[{"b64_json":"iVBORw0KGgoAAAANSUhEUgAA"}],"output_format":"png","quality":"high","size":"1024x1024","usage":{"input_tokens":50,"input_tokens_details":{"image_tokens":40,"text_tokens":10},"output_tokens":4160,"total_tokens":4210}}"#;
     assert_eq!(
-        usage_from_body(WireFormat::OpenAiImages, body),
+        valid_usage(WireFormat::OpenAiImages, body),
         Some(Usage {
             input_tokens: 50,
             output_tokens: 4160,
@@ -605,21 +607,103 @@ fn bodies_without_usage() {
         WireFormat::OpenAiEmbeddings,
         WireFormat::OpenAiImages,
     ] {
-        assert_eq!(usage_from_body(format, error), None);
-        assert_eq!(usage_from_body(format, anthropic_error), None);
-        assert_eq!(usage_from_body(format, b"not json"), None);
-        assert_eq!(usage_from_body(format, b""), None);
+        assert_eq!(valid_usage(format, error), None);
+        assert_eq!(valid_usage(format, anthropic_error), None);
+        assert_eq!(valid_usage(format, b"not json"), None);
+        assert_eq!(valid_usage(format, b""), None);
     }
 }
 
 #[test]
-fn odd_counts_are_read_leniently() {
-    let body = br#"{"usage":{"prompt_tokens":12.0,"completion_tokens":-3,"prompt_tokens_details":{"cached_tokens":"2"}}}"#;
+fn counts_that_are_not_whole_numbers_in_range_make_usage_invalid() {
+    // A whole float is a count; null is absent.
+    let body = br#"{"usage":{"prompt_tokens":12.0,"completion_tokens":null}}"#;
     assert_eq!(
-        usage_from_body(WireFormat::OpenAiChat, body),
+        valid_usage(WireFormat::OpenAiChat, body),
         Some(Usage {
             input_tokens: 12,
             ..Usage::default()
         })
     );
+    let max = MAX_TOKENS.to_string();
+    let above = (MAX_TOKENS + 1).to_string();
+    for bad in [
+        "-3", "\"100\"", "12.5", "1e30", "18446744073709551615", "9223372036854775808", "true",
+        &above,
+    ] {
+        let chat = format!(r#"{{"usage":{{"prompt_tokens":5,"completion_tokens":{bad}}}}}"#);
+        assert_eq!(
+            usage_from_body(WireFormat::OpenAiChat, chat.as_bytes()),
+            Some(Err(InvalidUsage)),
+            "{bad}"
+        );
+        let details = format!(
+            r#"{{"usage":{{"input_tokens":5,"output_tokens":1,"input_tokens_details":{{"cached_tokens":{bad}}}}}}}"#
+        );
+        assert_eq!(
+            usage_from_body(WireFormat::OpenAiResponses, details.as_bytes()),
+            Some(Err(InvalidUsage)),
+            "{bad}"
+        );
+        let anthropic = format!(
+            r#"{{"usage":{{"input_tokens":5,"output_tokens":1,"cache_creation":{{"ephemeral_1h_input_tokens":{bad}}}}}}}"#
+        );
+        assert_eq!(
+            usage_from_body(WireFormat::AnthropicMessages, anthropic.as_bytes()),
+            Some(Err(InvalidUsage)),
+            "{bad}"
+        );
+        let embeddings = format!(r#"{{"usage":{{"prompt_tokens":{bad}}}}}"#);
+        assert_eq!(
+            usage_from_body(WireFormat::OpenAiEmbeddings, embeddings.as_bytes()),
+            Some(Err(InvalidUsage)),
+            "{bad}"
+        );
+        let images = format!(r#"{{"data":[{{}}],"usage":{{"input_tokens":{bad}}}}}"#);
+        assert_eq!(
+            usage_from_body(WireFormat::OpenAiImages, images.as_bytes()),
+            Some(Err(InvalidUsage)),
+            "{bad}"
+        );
+        // In a stream, the final event's invalid usage is seen as such.
+        let mut stream = StreamUsage::new(WireFormat::OpenAiChat);
+        stream.on_event(None, chat.as_bytes());
+        assert!(stream.is_final() && stream.invalid(), "{bad}");
+        assert_eq!(stream.usage(), None);
+        let mut stream = StreamUsage::new(WireFormat::AnthropicMessages);
+        stream.on_event(Some("message_start"), br#"{"type":"message_start","message":{"usage":{"input_tokens":5,"output_tokens":1}}}"#);
+        let delta = format!(r#"{{"type":"message_delta","usage":{{"output_tokens":{bad}}}}}"#);
+        stream.on_event(Some("message_delta"), delta.as_bytes());
+        assert!(stream.is_final() && stream.invalid(), "{bad}");
+    }
+    let at_max = format!(r#"{{"usage":{{"prompt_tokens":{max},"completion_tokens":0}}}}"#);
+    assert_eq!(
+        valid_usage(WireFormat::OpenAiChat, at_max.as_bytes()),
+        Some(Usage {
+            input_tokens: MAX_TOKENS,
+            ..Usage::default()
+        })
+    );
+}
+
+#[test]
+fn usage_is_read_from_events_that_answer_a_non_stream_request() {
+    let body = b"data: {\"choices\":[{\"delta\":{\"content\":\"hi\"}}]}\n\ndata: {\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":2}}\n\ndata: [DONE]";
+    assert_eq!(
+        usage_from_events(WireFormat::OpenAiChat, body),
+        Some(Ok(Usage {
+            input_tokens: 9,
+            output_tokens: 2,
+            ..Usage::default()
+        }))
+    );
+    assert_eq!(
+        usage_from_events(WireFormat::OpenAiChat, b"data: {\"choices\":[]}\n\n"),
+        None
+    );
+}
+
+/// The usage of a body that must be valid.
+fn valid_usage(format: WireFormat, body: &[u8]) -> Option<Usage> {
+    usage_from_body(format, body).map(|r| r.expect("valid usage"))
 }

@@ -45,6 +45,18 @@ impl Usage {
     }
 }
 
+/// The largest token count a usage report may carry: ten times the largest context window
+/// offered today. Anything above it is a broken or hostile upstream, not a request's usage.
+pub const MAX_TOKENS: u64 = 100_000_000;
+
+/// Usage upstream reported but the gateway cannot bill: a count that is negative, fractional,
+/// not a number, or above [`MAX_TOKENS`]. Settled by the estimate rule, never as zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "upstream reported token counts that are not whole numbers from 0 to {MAX_TOKENS}"
+)]
+pub struct InvalidUsage;
+
 /// Which upstream API a response speaks; it decides where usage sits and how to read it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum WireFormat {
@@ -69,4 +81,6 @@ pub struct Progress {
     pub final_seen: bool,
     /// Output tokens estimated from the content deltas relayed.
     pub delivered: u64,
+    /// Upstream reported usage that is [`InvalidUsage`] at least once.
+    pub invalid: bool,
 }

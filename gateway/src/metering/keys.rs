@@ -12,6 +12,7 @@
 //! requests-per-minute limit) are kept by key id, apart from the cached settings: reloading a
 //! key's settings must not forget spend still queued for the database or holds in flight.
 
+use codexkey_common::Micros;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -33,7 +34,7 @@ pub struct KeyEntry {
     pub revoked: bool,
     pub suspended: bool,
     pub allowed_models: Option<Box<[String]>>,
-    pub budget: Option<i64>,
+    pub budget: Option<Micros>,
     pub rpm: Option<u32>,
     /// Shared by every cached generation of this key's settings.
     pub counters: Arc<Mutex<KeyCounters>>,
@@ -42,9 +43,9 @@ pub struct KeyEntry {
 #[derive(Debug)]
 pub struct KeyCounters {
     /// Lifetime spend, as settled.
-    pub spent: i64,
+    pub spent: Micros,
     /// Holds of this key's requests in flight.
-    pub held: i64,
+    pub held: Micros,
     /// Requests left in the RPM bucket (fractional: it refills continuously).
     tokens: f64,
     /// The limit the bucket was filled for; a changed limit starts a bucket of its own size.
@@ -141,7 +142,7 @@ impl KeyCache {
             .await
             .map_err(|e| ProxyError::Internal(e.to_string()))?
             .ok_or(ProxyError::InvalidKey)?;
-        let counters = self.counters_of(key.id, key.spent.0);
+        let counters = self.counters_of(key.id, key.spent);
         let entry = Arc::new(KeyEntry {
             id: key.id,
             account_id: key.account_id,
@@ -149,7 +150,7 @@ impl KeyCache {
             revoked: key.revoked_at.is_some(),
             suspended: account.status == AccountStatus::Suspended,
             allowed_models: key.allowed_models.map(Vec::into_boxed_slice),
-            budget: key.budget.map(|b| b.0),
+            budget: key.budget,
             rpm: key.rpm_limit,
             counters,
         });
@@ -162,7 +163,7 @@ impl KeyCache {
     }
 
     /// The live counters of a key, created from its stored spend on its first use.
-    fn counters_of(&self, key_id: i64, stored_spend: i64) -> Arc<Mutex<KeyCounters>> {
+    fn counters_of(&self, key_id: i64, stored_spend: Micros) -> Arc<Mutex<KeyCounters>> {
         self.counters
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -170,7 +171,7 @@ impl KeyCache {
             .or_insert_with(|| {
                 Arc::new(Mutex::new(KeyCounters {
                     spent: stored_spend,
-                    held: 0,
+                    held: Micros::ZERO,
                     tokens: 0.0,
                     bucket_for: None,
                     refilled: Instant::now(),

@@ -1,10 +1,13 @@
 //! Prepaid metering: admission, holds, settlement.
 //!
-//! A request is admitted only while the account's available balance (balance minus the holds
-//! of requests in flight) is positive, and its key is within budget. Admission places a
-//! [`Hold`] of the request's worst-case cost; the hold ends in exactly one settlement that
-//! charges the real cost. Because every admitted request first saw a positive available balance
-//! and reserved its worst case, concurrency can overdraw an account by at most the holds.
+//! A request is admitted only if its key is within budget and its hold fits in the account's
+//! available balance (balance minus the holds of requests in flight). Under
+//! [`Admission::Bounded`] (the default) the hold is the request's worst-case cost, possibly
+//! lowered with its output cap to what the balance covers, and a settlement never charges more
+//! than its hold: the holds in flight never exceed the balance, so no balance goes below zero
+//! whatever runs concurrently. Under [`Admission::Capped`] a request only needs a positive
+//! available balance and holds a capped estimate; concurrency may then overdraw by the holds.
+//! Every hold ends in exactly one settlement.
 //!
 //! Balances and holds live in memory (one small mutex per account) so the hot path makes no
 //! database round-trip; every change also goes, in order, to the group-commit [`writer`], which
@@ -31,17 +34,28 @@ use crate::store::{
     UsageEventRecord,
 };
 
+pub use crate::config::Admission;
 pub use writer::WriterHandle;
 
 /// An account's money as the data plane sees it.
 #[derive(Debug)]
 struct Funds {
-    balance: i64,
-    held: i64,
+    balance: Micros,
+    held: Micros,
+}
+
+impl Funds {
+    /// What new holds may take: the balance less the holds in flight, never below zero.
+    fn available(&self) -> Micros {
+        self.balance
+            .checked_sub(self.held)
+            .map_or(Micros::ZERO, |a| a.max(Micros::ZERO))
+    }
 }
 
 pub struct Meter {
     store: Arc<dyn Store>,
+    admission: Admission,
     accounts: RwLock<HashMap<i64, Arc<Mutex<Funds>>>>,
     writer: mpsc::UnboundedSender<writer::Msg>,
 }
@@ -50,6 +64,8 @@ pub struct Meter {
 pub struct HoldRequest {
     pub request_id: String,
     pub key: Arc<KeyEntry>,
+    /// The hold under [`Admission::Capped`]; under [`Admission::Bounded`] the hold is sized by
+    /// the caller from the available balance (see [`Meter::admit`]).
     pub amount: Micros,
     pub crash_charge: Micros,
     pub route: &'static str,
@@ -66,8 +82,10 @@ pub struct Hold {
     request_id: String,
     route: &'static str,
     model: String,
-    amount: i64,
-    crash_charge: i64,
+    amount: Micros,
+    crash_charge: Micros,
+    /// Charges above the hold are capped at it ([`Admission::Bounded`]).
+    caps_charge: bool,
     settled: bool,
 }
 
@@ -76,14 +94,15 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// The admission rule: the key within its budget, the account's available balance positive.
+/// The admission rule shared by every mode: the key within its budget, the account's available
+/// balance positive.
 fn admissible(key: &KeyEntry, k: &KeyCounters, f: &Funds) -> Result<(), ProxyError> {
     if let Some(budget) = key.budget
-        && k.spent + k.held >= budget
+        && k.spent.checked_add(k.held).is_none_or(|used| used >= budget)
     {
         return Err(ProxyError::KeyBudgetExhausted);
     }
-    if f.balance - f.held <= 0 {
+    if !f.available().is_positive() {
         return Err(ProxyError::InsufficientBalance);
     }
     Ok(())
@@ -94,10 +113,12 @@ impl Meter {
     pub fn start(
         store: Arc<dyn Store>,
         interval: std::time::Duration,
+        admission: Admission,
     ) -> (Arc<Meter>, WriterHandle) {
         let (tx, handle) = writer::spawn(store.clone(), interval);
         let meter = Arc::new(Meter {
             store,
+            admission,
             accounts: RwLock::new(HashMap::new()),
             writer: tx,
         });
@@ -125,39 +146,55 @@ impl Meter {
             .entry(account_id)
             .or_insert_with(|| {
                 Arc::new(Mutex::new(Funds {
-                    balance: account.balance.0,
-                    held: 0,
+                    balance: account.balance,
+                    held: Micros::ZERO,
                 }))
             })
             .clone())
     }
 
-    /// Admits a request if its key is within budget and its account's available balance is
-    /// positive, reserving `amount`.
+    /// Admits a request if its key is within budget and its hold fits, and reserves the hold.
+    ///
+    /// Under [`Admission::Bounded`], `size` is given the account's available balance and
+    /// answers the hold to take (at most that balance), or `None` when the request cannot run
+    /// on it; it runs under the account's lock, so concurrent requests never both count the
+    /// same money. Under [`Admission::Capped`] the hold is `req.amount`.
     pub async fn admit(
         self: &Arc<Self>,
         req: HoldRequest,
         provider: Option<String>,
+        size: impl FnOnce(Micros) -> Option<Micros>,
     ) -> Result<Hold, ProxyError> {
         let funds = self
             .funds(req.key.account_id)
             .await
             .map_err(|e| ProxyError::Internal(e.to_string()))?;
-        let amount = req.amount.0.max(0);
-        {
+        let amount = {
             let mut k = lock(&req.key.counters);
             let mut f = lock(&funds);
             admissible(&req.key, &k, &f)?;
-            f.held += amount;
-            k.held += amount;
-        }
+            let available = f.available();
+            let amount = match self.admission {
+                Admission::Bounded => size(available)
+                    .filter(|a| *a <= available && !a.is_negative())
+                    .ok_or(ProxyError::InsufficientBalance)?,
+                Admission::Capped => req.amount.max(Micros::ZERO),
+            };
+            let (Some(held), Some(key_held)) = (f.held.checked_add(amount), k.held.checked_add(amount))
+            else {
+                return Err(ProxyError::InsufficientBalance);
+            };
+            f.held = held;
+            k.held = key_held;
+            amount
+        };
         let now = now_ms();
         self.send(MeterOp::Hold(NewHold {
             request_id: req.request_id.clone(),
             account_id: req.key.account_id,
             key_id: req.key.id,
-            amount: Micros(amount),
-            crash_charge: req.crash_charge,
+            amount,
+            crash_charge: req.crash_charge.min(amount),
             route: req.route,
             model: req.model.clone(),
             provider,
@@ -171,7 +208,8 @@ impl Meter {
             route: req.route,
             model: req.model,
             amount,
-            crash_charge: req.crash_charge.0,
+            crash_charge: req.crash_charge.min(amount),
+            caps_charge: self.admission == Admission::Bounded,
             settled: false,
         })
     }
@@ -204,15 +242,17 @@ impl Meter {
         audit: Option<NewAudit>,
     ) -> Result<LedgerRecord, ApiError> {
         let funds = self.funds(entry.account_id).await?;
-        {
+        let before = {
             let mut f = lock(&funds);
-            f.balance = Micros(f.balance)
+            let before = f.balance;
+            f.balance = f
+                .balance
                 .balance_after(entry.amount, entry.forbid_negative)
-                .map_err(|r| ApiError::Conflict(r.to_string()))?
-                .0;
-        }
+                .map_err(|r| ApiError::Conflict(r.to_string()))?;
+            before
+        };
         let (reply, rx) = oneshot::channel();
-        let amount = entry.amount.0;
+        let amount = entry.amount;
         let sent = self.writer.send(writer::Msg::Ledger {
             entry: Box::new(entry),
             audit: audit.map(Box::new),
@@ -223,7 +263,9 @@ impl Meter {
             Err(_) => Err(StoreError::Closed),
         };
         if result.is_err() {
-            lock(&funds).balance -= amount;
+            // Undo exactly this entry; later entries may have moved the balance meanwhile.
+            let mut f = lock(&funds);
+            f.balance = f.balance.checked_sub(amount).unwrap_or(before);
         }
         Ok(result?)
     }
@@ -232,7 +274,7 @@ impl Meter {
     pub fn funds_of(&self, account_id: i64) -> Option<(Micros, Micros)> {
         let map = self.accounts.read().unwrap_or_else(|p| p.into_inner());
         let f = lock(map.get(&account_id)?);
-        Some((Micros(f.balance), Micros(f.held)))
+        Some((f.balance, f.held))
     }
 
     /// Resolves once every write queued before the call is in the database.
@@ -250,11 +292,17 @@ impl Hold {
     }
 
     pub fn amount(&self) -> Micros {
-        Micros(self.amount)
+        self.amount
     }
 
     pub fn crash_charge(&self) -> Micros {
-        Micros(self.crash_charge)
+        self.crash_charge
+    }
+
+    /// The most this request may be charged: its hold under [`Admission::Bounded`], else
+    /// unbounded.
+    pub fn ceiling(&self) -> Option<Micros> {
+        self.caps_charge.then_some(self.amount)
     }
 
     /// Ends the request: releases the hold, charges `event.cost`, records the event.
@@ -262,19 +310,29 @@ impl Hold {
         self.finish(event);
     }
 
-    fn finish(&mut self, event: UsageEventRecord) {
+    fn finish(&mut self, mut event: UsageEventRecord) {
         if self.settled {
             return;
         }
         self.settled = true;
-        let cost = event.cost.0;
+        if let Some(ceiling) = self.ceiling()
+            && event.cost > ceiling
+        {
+            // The settlement rules cap a charge at its hold before it gets here; a charge
+            // above it would be a bug, and must not take the balance below zero either.
+            tracing::error!(request_id = %self.request_id, cost = event.cost.0, hold = ceiling.0, "a charge above its hold; charging the hold");
+            event.cost = ceiling;
+        }
+        let cost = event.cost;
         {
             let mut k = lock(&self.key.counters);
-            k.held -= self.amount;
-            k.spent += cost;
+            k.held = k.held.checked_sub(self.amount).unwrap_or(Micros::ZERO);
+            k.spent = k.spent.checked_add(cost).unwrap_or(Micros::MAX);
             let mut f = lock(&self.funds);
-            f.held -= self.amount;
-            f.balance -= cost;
+            f.held = f.held.checked_sub(self.amount).unwrap_or(Micros::ZERO);
+            // Cannot fail: the cost is within the range and the balance covers it (bounded),
+            // or is at most a hold below zero (capped).
+            f.balance = f.balance.checked_sub(cost).unwrap_or(f.balance);
         }
         self.meter
             .send(MeterOp::Settle(Box::new(SettledRequest::new(event))));
@@ -294,7 +352,7 @@ impl Drop for Hold {
             self.route,
             None,
             std::mem::take(&mut self.model),
-            Micros(self.crash_charge),
+            self.crash_charge,
             now_ms(),
         );
         self.finish(event);
@@ -343,7 +401,7 @@ pub async fn reconcile(store: &dyn Store, at: Millis) -> Result<ReconcileReport,
         .into_iter()
         .map(|h| {
             report.holds += 1;
-            report.charged = Micros(report.charged.0.saturating_add(h.crash_charge.0));
+            report.charged = report.charged.checked_add(h.crash_charge).unwrap_or(Micros::MAX);
             let route = Route::parse(&h.route).map_or("unknown", Route::as_str);
             crash_event(
                 h.request_id,

@@ -194,6 +194,7 @@ mod tests {
             user_agent: None,
             price_snapshot: None,
             settlement: Settlement::FinalUsage,
+            uncapped_cost: None,
             created_at: 0,
         })))
     }

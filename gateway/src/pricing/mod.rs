@@ -110,7 +110,8 @@ impl Quote<'_> {
         &self.entry.price
     }
 
-    pub fn cost(&self, usage: &Usage) -> Micros {
+    /// What `usage` costs; `None` beyond the largest amount (an anomaly, never a charge).
+    pub fn cost(&self, usage: &Usage) -> Option<Micros> {
         cost(
             usage,
             &self.entry.price,

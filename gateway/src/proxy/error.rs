@@ -8,7 +8,10 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use serde_json::json;
+
+use crate::route::Route;
 
 pub use crate::route::Dialect;
 
@@ -123,6 +126,38 @@ impl ProxyError {
             Self::UpstreamTimeout => "timeout_error",
             Self::UpstreamFailed(_) | Self::Unavailable | Self::Internal(_) => "api_error",
         }
+    }
+
+    /// The error as the last event of a stream already under way, in the stream's own format,
+    /// so the client reads why its answer ended instead of a connection torn down:
+    /// Anthropic's `error` event, the Responses API's `error` event, or the chat completion
+    /// chunk with an `error` object that OpenAI's SDKs raise on.
+    pub fn stream_event(&self, route: Route) -> Bytes {
+        let message = self.to_string();
+        let (name, body) = match route.dialect() {
+            Dialect::Anthropic => (
+                Some("error"),
+                json!({ "type": "error", "error": { "type": self.anthropic_type(), "message": message } }),
+            ),
+            Dialect::OpenAi if route == Route::Responses => (
+                Some("error"),
+                json!({ "type": "error", "code": self.code(), "message": message, "param": null }),
+            ),
+            Dialect::OpenAi => (
+                None,
+                json!({ "error": { "message": message, "type": self.openai_type(), "param": null, "code": self.code() } }),
+            ),
+        };
+        let mut out = Vec::with_capacity(256);
+        if let Some(name) = name {
+            out.extend_from_slice(b"event: ");
+            out.extend_from_slice(name.as_bytes());
+            out.push(b'\n');
+        }
+        out.extend_from_slice(b"data: ");
+        out.extend_from_slice(body.to_string().as_bytes());
+        out.extend_from_slice(b"\n\n");
+        Bytes::from(out)
     }
 
     pub fn render(&self, dialect: Dialect, request_id: Option<&str>) -> Response {

@@ -7,9 +7,12 @@
 //!
 //! Settlement rules (the `settlement` of the usage event):
 //! - `final_usage`: upstream reported usage; charged exactly.
-//! - `upstream_error`: no upstream answered with success; nothing charged.
+//! - `upstream_error`: no upstream answered with success, and none reported usage; nothing
+//!   charged.
+//! - `error_usage`: upstream answered an error about the request with usage; charged it.
 //! - `usage_missing`: a success without readable usage (a body cut or garbled): charged the
 //!   crash charge (the estimated input cost), since upstream billed the request.
+//! - `usage_invalid` / `capped_at_hold`: see [`Exchange::charge`].
 //! - `disconnect_drained` / `disconnect_estimate`: see `stream.rs`.
 //! - `refused`: refused by the gateway after admission (e.g. a body it could not rewrite).
 
@@ -21,12 +24,12 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 use bytes::Bytes;
 use codexkey_common::settlement::Settlement;
-use codexkey_common::usage::usage_from_body;
+use codexkey_common::usage::{usage_from_body, usage_from_events};
 use http_body_util::Full;
 
 use super::admitted::Exchange;
 use super::error::ProxyError;
-use super::ids::{REQUEST_ID_HEADER, UPSTREAM_REQUEST_ID_HEADER};
+use super::ids::{OUTPUT_CAP_HEADER, REQUEST_ID_HEADER, UPSTREAM_REQUEST_ID_HEADER};
 use super::stream::MeteredStream;
 use crate::clock::now_ms;
 use crate::metering::Hold;
@@ -160,8 +163,12 @@ fn response_head(
     status: StatusCode,
     upstream: &http::Response,
     request_id: &str,
+    lowered_cap: Option<u64>,
 ) -> axum::http::response::Builder {
     let mut b = Response::builder().status(status);
+    if let Some(cap) = lowered_cap {
+        b = b.header(OUTPUT_CAP_HEADER, cap);
+    }
     if let Some(ct) = upstream.headers().get(header::CONTENT_TYPE) {
         b = b.header(header::CONTENT_TYPE, ct.clone());
     }
@@ -203,28 +210,21 @@ impl Exchange {
             }
             Attempted::Refused(up, resp) => {
                 let status = resp.status();
-                let head = response_head(status, &resp, &request_id);
+                let head = response_head(status, &resp, &request_id, self.lowered_cap);
                 let body = UpstreamBody::new(resp.into_body(), self.idle_timeout())
                     .collect()
                     .await
                     .unwrap_or_default();
                 // An upstream 4xx is not billed by upstream, unless it says otherwise.
-                let usage = usage_from_body(self.route.wire(), &body);
                 let mut ev = self.event(&request_id, Some(&up.name));
-                if let Some(u) = usage {
-                    let (cost, snapshot) = self.price(&u);
-                    ev.usage = u;
-                    ev.cost = cost;
-                    ev.price_snapshot = snapshot;
+                ev.settlement = Settlement::UpstreamError;
+                if let Some(reported) = usage_from_body(self.route.wire(), &body) {
+                    let estimate = self.input_estimate();
+                    self.charge(&mut ev, &hold, reported, Settlement::ErrorUsage, estimate);
                 }
                 ev.status = status.as_u16();
                 ev.error_code = Some("upstream_refused".into());
                 ev.latency_ms = Some(self.elapsed_ms());
-                ev.settlement = if usage.is_some() {
-                    Settlement::FinalUsage
-                } else {
-                    Settlement::UpstreamError
-                };
                 hold.settle(ev);
                 head.body(Body::from(body))
                     .unwrap_or_else(|_| internal(dialect, &request_id))
@@ -237,7 +237,7 @@ impl Exchange {
                     .is_some_and(|ct| ct.starts_with("text/event-stream"));
                 if self.streams && is_sse {
                     let ttfb_ms = self.elapsed_ms();
-                    let head = response_head(resp.status(), &resp, &request_id);
+                    let head = response_head(resp.status(), &resp, &request_id, self.lowered_cap);
                     let status = resp.status().as_u16();
                     let body = UpstreamBody::new(resp.into_body(), self.idle_timeout());
                     let mut stream = MeteredStream::new(self, hold, up, status, body, ttfb_ms);
@@ -245,35 +245,42 @@ impl Exchange {
                     head.body(Body::from_stream(stream))
                         .unwrap_or_else(|_| internal(dialect, &request_id))
                 } else {
-                    self.complete(hold, up, resp, request_id).await
+                    self.complete(hold, up, resp, request_id, is_sse).await
                 }
             }
         }
     }
 
     /// A non-streamed success: read the whole body (bounded by upstream), price its usage.
+    /// A body of server-sent events (an upstream that streams although not asked to) is read
+    /// as a stream would be.
     async fn complete(
         self,
         hold: Hold,
         up: Arc<Upstream>,
         resp: http::Response,
         request_id: String,
+        is_sse: bool,
     ) -> Response {
         let dialect = self.route.dialect();
         let status = resp.status();
-        let head = response_head(status, &resp, &request_id);
+        let head = response_head(status, &resp, &request_id, self.lowered_cap);
         let ttfb_ms = self.elapsed_ms();
         let mut ev = self.event(&request_id, Some(&up.name));
         ev.ttfb_ms = Some(ttfb_ms);
         let body = UpstreamBody::new(resp.into_body(), self.idle_timeout());
         match body.collect().await {
             Ok(body) => {
-                match usage_from_body(self.route.wire(), &body) {
-                    Some(u) => {
-                        let (cost, snapshot) = self.price(&u);
-                        ev.usage = u;
-                        ev.cost = cost;
-                        ev.price_snapshot = snapshot;
+                let wire = self.route.wire();
+                let reported = if is_sse {
+                    usage_from_events(wire, &body)
+                } else {
+                    usage_from_body(wire, &body)
+                };
+                match reported {
+                    Some(reported) => {
+                        let estimate = self.input_estimate();
+                        self.charge(&mut ev, &hold, reported, Settlement::FinalUsage, estimate);
                     }
                     None => {
                         tracing::warn!(upstream = %up.name, %request_id, "a success without readable usage; charging the input estimate");
@@ -349,7 +356,7 @@ pub async fn forward_uncharged(
     match attempt(state, route, candidates, &body, &headers, query).await {
         Attempted::Failed(e) => Err(e),
         Attempted::Success(_, resp) | Attempted::Refused(_, resp) => {
-            let head = response_head(resp.status(), &resp, request_id);
+            let head = response_head(resp.status(), &resp, request_id, None);
             let idle = state.upstreams.load().tuning.idle_timeout;
             let body = UpstreamBody::new(resp.into_body(), idle)
                 .collect()

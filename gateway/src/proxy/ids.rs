@@ -6,6 +6,9 @@ use axum::http::HeaderName;
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 /// Upstream's own id for the request, passed on under this name.
 pub const UPSTREAM_REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-upstream-request-id");
+/// Set when the gateway lowered the request's output cap to what the balance covers: the cap it
+/// sent upstream, in tokens.
+pub const OUTPUT_CAP_HEADER: HeaderName = HeaderName::from_static("x-codexkey-output-cap");
 
 /// `req_` + a random prefix drawn once per process + a counter: unique across restarts and
 /// replicas, and no system call per request.

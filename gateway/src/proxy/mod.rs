@@ -8,6 +8,7 @@
 //! away cannot cancel it half-way: whatever happens, the hold ends in exactly one settlement.
 
 mod admitted;
+mod bound;
 pub mod error;
 mod estimate;
 mod exchange;
@@ -30,6 +31,7 @@ use crate::metering::HoldRequest;
 use crate::pricing::Quote;
 use crate::state::AppState;
 use error::ProxyError;
+use bound::Bound;
 use estimate::{crash_input_tokens, hold_input_tokens};
 use ids::new_request_id;
 
@@ -82,39 +84,26 @@ fn forwarded_headers(headers: &HeaderMap, dialect: Dialect) -> HeaderMap {
     out
 }
 
-/// The hold (worst-case cost, capped) and the crash charge (input only) of a request.
-fn estimate(
-    quote: &Quote<'_>,
-    route: Route,
-    body_len: usize,
-    max_output: Option<u64>,
-    images: Option<u64>,
-    state: &AppState,
-) -> (Micros, Micros) {
-    let cfg = &state.config.metering;
-    let output = match route {
-        Route::Embeddings | Route::Images => 0,
-        _ => max_output
-            .or(quote.entry.max_output_tokens)
-            .unwrap_or(cfg.default_max_output_tokens),
-    };
+/// The hold of `capped` admission: the request's estimated worst case (one input token per 3
+/// bytes, its whole output cap), at most `metering.max_hold_credits`.
+fn capped_hold(quote: &Quote<'_>, bound: &Bound<'_, '_>, body_len: usize, state: &AppState) -> Micros {
+    let max_hold = Micros(state.config.metering.max_hold_micros);
     let worst = Usage {
         input_tokens: hold_input_tokens(body_len),
-        output_tokens: output,
-        images: if route == Route::Images {
-            images.unwrap_or(1)
-        } else {
-            0
-        },
+        output_tokens: bound.output_cap(),
         ..Usage::default()
     };
-    let hold = Micros(quote.cost(&worst).0.min(cfg.max_hold_micros));
+    quote.cost(&worst).map_or(max_hold, |c| c.min(max_hold))
+}
+
+/// The crash charge: the estimated cost of the request's input alone (at most its hold, which
+/// admission applies).
+fn crash_charge(quote: &Quote<'_>, body_len: usize) -> Micros {
     let input_only = Usage {
         input_tokens: crash_input_tokens(body_len),
         ..Usage::default()
     };
-    let crash = Micros(quote.cost(&input_only).0.min(hold.0));
-    (hold, crash)
+    quote.cost(&input_only).unwrap_or(Micros::MAX)
 }
 
 /// Serves one metered data-plane request.
@@ -169,23 +158,45 @@ async fn admit_and_forward(
     if candidates.is_empty() {
         return Err(ProxyError::UnknownModel(model));
     }
-    let (hold_amount, crash_charge) =
-        estimate(&quote, route, body.len(), max_output, images, state);
+    let bound = Bound::new(
+        &quote,
+        route,
+        body.len(),
+        max_output,
+        images,
+        state.config.metering.default_max_output_tokens,
+    );
+    let mut lowered_cap = None;
     let hold = state
         .meter
         .admit(
             HoldRequest {
                 request_id: request_id.to_owned(),
                 key: key.clone(),
-                amount: hold_amount,
-                crash_charge,
+                amount: capped_hold(&quote, &bound, body.len(), state),
+                crash_charge: crash_charge(&quote, body.len()),
                 route: route.as_str(),
                 model: model.clone(),
             },
             candidates.first().map(|u| u.name.clone()),
+            |available| {
+                let (amount, cap) = bound.fit(available)?;
+                lowered_cap = cap;
+                Some(amount)
+            },
         )
         .await?;
     let client_body_len = body.len();
+    let body = match lowered_cap {
+        Some(cap) => match request::with_output_cap(&body, route, cap) {
+            Ok(b) => b,
+            Err(e) => {
+                exchange::settle_refused(hold, &key, route, &model, &e, started);
+                return Err(e);
+            }
+        },
+        None => body,
+    };
     let (body, hide_usage) = if streams && route == Route::ChatCompletions {
         match ask_for_stream_usage(body, usage_ask) {
             Ok(x) => x,
@@ -211,6 +222,7 @@ async fn admit_and_forward(
         query: parts.uri.query().map(str::to_owned),
         streams,
         hide_usage,
+        lowered_cap,
         started,
         client_ip: parts
             .extensions

@@ -8,6 +8,7 @@ use bytes::Bytes;
 use serde::Deserialize;
 
 use super::error::ProxyError;
+use crate::route::Route;
 
 /// The fields of a request body that metering reads. Everything else is skipped by the parser
 /// (no allocation) and goes upstream untouched.
@@ -149,6 +150,30 @@ pub fn ask_for_stream_usage(body: Bytes, asked: UsageAsk) -> Result<(Bytes, bool
     }
 }
 
+/// The body with its output cap set to `cap`, in the field the route's format reads: the one the
+/// client used, else `max_completion_tokens` (chat), `max_output_tokens` (Responses) or
+/// `max_tokens` (Messages). Only bodies whose balance cannot cover their own cap come here.
+pub fn with_output_cap(body: &[u8], route: Route, cap: u64) -> Result<Bytes, ProxyError> {
+    let mut value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
+        ProxyError::InvalidRequest(format!("the request body is not valid JSON: {e}"))
+    })?;
+    let Some(fields) = value.as_object_mut() else {
+        return Err(ProxyError::InvalidRequest(
+            "the request body must be a JSON object".into(),
+        ));
+    };
+    let field = match route {
+        Route::Responses => "max_output_tokens",
+        Route::Messages => "max_tokens",
+        _ if fields.contains_key("max_completion_tokens") => "max_completion_tokens",
+        _ if fields.contains_key("max_tokens") => "max_tokens",
+        _ => "max_completion_tokens",
+    };
+    fields.insert(field.to_owned(), serde_json::Value::from(cap));
+    let out = serde_json::to_vec(&value).map_err(|e| ProxyError::Internal(e.to_string()))?;
+    Ok(Bytes::from(out))
+}
+
 #[cfg(test)]
 mod tests {
     #![expect(clippy::unwrap_used)]
@@ -165,6 +190,24 @@ mod tests {
             matches!(m.model, Some(Cow::Borrowed(_))),
             "no copy of the model name"
         );
+    }
+
+    #[test]
+    fn output_caps_land_in_the_field_of_the_format() {
+        let cases: [(Route, &[u8], &str); 5] = [
+            (Route::ChatCompletions, br#"{"model":"m","max_tokens":900}"#, "max_tokens"),
+            (Route::ChatCompletions, br#"{"model":"m","max_completion_tokens":900}"#, "max_completion_tokens"),
+            (Route::ChatCompletions, br#"{"model":"m"}"#, "max_completion_tokens"),
+            (Route::Responses, br#"{"model":"m","input":"hi"}"#, "max_output_tokens"),
+            (Route::Messages, br#"{"model":"m","max_tokens":900}"#, "max_tokens"),
+        ];
+        for (route, body, field) in cases {
+            let out = with_output_cap(body, route, 77).unwrap();
+            let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+            assert_eq!(v[field], 77, "{route:?} {field}");
+            assert_eq!(v["model"], "m");
+            assert_eq!(RequestMeta::parse(&out).unwrap().max_output(), Some(77));
+        }
     }
 
     #[test]

@@ -22,10 +22,11 @@ use bytes::Bytes;
 use codexkey_common::Usage;
 use codexkey_common::settlement::Settlement;
 use codexkey_common::sse::{Span, Splitter};
-use codexkey_common::usage::{StreamUsage, is_usage_only_chat_chunk};
+use codexkey_common::usage::{InvalidUsage, StreamUsage, is_usage_only_chat_chunk};
 use futures_util::{Stream, StreamExt as _};
 
 use super::admitted::Exchange;
+use super::error::ProxyError;
 use super::estimate::crash_input_tokens;
 use crate::joined::Joined;
 use crate::metering::Hold;
@@ -46,8 +47,6 @@ pub struct MeteredStream {
     out: Joined,
     /// Whether upstream gave something since the stream last let its connection run.
     progress: bool,
-    /// Upstream's error, returned once the bytes before it are handed over.
-    broke: Option<std::io::Error>,
     /// What [`MeteredStream::prime`] got, handed over first.
     primed: Option<Option<std::io::Result<Bytes>>>,
     meta: Option<Meta>,
@@ -82,7 +81,6 @@ impl MeteredStream {
             hide_usage: exchange.hide_usage,
             out: Joined::default(),
             progress: false,
-            broke: None,
             primed: None,
             meta: Some(Meta {
                 exchange,
@@ -141,21 +139,20 @@ impl MeteredStream {
             body_len,
             status,
         } = meta;
-        let final_usage = usage.is_final().then(|| usage.usage()).flatten();
-        let (usage, rule) = match final_usage {
-            Some(u) => (u, rule),
-            None => (Self::estimated(usage, body_len), rule.without_final_usage()),
-        };
-        let (cost, snapshot) = exchange.price(&usage);
         let mut ev = exchange.event(hold.request_id(), Some(&upstream.name));
-        ev.usage = usage;
-        ev.cost = cost;
-        ev.price_snapshot = snapshot;
+        let estimate = Self::estimated(usage, body_len);
+        if usage.invalid() {
+            exchange.charge(&mut ev, &hold, Err(InvalidUsage), rule, estimate);
+        } else {
+            match usage.is_final().then(|| usage.usage()).flatten() {
+                Some(u) => exchange.charge(&mut ev, &hold, Ok(u), rule, estimate),
+                None => exchange.charge_estimate(&mut ev, &hold, estimate, rule.without_final_usage()),
+            }
+        }
         ev.status = status;
         ev.error_code = error.map(str::to_owned);
         ev.ttfb_ms = Some(ttfb_ms);
         ev.latency_ms = Some(exchange.elapsed_ms());
-        ev.settlement = rule;
         hold.settle(ev);
     }
 
@@ -178,7 +175,7 @@ impl MeteredStream {
                 if let Some(out) = self.out.take() {
                     return Poll::Ready(Some(Ok(out)));
                 }
-                return Poll::Ready(self.broke.take().map(Err));
+                return Poll::Ready(None);
             };
             match upstream.poll_next_unpin(cx) {
                 Poll::Pending => {
@@ -205,6 +202,22 @@ impl MeteredStream {
                     self.upstream = None;
                     if let Some(meta) = self.meta.take() {
                         tracing::warn!(upstream = %meta.upstream.name, error = %e, "upstream stream broke off");
+                        let err = if e.is_timeout() {
+                            ProxyError::UpstreamTimeout
+                        } else {
+                            ProxyError::UpstreamFailed(format!(
+                                "`{}` broke off its stream",
+                                meta.upstream.name
+                            ))
+                        };
+                        // The stream ends with an error event in its own format, so the client
+                        // reads why its answer stopped (rather than a torn connection, which
+                        // can lose the response head and everything before it). A partial
+                        // event already relayed is closed first.
+                        if self.splitter.pending_len() > 0 {
+                            self.out.push(Bytes::from_static(b"\n\n"));
+                        }
+                        self.out.push(err.stream_event(meta.exchange.route));
                         Self::settle(
                             meta,
                             &self.usage,
@@ -212,9 +225,6 @@ impl MeteredStream {
                             Some("upstream_stream_error"),
                         );
                     }
-                    // Ending with an error aborts the response, so the client sees a broken
-                    // stream rather than a clean end it could mistake for a complete answer.
-                    self.broke = Some(std::io::Error::other("the upstream stream broke off"));
                 }
                 Poll::Ready(None) => {
                     self.upstream = None;

@@ -194,6 +194,9 @@ pub struct UsageEventRecord {
     pub price_snapshot: Option<std::sync::Arc<str>>,
     /// Which documented rule produced the charge (`final_usage`, `disconnect_drained`, …).
     pub settlement: codexkey_common::settlement::Settlement,
+    /// What upstream's usage came to when it was above the hold and `cost` is the hold
+    /// (`capped_at_hold`); `None` otherwise.
+    pub uncapped_cost: Option<Micros>,
     pub created_at: Millis,
 }
 
@@ -225,6 +228,7 @@ impl UsageEventRecord {
             client_ip: None,
             user_agent: None,
             price_snapshot: None,
+            uncapped_cost: None,
             settlement: codexkey_common::settlement::Settlement::FinalUsage,
             created_at,
         }

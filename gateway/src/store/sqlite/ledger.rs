@@ -1,5 +1,7 @@
 //! The append-only ledger, its check, and the audit log.
 
+use std::collections::HashMap;
+
 use super::*;
 
 #[async_trait]
@@ -72,17 +74,29 @@ impl LedgerStore for SqliteStore {
                 let tx = c.transaction()?;
                 let accounts: i64 = tx.query_row("SELECT COUNT(*) FROM accounts", [], |r| r.get(0))?;
                 let entries: i64 = tx.query_row("SELECT COUNT(*) FROM ledger_entries", [], |r| r.get(0))?;
-                let mut stmt = tx.prepare(
-                    "SELECT a.id, a.email, a.balance_micros, COALESCE(s.total, 0)
-                     FROM accounts a
-                     LEFT JOIN (SELECT account_id, SUM(amount_micros) AS total FROM ledger_entries GROUP BY account_id) s
-                       ON s.account_id = a.id
-                     WHERE a.balance_micros != COALESCE(s.total, 0)
-                     ORDER BY a.id",
-                )?;
-                let mismatches = stmt
-                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?, Micros(r.get(2)?), Micros(r.get(3)?))))?
-                    .collect::<Result<Vec<_>, _>>()?;
+                // Summed here in i128, not by SQL's SUM: no ledger, however corrupt, makes
+                // the check itself overflow.
+                let mut sums: HashMap<i64, i128> = HashMap::new();
+                let mut stmt = tx.prepare("SELECT account_id, amount_micros FROM ledger_entries")?;
+                let mut rows = stmt.query([])?;
+                while let Some(r) = rows.next()? {
+                    *sums.entry(r.get(0)?).or_default() += i128::from(r.get::<_, i64>(1)?);
+                }
+                drop(rows);
+                drop(stmt);
+                let mut stmt = tx.prepare("SELECT id, email, balance_micros FROM accounts ORDER BY id")?;
+                let mut mismatches = Vec::new();
+                let mut rows = stmt.query([])?;
+                while let Some(r) = rows.next()? {
+                    let id: i64 = r.get(0)?;
+                    let balance: i64 = r.get(2)?;
+                    let sum = sums.get(&id).copied().unwrap_or(0);
+                    if i128::from(balance) != sum {
+                        let shown = i64::try_from(sum).unwrap_or(if sum < 0 { i64::MIN } else { i64::MAX });
+                        mismatches.push((id, r.get(1)?, Micros(balance), Micros(shown)));
+                    }
+                }
+                drop(rows);
                 drop(stmt);
                 tx.commit()?;
                 Ok(LedgerCheckRecord {

@@ -99,9 +99,9 @@ fn insert_hold(tx: &Transaction<'_>, h: &NewHold) -> Result<(), StoreError> {
 /// What a batch changes in one account's row, written once at the end of the batch.
 struct AccountChange {
     /// The balance after the batch's charges so far: each ledger row needs its own.
-    balance: i64,
-    charged: i64,
-    held: i64,
+    balance: Micros,
+    charged: Micros,
+    held: Micros,
     updated_at: Option<Millis>,
 }
 
@@ -111,7 +111,13 @@ struct AccountChange {
 struct BatchTotals {
     accounts: HashMap<i64, AccountChange>,
     /// key id → (spent, last used)
-    keys: HashMap<i64, (i64, Millis)>,
+    keys: HashMap<i64, (Micros, Millis)>,
+}
+
+/// Money arithmetic of a batch: an amount leaving the range fails the batch instead of
+/// wrapping. The data plane bounds every charge by its hold, so this never fires in practice.
+fn checked(amount: Option<Micros>) -> Result<Micros, StoreError> {
+    amount.ok_or_else(|| StoreError::Backend("a metering batch would overflow an amount".into()))
 }
 
 impl BatchTotals {
@@ -128,9 +134,9 @@ impl BatchTotals {
                     .prepare_cached("SELECT balance_micros FROM accounts WHERE id = ?1")?
                     .query_row([id], |r| r.get(0))?;
                 e.insert(AccountChange {
-                    balance,
-                    charged: 0,
-                    held: 0,
+                    balance: Micros(balance),
+                    charged: Micros::ZERO,
+                    held: Micros::ZERO,
                     updated_at: None,
                 })
             }
@@ -139,7 +145,8 @@ impl BatchTotals {
 
     fn hold(&mut self, tx: &Transaction<'_>, h: &NewHold) -> Result<(), StoreError> {
         insert_hold(tx, h)?;
-        self.account(tx, h.account_id)?.held += h.amount.0;
+        let a = self.account(tx, h.account_id)?;
+        a.held = checked(a.held.checked_add(h.amount))?;
         Ok(())
     }
 
@@ -156,32 +163,34 @@ impl BatchTotals {
                 .query_row([&e.request_id], |r| r.get(0))
                 .optional()?;
             if let Some(held) = held {
-                self.account(tx, e.account_id)?.held -= held;
+                let a = self.account(tx, e.account_id)?;
+                a.held = checked(a.held.checked_sub(Micros(held)))?;
             }
         }
-        if e.cost.0 != 0 {
+        if e.cost != Micros::ZERO {
+            let entry = checked(e.cost.checked_neg())?;
             let a = self.account(tx, e.account_id)?;
-            a.balance -= e.cost.0;
-            a.charged += e.cost.0;
+            a.balance = checked(a.balance.checked_add(entry))?;
+            a.charged = checked(a.charged.checked_add(e.cost))?;
             a.updated_at = Some(a.updated_at.map_or(e.created_at, |t| t.max(e.created_at)));
             let after = a.balance;
             tx.prepare_cached(
                 "INSERT INTO ledger_entries (account_id, kind, amount_micros, balance_after_micros, request_id, created_at)
                  VALUES (?1, 'charge', ?2, ?3, ?4, ?5)",
             )?
-            .execute(params![e.account_id, -e.cost.0, after, e.request_id, e.created_at])?;
+            .execute(params![e.account_id, entry.0, after.0, e.request_id, e.created_at])?;
         }
         if let Some(key_id) = e.key_id {
-            let k = self.keys.entry(key_id).or_insert((0, e.created_at));
-            k.0 += e.cost.0;
+            let k = self.keys.entry(key_id).or_insert((Micros::ZERO, e.created_at));
+            k.0 = checked(k.0.checked_add(e.cost))?;
             k.1 = k.1.max(e.created_at);
         }
         let u = &e.usage;
         tx.prepare_cached(
             "INSERT INTO usage_events (request_id, account_id, key_id, route, provider, model, input_tokens, cached_tokens,
                  cache_write_tokens, output_tokens, reasoning_tokens, images, cost_micros, status, error_code, latency_ms,
-                 ttfb_ms, client_ip, user_agent, price_snapshot, settlement, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
+                 ttfb_ms, client_ip, user_agent, price_snapshot, settlement, created_at, uncapped_cost_micros)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
         )?
         .execute(params![
             e.request_id,
@@ -205,7 +214,8 @@ impl BatchTotals {
             e.user_agent,
             e.price_snapshot.as_deref(),
             e.settlement.as_str(),
-            e.created_at
+            e.created_at,
+            e.uncapped_cost.map(|c| c.0)
         ])?;
         Ok(())
     }
@@ -213,7 +223,7 @@ impl BatchTotals {
     /// Writes the accumulated account and key changes.
     fn finish(self, tx: &Transaction<'_>) -> Result<(), StoreError> {
         for (id, a) in self.accounts {
-            if a.charged == 0 && a.held == 0 {
+            if a.charged == Micros::ZERO && a.held == Micros::ZERO {
                 continue;
             }
             tx.prepare_cached(
@@ -222,14 +232,14 @@ impl BatchTotals {
                         updated_at = COALESCE(?4, updated_at)
                  WHERE id = ?1",
             )?
-            .execute(params![id, a.charged, a.held, a.updated_at])?;
+            .execute(params![id, a.charged.0, a.held.0, a.updated_at])?;
         }
         for (id, (spent, last_used)) in self.keys {
             tx.prepare_cached(
                 "UPDATE api_keys SET spent_micros = spent_micros + ?2,
                         last_used_at = MAX(COALESCE(last_used_at, 0), ?3) WHERE id = ?1",
             )?
-            .execute(params![id, spent, last_used])?;
+            .execute(params![id, spent.0, last_used])?;
         }
         Ok(())
     }
@@ -312,6 +322,7 @@ mod metering_tests {
                 user_agent: None,
                 price_snapshot: None,
                 settlement: Settlement::FinalUsage,
+                uncapped_cost: None,
                 created_at: at,
             },
             hold_written,

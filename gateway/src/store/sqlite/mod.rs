@@ -49,6 +49,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "usage_reports",
         include_str!("../../../migrations/sqlite/0003_usage_reports.sql"),
     ),
+    (
+        4,
+        "money_integrity",
+        include_str!("../../../migrations/sqlite/0004_money_integrity.sql"),
+    ),
 ];
 
 type Job = Box<dyn FnOnce(&mut Connection) + Send>;

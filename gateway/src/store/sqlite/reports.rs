@@ -513,6 +513,7 @@ mod tests {
             user_agent: None,
             price_snapshot: None,
             settlement: Settlement::FinalUsage,
+            uncapped_cost: None,
             created_at: at,
         }
     }
