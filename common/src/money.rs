@@ -47,12 +47,16 @@ impl Micros {
 
     /// The sum, `None` when it would leave `±MAX`.
     pub fn checked_add(self, other: Micros) -> Option<Micros> {
-        self.0.checked_add(other.0).and_then(|m| Micros(m).in_range())
+        self.0
+            .checked_add(other.0)
+            .and_then(|m| Micros(m).in_range())
     }
 
     /// The difference, `None` when it would leave `±MAX`.
     pub fn checked_sub(self, other: Micros) -> Option<Micros> {
-        self.0.checked_sub(other.0).and_then(|m| Micros(m).in_range())
+        self.0
+            .checked_sub(other.0)
+            .and_then(|m| Micros(m).in_range())
     }
 
     /// The negated amount (a charge's ledger entry), `None` when out of range.
@@ -231,7 +235,10 @@ mod tests {
         assert_eq!(Micros(i64::MIN).checked_neg(), None);
         assert_eq!(Micros(5).checked_neg(), Some(Micros(-5)));
         assert_eq!(Micros(i64::MAX).checked_add(Micros(i64::MAX)), None);
-        assert_eq!(Micros::checked_sum([Micros(2), Micros(-5), Micros(4)]), Some(Micros(1)));
+        assert_eq!(
+            Micros::checked_sum([Micros(2), Micros(-5), Micros(4)]),
+            Some(Micros(1))
+        );
         assert_eq!(Micros::checked_sum([max, Micros(1), Micros(-1)]), None);
         assert_eq!(Micros::from_credits(1_000_000_000), Some(max));
         assert_eq!(Micros::from_credits(1_000_000_001), None);

@@ -83,12 +83,7 @@ impl Price {
 /// treats it as an anomaly instead of a charge. A charge is never negative: negative prices and
 /// a coefficient or margin factor below zero count as zero (parsers refuse negative prices;
 /// this is the last guard against paying a caller).
-pub fn cost(
-    usage: &Usage,
-    price: &Price,
-    coefficient_ppm: i64,
-    margin_ppm: i64,
-) -> Option<Micros> {
+pub fn cost(usage: &Usage, price: &Price, coefficient_ppm: i64, margin_ppm: i64) -> Option<Micros> {
     let micros = exact_cost_rounded_up(usage, price, coefficient_ppm, margin_ppm)?;
     Micros(i64::try_from(micros).ok()?).in_range()
 }

@@ -161,11 +161,20 @@ fn cost_rounds_once_at_the_end() {
     };
     assert_eq!(cost(&usage(1_000_001, 0), &price, PPM, 0), Some(Micros(2)));
     // 0.5 + 0.5 is exactly 1; rounding each bucket first would give 2.
-    assert_eq!(cost(&usage(500_000, 500_000), &price, PPM, 0), Some(Micros(1)));
+    assert_eq!(
+        cost(&usage(500_000, 500_000), &price, PPM, 0),
+        Some(Micros(1))
+    );
     // 0.6 × 1.5 = 0.9 → 1; rounding before the coefficient would give 1 × 1.5 → 2.
-    assert_eq!(cost(&usage(600_000, 0), &price, 1_500_000, 0), Some(Micros(1)));
+    assert_eq!(
+        cost(&usage(600_000, 0), &price, 1_500_000, 0),
+        Some(Micros(1))
+    );
     // 0.6 × 0.5 = 0.3 is still a charge.
-    assert_eq!(cost(&usage(600_000, 0), &price, 500_000, 0), Some(Micros(1)));
+    assert_eq!(
+        cost(&usage(600_000, 0), &price, 500_000, 0),
+        Some(Micros(1))
+    );
 }
 
 #[test]
@@ -218,7 +227,10 @@ fn cost_is_never_negative() {
     };
     assert_eq!(cost(&usage(1_000, 0), &negative, PPM, 0), Some(Micros(0)));
     assert_eq!(cost(&usage(1_000, 0), &OPUS, -PPM, 0), Some(Micros(0)));
-    assert_eq!(cost(&usage(1_000, 0), &OPUS, PPM, -2 * PPM), Some(Micros(0)));
+    assert_eq!(
+        cost(&usage(1_000, 0), &OPUS, PPM, -2 * PPM),
+        Some(Micros(0))
+    );
     // A -100% margin makes it free, as the operator asked.
     assert_eq!(cost(&usage(1_000, 0), &OPUS, PPM, -PPM), Some(Micros(0)));
 }

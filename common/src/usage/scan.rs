@@ -101,7 +101,9 @@ pub(super) fn count<'de, D: serde::Deserializer<'de>>(
         let whole = value.as_u64().or_else(|| {
             value
                 .as_f64()
-                .filter(|f| f.is_finite() && *f >= 0.0 && f.fract() == 0.0 && *f <= MAX_TOKENS as f64)
+                .filter(|f| {
+                    f.is_finite() && *f >= 0.0 && f.fract() == 0.0 && *f <= MAX_TOKENS as f64
+                })
                 .map(|f| f as u64)
         });
         match whole {

@@ -628,7 +628,13 @@ fn counts_that_are_not_whole_numbers_in_range_make_usage_invalid() {
     let max = MAX_TOKENS.to_string();
     let above = (MAX_TOKENS + 1).to_string();
     for bad in [
-        "-3", "\"100\"", "12.5", "1e30", "18446744073709551615", "9223372036854775808", "true",
+        "-3",
+        "\"100\"",
+        "12.5",
+        "1e30",
+        "18446744073709551615",
+        "9223372036854775808",
+        "true",
         &above,
     ] {
         let chat = format!(r#"{{"usage":{{"prompt_tokens":5,"completion_tokens":{bad}}}}}"#);
@@ -671,7 +677,10 @@ fn counts_that_are_not_whole_numbers_in_range_make_usage_invalid() {
         assert!(stream.is_final() && stream.invalid(), "{bad}");
         assert_eq!(stream.usage(), None);
         let mut stream = StreamUsage::new(WireFormat::AnthropicMessages);
-        stream.on_event(Some("message_start"), br#"{"type":"message_start","message":{"usage":{"input_tokens":5,"output_tokens":1}}}"#);
+        stream.on_event(
+            Some("message_start"),
+            br#"{"type":"message_start","message":{"usage":{"input_tokens":5,"output_tokens":1}}}"#,
+        );
         let delta = format!(r#"{{"type":"message_delta","usage":{{"output_tokens":{bad}}}}}"#);
         stream.on_event(Some("message_delta"), delta.as_bytes());
         assert!(stream.is_final() && stream.invalid(), "{bad}");

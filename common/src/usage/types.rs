@@ -52,9 +52,7 @@ pub const MAX_TOKENS: u64 = 100_000_000;
 /// Usage upstream reported but the gateway cannot bill: a count that is negative, fractional,
 /// not a number, or above [`MAX_TOKENS`]. Settled by the estimate rule, never as zero.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "upstream reported token counts that are not whole numbers from 0 to {MAX_TOKENS}"
-)]
+#[error("upstream reported token counts that are not whole numbers from 0 to {MAX_TOKENS}")]
 pub struct InvalidUsage;
 
 /// Which upstream API a response speaks; it decides where usage sits and how to read it.

@@ -98,7 +98,9 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// balance positive.
 fn admissible(key: &KeyEntry, k: &KeyCounters, f: &Funds) -> Result<(), ProxyError> {
     if let Some(budget) = key.budget
-        && k.spent.checked_add(k.held).is_none_or(|used| used >= budget)
+        && k.spent
+            .checked_add(k.held)
+            .is_none_or(|used| used >= budget)
     {
         return Err(ProxyError::KeyBudgetExhausted);
     }
@@ -180,7 +182,8 @@ impl Meter {
                     .ok_or(ProxyError::InsufficientBalance)?,
                 Admission::Capped => req.amount.max(Micros::ZERO),
             };
-            let (Some(held), Some(key_held)) = (f.held.checked_add(amount), k.held.checked_add(amount))
+            let (Some(held), Some(key_held)) =
+                (f.held.checked_add(amount), k.held.checked_add(amount))
             else {
                 return Err(ProxyError::InsufficientBalance);
             };
@@ -401,7 +404,10 @@ pub async fn reconcile(store: &dyn Store, at: Millis) -> Result<ReconcileReport,
         .into_iter()
         .map(|h| {
             report.holds += 1;
-            report.charged = report.charged.checked_add(h.crash_charge).unwrap_or(Micros::MAX);
+            report.charged = report
+                .charged
+                .checked_add(h.crash_charge)
+                .unwrap_or(Micros::MAX);
             let route = Route::parse(&h.route).map_or("unknown", Route::as_str);
             crash_event(
                 h.request_id,

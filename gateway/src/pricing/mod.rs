@@ -105,7 +105,19 @@ impl PriceBook {
     }
 }
 
-impl Quote<'_> {
+impl<'a> Quote<'a> {
+    /// A quote for `entry` outside any book, for tests of what is built on quotes.
+    #[cfg(test)]
+    pub fn of(entry: &'a PriceEntry, coefficient_ppm: i64, margin_ppm: i64) -> Quote<'a> {
+        Quote {
+            model: "test-model",
+            entry,
+            coefficient_ppm,
+            margin_ppm,
+            snapshot: None,
+        }
+    }
+
     pub fn price(&self) -> &Price {
         &self.entry.price
     }

@@ -132,3 +132,159 @@ impl<'q, 'b> Bound<'q, 'b> {
         Some((self.cost(lo)?, Some(lo)))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![expect(clippy::unwrap_used)]
+    use codexkey_common::price::{Price, PriceEntry};
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn entry(price: Price, max_output_tokens: Option<u64>) -> PriceEntry {
+        PriceEntry {
+            provider: "openai".into(),
+            mode: "chat".into(),
+            price,
+            max_input_tokens: None,
+            max_output_tokens,
+        }
+    }
+
+    const OPUS: Price = Price {
+        input: 5_000_000,
+        cached_input: Some(500_000),
+        cache_write_5m: Some(6_250_000),
+        cache_write_1h: Some(10_000_000),
+        output: 25_000_000,
+        per_image: None,
+        per_request: None,
+    };
+
+    #[test]
+    fn the_bound_holds_every_byte_at_the_dearest_input_price_and_the_whole_cap() {
+        let e = entry(OPUS, Some(128_000));
+        let q = Quote::of(&e, 1_000_000, 0);
+        // 1,000 bytes as 1-hour cache writes (10 per token) + 100 output tokens (25 each).
+        let b = Bound::new(&q, Route::Messages, 1_000, Some(100), None, 4096);
+        assert_eq!(b.cost(100), Some(Micros(10_000 + 2_500)));
+        assert_eq!(b.fit(Micros(12_500)), Some((Micros(12_500), None)));
+        // One micro-credit short: the largest cap that fits is 99 tokens.
+        assert_eq!(b.fit(Micros(12_499)), Some((Micros(12_475), Some(99))));
+        // Input plus the minimal output is the least a request runs with.
+        assert_eq!(b.fit(Micros(10_400)), Some((Micros(10_400), Some(16))));
+        assert_eq!(b.fit(Micros(10_399)), None);
+        // Without a cap of its own, the model's.
+        let b = Bound::new(&q, Route::Messages, 1_000, None, None, 4096);
+        assert_eq!(b.output_cap(), 128_000);
+        // Embeddings have no output to lower.
+        let b = Bound::new(&q, Route::Embeddings, 1_000, None, None, 4096);
+        assert_eq!(b.fit(Micros(9_999)), None);
+        assert_eq!(b.fit(Micros(10_000)), Some((Micros(10_000), None)));
+    }
+
+    #[test]
+    fn images_hold_the_dearer_of_tokens_and_per_image() {
+        let per_image = entry(
+            Price {
+                input: 0,
+                output: 0,
+                per_image: Some(40_000),
+                ..Price::default()
+            },
+            None,
+        );
+        let q = Quote::of(&per_image, 1_000_000, 0);
+        let b = Bound::new(&q, Route::Images, 50, None, Some(3), 4096);
+        assert_eq!(b.cost(b.output_cap()), Some(Micros(120_000)));
+        let by_tokens = entry(
+            Price {
+                input: 5_000_000,
+                output: 40_000_000,
+                ..Price::default()
+            },
+            None,
+        );
+        let q = Quote::of(&by_tokens, 1_000_000, 0);
+        let b = Bound::new(&q, Route::Images, 50, None, Some(2), 4096);
+        assert_eq!(b.output_cap(), 2 * IMAGE_OUTPUT_TOKENS);
+        assert_eq!(b.cost(b.output_cap()), Some(Micros(250 + 2 * 8_192 * 40)));
+    }
+
+    fn price() -> impl Strategy<Value = Price> {
+        let p = 0..=1_000_000_000i64;
+        (
+            p.clone(),
+            proptest::option::of(p.clone()),
+            proptest::option::of(p.clone()),
+            proptest::option::of(p.clone()),
+            p.clone(),
+            proptest::option::of(0..=100_000_000i64),
+        )
+            .prop_map(
+                |(input, cached_input, cache_write_5m, cache_write_1h, output, per_request)| {
+                    Price {
+                        input,
+                        cached_input,
+                        cache_write_5m,
+                        cache_write_1h,
+                        output,
+                        per_image: None,
+                        per_request,
+                    }
+                },
+            )
+    }
+
+    proptest! {
+        /// For any prices, coefficient and margin, any request size and output cap, and any
+        /// balance: the hold admission takes fits the balance, never overflows, and every usage
+        /// the request can have (no more input tokens than bytes, in any mix of cache buckets;
+        /// no more output than the cap it runs with) costs at most that hold.
+        #[test]
+        fn no_usage_within_the_bound_costs_more_than_the_hold(
+            price in price(),
+            coefficient in 0..=10_000_000i64,
+            margin in -1_000_000..=10_000_000i64,
+            body_len in 0usize..=64 * 1024 * 1024,
+            cap in proptest::option::of(0..=2_000_000u64),
+            available in 0..=Micros::MAX.0,
+            split in (0..=100u64, 0..=100u64, 0..=100u64, 0..=100u64),
+            used_share in 0..=100u64,
+            output_share in 0..=100u64,
+        ) {
+            let e = entry(price, Some(128_000));
+            let q = Quote::of(&e, coefficient, margin);
+            let b = Bound::new(&q, Route::ChatCompletions, body_len, cap, None, 4096);
+            let Some((hold, lowered)) = b.fit(Micros(available)) else {
+                // Refused: then even the smallest run does not fit, or the bound is beyond any
+                // amount.
+                let least = b.cost(b.output_cap().min(MIN_OUTPUT_TOKENS));
+                prop_assert!(least.is_none_or(|c| c > Micros(available)) || b.cost(b.output_cap()).is_none());
+                return Ok(());
+            };
+            prop_assert!(hold <= Micros(available));
+            prop_assert!(!hold.is_negative());
+            let runs_with = lowered.unwrap_or(b.output_cap());
+            prop_assert!(runs_with <= b.output_cap());
+            if let Some(l) = lowered {
+                prop_assert!(l >= MIN_OUTPUT_TOKENS);
+            }
+            // Some usage within the bound: a share of the bytes, split over the buckets.
+            let used = body_len as u64 * used_share / 100;
+            let total = (split.0 + split.1 + split.2 + split.3).max(1);
+            let usage = Usage {
+                input_tokens: used * split.0 / total,
+                cached_tokens: used * split.1 / total,
+                cache_write_5m_tokens: used * split.2 / total,
+                cache_write_1h_tokens: used * split.3 / total,
+                output_tokens: runs_with * output_share / 100,
+                reasoning_tokens: 0,
+                images: 0,
+            };
+            let cost = q.cost(&usage);
+            prop_assert!(cost.is_some(), "a usage within a hold's bound always prices");
+            prop_assert!(cost.unwrap() <= hold, "{usage:?} costs {cost:?} > hold {hold:?}");
+        }
+    }
+}

@@ -30,8 +30,8 @@ use crate::http::request_log::RequestLog;
 use crate::metering::HoldRequest;
 use crate::pricing::Quote;
 use crate::state::AppState;
-use error::ProxyError;
 use bound::Bound;
+use error::ProxyError;
 use estimate::{crash_input_tokens, hold_input_tokens};
 use ids::new_request_id;
 
@@ -86,7 +86,12 @@ fn forwarded_headers(headers: &HeaderMap, dialect: Dialect) -> HeaderMap {
 
 /// The hold of `capped` admission: the request's estimated worst case (one input token per 3
 /// bytes, its whole output cap), at most `metering.max_hold_credits`.
-fn capped_hold(quote: &Quote<'_>, bound: &Bound<'_, '_>, body_len: usize, state: &AppState) -> Micros {
+fn capped_hold(
+    quote: &Quote<'_>,
+    bound: &Bound<'_, '_>,
+    body_len: usize,
+    state: &AppState,
+) -> Micros {
     let max_hold = Micros(state.config.metering.max_hold_micros);
     let worst = Usage {
         input_tokens: hold_input_tokens(body_len),

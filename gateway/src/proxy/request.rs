@@ -195,11 +195,31 @@ mod tests {
     #[test]
     fn output_caps_land_in_the_field_of_the_format() {
         let cases: [(Route, &[u8], &str); 5] = [
-            (Route::ChatCompletions, br#"{"model":"m","max_tokens":900}"#, "max_tokens"),
-            (Route::ChatCompletions, br#"{"model":"m","max_completion_tokens":900}"#, "max_completion_tokens"),
-            (Route::ChatCompletions, br#"{"model":"m"}"#, "max_completion_tokens"),
-            (Route::Responses, br#"{"model":"m","input":"hi"}"#, "max_output_tokens"),
-            (Route::Messages, br#"{"model":"m","max_tokens":900}"#, "max_tokens"),
+            (
+                Route::ChatCompletions,
+                br#"{"model":"m","max_tokens":900}"#,
+                "max_tokens",
+            ),
+            (
+                Route::ChatCompletions,
+                br#"{"model":"m","max_completion_tokens":900}"#,
+                "max_completion_tokens",
+            ),
+            (
+                Route::ChatCompletions,
+                br#"{"model":"m"}"#,
+                "max_completion_tokens",
+            ),
+            (
+                Route::Responses,
+                br#"{"model":"m","input":"hi"}"#,
+                "max_output_tokens",
+            ),
+            (
+                Route::Messages,
+                br#"{"model":"m","max_tokens":900}"#,
+                "max_tokens",
+            ),
         ];
         for (route, body, field) in cases {
             let out = with_output_cap(body, route, 77).unwrap();

@@ -146,7 +146,9 @@ impl MeteredStream {
         } else {
             match usage.is_final().then(|| usage.usage()).flatten() {
                 Some(u) => exchange.charge(&mut ev, &hold, Ok(u), rule, estimate),
-                None => exchange.charge_estimate(&mut ev, &hold, estimate, rule.without_final_usage()),
+                None => {
+                    exchange.charge_estimate(&mut ev, &hold, estimate, rule.without_final_usage())
+                }
             }
         }
         ev.status = status;

@@ -22,7 +22,7 @@ fn thinking_signature(id: u64) -> String {
     sig
 }
 
-fn anthropic_usage(usage: &Usage, output_tokens: u64) -> Value {
+fn anthropic_usage(usage: &Usage, output_tokens: Value) -> Value {
     json!({
         "input_tokens": usage.input_tokens,
         "cache_creation_input_tokens": usage.cache_write_tokens(),
@@ -58,7 +58,7 @@ pub(super) fn message_object(ctx: &Ctx, request: &Value) -> Value {
         "content": content,
         "stop_reason": "end_turn",
         "stop_sequence": null,
-        "usage": anthropic_usage(&ctx.script.usage, ctx.script.usage.output_tokens),
+        "usage": anthropic_usage(&ctx.script.usage, ctx.script.output_count()),
     })
 }
 
@@ -79,7 +79,7 @@ pub(super) fn messages_stream(ctx: &Ctx, request: &Value) -> Vec<String> {
                 "content": [],
                 "stop_reason": null,
                 "stop_sequence": null,
-                "usage": anthropic_usage(usage, 1),
+                "usage": anthropic_usage(usage, json!(1)),
             },
         }),
     );
@@ -159,10 +159,10 @@ pub(super) fn messages_stream(ctx: &Ctx, request: &Value) -> Vec<String> {
             "input_tokens": usage.input_tokens,
             "cache_creation_input_tokens": usage.cache_write_tokens(),
             "cache_read_input_tokens": usage.cached_tokens,
-            "output_tokens": usage.output_tokens,
+            "output_tokens": script.output_count(),
         })
     } else {
-        json!({ "output_tokens": usage.output_tokens })
+        json!({ "output_tokens": script.output_count() })
     };
     push(
         "message_delta",

@@ -113,7 +113,7 @@ pub(super) fn images(ctx: &Ctx, request: &Value) -> Value {
         body["usage"] = json!({
             "input_tokens": usage.input_tokens,
             "input_tokens_details": { "image_tokens": 0, "text_tokens": usage.input_tokens },
-            "output_tokens": usage.output_tokens,
+            "output_tokens": ctx.script.output_count(),
             "total_tokens": usage.total_tokens(),
         });
     }

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::body::sse_data;
 use super::ctx::{Ctx, model_of, now_secs};
-use super::script::Usage;
+use super::script::Script;
 
 /// Padding OpenAI adds to stream deltas so that their lengths do not reveal the tokens.
 pub(super) fn obfuscation(i: usize) -> String {
@@ -15,10 +15,11 @@ pub(super) fn obfuscation(i: usize) -> String {
         .collect()
 }
 
-fn chat_usage(usage: &Usage) -> Value {
+fn chat_usage(script: &Script) -> Value {
+    let usage = &script.usage;
     json!({
         "prompt_tokens": usage.input_tokens,
-        "completion_tokens": usage.output_tokens,
+        "completion_tokens": script.output_count(),
         "total_tokens": usage.total_tokens(),
         "prompt_tokens_details": { "cached_tokens": usage.cached_tokens, "audio_tokens": 0 },
         "completion_tokens_details": {
@@ -51,7 +52,7 @@ pub(super) fn chat_completion(ctx: &Ctx, request: &Value) -> Value {
             "logprobs": null,
             "finish_reason": "stop",
         }],
-        "usage": chat_usage(&ctx.script.usage),
+        "usage": chat_usage(&ctx.script),
         "service_tier": "default",
         "system_fingerprint": "fp_fake0001",
     })
@@ -115,7 +116,7 @@ pub(super) fn chat_stream(ctx: &Ctx, request: &Value) -> Vec<String> {
             "service_tier": "default",
             "system_fingerprint": "fp_fake0001",
             "choices": [],
-            "usage": chat_usage(&ctx.script.usage),
+            "usage": chat_usage(&ctx.script),
         });
         if obfuscate {
             last["obfuscation"] = Value::String(obfuscation(ctx.script.events + 2));

@@ -17,7 +17,7 @@ fn responses_usage(script: &Script) -> Value {
     json!({
         "input_tokens": usage.input_tokens,
         "input_tokens_details": input_details,
-        "output_tokens": usage.output_tokens,
+        "output_tokens": script.output_count(),
         "output_tokens_details": { "reasoning_tokens": usage.reasoning_tokens },
         "total_tokens": usage.total_tokens(),
     })

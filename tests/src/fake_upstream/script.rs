@@ -114,6 +114,10 @@ pub struct Script {
     pub image_usage: Option<bool>,
     /// Embedding length when the request does not ask for `dimensions`. Default 1536.
     pub embedding_dimensions: usize,
+    /// The JSON sent as the final output token count (chat `completion_tokens`, Responses,
+    /// Anthropic and gpt-image `output_tokens`) instead of `usage.output_tokens`: for what no
+    /// provider should send (`-3`, `"100"`, `12.5`, `1e30`). Default none.
+    pub output_tokens_json: Option<serde_json::Value>,
 }
 
 impl Default for Script {
@@ -130,6 +134,7 @@ impl Default for Script {
             responses_cache_write_tokens: false,
             image_usage: None,
             embedding_dimensions: 1536,
+            output_tokens_json: None,
         }
     }
 }
@@ -151,6 +156,13 @@ impl Script {
             };
         }
         tokens
+    }
+
+    /// The final output token count as sent: [`Script::output_tokens_json`], else the count.
+    pub fn output_count(&self) -> serde_json::Value {
+        self.output_tokens_json
+            .clone()
+            .unwrap_or_else(|| serde_json::Value::from(self.usage.output_tokens))
     }
 
     /// The whole completion text.

@@ -72,19 +72,23 @@ impl LedgerStore for SqliteStore {
         self.writer
             .call(|c| {
                 let tx = c.transaction()?;
-                let accounts: i64 = tx.query_row("SELECT COUNT(*) FROM accounts", [], |r| r.get(0))?;
-                let entries: i64 = tx.query_row("SELECT COUNT(*) FROM ledger_entries", [], |r| r.get(0))?;
+                let accounts: i64 =
+                    tx.query_row("SELECT COUNT(*) FROM accounts", [], |r| r.get(0))?;
+                let entries: i64 =
+                    tx.query_row("SELECT COUNT(*) FROM ledger_entries", [], |r| r.get(0))?;
                 // Summed here in i128, not by SQL's SUM: no ledger, however corrupt, makes
                 // the check itself overflow.
                 let mut sums: HashMap<i64, i128> = HashMap::new();
-                let mut stmt = tx.prepare("SELECT account_id, amount_micros FROM ledger_entries")?;
+                let mut stmt =
+                    tx.prepare("SELECT account_id, amount_micros FROM ledger_entries")?;
                 let mut rows = stmt.query([])?;
                 while let Some(r) = rows.next()? {
                     *sums.entry(r.get(0)?).or_default() += i128::from(r.get::<_, i64>(1)?);
                 }
                 drop(rows);
                 drop(stmt);
-                let mut stmt = tx.prepare("SELECT id, email, balance_micros FROM accounts ORDER BY id")?;
+                let mut stmt =
+                    tx.prepare("SELECT id, email, balance_micros FROM accounts ORDER BY id")?;
                 let mut mismatches = Vec::new();
                 let mut rows = stmt.query([])?;
                 while let Some(r) = rows.next()? {
@@ -92,7 +96,8 @@ impl LedgerStore for SqliteStore {
                     let balance: i64 = r.get(2)?;
                     let sum = sums.get(&id).copied().unwrap_or(0);
                     if i128::from(balance) != sum {
-                        let shown = i64::try_from(sum).unwrap_or(if sum < 0 { i64::MIN } else { i64::MAX });
+                        let shown =
+                            i64::try_from(sum).unwrap_or(if sum < 0 { i64::MIN } else { i64::MAX });
                         mismatches.push((id, r.get(1)?, Micros(balance), Micros(shown)));
                     }
                 }

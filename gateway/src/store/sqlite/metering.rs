@@ -181,7 +181,10 @@ impl BatchTotals {
             .execute(params![e.account_id, entry.0, after.0, e.request_id, e.created_at])?;
         }
         if let Some(key_id) = e.key_id {
-            let k = self.keys.entry(key_id).or_insert((Micros::ZERO, e.created_at));
+            let k = self
+                .keys
+                .entry(key_id)
+                .or_insert((Micros::ZERO, e.created_at));
             k.0 = checked(k.0.checked_add(e.cost))?;
             k.1 = k.1.max(e.created_at);
         }
