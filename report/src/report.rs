@@ -356,6 +356,87 @@ mod tests {
         );
     }
 
+    /// A zone that moves its clocks from +01:00 to +02:00 at 1970-01-02T01:00Z (02:00 local).
+    #[derive(Debug, Clone, Copy)]
+    struct Spring;
+
+    impl Spring {
+        const SWITCH: i64 = DAY + HOUR;
+        fn at(utc_ms: i64) -> FixedOffset {
+            let hours = if utc_ms < Self::SWITCH { 1 } else { 2 };
+            FixedOffset::east_opt(hours * 3600).unwrap()
+        }
+    }
+
+    impl TimeZone for Spring {
+        type Offset = FixedOffset;
+        fn from_offset(_: &FixedOffset) -> Self {
+            Spring
+        }
+        fn offset_from_local_date(
+            &self,
+            local: &NaiveDate,
+        ) -> chrono::MappedLocalTime<FixedOffset> {
+            self.offset_from_local_datetime(&local.and_time(chrono::NaiveTime::MIN))
+        }
+        fn offset_from_local_datetime(
+            &self,
+            local: &chrono::NaiveDateTime,
+        ) -> chrono::MappedLocalTime<FixedOffset> {
+            // Local times from 02:00 to 03:00 on the day of the switch do not exist.
+            let ms = local.and_utc().timestamp_millis();
+            if ms < Self::SWITCH + HOUR {
+                chrono::MappedLocalTime::Single(Self::at(0))
+            } else if ms >= Self::SWITCH + 2 * HOUR {
+                chrono::MappedLocalTime::Single(Self::at(Self::SWITCH))
+            } else {
+                chrono::MappedLocalTime::None
+            }
+        }
+        fn offset_from_utc_date(&self, utc: &NaiveDate) -> FixedOffset {
+            self.offset_from_utc_datetime(&utc.and_time(chrono::NaiveTime::MIN))
+        }
+        fn offset_from_utc_datetime(&self, utc: &chrono::NaiveDateTime) -> FixedOffset {
+            Self::at(utc.and_utc().timestamp_millis())
+        }
+    }
+
+    /// Across a change of offset, each quarter hour takes the offset of its own time: the hour
+    /// before the switch and the one after are neighbours, and days still end at local midnight.
+    #[test]
+    fn days_and_hours_across_a_daylight_saving_change() {
+        let c = db(&[
+            (1, 22 * HOUR + 50 * 60_000, Some(1), Some("a"), 200, 1),
+            (1, DAY + 50 * 60_000, Some(1), Some("a"), 200, 2),
+            (1, DAY + HOUR + 5 * 60_000, Some(1), Some("a"), 200, 4),
+            (1, DAY + 22 * HOUR + 10 * 60_000, Some(1), Some("a"), 200, 8),
+        ]);
+        // Unaligned ends: the first and last events come from the raw events.
+        let f = Filter {
+            scope: Some(1),
+            from: Some(22 * HOUR + 50 * 60_000),
+            to: Some(DAY + 22 * HOUR + 10 * 60_000 + 1),
+            ..Filter::default()
+        };
+        assert_eq!(
+            sums(&report(&c, &S, &f, &[UsageDimension::Hour], &Spring).unwrap()),
+            vec![
+                ("1970-01-01T23:00:00+01:00".into(), 1, 0, 1),
+                ("1970-01-02T01:00:00+01:00".into(), 1, 0, 2),
+                ("1970-01-02T03:00:00+02:00".into(), 1, 0, 4),
+                ("1970-01-03T00:00:00+02:00".into(), 1, 0, 8),
+            ]
+        );
+        assert_eq!(
+            sums(&report(&c, &S, &f, &[UsageDimension::Day], &Spring).unwrap()),
+            vec![
+                ("1970-01-01".into(), 1, 0, 1),
+                ("1970-01-02".into(), 2, 0, 6),
+                ("1970-01-03".into(), 1, 0, 8),
+            ]
+        );
+    }
+
     /// Every range, aligned or not, sums exactly what the raw events hold.
     #[test]
     fn every_range_sums_the_raw_events() {
