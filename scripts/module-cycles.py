@@ -11,7 +11,7 @@ import os
 import re
 import sys
 
-CRATES = ["common/src", "gateway/src", "cli/src", "tests/src", "bench/src"]
+CRATES = ["common/src", "report/src", "gateway/src", "cli/src", "tests/src", "bench/src"]
 
 
 def modules(src):

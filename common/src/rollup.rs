@@ -1,6 +1,6 @@
-//! The usage rollup's time buckets, shared by the gateway's reports and the CLI's local cache:
-//! both answer a report from quarter-hour sums for the whole buckets of a range and from raw
-//! events for its partial ends.
+//! The usage rollup's time buckets, shared by the gateway's reports and the CLI's local cache
+//! (both through the report engine, `codexkey-report`): a report is answered from quarter-hour
+//! sums for the whole buckets of a range and from raw events for its partial ends.
 
 /// Width of a rollup bucket: a quarter hour. Every UTC offset in use is a multiple of it, so
 /// local hours and days start on a bucket boundary.

@@ -282,7 +282,7 @@ fn main() -> Result<()> {
         .build()?;
     let store = SqliteStore::open(&after)?;
     let month = UsageFilter {
-        account_id: Some(1),
+        scope: Some(1),
         from: Some(now - DAYS * DAY_MS),
         to: Some(now + 1),
         ..UsageFilter::default()
@@ -366,7 +366,7 @@ fn main() -> Result<()> {
         (
             "report, every account, by account",
             UsageFilter {
-                account_id: None,
+                scope: None,
                 ..aligned.clone()
             },
             vec![UsageDimension::Account],
@@ -382,7 +382,7 @@ fn main() -> Result<()> {
             let t = Instant::now();
             rt.block_on(store.usage_events(
                 UsageFilter {
-                    account_id: Some(1),
+                    scope: Some(1),
                     ..UsageFilter::default()
                 },
                 EventPageQuery {

@@ -19,7 +19,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 use chrono::NaiveDate;
-use codexkey_common::Micros;
 use codexkey_common::api::{ApiKey, CurrencyRate, UsageEvent};
 use rusqlite::{Connection, OptionalExtension as _, Row, params};
 
@@ -374,15 +373,11 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Micro-credits from the cache's integer columns.
-pub(crate) fn micros(v: Option<i64>) -> Micros {
-    Micros(v.unwrap_or(0))
-}
-
 #[cfg(test)]
 mod tests {
     #![expect(clippy::unwrap_used)]
     use super::*;
+    use codexkey_common::Micros;
 
     pub(crate) fn event(
         id: i64,

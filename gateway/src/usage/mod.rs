@@ -5,7 +5,7 @@
 //! Who may see what is decided here: a user sees their own account; an admin may name any
 //! account, or `all`. Reports read what is durable, after flushing the metering writer, so a
 //! request that just finished is in them. The query language is in [`query`]; the SQL in
-//! `store::sqlite::reports`.
+//! `store::sqlite::reports` and the report engine it runs, `codexkey_report`.
 
 pub mod query;
 
@@ -150,7 +150,7 @@ fn filter(
     range: Option<(Millis, Millis)>,
 ) -> Result<UsageFilter, ApiError> {
     Ok(UsageFilter {
-        account_id: account.map(|a| a.id),
+        scope: account.map(|a| a.id),
         from: range.map(|r| r.0),
         to: range.map(|r| r.1),
         key_id: p.key,
@@ -308,7 +308,7 @@ pub async fn summary(
     let now = now_ms();
     let spent = |from: Millis| {
         let f = UsageFilter {
-            account_id: Some(account_id),
+            scope: Some(account_id),
             from: Some(from),
             to: Some(now + 1),
             ..UsageFilter::default()

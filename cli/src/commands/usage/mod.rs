@@ -246,6 +246,7 @@ fn cache_filter(
     range: Option<(i64, i64)>,
 ) -> Result<CacheFilter> {
     Ok(CacheFilter {
+        scope: Some(source.id),
         from: range.map(|r| r.0),
         to: range.map(|r| r.1),
         key_id: f

@@ -1,25 +1,28 @@
-//! Usage reports and event pages on SQLite (migration `0003_usage_reports.sql`).
-//!
-//! A report reads `usage_rollup` (sums per quarter hour, key, model and status) for the whole
-//! quarter hours inside its range, and `usage_events` only for the partial quarter hours at its
-//! two ends; both feed one `GROUP BY`. The SQL text is assembled from fixed fragments chosen by
-//! which filters and dimensions are present; every value is bound.
+//! Usage reports and event pages on SQLite (migration `0003_usage_reports.sql`), answered by
+//! the shared engine [`codexkey_report`] over `usage_events` and `usage_rollup`, scoped by
+//! account. What is the gateway's own: the records of its store API, and the accounts' emails
+//! and keys' names that name report groups.
 //!
 //! [`roll_up`] adds new events to the rollup; the metering writer calls it in the transaction
 //! that inserts them (updates and deletes are followed by triggers, see the migration).
 
 use std::collections::HashMap;
 
-use codexkey_common::Micros;
-use codexkey_common::api::{UsageDimension, UsageEvent, UsageTotals};
-use rusqlite::types::Value;
-use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+use chrono::{FixedOffset, NaiveTime};
+use codexkey_common::api::{UsageDimension, UsageEvent};
+use codexkey_report::{Period, RollupEvent, Schema};
+use rusqlite::{Connection, OptionalExtension};
 
-use crate::clock::to_utc;
-use codexkey_common::rollup::split_range;
-
-use crate::store::usage::{BUCKET_MS, EventPageQuery, StatusFilter, UsageFilter, UsageGroupRecord};
+use crate::store::usage::{EventPageQuery, UsageFilter, UsageGroupRecord};
 use crate::store::{Millis, StoreError, UsageEventRecord};
+
+/// The gateway's usage tables; an event's scope is its account.
+const SCHEMA: Schema = Schema {
+    events: "usage_events",
+    rollup: "usage_rollup",
+    scope: "account_id",
+    account: "account_id",
+};
 
 /// Adds `events`, just inserted into `usage_events` in the transaction `tx`, to the rollup: one
 /// upsert per distinct (account, quarter hour, key, model, status), so a batch of a thousand
@@ -29,308 +32,109 @@ pub fn roll_up<'a>(
     tx: &Connection,
     events: impl IntoIterator<Item = &'a UsageEventRecord>,
 ) -> Result<(), StoreError> {
-    /// requests, input, cached, cache writes, output, reasoning, images, cost
-    type Sums = [i64; 8];
-    let mut groups: HashMap<(i64, i64, i64, &str, u16), Sums> = HashMap::new();
-    for e in events {
+    let events = events.into_iter().map(|e| {
         let u = &e.usage;
-        let key = (
-            e.account_id,
-            // As SQL's `%`: the bucket of a time before 1970 rounds toward zero too.
-            e.created_at - e.created_at % BUCKET_MS,
-            e.key_id.unwrap_or(0),
-            e.model.as_deref().unwrap_or(""),
-            e.status,
-        );
-        let s = groups.entry(key).or_default();
-        let add = [
-            1,
-            u.input_tokens as i64,
-            u.cached_tokens as i64,
-            (u.cache_write_5m_tokens + u.cache_write_1h_tokens) as i64,
-            u.output_tokens as i64,
-            u.reasoning_tokens as i64,
-            u.images as i64,
-            e.cost.0,
-        ];
-        for (a, b) in s.iter_mut().zip(add) {
-            *a += b;
+        RollupEvent {
+            scope: e.account_id,
+            created_at: e.created_at,
+            key_id: e.key_id,
+            model: e.model.as_deref(),
+            status: e.status,
+            input_tokens: u.input_tokens,
+            cached_tokens: u.cached_tokens,
+            cache_write_tokens: u.cache_write_5m_tokens + u.cache_write_1h_tokens,
+            output_tokens: u.output_tokens,
+            reasoning_tokens: u.reasoning_tokens,
+            images: u.images,
+            cost: e.cost,
         }
-    }
-    if groups.is_empty() {
-        return Ok(());
-    }
-    let mut stmt = tx.prepare_cached(
-        "INSERT INTO usage_rollup (account_id, bucket, key_id, model, status, requests, input_tokens,
-             cached_tokens, cache_write_tokens, output_tokens, reasoning_tokens, images, cost_micros)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
-         ON CONFLICT (account_id, bucket, key_id, model, status) DO UPDATE SET
-             requests           = requests + excluded.requests,
-             input_tokens       = input_tokens + excluded.input_tokens,
-             cached_tokens      = cached_tokens + excluded.cached_tokens,
-             cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens,
-             output_tokens      = output_tokens + excluded.output_tokens,
-             reasoning_tokens   = reasoning_tokens + excluded.reasoning_tokens,
-             images             = images + excluded.images,
-             cost_micros        = cost_micros + excluded.cost_micros",
-    )?;
-    for ((account, bucket, key, model, status), s) in groups {
-        stmt.execute(params![
-            account, bucket, key, model, status, s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]
-        ])?;
-    }
-    Ok(())
-}
-
-const HOUR_MS: i64 = 3_600_000;
-const DAY_MS: i64 = 86_400_000;
-/// 9999-12-31: far enough for any report, small enough that offsets never overflow.
-const MAX_TIME: Millis = 253_402_214_400_000;
-
-/// Appends the filter's conditions (not its time range) to `sql`, binding into `args`. The
-/// column names are the same in `usage_events` and `usage_rollup`.
-fn conditions(f: &UsageFilter, sql: &mut String, args: &mut Vec<Value>) {
-    if let Some(a) = f.account_id {
-        sql.push_str(" AND account_id = ?");
-        args.push(Value::Integer(a));
-    }
-    if let Some(k) = f.key_id {
-        sql.push_str(" AND key_id = ?");
-        args.push(Value::Integer(k));
-    }
-    if let Some(m) = &f.model {
-        if m.contains('*') {
-            // GLOB's own specials other than `*` are matched literally.
-            let pattern = m.replace('[', "[[]").replace('?', "[?]");
-            sql.push_str(" AND model GLOB ?");
-            args.push(Value::Text(pattern));
-        } else {
-            sql.push_str(" AND model = ?");
-            args.push(Value::Text(m.clone()));
-        }
-    }
-    match f.status {
-        None => {}
-        Some(StatusFilter::Ok) => sql.push_str(" AND status BETWEEN 200 AND 299"),
-        Some(StatusFilter::Error) => sql.push_str(" AND status NOT BETWEEN 200 AND 299"),
-        Some(StatusFilter::Code(c)) => {
-            sql.push_str(" AND status = ?");
-            args.push(Value::Integer(i64::from(c)));
-        }
-    }
-}
-
-fn raw_part(f: &UsageFilter, from: Millis, to: Millis, sql: &mut String, args: &mut Vec<Value>) {
-    sql.push_str(
-        "SELECT created_at AS t, account_id, COALESCE(key_id, 0) AS key_id, COALESCE(model, '') AS model, \
-         status, 1 AS requests, input_tokens, cached_tokens, cache_write_tokens, output_tokens, \
-         reasoning_tokens, images, cost_micros FROM usage_events WHERE created_at >= ? AND created_at < ?",
-    );
-    args.push(Value::Integer(from));
-    args.push(Value::Integer(to));
-    conditions(f, sql, args);
-}
-
-fn rollup_part(f: &UsageFilter, from: Millis, to: Millis, sql: &mut String, args: &mut Vec<Value>) {
-    sql.push_str(
-        "SELECT bucket AS t, account_id, key_id, model, status, requests, input_tokens, cached_tokens, \
-         cache_write_tokens, output_tokens, reasoning_tokens, images, cost_micros \
-         FROM usage_rollup WHERE bucket >= ? AND bucket < ?",
-    );
-    args.push(Value::Integer(from));
-    args.push(Value::Integer(to));
-    conditions(f, sql, args);
-}
-
-fn sum(r: &Row<'_>, i: usize) -> rusqlite::Result<u64> {
-    Ok(r.get::<_, Option<i64>>(i)?.unwrap_or(0).max(0) as u64)
+    });
+    Ok(codexkey_report::rollup::roll_up(tx, &SCHEMA, events)?)
 }
 
 /// The grouped sums of the events `f` matches, by `dims` in that order. Day and hour groups
-/// are taken in the fixed UTC offset `tz_offset_ms`, a multiple of [`BUCKET_MS`].
+/// are taken in the fixed UTC offset `tz_offset_ms`, a multiple of
+/// [`BUCKET_MS`](crate::store::usage::BUCKET_MS).
 pub(crate) fn report(
     c: &Connection,
     f: &UsageFilter,
     dims: &[UsageDimension],
     tz_offset_ms: i64,
 ) -> Result<Vec<UsageGroupRecord>, StoreError> {
-    let from = f.from.unwrap_or(0).clamp(0, MAX_TIME);
-    let to = f.to.unwrap_or(MAX_TIME).clamp(0, MAX_TIME);
-    let (whole, edges) = split_range(from, to);
-    if whole.is_none() && edges.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut args: Vec<Value> = Vec::new();
-    // The dimension columns come first so that their binds precede the sources'.
-    let width = dims.iter().find_map(|d| match d {
-        UsageDimension::Hour => Some(HOUR_MS),
-        UsageDimension::Day => Some(DAY_MS),
-        _ => None,
-    });
-    let mut sql = String::from(
-        "SELECT g.d_time, g.d_account, a.email, g.d_key, k.prefix, k.name, g.d_model, g.requests, g.errors, g.input_tokens, g.cached_tokens, g.cache_write_tokens, g.output_tokens, g.reasoning_tokens, g.images, g.cost_micros FROM (SELECT ",
-    );
-    match width {
-        Some(w) => {
-            sql.push_str("(t + ?) / ? AS d_time, ");
-            args.push(Value::Integer(tz_offset_ms));
-            args.push(Value::Integer(w));
-        }
-        None => sql.push_str("NULL AS d_time, "),
-    }
-    let has = |d: UsageDimension| dims.contains(&d);
-    sql.push_str(if has(UsageDimension::Account) {
-        "account_id AS d_account, "
-    } else {
-        "NULL AS d_account, "
-    });
-    sql.push_str(if has(UsageDimension::Key) {
-        "key_id AS d_key, "
-    } else {
-        "NULL AS d_key, "
-    });
-    sql.push_str(if has(UsageDimension::Model) {
-        "model AS d_model, "
-    } else {
-        "NULL AS d_model, "
-    });
-    sql.push_str(
-        "SUM(requests) AS requests, \
-         SUM(CASE WHEN status BETWEEN 200 AND 299 THEN 0 ELSE requests END) AS errors, \
-         SUM(input_tokens) AS input_tokens, SUM(cached_tokens) AS cached_tokens, \
-         SUM(cache_write_tokens) AS cache_write_tokens, SUM(output_tokens) AS output_tokens, \
-         SUM(reasoning_tokens) AS reasoning_tokens, SUM(images) AS images, SUM(cost_micros) AS cost_micros \
-         FROM (",
-    );
-    let mut first = true;
-    if let Some((a, b)) = whole {
-        rollup_part(f, a, b, &mut sql, &mut args);
-        first = false;
-    }
-    for (a, b) in edges {
-        if !first {
-            sql.push_str(" UNION ALL ");
-        }
-        raw_part(f, a, b, &mut sql, &mut args);
-        first = false;
-    }
-    sql.push(')');
-    let order: Vec<&str> = dims
-        .iter()
-        .map(|d| match d {
-            UsageDimension::Hour | UsageDimension::Day => "d_time",
-            UsageDimension::Account => "d_account",
-            UsageDimension::Key => "d_key",
-            UsageDimension::Model => "d_model",
-        })
-        .collect();
-    if !order.is_empty() {
-        sql.push_str(" GROUP BY ");
-        sql.push_str(&order.join(", "));
-    }
-    sql.push_str(" HAVING COUNT(*) > 0) g LEFT JOIN accounts a ON a.id = g.d_account LEFT JOIN api_keys k ON k.id = g.d_key");
-    if !order.is_empty() {
-        sql.push_str(" ORDER BY ");
-        sql.push_str(
-            &order
-                .iter()
-                .map(|c| format!("g.{c}"))
-                .collect::<Vec<_>>()
-                .join(", "),
-        );
-    }
-    let mut stmt = c.prepare(&sql)?;
-    let rows = stmt
-        .query_map(params_from_iter(args), |r| {
-            let period: Option<i64> = r.get(0)?;
-            let key: Option<i64> = r.get(3)?;
+    let tz = i32::try_from(tz_offset_ms / 1000)
+        .ok()
+        .and_then(FixedOffset::east_opt)
+        .ok_or_else(|| StoreError::Backend(format!("no UTC offset of {tz_offset_ms} ms")))?;
+    let groups = codexkey_report::report::report(c, &SCHEMA, f, dims, &tz)?;
+    let mut names = Names::new(c)?;
+    groups
+        .into_iter()
+        .map(|g| {
+            let (key_prefix, key_name) = match g.key_id {
+                Some(id) => names.key(id)?,
+                None => (None, None),
+            };
             Ok(UsageGroupRecord {
-                period_start: match (period, width) {
-                    (Some(i), Some(w)) => Some(i * w - tz_offset_ms),
-                    _ => None,
-                },
-                account_id: r.get(1)?,
-                email: r.get(2)?,
-                // Key 0 stands for "no key" in the rollup.
-                key_id: key.filter(|k| *k != 0),
-                key_prefix: r.get(4)?,
-                key_name: r.get(5)?,
-                model: r.get(6)?,
-                totals: UsageTotals {
-                    requests: sum(r, 7)?,
-                    errors: sum(r, 8)?,
-                    input_tokens: sum(r, 9)?,
-                    cached_tokens: sum(r, 10)?,
-                    cache_write_tokens: sum(r, 11)?,
-                    output_tokens: sum(r, 12)?,
-                    reasoning_tokens: sum(r, 13)?,
-                    images: sum(r, 14)?,
-                    cost_micros: Micros(r.get::<_, Option<i64>>(15)?.unwrap_or(0)),
-                    cost_display_micros: None,
-                },
+                period_start: g.period.map(|p| match p {
+                    Period::Day(d) => {
+                        d.and_time(NaiveTime::MIN).and_utc().timestamp_millis() - tz_offset_ms
+                    }
+                    Period::Hour(h) => h.timestamp_millis(),
+                }),
+                account_id: g.scope,
+                email: g.scope.map(|id| names.email(id)).transpose()?.flatten(),
+                key_id: g.key_id,
+                key_prefix,
+                key_name,
+                model: g.model,
+                totals: g.totals,
             })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
+        })
+        .collect()
 }
 
-const EVENT_COLUMNS: &str = "id, request_id, account_id, key_id, route, provider, model, input_tokens, \
-                             cached_tokens, cache_write_tokens, output_tokens, reasoning_tokens, images, \
-                             cost_micros, status, error_code, settlement, latency_ms, ttfb_ms, client_ip, \
-                             user_agent, created_at";
-
-fn event_row(r: &Row<'_>) -> rusqlite::Result<UsageEvent> {
-    let count = |i: usize| -> rusqlite::Result<u64> { Ok(r.get::<_, i64>(i)?.max(0) as u64) };
-    Ok(UsageEvent {
-        id: r.get(0)?,
-        request_id: r.get(1)?,
-        account_id: r.get(2)?,
-        key_id: r.get(3)?,
-        route: r.get(4)?,
-        provider: r.get(5)?,
-        model: r.get(6)?,
-        input_tokens: count(7)?,
-        cached_tokens: count(8)?,
-        cache_write_tokens: count(9)?,
-        output_tokens: count(10)?,
-        reasoning_tokens: count(11)?,
-        images: count(12)?,
-        cost_micros: Micros(r.get(13)?),
-        status: u16::try_from(r.get::<_, i64>(14)?).unwrap_or(0),
-        error_code: r.get(15)?,
-        settlement: r.get(16)?,
-        latency_ms: r.get(17)?,
-        ttfb_ms: r.get(18)?,
-        client_ip: r.get(19)?,
-        user_agent: r.get(20)?,
-        created_at: to_utc(r.get(21)?),
-    })
+/// The emails of accounts and the prefixes and names of keys that groups name, each read once.
+struct Names<'c> {
+    email: rusqlite::CachedStatement<'c>,
+    key: rusqlite::CachedStatement<'c>,
+    emails: HashMap<i64, Option<String>>,
+    keys: HashMap<i64, (Option<String>, Option<String>)>,
 }
 
-/// `WHERE …` of an event page: past the cursor, in the time range, matching the filter.
-fn event_where(f: &UsageFilter, page: &EventPageQuery, sql: &mut String, args: &mut Vec<Value>) {
-    match (page.newest_first, page.cursor) {
-        (false, c) => {
-            sql.push_str(" WHERE id > ?");
-            args.push(Value::Integer(c.unwrap_or(0)));
+impl<'c> Names<'c> {
+    fn new(c: &'c Connection) -> Result<Self, StoreError> {
+        Ok(Names {
+            email: c.prepare_cached("SELECT email FROM accounts WHERE id = ?1")?,
+            key: c.prepare_cached("SELECT prefix, name FROM api_keys WHERE id = ?1")?,
+            emails: HashMap::new(),
+            keys: HashMap::new(),
+        })
+    }
+
+    fn email(&mut self, account_id: i64) -> Result<Option<String>, StoreError> {
+        if let Some(e) = self.emails.get(&account_id) {
+            return Ok(e.clone());
         }
-        (true, Some(c)) => {
-            sql.push_str(" WHERE id < ?");
-            args.push(Value::Integer(c));
+        let e = self
+            .email
+            .query_row([account_id], |r| r.get(0))
+            .optional()?;
+        self.emails.insert(account_id, e.clone());
+        Ok(e)
+    }
+
+    fn key(&mut self, key_id: i64) -> Result<(Option<String>, Option<String>), StoreError> {
+        if let Some(k) = self.keys.get(&key_id) {
+            return Ok(k.clone());
         }
-        (true, None) => sql.push_str(" WHERE 1"),
+        let k = self
+            .key
+            .query_row([key_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?
+            .map_or((None, None), |(p, n)| (Some(p), n));
+        self.keys.insert(key_id, k.clone());
+        Ok(k)
     }
-    // `+created_at` keeps SQLite from walking the time index and sorting: pages are read in id
-    // order from the id index, and a time range only filters them.
-    if let Some(from) = f.from {
-        sql.push_str(" AND +created_at >= ?");
-        args.push(Value::Integer(from));
-    }
-    if let Some(to) = f.to {
-        sql.push_str(" AND +created_at < ?");
-        args.push(Value::Integer(to));
-    }
-    conditions(f, sql, args);
 }
 
 /// Up to `page.limit` events matching `f` past the cursor, in id order (or reversed); whether
@@ -340,31 +144,8 @@ pub(crate) fn events(
     f: &UsageFilter,
     page: EventPageQuery,
 ) -> Result<(Vec<UsageEvent>, bool, Option<u64>), StoreError> {
-    let mut sql = format!("SELECT {EVENT_COLUMNS} FROM usage_events");
-    let mut args = Vec::new();
-    event_where(f, &page, &mut sql, &mut args);
-    sql.push_str(if page.newest_first {
-        " ORDER BY id DESC LIMIT ?"
-    } else {
-        " ORDER BY id LIMIT ?"
-    });
-    args.push(Value::Integer(i64::from(page.limit) + 1));
-    let mut stmt = c.prepare(&sql)?;
-    let mut events = stmt
-        .query_map(params_from_iter(args), event_row)?
-        .collect::<Result<Vec<_>, _>>()?;
-    let has_more = events.len() > page.limit as usize;
-    events.truncate(page.limit as usize);
-    let remaining = if page.count {
-        let mut sql = String::from("SELECT COUNT(*) FROM usage_events");
-        let mut args = Vec::new();
-        event_where(f, &page, &mut sql, &mut args);
-        let n: i64 = c.query_row(&sql, params_from_iter(args), |r| r.get(0))?;
-        Some(n.max(0) as u64)
-    } else {
-        None
-    };
-    Ok((events, has_more, remaining))
+    let p = codexkey_report::events::events(c, &SCHEMA, f, page)?;
+    Ok((p.events, p.has_more, p.remaining))
 }
 
 /// When the account's first event at or after `since` happened.
@@ -391,9 +172,12 @@ pub(crate) fn request_state(
     use crate::store::RequestState;
     let event = c
         .query_row(
-            &format!("SELECT {EVENT_COLUMNS} FROM usage_events WHERE request_id = ?1"),
+            &format!(
+                "SELECT {} FROM usage_events WHERE request_id = ?1",
+                codexkey_report::events::event_columns(&SCHEMA)
+            ),
             [request_id],
-            event_row,
+            codexkey_report::events::event_row,
         )
         .optional()?;
     if let Some(e) = event {
@@ -416,6 +200,11 @@ pub(crate) fn request_state(
 mod tests {
     #![expect(clippy::unwrap_used)]
     use super::*;
+    use crate::store::usage::{BUCKET_MS, StatusFilter};
+    use codexkey_common::Micros;
+
+    const HOUR_MS: i64 = 3_600_000;
+    const DAY_MS: i64 = 86_400_000;
     use crate::store::{MeterOp, SettledRequest};
     use codexkey_common::settlement::Settlement;
 
@@ -649,7 +438,7 @@ mod tests {
             (2, Some(2), Some("gpt-5.5"), 200, 20, 1000),
         ]);
         let mine = UsageFilter {
-            account_id: Some(1),
+            scope: Some(1),
             ..UsageFilter::default()
         };
         // Every range, aligned or not, sums exactly what the raw events hold.
@@ -761,7 +550,7 @@ mod tests {
         assert!(report(&c, &nothing, &[], 0).unwrap().is_empty());
         // Every account, by account then day.
         let all = UsageFilter {
-            account_id: None,
+            scope: None,
             ..f.clone()
         };
         let by_account =
@@ -794,7 +583,7 @@ mod tests {
             (1, Some(1), Some("a"), 200, 50, 5),
         ]);
         let f = UsageFilter {
-            account_id: Some(1),
+            scope: Some(1),
             ..UsageFilter::default()
         };
         let page = |cursor: Option<i64>, limit: u32, count: bool| EventPageQuery {
