@@ -121,6 +121,7 @@ fn events(n: u64, end: i64, seed: u64) -> Vec<UsageEventRecord> {
                 } else {
                     Settlement::FinalUsage
                 },
+                uncapped_cost: None,
                 created_at: start + i as i64 * step + rng.below(step.max(1) as u64) as i64,
             }
         })

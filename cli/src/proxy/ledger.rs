@@ -317,7 +317,9 @@ impl Drop for Observer {
             (Some((_, u)), Some(f)) => u.usage().map(|u| u.billable(f)),
             (None, Some(f)) if (200..300).contains(&self.status) => {
                 self.ended = true;
-                usage_from_body(f, &self.body).map(|u| u.billable(f))
+                usage_from_body(f, &self.body)
+                    .and_then(Result::ok)
+                    .map(|u| u.billable(f))
             }
             _ => {
                 self.ended = true;

@@ -158,45 +158,14 @@ async fn commit(store: &dyn Store, batch: &mut Vec<MeterOp>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{NewHold, SettledRequest, UsageEventRecord};
-    use codexkey_common::settlement::Settlement;
-    use codexkey_common::{Micros, Usage};
+    use crate::store::testkit;
 
     fn hold(request: &str) -> MeterOp {
-        MeterOp::Hold(NewHold {
-            request_id: request.into(),
-            account_id: 1,
-            key_id: 1,
-            amount: Micros(5),
-            crash_charge: Micros(1),
-            route: "chat.completions",
-            model: "m".into(),
-            provider: None,
-            created_at: 0,
-        })
+        MeterOp::Hold(testkit::hold(request, 1, 1, 5))
     }
 
     fn settle(request: &str) -> MeterOp {
-        MeterOp::Settle(Box::new(SettledRequest::new(UsageEventRecord {
-            request_id: request.into(),
-            account_id: 1,
-            key_id: Some(1),
-            route: "chat.completions",
-            provider: None,
-            model: None,
-            usage: Usage::default(),
-            cost: Micros(1),
-            status: 200,
-            error_code: None,
-            latency_ms: None,
-            ttfb_ms: None,
-            client_ip: None,
-            user_agent: None,
-            price_snapshot: None,
-            settlement: Settlement::FinalUsage,
-            uncapped_cost: None,
-            created_at: 0,
-        })))
+        testkit::settle(testkit::event(request, 1, Some(1), 1, 0))
     }
 
     /// `(hold or settle, request id, hold_written)` of each write, in order.

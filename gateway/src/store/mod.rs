@@ -4,9 +4,14 @@
 //! Each method is a single transaction: whatever it writes lands whole or not at all. Services
 //! create IDs for the outside world and timestamps; the store writes them as given. Row mapping
 //! stays inside the backend modules. [`sqlite`] is the default backend; a PostgreSQL backend fills
-//! the same trait.
+//! the same trait. A backend is done when it passes the conformance suite (`conformance`, with
+//! the crate's feature of that name).
 
+#[cfg(feature = "conformance")]
+pub mod conformance;
 pub mod sqlite;
+#[cfg(any(test, feature = "conformance"))]
+pub mod testkit;
 pub mod usage;
 
 use async_trait::async_trait;

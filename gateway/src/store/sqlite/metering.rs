@@ -277,7 +277,7 @@ impl SqliteStore {
 mod metering_tests {
     #![expect(clippy::unwrap_used)]
     use super::*;
-    use codexkey_common::settlement::Settlement;
+    use crate::store::testkit;
 
     fn db() -> Connection {
         let mut c = Connection::open_in_memory().unwrap();
@@ -294,40 +294,14 @@ mod metering_tests {
 
     fn hold(request: &str, account: i64, amount: i64) -> MeterOp {
         MeterOp::Hold(NewHold {
-            request_id: request.into(),
-            account_id: account,
-            key_id: account,
-            amount: Micros(amount),
-            crash_charge: Micros(1),
-            route: "chat.completions",
-            model: "m".into(),
-            provider: None,
             created_at: 10,
+            ..testkit::hold(request, account, account, amount)
         })
     }
 
     fn settle(request: &str, account: i64, cost: i64, at: i64, hold_written: bool) -> MeterOp {
         MeterOp::Settle(Box::new(SettledRequest {
-            event: UsageEventRecord {
-                request_id: request.into(),
-                account_id: account,
-                key_id: Some(account),
-                route: "chat.completions",
-                provider: None,
-                model: Some("m".into()),
-                usage: Usage::default(),
-                cost: Micros(cost),
-                status: 200,
-                error_code: None,
-                latency_ms: None,
-                ttfb_ms: None,
-                client_ip: None,
-                user_agent: None,
-                price_snapshot: None,
-                settlement: Settlement::FinalUsage,
-                uncapped_cost: None,
-                created_at: at,
-            },
+            event: testkit::event(request, account, Some(account), cost, at),
             hold_written,
         }))
     }
