@@ -70,10 +70,11 @@ impl Ctx {
         matches!(
             self.route,
             Some(Route::Chat | Route::Responses | Route::Messages)
-        ) && serde_json::from_slice::<Value>(&self.body)
-            .ok()
-            .and_then(|v| v.get("stream").and_then(Value::as_bool))
-            .unwrap_or(false)
+        ) && (self.script.stream_regardless
+            || serde_json::from_slice::<Value>(&self.body)
+                .ok()
+                .and_then(|v| v.get("stream").and_then(Value::as_bool))
+                .unwrap_or(false))
     }
 }
 

@@ -118,6 +118,9 @@ pub struct Script {
     /// Anthropic and gpt-image `output_tokens`) instead of `usage.output_tokens`: for what no
     /// provider should send (`-3`, `"100"`, `12.5`, `1e30`). Default none.
     pub output_tokens_json: Option<serde_json::Value>,
+    /// Answer chat, Responses and Messages requests with a stream even when they did not ask
+    /// for one, as some OpenAI-compatible servers do. Default false.
+    pub stream_regardless: bool,
 }
 
 impl Default for Script {
@@ -135,6 +138,7 @@ impl Default for Script {
             image_usage: None,
             embedding_dimensions: 1536,
             output_tokens_json: None,
+            stream_regardless: false,
         }
     }
 }
