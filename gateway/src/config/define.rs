@@ -2,15 +2,10 @@
 //!
 //! A setting is written once, in `settings.rs`, as its key, raw type, environment variable and
 //! how its validated value is shown. From that the macro generates the all-`Option` raw structs
-//! (file layer, with `deny_unknown_fields`), the `CODEXKEY_*` constants, [`RawConfig::from_env`],
-//! the merge [`RawConfig::or`], [`RawConfig::effective`] for `--print-config`, the list of
-//! secrets it names instead of printing, and [`SETTINGS`] for tests. Turning a raw layer into the
-//! typed `Config` (defaults, checks) is `validate.rs`'s job, not this one's.
-//!
-//! [`RawConfig::from_env`]: super::settings::RawConfig::from_env
-//! [`RawConfig::or`]: super::settings::RawConfig::or
-//! [`RawConfig::effective`]: super::settings::RawConfig::effective
-//! [`SETTINGS`]: super::settings::SETTINGS
+//! (the file layer, with `deny_unknown_fields`), the `CODEXKEY_*` constants, `RawConfig::from_env`,
+//! the merge `RawConfig::or`, `RawConfig::effective` for `--print-config`, the secrets it names
+//! instead of printing, and `SETTINGS`, the list tests walk. Turning a raw layer into the typed
+//! `Config` (defaults, checks) is `validate.rs`'s job, not this one's.
 
 use std::path::PathBuf;
 
@@ -93,7 +88,7 @@ parsed_env_value!(u32, u64, usize, bool);
 macro_rules! settings {
     (
         $(#[$raw_meta:meta])*
-        pub struct $Raw:ident {
+        pub struct $Raw:ident for $Config:ident {
             $(
                 $(#[$m:meta])*
                 $name:ident: $ty:ty, env $VAR:ident = $var:literal, $how:ident |$c:ident| $e:expr;
@@ -184,7 +179,7 @@ macro_rules! settings {
             }
 
             /// The file form of a validated configuration, secrets left out.
-            pub fn effective(config: &$crate::config::types::Config) -> $Raw {
+            pub fn effective(config: &$Config) -> $Raw {
                 $Raw {
                     $( $name: settings!(@shown $how config |$c| $e), )*
                     $( $section: $Section {
@@ -197,7 +192,7 @@ macro_rules! settings {
 
         /// The secrets set in `config`, which `--print-config` names instead of printing.
         pub fn secrets_set(
-            config: &$crate::config::types::Config,
+            config: &$Config,
         ) -> Vec<$crate::config::define::Setting> {
             let mut set = Vec::new();
             $( settings!(@if_set $how config |$c| $e, set, stringify!($name), $var); )*

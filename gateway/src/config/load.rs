@@ -6,8 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::env;
 use super::error::ConfigError;
-use super::settings::RawConfig;
-use super::types::Config;
+use super::settings::{Config, RawConfig};
 
 /// What the command line may set: the highest-precedence layer.
 #[derive(Debug, Clone, Default)]

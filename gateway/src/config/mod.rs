@@ -16,7 +16,6 @@ mod error;
 mod load;
 mod print;
 mod settings;
-mod types;
 mod upstreams;
 mod validate;
 
@@ -26,10 +25,8 @@ pub use define::Setting;
 pub use error::ConfigError;
 pub use load::Flags;
 pub use settings::{
-    RawAdmin, RawAuth, RawConfig, RawMetering, RawProxy, RawServer, RawUpstreamTuning, SETTINGS,
-};
-pub use types::{
-    AdminBootstrap, AuthConfig, Config, Database, MeteringConfig, ProxyConfig, ServerConfig,
+    AdminBootstrap, AuthConfig, Config, Database, MeteringConfig, ProxyConfig, RawAdmin, RawAuth,
+    RawConfig, RawMetering, RawProxy, RawServer, RawUpstreamTuning, SETTINGS, ServerConfig,
     UpstreamTuning,
 };
 pub use upstreams::{Provider, RawUpstream, UpstreamConfig, UpstreamOrigin};

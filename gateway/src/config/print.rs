@@ -2,8 +2,7 @@
 //! accepts back. Its settings come from the definition (`settings.rs`); secrets are named, never
 //! printed.
 
-use super::settings::{RawConfig, secrets_set};
-use super::types::Config;
+use super::settings::{Config, RawConfig, secrets_set};
 
 impl Config {
     /// The effective configuration as a config file: every setting with the value in force

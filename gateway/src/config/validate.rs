@@ -7,10 +7,9 @@ use std::time::Duration;
 
 use super::currencies;
 use super::error::ConfigError;
-use super::settings::RawConfig;
-use super::types::{
-    AdminBootstrap, AuthConfig, Config, Database, MeteringConfig, ProxyConfig, ServerConfig,
-    UpstreamTuning,
+use super::settings::{
+    AdminBootstrap, AuthConfig, Config, Database, MeteringConfig, ProxyConfig, RawConfig,
+    ServerConfig, UpstreamTuning,
 };
 use super::upstreams;
 
