@@ -1,0 +1,289 @@
+//! The settings: each scalar setting defined once, and the typed [`Config`] they validate into.
+//!
+//! A definition line gives a setting's key, raw type, `CODEXKEY_*` variable and how its value in
+//! force is printed; `settings!` (in `define.rs`) turns the list into the raw layers, their merge,
+//! the environment reading and `--print-config`'s form. So a new setting is its line in the
+//! definition and its typed field below, plus its default and checks in `validate.rs`.
+//!
+//! The variable is the key in capitals with `CODEXKEY_` before it and `__` for each `.` (`[admin]`
+//! keeps the single `_` it has always had); a test holds every setting to that.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use codexkey_common::{Micros, Secret};
+use serde::Serialize;
+
+use super::currencies::{self, CurrencyConfig, RawCurrency};
+use super::decimal::DecimalText;
+use super::define::settings;
+use super::upstreams::{self, RawUpstream, UpstreamConfig};
+
+settings! {
+    /// One layer of configuration, every field optional.
+    pub struct RawConfig for Config {
+        listen: String, env LISTEN = "CODEXKEY_LISTEN", shown |c| c.listen.to_string();
+        /// Threads that serve connections; 0 or absent: one per CPU.
+        workers: usize, env WORKERS = "CODEXKEY_WORKERS", shown |c| c.workers;
+        data_dir: PathBuf, env DATA_DIR = "CODEXKEY_DATA_DIR", shown |c| c.data_dir.clone();
+        database_url: String, env DATABASE_URL = "CODEXKEY_DATABASE_URL", shown |c| {
+            let Database::Sqlite { path } = &c.database;
+            format!("sqlite://{}", path.display())
+        };
+        log: String, env LOG = "CODEXKEY_LOG", shown |c| c.log.clone();
+        /// 64 hex characters: encrypts upstream keys added through the admin API.
+        master_key: Secret<String>, env MASTER_KEY = "CODEXKEY_MASTER_KEY",
+            secret |c| c.master_key.is_some();
+    }
+    sections {
+        /// How the gateway treats client connections.
+        server: RawServer {
+            header_read_timeout_secs: u64, env SERVER_HEADER_READ_TIMEOUT_SECS =
+                "CODEXKEY_SERVER__HEADER_READ_TIMEOUT_SECS",
+                shown |c| c.server.header_read_timeout.as_secs();
+            idle_timeout_secs: u64, env SERVER_IDLE_TIMEOUT_SECS =
+                "CODEXKEY_SERVER__IDLE_TIMEOUT_SECS",
+                shown |c| c.server.idle_timeout.as_secs();
+            max_connections: usize, env SERVER_MAX_CONNECTIONS =
+                "CODEXKEY_SERVER__MAX_CONNECTIONS",
+                shown |c| c.server.max_connections;
+            http2_max_concurrent_streams: u32, env SERVER_HTTP2_MAX_CONCURRENT_STREAMS =
+                "CODEXKEY_SERVER__HTTP2_MAX_CONCURRENT_STREAMS",
+                shown |c| c.server.http2_max_concurrent_streams;
+        }
+        /// The first admin account, created on an empty database.
+        admin: RawAdmin {
+            email: String, env ADMIN_EMAIL = "CODEXKEY_ADMIN_EMAIL",
+                shown |c| c.admin.email.clone();
+            password: Secret<String>, env ADMIN_PASSWORD = "CODEXKEY_ADMIN_PASSWORD",
+                secret |c| c.admin.password.is_some();
+        }
+        /// Login sessions, registration and password hashing.
+        auth: RawAuth {
+            session_ttl_secs: u64, env AUTH_SESSION_TTL_SECS = "CODEXKEY_AUTH__SESSION_TTL_SECS",
+                shown |c| c.auth.session_ttl.as_secs();
+            allow_registration: bool, env AUTH_ALLOW_REGISTRATION =
+                "CODEXKEY_AUTH__ALLOW_REGISTRATION",
+                shown |c| c.auth.allow_registration;
+            argon2_memory_kib: u32, env AUTH_ARGON2_MEMORY_KIB =
+                "CODEXKEY_AUTH__ARGON2_MEMORY_KIB",
+                shown |c| c.auth.argon2_memory_kib;
+            argon2_iterations: u32, env AUTH_ARGON2_ITERATIONS =
+                "CODEXKEY_AUTH__ARGON2_ITERATIONS",
+                shown |c| c.auth.argon2_iterations;
+            argon2_parallelism: u32, env AUTH_ARGON2_PARALLELISM =
+                "CODEXKEY_AUTH__ARGON2_PARALLELISM",
+                shown |c| c.auth.argon2_parallelism;
+        }
+        /// The data plane's request limits.
+        proxy: RawProxy {
+            body_limit_mb: u64, env PROXY_BODY_LIMIT_MB = "CODEXKEY_PROXY__BODY_LIMIT_MB",
+                shown |c| c.proxy.body_limit_mb;
+        }
+        /// Holds, margins and how metering writes are batched.
+        metering: RawMetering {
+            /// A global margin on every price, in percent (`20`, `"2.5"`).
+            margin_percent: DecimalText, env METERING_MARGIN_PERCENT =
+                "CODEXKEY_METERING__MARGIN_PERCENT",
+                // ppm back to percent: 1% = 10,000 ppm, written as credits scaled by 100.
+                shown |c| DecimalText(Micros(c.metering.margin_ppm * 100).to_string());
+            /// How a request's hold is bounded: `bounded` (the default: never overdraws) or
+            /// `capped` (holds at most `max_hold_credits`, admits on any positive balance).
+            admission: String, env METERING_ADMISSION = "CODEXKEY_METERING__ADMISSION",
+                shown |c| c.metering.admission.as_str().to_owned();
+            /// The most one request may hold under `capped` admission, in credits (`5`, `"2.5"`).
+            max_hold_credits: DecimalText, env METERING_MAX_HOLD_CREDITS =
+                "CODEXKEY_METERING__MAX_HOLD_CREDITS",
+                shown |c| DecimalText(Micros(c.metering.max_hold_micros).to_string());
+            disconnect_drain_secs: u64, env METERING_DISCONNECT_DRAIN_SECS =
+                "CODEXKEY_METERING__DISCONNECT_DRAIN_SECS",
+                shown |c| c.metering.disconnect_drain.as_secs();
+            default_max_output_tokens: u64, env METERING_DEFAULT_MAX_OUTPUT_TOKENS =
+                "CODEXKEY_METERING__DEFAULT_MAX_OUTPUT_TOKENS",
+                shown |c| c.metering.default_max_output_tokens;
+            commit_interval_ms: u64, env METERING_COMMIT_INTERVAL_MS =
+                "CODEXKEY_METERING__COMMIT_INTERVAL_MS",
+                shown |c| u64::try_from(c.metering.commit_interval.as_millis()).unwrap_or(u64::MAX);
+        }
+        /// Tuning shared by every upstream.
+        upstream: RawUpstreamTuning {
+            connect_timeout_secs: u64, env UPSTREAM_CONNECT_TIMEOUT_SECS =
+                "CODEXKEY_UPSTREAM__CONNECT_TIMEOUT_SECS",
+                shown |c| c.upstream.connect_timeout.as_secs();
+            first_byte_timeout_secs: u64, env UPSTREAM_FIRST_BYTE_TIMEOUT_SECS =
+                "CODEXKEY_UPSTREAM__FIRST_BYTE_TIMEOUT_SECS",
+                shown |c| c.upstream.first_byte_timeout.as_secs();
+            idle_timeout_secs: u64, env UPSTREAM_IDLE_TIMEOUT_SECS =
+                "CODEXKEY_UPSTREAM__IDLE_TIMEOUT_SECS",
+                shown |c| c.upstream.idle_timeout.as_secs();
+            cooldown_secs: u64, env UPSTREAM_COOLDOWN_SECS = "CODEXKEY_UPSTREAM__COOLDOWN_SECS",
+                shown |c| c.upstream.cooldown.as_secs();
+            max_attempts: u32, env UPSTREAM_MAX_ATTEMPTS = "CODEXKEY_UPSTREAM__MAX_ATTEMPTS",
+                shown |c| c.upstream.max_attempts;
+        }
+    }
+    special {
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        upstreams: Vec<RawUpstream>,
+            env upstreams::from_env, merge upstreams::merge,
+            shown |c| upstreams::effective(&c.upstreams);
+        /// Display currencies by ISO 4217 code: `[currencies.RUB] rate = "92.5312" date = "…"`.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        currencies: BTreeMap<String, RawCurrency>,
+            env currencies::from_env, merge currencies::merge,
+            shown |c| currencies::effective(&c.currencies);
+    }
+}
+
+/// The validated configuration the gateway runs with.
+#[derive(Debug, Clone, Serialize)]
+pub struct Config {
+    pub listen: SocketAddr,
+    /// Threads that serve connections, each with its own event loop (see `server`).
+    pub workers: usize,
+    pub data_dir: PathBuf,
+    pub database: Database,
+    pub log: String,
+    /// Encrypts upstream keys stored in the database; without it, upstreams can only be
+    /// configured in the file or environment.
+    pub master_key: Option<Secret<String>>,
+    pub server: ServerConfig,
+    pub admin: AdminBootstrap,
+    pub auth: AuthConfig,
+    pub proxy: ProxyConfig,
+    pub metering: MeteringConfig,
+    pub upstream: UpstreamTuning,
+    pub upstreams: Vec<UpstreamConfig>,
+    /// Display-currency rates by code; amounts are converted with them only when shown.
+    pub currencies: BTreeMap<String, CurrencyConfig>,
+    /// The file that was read, if any (shown by `--print-config`).
+    #[serde(skip)]
+    pub source: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Database {
+    Sqlite { path: PathBuf },
+}
+
+/// Who becomes the first admin when the gateway starts on an empty database.
+#[derive(Debug, Clone, Serialize)]
+pub struct AdminBootstrap {
+    pub email: String,
+    /// `None`: generate one and print it once.
+    pub password: Option<Secret<String>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AuthConfig {
+    #[serde(rename = "session_ttl_secs", serialize_with = "as_secs")]
+    pub session_ttl: Duration,
+    pub allow_registration: bool,
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+    pub argon2_parallelism: u32,
+}
+
+/// Limits on client connections, so slow or idle clients cannot exhaust the gateway.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServerConfig {
+    /// The longest a connection may take to send a request's headers, counted from when the
+    /// gateway starts waiting for them (HTTP/1; it also bounds a kept-alive connection's wait
+    /// for its next request).
+    #[serde(rename = "header_read_timeout_secs", serialize_with = "as_secs")]
+    pub header_read_timeout: Duration,
+    /// A connection with no request in flight for this long is closed (HTTP/1 and HTTP/2).
+    #[serde(rename = "idle_timeout_secs", serialize_with = "as_secs")]
+    pub idle_timeout: Duration,
+    /// Connections open at once; beyond it a new connection gets a bare 503 and is closed.
+    pub max_connections: usize,
+    /// Streams one HTTP/2 connection may have open at once.
+    pub http2_max_concurrent_streams: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProxyConfig {
+    /// Largest accepted data-plane request body. Agent sessions send the whole history each
+    /// turn, so this is tens of MB, not the 2 MB of the management API.
+    pub body_limit_mb: u64,
+}
+
+/// How admission bounds a request's hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Admission {
+    /// The hold is the request's worst case and must fit in the available balance; charges
+    /// never exceed their hold. No balance goes below zero.
+    #[default]
+    Bounded,
+    /// The hold is an estimate capped by `metering.max_hold_credits`, and a request needs only
+    /// a positive available balance; concurrent requests may overdraw by their holds.
+    Capped,
+}
+
+impl Admission {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Admission::Bounded => "bounded",
+            Admission::Capped => "capped",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Admission> {
+        [Admission::Bounded, Admission::Capped]
+            .into_iter()
+            .find(|a| a.as_str() == s)
+    }
+}
+
+fn as_admission<S: serde::Serializer>(a: &Admission, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(a.as_str())
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MeteringConfig {
+    /// Global margin in parts per million (200000 = +20%).
+    pub margin_ppm: i64,
+    /// How a request's hold is bounded.
+    #[serde(serialize_with = "as_admission")]
+    pub admission: Admission,
+    /// The most one request may hold under `capped` admission, in micro-credits.
+    pub max_hold_micros: i64,
+    /// After a client disconnects mid-stream, how long the gateway keeps reading upstream for
+    /// its final usage before charging an estimate instead.
+    #[serde(rename = "disconnect_drain_secs", serialize_with = "as_secs")]
+    pub disconnect_drain: Duration,
+    /// Output tokens assumed for a hold when the request sets no maximum and the price table
+    /// knows none for the model.
+    pub default_max_output_tokens: u64,
+    /// How long the group-commit writer gathers metering writes before one transaction.
+    #[serde(rename = "commit_interval_ms", serialize_with = "as_millis")]
+    pub commit_interval: Duration,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UpstreamTuning {
+    #[serde(rename = "connect_timeout_secs", serialize_with = "as_secs")]
+    pub connect_timeout: Duration,
+    /// Until response headers arrive; non-streamed generations can take minutes.
+    #[serde(rename = "first_byte_timeout_secs", serialize_with = "as_secs")]
+    pub first_byte_timeout: Duration,
+    /// Longest silence between two reads of a response body.
+    #[serde(rename = "idle_timeout_secs", serialize_with = "as_secs")]
+    pub idle_timeout: Duration,
+    /// How long a key that failed (429, 5xx, refused) is skipped.
+    #[serde(rename = "cooldown_secs", serialize_with = "as_secs")]
+    pub cooldown: Duration,
+    /// Attempts per request across keys and providers.
+    pub max_attempts: u32,
+}
+
+fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+fn as_secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(d.as_secs())
+}

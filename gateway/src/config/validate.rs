@@ -1,0 +1,252 @@
+//! From the merged raw layers to the typed [`Config`]: defaults filled in, every value checked,
+//! and each refusal naming its key. Reading and merging the layers is not done here.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::currencies;
+use super::error::ConfigError;
+use super::settings::{
+    AdminBootstrap, Admission, AuthConfig, Config, Database, MeteringConfig, ProxyConfig,
+    RawConfig, ServerConfig, UpstreamTuning,
+};
+use super::upstreams;
+
+const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+const DEFAULT_ADMIN_EMAIL: &str = "admin@localhost";
+const DEFAULT_SESSION_TTL_SECS: u64 = 30 * 24 * 3600;
+/// argon2id at m=7 MiB, t=5, p=1: one of the configurations OWASP's Password Storage Cheat
+/// Sheet lists as equivalent in strength (with m=19 MiB, t=2). The smaller memory keeps the
+/// gateway's footprint low: each hash holds its memory while it runs.
+const DEFAULT_ARGON2_MEMORY_KIB: u32 = 7 * 1024;
+const DEFAULT_ARGON2_ITERATIONS: u32 = 5;
+const DEFAULT_ARGON2_PARALLELISM: u32 = 1;
+const DEFAULT_BODY_LIMIT_MB: u64 = 64;
+/// Five credits: enough for the worst case of one long agent turn on a top model.
+const DEFAULT_MAX_HOLD_MICROS: i64 = 5_000_000;
+const DEFAULT_DRAIN_SECS: u64 = 30;
+/// Long enough for most requests' hold and settlement to share a batch (so the hold is never
+/// written), short enough that a crash loses holds of only a few milliseconds.
+const DEFAULT_COMMIT_INTERVAL_MS: u64 = 5;
+const DEFAULT_MAX_OUTPUT_TOKENS: u64 = 4096;
+
+impl Config {
+    pub fn validate(raw: RawConfig) -> Result<Config, ConfigError> {
+        let invalid = |key: &str, message: String| ConfigError::Invalid {
+            key: key.to_owned(),
+            message,
+        };
+        let listen_text = raw.listen.unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
+        let listen: SocketAddr = listen_text.parse().map_err(|e| {
+            invalid(
+                "listen",
+                format!("`{listen_text}` is not an address like 127.0.0.1:8080 ({e})"),
+            )
+        })?;
+        let data_dir = match raw.data_dir {
+            Some(d) => d,
+            None => dirs::data_dir()
+                .ok_or(ConfigError::NoDataDir)?
+                .join("codexkey"),
+        };
+        let database = match raw.database_url {
+            None => Database::Sqlite {
+                path: data_dir.join("codexkey.db"),
+            },
+            Some(url) => {
+                parse_database_url(&url, &data_dir).map_err(|m| invalid("database_url", m))?
+            }
+        };
+        let admin_email = raw
+            .admin
+            .email
+            .map(|e| e.trim().to_lowercase())
+            .unwrap_or_else(|| DEFAULT_ADMIN_EMAIL.to_owned());
+        let auth = AuthConfig {
+            session_ttl: Duration::from_secs(
+                raw.auth
+                    .session_ttl_secs
+                    .unwrap_or(DEFAULT_SESSION_TTL_SECS),
+            ),
+            allow_registration: raw.auth.allow_registration.unwrap_or(true),
+            argon2_memory_kib: raw
+                .auth
+                .argon2_memory_kib
+                .unwrap_or(DEFAULT_ARGON2_MEMORY_KIB),
+            argon2_iterations: raw
+                .auth
+                .argon2_iterations
+                .unwrap_or(DEFAULT_ARGON2_ITERATIONS),
+            argon2_parallelism: raw
+                .auth
+                .argon2_parallelism
+                .unwrap_or(DEFAULT_ARGON2_PARALLELISM),
+        };
+        if auth.session_ttl.is_zero() {
+            return Err(invalid(
+                "auth.session_ttl_secs",
+                "must be at least 1".into(),
+            ));
+        }
+        // Argon2's own limits: m >= 8*p KiB, t >= 1, 1 <= p <= 2^24-1.
+        argon2::Params::new(
+            auth.argon2_memory_kib,
+            auth.argon2_iterations,
+            auth.argon2_parallelism,
+            None,
+        )
+        .map_err(|e| invalid("auth.argon2_*", e.to_string()))?;
+        let parse_credits = |key: &str, v: &str| {
+            v.parse::<codexkey_common::Micros>()
+                .map_err(|e| invalid(key, e.to_string()))
+        };
+        let margin_ppm = match raw.metering.margin_percent.as_ref().map(|d| d.0.as_str()) {
+            // Percent with up to 4 decimals: parsed as credits (6 decimals) then scaled: 1% = 10_000 ppm.
+            Some(v) => parse_credits("metering.margin_percent", v)?.0 / 100,
+            None => 0,
+        };
+        if margin_ppm < 0 {
+            return Err(invalid(
+                "metering.margin_percent",
+                "must not be negative".into(),
+            ));
+        }
+        let max_hold_micros = match raw.metering.max_hold_credits.as_ref().map(|d| d.0.as_str()) {
+            Some(v) => parse_credits("metering.max_hold_credits", v)?.0,
+            None => DEFAULT_MAX_HOLD_MICROS,
+        };
+        if max_hold_micros <= 0 {
+            return Err(invalid(
+                "metering.max_hold_credits",
+                "must be positive".into(),
+            ));
+        }
+        let admission = match raw.metering.admission.as_deref() {
+            None => Admission::default(),
+            Some(name) => Admission::parse(name).ok_or_else(|| {
+                invalid(
+                    "metering.admission",
+                    format!("`{name}` is not `bounded` or `capped`"),
+                )
+            })?,
+        };
+        let metering = MeteringConfig {
+            margin_ppm,
+            admission,
+            max_hold_micros,
+            disconnect_drain: Duration::from_secs(
+                raw.metering
+                    .disconnect_drain_secs
+                    .unwrap_or(DEFAULT_DRAIN_SECS),
+            ),
+            default_max_output_tokens: raw
+                .metering
+                .default_max_output_tokens
+                .unwrap_or(DEFAULT_MAX_OUTPUT_TOKENS),
+            commit_interval: Duration::from_millis(
+                raw.metering
+                    .commit_interval_ms
+                    .unwrap_or(DEFAULT_COMMIT_INTERVAL_MS)
+                    .min(1000),
+            ),
+        };
+        let secs = |v: Option<u64>, d: u64| Duration::from_secs(v.unwrap_or(d));
+        let upstream = UpstreamTuning {
+            connect_timeout: secs(raw.upstream.connect_timeout_secs, 10),
+            first_byte_timeout: secs(raw.upstream.first_byte_timeout_secs, 600),
+            idle_timeout: secs(raw.upstream.idle_timeout_secs, 300),
+            cooldown: secs(raw.upstream.cooldown_secs, 30),
+            max_attempts: raw.upstream.max_attempts.unwrap_or(3).max(1),
+        };
+        let master_key = raw.master_key;
+        if let Some(k) = &master_key {
+            crate::upstream::crypto::MasterKey::from_hex(k.expose())
+                .map_err(|e| invalid("master_key", e.to_string()))?;
+        }
+        let upstreams = upstreams::validate(raw.upstreams)?;
+        Ok(Config {
+            listen,
+            workers: match raw.workers {
+                None | Some(0) => crate::system::default_workers(),
+                Some(n) => n,
+            },
+            data_dir,
+            database,
+            log: raw.log.unwrap_or_else(|| "info".to_owned()),
+            server: ServerConfig {
+                header_read_timeout: secs(raw.server.header_read_timeout_secs, 30)
+                    .max(Duration::from_secs(1)),
+                idle_timeout: secs(raw.server.idle_timeout_secs, 120).max(Duration::from_secs(1)),
+                max_connections: match raw.server.max_connections {
+                    None | Some(0) => crate::system::default_max_connections(),
+                    Some(n) => n,
+                },
+                http2_max_concurrent_streams: raw
+                    .server
+                    .http2_max_concurrent_streams
+                    .unwrap_or(256)
+                    .max(1),
+            },
+            master_key,
+            admin: AdminBootstrap {
+                email: admin_email,
+                password: raw.admin.password,
+            },
+            auth,
+            proxy: ProxyConfig {
+                body_limit_mb: raw
+                    .proxy
+                    .body_limit_mb
+                    .unwrap_or(DEFAULT_BODY_LIMIT_MB)
+                    .max(1),
+            },
+            metering,
+            upstream,
+            upstreams,
+            currencies: currencies::validate(raw.currencies)?,
+            source: None,
+        })
+    }
+}
+
+/// `sqlite:///abs/path.db`, `sqlite://relative.db` (inside the data dir) or `sqlite::memory:`
+/// are understood; other schemes are refused by name.
+fn parse_database_url(url: &str, data_dir: &Path) -> Result<Database, String> {
+    if let Some(rest) = url.strip_prefix("sqlite://") {
+        if rest.is_empty() {
+            return Err(
+                "`sqlite://` needs a path, e.g. `sqlite:///var/lib/codexkey/codexkey.db`".into(),
+            );
+        }
+        let p = PathBuf::from(rest);
+        let path = if p.is_absolute() { p } else { data_dir.join(p) };
+        return Ok(Database::Sqlite { path });
+    }
+    let scheme = url.split(':').next().unwrap_or_default();
+    Err(format!(
+        "`{scheme}` databases are not supported by this build; use `sqlite:///path/to/codexkey.db`"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    #![expect(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn database_urls() {
+        let d = Path::new("/data");
+        assert!(
+            matches!(parse_database_url("sqlite:///x/y.db", d), Ok(Database::Sqlite { path }) if path == Path::new("/x/y.db"))
+        );
+        assert!(
+            matches!(parse_database_url("sqlite://y.db", d), Ok(Database::Sqlite { path }) if path == Path::new("/data/y.db"))
+        );
+        assert!(
+            parse_database_url("mysql://x", d)
+                .unwrap_err()
+                .contains("`mysql`")
+        );
+    }
+}
