@@ -39,6 +39,8 @@ pub struct Exchange {
     /// The output cap sent upstream when admission lowered the client's to what the balance
     /// covers.
     pub lowered_cap: Option<u64>,
+    /// The output the request's hold covers (its own cap, the model's, or the lowered one).
+    pub output_cap: u64,
     pub started: Instant,
     pub client_ip: Option<String>,
     pub user_agent: Option<String>,

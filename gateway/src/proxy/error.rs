@@ -47,6 +47,10 @@ pub enum ProxyError {
     UpstreamFailed(String),
     #[error("the upstream did not answer in time")]
     UpstreamTimeout,
+    #[error(
+        "the upstream kept generating past the output cap of {cap} tokens; the answer was cut there"
+    )]
+    OutputCapExceeded { cap: u64 },
     #[error("the gateway is overloaded or shutting down; retry shortly")]
     Unavailable,
     #[error("internal error")]
@@ -65,7 +69,7 @@ impl ProxyError {
             Self::InvalidRequest(_) => StatusCode::BAD_REQUEST,
             Self::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnknownModel(_) => StatusCode::NOT_FOUND,
-            Self::UpstreamFailed(_) => StatusCode::BAD_GATEWAY,
+            Self::UpstreamFailed(_) | Self::OutputCapExceeded { .. } => StatusCode::BAD_GATEWAY,
             Self::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -89,6 +93,7 @@ impl ProxyError {
             Self::UnknownModel(_) => "model_not_found",
             Self::UpstreamFailed(_) => "upstream_error",
             Self::UpstreamTimeout => "upstream_timeout",
+            Self::OutputCapExceeded { .. } => "output_cap_exceeded",
             Self::Unavailable => "unavailable",
             Self::Internal(_) => "internal_error",
         }
@@ -106,6 +111,7 @@ impl ProxyError {
                 "invalid_request_error"
             }
             Self::UpstreamFailed(_)
+            | Self::OutputCapExceeded { .. }
             | Self::UpstreamTimeout
             | Self::Unavailable
             | Self::Internal(_) => "server_error",
@@ -124,7 +130,10 @@ impl ProxyError {
             Self::BodyTooLarge { .. } => "request_too_large",
             Self::UnknownModel(_) => "not_found_error",
             Self::UpstreamTimeout => "timeout_error",
-            Self::UpstreamFailed(_) | Self::Unavailable | Self::Internal(_) => "api_error",
+            Self::UpstreamFailed(_)
+            | Self::OutputCapExceeded { .. }
+            | Self::Unavailable
+            | Self::Internal(_) => "api_error",
         }
     }
 

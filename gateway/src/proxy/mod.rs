@@ -191,6 +191,7 @@ async fn admit_and_forward(
             },
         )
         .await?;
+    let output_cap = lowered_cap.unwrap_or(bound.output_cap());
     let client_body_len = body.len();
     let body = match lowered_cap {
         Some(cap) => match request::with_output_cap(&body, route, cap) {
@@ -228,6 +229,7 @@ async fn admit_and_forward(
         streams,
         hide_usage,
         lowered_cap,
+        output_cap,
         started,
         client_ip: parts
             .extensions

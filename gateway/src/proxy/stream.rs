@@ -12,7 +12,10 @@
 //!   plus the larger of the output upstream reported so far and the estimate of output already
 //!   delivered (see `codexkey_common::usage::StreamUsage::delivered_output_estimate`).
 //! - `stream_cut`: upstream ended or broke the stream without final usage: charged by the same
-//!   estimate.
+//!   estimate. Also a stream whose upstream ignores the output cap the hold was sized for: once
+//!   the output it reports, or the output delivered by the estimate rule beyond twice the cap
+//!   (the rule errs high), passes the cap, the gateway stops reading, ends the stream with an
+//!   `output_cap_exceeded` error event, and charges at most the hold.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -36,6 +39,10 @@ use crate::upstream::http::UpstreamBody;
 /// The most relayed bytes gathered before they are handed over, whatever upstream has ready.
 const GATHER_LIMIT: usize = 64 * 1024;
 
+/// Delivered-output estimates run high (a third of a delta's bytes); a stream is taken to have
+/// passed its cap by estimate only beyond twice the cap plus this slack.
+const ESTIMATE_SLACK: u64 = 64;
+
 /// The body of a streamed response: relays, observes, and settles.
 pub struct MeteredStream {
     upstream: Option<UpstreamBody>,
@@ -49,6 +56,9 @@ pub struct MeteredStream {
     progress: bool,
     /// What [`MeteredStream::prime`] got, handed over first.
     primed: Option<Option<std::io::Result<Bytes>>>,
+    /// The output the hold covers, when charges are capped at the hold: past it, upstream is
+    /// ignoring the cap it was sent and the stream is cut.
+    cap: Option<u64>,
     meta: Option<Meta>,
 }
 
@@ -72,6 +82,7 @@ impl MeteredStream {
         ttfb_ms: i64,
     ) -> Self {
         let body_len = exchange.client_body_len;
+        let cap = hold.ceiling().map(|_| exchange.output_cap);
         // The request body is not needed any more; do not keep it alive for the stream's life.
         exchange.body = Bytes::new();
         MeteredStream {
@@ -82,6 +93,7 @@ impl MeteredStream {
             out: Joined::default(),
             progress: false,
             primed: None,
+            cap,
             meta: Some(Meta {
                 exchange,
                 hold,
@@ -158,6 +170,34 @@ impl MeteredStream {
         hold.settle(ev);
     }
 
+    /// Whether upstream has produced more output than the hold covers: by its own running count
+    /// (exact), or by the delivered estimate well past the cap.
+    fn past_cap(&self) -> bool {
+        let Some(cap) = self.cap else { return false };
+        if self.usage.is_final() {
+            return false;
+        }
+        let reported = self.usage.usage().map_or(0, |u| u.output_tokens);
+        reported > cap
+            || self.usage.delivered_output_estimate() > cap.saturating_mul(2) + ESTIMATE_SLACK
+    }
+
+    /// Stops reading an upstream that ignores the output cap: the client gets an error event
+    /// after what was relayed, and the request is settled by the estimate, at most its hold.
+    fn cut_at_cap(&mut self) {
+        self.upstream = None;
+        let Some(meta) = self.meta.take() else { return };
+        let err = ProxyError::OutputCapExceeded {
+            cap: meta.exchange.output_cap,
+        };
+        tracing::warn!(upstream = %meta.upstream.name, cap = meta.exchange.output_cap, "upstream ignored the output cap; cutting the stream");
+        if self.splitter.pending_len() > 0 {
+            self.out.push(Bytes::from_static(b"\n\n"));
+        }
+        self.out.push(err.stream_event(meta.exchange.route));
+        Self::settle(meta, &self.usage, Settlement::FinalUsage, Some(err.code()));
+    }
+
     /// Waits for the first bytes to hand over, so that the response head goes out with them
     /// in one write instead of alone.
     pub async fn prime(&mut self) {
@@ -194,6 +234,10 @@ impl MeteredStream {
                 Poll::Ready(Some(Ok(chunk))) => {
                     self.relay(chunk);
                     self.progress = true;
+                    if self.past_cap() {
+                        self.cut_at_cap();
+                        continue;
+                    }
                     // An upstream that keeps up with every turn must not be held back for long.
                     if self.out.len() >= GATHER_LIMIT {
                         self.progress = false;
