@@ -76,6 +76,7 @@ fn events(n: u64, end: i64) -> Vec<UsageEvent> {
                 status: if failed { 502 } else { 200 },
                 error_code: failed.then(|| "upstream_error".into()),
                 settlement: "final_usage".into(),
+                uncapped_cost_micros: None,
                 latency_ms: Some(200 + rng.below(20_000) as i64),
                 ttfb_ms: Some(100),
                 client_ip: Some("127.0.0.1".into()),

@@ -36,8 +36,8 @@ pub fn event_columns(s: &Schema) -> String {
     format!(
         "id, request_id, {}, key_id, route, provider, model, input_tokens, cached_tokens, \
          cache_write_tokens, output_tokens, reasoning_tokens, images, cost_micros, status, \
-         error_code, settlement, latency_ms, ttfb_ms, client_ip, user_agent, created_at",
-        s.account
+         error_code, settlement, latency_ms, ttfb_ms, client_ip, user_agent, created_at, {}",
+        s.account, s.uncapped_cost
     )
 }
 
@@ -67,6 +67,7 @@ pub fn event_row(r: &Row<'_>) -> rusqlite::Result<UsageEvent> {
         client_ip: r.get(19)?,
         user_agent: r.get(20)?,
         created_at: DateTime::from_timestamp_millis(r.get(21)?).unwrap_or(DateTime::UNIX_EPOCH),
+        uncapped_cost_micros: r.get::<_, Option<i64>>(22)?.map(Micros),
     })
 }
 

@@ -77,6 +77,7 @@ mod tests {
         rollup: "rollup",
         scope: "owner",
         account: "owner",
+        uncapped_cost: "NULL",
     };
 
     /// The models of the rows `f` selects.

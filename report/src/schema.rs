@@ -18,4 +18,8 @@ pub struct Schema {
     /// An SQL expression over a row of [`events`](Self::events) giving the event's account id:
     /// a column, or a subquery where the events table does not hold it.
     pub account: &'static str,
+    /// An SQL expression over a row of [`events`](Self::events) giving the cost upstream's
+    /// usage came to when the charge was capped at the hold: a column, or `NULL` where the
+    /// store does not keep it.
+    pub uncapped_cost: &'static str,
 }

@@ -14,6 +14,7 @@ pub const S: Schema = Schema {
     rollup: "ev_rollup",
     scope: "owner",
     account: "owner * 10",
+    uncapped_cost: "NULL",
 };
 
 /// `(owner, created_at, key, model, status, cost)`; the event's id is its place plus one.

@@ -185,6 +185,20 @@ async fn usage_above_the_hold_is_charged_the_hold_and_recorded_with_both_figures
             )
             .unwrap();
     assert_eq!(uncapped, Some(micros(120 * GPT_IN + 10_000_000 * GPT_OUT)));
+    // Both figures in the events API too.
+    let (status, page) = p.user.get("/api/v1/usage/events").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let shown = page["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["request_id"] == id.as_str())
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (&shown["cost_micros"], &shown["uncapped_cost_micros"]),
+        (&json!(hold), &json!(uncapped))
+    );
 
     // The same over a stream.
     let body = json!({"model": "claude-opus-4-8", "messages": history(500), "max_tokens": 100, "stream": true});

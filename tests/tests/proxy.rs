@@ -7,7 +7,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use codexkey_tests::fake_upstream::Script;
-use codexkey_tests::fixtures::{MESSAGES_COST, messages_usage};
+use codexkey_tests::fixtures::{MESSAGES_COST, history, messages_usage};
 use codexkey_tests::proxy::{ProxyBench, ProxyProcess};
 use codexkey_tests::{ApiClient, http_client};
 use futures_util::StreamExt as _;
@@ -50,7 +50,7 @@ async fn the_proxy_swaps_in_the_real_key_streams_untouched_and_prints_costs() {
         .header("x-api-key", &b.token)
         .header("anthropic-version", "2023-06-01")
         .json(
-            &json!({"model": "claude-opus-4-8", "max_tokens": 100, "stream": true, "messages": []}),
+            &json!({"model": "claude-opus-4-8", "max_tokens": 100, "stream": true, "messages": history(3_200)}),
         )
         .send()
         .await
@@ -230,7 +230,7 @@ async fn a_tool_that_disconnects_mid_stream_is_still_settled() {
         .header("x-api-key", &b.token)
         .header("anthropic-version", "2023-06-01")
         .json(
-            &json!({"model": "claude-opus-4-8", "max_tokens": 100, "stream": true, "messages": []}),
+            &json!({"model": "claude-opus-4-8", "max_tokens": 100, "stream": true, "messages": history(3_200)}),
         )
         .send()
         .await
@@ -279,7 +279,7 @@ async fn a_hundred_concurrent_streams_through_one_proxy() {
             .post(format!("{}/v1/messages", proxy.url))
             .header("x-api-key", &b.token)
             .header("anthropic-version", "2023-06-01")
-            .json(&json!({"model": "claude-opus-4-8", "max_tokens": 100, "stream": true, "messages": []}));
+            .json(&json!({"model": "claude-opus-4-8", "max_tokens": 100, "stream": true, "messages": history(3_200)}));
         tasks.push(tokio::spawn(async move {
             let resp = req.send().await.unwrap();
             (resp.status(), resp.text().await.unwrap())
@@ -332,7 +332,7 @@ async fn run_starts_proxy_and_tool_without_giving_it_the_secret() {
 import json, os, sys, urllib.request
 json.dump(dict(os.environ), open({env:?}, "w"))
 req = urllib.request.Request(os.environ["ANTHROPIC_BASE_URL"] + "/v1/messages",
-    data=json.dumps({{"model": "claude-opus-4-8", "max_tokens": 50, "messages": []}}).encode(),
+    data=json.dumps({{"model": "claude-opus-4-8", "max_tokens": 50, "messages": [{{"role": "user", "content": "x" * 3200}}]}}).encode(),
     headers={{"authorization": "Bearer " + os.environ["ANTHROPIC_AUTH_TOKEN"], "anthropic-version": "2023-06-01", "content-type": "application/json"}})
 body = json.load(urllib.request.urlopen(req))
 print("ANSWER:", body["content"][0]["text"], "ARGS:", " ".join(sys.argv[1:]))
@@ -554,7 +554,7 @@ async fn costs_are_also_shown_in_the_accounts_display_currency() {
         .post(format!("{}/v1/messages", proxy.url))
         .header("x-api-key", &b.token)
         .header("anthropic-version", "2023-06-01")
-        .json(&json!({"model": "claude-opus-4-8", "max_tokens": 100, "messages": []}))
+        .json(&json!({"model": "claude-opus-4-8", "max_tokens": 100, "messages": history(3_200)}))
         .send()
         .await
         .unwrap();

@@ -405,6 +405,7 @@ mod tests {
             status,
             error_code: None,
             settlement: "final_usage".into(),
+            uncapped_cost_micros: None,
             latency_ms: Some(5),
             ttfb_ms: Some(1),
             client_ip: Some("127.0.0.1".into()),

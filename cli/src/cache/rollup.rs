@@ -12,6 +12,8 @@ pub(super) const SCHEMA: Schema = Schema {
     rollup: "rollup",
     scope: "source_id",
     account: "(SELECT account_id FROM sources WHERE sources.id = events.source_id)",
+    // The cache keeps what reports need, not the anomaly's second figure.
+    uncapped_cost: "NULL",
 };
 
 /// Adds newly stored `events` of the source to the rollup, one upsert per (quarter hour, key,

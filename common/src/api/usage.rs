@@ -174,6 +174,9 @@ pub struct UsageEvent {
     pub error_code: Option<String>,
     /// Which documented rule produced the charge (`final_usage`, `stream_cut`, …).
     pub settlement: String,
+    /// With `capped_at_hold`: what upstream's usage came to before it was capped at the hold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uncapped_cost_micros: Option<Micros>,
     pub latency_ms: Option<i64>,
     pub ttfb_ms: Option<i64>,
     pub client_ip: Option<String>,

@@ -22,6 +22,7 @@ const SCHEMA: Schema = Schema {
     rollup: "usage_rollup",
     scope: "account_id",
     account: "account_id",
+    uncapped_cost: "uncapped_cost_micros",
 };
 
 /// Adds `events`, just inserted into `usage_events` in the transaction `tx`, to the rollup: one
