@@ -48,7 +48,8 @@ pub(crate) fn conditions(s: &Schema, f: &Filter, sql: &mut String, args: &mut Ve
         if m.contains('*') {
             // GLOB's own specials other than `*` are matched literally.
             let pattern = m.replace('[', "[[]").replace('?', "[?]");
-            sql.push_str(" AND model GLOB ?");
+            // The rollup keeps "no model" as '' and the events as NULL: both read as ''.
+            sql.push_str(" AND COALESCE(model, '') GLOB ?");
             args.push(Value::Text(pattern));
         } else {
             sql.push_str(" AND model = ?");

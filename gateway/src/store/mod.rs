@@ -448,9 +448,8 @@ pub trait MeteringStore: Send + Sync {
     /// applied and the writes come back with the error, to be retried.
     async fn apply_metering(&self, ops: Vec<MeterOp>) -> Result<(), (StoreError, Vec<MeterOp>)>;
 
-    /// At start-up, before serving: settles every hold a crash left behind by the crash rule
-    /// (charge its `crash_charge`, record a `crash_reconciled` usage event) and deletes it.
-    /// Holds left in the database by a previous run, oldest first.
+    /// Holds left in the database by a previous run, oldest first: read at start-up, before
+    /// serving, so that the crash rule (in `metering`) can settle them.
     async fn left_holds(&self) -> Result<Vec<LeftHold>, StoreError>;
 
     /// Settles left holds with the given events in one transaction (each hold removed, its

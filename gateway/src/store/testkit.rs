@@ -3,9 +3,8 @@
 //! new field is filled in here once. Compiled for the gateway's own tests and with the
 //! `conformance` feature; never part of the gateway binary.
 
+use codexkey_common::Micros;
 use codexkey_common::api::Role;
-use codexkey_common::settlement::Settlement;
-use codexkey_common::{Micros, Usage};
 
 use crate::store::{
     MeterOp, Millis, NewAccount, NewAudit, NewHold, NewKey, SettledRequest, UsageEventRecord,
@@ -80,24 +79,16 @@ pub fn event(
     at: Millis,
 ) -> UsageEventRecord {
     UsageEventRecord {
-        request_id: request_id.to_owned(),
-        account_id,
-        key_id,
-        route: ROUTE,
-        provider: None,
-        model: Some(MODEL.into()),
-        usage: Usage::default(),
         cost: Micros(cost),
         status: 200,
-        error_code: None,
-        latency_ms: None,
-        ttfb_ms: None,
-        client_ip: None,
-        user_agent: None,
-        price_snapshot: None,
-        settlement: Settlement::FinalUsage,
-        uncapped_cost: None,
-        created_at: at,
+        ..UsageEventRecord::new(
+            request_id.to_owned(),
+            account_id,
+            key_id,
+            ROUTE,
+            MODEL.into(),
+            at,
+        )
     }
 }
 

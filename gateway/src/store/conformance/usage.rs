@@ -327,6 +327,12 @@ pub async fn reports(db: &dyn Database) {
             model: Some("claude-opus-4-8".into()),
             ..UsageFilter::default()
         },
+        // A pattern matching every name matches events without a model too ("no model" reads
+        // as the empty name), in the rollup and in the raw events alike.
+        UsageFilter {
+            model: Some("*".into()),
+            ..UsageFilter::default()
+        },
         UsageFilter {
             model: Some("*-5.5".into()),
             ..UsageFilter::default()

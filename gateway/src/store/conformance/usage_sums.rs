@@ -39,8 +39,11 @@ impl Ev {
             && f.to.is_none_or(|t| self.at < t)
             && f.key_id.is_none_or(|k| Some(k) == self.key)
             && f.model.as_deref().is_none_or(|m| {
-                self.model
-                    .is_some_and(|name| codexkey_common::glob::matches(m, name))
+                // Patterns read "no model" as the empty name; an exact name never matches it.
+                match self.model {
+                    Some(name) => codexkey_common::glob::matches(m, name),
+                    None => m.contains('*') && codexkey_common::glob::matches(m, ""),
+                }
             })
             && f.status.is_none_or(|s| match s {
                 StatusFilter::Ok => (200..300).contains(&self.status),

@@ -207,7 +207,6 @@ mod tests {
     const HOUR_MS: i64 = 3_600_000;
     const DAY_MS: i64 = 86_400_000;
     use crate::store::{MeterOp, SettledRequest};
-    use codexkey_common::settlement::Settlement;
 
     /// `(account, key, model, status, created_at, cost)`.
     type Row<'a> = (i64, Option<i64>, Option<&'a str>, i64, i64, i64);
@@ -283,28 +282,13 @@ mod tests {
 
     fn event_for_batch(n: i64, at: i64) -> UsageEventRecord {
         UsageEventRecord {
-            request_id: format!("req-{n}"),
-            account_id: 1,
-            key_id: Some(1),
-            route: "chat.completions",
-            provider: None,
             model: None,
             usage: codexkey_common::Usage {
                 input_tokens: 7,
                 output_tokens: 3,
                 ..Default::default()
             },
-            cost: Micros(11),
-            status: 200,
-            error_code: None,
-            latency_ms: None,
-            ttfb_ms: None,
-            client_ip: None,
-            user_agent: None,
-            price_snapshot: None,
-            settlement: Settlement::FinalUsage,
-            uncapped_cost: None,
-            created_at: at,
+            ..crate::store::testkit::event(&format!("req-{n}"), 1, Some(1), 11, at)
         }
     }
 
