@@ -211,6 +211,21 @@ pub struct LedgerCheck {
     pub accounts_checked: u64,
     pub entries_checked: u64,
     pub mismatches: Vec<LedgerMismatch>,
+    /// Requests whose upstream reported usage the gateway did not charge as reported.
+    #[serde(default)]
+    pub anomalies: UsageAnomalies,
+}
+
+/// The money-floor anomalies recorded in usage events: counted here so an operator sees an
+/// upstream that misreports.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageAnomalies {
+    /// Settled `usage_invalid`: counts that were not whole numbers from 0 to 100M.
+    pub usage_invalid: u64,
+    /// Settled `capped_at_hold`: usage priced above the request's hold.
+    pub capped_at_hold: u64,
+    /// What those capped requests would have cost beyond their holds, in all.
+    pub capped_excess_micros: Micros,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

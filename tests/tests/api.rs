@@ -290,7 +290,8 @@ async fn happy_path_from_registration_to_a_verified_ledger() {
         admin.get("/api/v1/admin/ledger/verify").await,
         (
             StatusCode::OK,
-            json!({ "ok": true, "accounts_checked": 2, "entries_checked": 1, "mismatches": [] })
+            json!({ "ok": true, "accounts_checked": 2, "entries_checked": 1, "mismatches": [],
+            "anomalies": { "usage_invalid": 0, "capped_at_hold": 0, "capped_excess_micros": 0 } })
         )
     );
 
@@ -1508,7 +1509,8 @@ async fn concurrent_debits_never_overdraw() {
     let (_, check) = admin.get("/api/v1/admin/ledger/verify").await;
     assert_eq!(
         check,
-        json!({ "ok": true, "accounts_checked": 2, "entries_checked": 6, "mismatches": [] })
+        json!({ "ok": true, "accounts_checked": 2, "entries_checked": 6, "mismatches": [],
+            "anomalies": { "usage_invalid": 0, "capped_at_hold": 0, "capped_excess_micros": 0 } })
     );
     // Every entry's running balance is consistent and never negative.
     let ledger = gw.snapshot().ledger;

@@ -148,6 +148,13 @@ async fn usage_that_cannot_be_billed_is_charged_the_estimate_in_every_format() {
     }
     // Nothing was stored that breaks a route or the books.
     assert_eq!(p.balance().await, (CREDITS_100 - charged, 0));
+    // The ledger check counts them.
+    let (status, check) = p.admin.get("/api/v1/admin/ledger/verify").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        check["anomalies"],
+        json!({"usage_invalid": absurd.len() * calls().len(), "capped_at_hold": 0, "capped_excess_micros": 0})
+    );
     for path in [
         "/api/v1/usage",
         "/api/v1/usage/events",
@@ -211,6 +218,20 @@ async fn usage_above_the_hold_is_charged_the_hold_and_recorded_with_both_figures
     let _ = resp.text().await;
     let ev = p.event(&id).await;
     assert_eq!(ev.settlement, "capped_at_hold");
+    let capped_uncapped: i64 =
+        p.gw.db()
+            .query_row(
+                "SELECT uncapped_cost_micros FROM usage_events WHERE request_id = ?1",
+                [&id],
+                |r| r.get(0),
+            )
+            .unwrap();
+    let (_, check) = p.admin.get("/api/v1/admin/ledger/verify").await;
+    assert_eq!(
+        check["anomalies"],
+        json!({"usage_invalid": 0, "capped_at_hold": 2,
+               "capped_excess_micros": uncapped.unwrap() - hold + capped_uncapped - ev.cost_micros})
+    );
     // Claude's dearest input-side price is the 1-hour cache write.
     assert_eq!(
         ev.cost_micros,

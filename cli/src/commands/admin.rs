@@ -113,6 +113,17 @@ pub async fn run(ctx: &Ctx, cmd: AdminCommand) -> Result<ExitCode> {
                     "ledger check FAILED: the balances above differ from the sum of their entries",
                 );
             }
+            let a = &check.anomalies;
+            if !ctx.json && a.usage_invalid + a.capped_at_hold > 0 {
+                output::notice(&format!(
+                    "upstream usage anomalies: {} request(s) reported unbillable counts (charged the estimate), \
+                     {} reported more than their hold (charged the hold; {} credits beyond it); \
+                     list them with `codexkey usage events --json` and look at `settlement`",
+                    a.usage_invalid,
+                    a.capped_at_hold,
+                    output::credits(a.capped_excess_micros)
+                ));
+            }
             if !check.ok {
                 return Ok(ExitCode::from(EXIT_REFUSED));
             }

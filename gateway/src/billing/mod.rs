@@ -5,7 +5,7 @@
 use codexkey_common::Micros;
 use codexkey_common::api::{
     AdjustBalanceResponse, AdminUser, Balance, LedgerCheck, LedgerEntry, LedgerKind,
-    LedgerMismatch, LedgerPage,
+    LedgerMismatch, LedgerPage, UsageAnomalies,
 };
 use serde_json::json;
 
@@ -153,5 +153,10 @@ pub async fn verify(state: &AppState) -> Result<LedgerCheck, ApiError> {
                 ledger_sum_micros: sum,
             })
             .collect(),
+        anomalies: UsageAnomalies {
+            usage_invalid: r.usage_invalid,
+            capped_at_hold: r.capped_at_hold,
+            capped_excess_micros: r.capped_excess,
+        },
     })
 }

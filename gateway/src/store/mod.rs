@@ -160,6 +160,12 @@ pub struct LedgerCheckRecord {
     pub entries: u64,
     /// `(account id, email, balance column, sum of entries)` for every account where they differ.
     pub mismatches: Vec<(i64, String, Micros, Micros)>,
+    /// Usage events settled `usage_invalid`.
+    pub usage_invalid: u64,
+    /// Usage events settled `capped_at_hold`, and their uncapped costs beyond what they were
+    /// charged, summed (at most the largest amount).
+    pub capped_at_hold: u64,
+    pub capped_excess: Micros,
 }
 
 /// A hold placed when a request is admitted.

@@ -103,11 +103,15 @@ impl LedgerStore for SqliteStore {
                 }
                 drop(rows);
                 drop(stmt);
+                let (usage_invalid, capped_at_hold, capped_excess) = anomalies(&tx)?;
                 tx.commit()?;
                 Ok(LedgerCheckRecord {
                     accounts: accounts as u64,
                     entries: entries as u64,
                     mismatches,
+                    usage_invalid,
+                    capped_at_hold,
+                    capped_excess,
                 })
             })
             .await
@@ -143,4 +147,27 @@ impl LedgerStore for SqliteStore {
             })
             .await
     }
+}
+
+/// The money-floor anomalies among the usage events: `(usage_invalid, capped_at_hold, what the
+/// capped ones would have cost beyond their charges)`. The excess is summed in i128 and shown
+/// at most as the largest amount.
+fn anomalies(tx: &rusqlite::Transaction<'_>) -> Result<(u64, u64, Micros), StoreError> {
+    let invalid: i64 = tx.query_row(
+        "SELECT COUNT(*) FROM usage_events WHERE settlement = 'usage_invalid'",
+        [],
+        |r| r.get(0),
+    )?;
+    let mut stmt = tx.prepare(
+        "SELECT COALESCE(uncapped_cost_micros, 0) - cost_micros FROM usage_events
+         WHERE settlement = 'capped_at_hold'",
+    )?;
+    let mut rows = stmt.query([])?;
+    let (mut capped, mut excess) = (0u64, 0i128);
+    while let Some(r) = rows.next()? {
+        capped += 1;
+        excess += i128::from(r.get::<_, i64>(0)?);
+    }
+    let excess = i64::try_from(excess.clamp(0, i128::from(Micros::MAX.0))).unwrap_or(0);
+    Ok((invalid.max(0) as u64, capped, Micros(excess)))
 }
