@@ -591,3 +591,29 @@ async fn a_stream_whose_upstream_ignores_the_output_cap_is_cut_there() {
     }
     p.assert_ledger_ok().await;
 }
+
+#[tokio::test]
+async fn capped_admission_is_the_older_rule_kept_on_request() {
+    // `capped`: admitted on any positive balance, holding at most max_hold_credits, charged
+    // in full. A documented choice, and the overdraft it allows shows.
+    let p = Plane::start_with(1, |raw| {
+        raw.metering.admission = Some("capped".into());
+    })
+    .await;
+    let body = json!({"model": "gpt-5.5", "messages": history(100), "max_completion_tokens": 100});
+    let resp = p.post("/v1/chat/completions", &body).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp.headers().get("x-codexkey-output-cap").is_none());
+    let id = request_id(&resp);
+    let ev = p.event(&id).await;
+    let cost = micros(120 * GPT_IN + 50 * GPT_OUT);
+    assert_eq!(
+        (ev.settlement.as_str(), ev.cost_micros),
+        ("final_usage", cost)
+    );
+    assert_eq!(p.balance().await, (1 - cost, 0));
+    // Below zero, nothing more is admitted.
+    let resp = p.post("/v1/chat/completions", &body).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::PAYMENT_REQUIRED);
+    p.assert_ledger_ok().await;
+}

@@ -395,3 +395,67 @@ pub(crate) fn migrate_to_for_tests(conn: &mut Connection, version: i64) {
         panic!("migrations up to {version} failed: {e}");
     }
 }
+
+#[cfg(test)]
+mod money_integrity_tests {
+    #![expect(clippy::unwrap_used)]
+    use super::*;
+
+    /// The database refuses any amount the gateway would not write: a REAL (what SQLite makes
+    /// of an integer that overflows in arithmetic), text, or beyond the largest amount.
+    #[test]
+    fn money_columns_hold_only_whole_amounts_in_range() {
+        let mut c = Connection::open_in_memory().unwrap();
+        migrate_for_tests(&mut c);
+        c.execute_batch(
+            "INSERT INTO accounts (id, email, password_hash, balance_micros, created_at, updated_at)
+             VALUES (1, 'a@x', 'h', 1000, 0, 0)",
+        )
+        .unwrap();
+        let refused = [
+            "UPDATE accounts SET balance_micros = 1.5 WHERE id = 1",
+            "UPDATE accounts SET balance_micros = balance_micros + 9223372036854775807 WHERE id = 1",
+            "UPDATE accounts SET balance_micros = 'lots' WHERE id = 1",
+            "UPDATE accounts SET balance_micros = 1000000000000001 WHERE id = 1",
+            "INSERT INTO accounts (email, password_hash, balance_micros, created_at, updated_at)
+             VALUES ('b@x', 'h', 2.5, 0, 0)",
+            "INSERT INTO ledger_entries (account_id, kind, amount_micros, balance_after_micros, created_at)
+             VALUES (1, 'adjustment', 'a hundred', 1100, 0)",
+            "INSERT INTO ledger_entries (account_id, kind, amount_micros, balance_after_micros, created_at)
+             VALUES (1, 'adjustment', 100, 1e30, 0)",
+            "INSERT INTO usage_events (request_id, account_id, route, input_tokens, cached_tokens,
+                 cache_write_tokens, output_tokens, reasoning_tokens, images, cost_micros, status,
+                 settlement, created_at)
+             VALUES ('r', 1, 'chat.completions', -1, 0, 0, 0, 0, 0, 5, 200, 'final_usage', 0)",
+            "INSERT INTO usage_events (request_id, account_id, route, input_tokens, cached_tokens,
+                 cache_write_tokens, output_tokens, reasoning_tokens, images, cost_micros, status,
+                 settlement, created_at)
+             VALUES ('r', 1, 'chat.completions', 1, 0, 0, 0, 0, 0, 0.5, 200, 'final_usage', 0)",
+        ];
+        for sql in refused {
+            let Err(err) = c.execute_batch(sql) else {
+                panic!("accepted: {sql}");
+            };
+            let err = err.to_string();
+            assert!(
+                err.contains("whole") || err.contains("non-negative"),
+                "{sql}: {err}"
+            );
+        }
+        let balance: i64 = c
+            .query_row(
+                "SELECT balance_micros FROM accounts WHERE id = 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(balance, 1000, "nothing changed");
+        // What the gateway writes still goes in.
+        c.execute_batch(
+            "INSERT INTO ledger_entries (account_id, kind, amount_micros, balance_after_micros, reason, created_at)
+             VALUES (1, 'adjustment', 100, 1100, 'test', 0);
+             UPDATE accounts SET balance_micros = 1100 WHERE id = 1;",
+        )
+        .unwrap();
+    }
+}
