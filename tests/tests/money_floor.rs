@@ -617,3 +617,41 @@ async fn capped_admission_is_the_older_rule_kept_on_request() {
     assert_eq!(resp.status(), StatusCode::PAYMENT_REQUIRED);
     p.assert_ledger_ok().await;
 }
+
+#[tokio::test]
+async fn an_admin_debit_cannot_take_what_requests_in_flight_hold() {
+    let p = Plane::start(1_000_000).await;
+    // A slow stream whose hold takes most of the balance.
+    p.upstream.update_script(|s| {
+        s.event_delay = std::time::Duration::from_millis(20);
+    });
+    let body = json!({"model": "claude-opus-4-8", "messages": history(200), "max_tokens": 30_000, "stream": true});
+    let hold = micros(body_len(&body) * 10_000_000 + 30_000 * OPUS_OUT);
+    let resp = p
+        .post_anthropic("/v1/messages", &body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(p.balance().await, (1_000_000, hold));
+    let adjust = |micros: i64| json!({ "amount_micros": micros, "reason": "manual correction" });
+    let path = format!("/api/v1/admin/users/{}/adjust", p.user_email);
+    let (status, err) = p.admin.post(&path, &adjust(-(1_000_000 - hold) - 1)).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{err}");
+    assert_eq!(
+        err["error"]["message"],
+        format!(
+            "{} credits are held by requests in flight; at most {} credits can be debited now",
+            codexkey_common::Micros(hold),
+            codexkey_common::Micros(1_000_000 - hold)
+        )
+    );
+    let (status, _) = p.admin.post(&path, &adjust(-(1_000_000 - hold))).await;
+    assert_eq!(status, StatusCode::OK);
+    // The stream still settles within what is left.
+    let _ = resp.text().await;
+    let (balance, held) = p.balance().await;
+    assert_eq!(held, 0);
+    assert!(balance >= 0, "{balance}");
+    p.assert_ledger_ok().await;
+}

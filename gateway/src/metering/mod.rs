@@ -248,10 +248,20 @@ impl Meter {
         let before = {
             let mut f = lock(&funds);
             let before = f.balance;
-            f.balance = f
+            let after = f
                 .balance
                 .balance_after(entry.amount, entry.forbid_negative)
                 .map_err(|r| ApiError::Conflict(r.to_string()))?;
+            // A debit may not take what requests in flight hold: their charges, up to their
+            // holds, must still find it, or the balance could end below zero.
+            if entry.forbid_negative && entry.amount.is_negative() && after < f.held {
+                return Err(ApiError::Conflict(format!(
+                    "{} credits are held by requests in flight; at most {} credits can be debited now",
+                    f.held,
+                    f.available()
+                )));
+            }
+            f.balance = after;
             before
         };
         let (reply, rx) = oneshot::channel();
