@@ -138,28 +138,7 @@ pub async fn start(config: Config) -> Result<Running, InitError> {
 pub async fn serve(config: Config) -> Result<(), InitError> {
     let running = start(config).await?;
     tracing::info!("listening on http://{}", running.addr);
-    shutdown_signal().await;
+    system::shutdown_signal().await;
     tracing::info!("shutting down");
     running.stop().await
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
 }

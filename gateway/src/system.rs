@@ -1,5 +1,5 @@
-//! Facts about the machine and the process that settings default from: CPUs and the
-//! open-files limit.
+//! The process and its machine: the facts settings default from (CPUs, the open-files limit)
+//! and the signals that stop a server.
 
 use std::thread;
 
@@ -56,5 +56,28 @@ pub fn raise_fd_limit() -> Option<u64> {
     #[cfg(not(unix))]
     {
         None
+    }
+}
+
+/// Resolves at the first Ctrl-C or SIGTERM: when a server (the gateway, the local proxy)
+/// should stop taking work and drain.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
     }
 }

@@ -28,7 +28,7 @@ pub async fn run(ctx: &Ctx, args: ProxyArgs) -> Result<ExitCode> {
         running.base_url(),
         ctx.gateway
     ));
-    shutdown_signal().await;
+    codexkey_gateway::system::shutdown_signal().await;
     let tally = running.tally.clone();
     let totals = running.stop().await;
     report_totals(ctx, &totals, &tally)?;
@@ -53,25 +53,4 @@ pub fn report_totals(ctx: &Ctx, t: &SessionTotals, tally: &proxy::Tally) -> Resu
         t.output_tokens
     ));
     Ok(())
-}
-
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
 }

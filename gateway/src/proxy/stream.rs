@@ -198,6 +198,17 @@ impl MeteredStream {
         Self::settle(meta, &self.usage, Settlement::FinalUsage, Some(err.code()));
     }
 
+    /// Settles a stream whose client went away: drained if the final usage came, else the
+    /// estimate.
+    fn settle_disconnected(meta: Meta, usage: &StreamUsage) {
+        Self::settle(
+            meta,
+            usage,
+            Settlement::DisconnectDrained,
+            Some("client_disconnected"),
+        );
+    }
+
     /// Waits for the first bytes to hand over, so that the response head goes out with them
     /// in one write instead of alone.
     pub async fn prime(&mut self) {
@@ -305,32 +316,17 @@ impl Drop for MeteredStream {
             StreamUsage::new(meta.exchange.route.wire()),
         );
         if usage.is_final() {
-            Self::settle(
-                meta,
-                &usage,
-                Settlement::DisconnectDrained,
-                Some("client_disconnected"),
-            );
+            Self::settle_disconnected(meta, &usage);
             return;
         }
         let Some(mut upstream) = self.upstream.take() else {
-            Self::settle(
-                meta,
-                &usage,
-                Settlement::DisconnectDrained,
-                Some("client_disconnected"),
-            );
+            Self::settle_disconnected(meta, &usage);
             return;
         };
         let mut splitter = std::mem::take(&mut self.splitter);
         let bound = meta.exchange.state.config.metering.disconnect_drain;
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            Self::settle(
-                meta,
-                &usage,
-                Settlement::DisconnectDrained,
-                Some("client_disconnected"),
-            );
+            Self::settle_disconnected(meta, &usage);
             return;
         };
         runtime.spawn(async move {
@@ -344,12 +340,7 @@ impl Drop for MeteredStream {
             };
             let _ = tokio::time::timeout(bound, drain).await;
             drop(upstream);
-            Self::settle(
-                meta,
-                &usage,
-                Settlement::DisconnectDrained,
-                Some("client_disconnected"),
-            );
+            Self::settle_disconnected(meta, &usage);
         });
     }
 }
