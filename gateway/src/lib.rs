@@ -8,6 +8,7 @@ pub mod billing;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod forwarded;
 pub mod http;
 pub mod joined;
 pub mod keys;

@@ -29,6 +29,7 @@ use std::task::{Context, Poll};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::forwarded::TrustedProxies;
 use axum::Router;
 use axum::body::{Body, HttpBody};
 use axum::extract::ConnectInfo;
@@ -53,7 +54,8 @@ pub fn worker_index() -> usize {
     WORKER.with(Cell::get)
 }
 
-/// The address of the client at the other end of a connection, for handlers that record it.
+/// The address of the client of a request, for handlers that record it: the connection's
+/// peer, or the client a trusted proxy names (see [`crate::forwarded`]).
 #[derive(Debug, Clone, Copy)]
 pub struct ClientAddr(pub SocketAddr);
 
@@ -106,6 +108,7 @@ impl Server {
                 app: app.clone(),
                 builder: connection_builder(limits),
                 idle_timeout: limits.idle_timeout,
+                trusted: TrustedProxies::new(&limits.trusted_proxies),
             };
             let stop = shutdown_rx.clone();
             let runtime = tokio::runtime::Builder::new_current_thread()
@@ -237,6 +240,8 @@ struct Worker {
     app: Router,
     builder: auto::Builder<TokioExecutor>,
     idle_timeout: Duration,
+    /// Whose forwarding headers name the client.
+    trusted: TrustedProxies,
 }
 
 impl Worker {
@@ -278,8 +283,10 @@ impl Worker {
         let service = {
             let app = self.app.clone();
             let activity = activity.clone();
+            let trusted = &self.trusted;
             hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
-                req.extensions_mut().insert(ConnectInfo(ClientAddr(peer)));
+                let client = trusted.client(peer, req.headers());
+                req.extensions_mut().insert(ConnectInfo(ClientAddr(client)));
                 let in_flight = activity.begin();
                 let call = app.clone().oneshot(req.map(Body::new));
                 async move {

@@ -55,6 +55,18 @@ impl EnvValue for Secret<String> {
     }
 }
 
+/// A list: comma-separated in a variable (`10.0.0.0/8, 192.168.1.7`), an array in the file.
+impl EnvValue for Vec<String> {
+    fn from_env_text(_: &str, text: String) -> Result<Self, ConfigError> {
+        Ok(text
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect())
+    }
+}
+
 impl EnvValue for DecimalText {
     fn from_env_text(_: &str, text: String) -> Result<Self, ConfigError> {
         Ok(DecimalText(text))

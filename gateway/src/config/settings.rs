@@ -52,6 +52,11 @@ settings! {
             http2_max_concurrent_streams: u32, env SERVER_HTTP2_MAX_CONCURRENT_STREAMS =
                 "CODEXKEY_SERVER__HTTP2_MAX_CONCURRENT_STREAMS",
                 shown |c| c.server.http2_max_concurrent_streams;
+            /// Reverse proxies (addresses or CIDRs) whose `Forwarded` / `X-Forwarded-For` name
+            /// the client; from anyone else those headers are ignored.
+            trusted_proxies: Vec<String>, env SERVER_TRUSTED_PROXIES =
+                "CODEXKEY_SERVER__TRUSTED_PROXIES",
+                shown |c| c.server.trusted_proxies.iter().map(ToString::to_string).collect::<Vec<_>>();
         }
         /// The first admin account, created on an empty database.
         admin: RawAdmin {
@@ -202,6 +207,13 @@ pub struct ServerConfig {
     pub max_connections: usize,
     /// Streams one HTTP/2 connection may have open at once.
     pub http2_max_concurrent_streams: u32,
+    /// Peers whose forwarding headers are believed (see `server::forwarded`).
+    #[serde(serialize_with = "as_strings")]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+fn as_strings<S: serde::Serializer>(nets: &[ipnet::IpNet], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(nets.iter().map(ToString::to_string))
 }
 
 #[derive(Debug, Clone, Serialize)]

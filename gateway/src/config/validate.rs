@@ -187,6 +187,7 @@ impl Config {
                     .http2_max_concurrent_streams
                     .unwrap_or(256)
                     .max(1),
+                trusted_proxies: trusted_proxies(raw.server.trusted_proxies.unwrap_or_default())?,
             },
             master_key,
             admin: AdminBootstrap {
@@ -249,4 +250,19 @@ mod tests {
                 .contains("`mysql`")
         );
     }
+}
+
+/// Each trusted proxy as a network: a CIDR, or a single address.
+fn trusted_proxies(entries: Vec<String>) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    entries
+        .into_iter()
+        .map(|e| {
+            e.parse::<ipnet::IpNet>()
+                .or_else(|_| e.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| ConfigError::Invalid {
+                    key: "server.trusted_proxies".to_owned(),
+                    message: format!("`{e}` is not an IP address or a CIDR such as `10.0.0.0/8`"),
+                })
+        })
+        .collect()
 }
