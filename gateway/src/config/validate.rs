@@ -230,6 +230,21 @@ fn parse_database_url(url: &str, data_dir: &Path) -> Result<Database, String> {
     ))
 }
 
+/// Each trusted proxy as a network: a CIDR, or a single address.
+fn trusted_proxies(entries: Vec<String>) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    entries
+        .into_iter()
+        .map(|e| {
+            e.parse::<ipnet::IpNet>()
+                .or_else(|_| e.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| ConfigError::Invalid {
+                    key: "server.trusted_proxies".to_owned(),
+                    message: format!("`{e}` is not an IP address or a CIDR such as `10.0.0.0/8`"),
+                })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     #![expect(clippy::unwrap_used)]
@@ -250,19 +265,4 @@ mod tests {
                 .contains("`mysql`")
         );
     }
-}
-
-/// Each trusted proxy as a network: a CIDR, or a single address.
-fn trusted_proxies(entries: Vec<String>) -> Result<Vec<ipnet::IpNet>, ConfigError> {
-    entries
-        .into_iter()
-        .map(|e| {
-            e.parse::<ipnet::IpNet>()
-                .or_else(|_| e.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-                .map_err(|_| ConfigError::Invalid {
-                    key: "server.trusted_proxies".to_owned(),
-                    message: format!("`{e}` is not an IP address or a CIDR such as `10.0.0.0/8`"),
-                })
-        })
-        .collect()
 }
