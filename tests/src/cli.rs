@@ -191,9 +191,14 @@ impl GatewayProcess {
         let url = loop {
             match rx.recv_timeout(Duration::from_secs(30)) {
                 Ok(line) => {
-                    let found = line
-                        .find("listening on ")
-                        .map(|i| line[i + "listening on ".len()..].trim().to_owned());
+                    let found = line.find("listening on ").map(|i| {
+                        // The address ends the text line, or the message of a JSON line.
+                        let rest = &line[i + "listening on ".len()..];
+                        rest.split(|c: char| c.is_whitespace() || c == '"')
+                            .next()
+                            .unwrap_or(rest)
+                            .to_owned()
+                    });
                     seen.push(line);
                     if let Some(url) = found {
                         break url;

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
-use codexkey_gateway::config::{Config, Flags};
+use codexkey_gateway::config::{Config, Flags, LogFormat};
 use std::io::IsTerminal as _;
 
 use crate::args::GatewayArgs;
@@ -32,12 +32,19 @@ pub async fn run(args: GatewayArgs) -> Result<ExitCode> {
             "use e.g. `info` or `codexkey_gateway=debug`",
         )
     })?;
-    tracing_subscriber::fmt()
+    let fmt = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_target(false)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
+        .with_target(false);
+    match config.log_format {
+        LogFormat::Text => fmt.with_ansi(std::io::stderr().is_terminal()).init(),
+        // Fields at the top level, so collectors index `request_id`, `status`, … directly.
+        LogFormat::Json => fmt
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .init(),
+    }
     codexkey_gateway::serve(config)
         .await
         .context("the gateway stopped")?;

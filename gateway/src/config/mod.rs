@@ -25,9 +25,9 @@ pub use define::Setting;
 pub use error::ConfigError;
 pub use load::Flags;
 pub use settings::{
-    AdminBootstrap, Admission, AuthConfig, Config, Database, MeteringConfig, ProxyConfig, RawAdmin,
-    RawAuth, RawConfig, RawMetering, RawProxy, RawServer, RawUpstreamTuning, SETTINGS,
-    ServerConfig, UpstreamTuning,
+    AdminBootstrap, Admission, AuthConfig, Config, Database, LogFormat, MeteringConfig,
+    ProxyConfig, RawAdmin, RawAuth, RawConfig, RawMetering, RawProxy, RawServer, RawUpstreamTuning,
+    SETTINGS, ServerConfig, UpstreamTuning,
 };
 pub use upstreams::{Provider, RawUpstream, UpstreamConfig, UpstreamOrigin};
 
@@ -439,6 +439,7 @@ mod tests {
                 "\"sqlite:///e.db\"",
             ),
             ("log", "\"debug\"", "\"debug\"", "trace", "\"trace\""),
+            ("log_format", "\"json\"", "\"json\"", "text", "\"text\""),
             (
                 "master_key",
                 &format!("\"{}\"", "ab".repeat(32)),

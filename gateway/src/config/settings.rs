@@ -33,6 +33,9 @@ settings! {
             format!("sqlite://{}", path.display())
         };
         log: String, env LOG = "CODEXKEY_LOG", shown |c| c.log.clone();
+        /// `text` (one line per event, for people) or `json` (one object per line).
+        log_format: String, env LOG_FORMAT = "CODEXKEY_LOG_FORMAT",
+            shown |c| c.log_format.as_str().to_owned();
         /// 64 hex characters: encrypts upstream keys added through the admin API.
         master_key: Secret<String>, env MASTER_KEY = "CODEXKEY_MASTER_KEY",
             secret |c| c.master_key.is_some();
@@ -151,6 +154,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub database: Database,
     pub log: String,
+    #[serde(serialize_with = "as_log_format")]
+    pub log_format: LogFormat,
     /// Encrypts upstream keys stored in the database; without it, upstreams can only be
     /// configured in the file or environment.
     pub master_key: Option<Secret<String>>,
@@ -221,6 +226,35 @@ pub struct ProxyConfig {
     /// Largest accepted data-plane request body. Agent sessions send the whole history each
     /// turn, so this is tens of MB, not the 2 MB of the management API.
     pub body_limit_mb: u64,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    /// `key=value` lines for people, colored on a terminal.
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors: the message, level, time and every field.
+    Json,
+}
+
+impl LogFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogFormat::Text => "text",
+            LogFormat::Json => "json",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<LogFormat> {
+        [LogFormat::Text, LogFormat::Json]
+            .into_iter()
+            .find(|f| f.as_str() == s)
+    }
+}
+
+fn as_log_format<S: serde::Serializer>(f: &LogFormat, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(f.as_str())
 }
 
 /// How admission bounds a request's hold.

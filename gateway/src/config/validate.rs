@@ -8,8 +8,8 @@ use std::time::Duration;
 use super::currencies;
 use super::error::ConfigError;
 use super::settings::{
-    AdminBootstrap, Admission, AuthConfig, Config, Database, MeteringConfig, ProxyConfig,
-    RawConfig, ServerConfig, UpstreamTuning,
+    AdminBootstrap, Admission, AuthConfig, Config, Database, LogFormat, MeteringConfig,
+    ProxyConfig, RawConfig, ServerConfig, UpstreamTuning,
 };
 use super::upstreams;
 
@@ -174,6 +174,13 @@ impl Config {
             data_dir,
             database,
             log: raw.log.unwrap_or_else(|| "info".to_owned()),
+            log_format: match raw.log_format.as_deref() {
+                None => LogFormat::default(),
+                Some(name) => LogFormat::parse(name).ok_or_else(|| ConfigError::Invalid {
+                    key: "log_format".to_owned(),
+                    message: format!("`{name}` is not `text` or `json`"),
+                })?,
+            },
             server: ServerConfig {
                 header_read_timeout: secs(raw.server.header_read_timeout_secs, 30)
                     .max(Duration::from_secs(1)),

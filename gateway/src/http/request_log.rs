@@ -1,5 +1,5 @@
 //! What the one log line per request carries beyond method, route, status and latency: the
-//! request id, account and model, filled in by whoever learns them (the session extractor, the
+//! request id, account, key, model and upstream, filled in by whoever learns them (the session extractor, the
 //! data plane) through a slot that `log_request` puts in the request's extensions.
 
 use std::sync::{Arc, Mutex};
@@ -15,7 +15,9 @@ pub struct RequestLog(Option<Arc<Mutex<LogFields>>>);
 pub struct LogFields {
     pub request_id: Option<String>,
     pub account_id: Option<i64>,
+    pub key_id: Option<i64>,
     pub model: Option<String>,
+    pub upstream: Option<String>,
 }
 
 impl RequestLog {
@@ -43,6 +45,15 @@ impl RequestLog {
         self.with(|l| l.account_id = Some(id));
     }
 
+    pub fn key(&self, id: i64) {
+        self.with(|l| l.key_id = Some(id));
+    }
+
+    /// The upstream that answered.
+    pub fn upstream(&self, name: &str) {
+        self.with(|l| l.upstream = Some(name.to_owned()));
+    }
+
     pub fn model(&self, model: &str) {
         self.with(|l| l.model = Some(model.to_owned()));
     }
@@ -66,12 +77,16 @@ mod tests {
         RequestLog::of(&ext).request_id("req_1");
         RequestLog::of(&ext).account(7);
         RequestLog::of(&ext).model("gpt-4o");
+        RequestLog::of(&ext).key(3);
+        RequestLog::of(&ext).upstream("openai");
         assert_eq!(
             log.fields(),
             LogFields {
                 request_id: Some("req_1".into()),
                 account_id: Some(7),
+                key_id: Some(3),
                 model: Some("gpt-4o".into()),
+                upstream: Some("openai".into()),
             }
         );
         // Without a slot, writing is harmless and keeps nothing.

@@ -130,7 +130,9 @@ async fn log_request(mut req: Request, next: Next) -> Response {
         route = route.as_ref().map_or("(unmatched)", MatchedPath::as_str),
         request_id = fields.request_id.as_deref(),
         account_id = fields.account_id,
+        key_id = fields.key_id,
         model = fields.model.as_deref(),
+        upstream = fields.upstream.as_deref(),
         status = response.status().as_u16(),
         latency_us,
         "request"

@@ -14,6 +14,7 @@ use codexkey_common::{Micros, Usage};
 
 use super::estimate::crash_input_tokens;
 use crate::clock::now_ms;
+use crate::http::request_log::RequestLog;
 use crate::metering::Hold;
 use crate::metering::keys::KeyEntry;
 use crate::pricing::SharedPrices;
@@ -41,6 +42,8 @@ pub struct Exchange {
     pub lowered_cap: Option<u64>,
     /// The output the request's hold covers (its own cap, the model's, or the lowered one).
     pub output_cap: u64,
+    /// The request's log line, told which upstream answered.
+    pub log: RequestLog,
     pub started: Instant,
     pub client_ip: Option<String>,
     pub user_agent: Option<String>,

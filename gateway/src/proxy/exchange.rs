@@ -209,6 +209,7 @@ impl Exchange {
                 err.render(dialect, Some(&request_id))
             }
             Attempted::Refused(up, resp) => {
+                self.log.upstream(&up.name);
                 let status = resp.status();
                 let head = response_head(status, &resp, &request_id, self.lowered_cap);
                 let body = UpstreamBody::new(resp.into_body(), self.idle_timeout())
@@ -230,6 +231,7 @@ impl Exchange {
                     .unwrap_or_else(|_| internal(dialect, &request_id))
             }
             Attempted::Success(up, resp) => {
+                self.log.upstream(&up.name);
                 let is_sse = resp
                     .headers()
                     .get(header::CONTENT_TYPE)

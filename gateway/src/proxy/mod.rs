@@ -134,6 +134,7 @@ async fn admit_and_forward(
     let secret = presented_key(&parts.headers).ok_or(ProxyError::MissingKey)?;
     let key = state.keys.authenticate(&*state.store, secret).await?;
     log.account(key.account_id);
+    log.key(key.id);
     let limit_mb = state.config.proxy.body_limit_mb;
     let body = read_body(body, limit_mb).await?;
 
@@ -230,6 +231,7 @@ async fn admit_and_forward(
         hide_usage,
         lowered_cap,
         output_cap,
+        log: log.clone(),
         started,
         client_ip: parts
             .extensions
