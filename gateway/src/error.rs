@@ -155,4 +155,6 @@ pub enum InitError {
     Admin(String),
     #[error("server error: {0}")]
     Serve(std::io::Error),
+    #[error("cannot serve HTTPS: {0}")]
+    Tls(#[from] crate::tls::TlsError),
 }

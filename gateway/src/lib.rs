@@ -20,6 +20,7 @@ pub mod server;
 pub mod state;
 pub mod store;
 pub mod system;
+pub mod tls;
 pub mod upstream;
 pub mod usage;
 
@@ -101,6 +102,8 @@ pub async fn build_state(config: Config) -> Result<(AppState, WriterHandle), Ini
 pub struct Running {
     pub addr: SocketAddr,
     pub state: AppState,
+    /// The certificate served, when the gateway speaks HTTPS.
+    pub tls: Option<Arc<tls::Tls>>,
     server: Server,
     /// The metering writer; it drains and ends when the last state handle goes.
     _writer: WriterHandle,
@@ -121,25 +124,70 @@ pub async fn start(config: Config) -> Result<Running, InitError> {
     let addr = config.listen;
     let workers = config.workers;
     let limits = config.server.clone();
+    let tls = match &limits.tls {
+        Some(files) => Some(Arc::new(tls::Tls::load(&files.cert, &files.key)?)),
+        None => None,
+    };
     let (state, writer) = build_state(config).await?;
     let listener = TcpListener::bind(addr)
         .await
         .map_err(|source| InitError::Bind { addr, source })?;
-    let server = Server::start(listener, router(state.clone()), workers, &limits)
-        .map_err(|source| InitError::Bind { addr, source })?;
+    let server = Server::start(
+        listener,
+        router(state.clone()),
+        workers,
+        &limits,
+        tls.clone(),
+    )
+    .map_err(|source| InitError::Bind { addr, source })?;
     Ok(Running {
         addr: server.addr,
         state,
+        tls,
         server,
         _writer: writer,
     })
 }
 
+/// Reads the certificate and key again at every SIGHUP (a renewed certificate, no restart).
+async fn reload_on_hangup(tls: Arc<tls::Tls>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+            tracing::warn!("cannot listen for SIGHUP; the TLS certificate reloads only on restart");
+            return;
+        };
+        while hangups.recv().await.is_some() {
+            match tls.reload() {
+                Ok(()) => tracing::info!("reloaded the TLS certificate"),
+                Err(e) => {
+                    tracing::error!(error = %e, "TLS reload failed; still serving the previous certificate")
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tls;
+}
+
 /// Runs the gateway in the foreground until Ctrl-C or SIGTERM, then drains and returns.
 pub async fn serve(config: Config) -> Result<(), InitError> {
     let running = start(config).await?;
-    tracing::info!("listening on http://{}", running.addr);
+    let scheme = if running.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    tracing::info!("listening on {scheme}://{}", running.addr);
+    let reloads = running
+        .tls
+        .clone()
+        .map(|tls| tokio::spawn(reload_on_hangup(tls)));
     system::shutdown_signal().await;
+    if let Some(task) = reloads {
+        task.abort();
+    }
     tracing::info!("shutting down");
     running.stop().await
 }

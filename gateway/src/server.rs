@@ -30,6 +30,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::forwarded::TrustedProxies;
+use crate::tls::Tls;
 use axum::Router;
 use axum::body::{Body, HttpBody};
 use axum::extract::ConnectInfo;
@@ -93,6 +94,7 @@ impl Server {
         app: Router,
         workers: usize,
         limits: &ServerConfig,
+        tls: Option<Arc<Tls>>,
     ) -> io::Result<Server> {
         let addr = listener.local_addr()?;
         let max_connections = connection_cap(limits.max_connections);
@@ -109,6 +111,8 @@ impl Server {
                 builder: connection_builder(limits),
                 idle_timeout: limits.idle_timeout,
                 trusted: TrustedProxies::new(&limits.trusted_proxies),
+                tls: tls.clone(),
+                handshake_timeout: limits.header_read_timeout,
             };
             let stop = shutdown_rx.clone();
             let runtime = tokio::runtime::Builder::new_current_thread()
@@ -242,6 +246,10 @@ struct Worker {
     idle_timeout: Duration,
     /// Whose forwarding headers name the client.
     trusted: TrustedProxies,
+    /// HTTPS: every connection starts with a handshake on the certificate in use.
+    tls: Option<Arc<Tls>>,
+    /// How long a client may take over its TLS handshake.
+    handshake_timeout: Duration,
 }
 
 impl Worker {
@@ -269,7 +277,17 @@ impl Worker {
             let this = this.clone();
             let stop = stop.clone();
             connections.spawn(async move {
-                this.serve(tcp, accepted.peer, stop).await;
+                match &this.tls {
+                    None => this.serve(tcp, accepted.peer, stop).await,
+                    Some(tls) => {
+                        let handshake = tls.acceptor().accept(tcp);
+                        match tokio::time::timeout(this.handshake_timeout, handshake).await {
+                            Ok(Ok(stream)) => this.serve(stream, accepted.peer, stop).await,
+                            Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
+                            Err(_) => tracing::debug!("TLS handshake timed out"),
+                        }
+                    }
+                }
                 drop(accepted._open);
             });
         }
@@ -278,7 +296,10 @@ impl Worker {
 
     /// Serves one connection until it ends, it idles past the timeout, or the server stops;
     /// in the last two cases requests in flight finish first.
-    async fn serve(&self, tcp: TcpStream, peer: SocketAddr, mut stop: watch::Receiver<bool>) {
+    async fn serve<Io>(&self, io: Io, peer: SocketAddr, mut stop: watch::Receiver<bool>)
+    where
+        Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
         let activity = Arc::new(Activity::new());
         let service = {
             let app = self.app.clone();
@@ -301,7 +322,7 @@ impl Worker {
                 }
             })
         };
-        let conn = self.builder.serve_connection(TokioIo::new(tcp), service);
+        let conn = self.builder.serve_connection(TokioIo::new(io), service);
         tokio::pin!(conn);
         let mut closing = false;
         // An idle connection is asked to close (HTTP/2: GOAWAY, then a ping the peer must

@@ -93,8 +93,8 @@ parsed_env_value!(u32, u64, usize, bool);
 /// Generates the raw layers from one definition; see this module's documentation.
 ///
 /// Each scalar setting is `name: RawType, env CONST = "CODEXKEY_…", shown |c| value;` (its
-/// value in force in the validated `c: &Config`) or `…, secret |c| is_set;` (never printed;
-/// named when set). Sections (`[server]`, …) group settings under a raw struct of their own.
+/// value in force in the validated `c: &Config`), `…, optional |c| value_or_none;` (printed
+/// only when set) or `…, secret |c| is_set;` (never printed; named when set). Sections (`[server]`, …) group settings under a raw struct of their own.
 /// Special fields (`[[upstreams]]`, `[currencies.X]`) name their own env reader, merge and
 /// file form, since they merge by name rather than as one value.
 macro_rules! settings {
@@ -217,10 +217,13 @@ macro_rules! settings {
     };
 
     (@secret shown) => { false };
+    (@secret optional) => { false };
     (@secret secret) => { true };
     (@shown shown $config:ident |$c:ident| $e:expr) => { Some({ let $c = $config; $e }) };
+    (@shown optional $config:ident |$c:ident| $e:expr) => { { let $c = $config; $e } };
     (@shown secret $config:ident |$c:ident| $e:expr) => { None };
     (@if_set shown $config:ident |$c:ident| $e:expr, $set:ident, $key:expr, $env:expr) => {};
+    (@if_set optional $config:ident |$c:ident| $e:expr, $set:ident, $key:expr, $env:expr) => {};
     (@if_set secret $config:ident |$c:ident| $e:expr, $set:ident, $key:expr, $env:expr) => {
         if { let $c = $config; $e } {
             $set.push($crate::config::define::Setting { key: $key, env: $env, secret: true });

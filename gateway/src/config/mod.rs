@@ -27,7 +27,7 @@ pub use load::Flags;
 pub use settings::{
     AdminBootstrap, Admission, AuthConfig, Config, Database, LogFormat, MeteringConfig,
     ProxyConfig, RawAdmin, RawAuth, RawConfig, RawMetering, RawProxy, RawServer, RawUpstreamTuning,
-    SETTINGS, ServerConfig, UpstreamTuning,
+    SETTINGS, ServerConfig, TlsFiles, UpstreamTuning,
 };
 pub use upstreams::{Provider, RawUpstream, UpstreamConfig, UpstreamOrigin};
 
@@ -173,6 +173,27 @@ mod tests {
         assert_eq!(
             origin("anthropic").describe(),
             "the environment variable `CODEXKEY_ANTHROPIC_API_KEY`"
+        );
+    }
+
+    #[test]
+    fn server_settings_that_need_each_other_or_a_form() {
+        let env_only = |vars: &[(&str, &str)]| Config::load(Flags::default(), &lookup(vars));
+        let err = env_only(&[("CODEXKEY_SERVER__TLS_CERT", "/etc/c.pem")]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid value for `server.tls_cert`: `server.tls_cert` and `server.tls_key` go together: set both or neither"
+        );
+        let err =
+            env_only(&[("CODEXKEY_SERVER__TRUSTED_PROXIES", "10.0.0.0/8, proxy.lan")]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid value for `server.trusted_proxies`: `proxy.lan` is not an IP address or a CIDR such as `10.0.0.0/8`"
+        );
+        let err = env_only(&[("CODEXKEY_LOG_FORMAT", "xml")]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid value for `log_format`: `xml` is not `text` or `json`"
         );
     }
 
@@ -465,6 +486,20 @@ mod tests {
                 "[\"127.0.0.1/32\", \"fd00::/8\"]",
             ),
             (
+                "server.tls_cert",
+                "\"/etc/a.pem\"",
+                "\"/etc/a.pem\"",
+                "/etc/b.pem",
+                "\"/etc/b.pem\"",
+            ),
+            (
+                "server.tls_key",
+                "\"/etc/a.key\"",
+                "\"/etc/a.key\"",
+                "/etc/b.key",
+                "\"/etc/b.key\"",
+            ),
+            (
                 "admin.email",
                 "\"file@x.test\"",
                 "\"file@x.test\"",
@@ -536,10 +571,16 @@ mod tests {
                 "`{key}` is read from the variable its key names"
             );
             let (section, name) = key.split_once('.').unwrap_or(("", key));
+            // Settings that only go in pairs get their partner in the file too.
+            let partner = match key {
+                "server.tls_cert" => "tls_key = \"/etc/partner.key\"\n",
+                "server.tls_key" => "tls_cert = \"/etc/partner.pem\"\n",
+                _ => "",
+            };
             let text = if section.is_empty() {
                 format!("{name} = {in_file}\n")
             } else {
-                format!("[{section}]\n{name} = {in_file}\n")
+                format!("[{section}]\n{name} = {in_file}\n{partner}")
             };
             let file = write(dir.path(), &text);
             let flags = || Flags {

@@ -60,6 +60,12 @@ settings! {
             trusted_proxies: Vec<String>, env SERVER_TRUSTED_PROXIES =
                 "CODEXKEY_SERVER__TRUSTED_PROXIES",
                 shown |c| c.server.trusted_proxies.iter().map(ToString::to_string).collect::<Vec<_>>();
+            /// Serve HTTPS with this PEM certificate chain (with `tls_key`; reloaded on SIGHUP).
+            tls_cert: PathBuf, env SERVER_TLS_CERT = "CODEXKEY_SERVER__TLS_CERT",
+                optional |c| c.server.tls.as_ref().map(|t| t.cert.clone());
+            /// The PEM private key of `tls_cert`.
+            tls_key: PathBuf, env SERVER_TLS_KEY = "CODEXKEY_SERVER__TLS_KEY",
+                optional |c| c.server.tls.as_ref().map(|t| t.key.clone());
         }
         /// The first admin account, created on an empty database.
         admin: RawAdmin {
@@ -215,6 +221,14 @@ pub struct ServerConfig {
     /// Peers whose forwarding headers are believed (see `server::forwarded`).
     #[serde(serialize_with = "as_strings")]
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// HTTPS: where the certificate chain and its key are read from.
+    pub tls: Option<TlsFiles>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 fn as_strings<S: serde::Serializer>(nets: &[ipnet::IpNet], s: S) -> Result<S::Ok, S::Error> {

@@ -9,7 +9,7 @@ use super::currencies;
 use super::error::ConfigError;
 use super::settings::{
     AdminBootstrap, Admission, AuthConfig, Config, Database, LogFormat, MeteringConfig,
-    ProxyConfig, RawConfig, ServerConfig, UpstreamTuning,
+    ProxyConfig, RawConfig, ServerConfig, TlsFiles, UpstreamTuning,
 };
 use super::upstreams;
 
@@ -195,6 +195,16 @@ impl Config {
                     .unwrap_or(256)
                     .max(1),
                 trusted_proxies: trusted_proxies(raw.server.trusted_proxies.unwrap_or_default())?,
+                tls: match (raw.server.tls_cert, raw.server.tls_key) {
+                    (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+                    (None, None) => None,
+                    (Some(_), None) | (None, Some(_)) => {
+                        return Err(ConfigError::Invalid {
+                            key: "server.tls_cert".to_owned(),
+                            message: "`server.tls_cert` and `server.tls_key` go together: set both or neither".into(),
+                        });
+                    }
+                },
             },
             master_key,
             admin: AdminBootstrap {
