@@ -8,7 +8,15 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(
     name = "codexkey",
-    version,
+    // `codexkey 0.1.0 (3f2a9c1d7e0b 2026-12-07)`: the release, its commit and build date.
+    version = concat!(
+        env!("CARGO_PKG_VERSION"),
+        " (",
+        env!("CODEXKEY_COMMIT"),
+        " ",
+        env!("CODEXKEY_BUILD_DATE"),
+        ")"
+    ),
     propagate_version = true,
     max_term_width = 100
 )]

@@ -68,3 +68,32 @@ fn the_container_recipe_runs_unprivileged() {
     assert!(compose.contains("dockerfile: packaging/Dockerfile"));
     assert!(compose.contains("cap_drop: [ALL]"));
 }
+
+/// `codexkey --version` names the release, the commit it was built from and its date, so a
+/// report from a running gateway says exactly which code it is.
+#[test]
+fn the_version_names_its_commit_and_date() {
+    let out = Command::new(repo().join("target/debug/codexkey"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let line = String::from_utf8(out.stdout).unwrap();
+    let rest = line
+        .trim()
+        .strip_prefix(concat!("codexkey ", env!("CARGO_PKG_VERSION"), " ("))
+        .and_then(|r| r.strip_suffix(')'))
+        .unwrap_or_else(|| panic!("{line}"));
+    let (commit, date) = rest.split_once(' ').unwrap();
+    let head = Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    let head = String::from_utf8(head.stdout).unwrap();
+    assert_eq!(commit.trim_end_matches("-modified"), head.trim(), "{line}");
+    assert!(
+        chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").is_ok(),
+        "{line}"
+    );
+}
