@@ -150,9 +150,10 @@ pub fn ask_for_stream_usage(body: Bytes, asked: UsageAsk) -> Result<(Bytes, bool
     }
 }
 
-/// The body with its output cap set to `cap`, in the field the route's format reads: the one the
-/// client used, else `max_completion_tokens` (chat), `max_output_tokens` (Responses) or
-/// `max_tokens` (Messages). Only bodies whose balance cannot cover their own cap come here.
+/// The body with its output cap set to `cap`: in every cap field the client sent
+/// (`max_tokens`, `max_completion_tokens`, `max_output_tokens`), else in the one the route's
+/// format reads (`max_completion_tokens` for chat, `max_output_tokens` for Responses,
+/// `max_tokens` for Messages). Only bodies whose balance cannot cover their own cap come here.
 pub fn with_output_cap(body: &[u8], route: Route, cap: u64) -> Result<Bytes, ProxyError> {
     let mut value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
         ProxyError::InvalidRequest(format!("the request body is not valid JSON: {e}"))
@@ -162,14 +163,21 @@ pub fn with_output_cap(body: &[u8], route: Route, cap: u64) -> Result<Bytes, Pro
             "the request body must be a JSON object".into(),
         ));
     };
-    let field = match route {
-        Route::Responses => "max_output_tokens",
-        Route::Messages => "max_tokens",
-        _ if fields.contains_key("max_completion_tokens") => "max_completion_tokens",
-        _ if fields.contains_key("max_tokens") => "max_tokens",
-        _ => "max_completion_tokens",
-    };
-    fields.insert(field.to_owned(), serde_json::Value::from(cap));
+    let mut set = false;
+    for field in ["max_tokens", "max_completion_tokens", "max_output_tokens"] {
+        if let Some(v) = fields.get_mut(field) {
+            *v = serde_json::Value::from(cap);
+            set = true;
+        }
+    }
+    if !set {
+        let field = match route {
+            Route::Responses => "max_output_tokens",
+            Route::Messages => "max_tokens",
+            _ => "max_completion_tokens",
+        };
+        fields.insert(field.to_owned(), serde_json::Value::from(cap));
+    }
     let out = serde_json::to_vec(&value).map_err(|e| ProxyError::Internal(e.to_string()))?;
     Ok(Bytes::from(out))
 }
@@ -194,7 +202,12 @@ mod tests {
 
     #[test]
     fn output_caps_land_in_the_field_of_the_format() {
-        let cases: [(Route, &[u8], &str); 5] = [
+        let cases: [(Route, &[u8], &str); 6] = [
+            (
+                Route::ChatCompletions,
+                br#"{"model":"m","max_tokens":900,"max_completion_tokens":900}"#,
+                "max_tokens",
+            ),
             (
                 Route::ChatCompletions,
                 br#"{"model":"m","max_tokens":900}"#,
@@ -226,7 +239,16 @@ mod tests {
             let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
             assert_eq!(v[field], 77, "{route:?} {field}");
             assert_eq!(v["model"], "m");
-            assert_eq!(RequestMeta::parse(&out).unwrap().max_output(), Some(77));
+            let meta = RequestMeta::parse(&out).unwrap();
+            assert_eq!(meta.max_output(), Some(77));
+            // No cap field is left above the lowered one.
+            for other in [
+                meta.max_tokens,
+                meta.max_completion_tokens,
+                meta.max_output_tokens,
+            ] {
+                assert!(other.is_none_or(|c| c == 77), "{route:?}");
+            }
         }
     }
 
