@@ -52,6 +52,9 @@ settings! {
             http2_max_concurrent_streams: u32, env SERVER_HTTP2_MAX_CONCURRENT_STREAMS =
                 "CODEXKEY_SERVER__HTTP2_MAX_CONCURRENT_STREAMS",
                 shown |c| c.server.http2_max_concurrent_streams;
+            /// Serve `/metrics` on this address alone; empty or absent: on `listen`.
+            metrics_listen: String, env SERVER_METRICS_LISTEN = "CODEXKEY_SERVER__METRICS_LISTEN",
+                shown |c| c.server.metrics_listen.map(|a| a.to_string()).unwrap_or_default();
         }
         /// The first admin account, created on an empty database.
         admin: RawAdmin {
@@ -198,6 +201,9 @@ pub struct ServerConfig {
     /// A connection with no request in flight for this long is closed (HTTP/1 and HTTP/2).
     #[serde(rename = "idle_timeout_secs", serialize_with = "as_secs")]
     pub idle_timeout: Duration,
+    /// Where Prometheus scrapes `/metrics` when it should not share the public listener (an
+    /// internal interface); `None`: `/metrics` is served on `listen`.
+    pub metrics_listen: Option<SocketAddr>,
     /// Connections open at once; beyond it a new connection gets a bare 503 and is closed.
     pub max_connections: usize,
     /// Streams one HTTP/2 connection may have open at once.

@@ -37,6 +37,15 @@ impl Config {
             key: key.to_owned(),
             message,
         };
+        let metrics_listen = match raw.server.metrics_listen.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(text) => Some(text.parse::<SocketAddr>().map_err(|e| {
+                invalid(
+                    "server.metrics_listen",
+                    format!("`{text}` is not an address like 127.0.0.1:9090 ({e})"),
+                )
+            })?),
+        };
         let listen_text = raw.listen.unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
         let listen: SocketAddr = listen_text.parse().map_err(|e| {
             invalid(
@@ -187,6 +196,7 @@ impl Config {
                     .http2_max_concurrent_streams
                     .unwrap_or(256)
                     .max(1),
+                metrics_listen,
             },
             master_key,
             admin: AdminBootstrap {

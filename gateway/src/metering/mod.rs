@@ -58,6 +58,8 @@ pub struct Meter {
     admission: Admission,
     accounts: RwLock<HashMap<i64, Arc<Mutex<Funds>>>>,
     writer: mpsc::UnboundedSender<writer::Msg>,
+    /// Holds and settlements sent to the writer and not yet taken into a batch.
+    queued: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 /// What a hold is for, recorded with it in case a crash leaves it behind.
@@ -117,8 +119,10 @@ impl Meter {
         interval: std::time::Duration,
         admission: Admission,
     ) -> (Arc<Meter>, WriterHandle) {
-        let (tx, handle) = writer::spawn(store.clone(), interval);
+        let queued = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (tx, handle) = writer::spawn(store.clone(), interval, queued.clone());
         let meter = Arc::new(Meter {
+            queued,
             store,
             admission,
             accounts: RwLock::new(HashMap::new()),
@@ -203,6 +207,7 @@ impl Meter {
             provider,
             created_at: now,
         }));
+        crate::metrics::get().hold_taken();
         Ok(Hold {
             meter: self.clone(),
             funds,
@@ -231,7 +236,11 @@ impl Meter {
     }
 
     fn send(&self, op: MeterOp) {
+        self.queued
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if self.writer.send(writer::Msg::Op(op)).is_err() {
+            self.queued
+                .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
             tracing::error!("the metering writer has stopped; a metering write is lost");
         }
     }
@@ -290,6 +299,17 @@ impl Meter {
         Some((f.balance, f.held))
     }
 
+    /// Metering writes queued and not yet taken by the writer.
+    pub fn queue_depth(&self) -> usize {
+        self.queued.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Whether the writer still takes writes (it ends only when the gateway stops, or if it
+    /// panicked).
+    pub fn writer_running(&self) -> bool {
+        !self.writer.is_closed()
+    }
+
     /// Resolves once every write queued before the call is in the database.
     pub async fn flush(&self) {
         let (tx, rx) = oneshot::channel();
@@ -337,6 +357,12 @@ impl Hold {
             event.cost = ceiling;
         }
         let cost = event.cost;
+        crate::metrics::get().settled(
+            self.route,
+            event.settlement,
+            event.latency_ms,
+            event.ttfb_ms,
+        );
         {
             let mut k = lock(&self.key.counters);
             k.held = k.held.checked_sub(self.amount).unwrap_or(Micros::ZERO);

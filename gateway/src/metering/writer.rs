@@ -14,6 +14,7 @@
 
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
@@ -46,12 +47,21 @@ impl WriterHandle {
 pub(super) fn spawn(
     store: Arc<dyn Store>,
     interval: Duration,
+    queued: Arc<AtomicUsize>,
 ) -> (mpsc::UnboundedSender<Msg>, WriterHandle) {
     let (tx, rx) = mpsc::unbounded_channel();
-    (tx, WriterHandle(tokio::spawn(run(store, rx, interval))))
+    (
+        tx,
+        WriterHandle(tokio::spawn(run(store, rx, interval, queued))),
+    )
 }
 
-async fn run(store: Arc<dyn Store>, mut rx: mpsc::UnboundedReceiver<Msg>, interval: Duration) {
+async fn run(
+    store: Arc<dyn Store>,
+    mut rx: mpsc::UnboundedReceiver<Msg>,
+    interval: Duration,
+    queued: Arc<AtomicUsize>,
+) {
     let mut batch: Vec<MeterOp> = Vec::new();
     while let Some(first) = rx.recv().await {
         if !interval.is_zero() {
@@ -60,7 +70,10 @@ async fn run(store: Arc<dyn Store>, mut rx: mpsc::UnboundedReceiver<Msg>, interv
         let mut next = Some(first);
         while let Some(msg) = next.take() {
             match msg {
-                Msg::Op(op) => batch.push(op),
+                Msg::Op(op) => {
+                    queued.fetch_sub(1, Ordering::Relaxed);
+                    batch.push(op);
+                }
                 Msg::Ledger {
                     entry,
                     audit,
@@ -125,7 +138,10 @@ async fn commit(store: &dyn Store, batch: &mut Vec<MeterOp>) {
     }
     coalesce(batch);
     let ops = std::mem::take(batch);
-    let Err((e, ops)) = store.apply_metering(ops).await else {
+    let started = std::time::Instant::now();
+    let applied = store.apply_metering(ops).await;
+    crate::metrics::get().metering_commit(started.elapsed());
+    let Err((e, ops)) = applied else {
         return;
     };
     tracing::error!(error = %e, writes = ops.len(), "a metering batch failed; applying its writes one by one");

@@ -2,6 +2,8 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::IntoResponse;
 use codexkey_common::api::Health;
 
 use crate::error::ApiError;
@@ -16,6 +18,17 @@ fn health(status: &str) -> Json<Health> {
 
 pub async fn healthz() -> Json<Health> {
     health("ok")
+}
+
+/// The OpenMetrics text exposition, which Prometheus asks for and reads.
+pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(
+            CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        crate::metrics::get().render(state.meter.queue_depth()),
+    )
 }
 
 pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
