@@ -109,6 +109,10 @@ settings! {
             commit_interval_ms: u64, env METERING_COMMIT_INTERVAL_MS =
                 "CODEXKEY_METERING__COMMIT_INTERVAL_MS",
                 shown |c| u64::try_from(c.metering.commit_interval.as_millis()).unwrap_or(u64::MAX);
+            /// `/readyz` fails while more metering writes than this wait for the writer.
+            ready_max_queue: usize, env METERING_READY_MAX_QUEUE =
+                "CODEXKEY_METERING__READY_MAX_QUEUE",
+                shown |c| c.metering.ready_max_queue;
         }
         /// Tuning shared by every upstream.
         upstream: RawUpstreamTuning {
@@ -267,6 +271,9 @@ pub struct MeteringConfig {
     /// How long the group-commit writer gathers metering writes before one transaction.
     #[serde(rename = "commit_interval_ms", serialize_with = "as_millis")]
     pub commit_interval: Duration,
+    /// Metering writes waiting for the writer beyond which `/readyz` answers 503: the database
+    /// is not keeping up, and a crash would lose more than the usual few milliseconds.
+    pub ready_max_queue: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]

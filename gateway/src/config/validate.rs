@@ -29,6 +29,8 @@ const DEFAULT_DRAIN_SECS: u64 = 30;
 /// Long enough for most requests' hold and settlement to share a batch (so the hold is never
 /// written), short enough that a crash loses holds of only a few milliseconds.
 const DEFAULT_COMMIT_INTERVAL_MS: u64 = 5;
+/// Five full batches: far more than a healthy writer ever leaves waiting.
+const DEFAULT_READY_MAX_QUEUE: usize = 10_240;
 const DEFAULT_MAX_OUTPUT_TOKENS: u64 = 4096;
 
 impl Config {
@@ -159,6 +161,11 @@ impl Config {
                     .unwrap_or(DEFAULT_COMMIT_INTERVAL_MS)
                     .min(1000),
             ),
+            ready_max_queue: raw
+                .metering
+                .ready_max_queue
+                .unwrap_or(DEFAULT_READY_MAX_QUEUE)
+                .max(1),
         };
         let secs = |v: Option<u64>, d: u64| Duration::from_secs(v.unwrap_or(d));
         let upstream = UpstreamTuning {

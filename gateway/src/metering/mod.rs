@@ -58,8 +58,18 @@ pub struct Meter {
     admission: Admission,
     accounts: RwLock<HashMap<i64, Arc<Mutex<Funds>>>>,
     writer: mpsc::UnboundedSender<writer::Msg>,
-    /// Holds and settlements sent to the writer and not yet taken into a batch.
-    queued: Arc<std::sync::atomic::AtomicUsize>,
+    health: Arc<writer::WriterHealth>,
+}
+
+/// Why the metering writer does not keep up (`/readyz` says so).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WriterNotReady {
+    #[error("the metering writer has stopped")]
+    Stopped,
+    #[error("the metering writer cannot commit to the database")]
+    Failing,
+    #[error("the metering writer is behind: {queued} writes queued (limit {limit})")]
+    Behind { queued: usize, limit: usize },
 }
 
 /// What a hold is for, recorded with it in case a crash leaves it behind.
@@ -119,10 +129,10 @@ impl Meter {
         interval: std::time::Duration,
         admission: Admission,
     ) -> (Arc<Meter>, WriterHandle) {
-        let queued = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let (tx, handle) = writer::spawn(store.clone(), interval, queued.clone());
+        let health = Arc::new(writer::WriterHealth::default());
+        let (tx, handle) = writer::spawn(store.clone(), interval, health.clone());
         let meter = Arc::new(Meter {
-            queued,
+            health,
             store,
             admission,
             accounts: RwLock::new(HashMap::new()),
@@ -236,10 +246,12 @@ impl Meter {
     }
 
     fn send(&self, op: MeterOp) {
-        self.queued
+        self.health
+            .queued
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if self.writer.send(writer::Msg::Op(op)).is_err() {
-            self.queued
+            self.health
+                .queued
                 .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
             tracing::error!("the metering writer has stopped; a metering write is lost");
         }
@@ -301,13 +313,32 @@ impl Meter {
 
     /// Metering writes queued and not yet taken by the writer.
     pub fn queue_depth(&self) -> usize {
-        self.queued.load(std::sync::atomic::Ordering::Relaxed)
+        self.health
+            .queued
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// Whether the writer still takes writes (it ends only when the gateway stops, or if it
-    /// panicked).
-    pub fn writer_running(&self) -> bool {
-        !self.writer.is_closed()
+    /// Whether the writer keeps up: running (it ends only when the gateway stops, or if it
+    /// panicked), committing, and with at most `max_queue` writes waiting.
+    pub fn writer_ready(&self, max_queue: usize) -> Result<(), WriterNotReady> {
+        if self.writer.is_closed() {
+            return Err(WriterNotReady::Stopped);
+        }
+        if self
+            .health
+            .failing
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            return Err(WriterNotReady::Failing);
+        }
+        let queued = self.queue_depth();
+        if queued > max_queue {
+            return Err(WriterNotReady::Behind {
+                queued,
+                limit: max_queue,
+            });
+        }
+        Ok(())
     }
 
     /// Resolves once every write queued before the call is in the database.

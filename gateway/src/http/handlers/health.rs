@@ -1,4 +1,5 @@
-//! `/healthz` (the process answers) and `/readyz` (it can reach its database).
+//! `/healthz` (the process answers), `/readyz` (its database answers and metering keeps up)
+//! and `/metrics`.
 
 use axum::Json;
 use axum::extract::State;
@@ -31,11 +32,17 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     )
 }
 
+/// Ready when the database answers and the metering writer keeps up; otherwise 503 with the
+/// reason, so a load balancer sends traffic elsewhere while metering could not record it.
 pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
     state
         .store
         .ping()
         .await
-        .map_err(|_| ApiError::Unavailable)?;
+        .map_err(|e| ApiError::NotReady(format!("the database does not answer ({e})")))?;
+    state
+        .meter
+        .writer_ready(state.config.metering.ready_max_queue)
+        .map_err(|e| ApiError::NotReady(e.to_string()))?;
     Ok(health("ready"))
 }
