@@ -55,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/users/{account}/ledger", get(admin::user_ledger))
         .route("/admin/ledger/verify", get(admin::verify_ledger))
         .route("/admin/audit", get(admin::audit))
+        .route("/admin/backup", post(admin::backup))
         .route(
             "/admin/upstreams",
             get(admin::upstreams).post(admin::create_upstream),
