@@ -23,7 +23,7 @@ use super::histogram::Histogram;
 /// Longer model names are counted as `other`: no priced model comes close.
 const MODEL_MAX: usize = 64;
 
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 struct ModelName {
     len: u8,
     bytes: [u8; MODEL_MAX],
@@ -49,6 +49,13 @@ impl ModelName {
 
     fn as_str(&self) -> &str {
         std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or("other")
+    }
+}
+
+/// Hashes the name only, not the zeroes after it (equal names have equal padding).
+impl std::hash::Hash for ModelName {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write(&self.bytes[..usize::from(self.len)]);
     }
 }
 
