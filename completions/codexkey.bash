@@ -79,6 +79,9 @@ _codexkey() {
             codexkey__subcmd__admin,audit)
                 cmd="codexkey__subcmd__admin__subcmd__audit"
                 ;;
+            codexkey__subcmd__admin,backup)
+                cmd="codexkey__subcmd__admin__subcmd__backup"
+                ;;
             codexkey__subcmd__admin,help)
                 cmd="codexkey__subcmd__admin__subcmd__help"
                 ;;
@@ -105,6 +108,9 @@ _codexkey() {
                 ;;
             codexkey__subcmd__admin__subcmd__help,audit)
                 cmd="codexkey__subcmd__admin__subcmd__help__subcmd__audit"
+                ;;
+            codexkey__subcmd__admin__subcmd__help,backup)
+                cmd="codexkey__subcmd__admin__subcmd__help__subcmd__backup"
                 ;;
             codexkey__subcmd__admin__subcmd__help,help)
                 cmd="codexkey__subcmd__admin__subcmd__help__subcmd__help"
@@ -271,6 +277,9 @@ _codexkey() {
             codexkey__subcmd__help__subcmd__admin,audit)
                 cmd="codexkey__subcmd__help__subcmd__admin__subcmd__audit"
                 ;;
+            codexkey__subcmd__help__subcmd__admin,backup)
+                cmd="codexkey__subcmd__help__subcmd__admin__subcmd__backup"
+                ;;
             codexkey__subcmd__help__subcmd__admin,prices)
                 cmd="codexkey__subcmd__help__subcmd__admin__subcmd__prices"
                 ;;
@@ -423,7 +432,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin)
-            opts="-h -V --gateway --json --profile --help --version users adjust suspend activate verify-ledger audit prices upstreams help"
+            opts="-h -V --gateway --json --profile --help --version users adjust suspend activate verify-ledger audit backup prices upstreams help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -522,8 +531,30 @@ _codexkey() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        codexkey__subcmd__admin__subcmd__backup)
+            opts="-h -V --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         codexkey__subcmd__admin__subcmd__help)
-            opts="users adjust suspend activate verify-ledger audit prices upstreams help"
+            opts="users adjust suspend activate verify-ledger audit backup prices upstreams help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -565,6 +596,20 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin__subcmd__help__subcmd__audit)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__help__subcmd__backup)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1433,7 +1478,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__help__subcmd__admin)
-            opts="users adjust suspend activate verify-ledger audit prices upstreams"
+            opts="users adjust suspend activate verify-ledger audit backup prices upstreams"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1475,6 +1520,20 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__help__subcmd__admin__subcmd__audit)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__admin__subcmd__backup)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -369,6 +369,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand activate 'Lift a suspension'
             cand verify-ledger 'Check that every balance equals the sum of its ledger entries (exit 1 if not)'
             cand audit 'Show the audit log, newest first'
+            cand backup 'Copy the gateway''s database, consistent while it serves, into a new private file'
             cand prices 'Set, import and reset model prices and coefficients'
             cand upstreams 'List, add and remove upstream providers and their keys'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -422,6 +423,15 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;admin;audit'= {
             cand --limit 'How many entries to show'
             cand --before 'Show entries older than this entry id (for paging)'
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;admin;backup'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
             cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
@@ -588,6 +598,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand activate 'Lift a suspension'
             cand verify-ledger 'Check that every balance equals the sum of its ledger entries (exit 1 if not)'
             cand audit 'Show the audit log, newest first'
+            cand backup 'Copy the gateway''s database, consistent while it serves, into a new private file'
             cand prices 'Set, import and reset model prices and coefficients'
             cand upstreams 'List, add and remove upstream providers and their keys'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -603,6 +614,8 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;admin;help;verify-ledger'= {
         }
         &'codexkey;admin;help;audit'= {
+        }
+        &'codexkey;admin;help;backup'= {
         }
         &'codexkey;admin;help;prices'= {
             cand import 'Import a price list in the litellm format (model -> USD per token) as overrides'
@@ -724,6 +737,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand activate 'Lift a suspension'
             cand verify-ledger 'Check that every balance equals the sum of its ledger entries (exit 1 if not)'
             cand audit 'Show the audit log, newest first'
+            cand backup 'Copy the gateway''s database, consistent while it serves, into a new private file'
             cand prices 'Set, import and reset model prices and coefficients'
             cand upstreams 'List, add and remove upstream providers and their keys'
         }
@@ -738,6 +752,8 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;help;admin;verify-ledger'= {
         }
         &'codexkey;help;admin;audit'= {
+        }
+        &'codexkey;help;admin;backup'= {
         }
         &'codexkey;help;admin;prices'= {
             cand import 'Import a price list in the litellm format (model -> USD per token) as overrides'

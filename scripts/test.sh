@@ -2,8 +2,8 @@
 # The whole test suite: formatting, lints, then every test in the workspace (unit tests, the
 # in-process HTTP tests and the end-to-end tests of the real `codexkey` binary).
 # Needs the Rust toolchain; installs the rest itself (the Python SDKs into .tools/venv from
-# PyPI, dbus and gnome-keyring from Debian for the keyring test). Extra arguments go to
-# `cargo test` (e.g. a test name filter).
+# PyPI, dbus and gnome-keyring from Debian for the keyring test, prometheus from Debian for the
+# metrics test). Extra arguments go to `cargo test` (e.g. a test name filter).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,4 +16,5 @@ cargo build --workspace --bins --locked
 scripts/setup-python.sh # the venv with the Python SDKs that tests/tests/python_sdks.rs drives
 scripts/setup-keyring.sh # a Secret Service for tests/tests/cli_keyring.rs
 scripts/setup-npm.sh # Claude Code and Codex CLI in .tools/npm for tests/tests/real_tools.rs
+scripts/setup-prometheus.sh # the Prometheus server tests/tests/metrics.rs scrapes the gateway with
 cargo test --workspace --locked "$@"

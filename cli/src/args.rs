@@ -363,6 +363,11 @@ pub enum AdminCommand {
     VerifyLedger,
     /// Show the audit log, newest first
     Audit(LedgerArgs),
+    /// Copy the gateway's database, consistent while it serves, into a new private file
+    Backup {
+        /// The file to create (0600); an existing file is left alone
+        file: std::path::PathBuf,
+    },
     /// Set, import and reset model prices and coefficients
     #[command(subcommand)]
     Prices(PricesCommand),

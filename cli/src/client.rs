@@ -77,16 +77,20 @@ impl Client {
                 detail: format!("{status}: {e}"),
             });
         }
-        match serde_json::from_slice::<ErrorBody>(&bytes) {
-            Ok(body) => Err(ClientError::Api {
+        Err(self.api_error(status, &bytes))
+    }
+
+    fn api_error(&self, status: StatusCode, bytes: &[u8]) -> ClientError {
+        match serde_json::from_slice::<ErrorBody>(bytes) {
+            Ok(body) => ClientError::Api {
                 status,
                 kind: body.error.kind,
                 message: body.error.message,
-            }),
-            Err(_) => Err(ClientError::Protocol {
+            },
+            Err(_) => ClientError::Protocol {
                 url: self.base.clone(),
                 detail: format!("{status} without an error body; is this a codexkey gateway?"),
-            }),
+            },
         }
     }
 
@@ -205,6 +209,28 @@ impl Client {
 
     pub async fn admin_verify_ledger(&self) -> Result<LedgerCheck, ClientError> {
         self.get("/api/v1/admin/ledger/verify").await
+    }
+
+    /// The database backup: a response whose body is the SQLite file, to be read in chunks.
+    /// A big database takes longer than the usual request timeout, so this one has none
+    /// beyond a day.
+    pub async fn admin_backup(&self) -> Result<reqwest::Response, ClientError> {
+        let unreachable = |e: reqwest::Error| ClientError::Unreachable {
+            url: self.base.clone(),
+            detail: error_chain(&e),
+        };
+        let resp = self
+            .request(Method::POST, "/api/v1/admin/backup")
+            .timeout(Duration::from_secs(24 * 3600))
+            .send()
+            .await
+            .map_err(unreachable)?;
+        let status = resp.status();
+        if status.is_success() {
+            return Ok(resp);
+        }
+        let bytes = resp.bytes().await.map_err(unreachable)?;
+        Err(self.api_error(status, &bytes))
     }
 
     pub async fn admin_audit(

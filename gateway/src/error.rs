@@ -45,6 +45,9 @@ pub enum ApiError {
     Conflict(String),
     #[error("the database is not available")]
     Unavailable,
+    /// `/readyz`: the gateway cannot serve metered requests now, and why.
+    #[error("not ready: {0}")]
+    NotReady(String),
     /// Something broke on our side; the cause is logged, not shown.
     #[error("internal error")]
     Internal(String),
@@ -67,7 +70,7 @@ impl ApiError {
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable | Self::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -90,7 +93,7 @@ impl ApiError {
             Self::NotFound(_) => ErrorKind::NotFound,
             Self::MethodNotAllowed(_) => ErrorKind::MethodNotAllowed,
             Self::Conflict(_) => ErrorKind::Conflict,
-            Self::Unavailable => ErrorKind::Unavailable,
+            Self::Unavailable | Self::NotReady(_) => ErrorKind::Unavailable,
             Self::Internal(_) => ErrorKind::Internal,
         }
     }
@@ -126,6 +129,7 @@ impl IntoResponse for ApiError {
         match &self {
             Self::Internal(cause) => tracing::error!(kind = %self.kind(), %cause, "request failed"),
             Self::Unavailable => tracing::warn!(kind = %self.kind(), "request failed"),
+            Self::NotReady(why) => tracing::warn!(%why, "not ready"),
             _ => {}
         }
         let mut resp = (status, Json(self.body())).into_response();

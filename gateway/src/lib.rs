@@ -13,6 +13,7 @@ pub mod http;
 pub mod joined;
 pub mod keys;
 pub mod metering;
+pub mod metrics;
 pub mod pricing;
 pub mod proxy;
 pub mod route;
@@ -101,10 +102,13 @@ pub async fn build_state(config: Config) -> Result<(AppState, WriterHandle), Ini
 /// A gateway running in the background.
 pub struct Running {
     pub addr: SocketAddr,
+    /// Where `/metrics` is served when `server.metrics_listen` is set.
+    pub metrics_addr: Option<SocketAddr>,
     pub state: AppState,
     /// The certificate served, when the gateway speaks HTTPS.
     pub tls: Option<Arc<tls::Tls>>,
     server: Server,
+    metrics_server: Option<Server>,
     /// The metering writer; it drains and ends when the last state handle goes.
     _writer: WriterHandle,
 }
@@ -113,6 +117,9 @@ impl Running {
     /// Stops accepting, lets requests in flight finish, and waits.
     pub async fn stop(self) -> Result<(), InitError> {
         let served = self.server.stop().await.map_err(InitError::Serve);
+        if let Some(metrics) = self.metrics_server {
+            let _ = metrics.stop().await;
+        }
         // Everything metered so far reaches the database before we return.
         self.state.meter.flush().await;
         served
@@ -140,11 +147,33 @@ pub async fn start(config: Config) -> Result<Running, InitError> {
         tls.clone(),
     )
     .map_err(|source| InitError::Bind { addr, source })?;
+    let metrics_server = match state.config.server.metrics_listen {
+        Some(addr) => {
+            let listener = TcpListener::bind(addr)
+                .await
+                .map_err(|source| InitError::Bind { addr, source })?;
+            // One worker: a scrape every few seconds needs no more. Plain HTTP: the metrics
+            // address is meant for a private network or loopback.
+            Some(
+                Server::start(
+                    listener,
+                    http::router::metrics_router(state.clone()),
+                    1,
+                    &limits,
+                    None,
+                )
+                .map_err(|source| InitError::Bind { addr, source })?,
+            )
+        }
+        None => None,
+    };
     Ok(Running {
         addr: server.addr,
+        metrics_addr: metrics_server.as_ref().map(|s| s.addr),
         state,
         tls,
         server,
+        metrics_server,
         _writer: writer,
     })
 }
@@ -180,6 +209,9 @@ pub async fn serve(config: Config) -> Result<(), InitError> {
         "http"
     };
     tracing::info!("listening on {scheme}://{}", running.addr);
+    if let Some(addr) = running.metrics_addr {
+        tracing::info!("serving /metrics on http://{addr}");
+    }
     let reloads = running
         .tls
         .clone()

@@ -219,6 +219,11 @@ impl TestGateway {
         self.running.addr
     }
 
+    /// Where `/metrics` is served when `server.metrics_listen` is set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.running.metrics_addr
+    }
+
     /// The configuration the gateway runs with.
     pub fn config(&self) -> &Config {
         &self.config

@@ -128,6 +128,7 @@ pub async fn run(ctx: &Ctx, cmd: AdminCommand) -> Result<ExitCode> {
                 return Ok(ExitCode::from(EXIT_REFUSED));
             }
         }
+        AdminCommand::Backup { file } => super::backup::run(ctx, &client, &file).await?,
         AdminCommand::Prices(cmd) => return super::prices::run(ctx, &client, cmd).await,
         AdminCommand::Upstreams(cmd) => return super::upstreams::run(ctx, &client, cmd).await,
         AdminCommand::Audit(args) => {

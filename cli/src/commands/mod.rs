@@ -1,6 +1,7 @@
 //! One module per command, mirroring `codexkey --help`.
 
 mod admin;
+mod backup;
 mod balance;
 mod completions;
 mod doctor;

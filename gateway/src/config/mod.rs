@@ -500,6 +500,13 @@ mod tests {
                 "\"/etc/b.key\"",
             ),
             (
+                "server.metrics_listen",
+                "\"127.0.0.1:9101\"",
+                "\"127.0.0.1:9101\"",
+                "127.0.0.1:9102",
+                "\"127.0.0.1:9102\"",
+            ),
+            (
                 "admin.email",
                 "\"file@x.test\"",
                 "\"file@x.test\"",
@@ -549,6 +556,7 @@ mod tests {
                 "200",
             ),
             ("metering.commit_interval_ms", "7", "7", "8", "8"),
+            ("metering.ready_max_queue", "13", "13", "14", "14"),
             ("upstream.connect_timeout_secs", "20", "20", "21", "21"),
             ("upstream.first_byte_timeout_secs", "22", "22", "23", "23"),
             ("upstream.idle_timeout_secs", "24", "24", "25", "25"),

@@ -66,6 +66,9 @@ settings! {
             /// The PEM private key of `tls_cert`.
             tls_key: PathBuf, env SERVER_TLS_KEY = "CODEXKEY_SERVER__TLS_KEY",
                 optional |c| c.server.tls.as_ref().map(|t| t.key.clone());
+            /// Serve `/metrics` on this address alone; empty or absent: on `listen`.
+            metrics_listen: String, env SERVER_METRICS_LISTEN = "CODEXKEY_SERVER__METRICS_LISTEN",
+                shown |c| c.server.metrics_listen.map(|a| a.to_string()).unwrap_or_default();
         }
         /// The first admin account, created on an empty database.
         admin: RawAdmin {
@@ -120,6 +123,10 @@ settings! {
             commit_interval_ms: u64, env METERING_COMMIT_INTERVAL_MS =
                 "CODEXKEY_METERING__COMMIT_INTERVAL_MS",
                 shown |c| u64::try_from(c.metering.commit_interval.as_millis()).unwrap_or(u64::MAX);
+            /// `/readyz` fails while more metering writes than this wait for the writer.
+            ready_max_queue: usize, env METERING_READY_MAX_QUEUE =
+                "CODEXKEY_METERING__READY_MAX_QUEUE",
+                shown |c| c.metering.ready_max_queue;
         }
         /// Tuning shared by every upstream.
         upstream: RawUpstreamTuning {
@@ -214,6 +221,9 @@ pub struct ServerConfig {
     /// A connection with no request in flight for this long is closed (HTTP/1 and HTTP/2).
     #[serde(rename = "idle_timeout_secs", serialize_with = "as_secs")]
     pub idle_timeout: Duration,
+    /// Where Prometheus scrapes `/metrics` when it should not share the public listener (an
+    /// internal interface); `None`: `/metrics` is served on `listen`.
+    pub metrics_listen: Option<SocketAddr>,
     /// Connections open at once; beyond it a new connection gets a bare 503 and is closed.
     pub max_connections: usize,
     /// Streams one HTTP/2 connection may have open at once.
@@ -321,6 +331,9 @@ pub struct MeteringConfig {
     /// How long the group-commit writer gathers metering writes before one transaction.
     #[serde(rename = "commit_interval_ms", serialize_with = "as_millis")]
     pub commit_interval: Duration,
+    /// Metering writes waiting for the writer beyond which `/readyz` answers 503: the database
+    /// is not keeping up, and a crash would lose more than the usual few milliseconds.
+    pub ready_max_queue: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -29,6 +29,8 @@ const DEFAULT_DRAIN_SECS: u64 = 30;
 /// Long enough for most requests' hold and settlement to share a batch (so the hold is never
 /// written), short enough that a crash loses holds of only a few milliseconds.
 const DEFAULT_COMMIT_INTERVAL_MS: u64 = 5;
+/// Five full batches: far more than a healthy writer ever leaves waiting.
+const DEFAULT_READY_MAX_QUEUE: usize = 10_240;
 const DEFAULT_MAX_OUTPUT_TOKENS: u64 = 4096;
 
 impl Config {
@@ -36,6 +38,15 @@ impl Config {
         let invalid = |key: &str, message: String| ConfigError::Invalid {
             key: key.to_owned(),
             message,
+        };
+        let metrics_listen = match raw.server.metrics_listen.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(text) => Some(text.parse::<SocketAddr>().map_err(|e| {
+                invalid(
+                    "server.metrics_listen",
+                    format!("`{text}` is not an address like 127.0.0.1:9090 ({e})"),
+                )
+            })?),
         };
         let listen_text = raw.listen.unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
         let listen: SocketAddr = listen_text.parse().map_err(|e| {
@@ -150,6 +161,11 @@ impl Config {
                     .unwrap_or(DEFAULT_COMMIT_INTERVAL_MS)
                     .min(1000),
             ),
+            ready_max_queue: raw
+                .metering
+                .ready_max_queue
+                .unwrap_or(DEFAULT_READY_MAX_QUEUE)
+                .max(1),
         };
         let secs = |v: Option<u64>, d: u64| Duration::from_secs(v.unwrap_or(d));
         let upstream = UpstreamTuning {
@@ -205,6 +221,7 @@ impl Config {
                         });
                     }
                 },
+                metrics_listen,
             },
             master_key,
             admin: AdminBootstrap {

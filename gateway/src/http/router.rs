@@ -5,7 +5,9 @@
 //!    model, status and latency in whole microseconds (`latency_us`); the handlers fill in what
 //!    they learn through a [`RequestLog`] slot. Never the query string, headers or body: they
 //!    may carry secrets or prompts.
-//! 2. axum's default body limit (2 MB) on the management API's JSON bodies; the data plane
+//! 2. `count_request` (inside the log, so the log's latency includes it): the Prometheus
+//!    request counters and latency histogram, see [`crate::metrics`].
+//! 3. axum's default body limit (2 MB) on the management API's JSON bodies; the data plane
 //!    (`/v1`) reads its own bodies, up to `proxy.body_limit_mb`.
 
 use std::time::Instant;
@@ -53,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/users/{account}/ledger", get(admin::user_ledger))
         .route("/admin/ledger/verify", get(admin::verify_ledger))
         .route("/admin/audit", get(admin::audit))
+        .route("/admin/backup", post(admin::backup))
         .route(
             "/admin/upstreams",
             get(admin::upstreams).post(admin::create_upstream),
@@ -92,7 +95,7 @@ pub fn router(state: AppState) -> Router {
         .route("/messages", post(data::messages))
         .route("/messages/count_tokens", post(data::count_tokens))
         .layer(axum::extract::DefaultBodyLimit::disable());
-    Router::new()
+    let app = Router::new()
         .route("/", get(data::root))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
@@ -101,6 +104,21 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(log_request))
+        .layer(middleware::from_fn(crate::metrics::count_request));
+    // With an address of its own, `/metrics` stays off the public listener.
+    let app = if state.config.server.metrics_listen.is_none() {
+        app.route("/metrics", get(health::metrics))
+    } else {
+        app
+    };
+    app.with_state(state)
+}
+
+/// The app on `server.metrics_listen`: `/metrics` alone.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(health::metrics))
+        .fallback(not_found)
         .with_state(state)
 }
 

@@ -58,6 +58,18 @@ pub struct Meter {
     admission: Admission,
     accounts: RwLock<HashMap<i64, Arc<Mutex<Funds>>>>,
     writer: mpsc::UnboundedSender<writer::Msg>,
+    health: Arc<writer::WriterHealth>,
+}
+
+/// Why the metering writer does not keep up (`/readyz` says so).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WriterNotReady {
+    #[error("the metering writer has stopped")]
+    Stopped,
+    #[error("the metering writer cannot commit to the database")]
+    Failing,
+    #[error("the metering writer is behind: {queued} writes queued (limit {limit})")]
+    Behind { queued: usize, limit: usize },
 }
 
 /// What a hold is for, recorded with it in case a crash leaves it behind.
@@ -117,8 +129,10 @@ impl Meter {
         interval: std::time::Duration,
         admission: Admission,
     ) -> (Arc<Meter>, WriterHandle) {
-        let (tx, handle) = writer::spawn(store.clone(), interval);
+        let health = Arc::new(writer::WriterHealth::default());
+        let (tx, handle) = writer::spawn(store.clone(), interval, health.clone());
         let meter = Arc::new(Meter {
+            health,
             store,
             admission,
             accounts: RwLock::new(HashMap::new()),
@@ -203,6 +217,7 @@ impl Meter {
             provider,
             created_at: now,
         }));
+        crate::metrics::get().hold_taken();
         Ok(Hold {
             meter: self.clone(),
             funds,
@@ -231,7 +246,13 @@ impl Meter {
     }
 
     fn send(&self, op: MeterOp) {
+        self.health
+            .queued
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if self.writer.send(writer::Msg::Op(op)).is_err() {
+            self.health
+                .queued
+                .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
             tracing::error!("the metering writer has stopped; a metering write is lost");
         }
     }
@@ -290,6 +311,36 @@ impl Meter {
         Some((f.balance, f.held))
     }
 
+    /// Metering writes queued and not yet taken by the writer.
+    pub fn queue_depth(&self) -> usize {
+        self.health
+            .queued
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Whether the writer keeps up: running (it ends only when the gateway stops, or if it
+    /// panicked), committing, and with at most `max_queue` writes waiting.
+    pub fn writer_ready(&self, max_queue: usize) -> Result<(), WriterNotReady> {
+        if self.writer.is_closed() {
+            return Err(WriterNotReady::Stopped);
+        }
+        if self
+            .health
+            .failing
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            return Err(WriterNotReady::Failing);
+        }
+        let queued = self.queue_depth();
+        if queued > max_queue {
+            return Err(WriterNotReady::Behind {
+                queued,
+                limit: max_queue,
+            });
+        }
+        Ok(())
+    }
+
     /// Resolves once every write queued before the call is in the database.
     pub async fn flush(&self) {
         let (tx, rx) = oneshot::channel();
@@ -337,6 +388,12 @@ impl Hold {
             event.cost = ceiling;
         }
         let cost = event.cost;
+        crate::metrics::get().settled(
+            self.route,
+            event.settlement,
+            event.latency_ms,
+            event.ttfb_ms,
+        );
         {
             let mut k = lock(&self.key.counters);
             k.held = k.held.checked_sub(self.amount).unwrap_or(Micros::ZERO);

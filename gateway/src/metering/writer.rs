@@ -14,6 +14,7 @@
 
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
@@ -43,15 +44,33 @@ impl WriterHandle {
     }
 }
 
+/// What `/readyz` and `/metrics` learn of the writer, shared with it.
+#[derive(Debug, Default)]
+pub(super) struct WriterHealth {
+    /// Holds and settlements sent and not yet taken into a batch.
+    pub(super) queued: AtomicUsize,
+    /// The last batch failed (it was then applied write by write); cleared by one that commits.
+    pub(super) failing: AtomicBool,
+}
+
 pub(super) fn spawn(
     store: Arc<dyn Store>,
     interval: Duration,
+    health: Arc<WriterHealth>,
 ) -> (mpsc::UnboundedSender<Msg>, WriterHandle) {
     let (tx, rx) = mpsc::unbounded_channel();
-    (tx, WriterHandle(tokio::spawn(run(store, rx, interval))))
+    (
+        tx,
+        WriterHandle(tokio::spawn(run(store, rx, interval, health))),
+    )
 }
 
-async fn run(store: Arc<dyn Store>, mut rx: mpsc::UnboundedReceiver<Msg>, interval: Duration) {
+async fn run(
+    store: Arc<dyn Store>,
+    mut rx: mpsc::UnboundedReceiver<Msg>,
+    interval: Duration,
+    health: Arc<WriterHealth>,
+) {
     let mut batch: Vec<MeterOp> = Vec::new();
     while let Some(first) = rx.recv().await {
         if !interval.is_zero() {
@@ -60,17 +79,20 @@ async fn run(store: Arc<dyn Store>, mut rx: mpsc::UnboundedReceiver<Msg>, interv
         let mut next = Some(first);
         while let Some(msg) = next.take() {
             match msg {
-                Msg::Op(op) => batch.push(op),
+                Msg::Op(op) => {
+                    health.queued.fetch_sub(1, Ordering::Relaxed);
+                    batch.push(op);
+                }
                 Msg::Ledger {
                     entry,
                     audit,
                     reply,
                 } => {
-                    commit(&*store, &mut batch).await;
+                    commit(&*store, &mut batch, &health).await;
                     let _ = reply.send(store.append_ledger(*entry, audit.map(|a| *a)).await);
                 }
                 Msg::Flush(done) => {
-                    commit(&*store, &mut batch).await;
+                    commit(&*store, &mut batch, &health).await;
                     let _ = done.send(());
                 }
             }
@@ -78,7 +100,7 @@ async fn run(store: Arc<dyn Store>, mut rx: mpsc::UnboundedReceiver<Msg>, interv
                 next = rx.try_recv().ok();
             }
         }
-        commit(&*store, &mut batch).await;
+        commit(&*store, &mut batch, &health).await;
     }
 }
 
@@ -119,22 +141,30 @@ fn coalesce(batch: &mut Vec<MeterOp>) {
     });
 }
 
-async fn commit(store: &dyn Store, batch: &mut Vec<MeterOp>) {
+async fn commit(store: &dyn Store, batch: &mut Vec<MeterOp>, health: &WriterHealth) {
     if batch.is_empty() {
         return;
     }
     coalesce(batch);
     let ops = std::mem::take(batch);
-    let Err((e, ops)) = store.apply_metering(ops).await else {
+    let started = std::time::Instant::now();
+    let applied = store.apply_metering(ops).await;
+    crate::metrics::get().metering_commit(started.elapsed());
+    let Err((e, ops)) = applied else {
+        health.failing.store(false, Ordering::Relaxed);
         return;
     };
+    health.failing.store(true, Ordering::Relaxed);
     tracing::error!(error = %e, writes = ops.len(), "a metering batch failed; applying its writes one by one");
     for op in ops {
         let mut op = vec![op];
         let mut attempt = 0;
         loop {
             match store.apply_metering(op).await {
-                Ok(()) => break,
+                Ok(()) => {
+                    health.failing.store(false, Ordering::Relaxed);
+                    break;
+                }
                 Err((e, back)) if attempt + 1 < RETRIES && !back.is_empty() => {
                     op = back;
                     attempt += 1;

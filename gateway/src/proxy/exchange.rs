@@ -115,6 +115,7 @@ async fn attempt(
             None => break,
         };
         tried += 1;
+        up.series.attempt();
         let mut req = http::Request::new(Full::new(body.clone()));
         *req.method_mut() = Method::POST;
         *req.uri_mut() = up.url(route, query);
@@ -130,6 +131,7 @@ async fn attempt(
             }
             Ok(Err(e)) => {
                 tracing::warn!(upstream = %up.name, error = %e, "upstream request failed");
+                up.series.error();
                 up.cool_down(key, ups.tuning.cooldown);
                 last = if e.is_timeout() {
                     ProxyError::UpstreamTimeout
@@ -143,6 +145,7 @@ async fn attempt(
             Ok(Ok(resp)) if retryable(resp.status()) => {
                 let status = resp.status();
                 tracing::warn!(upstream = %up.name, %status, "upstream error; trying another key or provider");
+                up.series.error();
                 let cool = retry_after(&resp).unwrap_or(ups.tuning.cooldown);
                 up.cool_down(key, cool);
                 last = ProxyError::UpstreamFailed(format!("`{}` answered {status}", up.name));

@@ -118,7 +118,10 @@ pub async fn handle(state: AppState, route: Route, req: Request) -> Response {
     RequestLog::of(req.extensions()).request_id(&request_id);
     match admit_and_forward(&state, route, req, &request_id, started).await {
         Ok(resp) => resp,
-        Err(e) => e.render(route.dialect(), Some(&request_id)),
+        Err(e) => {
+            crate::metrics::get().refused(e.code());
+            e.render(route.dialect(), Some(&request_id))
+        }
     }
 }
 
@@ -155,6 +158,8 @@ async fn admit_and_forward(
     let quote = prices
         .quote(&model)
         .ok_or_else(|| ProxyError::UnknownModel(model.clone()))?;
+    // Priced: a bounded set, so it may label the request counters.
+    crate::metrics::note_model(&model);
     let candidates: Vec<_> = state
         .upstreams
         .load()

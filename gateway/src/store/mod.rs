@@ -569,4 +569,8 @@ pub trait Store:
 {
     /// Cheap liveness check for `/readyz`.
     async fn ping(&self) -> Result<(), StoreError>;
+
+    /// A consistent copy of the whole database taken while it serves, as an open file that is
+    /// private to this process (already unlinked where the platform allows) and its length.
+    async fn backup(&self) -> Result<(std::fs::File, u64), StoreError>;
 }

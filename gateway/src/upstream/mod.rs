@@ -45,6 +45,8 @@ pub struct Upstream {
     /// Each route's URL, parsed once (by [`Route::index`]): parsing a URL per request cost more
     /// than the rest of building the request.
     urls: Vec<axum::http::Uri>,
+    /// This upstream's attempt, error and cool-down counters.
+    pub series: crate::metrics::UpstreamSeries,
 }
 
 struct PoolKey {
@@ -161,6 +163,7 @@ impl Upstreams {
                 keys,
                 next: AtomicUsize::new(0),
                 urls,
+                series: crate::metrics::get().upstream(&c.name),
             }));
         }
         Ok(Upstreams {
@@ -302,6 +305,7 @@ impl Upstream {
         self.keys[key.0]
             .cooldown_until_ms
             .fetch_max(until, Ordering::Relaxed);
+        self.series.cooldown();
         tracing::warn!(upstream = %self.name, key = key.0, cooldown_secs = duration.as_secs(), "upstream key cooling down");
     }
 }

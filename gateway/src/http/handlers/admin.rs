@@ -1,4 +1,5 @@
-//! `/api/v1/admin/*`: users, balance adjustments, suspension, the ledger check, the audit log.
+//! `/api/v1/admin/*`: users, balance adjustments, suspension, the ledger check, the audit log,
+//! the database backup.
 //! Every handler takes [`Admin`], so a user gets 403 before anything runs.
 
 use axum::Json;
@@ -194,4 +195,44 @@ pub async fn set_coefficient(
     Ok(Json(
         pricing::admin::set_coefficient(&state, &admin, &model, &req.coefficient).await?,
     ))
+}
+
+/// The database as one consistent SQLite file, streamed to the admin (never written to a path
+/// the request names: the gateway writes only inside its data directory).
+pub async fn backup(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::http::header::{CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_TYPE};
+    use axum::response::IntoResponse as _;
+    use tokio::io::AsyncReadExt as _;
+
+    let (file, len) = state.store.backup().await?;
+    tracing::info!(
+        admin = admin.account.id,
+        bytes = len,
+        "database backup taken"
+    );
+    let file = tokio::fs::File::from_std(file);
+    let chunks = futures_util::stream::try_unfold(file, |mut file| async move {
+        let mut buf = vec![0u8; 256 * 1024];
+        let n = file.read(&mut buf).await?;
+        if n == 0 {
+            return Ok::<_, std::io::Error>(None);
+        }
+        buf.truncate(n);
+        Ok(Some((bytes::Bytes::from(buf), file)))
+    });
+    Ok((
+        [
+            (CONTENT_TYPE, "application/vnd.sqlite3".to_owned()),
+            (CONTENT_LENGTH, len.to_string()),
+            (
+                CONTENT_DISPOSITION,
+                "attachment; filename=\"codexkey-backup.db\"".to_owned(),
+            ),
+        ],
+        axum::body::Body::from_stream(chunks),
+    )
+        .into_response())
 }

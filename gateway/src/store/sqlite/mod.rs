@@ -24,6 +24,7 @@ use tokio::sync::oneshot;
 use super::*;
 
 mod accounts;
+mod backup;
 mod keys;
 mod ledger;
 mod metering;
@@ -94,6 +95,8 @@ impl Worker {
 }
 
 pub struct SqliteStore {
+    /// The database file; backups open their own connection to it.
+    path: std::path::PathBuf,
     writer: Worker,
     reader: Worker,
 }
@@ -140,6 +143,7 @@ impl SqliteStore {
         )?;
         configure(&reader)?;
         Ok(SqliteStore {
+            path: path.to_owned(),
             writer: Worker::spawn("sqlite-writer", conn)?,
             reader: Worker::spawn("sqlite-reader", reader)?,
         })
@@ -363,6 +367,13 @@ impl Store for SqliteStore {
                     .map(|_| ())?)
             })
             .await
+    }
+
+    async fn backup(&self) -> Result<(std::fs::File, u64), StoreError> {
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || backup::snapshot(&path))
+            .await
+            .map_err(|e| StoreError::Backend(format!("the backup task failed: {e}")))?
     }
 }
 
