@@ -23,6 +23,17 @@ fn micros(tokens_times_price: i64) -> i64 {
     (tokens_times_price as u64).div_ceil(1_000_000) as i64
 }
 
+/// The uncapped cost recorded with a request's usage event.
+fn uncapped_cost(p: &Plane, request_id: &str) -> Option<i64> {
+    p.gw.db()
+        .query_row(
+            "SELECT uncapped_cost_micros FROM usage_events WHERE request_id = ?1",
+            [request_id],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
 fn body_len(body: &Value) -> i64 {
     serde_json::to_vec(body)
         .map(|b| b.len() as i64)
@@ -183,14 +194,7 @@ async fn usage_above_the_hold_is_charged_the_hold_and_recorded_with_both_figures
         (ev.settlement.as_str(), ev.cost_micros, ev.output_tokens),
         ("capped_at_hold", hold, 10_000_000)
     );
-    let uncapped: Option<i64> =
-        p.gw.db()
-            .query_row(
-                "SELECT uncapped_cost_micros FROM usage_events WHERE request_id = ?1",
-                [&id],
-                |r| r.get(0),
-            )
-            .unwrap();
+    let uncapped = uncapped_cost(&p, &id);
     assert_eq!(uncapped, Some(micros(120 * GPT_IN + 10_000_000 * GPT_OUT)));
     // Both figures in the events API too.
     let (status, page) = p.user.get("/api/v1/usage/events").await;
@@ -218,14 +222,7 @@ async fn usage_above_the_hold_is_charged_the_hold_and_recorded_with_both_figures
     let _ = resp.text().await;
     let ev = p.event(&id).await;
     assert_eq!(ev.settlement, "capped_at_hold");
-    let capped_uncapped: i64 =
-        p.gw.db()
-            .query_row(
-                "SELECT uncapped_cost_micros FROM usage_events WHERE request_id = ?1",
-                [&id],
-                |r| r.get(0),
-            )
-            .unwrap();
+    let capped_uncapped = uncapped_cost(&p, &id).unwrap();
     let (_, check) = p.admin.get("/api/v1/admin/ledger/verify").await;
     assert_eq!(
         check["anomalies"],

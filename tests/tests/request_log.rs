@@ -17,6 +17,35 @@ fn field<'a>(line: &'a str, name: &str) -> Option<&'a str> {
     Some(rest.split(' ').next().unwrap_or(rest))
 }
 
+/// The admin, funded with 5 credits, and a key of theirs.
+struct Funded {
+    admin: ApiClient,
+    account_id: i64,
+    secret: String,
+    key_id: i64,
+}
+
+async fn funded(gw: &GatewayProcess) -> Funded {
+    let (_, login) = ApiClient::new(&gw.url)
+        .post(
+            "/api/v1/auth/login",
+            &json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}),
+        )
+        .await;
+    let admin = ApiClient::new(&gw.url).with_token(login["token"].as_str().unwrap());
+    let (status, me) = admin.get("/api/v1/account").await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    admin.fund(ADMIN_EMAIL, 5_000_000, "test").await;
+    let (status, key) = admin.post("/api/v1/keys", &json!({"name": "log"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{key}");
+    Funded {
+        account_id: me["id"].as_i64().expect("account id"),
+        secret: key["secret"].as_str().unwrap().to_owned(),
+        key_id: key["key"]["id"].as_i64().unwrap(),
+        admin,
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_request_line_names_request_account_route_model_status_and_latency_us() {
     install_crypto_provider();
@@ -31,27 +60,12 @@ async fn each_request_line_names_request_account_route_model_status_and_latency_
         ])
     });
 
-    // An account with funds and a key.
-    let (_, login) = ApiClient::new(&gw.url)
-        .post(
-            "/api/v1/auth/login",
-            &json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}),
-        )
-        .await;
-    let admin = ApiClient::new(&gw.url).with_token(login["token"].as_str().unwrap());
-    let (status, me) = admin.get("/api/v1/account").await;
-    assert_eq!(status, StatusCode::OK, "{me}");
-    let account_id = me["id"].as_i64().expect("account id");
-    let (status, body) = admin
-        .post(
-            &format!("/api/v1/admin/users/{ADMIN_EMAIL}/adjust"),
-            &json!({"amount_micros": 5_000_000, "reason": "test"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let (status, key) = admin.post("/api/v1/keys", &json!({"name": "log"})).await;
-    assert_eq!(status, StatusCode::CREATED, "{key}");
-    let secret = key["secret"].as_str().unwrap().to_owned();
+    let Funded {
+        admin,
+        account_id,
+        secret,
+        ..
+    } = funded(&gw).await;
 
     let resp = http_client()
         .post(format!("{}/v1/chat/completions", gw.url))
@@ -147,20 +161,12 @@ async fn json_logs_carry_every_request_field_as_a_key_and_no_secret() {
             ("CODEXKEY_OPENAI_BASE_URL", &base),
         ])
     });
-    let (_, login) = ApiClient::new(&gw.url)
-        .post(
-            "/api/v1/auth/login",
-            &json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}),
-        )
-        .await;
-    let admin = ApiClient::new(&gw.url).with_token(login["token"].as_str().unwrap());
-    let (_, me) = admin.get("/api/v1/account").await;
-    let account_id = me["id"].as_i64().unwrap();
-    admin.fund(ADMIN_EMAIL, 5_000_000, "test").await;
-    let (status, key) = admin.post("/api/v1/keys", &json!({"name": "log"})).await;
-    assert_eq!(status, StatusCode::CREATED, "{key}");
-    let secret = key["secret"].as_str().unwrap().to_owned();
-    let key_id = key["key"]["id"].as_i64().unwrap();
+    let Funded {
+        account_id,
+        secret,
+        key_id,
+        ..
+    } = funded(&gw).await;
     let prompt = "PROMPT-LOG-91bd ".repeat(50);
     let resp = http_client()
         .post(format!("{}/v1/chat/completions", gw.url))
