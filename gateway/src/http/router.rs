@@ -1,13 +1,14 @@
 //! The route table.
 //!
 //! Middleware, outermost first:
-//! 1. `log_request`: one line per request with method, matched route, request id, account id,
-//!    model, status and latency in whole microseconds (`latency_us`); the handlers fill in what
-//!    they learn through a [`RequestLog`] slot. Never the query string, headers or body: they
-//!    may carry secrets or prompts.
-//! 2. `count_request` (inside the log, so the log's latency includes it): the Prometheus
-//!    request counters and latency histogram, see [`crate::metrics`].
-//! 3. axum's default body limit (2 MB) on the management API's JSON bodies; the data plane
+//! 1. `log_request`: counts every request for the Prometheus metrics
+//!    ([`crate::metrics::count_request`]: by route, model and status, with its latency) and,
+//!    at `info`, logs one line per request with method, matched route, request id, account id,
+//!    key id, model, upstream, status and latency in whole microseconds (`latency_us`); the
+//!    handlers fill in what they learn through a [`RequestLog`] slot. Never the query string,
+//!    headers or body: they may carry secrets or prompts. One middleware for both: each layer
+//!    costs a boxed future per request.
+//! 2. axum's default body limit (2 MB) on the management API's JSON bodies; the data plane
 //!    (`/v1`) reads its own bodies, up to `proxy.body_limit_mb`.
 
 use std::time::Instant;
@@ -103,8 +104,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/v1", data_plane)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(middleware::from_fn(log_request))
-        .layer(middleware::from_fn(crate::metrics::count_request));
+        .layer(middleware::from_fn(log_request));
     // With an address of its own, `/metrics` stays off the public listener.
     let app = if state.config.server.metrics_listen.is_none() {
         app.route("/metrics", get(health::metrics))
@@ -131,16 +131,16 @@ async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
 }
 
 async fn log_request(mut req: Request, next: Next) -> Response {
-    if !tracing::enabled!(tracing::Level::INFO) {
-        return next.run(req).await;
-    }
     let start = Instant::now();
-    let method = req.method().clone();
     // `MatchedPath` is an `Arc<str>`: cloning it copies nothing.
     let route = req.extensions().get::<MatchedPath>().cloned();
+    if !tracing::enabled!(tracing::Level::INFO) {
+        return crate::metrics::count_request(route.as_ref(), start, next.run(req)).await;
+    }
+    let method = req.method().clone();
     let log = RequestLog::attached();
     req.extensions_mut().insert(log.clone());
-    let response = next.run(req).await;
+    let response = crate::metrics::count_request(route.as_ref(), start, next.run(req)).await;
     let latency_us = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
     let fields = log.fields();
     tracing::info!(

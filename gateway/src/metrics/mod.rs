@@ -15,8 +15,7 @@ pub mod requests;
 use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
-use axum::extract::{MatchedPath, Request};
-use axum::middleware::Next;
+use axum::extract::MatchedPath;
 use axum::response::Response;
 use codexkey_common::settlement::Settlement;
 use prometheus_client::encoding::EncodeLabelSet;
@@ -296,14 +295,17 @@ impl Metrics {
     }
 }
 
-/// Middleware: counts every request by route, model and status, with its latency.
-pub async fn count_request(req: Request, next: Next) -> Response {
-    let start = Instant::now();
-    // `MatchedPath` is an `Arc<str>`: cloning it copies nothing.
-    let route = req.extensions().get::<MatchedPath>().cloned();
-    let (response, model) = requests::with_model_cell(next.run(req)).await;
+/// Runs a request's handling (`handled`, begun at `start` on `route`) and counts it by route,
+/// model and status, with its latency. Called by the request middleware, which also logs, so
+/// each request goes through one middleware rather than two.
+pub async fn count_request(
+    route: Option<&MatchedPath>,
+    start: Instant,
+    handled: impl Future<Output = Response>,
+) -> Response {
+    let (response, model) = requests::with_model_cell(handled).await;
     get().requests.observe(
-        route.as_ref().map_or("(unmatched)", MatchedPath::as_str),
+        route.map_or("(unmatched)", MatchedPath::as_str),
         response.status().as_u16(),
         model,
         start.elapsed(),
