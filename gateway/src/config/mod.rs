@@ -195,6 +195,11 @@ mod tests {
             err.to_string(),
             "invalid value for `log_format`: `xml` is not `text` or `json`"
         );
+        let err = env_only(&[("CODEXKEY_METERING__ADMISSION", "loose")]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid value for `metering.admission`: `loose` is not `bounded` or `capped`"
+        );
     }
 
     #[test]

@@ -167,7 +167,7 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub database: Database,
     pub log: String,
-    #[serde(serialize_with = "as_log_format")]
+    #[serde(serialize_with = "as_choice")]
     pub log_format: LogFormat,
     /// Encrypts upstream keys stored in the database; without it, upstreams can only be
     /// configured in the file or environment.
@@ -252,6 +252,17 @@ pub struct ProxyConfig {
     pub body_limit_mb: u64,
 }
 
+/// A setting that is one of a few names (`log_format`, `metering.admission`): written and
+/// printed by name, read by [`super::validate`]'s `choice`.
+pub trait Choice: Copy + Default + 'static {
+    const ALL: &'static [Self];
+    fn as_str(self) -> &'static str;
+}
+
+fn as_choice<T: Choice, S: serde::Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(v.as_str())
+}
+
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum LogFormat {
@@ -262,23 +273,15 @@ pub enum LogFormat {
     Json,
 }
 
-impl LogFormat {
-    pub fn as_str(self) -> &'static str {
+impl Choice for LogFormat {
+    const ALL: &'static [LogFormat] = &[LogFormat::Text, LogFormat::Json];
+
+    fn as_str(self) -> &'static str {
         match self {
             LogFormat::Text => "text",
             LogFormat::Json => "json",
         }
     }
-
-    pub fn parse(s: &str) -> Option<LogFormat> {
-        [LogFormat::Text, LogFormat::Json]
-            .into_iter()
-            .find(|f| f.as_str() == s)
-    }
-}
-
-fn as_log_format<S: serde::Serializer>(f: &LogFormat, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(f.as_str())
 }
 
 /// How admission bounds a request's hold.
@@ -293,23 +296,15 @@ pub enum Admission {
     Capped,
 }
 
-impl Admission {
-    pub fn as_str(self) -> &'static str {
+impl Choice for Admission {
+    const ALL: &'static [Admission] = &[Admission::Bounded, Admission::Capped];
+
+    fn as_str(self) -> &'static str {
         match self {
             Admission::Bounded => "bounded",
             Admission::Capped => "capped",
         }
     }
-
-    pub fn parse(s: &str) -> Option<Admission> {
-        [Admission::Bounded, Admission::Capped]
-            .into_iter()
-            .find(|a| a.as_str() == s)
-    }
-}
-
-fn as_admission<S: serde::Serializer>(a: &Admission, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(a.as_str())
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -317,7 +312,7 @@ pub struct MeteringConfig {
     /// Global margin in parts per million (200000 = +20%).
     pub margin_ppm: i64,
     /// How a request's hold is bounded.
-    #[serde(serialize_with = "as_admission")]
+    #[serde(serialize_with = "as_choice")]
     pub admission: Admission,
     /// The most one request may hold under `capped` admission, in micro-credits.
     pub max_hold_micros: i64,

@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::currencies;
 use super::error::ConfigError;
 use super::settings::{
-    AdminBootstrap, Admission, AuthConfig, Config, Database, LogFormat, MeteringConfig,
+    AdminBootstrap, Admission, AuthConfig, Choice, Config, Database, LogFormat, MeteringConfig,
     ProxyConfig, RawConfig, ServerConfig, TlsFiles, UpstreamTuning,
 };
 use super::upstreams;
@@ -133,15 +133,7 @@ impl Config {
                 "must be positive".into(),
             ));
         }
-        let admission = match raw.metering.admission.as_deref() {
-            None => Admission::default(),
-            Some(name) => Admission::parse(name).ok_or_else(|| {
-                invalid(
-                    "metering.admission",
-                    format!("`{name}` is not `bounded` or `capped`"),
-                )
-            })?,
-        };
+        let admission: Admission = choice("metering.admission", raw.metering.admission.as_deref())?;
         let metering = MeteringConfig {
             margin_ppm,
             admission,
@@ -190,13 +182,7 @@ impl Config {
             data_dir,
             database,
             log: raw.log.unwrap_or_else(|| "info".to_owned()),
-            log_format: match raw.log_format.as_deref() {
-                None => LogFormat::default(),
-                Some(name) => LogFormat::parse(name).ok_or_else(|| ConfigError::Invalid {
-                    key: "log_format".to_owned(),
-                    message: format!("`{name}` is not `text` or `json`"),
-                })?,
-            },
+            log_format: choice::<LogFormat>("log_format", raw.log_format.as_deref())?,
             server: ServerConfig {
                 header_read_timeout: secs(raw.server.header_read_timeout_secs, 30)
                     .max(Duration::from_secs(1)),
@@ -277,6 +263,29 @@ fn trusted_proxies(entries: Vec<String>) -> Result<Vec<ipnet::IpNet>, ConfigErro
                 })
         })
         .collect()
+}
+
+/// A [`Choice`] setting by name (its default when absent), or an error listing the names.
+fn choice<T: Choice>(key: &str, name: Option<&str>) -> Result<T, ConfigError> {
+    let Some(name) = name else {
+        return Ok(T::default());
+    };
+    T::ALL
+        .iter()
+        .copied()
+        .find(|c| c.as_str() == name)
+        .ok_or_else(|| {
+            let names: Vec<String> = T::ALL.iter().map(|c| format!("`{}`", c.as_str())).collect();
+            let listed = match names.split_last() {
+                Some((last, [])) => last.clone(),
+                Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+                None => String::new(),
+            };
+            ConfigError::Invalid {
+                key: key.to_owned(),
+                message: format!("`{name}` is not {listed}"),
+            }
+        })
 }
 
 #[cfg(test)]
