@@ -304,11 +304,8 @@ pub async fn count_request(
     handled: impl Future<Output = Response>,
 ) -> Response {
     let (response, model) = requests::with_model_cell(handled).await;
-    get().requests.observe(
-        route.map_or("(unmatched)", MatchedPath::as_str),
-        response.status().as_u16(),
-        model,
-        start.elapsed(),
-    );
+    get()
+        .requests
+        .observe(route, response.status().as_u16(), model, start.elapsed());
     response
 }

@@ -14,6 +14,7 @@ use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use axum::extract::MatchedPath;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -100,13 +101,34 @@ pub struct Requests {
     pub(super) latency: Family<RouteLabels, Histogram>,
 }
 
-/// Per route (looked up by `&str`, so without copying it), the series of each instance,
-/// status and model.
-type Cache = HashMap<Box<str>, HashMap<(u64, u16, ModelName), (Counter, Histogram)>>;
+/// Where a request's series are found: the instance, the matched route by the address of its
+/// pattern (axum hands every request of a route the same shared string, so the address names
+/// the route without hashing the text), the status and the model.
+#[derive(PartialEq, Eq, Hash)]
+struct SeriesKey {
+    instance: u64,
+    route: usize,
+    status: u16,
+    model: ModelName,
+}
+
+struct Series {
+    count: Counter,
+    latency: Histogram,
+    /// Holds the pattern whose address is in the key, so no other string can take that
+    /// address while the entry lives (a gateway started again in the same process).
+    _route: Option<MatchedPath>,
+}
+
+/// The keys are few and not chosen by clients (routes, priced models, statuses): a fast
+/// unkeyed hash is enough.
+type Cache = HashMap<SeriesKey, Series, foldhash::fast::FixedState>;
 
 thread_local! {
     static CACHE: RefCell<Cache> = RefCell::default();
 }
+
+const UNMATCHED: &str = "(unmatched)";
 
 impl Requests {
     pub(super) fn new() -> Requests {
@@ -118,59 +140,86 @@ impl Requests {
         }
     }
 
-    /// `route` is the matched route's pattern (a fixed set).
-    pub(super) fn observe(&self, route: &str, status: u16, model: ModelCell, took: Duration) {
-        let model = model.0;
+    /// `route` is the matched route (a fixed set), `None` for a request no route matched.
+    pub(super) fn observe(
+        &self,
+        route: Option<&MatchedPath>,
+        status: u16,
+        model: ModelCell,
+        took: Duration,
+    ) {
+        let pattern = route.map_or(UNMATCHED, MatchedPath::as_str);
+        let key = SeriesKey {
+            instance: self.id,
+            route: pattern.as_ptr() as usize,
+            status,
+            model: model.0,
+        };
         CACHE.with(|cache| {
             let mut cache = cache.borrow_mut();
-            if !cache.contains_key(route) {
-                cache.insert(route.into(), HashMap::new());
-            }
-            let Some(by) = cache.get_mut(route) else {
-                return;
-            };
-            let key = (self.id, status, model);
-            if let Some((count, latency)) = by.get(&key) {
-                count.inc();
-                latency.observe(took);
-                return;
-            }
-            let count = self
-                .total
-                .get_or_create(&RequestLabels {
-                    route: route.to_owned(),
-                    model: model.as_str().to_owned(),
-                    status,
-                })
-                .clone();
-            let latency = self
-                .latency
-                .get_or_create(&RouteLabels {
-                    route: route.to_owned(),
-                })
-                .clone();
-            count.inc();
-            latency.observe(took);
-            by.insert(key, (count, latency));
+            let series = cache.entry(key).or_insert_with(|| Series {
+                count: self
+                    .total
+                    .get_or_create(&RequestLabels {
+                        route: pattern.to_owned(),
+                        model: model.0.as_str().to_owned(),
+                        status,
+                    })
+                    .clone(),
+                latency: self
+                    .latency
+                    .get_or_create(&RouteLabels {
+                        route: pattern.to_owned(),
+                    })
+                    .clone(),
+                _route: route.cloned(),
+            });
+            series.count.inc();
+            series.latency.observe(took);
         });
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use axum::routing::get;
+    use tower::ServiceExt;
+
     use super::*;
+
+    /// `MatchedPath` has no public constructor: take one from a router, as the middleware
+    /// does.
+    async fn matched(pattern: &'static str, uri: &str) -> MatchedPath {
+        let seen = Arc::new(Mutex::new(None));
+        let slot = seen.clone();
+        let app = axum::Router::new().route(
+            pattern,
+            get(move |m: MatchedPath| async move {
+                *slot.lock().unwrap() = Some(m);
+            }),
+        );
+        let req = axum::http::Request::get(uri)
+            .body(axum::body::Body::empty())
+            .unwrap();
+        app.oneshot(req).await.unwrap();
+        seen.lock().unwrap().take().expect("the route matched")
+    }
 
     #[tokio::test]
     async fn the_model_named_inside_the_cell_is_counted_once_per_request() {
         let requests = Requests::new();
-        let route = "/v1/chat/completions";
+        let route = matched("/v1/chat/completions", "/v1/chat/completions").await;
         for _ in 0..3 {
             let ((), model) = with_model_cell(async { note_model("gpt-4o") }).await;
-            requests.observe(route, 200, model, Duration::from_millis(2));
+            requests.observe(Some(&route), 200, model, Duration::from_millis(2));
         }
         let ((), none) = with_model_cell(async {}).await;
-        requests.observe(route, 404, none, Duration::from_millis(1));
-        let count = |model: &str, status| {
+        requests.observe(Some(&route), 404, none, Duration::from_millis(1));
+        let ((), none) = with_model_cell(async {}).await;
+        requests.observe(None, 404, none, Duration::from_millis(1));
+        let count = |route: &str, model: &str, status| {
             requests
                 .total
                 .get_or_create(&RequestLabels {
@@ -180,11 +229,46 @@ mod tests {
                 })
                 .get()
         };
-        assert_eq!(count("gpt-4o", 200), 3);
-        assert_eq!(count("", 404), 1);
+        assert_eq!(count("/v1/chat/completions", "gpt-4o", 200), 3);
+        assert_eq!(count("/v1/chat/completions", "", 404), 1);
+        assert_eq!(count(UNMATCHED, "", 404), 1);
+        let latency = |route: &str| {
+            requests
+                .latency
+                .get_or_create(&RouteLabels {
+                    route: route.to_string(),
+                })
+                .count()
+        };
+        assert_eq!(latency("/v1/chat/completions"), 4);
         let long = "m".repeat(MODEL_MAX + 1);
         assert_eq!(ModelName::new(&long).as_str(), "other");
         // Outside a request, naming a model is harmless.
         note_model("gpt-4o");
+    }
+
+    #[tokio::test]
+    async fn routes_are_told_apart_by_their_pattern_not_by_the_uri() {
+        let requests = Requests::new();
+        let a = matched("/keys/{id}", "/keys/1").await;
+        let b = matched("/keys/{id}", "/keys/2").await;
+        let c = matched("/ledger", "/ledger").await;
+        for route in [&a, &b, &c] {
+            let ((), model) = with_model_cell(async {}).await;
+            requests.observe(Some(route), 200, model, Duration::from_millis(1));
+        }
+        let count = |route: &str| {
+            requests
+                .total
+                .get_or_create(&RequestLabels {
+                    route: route.to_string(),
+                    model: String::new(),
+                    status: 200,
+                })
+                .get()
+        };
+        // Two routers, two pattern strings, one series.
+        assert_eq!(count("/keys/{id}"), 2);
+        assert_eq!(count("/ledger"), 1);
     }
 }
