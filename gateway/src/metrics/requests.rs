@@ -182,6 +182,8 @@ impl Requests {
 
 #[cfg(test)]
 mod tests {
+    #![expect(clippy::unwrap_used, clippy::expect_used)]
+
     use std::sync::{Arc, Mutex};
 
     use axum::routing::get;
