@@ -16,6 +16,16 @@ use crate::store::{KeyRecord, KeySettings, Millis, NewKey};
 const MAX_NAME_LEN: usize = 100;
 const MAX_MODELS: usize = 256;
 
+/// A key as its owner sees it, with the live spend: settled charges may still be queued for
+/// the database.
+fn present(state: &AppState, k: &KeyRecord, now: Millis) -> ApiKey {
+    let mut key = to_api(k, now);
+    if let Some(spent) = state.keys.live_spend(k.id) {
+        key.spent_micros = spent;
+    }
+    key
+}
+
 pub fn to_api(k: &KeyRecord, now: Millis) -> ApiKey {
     let status = if k.revoked_at.is_some() {
         KeyStatus::Revoked
@@ -125,7 +135,7 @@ pub async fn list(state: &AppState, caller: &Caller) -> Result<Vec<ApiKey>, ApiE
         .keys(caller.account.id)
         .await?
         .iter()
-        .map(|k| to_api(k, now))
+        .map(|k| present(state, k, now))
         .collect())
 }
 
@@ -141,7 +151,7 @@ pub async fn get(state: &AppState, caller: &Caller, id: i64) -> Result<ApiKey, A
         .key(caller.account.id, id)
         .await?
         .ok_or_else(|| no_such_key(id))?;
-    Ok(to_api(&key, now_ms()))
+    Ok(present(state, &key, now_ms()))
 }
 
 /// Changes the settings given in `req`, keeping the others.
@@ -180,7 +190,7 @@ pub async fn update(
         .await?
         .ok_or_else(|| no_such_key(id))?;
     state.keys.invalidate_key(id);
-    Ok(to_api(&key, now))
+    Ok(present(state, &key, now))
 }
 
 pub async fn revoke(state: &AppState, caller: &Caller, id: i64) -> Result<ApiKey, ApiError> {
@@ -191,7 +201,7 @@ pub async fn revoke(state: &AppState, caller: &Caller, id: i64) -> Result<ApiKey
         .await?
         .ok_or_else(|| no_such_key(id))?;
     state.keys.invalidate_key(id);
-    Ok(to_api(&key, now))
+    Ok(present(state, &key, now))
 }
 
 pub async fn rotate(state: &AppState, caller: &Caller, id: i64) -> Result<CreatedKey, ApiError> {

@@ -180,6 +180,14 @@ impl KeyCache {
             .clone()
     }
 
+    /// A key's spend as the data plane knows it: ahead of the stored one by the charges still
+    /// queued for the database. `None` for a key no request has used since start-up.
+    pub fn live_spend(&self, key_id: i64) -> Option<Micros> {
+        let counters = self.counters.lock().unwrap_or_else(|p| p.into_inner());
+        let key = counters.get(&key_id)?;
+        Some(key.lock().unwrap_or_else(|p| p.into_inner()).spent)
+    }
+
     /// Forgets a key's cached settings (any change to the key): the next request reloads them.
     pub fn invalidate_key(&self, key_id: i64) {
         self.invalidate(|e| e.id == key_id);
@@ -197,10 +205,11 @@ impl KeyCache {
     }
 
     /// A rotated key's replacement carries on its spend and holds in flight: rotation replaces
-    /// the secret, not the budget.
+    /// the secret, not the budget. The counters move to the replacement; the old key keeps its
+    /// stored spend.
     pub fn rotated(&self, old_id: i64, new_id: i64) {
         let mut counters = self.counters.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(c) = counters.get(&old_id).cloned() {
+        if let Some(c) = counters.remove(&old_id) {
             counters.insert(new_id, c);
         }
         drop(counters);
