@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The Python environment of the SDK tests (tests/tests/python_sdks.rs): a venv at .tools/venv
-# holding pinned versions of the official `openai` and `anthropic` SDKs from PyPI.
+# The Python environment of the SDK tests (tests/tests/python_sdks.rs) and of the OpenAPI test
+# (tests/tests/openapi.rs): a venv at .tools/venv holding pinned versions of the official
+# `openai` and `anthropic` SDKs and of `openapi-spec-validator`, from PyPI.
 # Idempotent: when the venv already has exactly these versions it installs nothing and needs no
 # network. Prints one line saying what it did. Needs `python3` with the `venv` module.
 set -euo pipefail
@@ -9,11 +10,14 @@ cd "$(dirname "$0")/.."
 # Bump these together with tests/python/*.py when an SDK changes.
 OPENAI_VERSION=3.54.0
 ANTHROPIC_VERSION=2.12.0
+# Bump with tests/tests/openapi.rs, which runs it on the gateway's document.
+VALIDATOR_VERSION=0.9.0
 
 VENV=.tools/venv
 PY="$VENV/bin/python"
 
-# The installed versions, as "openai=X anthropic=Y" ("-" for a missing package).
+# The installed versions, as "openai=X anthropic=Y openapi-spec-validator=Z" ("-" for a missing
+# package).
 installed_versions() {
     "$PY" - <<'EOF' 2>/dev/null || true
 from importlib import metadata
@@ -22,11 +26,12 @@ def v(name):
         return metadata.version(name)
     except metadata.PackageNotFoundError:
         return "-"
-print(f"openai={v('openai')} anthropic={v('anthropic')}")
+print(f"openai={v('openai')} anthropic={v('anthropic')} "
+      f"openapi-spec-validator={v('openapi-spec-validator')}")
 EOF
 }
 
-want="openai=$OPENAI_VERSION anthropic=$ANTHROPIC_VERSION"
+want="openai=$OPENAI_VERSION anthropic=$ANTHROPIC_VERSION openapi-spec-validator=$VALIDATOR_VERSION"
 
 if [[ -x "$PY" ]] && [[ "$(installed_versions)" == "$want" ]]; then
     echo "setup-python: $VENV already has $want; nothing to do"
@@ -53,7 +58,8 @@ fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 if ! "$PY" -m pip install --disable-pip-version-check --no-input --quiet \
-    "openai==$OPENAI_VERSION" "anthropic==$ANTHROPIC_VERSION" >"$log" 2>&1; then
+    "openai==$OPENAI_VERSION" "anthropic==$ANTHROPIC_VERSION" \
+    "openapi-spec-validator==$VALIDATOR_VERSION" >"$log" 2>&1; then
     cat "$log" >&2
     echo "setup-python: error: pip could not install $want into $VENV" >&2
     exit 1

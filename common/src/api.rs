@@ -11,8 +11,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::Micros;
 
-/// The one error body of the management API: `{"error":{"type":…,"message":…}}`.
+/// What an account may do: an `admin` also manages users, prices and upstreams
+/// (`/api/v1/admin/…`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     User,
@@ -20,6 +22,7 @@ pub enum Role {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AccountStatus {
     Active,
@@ -27,6 +30,7 @@ pub enum AccountStatus {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     pub email: String,
@@ -38,6 +42,7 @@ pub struct RegisterRequest {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     pub email: String,
@@ -45,6 +50,7 @@ pub struct LoginRequest {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginResponse {
     /// The session token, shown once. Send it as `Authorization: Bearer …`.
     pub token: String,
@@ -53,6 +59,7 @@ pub struct LoginResponse {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Account {
     pub id: i64,
     pub email: String,
@@ -66,6 +73,7 @@ pub struct Account {
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateAccountRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -75,13 +83,14 @@ pub struct UpdateAccountRequest {
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateKeyRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<DateTime<Utc>>,
-    /// Models this key may call; `None` means every model.
+    /// Models this key may call; absent means every model.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_models: Option<Vec<String>>,
     /// The most this key may spend in its lifetime.
@@ -95,6 +104,7 @@ pub struct CreateKeyRequest {
 /// A change to a key's settings (`PATCH /api/v1/keys/{id}`): a field left out keeps its value;
 /// a field sent as `null` removes the setting (no expiry, every model, no budget, no limit).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateKeyRequest {
     #[serde(
@@ -150,6 +160,7 @@ where
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum KeyStatus {
     Active,
@@ -158,6 +169,7 @@ pub enum KeyStatus {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiKey {
     pub id: i64,
     /// The first characters of the secret (`ck-AbCd1234`), enough to recognise it.
@@ -176,12 +188,14 @@ pub struct ApiKey {
 
 /// A key just created or rotated: the only time its secret is ever shown.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreatedKey {
     pub key: ApiKey,
     pub secret: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AdminUser {
     #[serde(flatten)]
     pub account: Account,
@@ -190,6 +204,7 @@ pub struct AdminUser {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AdjustBalanceRequest {
     /// Positive to credit, negative to debit.
@@ -199,12 +214,14 @@ pub struct AdjustBalanceRequest {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AdjustBalanceResponse {
     pub entry: LedgerEntry,
     pub account: AdminUser,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LedgerCheck {
     /// True when every account's balance equals the sum of its ledger entries.
     pub ok: bool,
@@ -219,6 +236,7 @@ pub struct LedgerCheck {
 /// The money-floor anomalies recorded in usage events: counted here so an operator sees an
 /// upstream that misreports.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UsageAnomalies {
     /// Settled `usage_invalid`: counts that were not whole numbers from 0 to 100M.
     pub usage_invalid: u64,
@@ -229,6 +247,7 @@ pub struct UsageAnomalies {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LedgerMismatch {
     pub account_id: i64,
     pub email: String,
@@ -237,6 +256,7 @@ pub struct LedgerMismatch {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
     pub id: i64,
     pub actor: Option<String>,
@@ -247,6 +267,7 @@ pub struct AuditEntry {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Health {
     pub status: String,
     pub version: String,
@@ -256,6 +277,7 @@ pub struct Health {
 /// tokens; `per_image`/`per_request` are micro-credits. The charge is `price × coefficient ×
 /// (1 + margin)`, rounded up to the micro-credit once.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ModelPrice {
     pub model: String,
     pub provider: String,
@@ -269,6 +291,7 @@ pub struct ModelPrice {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Pricing {
     /// The global margin in parts per million (200000 = +20%).
     pub margin_ppm: i64,
@@ -277,6 +300,7 @@ pub struct Pricing {
 
 /// Sets one model's price row (replacing the shipped one).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SetPriceRequest {
     /// Which upstream provider serves it (`openai`, `anthropic`, …): used for routing.
@@ -293,18 +317,21 @@ pub struct SetPriceRequest {
 /// A price list in the widely used litellm format (model → USD per token), imported as
 /// overrides.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ImportPricesRequest {
     pub litellm: serde_json::Value,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportPricesResponse {
     pub imported: usize,
     pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SetCoefficientRequest {
     /// A decimal multiplier such as `"1.25"`; `"1"` removes the coefficient.
@@ -312,6 +339,7 @@ pub struct SetCoefficientRequest {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpstreamKeyInfo {
     /// Database id; absent for keys from the configuration file or environment.
     pub id: Option<i64>,
@@ -320,6 +348,7 @@ pub struct UpstreamKeyInfo {
 
 /// An upstream as the admin API shows it: never its keys, only their labels.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpstreamInfo {
     pub name: String,
     pub provider: String,
@@ -331,6 +360,7 @@ pub struct UpstreamInfo {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateUpstreamRequest {
     pub name: String,
@@ -344,6 +374,7 @@ pub struct CreateUpstreamRequest {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AddUpstreamKeyRequest {
     pub key: String,

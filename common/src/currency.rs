@@ -107,6 +107,25 @@ impl<'de> Deserialize<'de> for Rate {
     }
 }
 
+/// Serialized as the exact decimal string, never a JSON number (which clients would read as a
+/// float).
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Rate {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .description(Some(
+                "Units of a display currency per credit, as an exact positive decimal.",
+            ))
+            .pattern(Some("^[0-9]+(\\.[0-9]+)?$"))
+            .examples(["92.5312"])
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Rate {}
+
 impl Rate {
     /// `credits` in the display currency, in millionths of it, by the module's rounding rule.
     /// `None` only if the result does not fit an `i64` (far beyond any real amount).

@@ -13,6 +13,7 @@ pub const MICROS_PER_CREDIT: i64 = 1_000_000;
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct Micros(pub i64);
 

@@ -4,12 +4,15 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+/// The one error body of the management API: `{"error":{"type":…,"message":…}}`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorDetail {
     /// A stable machine-readable kind such as `invalid_request` or `session_expired`.
     #[serde(rename = "type")]
@@ -119,6 +122,27 @@ impl<'de> Deserialize<'de> for ErrorKind {
         String::deserialize(d).map(|s| ErrorKind::parse(&s))
     }
 }
+
+/// A string, not an `enum` of the known kinds: a client generated from the document must keep
+/// working when a newer gateway adds a kind (as this crate's `Other` does).
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for ErrorKind {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let known: Vec<&str> = Self::KNOWN.iter().map(ErrorKind::as_str).collect();
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .description(Some(format!(
+                "A stable machine-readable kind. This version answers with {}; treat others as \
+                 an error of the response's status.",
+                known.join(", ")
+            )))
+            .examples(["invalid_request", "session_expired"])
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for ErrorKind {}
 
 #[cfg(test)]
 mod tests {

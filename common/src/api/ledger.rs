@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::Micros;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Balance {
     /// The sum of the account's ledger entries.
     pub balance_micros: Micros,
@@ -18,6 +19,7 @@ pub struct Balance {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum LedgerKind {
     Topup,
@@ -54,6 +56,7 @@ impl LedgerKind {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LedgerEntry {
     pub id: i64,
     pub kind: LedgerKind,
@@ -61,13 +64,14 @@ pub struct LedgerEntry {
     /// The account's balance right after this entry.
     pub balance_after_micros: Micros,
     pub reason: Option<String>,
-    /// Email of whoever caused the entry; `None` for the gateway itself (e.g. request charges).
+    /// Email of whoever caused the entry; `null` for the gateway itself (e.g. request charges).
     pub actor: Option<String>,
     pub request_id: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LedgerPage {
     pub entries: Vec<LedgerEntry>,
     /// Pass as `?before=` to fetch the next (older) page; absent on the last page.

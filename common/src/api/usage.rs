@@ -13,6 +13,7 @@ use crate::currency::Rate;
 /// What a usage report groups by. Several may be combined (`day,model`), with at most one of
 /// `hour` and `day`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum UsageDimension {
     /// Calendar hours in the report's time zone.
@@ -52,6 +53,7 @@ impl UsageDimension {
 
 /// Sums over a set of usage events. Token buckets are disjoint (see `Usage`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UsageTotals {
     pub requests: u64,
     /// Requests whose status was not 2xx (upstream errors, refusals, interrupted requests).
@@ -86,6 +88,7 @@ impl UsageTotals {
 /// One group of a report: the values of its dimensions (only those grouped by are present),
 /// and its totals.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UsageGroup {
     /// With `day`: the calendar day in the report's time zone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -112,6 +115,7 @@ pub struct UsageGroup {
 
 /// A display currency's rate: `rate` units of `code` per credit, as of `date`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CurrencyRate {
     pub code: String,
     /// An exact decimal string, e.g. `"92.5312"`.
@@ -122,6 +126,7 @@ pub struct CurrencyRate {
 
 /// `GET /api/v1/currencies`: the display currencies this gateway knows.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Currencies {
     /// What credits are denominated in (`USD`): its rate is 1 and it is not listed.
     pub base: String,
@@ -130,6 +135,7 @@ pub struct Currencies {
 
 /// `GET /api/v1/usage`: usage over `[from, to)`, grouped, with totals.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UsageReport {
     /// Inclusive.
     pub from: DateTime<Utc>,
@@ -153,6 +159,7 @@ pub struct UsageReport {
 /// One usage event, as the API and the CLI's cache show it: metadata, never a prompt or a
 /// completion.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UsageEvent {
     /// Increases with every event the gateway records: the sync cursor.
     pub id: i64,
@@ -187,6 +194,7 @@ pub struct UsageEvent {
 /// `GET /api/v1/usage/events`: a page of events in increasing `id` (decreasing with
 /// `order=desc`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UsageEventPage {
     pub events: Vec<UsageEvent>,
     /// Pass back as `?cursor=` for the events past this page. It is the last event's id (the
@@ -202,6 +210,7 @@ pub struct UsageEventPage {
 /// `GET /api/v1/usage/summary`: the balance, what was spent today and over the last 30 days,
 /// and how long the available balance lasts at that rate.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UsageSummary {
     #[serde(flatten)]
     pub balance: Balance,
@@ -226,6 +235,7 @@ pub struct UsageSummary {
 /// `codexkey proxy` asks for it after each request, so its lines show the ledger's figure
 /// rather than a local estimate, whatever the client asked for and whatever prices did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RequestOutcome {
     pub request_id: String,
     pub route: String,

@@ -14,6 +14,7 @@ pub const TOKENS_PER_PRICE_UNIT: u64 = 1_000_000;
 /// What a model costs. Token prices are micro-credits per 1M tokens; `per_image` and
 /// `per_request` are micro-credits. A missing cache price falls back as [`cost`] describes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Price {
     /// Input tokens neither read from nor written to the prompt cache.

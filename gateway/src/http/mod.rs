@@ -2,5 +2,7 @@
 
 pub mod extract;
 pub mod handlers;
+pub mod openapi;
 pub mod request_log;
 pub mod router;
+pub mod routes;

@@ -1,4 +1,5 @@
-//! The route table.
+//! The route table, registered through [`Routes`] so that [`endpoints`] lists exactly what the
+//! router serves (the OpenAPI document is checked against it).
 //!
 //! Middleware, outermost first:
 //! 1. `log_request`: counts every request for the Prometheus metrics
@@ -14,112 +15,120 @@
 use std::time::Instant;
 
 use axum::Router;
-use axum::extract::{MatchedPath, Request};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{Method, Uri};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{get, post};
 
 use crate::error::ApiError;
-use crate::http::handlers::{account, admin, billing, data, health, keys, usage};
+use crate::http::handlers::{account, admin, billing, data, health, keys, requests, usage};
+use crate::http::openapi;
 use crate::http::request_log::RequestLog;
+use crate::http::routes::{Endpoint, Routes};
 use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
-    let api = Router::new()
-        .route("/auth/register", post(account::register))
-        .route("/auth/login", post(account::login))
-        .route("/auth/logout", post(account::logout))
-        .route("/account", get(account::me).patch(account::update))
-        .route("/keys", get(keys::list).post(keys::create))
-        .route(
-            "/keys/{id}",
-            get(keys::get).patch(keys::update).delete(keys::revoke),
-        )
-        .route("/keys/{id}/rotate", post(keys::rotate))
-        .route("/balance", get(billing::balance))
-        .route("/ledger", get(billing::ledger))
-        .route("/pricing", get(billing::pricing))
-        .route("/usage", get(usage::report))
-        .route("/usage/events", get(usage::events))
-        .route("/usage/summary", get(usage::summary))
-        .route("/currencies", get(usage::currencies))
-        .route(
-            "/requests/{request_id}",
-            get(crate::http::handlers::requests::outcome),
-        )
-        .route("/admin/users", get(admin::users))
-        .route("/admin/users/{account}", get(admin::user))
-        .route("/admin/users/{account}/adjust", post(admin::adjust))
-        .route("/admin/users/{account}/suspend", post(admin::suspend))
-        .route("/admin/users/{account}/activate", post(admin::activate))
-        .route("/admin/users/{account}/ledger", get(admin::user_ledger))
-        .route("/admin/ledger/verify", get(admin::verify_ledger))
-        .route("/admin/audit", get(admin::audit))
-        .route("/admin/backup", post(admin::backup))
-        .route(
-            "/admin/upstreams",
-            get(admin::upstreams).post(admin::create_upstream),
-        )
-        .route(
-            "/admin/upstreams/{name}",
-            axum::routing::delete(admin::delete_upstream),
-        )
-        .route(
-            "/admin/upstreams/{name}/keys",
-            post(admin::add_upstream_key),
-        )
-        // Whole price lists run to megabytes.
-        .route(
-            "/admin/prices/import",
-            post(admin::import_prices)
-                .layer(axum::extract::DefaultBodyLimit::max(32 * 1024 * 1024)),
-        )
-        .route(
-            "/admin/prices/{model}",
-            axum::routing::put(admin::set_price).delete(admin::reset_price),
-        )
-        .route(
-            "/admin/prices/{model}/coefficient",
-            axum::routing::put(admin::set_coefficient),
-        );
-    // The data plane reads its own bodies with its own (much larger) limit.
-    let data_plane = Router::new()
-        .route("/chat/completions", post(data::chat_completions))
-        .route(
-            "/responses",
-            post(data::responses).get(data::responses_websocket),
-        )
-        .route("/embeddings", post(data::embeddings))
-        .route("/images/generations", post(data::images))
-        .route("/models", get(data::models))
-        .route("/messages", post(data::messages))
-        .route("/messages/count_tokens", post(data::count_tokens))
-        .layer(axum::extract::DefaultBodyLimit::disable());
-    let app = Router::new()
-        .route("/", get(data::root))
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .nest("/api/v1", api)
-        .nest("/v1", data_plane)
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .layer(middleware::from_fn(log_request));
     // With an address of its own, `/metrics` stays off the public listener.
-    let app = if state.config.server.metrics_listen.is_none() {
-        app.route("/metrics", get(health::metrics))
-    } else {
-        app
-    };
-    app.with_state(state)
+    let with_metrics = state.config.server.metrics_listen.is_none();
+    public_routes(with_metrics).into_router().with_state(state)
 }
 
 /// The app on `server.metrics_listen`: `/metrics` alone.
 pub fn metrics_router(state: AppState) -> Router {
-    Router::new()
-        .route("/metrics", get(health::metrics))
-        .fallback(not_found)
-        .with_state(state)
+    metrics_routes().into_router().with_state(state)
+}
+
+/// Every endpoint either listener can serve: what the OpenAPI document must describe.
+pub fn endpoints() -> Vec<Endpoint> {
+    let mut all: Vec<Endpoint> = public_routes(true)
+        .endpoints()
+        .iter()
+        .chain(metrics_routes().endpoints())
+        .cloned()
+        .collect();
+    all.sort();
+    all.dedup();
+    all
+}
+
+/// The public listener's routes and middleware; `/metrics` among them when `with_metrics`.
+pub(crate) fn public_routes(with_metrics: bool) -> Routes<AppState> {
+    let api = Routes::new()
+        .get("/openapi.json", openapi::document)
+        .post("/auth/register", account::register)
+        .post("/auth/login", account::login)
+        .post("/auth/logout", account::logout)
+        .get("/account", account::me)
+        .patch("/account", account::update)
+        .get("/keys", keys::list)
+        .post("/keys", keys::create)
+        .get("/keys/{id}", keys::get)
+        .patch("/keys/{id}", keys::update)
+        .delete("/keys/{id}", keys::revoke)
+        .post("/keys/{id}/rotate", keys::rotate)
+        .get("/balance", billing::balance)
+        .get("/ledger", billing::ledger)
+        .get("/pricing", billing::pricing)
+        .get("/usage", usage::report)
+        .get("/usage/events", usage::events)
+        .get("/usage/summary", usage::summary)
+        .get("/currencies", usage::currencies)
+        .get("/requests/{request_id}", requests::outcome)
+        .get("/admin/users", admin::users)
+        .get("/admin/users/{account}", admin::user)
+        .post("/admin/users/{account}/adjust", admin::adjust)
+        .post("/admin/users/{account}/suspend", admin::suspend)
+        .post("/admin/users/{account}/activate", admin::activate)
+        .get("/admin/users/{account}/ledger", admin::user_ledger)
+        .get("/admin/ledger/verify", admin::verify_ledger)
+        .get("/admin/audit", admin::audit)
+        .post("/admin/backup", admin::backup)
+        .get("/admin/upstreams", admin::upstreams)
+        .post("/admin/upstreams", admin::create_upstream)
+        .delete("/admin/upstreams/{name}", admin::delete_upstream)
+        .post("/admin/upstreams/{name}/keys", admin::add_upstream_key)
+        // Whole price lists run to megabytes.
+        .post_with("/admin/prices/import", admin::import_prices, |m| {
+            m.layer(DefaultBodyLimit::max(32 * 1024 * 1024))
+        })
+        .put("/admin/prices/{model}", admin::set_price)
+        .delete("/admin/prices/{model}", admin::reset_price)
+        .put("/admin/prices/{model}/coefficient", admin::set_coefficient);
+    // The data plane reads its own bodies with its own (much larger) limit.
+    let data_plane = Routes::new()
+        .post("/chat/completions", data::chat_completions)
+        .post("/responses", data::responses)
+        .get("/responses", data::responses_websocket)
+        .post("/embeddings", data::embeddings)
+        .post("/images/generations", data::images)
+        .get("/models", data::models)
+        .post("/messages", data::messages)
+        .post("/messages/count_tokens", data::count_tokens)
+        .map(|r| r.layer(DefaultBodyLimit::disable()));
+    let app = Routes::new()
+        .get("/", data::root)
+        .get("/healthz", health::healthz)
+        .get("/readyz", health::readyz)
+        .nest("/api/v1", api)
+        .nest("/v1", data_plane)
+        .map(|r| {
+            r.fallback(not_found)
+                .method_not_allowed_fallback(method_not_allowed)
+                .layer(middleware::from_fn(log_request))
+        });
+    // Registered after the middleware, which therefore leaves scrapes out of the request
+    // metrics and the request log.
+    if with_metrics {
+        app.get("/metrics", health::metrics)
+    } else {
+        app
+    }
+}
+
+fn metrics_routes() -> Routes<AppState> {
+    Routes::new()
+        .get("/metrics", health::metrics)
+        .map(|r| r.fallback(not_found))
 }
 
 async fn not_found(method: Method, uri: Uri) -> ApiError {

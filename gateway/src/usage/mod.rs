@@ -34,8 +34,10 @@ pub const MAX_PAGE: u32 = 5_000;
 /// The window of the summary's average.
 const SUMMARY_DAYS: i64 = 30;
 
-/// The query string of `/api/v1/usage` and `/api/v1/usage/events`.
-#[derive(Debug, Default, Deserialize)]
+/// The query string of `/api/v1/usage` and `/api/v1/usage/events` (its OpenAPI parameters are
+/// derived from this definition and its comments).
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct UsageParams {
     /// Inclusive; a date (its midnight in `tz`) or an RFC 3339 time.
@@ -59,7 +61,8 @@ pub struct UsageParams {
     pub format: Option<String>,
     /// Events: only those with a greater id.
     pub cursor: Option<i64>,
-    /// Events per page.
+    /// Events per page: 1 to 5,000, default 100.
+    #[param(minimum = 1, maximum = 5000)]
     pub limit: Option<u32>,
     /// Events: also count every match past the cursor.
     pub count: Option<bool>,

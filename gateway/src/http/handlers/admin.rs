@@ -7,8 +7,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use codexkey_common::api::{
     AccountStatus, AddUpstreamKeyRequest, AdjustBalanceRequest, AdjustBalanceResponse, AdminUser,
-    AuditEntry, CreateUpstreamRequest, ImportPricesRequest, ImportPricesResponse, LedgerCheck,
-    LedgerPage, ModelPrice, SetCoefficientRequest, SetPriceRequest, UpstreamInfo,
+    AuditEntry, CreateUpstreamRequest, ErrorBody, ImportPricesRequest, ImportPricesResponse,
+    LedgerCheck, LedgerPage, ModelPrice, SetCoefficientRequest, SetPriceRequest, UpstreamInfo,
 };
 
 use crate::accounts;
@@ -17,10 +17,26 @@ use crate::clock::to_utc;
 use crate::error::ApiError;
 use crate::http::extract::{Admin, AppJson, AppQuery};
 use crate::http::handlers::billing::PageQuery;
+use crate::http::openapi::responses::{
+    AdminRefused, BadBody, BadRequest, Conflict, NotFound, ServerError,
+};
 use crate::pricing;
 use crate::state::AppState;
 use crate::upstream;
 
+/// Every account, with its balance and holds.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/users",
+    tag = "admin",
+    operation_id = "list_users",
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "The accounts.", body = Vec<AdminUser>),
+        AdminRefused,
+        ServerError,
+    ),
+)]
 pub async fn users(
     State(state): State<AppState>,
     _: Admin,
@@ -34,6 +50,21 @@ pub async fn users(
     ))
 }
 
+/// One account, with its balance and holds.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/users/{account}",
+    tag = "admin",
+    operation_id = "get_user",
+    security(("session" = [])),
+    params(("account" = String, Path, description = "The account's email or id.")),
+    responses(
+        (status = 200, description = "The account.", body = AdminUser),
+        AdminRefused,
+        NotFound,
+        ServerError,
+    ),
+)]
 pub async fn user(
     State(state): State<AppState>,
     _: Admin,
@@ -43,6 +74,26 @@ pub async fn user(
     Ok(Json(billing::admin_user(&state, &account)))
 }
 
+/// Credits or debits an account, with a reason kept in the ledger and the audit log.
+///
+/// A debit may not take the balance below zero, nor below what requests in flight hold.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/users/{account}/adjust",
+    tag = "admin",
+    operation_id = "adjust_balance",
+    security(("session" = [])),
+    params(("account" = String, Path, description = "The account's email or id.")),
+    request_body = AdjustBalanceRequest,
+    responses(
+        (status = 200, description = "The ledger entry and the account after it.", body = AdjustBalanceResponse),
+        BadBody,
+        AdminRefused,
+        NotFound,
+        Conflict,
+        ServerError,
+    ),
+)]
 pub async fn adjust(
     State(state): State<AppState>,
     Admin(admin): Admin,
@@ -54,6 +105,22 @@ pub async fn adjust(
     ))
 }
 
+/// Suspends an account: its sessions and keys stop working until it is activated.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/users/{account}/suspend",
+    tag = "admin",
+    operation_id = "suspend_user",
+    security(("session" = [])),
+    params(("account" = String, Path, description = "The account's email or id.")),
+    responses(
+        (status = 200, description = "The account, suspended.", body = AdminUser),
+        AdminRefused,
+        NotFound,
+        (status = 409, description = "Admins cannot suspend their own account (`conflict`).", body = ErrorBody),
+        ServerError,
+    ),
+)]
 pub async fn suspend(
     State(state): State<AppState>,
     Admin(admin): Admin,
@@ -63,6 +130,21 @@ pub async fn suspend(
     Ok(Json(billing::admin_user(&state, &a)))
 }
 
+/// Lifts an account's suspension.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/users/{account}/activate",
+    tag = "admin",
+    operation_id = "activate_user",
+    security(("session" = [])),
+    params(("account" = String, Path, description = "The account's email or id.")),
+    responses(
+        (status = 200, description = "The account, active.", body = AdminUser),
+        AdminRefused,
+        NotFound,
+        ServerError,
+    ),
+)]
 pub async fn activate(
     State(state): State<AppState>,
     Admin(admin): Admin,
@@ -72,6 +154,22 @@ pub async fn activate(
     Ok(Json(billing::admin_user(&state, &a)))
 }
 
+/// An account's ledger, newest entry first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/users/{account}/ledger",
+    tag = "admin",
+    operation_id = "user_ledger",
+    security(("session" = [])),
+    params(("account" = String, Path, description = "The account's email or id."), PageQuery),
+    responses(
+        (status = 200, description = "A page of entries.", body = LedgerPage),
+        BadRequest,
+        AdminRefused,
+        NotFound,
+        ServerError,
+    ),
+)]
 pub async fn user_ledger(
     State(state): State<AppState>,
     _: Admin,
@@ -84,6 +182,19 @@ pub async fn user_ledger(
     ))
 }
 
+/// Checks that every balance equals the sum of its ledger entries, and counts usage anomalies.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/ledger/verify",
+    tag = "admin",
+    operation_id = "verify_ledger",
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "The check's result; `ok` is false when a balance is off.", body = LedgerCheck),
+        AdminRefused,
+        ServerError,
+    ),
+)]
 pub async fn verify_ledger(
     State(state): State<AppState>,
     _: Admin,
@@ -91,6 +202,21 @@ pub async fn verify_ledger(
     Ok(Json(billing::verify(&state).await?))
 }
 
+/// The audit log of admin and account actions, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/audit",
+    tag = "admin",
+    operation_id = "audit_log",
+    security(("session" = [])),
+    params(PageQuery),
+    responses(
+        (status = 200, description = "A page of entries.", body = Vec<AuditEntry>),
+        BadRequest,
+        AdminRefused,
+        ServerError,
+    ),
+)]
 pub async fn audit(
     State(state): State<AppState>,
     _: Admin,
@@ -118,6 +244,19 @@ pub async fn audit(
     ))
 }
 
+/// The upstreams, from the configuration and the database; never their keys, only labels.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/upstreams",
+    tag = "admin",
+    operation_id = "list_upstreams",
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "The upstreams.", body = Vec<UpstreamInfo>),
+        AdminRefused,
+        ServerError,
+    ),
+)]
 pub async fn upstreams(
     State(state): State<AppState>,
     _: Admin,
@@ -125,6 +264,23 @@ pub async fn upstreams(
     Ok(Json(upstream::manage::list(&state).await?))
 }
 
+/// Adds an upstream with its keys, which are stored encrypted.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/upstreams",
+    tag = "admin",
+    operation_id = "create_upstream",
+    security(("session" = [])),
+    request_body = CreateUpstreamRequest,
+    responses(
+        (status = 201, description = "The upstream.", body = UpstreamInfo),
+        BadBody,
+        AdminRefused,
+        (status = 409, description = "An upstream of this name exists, or the gateway has no \
+            `master_key` to encrypt its keys with (`conflict`).", body = ErrorBody),
+        ServerError,
+    ),
+)]
 pub async fn create_upstream(
     State(state): State<AppState>,
     Admin(admin): Admin,
@@ -136,6 +292,22 @@ pub async fn create_upstream(
     ))
 }
 
+/// Removes an upstream added through this API (those from the configuration stay).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/admin/upstreams/{name}",
+    tag = "admin",
+    operation_id = "delete_upstream",
+    security(("session" = [])),
+    params(("name" = String, Path, description = "The upstream's name.")),
+    responses(
+        (status = 204, description = "The upstream is gone."),
+        AdminRefused,
+        NotFound,
+        (status = 409, description = "The upstream comes from the configuration (`conflict`).", body = ErrorBody),
+        ServerError,
+    ),
+)]
 pub async fn delete_upstream(
     State(state): State<AppState>,
     Admin(admin): Admin,
@@ -145,6 +317,24 @@ pub async fn delete_upstream(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Adds a key to an upstream added through this API.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/upstreams/{name}/keys",
+    tag = "admin",
+    operation_id = "add_upstream_key",
+    security(("session" = [])),
+    params(("name" = String, Path, description = "The upstream's name.")),
+    request_body = AddUpstreamKeyRequest,
+    responses(
+        (status = 200, description = "The upstream with the new key's label.", body = UpstreamInfo),
+        BadBody,
+        AdminRefused,
+        NotFound,
+        Conflict,
+        ServerError,
+    ),
+)]
 pub async fn add_upstream_key(
     State(state): State<AppState>,
     Admin(admin): Admin,
@@ -156,6 +346,22 @@ pub async fn add_upstream_key(
     ))
 }
 
+/// Sets a model's price, replacing the shipped one.
+#[utoipa::path(
+    put,
+    path = "/api/v1/admin/prices/{model}",
+    tag = "admin",
+    operation_id = "set_price",
+    security(("session" = [])),
+    params(("model" = String, Path, description = "The model name.")),
+    request_body = SetPriceRequest,
+    responses(
+        (status = 200, description = "The model's price as now charged.", body = ModelPrice),
+        BadBody,
+        AdminRefused,
+        ServerError,
+    ),
+)]
 pub async fn set_price(
     State(state): State<AppState>,
     Admin(admin): Admin,
@@ -167,6 +373,21 @@ pub async fn set_price(
     ))
 }
 
+/// Removes the operator's price for a model, restoring the shipped one (if any).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/admin/prices/{model}",
+    tag = "admin",
+    operation_id = "reset_price",
+    security(("session" = [])),
+    params(("model" = String, Path, description = "The model name.")),
+    responses(
+        (status = 204, description = "The override is gone."),
+        AdminRefused,
+        NotFound,
+        ServerError,
+    ),
+)]
 pub async fn reset_price(
     State(state): State<AppState>,
     Admin(admin): Admin,
@@ -176,6 +397,21 @@ pub async fn reset_price(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Imports a price list in litellm's format as overrides. Takes bodies up to 32 MiB.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/prices/import",
+    tag = "admin",
+    operation_id = "import_prices",
+    security(("session" = [])),
+    request_body = ImportPricesRequest,
+    responses(
+        (status = 200, description = "How many prices were imported, and what was skipped.", body = ImportPricesResponse),
+        BadBody,
+        AdminRefused,
+        ServerError,
+    ),
+)]
 pub async fn import_prices(
     State(state): State<AppState>,
     Admin(admin): Admin,
@@ -186,6 +422,23 @@ pub async fn import_prices(
     ))
 }
 
+/// Sets a model's price coefficient (`"1"` removes it).
+#[utoipa::path(
+    put,
+    path = "/api/v1/admin/prices/{model}/coefficient",
+    tag = "admin",
+    operation_id = "set_coefficient",
+    security(("session" = [])),
+    params(("model" = String, Path, description = "The model name.")),
+    request_body = SetCoefficientRequest,
+    responses(
+        (status = 200, description = "The model's price as now charged.", body = ModelPrice),
+        BadBody,
+        AdminRefused,
+        (status = 404, description = "The model has no price (`not_found`); set one first.", body = ErrorBody),
+        ServerError,
+    ),
+)]
 pub async fn set_coefficient(
     State(state): State<AppState>,
     Admin(admin): Admin,
@@ -197,8 +450,25 @@ pub async fn set_coefficient(
     ))
 }
 
-/// The database as one consistent SQLite file, streamed to the admin (never written to a path
-/// the request names: the gateway writes only inside its data directory).
+/// A backup of the database, streamed as one consistent SQLite file.
+///
+/// Never written to a path the request names: the gateway writes only inside its data
+/// directory.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/backup",
+    tag = "admin",
+    operation_id = "backup",
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "The database as one consistent SQLite file.",
+            body = Vec<u8>, content_type = "application/vnd.sqlite3",
+            headers(("content-disposition" = String,
+                description = "`attachment; filename=\"codexkey-backup.db\"`"))),
+        AdminRefused,
+        ServerError,
+    ),
+)]
 pub async fn backup(
     State(state): State<AppState>,
     Admin(admin): Admin,

@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
-use codexkey_common::api::Health;
+use codexkey_common::api::{ErrorBody, Health};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -17,11 +17,29 @@ fn health(status: &str) -> Json<Health> {
     })
 }
 
+/// Liveness: the process answers.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "operations",
+    responses((status = 200, description = "`status` is `ok`.", body = Health)),
+)]
 pub async fn healthz() -> Json<Health> {
     health("ok")
 }
 
-/// The OpenMetrics text exposition, which Prometheus asks for and reads.
+/// Prometheus metrics, in the OpenMetrics text exposition.
+///
+/// Served on the public listener, or only on `server.metrics_listen` when that is set.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operations",
+    responses((status = 200, description = "Requests by route, model and status; settlements; \
+        admissions refused; exchange and time-to-first-byte latencies; the metering queue.",
+        body = String,
+        content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8")),
+)]
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(
@@ -32,8 +50,20 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     )
 }
 
-/// Ready when the database answers and the metering writer keeps up; otherwise 503 with the
-/// reason, so a load balancer sends traffic elsewhere while metering could not record it.
+/// Readiness: the database answers and the metering writer keeps up.
+///
+/// Otherwise 503 with the reason, so a load balancer sends traffic elsewhere while metering
+/// could not record it.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "operations",
+    responses(
+        (status = 200, description = "`status` is `ready`.", body = Health),
+        (status = 503, description = "Not ready (`unavailable`); the message says why.",
+            body = ErrorBody),
+    ),
+)]
 pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
     state
         .store

@@ -11,9 +11,10 @@ use std::time::{Duration, Instant};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use codexkey_common::api::RequestOutcome;
+use codexkey_common::api::{ErrorBody, RequestOutcome};
 
 use crate::error::ApiError;
+use crate::http::openapi::responses::{NotFound, ServerError};
 use crate::proxy::error::ProxyError;
 use crate::state::AppState;
 use crate::store::RequestState;
@@ -35,8 +36,30 @@ fn refused(e: ProxyError) -> ApiError {
     }
 }
 
-/// `GET /api/v1/requests/{request_id}`: 200 with the outcome once settled; 404 for an unknown
-/// id or another account's; 409 when the request still holds funds after [`SETTLE_WAIT`].
+/// How one of the caller's data-plane requests was settled: its tokens and what the ledger
+/// charged.
+///
+/// Authenticated by an API key of the account that made the request (not a session). Waits up
+/// to 5 s for a request still in flight to settle.
+#[utoipa::path(
+    get,
+    path = "/api/v1/requests/{request_id}",
+    tag = "usage",
+    operation_id = "request_outcome",
+    security(("api_key" = []), ("api_key_header" = [])),
+    params(("request_id" = String, Path,
+        description = "The `x-request-id` the gateway set on the request's answer.")),
+    responses(
+        (status = 200, description = "The settled outcome.", body = RequestOutcome),
+        (status = 401, description = "No valid API key (`unauthorized`).", body = ErrorBody),
+        (status = 403, description = "The key's account is suspended (`account_suspended`).",
+            body = ErrorBody),
+        NotFound,
+        (status = 409, description = "The request is still in flight after the wait \
+            (`conflict`); ask again when its answer has ended.", body = ErrorBody),
+        ServerError,
+    ),
+)]
 pub async fn outcome(
     State(state): State<AppState>,
     Path(request_id): Path<String>,
