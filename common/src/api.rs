@@ -351,9 +351,11 @@ pub struct AddUpstreamKeyRequest {
     pub label: Option<String>,
 }
 
+mod billing;
 mod error;
 mod ledger;
 mod usage;
+pub use billing::*;
 pub use error::*;
 pub use ledger::*;
 pub use usage::*;

@@ -17,10 +17,16 @@ pub struct Balance {
     pub currency: String,
 }
 
+/// What a ledger entry is. Credits: `payment` (money paid in), `code` (a redemption code),
+/// `bonus` and `referral_commission` (always promotional), `refund` of a charge, `adjustment` (an
+/// admin's, either way). Debits: `charge` (a request), `adjustment`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LedgerKind {
-    Topup,
+    /// Called `topup` before version 5 of the schema; older gateways still send that.
+    #[serde(alias = "topup")]
+    Payment,
+    Code,
     Charge,
     Refund,
     Bonus,
@@ -31,7 +37,8 @@ pub enum LedgerKind {
 impl LedgerKind {
     pub const fn as_str(self) -> &'static str {
         match self {
-            Self::Topup => "topup",
+            Self::Payment => "payment",
+            Self::Code => "code",
             Self::Charge => "charge",
             Self::Refund => "refund",
             Self::Bonus => "bonus",
@@ -42,7 +49,8 @@ impl LedgerKind {
 
     pub fn parse(s: &str) -> Option<Self> {
         Some(match s {
-            "topup" => Self::Topup,
+            "payment" | "topup" => Self::Payment,
+            "code" => Self::Code,
             "charge" => Self::Charge,
             "refund" => Self::Refund,
             "bonus" => Self::Bonus,
@@ -64,6 +72,10 @@ pub struct LedgerEntry {
     /// Email of whoever caused the entry; `None` for the gateway itself (e.g. request charges).
     pub actor: Option<String>,
     pub request_id: Option<String>,
+    /// Promotional credit (a bonus, a referral commission, a code of a promotional batch): spent
+    /// first and never refunded. Older gateways do not send it; their entries are not.
+    #[serde(default)]
+    pub promotional: bool,
     pub created_at: DateTime<Utc>,
 }
 

@@ -1,6 +1,12 @@
 //! Balances and the append-only ledger: what an account holds, how it got there, admin
 //! adjustments (always with a reason, always audited) and the check that every balance equals
-//! the sum of its entries.
+//! the sum of its entries. Money in has a module per way it comes: [`codes`] (redemption codes)
+//! and [`bonus`] (promotional credit an admin gives). Every credit that can be refused goes
+//! through [`crate::metering::Meter::credit`] with its condition, so it reaches a balance only
+//! once it is committed.
+
+pub mod bonus;
+pub mod codes;
 
 use codexkey_common::Micros;
 use codexkey_common::api::{
@@ -27,6 +33,7 @@ pub fn entry_to_api(e: &LedgerRecord) -> LedgerEntry {
         reason: e.reason.clone(),
         actor: e.actor_email.clone(),
         request_id: e.request_id.clone(),
+        promotional: e.promotional,
         created_at: to_utc(e.created_at),
     }
 }
@@ -88,17 +95,7 @@ pub async fn adjust(
     amount: Micros,
     reason: &str,
 ) -> Result<AdjustBalanceResponse, ApiError> {
-    let reason = reason.trim();
-    if reason.is_empty() {
-        return Err(ApiError::InvalidRequest(
-            "`reason` is required: say why the balance changes".into(),
-        ));
-    }
-    if reason.chars().count() > MAX_REASON_LEN {
-        return Err(ApiError::InvalidRequest(format!(
-            "`reason` is longer than {MAX_REASON_LEN} characters"
-        )));
-    }
+    let reason = required_reason(reason)?;
     if amount.0 == 0 {
         return Err(ApiError::InvalidRequest(
             "`amount_micros` must not be zero".into(),
@@ -118,14 +115,15 @@ pub async fn adjust(
                 request_id: None,
                 created_at: now,
                 forbid_negative: true,
+                promotional: false,
             },
-            Some(NewAudit {
+            NewAudit {
                 actor_id: Some(admin.account.id),
                 action: "balance.adjust",
                 target: Some(account.email.clone()),
                 detail: json!({ "amount_micros": amount.0, "reason": reason }),
                 created_at: now,
-            }),
+            },
         )
         .await?;
     let account = accounts::find(state, &account.id.to_string()).await?;
@@ -133,6 +131,22 @@ pub async fn adjust(
         entry: entry_to_api(&entry),
         account: admin_user(state, &account),
     })
+}
+
+/// A reason an admin must give for a balance change, trimmed, or why it will not do.
+fn required_reason(reason: &str) -> Result<&str, ApiError> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(ApiError::InvalidRequest(
+            "`reason` is required: say why the balance changes".into(),
+        ));
+    }
+    if reason.chars().count() > MAX_REASON_LEN {
+        return Err(ApiError::InvalidRequest(format!(
+            "`reason` is longer than {MAX_REASON_LEN} characters"
+        )));
+    }
+    Ok(reason)
 }
 
 pub async fn verify(state: &AppState) -> Result<LedgerCheck, ApiError> {

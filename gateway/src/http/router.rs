@@ -21,7 +21,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 
 use crate::error::ApiError;
-use crate::http::handlers::{account, admin, billing, data, health, keys, usage};
+use crate::http::handlers::{account, admin, billing, codes, data, health, keys, usage};
 use crate::http::request_log::RequestLog;
 use crate::state::AppState;
 
@@ -40,6 +40,7 @@ pub fn router(state: AppState) -> Router {
         .route("/balance", get(billing::balance))
         .route("/ledger", get(billing::ledger))
         .route("/pricing", get(billing::pricing))
+        .route("/redeem", post(codes::redeem))
         .route("/usage", get(usage::report))
         .route("/usage/events", get(usage::events))
         .route("/usage/summary", get(usage::summary))
@@ -51,10 +52,15 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/users", get(admin::users))
         .route("/admin/users/{account}", get(admin::user))
         .route("/admin/users/{account}/adjust", post(admin::adjust))
+        .route("/admin/users/{account}/bonus", post(admin::bonus))
         .route("/admin/users/{account}/suspend", post(admin::suspend))
         .route("/admin/users/{account}/activate", post(admin::activate))
         .route("/admin/users/{account}/ledger", get(admin::user_ledger))
         .route("/admin/ledger/verify", get(admin::verify_ledger))
+        .route("/admin/codes", get(codes::batches).post(codes::create))
+        .route("/admin/codes/disable", post(codes::disable_code))
+        .route("/admin/codes/{batch}", get(codes::batch))
+        .route("/admin/codes/{batch}/disable", post(codes::disable_batch))
         .route("/admin/audit", get(admin::audit))
         .route("/admin/backup", post(admin::backup))
         .route(

@@ -30,8 +30,8 @@ use crate::metering::keys::{KeyCounters, KeyEntry};
 use crate::proxy::error::ProxyError;
 use crate::route::Route;
 use crate::store::{
-    LedgerRecord, MeterOp, NewAudit, NewHold, NewLedgerEntry, SettledRequest, Store, StoreError,
-    UsageEventRecord,
+    CreditCondition, CreditOutcome, LedgerRecord, MeterOp, NewAudit, NewHold, NewLedgerEntry,
+    SettledRequest, Store, StoreError, UsageEventRecord,
 };
 
 pub use crate::config::Admission;
@@ -257,14 +257,25 @@ impl Meter {
         }
     }
 
-    /// Appends a ledger entry that is not a request charge (an admin adjustment, a top-up),
-    /// keeping memory and database in step. Refuses to take a balance below zero when
-    /// `entry.forbid_negative` is set.
+    /// Appends a ledger entry that is not a request charge (an admin adjustment), keeping
+    /// memory and database in step. Refuses to take a balance below zero when
+    /// `entry.forbid_negative` is set. A credit goes the way of [`Meter::credit`], unconditional.
     pub async fn append(
         &self,
         entry: NewLedgerEntry,
-        audit: Option<NewAudit>,
+        audit: NewAudit,
     ) -> Result<LedgerRecord, ApiError> {
+        if entry.amount.is_positive() {
+            return match self
+                .credit(entry, CreditCondition::Unconditional, audit)
+                .await?
+            {
+                CreditOutcome::Credited(record) => Ok(record),
+                CreditOutcome::Refused(why) => Err(ApiError::internal(format!(
+                    "an unconditional credit was refused: {why:?}"
+                ))),
+            };
+        }
         let funds = self.funds(entry.account_id).await?;
         let before = {
             let mut f = lock(&funds);
@@ -282,6 +293,8 @@ impl Meter {
                     f.available()
                 )));
             }
+            // A debit is taken from memory first, so no request is admitted on money that is
+            // on its way out; a failed write gives it back.
             f.balance = after;
             before
         };
@@ -289,7 +302,7 @@ impl Meter {
         let amount = entry.amount;
         let sent = self.writer.send(writer::Msg::Ledger {
             entry: Box::new(entry),
-            audit: audit.map(Box::new),
+            audit: Some(Box::new(audit)),
             reply,
         });
         let result = match sent {
@@ -302,6 +315,42 @@ impl Meter {
             f.balance = f.balance.checked_sub(amount).unwrap_or(before);
         }
         Ok(result?)
+    }
+
+    /// Credits an account if `condition` holds (see [`crate::store::LedgerStore::credit`]),
+    /// with `audit`. Unlike a debit, a credit reaches the in-memory balance only after its
+    /// transaction committed: a credit that may still be refused must never admit a request,
+    /// or taking it back could leave the balance below what that request is charged.
+    pub async fn credit(
+        &self,
+        entry: NewLedgerEntry,
+        condition: CreditCondition,
+        audit: NewAudit,
+    ) -> Result<CreditOutcome, ApiError> {
+        if !entry.amount.is_positive() {
+            return Err(ApiError::internal("a credit's amount must be positive"));
+        }
+        // Loaded before the write: loading after it would read the credit from the database
+        // and then count it a second time.
+        let funds = self.funds(entry.account_id).await?;
+        let amount = entry.amount;
+        let (reply, rx) = oneshot::channel();
+        let sent = self.writer.send(writer::Msg::Credit {
+            entry: Box::new(entry),
+            condition,
+            audit: Box::new(audit),
+            reply,
+        });
+        let outcome = match sent {
+            Ok(()) => rx.await.unwrap_or(Err(StoreError::Closed)),
+            Err(_) => Err(StoreError::Closed),
+        }?;
+        if let CreditOutcome::Credited(_) = outcome {
+            let mut f = lock(&funds);
+            // Cannot overflow: the store refused a balance beyond the largest amount.
+            f.balance = f.balance.checked_add(amount).unwrap_or(f.balance);
+        }
+        Ok(outcome)
     }
 
     /// The live `(balance, held)` of an account the data plane has seen, else `None`.

@@ -25,6 +25,7 @@ use futures_util::future::BoxFuture;
 
 mod accounts;
 mod catalog;
+mod codes;
 mod keys;
 mod ledger;
 mod metering;
@@ -43,6 +44,7 @@ pub const STORIES: &[(&str, Story)] = &[
     ("sessions", |db| Box::pin(accounts::sessions(db))),
     ("keys", |db| Box::pin(keys::keys(db))),
     ("ledger", |db| Box::pin(ledger::ledger(db))),
+    ("codes", |db| Box::pin(codes::codes(db))),
     ("metering", |db| Box::pin(metering::metering(db))),
     ("usage", |db| Box::pin(usage::reports(db))),
     ("prices", |db| Box::pin(catalog::prices(db))),

@@ -38,13 +38,14 @@ pub async fn top_up(store: &dyn Store, account_id: i64, amount: i64, at: Millis)
         .append_ledger(
             NewLedgerEntry {
                 account_id,
-                kind: LedgerKind::Topup,
+                kind: LedgerKind::Payment,
                 amount: Micros(amount),
                 reason: None,
                 actor_id: None,
                 request_id: None,
                 created_at: at,
                 forbid_negative: false,
+                promotional: false,
             },
             None,
         )

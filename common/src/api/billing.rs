@@ -1,0 +1,122 @@
+//! Money in: redemption codes and bonuses.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::Micros;
+use crate::api::{AdminUser, Balance, LedgerEntry};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedeemRequest {
+    /// As typed: case, spaces and dashes do not matter.
+    pub code: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RedeemResponse {
+    pub entry: LedgerEntry,
+    pub balance: Balance,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCodesRequest {
+    /// What each code credits.
+    pub amount_micros: Micros,
+    pub count: u32,
+    /// After this the codes no longer redeem.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Credit from these codes is promotional: spent first, never refunded.
+    #[serde(default)]
+    pub promotional: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CreateCodesResponse {
+    pub batch: CodeBatch,
+    /// The codes themselves, shown this once: the gateway keeps only their hashes.
+    pub codes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CodeBatch {
+    pub id: i64,
+    pub amount_micros: Micros,
+    pub count: u32,
+    pub promotional: bool,
+    pub note: Option<String>,
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Email of the admin who created it.
+    pub created_by: Option<String>,
+    pub created_at: DateTime<Utc>,
+    /// How many of its codes are in each state now.
+    pub unused: u32,
+    pub redeemed: u32,
+    pub disabled: u32,
+    pub expired: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CodeState {
+    Unused,
+    Redeemed,
+    Disabled,
+    Expired,
+}
+
+impl CodeState {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Unused => "unused",
+            Self::Redeemed => "redeemed",
+            Self::Disabled => "disabled",
+            Self::Expired => "expired",
+        }
+    }
+}
+
+/// One code of a batch, without its text (which the gateway does not have).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CodeInfo {
+    pub id: i64,
+    pub state: CodeState,
+    pub redeemed_by: Option<String>,
+    pub redeemed_at: Option<DateTime<Utc>>,
+    pub disabled_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CodeBatchDetail {
+    pub batch: CodeBatch,
+    pub codes: Vec<CodeInfo>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisableCodeRequest {
+    pub code: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DisableCodesResponse {
+    /// Codes disabled by this call; codes already redeemed or disabled are left as they were.
+    pub disabled: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BonusRequest {
+    pub amount_micros: Micros,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BonusResponse {
+    pub entry: LedgerEntry,
+    pub account: AdminUser,
+}
