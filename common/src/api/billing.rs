@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::Micros;
+use crate::api::usage::{row, text_cell};
 use crate::api::{AdminUser, Balance, LedgerEntry};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -119,4 +120,83 @@ pub struct BonusRequest {
 pub struct BonusResponse {
     pub entry: LedgerEntry,
     pub account: AdminUser,
+}
+
+fn time_cell(t: Option<DateTime<Utc>>) -> String {
+    t.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_default()
+}
+
+impl CreateCodesResponse {
+    /// The new codes as CSV (RFC 4180, CRLF line ends, a header line), one per line with
+    /// their batch, amount in exact decimal credits, promotional flag and expiry.
+    pub fn to_csv(&self) -> String {
+        let mut out = String::new();
+        let b = &self.batch;
+        row(
+            &mut out,
+            [
+                "code",
+                "batch",
+                "amount_credits",
+                "promotional",
+                "expires_at",
+            ]
+            .map(String::from),
+        );
+        for code in &self.codes {
+            row(
+                &mut out,
+                [
+                    code.clone(),
+                    b.id.to_string(),
+                    b.amount_micros.to_string(),
+                    b.promotional.to_string(),
+                    time_cell(b.expires_at),
+                ],
+            );
+        }
+        out
+    }
+}
+
+impl CodeBatchDetail {
+    /// The batch's codes as CSV: each code's id and state, who redeemed it and when, when it
+    /// was disabled. Never the code itself, which the gateway does not keep.
+    pub fn to_csv(&self) -> String {
+        let mut out = String::new();
+        let b = &self.batch;
+        row(
+            &mut out,
+            [
+                "code_id",
+                "batch",
+                "amount_credits",
+                "promotional",
+                "state",
+                "redeemed_by",
+                "redeemed_at",
+                "disabled_at",
+                "expires_at",
+            ]
+            .map(String::from),
+        );
+        for c in &self.codes {
+            row(
+                &mut out,
+                [
+                    c.id.to_string(),
+                    b.id.to_string(),
+                    b.amount_micros.to_string(),
+                    b.promotional.to_string(),
+                    c.state.as_str().to_owned(),
+                    text_cell(c.redeemed_by.as_deref()),
+                    time_cell(c.redeemed_at),
+                    time_cell(c.disabled_at),
+                    time_cell(b.expires_at),
+                ],
+            );
+        }
+        out
+    }
 }
