@@ -45,8 +45,11 @@ async fn assert_ledger_ok(admin: &ApiClient) {
     assert_eq!(check["ok"], true, "{check}");
 }
 
-/// `(redeemed_by, redeemed_at is set, disabled_at is set, ledger_id)` of every code, by id.
-fn code_rows(gw: &TestGateway) -> Vec<(Option<i64>, bool, bool, Option<i64>)> {
+/// `(redeemed_by, redeemed_at is set, disabled_at is set, ledger_id)` of one code.
+type CodeRow = (Option<i64>, bool, bool, Option<i64>);
+
+/// Every code's [`CodeRow`], by id.
+fn code_rows(gw: &TestGateway) -> Vec<CodeRow> {
     let db = gw.db();
     let mut stmt = db
         .prepare(
@@ -61,7 +64,7 @@ fn code_rows(gw: &TestGateway) -> Vec<(Option<i64>, bool, bool, Option<i64>)> {
 }
 
 /// What a refused redemption must leave alone: every control-plane table and the codes.
-fn state(gw: &TestGateway) -> (DbSnapshot, Vec<(Option<i64>, bool, bool, Option<i64>)>) {
+fn state(gw: &TestGateway) -> (DbSnapshot, Vec<CodeRow>) {
     (gw.snapshot(), code_rows(gw))
 }
 
@@ -331,7 +334,7 @@ async fn codes_are_stored_only_as_hashes() {
                 path.display()
             );
             assert!(
-                !contains_bytes(bytes, bare[2..].as_bytes()),
+                !contains_bytes(bytes, &bare.as_bytes()[2..]),
                 "{code} in {}",
                 path.display()
             );

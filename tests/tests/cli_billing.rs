@@ -2,7 +2,7 @@
 //! the real binary against a real `codexkey gateway` process, tables and `--json`, the private
 //! CSV files, exit codes and hints.
 
-#![expect(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used)]
 
 use std::os::unix::fs::PermissionsExt as _;
 
