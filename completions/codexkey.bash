@@ -880,7 +880,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin__subcmd__codes__subcmd__list)
-            opts="-h -V --gateway --json --profile --help --version"
+            opts="-h -V --unused --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

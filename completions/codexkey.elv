@@ -449,6 +449,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;admin;codes;list'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
             cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --unused 'Only batches with a code still unused'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'

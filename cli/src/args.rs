@@ -406,7 +406,11 @@ pub enum CodesCommand {
     /// Create a batch of codes and print them: they are shown this once
     Create(CreateCodesArgs),
     /// List the batches with how many codes are unused, redeemed, disabled or expired
-    List,
+    List {
+        /// Only batches with a code still unused
+        #[arg(long)]
+        unused: bool,
+    },
     /// Show the codes of a batch: each one's state and who redeemed it
     Show {
         /// The batch's id (from `codexkey admin codes list`)

@@ -217,8 +217,13 @@ impl Client {
         self.post("/api/v1/admin/codes", req).await
     }
 
-    pub async fn admin_code_batches(&self) -> Result<Vec<CodeBatch>, ClientError> {
-        self.get("/api/v1/admin/codes").await
+    pub async fn admin_code_batches(&self, unused: bool) -> Result<Vec<CodeBatch>, ClientError> {
+        self.get(if unused {
+            "/api/v1/admin/codes?unused=true"
+        } else {
+            "/api/v1/admin/codes"
+        })
+        .await
     }
 
     pub async fn admin_code_batch(&self, batch: i64) -> Result<CodeBatchDetail, ClientError> {

@@ -136,7 +136,7 @@ async fn twenty_clients_redeeming_one_code_at_once_credit_it_once() {
     let redeems: Vec<_> = snap
         .audit
         .iter()
-        .filter(|a| a.action == "code.redeem")
+        .filter(|a| a.action == "codes.redeem")
         .collect();
     assert_eq!(redeems.len(), 1, "one audit row per credit");
     assert_ledger_ok(&admin).await;
@@ -304,6 +304,13 @@ async fn disabled_expired_and_unknown_codes_are_refused_and_change_nothing() {
         .map(|b| b["id"].as_i64().expect("id"))
         .collect();
     assert_eq!(ids, [other_id, batch], "newest first");
+    let (status, list) = admin.get("/api/v1/admin/codes?unused=true").await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert_eq!(list, json!([]), "no batch has an unused code left");
+    let fresh = create_batch(&admin, json!({ "amount_micros": 1, "count": 1 })).await;
+    let (_, list) = admin.get("/api/v1/admin/codes?unused=true").await;
+    assert_eq!(list.as_array().expect("batches").len(), 1);
+    assert_eq!(list[0]["id"], fresh["batch"]["id"]);
     assert_ledger_ok(&admin).await;
 }
 

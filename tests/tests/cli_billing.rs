@@ -159,6 +159,16 @@ fn admins_create_codes_users_redeem_them_once() {
         table.stdout.contains("1.234567 cr") && table.stdout.contains("launch"),
         "{table:?}"
     );
+    let unused = admin
+        .run(&["admin", "codes", "list", "--unused", "--json"])
+        .json();
+    let ids: Vec<i64> = unused
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [3, 2, 1], "each still has an unused code");
     let shown = admin.run(&["admin", "codes", "show", "1", "--json"]).json();
     let states: Vec<&str> = shown["codes"]
         .as_array()

@@ -75,8 +75,8 @@ fn code_row(c: &CodeInfo) -> CodeRow {
 pub async fn run(ctx: &Ctx, client: &Client, cmd: CodesCommand) -> Result<ExitCode> {
     match cmd {
         CodesCommand::Create(args) => create(ctx, client, args).await?,
-        CodesCommand::List => {
-            let batches = client.admin_code_batches().await?;
+        CodesCommand::List { unused } => {
+            let batches = client.admin_code_batches(unused).await?;
             if ctx.json {
                 output::json(&batches)?;
             } else {

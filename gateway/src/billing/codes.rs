@@ -143,9 +143,14 @@ pub async fn create(
     })
 }
 
-pub async fn batches(state: &AppState) -> Result<Vec<CodeBatch>, ApiError> {
+/// Every batch, newest first; with `with_unused`, only those that still have a code to redeem.
+pub async fn batches(state: &AppState, with_unused: bool) -> Result<Vec<CodeBatch>, ApiError> {
     let rows = state.store.code_batches(now_ms()).await?;
-    Ok(rows.iter().map(batch_to_api).collect())
+    Ok(rows
+        .iter()
+        .filter(|b| !with_unused || b.unused > 0)
+        .map(batch_to_api)
+        .collect())
 }
 
 pub async fn batch(state: &AppState, id: i64) -> Result<CodeBatchDetail, ApiError> {
@@ -273,7 +278,7 @@ pub async fn redeem(
             CreditCondition::CodeRedeemable { code_id: found.id },
             NewAudit {
                 actor_id: Some(account.id),
-                action: "code.redeem",
+                action: "codes.redeem",
                 target: Some(account.email.clone()),
                 detail: json!({
                     "batch": found.batch_id,

@@ -540,3 +540,122 @@ pub async fn reconcile(store: &dyn Store, at: Millis) -> Result<ReconcileReport,
     store.settle_left_holds(events).await?;
     Ok(report)
 }
+
+#[cfg(test)]
+mod tests {
+    #![expect(clippy::unwrap_used)]
+
+    use std::time::Duration;
+
+    use codexkey_common::api::LedgerKind;
+
+    use super::*;
+    use crate::store::sqlite::SqliteStore;
+    use crate::store::{CreditRefusal, testkit};
+
+    fn entry(account_id: i64, kind: LedgerKind, amount: i64) -> NewLedgerEntry {
+        NewLedgerEntry {
+            account_id,
+            kind,
+            amount: Micros(amount),
+            reason: Some("test".into()),
+            actor_id: None,
+            request_id: None,
+            created_at: 1,
+            forbid_negative: true,
+            promotional: false,
+        }
+    }
+
+    /// A meter whose writer waits `window` before each transaction, so a test can look at
+    /// memory while a write is queued, and an account with 1.0 credit in memory.
+    async fn meter(window: Duration) -> (Arc<Meter>, i64, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("t.db")).unwrap());
+        let account = store
+            .create_account(testkit::account("a@x.io", 0), None)
+            .await
+            .unwrap();
+        let (meter, _writer) = Meter::start(store, window, Admission::Bounded);
+        meter
+            .credit(
+                entry(account.id, LedgerKind::Adjustment, 1_000_000),
+                CreditCondition::Unconditional,
+                testkit::audit("balance.adjust", 1),
+            )
+            .await
+            .unwrap();
+        (meter, account.id, dir)
+    }
+
+    #[tokio::test]
+    async fn a_credit_reaches_memory_only_once_committed_and_a_debit_at_once() {
+        let (meter, id, _dir) = meter(Duration::from_millis(300)).await;
+        assert_eq!(meter.funds_of(id), Some((Micros(1_000_000), Micros::ZERO)));
+
+        let credit = tokio::spawn({
+            let meter = meter.clone();
+            async move {
+                meter
+                    .credit(
+                        entry(id, LedgerKind::Adjustment, 500_000),
+                        CreditCondition::Unconditional,
+                        testkit::audit("balance.adjust", 2),
+                    )
+                    .await
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(
+            meter.funds_of(id),
+            Some((Micros(1_000_000), Micros::ZERO)),
+            "a queued credit admits nothing"
+        );
+        assert!(matches!(
+            credit.await.unwrap().unwrap(),
+            CreditOutcome::Credited(_)
+        ));
+        assert_eq!(meter.funds_of(id), Some((Micros(1_500_000), Micros::ZERO)));
+
+        let debit = tokio::spawn({
+            let meter = meter.clone();
+            async move {
+                meter
+                    .append(
+                        entry(id, LedgerKind::Adjustment, -400_000),
+                        testkit::audit("balance.adjust", 3),
+                    )
+                    .await
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(
+            meter.funds_of(id),
+            Some((Micros(1_100_000), Micros::ZERO)),
+            "a queued debit is already gone from what requests may take"
+        );
+        debit.await.unwrap().unwrap();
+        assert_eq!(meter.funds_of(id), Some((Micros(1_100_000), Micros::ZERO)));
+    }
+
+    #[tokio::test]
+    async fn a_refused_credit_leaves_memory_and_database_alone() {
+        let (meter, id, _dir) = meter(Duration::ZERO).await;
+        let outcome = meter
+            .credit(
+                entry(id, LedgerKind::Code, 700_000),
+                CreditCondition::CodeRedeemable { code_id: 42 },
+                testkit::audit("codes.redeem", 2),
+            )
+            .await
+            .unwrap();
+        assert!(matches!(
+            outcome,
+            CreditOutcome::Refused(CreditRefusal::CodeUnknown)
+        ));
+        assert_eq!(meter.funds_of(id), Some((Micros(1_000_000), Micros::ZERO)));
+        let stored = meter.store.account_by_id(id).await.unwrap().unwrap();
+        assert_eq!(stored.balance, Micros(1_000_000));
+        assert_eq!(meter.store.ledger(id, None, 10).await.unwrap().len(), 1);
+    }
+}

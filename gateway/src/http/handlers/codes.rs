@@ -9,10 +9,12 @@ use codexkey_common::api::{
     DisableCodesResponse, RedeemRequest, RedeemResponse,
 };
 
+use serde::Deserialize;
+
 use crate::accounts::Caller;
 use crate::billing::codes;
 use crate::error::ApiError;
-use crate::http::extract::{Admin, AppJson};
+use crate::http::extract::{Admin, AppJson, AppQuery};
 use crate::server::ClientAddr;
 use crate::state::AppState;
 
@@ -39,11 +41,20 @@ pub async fn create(
     ))
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchesQuery {
+    /// Only batches with a code still unused.
+    #[serde(default)]
+    pub unused: bool,
+}
+
 pub async fn batches(
     State(state): State<AppState>,
     _: Admin,
+    AppQuery(q): AppQuery<BatchesQuery>,
 ) -> Result<Json<Vec<CodeBatch>>, ApiError> {
-    Ok(Json(codes::batches(&state).await?))
+    Ok(Json(codes::batches(&state, q.unused).await?))
 }
 
 pub async fn batch(

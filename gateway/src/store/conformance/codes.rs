@@ -47,7 +47,7 @@ async fn redeem(
         .credit(
             entry,
             CreditCondition::CodeRedeemable { code_id },
-            testkit::audit("code.redeem", T0),
+            testkit::audit("codes.redeem", T0),
         )
         .await
 }
@@ -175,7 +175,7 @@ pub async fn codes(db: &dyn Database) {
     assert_eq!(redeemed.redeemed_at, Some(T0 + 10));
     assert_eq!(
         store.audit_log(None, 1).await.expect("audit")[0].action,
-        "code.redeem"
+        "codes.redeem"
     );
 
     // Refusals write nothing.
