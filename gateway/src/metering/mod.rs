@@ -13,6 +13,9 @@
 //! database round-trip; every change also goes, in order, to the group-commit [`writer`], which
 //! makes it durable in batches. Memory is always the database plus the writes still queued.
 //! All balance changes, admin adjustments included, go through here so the two never diverge.
+//! A debit leaves memory before it is written (and comes back if the write fails), so nothing
+//! is admitted on money on its way out; a credit arrives in memory only once committed
+//! ([`Meter::credit`]), so nothing is admitted on money that may yet be refused.
 
 pub mod keys;
 mod writer;

@@ -8,8 +8,9 @@
 //! rely on: lists come oldest first (accounts, keys, upstreams and their keys), price rows and
 //! coefficients by model name, ledger and audit pages newest first; an audit row without an
 //! actor written with a new account names that account; a zero charge writes no ledger entry;
-//! a refused write (taken name, revoked key, overdraft, a batch that breaks a rule) writes
-//! nothing, its audit row included, and a miss (deleting what is not there) is not audited.
+//! a refused write (taken name, revoked key, overdraft, a batch that breaks a rule, a credit
+//! whose condition fails) writes nothing, its audit row included, and a miss (deleting or
+//! disabling what is not there) is not audited; code batches list newest first.
 //!
 //! [`Store`]: crate::store::Store
 
