@@ -85,3 +85,39 @@ pub struct LedgerPage {
     /// Pass as `?before=` to fetch the next (older) page; absent on the last page.
     pub next_before: Option<i64>,
 }
+
+#[cfg(test)]
+mod tests {
+    #![expect(clippy::unwrap_used)]
+    use super::*;
+
+    /// A CLI reads what an older gateway sends: `topup` for a payment, and no `promotional`.
+    #[test]
+    fn older_gateways_entries_still_read() {
+        let old = r#"{"id":1,"kind":"topup","amount_micros":5,"balance_after_micros":5,
+                      "reason":null,"actor":null,"request_id":null,
+                      "created_at":"2026-01-01T00:00:00Z"}"#;
+        let e: LedgerEntry = serde_json::from_str(old).unwrap();
+        assert_eq!(e.kind, LedgerKind::Payment);
+        assert!(!e.promotional);
+        let again = serde_json::to_value(&e).unwrap();
+        assert_eq!(again["kind"], "payment");
+        assert_eq!(again["promotional"], false);
+        for kind in [
+            LedgerKind::Payment,
+            LedgerKind::Code,
+            LedgerKind::Charge,
+            LedgerKind::Refund,
+            LedgerKind::Bonus,
+            LedgerKind::ReferralCommission,
+            LedgerKind::Adjustment,
+        ] {
+            assert_eq!(LedgerKind::parse(kind.as_str()), Some(kind));
+            assert_eq!(
+                serde_json::to_value(kind).unwrap(),
+                serde_json::Value::from(kind.as_str())
+            );
+        }
+        assert_eq!(LedgerKind::parse("topup"), Some(LedgerKind::Payment));
+    }
+}
