@@ -205,6 +205,12 @@ pub struct AdjustBalanceResponse {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BonusResponse {
+    pub entry: LedgerEntry,
+    pub account: AdminUser,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LedgerCheck {
     /// True when every account's balance equals the sum of its ledger entries.
     pub ok: bool,

@@ -3,9 +3,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::ledger::{Balance, LedgerEntry};
+use super::usage::{row, text_cell};
 use crate::Micros;
-use crate::api::usage::{row, text_cell};
-use crate::api::{AdminUser, Balance, LedgerEntry};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -114,12 +114,6 @@ pub struct DisableCodesResponse {
 pub struct BonusRequest {
     pub amount_micros: Micros,
     pub reason: String,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct BonusResponse {
-    pub entry: LedgerEntry,
-    pub account: AdminUser,
 }
 
 fn time_cell(t: Option<DateTime<Utc>>) -> String {

@@ -6,13 +6,11 @@ use codexkey_common::api::{AdjustBalanceResponse, LedgerKind};
 use serde_json::json;
 
 use crate::accounts::{self, Caller};
-use crate::billing::{admin_user, entry_to_api};
+use crate::billing::{admin_user, entry_to_api, required_reason};
 use crate::clock::now_ms;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{NewAudit, NewLedgerEntry};
-
-const MAX_REASON_LEN: usize = 500;
 
 /// An admin moves an account's balance by `amount`, with a mandatory reason; writes a ledger
 /// entry and an audit-log row in one transaction. Refuses to take a balance below zero.
@@ -59,20 +57,4 @@ pub async fn adjust(
         entry: entry_to_api(&entry),
         account: admin_user(state, &account),
     })
-}
-
-/// A reason an admin must give for a balance change, trimmed, or why it will not do.
-pub(crate) fn required_reason(reason: &str) -> Result<&str, ApiError> {
-    let reason = reason.trim();
-    if reason.is_empty() {
-        return Err(ApiError::InvalidRequest(
-            "`reason` is required: say why the balance changes".into(),
-        ));
-    }
-    if reason.chars().count() > MAX_REASON_LEN {
-        return Err(ApiError::InvalidRequest(format!(
-            "`reason` is longer than {MAX_REASON_LEN} characters"
-        )));
-    }
-    Ok(reason)
 }

@@ -5,12 +5,9 @@
 //! through [`crate::metering::Meter::credit`] with its condition, so it reaches a balance only
 //! once it is committed.
 
-mod adjust;
+pub mod adjust;
 pub mod bonus;
 pub mod codes;
-
-pub use adjust::adjust;
-pub(crate) use adjust::required_reason;
 
 use codexkey_common::Micros;
 use codexkey_common::api::{
@@ -23,6 +20,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{AccountRecord, LedgerRecord};
 
+const MAX_REASON_LEN: usize = 500;
 pub const MAX_PAGE: u32 = 500;
 
 pub fn entry_to_api(e: &LedgerRecord) -> LedgerEntry {
@@ -111,4 +109,20 @@ pub async fn verify(state: &AppState) -> Result<LedgerCheck, ApiError> {
             capped_excess_micros: r.capped_excess,
         },
     })
+}
+
+/// A reason an admin must give for a balance change, trimmed, or why it will not do.
+fn required_reason(reason: &str) -> Result<&str, ApiError> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(ApiError::InvalidRequest(
+            "`reason` is required: say why the balance changes".into(),
+        ));
+    }
+    if reason.chars().count() > MAX_REASON_LEN {
+        return Err(ApiError::InvalidRequest(format!(
+            "`reason` is longer than {MAX_REASON_LEN} characters"
+        )));
+    }
+    Ok(reason)
 }

@@ -51,7 +51,7 @@ pub async fn adjust(
     AppJson(req): AppJson<AdjustBalanceRequest>,
 ) -> Result<Json<AdjustBalanceResponse>, ApiError> {
     Ok(Json(
-        billing::adjust(&state, &admin, &account, req.amount_micros, &req.reason).await?,
+        billing::adjust::adjust(&state, &admin, &account, req.amount_micros, &req.reason).await?,
     ))
 }
 
