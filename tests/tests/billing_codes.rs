@@ -367,6 +367,7 @@ async fn codes_are_stored_only_as_hashes() {
             assert!(!body.to_string().contains(&code[3..]), "{path}: {body}");
         }
     }
+    assert_ledger_ok(&admin).await;
 }
 
 #[tokio::test]
@@ -599,4 +600,5 @@ async fn batches_are_validated_and_admin_only() {
     );
     assert_eq!(gw.snapshot(), before);
     assert_eq!(code_rows(&gw), []);
+    assert_ledger_ok(&admin).await;
 }
