@@ -36,7 +36,8 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('keys', 'keys', [CompletionResultType]::ParameterValue, 'Manage your API keys')
             [CompletionResult]::new('balance', 'balance', [CompletionResultType]::ParameterValue, 'Show your balance, spend today and over 30 days, and how long the balance lasts')
             [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'Show what you spent, on what and when (from a local cache synced with the gateway)')
-            [CompletionResult]::new('ledger', 'ledger', [CompletionResultType]::ParameterValue, 'Show your ledger: every top-up, charge, refund and adjustment, newest first')
+            [CompletionResult]::new('ledger', 'ledger', [CompletionResultType]::ParameterValue, 'Show your ledger: every payment, code, bonus, charge, refund and adjustment, newest first')
+            [CompletionResult]::new('topup', 'topup', [CompletionResultType]::ParameterValue, 'Add credit to your account: redeem a code')
             [CompletionResult]::new('pricing', 'pricing', [CompletionResultType]::ParameterValue, 'Show the gateway''s model prices (no login needed)')
             [CompletionResult]::new('proxy', 'proxy', [CompletionResultType]::ParameterValue, 'Run the local proxy that Codex CLI and Claude Code point at (127.0.0.1 only)')
             [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Print the environment that points a tool at a running `codexkey proxy`')
@@ -326,6 +327,17 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'codexkey;topup' {
+            [CompletionResult]::new('--code', '--code', [CompletionResultType]::ParameterName, 'A redemption code, as printed (case, spaces and dashes do not matter)')
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'codexkey;pricing' {
             [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Only models whose name matches; `*` matches any run of characters (e.g. `claude-*`)')
             [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'Only models of this provider (e.g. `openai`, `anthropic`)')
@@ -404,6 +416,8 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('users', 'users', [CompletionResultType]::ParameterValue, 'List every account with its balance')
             [CompletionResult]::new('adjust', 'adjust', [CompletionResultType]::ParameterValue, 'Credit or debit an account, with a reason kept in the ledger and the audit log')
+            [CompletionResult]::new('bonus', 'bonus', [CompletionResultType]::ParameterValue, 'Give an account promotional credit (spent first, never refunded), with a reason kept in the ledger and the audit log')
+            [CompletionResult]::new('codes', 'codes', [CompletionResultType]::ParameterValue, 'Create, list, disable and export redemption codes')
             [CompletionResult]::new('suspend', 'suspend', [CompletionResultType]::ParameterValue, 'Suspend an account: its sessions and keys stop working')
             [CompletionResult]::new('activate', 'activate', [CompletionResultType]::ParameterValue, 'Lift a suspension')
             [CompletionResult]::new('verify-ledger', 'verify-ledger', [CompletionResultType]::ParameterValue, 'Check that every balance equals the sum of its ledger entries (exit 1 if not)')
@@ -433,6 +447,118 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'codexkey;admin;bonus' {
+            [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why (required)')
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'codexkey;admin;codes' {
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a batch of codes and print them: they are shown this once')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the batches with how many codes are unused, redeemed, disabled or expired')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show the codes of a batch: each one''s state and who redeemed it')
+            [CompletionResult]::new('disable', 'disable', [CompletionResultType]::ParameterValue, 'Disable a whole batch, or one code with `--code`; redeemed codes stay redeemed')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write a batch''s codes'' states and redeemers to a new private CSV file (not the codes themselves: the gateway does not keep them)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'codexkey;admin;codes;create' {
+            [CompletionResult]::new('--amount', '--amount', [CompletionResultType]::ParameterName, 'Credits each code adds (e.g. `10`, `2.5`)')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'How many codes')
+            [CompletionResult]::new('--expires', '--expires', [CompletionResultType]::ParameterName, 'When the codes stop working: a date (`2027-01-01`, midnight UTC) or an RFC 3339 time')
+            [CompletionResult]::new('--note', '--note', [CompletionResultType]::ParameterName, 'A note for admins (the campaign, who gets them)')
+            [CompletionResult]::new('--csv', '--csv', [CompletionResultType]::ParameterName, 'Write the codes to this new file (CSV, 0600) instead of printing them')
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--promotional', '--promotional', [CompletionResultType]::ParameterName, 'Their credit is promotional: spent first, never refunded')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'codexkey;admin;codes;list' {
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--unused', '--unused', [CompletionResultType]::ParameterName, 'Only batches with a code still unused')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'codexkey;admin;codes;show' {
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'codexkey;admin;codes;disable' {
+            [CompletionResult]::new('--code', '--code', [CompletionResultType]::ParameterName, 'One code, as printed')
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'codexkey;admin;codes;export' {
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'codexkey;admin;codes;help' {
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a batch of codes and print them: they are shown this once')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the batches with how many codes are unused, redeemed, disabled or expired')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show the codes of a batch: each one''s state and who redeemed it')
+            [CompletionResult]::new('disable', 'disable', [CompletionResultType]::ParameterValue, 'Disable a whole batch, or one code with `--code`; redeemed codes stay redeemed')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write a batch''s codes'' states and redeemers to a new private CSV file (not the codes themselves: the gateway does not keep them)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'codexkey;admin;codes;help;create' {
+            break
+        }
+        'codexkey;admin;codes;help;list' {
+            break
+        }
+        'codexkey;admin;codes;help;show' {
+            break
+        }
+        'codexkey;admin;codes;help;disable' {
+            break
+        }
+        'codexkey;admin;codes;help;export' {
+            break
+        }
+        'codexkey;admin;codes;help;help' {
             break
         }
         'codexkey;admin;suspend' {
@@ -663,6 +789,8 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
         'codexkey;admin;help' {
             [CompletionResult]::new('users', 'users', [CompletionResultType]::ParameterValue, 'List every account with its balance')
             [CompletionResult]::new('adjust', 'adjust', [CompletionResultType]::ParameterValue, 'Credit or debit an account, with a reason kept in the ledger and the audit log')
+            [CompletionResult]::new('bonus', 'bonus', [CompletionResultType]::ParameterValue, 'Give an account promotional credit (spent first, never refunded), with a reason kept in the ledger and the audit log')
+            [CompletionResult]::new('codes', 'codes', [CompletionResultType]::ParameterValue, 'Create, list, disable and export redemption codes')
             [CompletionResult]::new('suspend', 'suspend', [CompletionResultType]::ParameterValue, 'Suspend an account: its sessions and keys stop working')
             [CompletionResult]::new('activate', 'activate', [CompletionResultType]::ParameterValue, 'Lift a suspension')
             [CompletionResult]::new('verify-ledger', 'verify-ledger', [CompletionResultType]::ParameterValue, 'Check that every balance equals the sum of its ledger entries (exit 1 if not)')
@@ -677,6 +805,32 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             break
         }
         'codexkey;admin;help;adjust' {
+            break
+        }
+        'codexkey;admin;help;bonus' {
+            break
+        }
+        'codexkey;admin;help;codes' {
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a batch of codes and print them: they are shown this once')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the batches with how many codes are unused, redeemed, disabled or expired')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show the codes of a batch: each one''s state and who redeemed it')
+            [CompletionResult]::new('disable', 'disable', [CompletionResultType]::ParameterValue, 'Disable a whole batch, or one code with `--code`; redeemed codes stay redeemed')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write a batch''s codes'' states and redeemers to a new private CSV file (not the codes themselves: the gateway does not keep them)')
+            break
+        }
+        'codexkey;admin;help;codes;create' {
+            break
+        }
+        'codexkey;admin;help;codes;list' {
+            break
+        }
+        'codexkey;admin;help;codes;show' {
+            break
+        }
+        'codexkey;admin;help;codes;disable' {
+            break
+        }
+        'codexkey;admin;help;codes;export' {
             break
         }
         'codexkey;admin;help;suspend' {
@@ -754,7 +908,8 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('keys', 'keys', [CompletionResultType]::ParameterValue, 'Manage your API keys')
             [CompletionResult]::new('balance', 'balance', [CompletionResultType]::ParameterValue, 'Show your balance, spend today and over 30 days, and how long the balance lasts')
             [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'Show what you spent, on what and when (from a local cache synced with the gateway)')
-            [CompletionResult]::new('ledger', 'ledger', [CompletionResultType]::ParameterValue, 'Show your ledger: every top-up, charge, refund and adjustment, newest first')
+            [CompletionResult]::new('ledger', 'ledger', [CompletionResultType]::ParameterValue, 'Show your ledger: every payment, code, bonus, charge, refund and adjustment, newest first')
+            [CompletionResult]::new('topup', 'topup', [CompletionResultType]::ParameterValue, 'Add credit to your account: redeem a code')
             [CompletionResult]::new('pricing', 'pricing', [CompletionResultType]::ParameterValue, 'Show the gateway''s model prices (no login needed)')
             [CompletionResult]::new('proxy', 'proxy', [CompletionResultType]::ParameterValue, 'Run the local proxy that Codex CLI and Claude Code point at (127.0.0.1 only)')
             [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Print the environment that points a tool at a running `codexkey proxy`')
@@ -825,6 +980,9 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
         'codexkey;help;ledger' {
             break
         }
+        'codexkey;help;topup' {
+            break
+        }
         'codexkey;help;pricing' {
             break
         }
@@ -846,6 +1004,8 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
         'codexkey;help;admin' {
             [CompletionResult]::new('users', 'users', [CompletionResultType]::ParameterValue, 'List every account with its balance')
             [CompletionResult]::new('adjust', 'adjust', [CompletionResultType]::ParameterValue, 'Credit or debit an account, with a reason kept in the ledger and the audit log')
+            [CompletionResult]::new('bonus', 'bonus', [CompletionResultType]::ParameterValue, 'Give an account promotional credit (spent first, never refunded), with a reason kept in the ledger and the audit log')
+            [CompletionResult]::new('codes', 'codes', [CompletionResultType]::ParameterValue, 'Create, list, disable and export redemption codes')
             [CompletionResult]::new('suspend', 'suspend', [CompletionResultType]::ParameterValue, 'Suspend an account: its sessions and keys stop working')
             [CompletionResult]::new('activate', 'activate', [CompletionResultType]::ParameterValue, 'Lift a suspension')
             [CompletionResult]::new('verify-ledger', 'verify-ledger', [CompletionResultType]::ParameterValue, 'Check that every balance equals the sum of its ledger entries (exit 1 if not)')
@@ -859,6 +1019,32 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             break
         }
         'codexkey;help;admin;adjust' {
+            break
+        }
+        'codexkey;help;admin;bonus' {
+            break
+        }
+        'codexkey;help;admin;codes' {
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a batch of codes and print them: they are shown this once')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the batches with how many codes are unused, redeemed, disabled or expired')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show the codes of a batch: each one''s state and who redeemed it')
+            [CompletionResult]::new('disable', 'disable', [CompletionResultType]::ParameterValue, 'Disable a whole batch, or one code with `--code`; redeemed codes stay redeemed')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write a batch''s codes'' states and redeemers to a new private CSV file (not the codes themselves: the gateway does not keep them)')
+            break
+        }
+        'codexkey;help;admin;codes;create' {
+            break
+        }
+        'codexkey;help;admin;codes;list' {
+            break
+        }
+        'codexkey;help;admin;codes;show' {
+            break
+        }
+        'codexkey;help;admin;codes;disable' {
+            break
+        }
+        'codexkey;help;admin;codes;export' {
             break
         }
         'codexkey;help;admin;suspend' {

@@ -64,6 +64,9 @@ _codexkey() {
             codexkey,setup)
                 cmd="codexkey__subcmd__setup"
                 ;;
+            codexkey,topup)
+                cmd="codexkey__subcmd__topup"
+                ;;
             codexkey,usage)
                 cmd="codexkey__subcmd__usage"
                 ;;
@@ -81,6 +84,12 @@ _codexkey() {
                 ;;
             codexkey__subcmd__admin,backup)
                 cmd="codexkey__subcmd__admin__subcmd__backup"
+                ;;
+            codexkey__subcmd__admin,bonus)
+                cmd="codexkey__subcmd__admin__subcmd__bonus"
+                ;;
+            codexkey__subcmd__admin,codes)
+                cmd="codexkey__subcmd__admin__subcmd__codes"
                 ;;
             codexkey__subcmd__admin,help)
                 cmd="codexkey__subcmd__admin__subcmd__help"
@@ -100,6 +109,42 @@ _codexkey() {
             codexkey__subcmd__admin,verify-ledger)
                 cmd="codexkey__subcmd__admin__subcmd__verify__subcmd__ledger"
                 ;;
+            codexkey__subcmd__admin__subcmd__codes,create)
+                cmd="codexkey__subcmd__admin__subcmd__codes__subcmd__create"
+                ;;
+            codexkey__subcmd__admin__subcmd__codes,disable)
+                cmd="codexkey__subcmd__admin__subcmd__codes__subcmd__disable"
+                ;;
+            codexkey__subcmd__admin__subcmd__codes,export)
+                cmd="codexkey__subcmd__admin__subcmd__codes__subcmd__export"
+                ;;
+            codexkey__subcmd__admin__subcmd__codes,help)
+                cmd="codexkey__subcmd__admin__subcmd__codes__subcmd__help"
+                ;;
+            codexkey__subcmd__admin__subcmd__codes,list)
+                cmd="codexkey__subcmd__admin__subcmd__codes__subcmd__list"
+                ;;
+            codexkey__subcmd__admin__subcmd__codes,show)
+                cmd="codexkey__subcmd__admin__subcmd__codes__subcmd__show"
+                ;;
+            codexkey__subcmd__admin__subcmd__codes__subcmd__help,create)
+                cmd="codexkey__subcmd__admin__subcmd__codes__subcmd__help__subcmd__create"
+                ;;
+            codexkey__subcmd__admin__subcmd__codes__subcmd__help,disable)
+                cmd="codexkey__subcmd__admin__subcmd__codes__subcmd__help__subcmd__disable"
+                ;;
+            codexkey__subcmd__admin__subcmd__codes__subcmd__help,export)
+                cmd="codexkey__subcmd__admin__subcmd__codes__subcmd__help__subcmd__export"
+                ;;
+            codexkey__subcmd__admin__subcmd__codes__subcmd__help,help)
+                cmd="codexkey__subcmd__admin__subcmd__codes__subcmd__help__subcmd__help"
+                ;;
+            codexkey__subcmd__admin__subcmd__codes__subcmd__help,list)
+                cmd="codexkey__subcmd__admin__subcmd__codes__subcmd__help__subcmd__list"
+                ;;
+            codexkey__subcmd__admin__subcmd__codes__subcmd__help,show)
+                cmd="codexkey__subcmd__admin__subcmd__codes__subcmd__help__subcmd__show"
+                ;;
             codexkey__subcmd__admin__subcmd__help,activate)
                 cmd="codexkey__subcmd__admin__subcmd__help__subcmd__activate"
                 ;;
@@ -111,6 +156,12 @@ _codexkey() {
                 ;;
             codexkey__subcmd__admin__subcmd__help,backup)
                 cmd="codexkey__subcmd__admin__subcmd__help__subcmd__backup"
+                ;;
+            codexkey__subcmd__admin__subcmd__help,bonus)
+                cmd="codexkey__subcmd__admin__subcmd__help__subcmd__bonus"
+                ;;
+            codexkey__subcmd__admin__subcmd__help,codes)
+                cmd="codexkey__subcmd__admin__subcmd__help__subcmd__codes"
                 ;;
             codexkey__subcmd__admin__subcmd__help,help)
                 cmd="codexkey__subcmd__admin__subcmd__help__subcmd__help"
@@ -129,6 +180,21 @@ _codexkey() {
                 ;;
             codexkey__subcmd__admin__subcmd__help,verify-ledger)
                 cmd="codexkey__subcmd__admin__subcmd__help__subcmd__verify__subcmd__ledger"
+                ;;
+            codexkey__subcmd__admin__subcmd__help__subcmd__codes,create)
+                cmd="codexkey__subcmd__admin__subcmd__help__subcmd__codes__subcmd__create"
+                ;;
+            codexkey__subcmd__admin__subcmd__help__subcmd__codes,disable)
+                cmd="codexkey__subcmd__admin__subcmd__help__subcmd__codes__subcmd__disable"
+                ;;
+            codexkey__subcmd__admin__subcmd__help__subcmd__codes,export)
+                cmd="codexkey__subcmd__admin__subcmd__help__subcmd__codes__subcmd__export"
+                ;;
+            codexkey__subcmd__admin__subcmd__help__subcmd__codes,list)
+                cmd="codexkey__subcmd__admin__subcmd__help__subcmd__codes__subcmd__list"
+                ;;
+            codexkey__subcmd__admin__subcmd__help__subcmd__codes,show)
+                cmd="codexkey__subcmd__admin__subcmd__help__subcmd__codes__subcmd__show"
                 ;;
             codexkey__subcmd__admin__subcmd__help__subcmd__prices,coefficient)
                 cmd="codexkey__subcmd__admin__subcmd__help__subcmd__prices__subcmd__coefficient"
@@ -262,6 +328,9 @@ _codexkey() {
             codexkey__subcmd__help,setup)
                 cmd="codexkey__subcmd__help__subcmd__setup"
                 ;;
+            codexkey__subcmd__help,topup)
+                cmd="codexkey__subcmd__help__subcmd__topup"
+                ;;
             codexkey__subcmd__help,usage)
                 cmd="codexkey__subcmd__help__subcmd__usage"
                 ;;
@@ -280,6 +349,12 @@ _codexkey() {
             codexkey__subcmd__help__subcmd__admin,backup)
                 cmd="codexkey__subcmd__help__subcmd__admin__subcmd__backup"
                 ;;
+            codexkey__subcmd__help__subcmd__admin,bonus)
+                cmd="codexkey__subcmd__help__subcmd__admin__subcmd__bonus"
+                ;;
+            codexkey__subcmd__help__subcmd__admin,codes)
+                cmd="codexkey__subcmd__help__subcmd__admin__subcmd__codes"
+                ;;
             codexkey__subcmd__help__subcmd__admin,prices)
                 cmd="codexkey__subcmd__help__subcmd__admin__subcmd__prices"
                 ;;
@@ -294,6 +369,21 @@ _codexkey() {
                 ;;
             codexkey__subcmd__help__subcmd__admin,verify-ledger)
                 cmd="codexkey__subcmd__help__subcmd__admin__subcmd__verify__subcmd__ledger"
+                ;;
+            codexkey__subcmd__help__subcmd__admin__subcmd__codes,create)
+                cmd="codexkey__subcmd__help__subcmd__admin__subcmd__codes__subcmd__create"
+                ;;
+            codexkey__subcmd__help__subcmd__admin__subcmd__codes,disable)
+                cmd="codexkey__subcmd__help__subcmd__admin__subcmd__codes__subcmd__disable"
+                ;;
+            codexkey__subcmd__help__subcmd__admin__subcmd__codes,export)
+                cmd="codexkey__subcmd__help__subcmd__admin__subcmd__codes__subcmd__export"
+                ;;
+            codexkey__subcmd__help__subcmd__admin__subcmd__codes,list)
+                cmd="codexkey__subcmd__help__subcmd__admin__subcmd__codes__subcmd__list"
+                ;;
+            codexkey__subcmd__help__subcmd__admin__subcmd__codes,show)
+                cmd="codexkey__subcmd__help__subcmd__admin__subcmd__codes__subcmd__show"
                 ;;
             codexkey__subcmd__help__subcmd__admin__subcmd__prices,coefficient)
                 cmd="codexkey__subcmd__help__subcmd__admin__subcmd__prices__subcmd__coefficient"
@@ -410,7 +500,7 @@ _codexkey() {
 
     case "${cmd}" in
         codexkey)
-            opts="-h -V --gateway --json --profile --help --version gateway register login logout whoami keys balance usage ledger pricing proxy env run setup doctor admin completions help"
+            opts="-h -V --gateway --json --profile --help --version gateway register login logout whoami keys balance usage ledger topup pricing proxy env run setup doctor admin completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -432,7 +522,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin)
-            opts="-h -V --gateway --json --profile --help --version users adjust suspend activate verify-ledger audit backup prices upstreams help"
+            opts="-h -V --gateway --json --profile --help --version users adjust bonus codes suspend activate verify-ledger audit backup prices upstreams help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -553,8 +643,288 @@ _codexkey() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        codexkey__subcmd__admin__subcmd__bonus)
+            opts="-h -V --reason --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__codes)
+            opts="-h -V --gateway --json --profile --help --version create list show disable export help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__codes__subcmd__create)
+            opts="-h -V --amount --count --expires --note --promotional --csv --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --amount)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --count)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expires)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --note)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --csv)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__codes__subcmd__disable)
+            opts="-h -V --code --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --code)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__codes__subcmd__export)
+            opts="-h -V --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__codes__subcmd__help)
+            opts="create list show disable export help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__codes__subcmd__help__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__codes__subcmd__help__subcmd__disable)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__codes__subcmd__help__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__codes__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__codes__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__codes__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__codes__subcmd__list)
+            opts="-h -V --unused --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__codes__subcmd__show)
+            opts="-h -V --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         codexkey__subcmd__admin__subcmd__help)
-            opts="users adjust suspend activate verify-ledger audit backup prices upstreams help"
+            opts="users adjust bonus codes suspend activate verify-ledger audit backup prices upstreams help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -612,6 +982,104 @@ _codexkey() {
         codexkey__subcmd__admin__subcmd__help__subcmd__backup)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__help__subcmd__bonus)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__help__subcmd__codes)
+            opts="create list show disable export"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__help__subcmd__codes__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__help__subcmd__codes__subcmd__disable)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__help__subcmd__codes__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__help__subcmd__codes__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__help__subcmd__codes__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1464,7 +1932,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__help)
-            opts="gateway register login logout whoami keys balance usage ledger pricing proxy env run setup doctor admin completions help"
+            opts="gateway register login logout whoami keys balance usage ledger topup pricing proxy env run setup doctor admin completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1478,7 +1946,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__help__subcmd__admin)
-            opts="users adjust suspend activate verify-ledger audit backup prices upstreams"
+            opts="users adjust bonus codes suspend activate verify-ledger audit backup prices upstreams"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1536,6 +2004,104 @@ _codexkey() {
         codexkey__subcmd__help__subcmd__admin__subcmd__backup)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__admin__subcmd__bonus)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__admin__subcmd__codes)
+            opts="create list show disable export"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__admin__subcmd__codes__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__admin__subcmd__codes__subcmd__disable)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__admin__subcmd__codes__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__admin__subcmd__codes__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__admin__subcmd__codes__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2010,6 +2576,20 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__help__subcmd__setup)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__topup)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2587,6 +3167,32 @@ _codexkey() {
             fi
             case "${prev}" in
                 --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__topup)
+            opts="-h -V --code --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --code)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

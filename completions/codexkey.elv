@@ -33,7 +33,8 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand keys 'Manage your API keys'
             cand balance 'Show your balance, spend today and over 30 days, and how long the balance lasts'
             cand usage 'Show what you spent, on what and when (from a local cache synced with the gateway)'
-            cand ledger 'Show your ledger: every top-up, charge, refund and adjustment, newest first'
+            cand ledger 'Show your ledger: every payment, code, bonus, charge, refund and adjustment, newest first'
+            cand topup 'Add credit to your account: redeem a code'
             cand pricing 'Show the gateway''s model prices (no login needed)'
             cand proxy 'Run the local proxy that Codex CLI and Claude Code point at (127.0.0.1 only)'
             cand env 'Print the environment that points a tool at a running `codexkey proxy`'
@@ -293,6 +294,16 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'codexkey;topup'= {
+            cand --code 'A redemption code, as printed (case, spaces and dashes do not matter)'
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'codexkey;pricing'= {
             cand --model 'Only models whose name matches; `*` matches any run of characters (e.g. `claude-*`)'
             cand --provider 'Only models of this provider (e.g. `openai`, `anthropic`)'
@@ -365,6 +376,8 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand --version 'Print version'
             cand users 'List every account with its balance'
             cand adjust 'Credit or debit an account, with a reason kept in the ledger and the audit log'
+            cand bonus 'Give an account promotional credit (spent first, never refunded), with a reason kept in the ledger and the audit log'
+            cand codes 'Create, list, disable and export redemption codes'
             cand suspend 'Suspend an account: its sessions and keys stop working'
             cand activate 'Lift a suspension'
             cand verify-ledger 'Check that every balance equals the sum of its ledger entries (exit 1 if not)'
@@ -392,6 +405,104 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
+        }
+        &'codexkey;admin;bonus'= {
+            cand --reason 'Why (required)'
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;admin;codes'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand create 'Create a batch of codes and print them: they are shown this once'
+            cand list 'List the batches with how many codes are unused, redeemed, disabled or expired'
+            cand show 'Show the codes of a batch: each one''s state and who redeemed it'
+            cand disable 'Disable a whole batch, or one code with `--code`; redeemed codes stay redeemed'
+            cand export 'Write a batch''s codes'' states and redeemers to a new private CSV file (not the codes themselves: the gateway does not keep them)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'codexkey;admin;codes;create'= {
+            cand --amount 'Credits each code adds (e.g. `10`, `2.5`)'
+            cand --count 'How many codes'
+            cand --expires 'When the codes stop working: a date (`2027-01-01`, midnight UTC) or an RFC 3339 time'
+            cand --note 'A note for admins (the campaign, who gets them)'
+            cand --csv 'Write the codes to this new file (CSV, 0600) instead of printing them'
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --promotional 'Their credit is promotional: spent first, never refunded'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;admin;codes;list'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --unused 'Only batches with a code still unused'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;admin;codes;show'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;admin;codes;disable'= {
+            cand --code 'One code, as printed'
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;admin;codes;export'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;admin;codes;help'= {
+            cand create 'Create a batch of codes and print them: they are shown this once'
+            cand list 'List the batches with how many codes are unused, redeemed, disabled or expired'
+            cand show 'Show the codes of a batch: each one''s state and who redeemed it'
+            cand disable 'Disable a whole batch, or one code with `--code`; redeemed codes stay redeemed'
+            cand export 'Write a batch''s codes'' states and redeemers to a new private CSV file (not the codes themselves: the gateway does not keep them)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'codexkey;admin;codes;help;create'= {
+        }
+        &'codexkey;admin;codes;help;list'= {
+        }
+        &'codexkey;admin;codes;help;show'= {
+        }
+        &'codexkey;admin;codes;help;disable'= {
+        }
+        &'codexkey;admin;codes;help;export'= {
+        }
+        &'codexkey;admin;codes;help;help'= {
         }
         &'codexkey;admin;suspend'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
@@ -594,6 +705,8 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;admin;help'= {
             cand users 'List every account with its balance'
             cand adjust 'Credit or debit an account, with a reason kept in the ledger and the audit log'
+            cand bonus 'Give an account promotional credit (spent first, never refunded), with a reason kept in the ledger and the audit log'
+            cand codes 'Create, list, disable and export redemption codes'
             cand suspend 'Suspend an account: its sessions and keys stop working'
             cand activate 'Lift a suspension'
             cand verify-ledger 'Check that every balance equals the sum of its ledger entries (exit 1 if not)'
@@ -606,6 +719,25 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;admin;help;users'= {
         }
         &'codexkey;admin;help;adjust'= {
+        }
+        &'codexkey;admin;help;bonus'= {
+        }
+        &'codexkey;admin;help;codes'= {
+            cand create 'Create a batch of codes and print them: they are shown this once'
+            cand list 'List the batches with how many codes are unused, redeemed, disabled or expired'
+            cand show 'Show the codes of a batch: each one''s state and who redeemed it'
+            cand disable 'Disable a whole batch, or one code with `--code`; redeemed codes stay redeemed'
+            cand export 'Write a batch''s codes'' states and redeemers to a new private CSV file (not the codes themselves: the gateway does not keep them)'
+        }
+        &'codexkey;admin;help;codes;create'= {
+        }
+        &'codexkey;admin;help;codes;list'= {
+        }
+        &'codexkey;admin;help;codes;show'= {
+        }
+        &'codexkey;admin;help;codes;disable'= {
+        }
+        &'codexkey;admin;help;codes;export'= {
         }
         &'codexkey;admin;help;suspend'= {
         }
@@ -665,7 +797,8 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand keys 'Manage your API keys'
             cand balance 'Show your balance, spend today and over 30 days, and how long the balance lasts'
             cand usage 'Show what you spent, on what and when (from a local cache synced with the gateway)'
-            cand ledger 'Show your ledger: every top-up, charge, refund and adjustment, newest first'
+            cand ledger 'Show your ledger: every payment, code, bonus, charge, refund and adjustment, newest first'
+            cand topup 'Add credit to your account: redeem a code'
             cand pricing 'Show the gateway''s model prices (no login needed)'
             cand proxy 'Run the local proxy that Codex CLI and Claude Code point at (127.0.0.1 only)'
             cand env 'Print the environment that points a tool at a running `codexkey proxy`'
@@ -718,6 +851,8 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;help;ledger'= {
         }
+        &'codexkey;help;topup'= {
+        }
         &'codexkey;help;pricing'= {
         }
         &'codexkey;help;proxy'= {
@@ -733,6 +868,8 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;help;admin'= {
             cand users 'List every account with its balance'
             cand adjust 'Credit or debit an account, with a reason kept in the ledger and the audit log'
+            cand bonus 'Give an account promotional credit (spent first, never refunded), with a reason kept in the ledger and the audit log'
+            cand codes 'Create, list, disable and export redemption codes'
             cand suspend 'Suspend an account: its sessions and keys stop working'
             cand activate 'Lift a suspension'
             cand verify-ledger 'Check that every balance equals the sum of its ledger entries (exit 1 if not)'
@@ -744,6 +881,25 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;help;admin;users'= {
         }
         &'codexkey;help;admin;adjust'= {
+        }
+        &'codexkey;help;admin;bonus'= {
+        }
+        &'codexkey;help;admin;codes'= {
+            cand create 'Create a batch of codes and print them: they are shown this once'
+            cand list 'List the batches with how many codes are unused, redeemed, disabled or expired'
+            cand show 'Show the codes of a batch: each one''s state and who redeemed it'
+            cand disable 'Disable a whole batch, or one code with `--code`; redeemed codes stay redeemed'
+            cand export 'Write a batch''s codes'' states and redeemers to a new private CSV file (not the codes themselves: the gateway does not keep them)'
+        }
+        &'codexkey;help;admin;codes;create'= {
+        }
+        &'codexkey;help;admin;codes;list'= {
+        }
+        &'codexkey;help;admin;codes;show'= {
+        }
+        &'codexkey;help;admin;codes;disable'= {
+        }
+        &'codexkey;help;admin;codes;export'= {
         }
         &'codexkey;help;admin;suspend'= {
         }

@@ -57,8 +57,10 @@ pub enum Command {
     Balance,
     /// Show what you spent, on what and when (from a local cache synced with the gateway)
     Usage(Box<UsageArgs>),
-    /// Show your ledger: every top-up, charge, refund and adjustment, newest first
+    /// Show your ledger: every payment, code, bonus, charge, refund and adjustment, newest first
     Ledger(LedgerArgs),
+    /// Add credit to your account: redeem a code
+    Topup(TopupArgs),
     /// Show the gateway's model prices (no login needed)
     Pricing(PricingArgs),
     /// Run the local proxy that Codex CLI and Claude Code point at (127.0.0.1 only)
@@ -334,6 +336,15 @@ pub struct LedgerArgs {
     pub before: Option<i64>,
 }
 
+/// Where the credit comes from: exactly one source.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("source").required(true).multiple(false)))]
+pub struct TopupArgs {
+    /// A redemption code, as printed (case, spaces and dashes do not matter)
+    #[arg(long, value_name = "CODE", group = "source")]
+    pub code: Option<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
     /// List every account with its balance
@@ -349,6 +360,20 @@ pub enum AdminCommand {
         #[arg(long)]
         reason: String,
     },
+    /// Give an account promotional credit (spent first, never refunded), with a reason kept in
+    /// the ledger and the audit log
+    Bonus {
+        /// The account's email (or id)
+        account: String,
+        /// Credits to give (e.g. `10`, `2.5`)
+        amount: String,
+        /// Why (required)
+        #[arg(long)]
+        reason: String,
+    },
+    /// Create, list, disable and export redemption codes
+    #[command(subcommand)]
+    Codes(CodesCommand),
     /// Suspend an account: its sessions and keys stop working
     Suspend {
         /// The account's email (or id)
@@ -374,6 +399,63 @@ pub enum AdminCommand {
     /// List, add and remove upstream providers and their keys
     #[command(subcommand)]
     Upstreams(UpstreamsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CodesCommand {
+    /// Create a batch of codes and print them: they are shown this once
+    Create(CreateCodesArgs),
+    /// List the batches with how many codes are unused, redeemed, disabled or expired
+    List {
+        /// Only batches with a code still unused
+        #[arg(long)]
+        unused: bool,
+    },
+    /// Show the codes of a batch: each one's state and who redeemed it
+    Show {
+        /// The batch's id (from `codexkey admin codes list`)
+        batch: i64,
+    },
+    /// Disable a whole batch, or one code with `--code`; redeemed codes stay redeemed
+    #[command(group(clap::ArgGroup::new("target").required(true).multiple(false)))]
+    Disable {
+        /// The batch's id
+        #[arg(group = "target")]
+        batch: Option<i64>,
+        /// One code, as printed
+        #[arg(long, value_name = "CODE", group = "target")]
+        code: Option<String>,
+    },
+    /// Write a batch's codes' states and redeemers to a new private CSV file (not the codes
+    /// themselves: the gateway does not keep them)
+    Export {
+        /// The batch's id
+        batch: i64,
+        /// The file to create (0600); an existing file is left alone
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CreateCodesArgs {
+    /// Credits each code adds (e.g. `10`, `2.5`)
+    #[arg(long)]
+    pub amount: String,
+    /// How many codes
+    #[arg(long)]
+    pub count: u32,
+    /// When the codes stop working: a date (`2027-01-01`, midnight UTC) or an RFC 3339 time
+    #[arg(long, value_name = "WHEN")]
+    pub expires: Option<String>,
+    /// A note for admins (the campaign, who gets them)
+    #[arg(long)]
+    pub note: Option<String>,
+    /// Their credit is promotional: spent first, never refunded
+    #[arg(long)]
+    pub promotional: bool,
+    /// Write the codes to this new file (CSV, 0600) instead of printing them
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -194,6 +194,60 @@ impl Client {
         .await
     }
 
+    pub async fn admin_bonus(
+        &self,
+        account: &str,
+        req: &BonusRequest,
+    ) -> Result<BonusResponse, ClientError> {
+        self.post(
+            &format!("/api/v1/admin/users/{}/bonus", path_segment(account)),
+            req,
+        )
+        .await
+    }
+
+    pub async fn redeem(&self, req: &RedeemRequest) -> Result<RedeemResponse, ClientError> {
+        self.post("/api/v1/redeem", req).await
+    }
+
+    pub async fn admin_create_codes(
+        &self,
+        req: &CreateCodesRequest,
+    ) -> Result<CreateCodesResponse, ClientError> {
+        self.post("/api/v1/admin/codes", req).await
+    }
+
+    pub async fn admin_code_batches(&self, unused: bool) -> Result<Vec<CodeBatch>, ClientError> {
+        self.get(if unused {
+            "/api/v1/admin/codes?unused=true"
+        } else {
+            "/api/v1/admin/codes"
+        })
+        .await
+    }
+
+    pub async fn admin_code_batch(&self, batch: i64) -> Result<CodeBatchDetail, ClientError> {
+        self.get(&format!("/api/v1/admin/codes/{batch}")).await
+    }
+
+    pub async fn admin_disable_batch(
+        &self,
+        batch: i64,
+    ) -> Result<DisableCodesResponse, ClientError> {
+        self.post(
+            &format!("/api/v1/admin/codes/{batch}/disable"),
+            &serde_json::json!({}),
+        )
+        .await
+    }
+
+    pub async fn admin_disable_code(
+        &self,
+        req: &DisableCodeRequest,
+    ) -> Result<DisableCodesResponse, ClientError> {
+        self.post("/api/v1/admin/codes/disable", req).await
+    }
+
     pub async fn admin_set_suspended(
         &self,
         account: &str,

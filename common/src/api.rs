@@ -222,6 +222,13 @@ pub struct AdjustBalanceResponse {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BonusResponse {
+    pub entry: LedgerEntry,
+    pub account: AdminUser,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LedgerCheck {
     /// True when every account's balance equals the sum of its ledger entries.
     pub ok: bool,
@@ -382,9 +389,11 @@ pub struct AddUpstreamKeyRequest {
     pub label: Option<String>,
 }
 
+mod billing;
 mod error;
 mod ledger;
 mod usage;
+pub use billing::*;
 pub use error::*;
 pub use ledger::*;
 pub use usage::*;

@@ -20,6 +20,12 @@ const RANDOM_CHARS: usize = 43;
 #[error("the operating system's random number generator failed: {0}")]
 pub struct RandomError(String);
 
+impl RandomError {
+    pub fn new(detail: String) -> Self {
+        RandomError(detail)
+    }
+}
+
 /// `len` characters drawn uniformly from base62 (rejection sampling, so no modulo bias).
 pub fn random_base62(len: usize) -> Result<String, RandomError> {
     let mut out = String::with_capacity(len);

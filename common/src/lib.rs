@@ -1,8 +1,9 @@
 //! What both sides of codexkey speak: money ([`Micros`]), the API key and session token
-//! formats ([`key`]), secrets that never print ([`Secret`]) and the management API's request and
+//! formats ([`key`]), redemption codes ([`code`]), secrets that never print ([`Secret`]) and the management API's request and
 //! response types ([`api`]). Nothing here does I/O.
 
 pub mod api;
+pub mod code;
 pub mod currency;
 pub mod glob;
 pub mod key;

@@ -29,6 +29,8 @@ pub enum ApiError {
     WrongCredentials,
     #[error("too many failed logins; try again in {retry_after_secs} s")]
     TooManyAttempts { retry_after_secs: u64 },
+    #[error("too many codes that do not exist; try again in {retry_after_secs} s")]
+    TooManyRedemptions { retry_after_secs: u64 },
     #[error("this session has expired; log in again (`codexkey login`)")]
     SessionExpired,
     #[error("this session was ended by logout; log in again (`codexkey login`)")]
@@ -69,7 +71,9 @@ impl ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyAttempts { .. } | Self::TooManyRedemptions { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             Self::Unavailable | Self::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -85,7 +89,9 @@ impl ApiError {
             Self::PayloadTooLarge => ErrorKind::PayloadTooLarge,
             Self::Unauthorized(_) => ErrorKind::Unauthorized,
             Self::WrongCredentials => ErrorKind::WrongCredentials,
-            Self::TooManyAttempts { .. } => ErrorKind::TooManyAttempts,
+            Self::TooManyAttempts { .. } | Self::TooManyRedemptions { .. } => {
+                ErrorKind::TooManyAttempts
+            }
             Self::SessionExpired => ErrorKind::SessionExpired,
             Self::SessionRevoked => ErrorKind::SessionRevoked,
             Self::AccountSuspended => ErrorKind::AccountSuspended,
@@ -133,7 +139,9 @@ impl IntoResponse for ApiError {
             _ => {}
         }
         let mut resp = (status, Json(self.body())).into_response();
-        if let Self::TooManyAttempts { retry_after_secs } = self {
+        if let Self::TooManyAttempts { retry_after_secs }
+        | Self::TooManyRedemptions { retry_after_secs } = self
+        {
             resp.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
                 axum::http::HeaderValue::from(retry_after_secs),

@@ -88,6 +88,7 @@ pub async fn build_state(config: Config) -> Result<(AppState, WriterHandle), Ini
         config,
         passwords,
         login_throttle: Default::default(),
+        redeem_throttle: accounts::throttle::Throttle::new(accounts::throttle::Limits::REDEMPTION),
         keys: KeyCache::default(),
         meter,
         prices: ArcSwap::from_pointee(prices),

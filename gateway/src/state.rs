@@ -7,7 +7,7 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 
 use crate::accounts::password::Passwords;
-use crate::accounts::throttle::LoginThrottle;
+use crate::accounts::throttle::Throttle;
 use crate::config::Config;
 use crate::metering::Meter;
 use crate::metering::keys::KeyCache;
@@ -22,7 +22,9 @@ pub struct Shared {
     pub store: Arc<dyn Store>,
     pub config: Config,
     pub passwords: Passwords,
-    pub login_throttle: LoginThrottle,
+    pub login_throttle: Throttle,
+    /// Guesses of redemption codes, per account and client address.
+    pub redeem_throttle: Throttle,
     pub keys: KeyCache,
     pub meter: Arc<Meter>,
     /// Swapped whole when prices change; readers never wait.

@@ -40,6 +40,7 @@ pub struct LedgerRow {
     pub balance_after_micros: i64,
     pub reason: Option<String>,
     pub actor_id: Option<i64>,
+    pub promotional: bool,
 }
 
 /// One `sessions` row.
@@ -121,7 +122,8 @@ impl DbSnapshot {
             .collect::<Result<_, _>>()?;
         let ledger = conn
             .prepare(
-                "SELECT id, account_id, kind, amount_micros, balance_after_micros, reason, actor_id
+                "SELECT id, account_id, kind, amount_micros, balance_after_micros, reason, actor_id,
+                        promotional
                  FROM ledger_entries ORDER BY id",
             )?
             .query_map([], |r| {
@@ -133,6 +135,7 @@ impl DbSnapshot {
                     balance_after_micros: r.get(4)?,
                     reason: r.get(5)?,
                     actor_id: r.get(6)?,
+                    promotional: r.get(7)?,
                 })
             })?
             .collect::<Result<_, _>>()?;

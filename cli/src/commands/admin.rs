@@ -1,10 +1,10 @@
-//! `codexkey admin …`: users, balance adjustments, suspension, the ledger check, the audit log.
+//! `codexkey admin …`: users, balance adjustments and bonuses, suspension, the ledger check, the audit log.
 
 use std::process::ExitCode;
 
 use anyhow::Result;
 use codexkey_common::Micros;
-use codexkey_common::api::{AdjustBalanceRequest, AdminUser};
+use codexkey_common::api::{AdjustBalanceRequest, AdminUser, BonusRequest};
 use tabled::Tabled;
 
 use crate::args::AdminCommand;
@@ -84,6 +84,35 @@ pub async fn run(ctx: &Ctx, cmd: AdminCommand) -> Result<ExitCode> {
                 ));
             }
         }
+        AdminCommand::Bonus {
+            account,
+            amount,
+            reason,
+        } => {
+            let amount_micros: Micros = amount.parse().map_err(|e| {
+                UserError::new(format!("AMOUNT: {e}"), "give credits, e.g. `10` or `2.5`")
+            })?;
+            let resp = client
+                .admin_bonus(
+                    &account,
+                    &BonusRequest {
+                        amount_micros,
+                        reason,
+                    },
+                )
+                .await?;
+            if ctx.json {
+                output::json(&resp)?;
+            } else {
+                output::notice(&format!(
+                    "gave {} a bonus of {} (promotional credit); balance now {}",
+                    resp.account.account.email,
+                    output::credits(resp.entry.amount_micros),
+                    output::credits(resp.account.balance_micros)
+                ));
+            }
+        }
+        AdminCommand::Codes(cmd) => return super::codes::run(ctx, &client, cmd).await,
         AdminCommand::Suspend { account } => set_status(ctx, &client, &account, true).await?,
         AdminCommand::Activate { account } => set_status(ctx, &client, &account, false).await?,
         AdminCommand::VerifyLedger => {

@@ -179,7 +179,7 @@ pub async fn run(ctx: &Ctx) -> Result<ExitCode> {
                         "{} cr available ({} cr held)",
                         b.available_micros, b.held_micros
                     ),
-                    Some("ask the gateway's operator for a top-up"),
+                    Some("redeem a code with `codexkey topup --code CODE`, or ask the gateway's operator for credit"),
                     true,
                 )),
                 Err(e) => checks.push(check(

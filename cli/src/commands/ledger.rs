@@ -25,7 +25,12 @@ pub fn row(e: &LedgerEntry) -> LedgerRow {
     LedgerRow {
         id: e.id,
         time: output::time(e.created_at),
-        kind: e.kind.as_str().to_owned(),
+        // Promotional credit is spent first and never refunded: say which entries are.
+        kind: if e.promotional {
+            format!("{} (promo)", e.kind.as_str())
+        } else {
+            e.kind.as_str().to_owned()
+        },
         amount: output::credits(e.amount_micros),
         balance: output::credits(e.balance_after_micros),
         reason: e

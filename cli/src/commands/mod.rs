@@ -3,6 +3,7 @@
 mod admin;
 mod backup;
 mod balance;
+mod codes;
 mod completions;
 mod doctor;
 mod gateway;
@@ -15,6 +16,7 @@ mod pricing;
 mod proxy;
 mod register;
 mod tools;
+mod topup;
 mod upstreams;
 mod usage;
 mod whoami;
@@ -42,6 +44,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Keys(cmd) => keys::run(&ctx, cmd).await,
         Command::Balance => balance::run(&ctx).await,
         Command::Ledger(args) => ledger::run(&ctx, args).await,
+        Command::Topup(args) => topup::run(&ctx, args).await,
         Command::Pricing(args) => pricing::run(&ctx, args).await,
         Command::Proxy(args) => proxy::run(&ctx, args).await,
         Command::Env(args) => tools::env(&ctx, args).await,

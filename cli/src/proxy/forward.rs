@@ -150,7 +150,7 @@ async fn forward(State(proxy): State<Proxy>, req: Request) -> Response {
             "the gateway rejected the proxy's API key (revoked or expired?): set another with `codexkey keys create --use` or `codexkey keys use ID --rotate`",
         );
     } else if status == reqwest::StatusCode::PAYMENT_REQUIRED {
-        p.tally.note("the gateway says the balance is exhausted: `codexkey balance` shows it; ask for a top-up");
+        p.tally.note("the gateway says the balance is exhausted: `codexkey balance` shows it; redeem a code with `codexkey topup --code CODE` or ask the operator for credit");
     }
     let mut out = Response::builder().status(status.as_u16());
     for name in PASSED_BACK {

@@ -276,7 +276,7 @@ impl From<UsageEvent> for RequestOutcome {
 // ---- CSV ----------------------------------------------------------------------------------
 
 /// Appends one CSV field (RFC 4180 quoting).
-fn field(out: &mut String, value: &str) {
+pub(super) fn field(out: &mut String, value: &str) {
     if value.contains([',', '"', '\n', '\r']) {
         out.push('"');
         out.push_str(&value.replace('"', "\"\""));
@@ -288,7 +288,7 @@ fn field(out: &mut String, value: &str) {
 
 /// A text field that a client or user chose (a model name, a user agent, a key name). One that
 /// starts like a spreadsheet formula gets a leading `'`, so opening the export cannot run it.
-fn text(out: &mut String, value: Option<&str>) {
+pub(super) fn text(out: &mut String, value: Option<&str>) {
     let v = value.unwrap_or("");
     if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         field(out, &format!("'{v}"));
@@ -297,7 +297,7 @@ fn text(out: &mut String, value: Option<&str>) {
     }
 }
 
-fn row(out: &mut String, fields: impl IntoIterator<Item = String>) {
+pub(super) fn row(out: &mut String, fields: impl IntoIterator<Item = String>) {
     for (i, f) in fields.into_iter().enumerate() {
         if i > 0 {
             out.push(',');
@@ -313,7 +313,7 @@ fn cell(value: &str) -> String {
     s
 }
 
-fn text_cell(value: Option<&str>) -> String {
+pub(super) fn text_cell(value: Option<&str>) -> String {
     let mut s = String::new();
     text(&mut s, value);
     s

@@ -1,4 +1,5 @@
-//! Failed-login throttling, per account and per client address, with growing delays.
+//! Throttling of guesses, per account and per client address, with growing delays: failed
+//! logins ([`Limits::LOGIN`]) and redemption codes that do not exist ([`Limits::REDEMPTION`]).
 //!
 //! Every login attempt is counted as a failure *before* its password is checked, and given
 //! back when it succeeds, so sixteen guesses sent at once are throttled exactly like sixteen
@@ -21,14 +22,41 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Failures an account may have before it is locked.
+/// Failures an account may have before it is locked (logins).
 const ACCOUNT_FREE: u32 = 5;
-/// The longest an account is ever locked for.
+/// The longest an account is ever locked for (logins).
 const ACCOUNT_MAX_LOCK: Duration = Duration::from_secs(60);
-/// Failures a client address may have (across accounts) before it is locked.
+/// Failures a client address may have (across accounts) before it is locked (logins).
 const CLIENT_FREE: u32 = 20;
-/// The longest a client address is locked for.
+/// The longest a client address is locked for (logins).
 const CLIENT_MAX_LOCK: Duration = Duration::from_secs(15 * 60);
+
+/// How many failures each kind of subject gets for free, and how long its lock grows.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub account_free: u32,
+    pub account_max_lock: Duration,
+    pub client_free: u32,
+    pub client_max_lock: Duration,
+}
+
+impl Limits {
+    pub const LOGIN: Limits = Limits {
+        account_free: ACCOUNT_FREE,
+        account_max_lock: ACCOUNT_MAX_LOCK,
+        client_free: CLIENT_FREE,
+        client_max_lock: CLIENT_MAX_LOCK,
+    };
+    /// Redemption codes carry 80 random bits, so guessing one is hopeless anyway; the lock is
+    /// there to make trying expensive. The account here is logged in: locking it longer
+    /// than a login costs the real user nothing unless they mistype ten codes in a row.
+    pub const REDEMPTION: Limits = Limits {
+        account_free: 10,
+        account_max_lock: Duration::from_secs(15 * 60),
+        client_free: 20,
+        client_max_lock: Duration::from_secs(60 * 60),
+    };
+}
 /// A record with no failure for this long is forgotten.
 const FORGET_AFTER: Duration = Duration::from_secs(60 * 60);
 /// Records kept at most.
@@ -55,7 +83,7 @@ pub struct Locked {
     pub retry_after: Duration,
 }
 
-/// An attempt let through; report how it ended with [`LoginThrottle::succeeded`], or drop it
+/// An attempt let through; report how it ended with [`Throttle::succeeded`], or drop it
 /// (a failure, already counted).
 #[must_use]
 pub struct Attempt {
@@ -63,17 +91,32 @@ pub struct Attempt {
     client: Option<Subject>,
 }
 
-#[derive(Default)]
-pub struct LoginThrottle {
+pub struct Throttle {
+    limits: Limits,
     records: Mutex<HashMap<Subject, Record>>,
 }
 
-impl LoginThrottle {
-    /// Lets an attempt through, counting it as a failure until it succeeds, or says how long
-    /// to wait.
-    pub fn begin(&self, email: &str, client: Option<IpAddr>) -> Result<Attempt, Locked> {
+impl Default for Throttle {
+    /// The login throttle.
+    fn default() -> Self {
+        Throttle::new(Limits::LOGIN)
+    }
+}
+
+impl Throttle {
+    pub fn new(limits: Limits) -> Self {
+        Throttle {
+            limits,
+            records: Mutex::default(),
+        }
+    }
+
+    /// Lets an attempt on `account` (a normalised email, or any other stable name of the
+    /// account) through, counting it as a failure until it succeeds, or says how long to wait.
+    pub fn begin(&self, account: &str, client: Option<IpAddr>) -> Result<Attempt, Locked> {
         let now = Instant::now();
-        let account = Subject::Account(email.to_owned());
+        let l = self.limits;
+        let account = Subject::Account(account.to_owned());
         let client = client.map(|ip| Subject::Client(client_key(ip)));
         let mut records = self.records.lock().unwrap_or_else(|p| p.into_inner());
         let wait = [Some(&account), client.as_ref()]
@@ -94,17 +137,23 @@ impl LoginThrottle {
             &mut records,
             account.clone(),
             now,
-            ACCOUNT_FREE,
-            ACCOUNT_MAX_LOCK,
+            l.account_free,
+            l.account_max_lock,
         );
         if let Some(c) = &client {
-            fail(&mut records, c.clone(), now, CLIENT_FREE, CLIENT_MAX_LOCK);
+            fail(
+                &mut records,
+                c.clone(),
+                now,
+                l.client_free,
+                l.client_max_lock,
+            );
         }
         Ok(Attempt { account, client })
     }
 
-    /// The attempt had the right password: its account starts afresh, and its client gets the
-    /// failure back.
+    /// The attempt succeeded (the right password, a code that exists): its account starts
+    /// afresh, and its client gets the failure back.
     pub fn succeeded(&self, attempt: Attempt) {
         let mut records = self.records.lock().unwrap_or_else(|p| p.into_inner());
         records.remove(&attempt.account);
@@ -173,7 +222,7 @@ mod tests {
 
     #[test]
     fn an_account_locks_after_its_free_failures_and_a_success_clears_it() {
-        let t = LoginThrottle::default();
+        let t = Throttle::default();
         for _ in 0..ACCOUNT_FREE {
             drop(t.begin("a@x.io", IP).expect("free"));
         }
@@ -212,7 +261,7 @@ mod tests {
 
     #[test]
     fn a_client_guessing_across_accounts_is_locked() {
-        let t = LoginThrottle::default();
+        let t = Throttle::default();
         for i in 0..CLIENT_FREE {
             drop(t.begin(&format!("user{i}@x.io"), IP).expect("free"));
         }

@@ -1,19 +1,24 @@
-//! Balances and the append-only ledger: what an account holds, how it got there, admin
-//! adjustments (always with a reason, always audited) and the check that every balance equals
-//! the sum of its entries.
+//! Balances and the append-only ledger: what an account holds, how it got there, and the check
+//! that every balance equals the sum of its entries. [`adjust`]: admin adjustments (always with
+//! a reason, always audited). Money in has a module per way it comes: [`codes`] (redemption codes)
+//! and [`bonus`] (promotional credit an admin gives). Every credit that can be refused goes
+//! through [`crate::metering::Meter::credit`] with its condition, so it reaches a balance only
+//! once it is committed.
+
+pub mod adjust;
+pub mod bonus;
+pub mod codes;
 
 use codexkey_common::Micros;
 use codexkey_common::api::{
-    AdjustBalanceResponse, AdminUser, Balance, LedgerCheck, LedgerEntry, LedgerKind,
-    LedgerMismatch, LedgerPage, UsageAnomalies,
+    AdminUser, Balance, LedgerCheck, LedgerEntry, LedgerMismatch, LedgerPage, UsageAnomalies,
 };
-use serde_json::json;
 
 use crate::accounts::{self, Caller};
-use crate::clock::{now_ms, to_utc};
+use crate::clock::to_utc;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{AccountRecord, LedgerRecord, NewAudit, NewLedgerEntry};
+use crate::store::{AccountRecord, LedgerRecord};
 
 const MAX_REASON_LEN: usize = 500;
 pub const MAX_PAGE: u32 = 500;
@@ -27,6 +32,7 @@ pub fn entry_to_api(e: &LedgerRecord) -> LedgerEntry {
         reason: e.reason.clone(),
         actor: e.actor_email.clone(),
         request_id: e.request_id.clone(),
+        promotional: e.promotional,
         created_at: to_utc(e.created_at),
     }
 }
@@ -79,62 +85,6 @@ pub async fn ledger(
     })
 }
 
-/// An admin moves an account's balance by `amount`, with a mandatory reason; writes a ledger
-/// entry and an audit-log row in one transaction. Refuses to take a balance below zero.
-pub async fn adjust(
-    state: &AppState,
-    admin: &Caller,
-    target: &str,
-    amount: Micros,
-    reason: &str,
-) -> Result<AdjustBalanceResponse, ApiError> {
-    let reason = reason.trim();
-    if reason.is_empty() {
-        return Err(ApiError::InvalidRequest(
-            "`reason` is required: say why the balance changes".into(),
-        ));
-    }
-    if reason.chars().count() > MAX_REASON_LEN {
-        return Err(ApiError::InvalidRequest(format!(
-            "`reason` is longer than {MAX_REASON_LEN} characters"
-        )));
-    }
-    if amount.0 == 0 {
-        return Err(ApiError::InvalidRequest(
-            "`amount_micros` must not be zero".into(),
-        ));
-    }
-    let account = accounts::find(state, target).await?;
-    let now = now_ms();
-    let entry = state
-        .meter
-        .append(
-            NewLedgerEntry {
-                account_id: account.id,
-                kind: LedgerKind::Adjustment,
-                amount,
-                reason: Some(reason.to_owned()),
-                actor_id: Some(admin.account.id),
-                request_id: None,
-                created_at: now,
-                forbid_negative: true,
-            },
-            Some(NewAudit {
-                actor_id: Some(admin.account.id),
-                action: "balance.adjust",
-                target: Some(account.email.clone()),
-                detail: json!({ "amount_micros": amount.0, "reason": reason }),
-                created_at: now,
-            }),
-        )
-        .await?;
-    let account = accounts::find(state, &account.id.to_string()).await?;
-    Ok(AdjustBalanceResponse {
-        entry: entry_to_api(&entry),
-        account: admin_user(state, &account),
-    })
-}
-
 pub async fn verify(state: &AppState) -> Result<LedgerCheck, ApiError> {
     // Check what is durable, with nothing of the data plane still queued.
     state.meter.flush().await;
@@ -159,4 +109,20 @@ pub async fn verify(state: &AppState) -> Result<LedgerCheck, ApiError> {
             capped_excess_micros: r.capped_excess,
         },
     })
+}
+
+/// A reason an admin must give for a balance change, trimmed, or why it will not do.
+fn required_reason(reason: &str) -> Result<&str, ApiError> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(ApiError::InvalidRequest(
+            "`reason` is required: say why the balance changes".into(),
+        ));
+    }
+    if reason.chars().count() > MAX_REASON_LEN {
+        return Err(ApiError::InvalidRequest(format!(
+            "`reason` is longer than {MAX_REASON_LEN} characters"
+        )));
+    }
+    Ok(reason)
 }

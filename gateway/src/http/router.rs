@@ -21,7 +21,7 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 
 use crate::error::ApiError;
-use crate::http::handlers::{account, admin, billing, data, health, keys, requests, usage};
+use crate::http::handlers::{account, admin, billing, codes, data, health, keys, requests, usage};
 use crate::http::openapi;
 use crate::http::request_log::RequestLog;
 use crate::http::routes::{Endpoint, Routes};
@@ -69,6 +69,7 @@ pub(crate) fn public_routes(with_metrics: bool) -> Routes<AppState> {
         .get("/balance", billing::balance)
         .get("/ledger", billing::ledger)
         .get("/pricing", billing::pricing)
+        .post("/redeem", codes::redeem)
         .get("/usage", usage::report)
         .get("/usage/events", usage::events)
         .get("/usage/summary", usage::summary)
@@ -77,10 +78,16 @@ pub(crate) fn public_routes(with_metrics: bool) -> Routes<AppState> {
         .get("/admin/users", admin::users)
         .get("/admin/users/{account}", admin::user)
         .post("/admin/users/{account}/adjust", admin::adjust)
+        .post("/admin/users/{account}/bonus", admin::bonus)
         .post("/admin/users/{account}/suspend", admin::suspend)
         .post("/admin/users/{account}/activate", admin::activate)
         .get("/admin/users/{account}/ledger", admin::user_ledger)
         .get("/admin/ledger/verify", admin::verify_ledger)
+        .get("/admin/codes", codes::batches)
+        .post("/admin/codes", codes::create)
+        .post("/admin/codes/disable", codes::disable_code)
+        .get("/admin/codes/{batch}", codes::batch)
+        .post("/admin/codes/{batch}/disable", codes::disable_batch)
         .get("/admin/audit", admin::audit)
         .post("/admin/backup", admin::backup)
         .get("/admin/upstreams", admin::upstreams)

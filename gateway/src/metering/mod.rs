@@ -13,6 +13,9 @@
 //! database round-trip; every change also goes, in order, to the group-commit [`writer`], which
 //! makes it durable in batches. Memory is always the database plus the writes still queued.
 //! All balance changes, admin adjustments included, go through here so the two never diverge.
+//! A debit leaves memory before it is written (and comes back if the write fails), so nothing
+//! is admitted on money on its way out; a credit arrives in memory only once committed
+//! ([`Meter::credit`]), so nothing is admitted on money that may yet be refused.
 
 pub mod keys;
 mod writer;
@@ -30,8 +33,8 @@ use crate::metering::keys::{KeyCounters, KeyEntry};
 use crate::proxy::error::ProxyError;
 use crate::route::Route;
 use crate::store::{
-    LedgerRecord, MeterOp, NewAudit, NewHold, NewLedgerEntry, SettledRequest, Store, StoreError,
-    UsageEventRecord,
+    CreditCondition, CreditOutcome, LedgerRecord, MeterOp, NewAudit, NewHold, NewLedgerEntry,
+    SettledRequest, Store, StoreError, UsageEventRecord,
 };
 
 pub use crate::config::Admission;
@@ -257,14 +260,25 @@ impl Meter {
         }
     }
 
-    /// Appends a ledger entry that is not a request charge (an admin adjustment, a top-up),
-    /// keeping memory and database in step. Refuses to take a balance below zero when
-    /// `entry.forbid_negative` is set.
+    /// Appends a ledger entry that is not a request charge (an admin adjustment), keeping
+    /// memory and database in step. Refuses to take a balance below zero when
+    /// `entry.forbid_negative` is set. A credit goes the way of [`Meter::credit`], unconditional.
     pub async fn append(
         &self,
         entry: NewLedgerEntry,
-        audit: Option<NewAudit>,
+        audit: NewAudit,
     ) -> Result<LedgerRecord, ApiError> {
+        if entry.amount.is_positive() {
+            return match self
+                .credit(entry, CreditCondition::Unconditional, audit)
+                .await?
+            {
+                CreditOutcome::Credited(record) => Ok(record),
+                CreditOutcome::Refused(why) => Err(ApiError::internal(format!(
+                    "an unconditional credit was refused: {why:?}"
+                ))),
+            };
+        }
         let funds = self.funds(entry.account_id).await?;
         let before = {
             let mut f = lock(&funds);
@@ -282,6 +296,8 @@ impl Meter {
                     f.available()
                 )));
             }
+            // A debit is taken from memory first, so no request is admitted on money that is
+            // on its way out; a failed write gives it back.
             f.balance = after;
             before
         };
@@ -289,7 +305,7 @@ impl Meter {
         let amount = entry.amount;
         let sent = self.writer.send(writer::Msg::Ledger {
             entry: Box::new(entry),
-            audit: audit.map(Box::new),
+            audit: Some(Box::new(audit)),
             reply,
         });
         let result = match sent {
@@ -302,6 +318,42 @@ impl Meter {
             f.balance = f.balance.checked_sub(amount).unwrap_or(before);
         }
         Ok(result?)
+    }
+
+    /// Credits an account if `condition` holds (see [`crate::store::LedgerStore::credit`]),
+    /// with `audit`. Unlike a debit, a credit reaches the in-memory balance only after its
+    /// transaction committed: a credit that may still be refused must never admit a request,
+    /// or taking it back could leave the balance below what that request is charged.
+    pub async fn credit(
+        &self,
+        entry: NewLedgerEntry,
+        condition: CreditCondition,
+        audit: NewAudit,
+    ) -> Result<CreditOutcome, ApiError> {
+        if !entry.amount.is_positive() {
+            return Err(ApiError::internal("a credit's amount must be positive"));
+        }
+        // Loaded before the write: loading after it would read the credit from the database
+        // and then count it a second time.
+        let funds = self.funds(entry.account_id).await?;
+        let amount = entry.amount;
+        let (reply, rx) = oneshot::channel();
+        let sent = self.writer.send(writer::Msg::Credit {
+            entry: Box::new(entry),
+            condition,
+            audit: Box::new(audit),
+            reply,
+        });
+        let outcome = match sent {
+            Ok(()) => rx.await.unwrap_or(Err(StoreError::Closed)),
+            Err(_) => Err(StoreError::Closed),
+        }?;
+        if let CreditOutcome::Credited(_) = outcome {
+            let mut f = lock(&funds);
+            // Cannot overflow: the store refused a balance beyond the largest amount.
+            f.balance = f.balance.checked_add(amount).unwrap_or(f.balance);
+        }
+        Ok(outcome)
     }
 
     /// The live `(balance, held)` of an account the data plane has seen, else `None`.
@@ -490,4 +542,123 @@ pub async fn reconcile(store: &dyn Store, at: Millis) -> Result<ReconcileReport,
         .collect();
     store.settle_left_holds(events).await?;
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    #![expect(clippy::unwrap_used)]
+
+    use std::time::Duration;
+
+    use codexkey_common::api::LedgerKind;
+
+    use super::*;
+    use crate::store::sqlite::SqliteStore;
+    use crate::store::{CreditRefusal, testkit};
+
+    fn entry(account_id: i64, kind: LedgerKind, amount: i64) -> NewLedgerEntry {
+        NewLedgerEntry {
+            account_id,
+            kind,
+            amount: Micros(amount),
+            reason: Some("test".into()),
+            actor_id: None,
+            request_id: None,
+            created_at: 1,
+            forbid_negative: true,
+            promotional: false,
+        }
+    }
+
+    /// A meter whose writer waits `window` before each transaction, so a test can look at
+    /// memory while a write is queued, and an account with 1.0 credit in memory.
+    async fn meter(window: Duration) -> (Arc<Meter>, i64, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("t.db")).unwrap());
+        let account = store
+            .create_account(testkit::account("a@x.io", 0), None)
+            .await
+            .unwrap();
+        let (meter, _writer) = Meter::start(store, window, Admission::Bounded);
+        meter
+            .credit(
+                entry(account.id, LedgerKind::Adjustment, 1_000_000),
+                CreditCondition::Unconditional,
+                testkit::audit("balance.adjust", 1),
+            )
+            .await
+            .unwrap();
+        (meter, account.id, dir)
+    }
+
+    #[tokio::test]
+    async fn a_credit_reaches_memory_only_once_committed_and_a_debit_at_once() {
+        let (meter, id, _dir) = meter(Duration::from_millis(300)).await;
+        assert_eq!(meter.funds_of(id), Some((Micros(1_000_000), Micros::ZERO)));
+
+        let credit = tokio::spawn({
+            let meter = meter.clone();
+            async move {
+                meter
+                    .credit(
+                        entry(id, LedgerKind::Adjustment, 500_000),
+                        CreditCondition::Unconditional,
+                        testkit::audit("balance.adjust", 2),
+                    )
+                    .await
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(
+            meter.funds_of(id),
+            Some((Micros(1_000_000), Micros::ZERO)),
+            "a queued credit admits nothing"
+        );
+        assert!(matches!(
+            credit.await.unwrap().unwrap(),
+            CreditOutcome::Credited(_)
+        ));
+        assert_eq!(meter.funds_of(id), Some((Micros(1_500_000), Micros::ZERO)));
+
+        let debit = tokio::spawn({
+            let meter = meter.clone();
+            async move {
+                meter
+                    .append(
+                        entry(id, LedgerKind::Adjustment, -400_000),
+                        testkit::audit("balance.adjust", 3),
+                    )
+                    .await
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(
+            meter.funds_of(id),
+            Some((Micros(1_100_000), Micros::ZERO)),
+            "a queued debit is already gone from what requests may take"
+        );
+        debit.await.unwrap().unwrap();
+        assert_eq!(meter.funds_of(id), Some((Micros(1_100_000), Micros::ZERO)));
+    }
+
+    #[tokio::test]
+    async fn a_refused_credit_leaves_memory_and_database_alone() {
+        let (meter, id, _dir) = meter(Duration::ZERO).await;
+        let outcome = meter
+            .credit(
+                entry(id, LedgerKind::Code, 700_000),
+                CreditCondition::CodeRedeemable { code_id: 42 },
+                testkit::audit("codes.redeem", 2),
+            )
+            .await
+            .unwrap();
+        assert!(matches!(
+            outcome,
+            CreditOutcome::Refused(CreditRefusal::CodeUnknown)
+        ));
+        assert_eq!(meter.funds_of(id), Some((Micros(1_000_000), Micros::ZERO)));
+        let stored = meter.store.account_by_id(id).await.unwrap().unwrap();
+        assert_eq!(stored.balance, Micros(1_000_000));
+        assert_eq!(meter.store.ledger(id, None, 10).await.unwrap().len(), 1);
+    }
 }

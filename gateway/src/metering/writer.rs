@@ -8,7 +8,7 @@
 //! (the request then goes unreconciled), which is why it is milliseconds.
 //!
 //! Writes are applied in the order they were queued; a ledger entry with a reply (an admin
-//! adjustment) first flushes the batch before it. A batch that fails is retried write by write,
+//! adjustment, a credit) first flushes the batch before it. A batch that fails is retried write by write,
 //! and a write that keeps failing is logged with its request id and dropped rather than
 //! blocking every later one.
 
@@ -20,7 +20,10 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use crate::store::{LedgerRecord, MeterOp, NewAudit, NewLedgerEntry, Store, StoreError};
+use crate::store::{
+    CreditCondition, CreditOutcome, LedgerRecord, MeterOp, NewAudit, NewLedgerEntry, Store,
+    StoreError,
+};
 
 const MAX_BATCH: usize = 2048;
 const RETRIES: u32 = 3;
@@ -31,6 +34,14 @@ pub(super) enum Msg {
         entry: Box<NewLedgerEntry>,
         audit: Option<Box<NewAudit>>,
         reply: oneshot::Sender<Result<LedgerRecord, StoreError>>,
+    },
+    /// A credit that may be refused (see [`Store::credit`]): the meter applies it to memory
+    /// only once it is committed.
+    Credit {
+        entry: Box<NewLedgerEntry>,
+        condition: CreditCondition,
+        audit: Box<NewAudit>,
+        reply: oneshot::Sender<Result<CreditOutcome, StoreError>>,
     },
     Flush(oneshot::Sender<()>),
 }
@@ -90,6 +101,15 @@ async fn run(
                 } => {
                     commit(&*store, &mut batch, &health).await;
                     let _ = reply.send(store.append_ledger(*entry, audit.map(|a| *a)).await);
+                }
+                Msg::Credit {
+                    entry,
+                    condition,
+                    audit,
+                    reply,
+                } => {
+                    commit(&*store, &mut batch, &health).await;
+                    let _ = reply.send(store.credit(*entry, condition, *audit).await);
                 }
                 Msg::Flush(done) => {
                     commit(&*store, &mut batch, &health).await;

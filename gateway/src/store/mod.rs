@@ -119,6 +119,9 @@ pub struct NewLedgerEntry {
     pub created_at: Millis,
     /// Refuse the entry if the balance would drop below zero.
     pub forbid_negative: bool,
+    /// Promotional credit (bonus, referral commission, a promotional batch's code): spent
+    /// first, never refunded. Only ever set on a credit.
+    pub promotional: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -131,7 +134,90 @@ pub struct LedgerRecord {
     pub reason: Option<String>,
     pub actor_email: Option<String>,
     pub request_id: Option<String>,
+    pub promotional: bool,
     pub created_at: Millis,
+}
+
+/// What must hold for a credit to be written. The store checks it in the credit's own
+/// transaction, before writing anything, so a credit that depends on a state change (a code
+/// redeemed once, later an order paid once or a webhook event seen once) is written exactly
+/// when that change is made, and not at all otherwise.
+#[derive(Debug, Clone)]
+pub enum CreditCondition {
+    /// Nothing but the database itself.
+    Unconditional,
+    /// Redemption code `code_id` is neither redeemed, nor disabled, nor expired at the entry's
+    /// `created_at`, and its batch is worth the entry's amount with the same promotional flag;
+    /// the code becomes redeemed by the entry's account, pointing at the entry.
+    CodeRedeemable { code_id: i64 },
+}
+
+/// How [`LedgerStore::credit`] ended when the database did not fail.
+#[derive(Debug, Clone)]
+pub enum CreditOutcome {
+    Credited(LedgerRecord),
+    /// The condition did not hold: nothing was written.
+    Refused(CreditRefusal),
+}
+
+/// Why a credit's condition did not hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CreditRefusal {
+    CodeUnknown,
+    CodeRedeemed,
+    CodeDisabled,
+    CodeExpired,
+}
+
+/// A batch of redemption codes to create; `hashes` are the SHA-256 of its codes.
+#[derive(Debug, Clone)]
+pub struct NewCodeBatch {
+    pub amount: Micros,
+    pub promotional: bool,
+    pub note: Option<String>,
+    pub expires_at: Option<Millis>,
+    pub created_by: Option<i64>,
+    pub created_at: Millis,
+    pub hashes: Vec<String>,
+}
+
+/// A batch with how many of its codes are in each state at the time asked about.
+#[derive(Debug, Clone)]
+pub struct CodeBatchRecord {
+    pub id: i64,
+    pub amount: Micros,
+    pub promotional: bool,
+    pub note: Option<String>,
+    pub expires_at: Option<Millis>,
+    pub created_by_email: Option<String>,
+    pub created_at: Millis,
+    pub count: u32,
+    pub unused: u32,
+    pub redeemed: u32,
+    pub disabled: u32,
+    pub expired: u32,
+}
+
+/// One redemption code (never its text) with what its batch says about it.
+#[derive(Debug, Clone)]
+pub struct CodeRecord {
+    pub id: i64,
+    pub batch_id: i64,
+    pub amount: Micros,
+    pub promotional: bool,
+    pub expires_at: Option<Millis>,
+    pub redeemed_by_email: Option<String>,
+    pub redeemed_at: Option<Millis>,
+    pub disabled_at: Option<Millis>,
+}
+
+/// Which codes [`CodeStore::disable_codes`] disables.
+#[derive(Debug, Clone)]
+pub enum CodeTarget {
+    /// Every code of the batch not yet redeemed or disabled.
+    Batch(i64),
+    /// The code with this hash, unless redeemed or disabled already.
+    Code(String),
 }
 
 /// An audit-log row to write in the same transaction as the change it records.
@@ -420,11 +506,24 @@ pub trait KeyStore: Send + Sync {
 pub trait LedgerStore: Send + Sync {
     /// Appends an entry and moves the account's balance by its amount in one transaction, with
     /// `audit` if given. Afterwards the balance still equals the sum of the account's entries.
+    /// `Conflict` (nothing written) for a promotional debit, or a bonus or referral commission
+    /// credited without being promotional.
     async fn append_ledger(
         &self,
         entry: NewLedgerEntry,
         audit: Option<NewAudit>,
     ) -> Result<LedgerRecord, StoreError>;
+
+    /// Runs when money comes in that may be refused (a code, later a payment): checks
+    /// `condition` and, only when it holds, applies its state change, appends `entry` (a credit:
+    /// its amount is positive) with the balance moved, and writes `audit`, all in one
+    /// transaction. Refused, nothing is written, the audit row included.
+    async fn credit(
+        &self,
+        entry: NewLedgerEntry,
+        condition: CreditCondition,
+        audit: NewAudit,
+    ) -> Result<CreditOutcome, StoreError>;
 
     /// Newest first, entries with `id < before` when given.
     async fn ledger(
@@ -442,6 +541,45 @@ pub trait LedgerStore: Send + Sync {
         before: Option<i64>,
         limit: u32,
     ) -> Result<Vec<AuditRecord>, StoreError>;
+}
+
+/// Redemption code batches and their codes, by hash only. Redeeming is a
+/// [`LedgerStore::credit`] with [`CreditCondition::CodeRedeemable`].
+#[async_trait]
+pub trait CodeStore: Send + Sync {
+    /// Creates a batch and its codes with `audit` (its detail given the batch's id as
+    /// `batch`), in one transaction. `Conflict` if a hash is taken (a code generated twice),
+    /// and then nothing is written.
+    async fn create_code_batch(
+        &self,
+        batch: NewCodeBatch,
+        audit: NewAudit,
+    ) -> Result<CodeBatchRecord, StoreError>;
+
+    /// Every batch, newest first, with its codes counted by state as of `at`.
+    async fn code_batches(&self, at: Millis) -> Result<Vec<CodeBatchRecord>, StoreError>;
+
+    /// One batch counted as of `at` and its codes in id order; `None` when there is none.
+    async fn code_batch(
+        &self,
+        id: i64,
+        at: Millis,
+    ) -> Result<Option<(CodeBatchRecord, Vec<CodeRecord>)>, StoreError>;
+
+    /// The code with this hash, whatever its state. Runs before a redemption, to learn the
+    /// amount to credit; the credit's condition decides.
+    async fn code_by_hash(&self, hash: &str) -> Result<Option<CodeRecord>, StoreError>;
+
+    /// Disables the codes of `target` that are neither redeemed nor disabled, writing `audit`
+    /// with them (its detail given how many as `disabled`), in one transaction; answers how
+    /// many. `None` (nothing written, no audit row)
+    /// when the batch or code does not exist.
+    async fn disable_codes(
+        &self,
+        target: CodeTarget,
+        at: Millis,
+        audit: NewAudit,
+    ) -> Result<Option<u32>, StoreError>;
 }
 
 /// The data plane's writes (holds and settlements, in batches) and what is left of them.
@@ -559,6 +697,7 @@ pub trait Store:
     + SessionStore
     + KeyStore
     + LedgerStore
+    + CodeStore
     + MeteringStore
     + PriceStore
     + UpstreamStore

@@ -1,4 +1,4 @@
-//! `/api/v1/admin/*`: users, balance adjustments, suspension, the ledger check, the audit log,
+//! `/api/v1/admin/*`: users, balance adjustments and bonuses, suspension, the ledger check, the audit log,
 //! the database backup.
 //! Every handler takes [`Admin`], so a user gets 403 before anything runs.
 
@@ -7,8 +7,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use codexkey_common::api::{
     AccountStatus, AddUpstreamKeyRequest, AdjustBalanceRequest, AdjustBalanceResponse, AdminUser,
-    AuditEntry, CreateUpstreamRequest, ErrorBody, ImportPricesRequest, ImportPricesResponse,
-    LedgerCheck, LedgerPage, ModelPrice, SetCoefficientRequest, SetPriceRequest, UpstreamInfo,
+    AuditEntry, BonusRequest, BonusResponse, CreateUpstreamRequest, ErrorBody, ImportPricesRequest,
+    ImportPricesResponse, LedgerCheck, LedgerPage, ModelPrice, SetCoefficientRequest,
+    SetPriceRequest, UpstreamInfo,
 };
 
 use crate::accounts;
@@ -101,7 +102,36 @@ pub async fn adjust(
     AppJson(req): AppJson<AdjustBalanceRequest>,
 ) -> Result<Json<AdjustBalanceResponse>, ApiError> {
     Ok(Json(
-        billing::adjust(&state, &admin, &account, req.amount_micros, &req.reason).await?,
+        billing::adjust::adjust(&state, &admin, &account, req.amount_micros, &req.reason).await?,
+    ))
+}
+
+/// Promotional credit for an account, with a mandatory reason; audited.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/users/{account}/bonus",
+    tag = "admin",
+    operation_id = "give_bonus",
+    security(("session" = [])),
+    params(("account" = String, Path, description = "The account's email or id.")),
+    request_body = BonusRequest,
+    responses(
+        (status = 200, description = "The bonus's ledger entry and the account after it.",
+            body = BonusResponse),
+        BadBody,
+        AdminRefused,
+        NotFound,
+        ServerError,
+    ),
+)]
+pub async fn bonus(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(account): Path<String>,
+    AppJson(req): AppJson<BonusRequest>,
+) -> Result<Json<BonusResponse>, ApiError> {
+    Ok(Json(
+        billing::bonus::give(&state, &admin, &account, req.amount_micros, &req.reason).await?,
     ))
 }
 

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin;
 pub mod billing;
+pub mod codes;
 pub mod data;
 pub mod health;
 pub mod keys;

@@ -20,7 +20,7 @@ use utoipa::openapi::{OpenApi as Document, PathItem};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::ApiError;
-use crate::http::handlers::{account, admin, billing, data, health, keys, requests, usage};
+use crate::http::handlers::{account, admin, billing, codes, data, health, keys, requests, usage};
 use crate::http::routes::Endpoint;
 
 pub mod responses;
@@ -66,6 +66,7 @@ pub const API_KEY_HEADER: &str = "api_key_header";
         billing::balance,
         billing::ledger,
         billing::pricing,
+        codes::redeem,
         usage::report,
         usage::events,
         usage::summary,
@@ -74,10 +75,16 @@ pub const API_KEY_HEADER: &str = "api_key_header";
         admin::users,
         admin::user,
         admin::adjust,
+        admin::bonus,
         admin::suspend,
         admin::activate,
         admin::user_ledger,
         admin::verify_ledger,
+        codes::batches,
+        codes::create,
+        codes::batch,
+        codes::disable_batch,
+        codes::disable_code,
         admin::audit,
         admin::backup,
         admin::upstreams,

@@ -46,6 +46,7 @@ fn entry(account_id: i64, kind: LedgerKind, amount: i64, at: i64) -> NewLedgerEn
         request_id: None,
         created_at: at,
         forbid_negative: false,
+        promotional: false,
     }
 }
 
@@ -75,7 +76,7 @@ pub async fn ledger(db: &dyn Database) {
             NewLedgerEntry {
                 reason: Some("welcome".into()),
                 actor_id: Some(root.id),
-                ..entry(alice.id, LedgerKind::Topup, 10_000_000, T0 + 1)
+                ..entry(alice.id, LedgerKind::Payment, 10_000_000, T0 + 1)
             },
             Some(NewAudit {
                 actor_id: Some(root.id),
@@ -90,7 +91,7 @@ pub async fn ledger(db: &dyn Database) {
         (
             e1.id,
             alice.id,
-            LedgerKind::Topup,
+            LedgerKind::Payment,
             Micros(10_000_000),
             Micros(10_000_000),
             Some("welcome".into()),
@@ -165,8 +166,19 @@ pub async fn ledger(db: &dyn Database) {
         (e4.balance_after, e4.request_id.as_deref()),
         (Micros(100_000), Some("req-9"))
     );
-    let b1 = store
+    // A bonus credited is promotional credit, or it is refused.
+    let plain = store
         .append_ledger(entry(bob.id, LedgerKind::Bonus, 1_000, T0 + 5), None)
+        .await;
+    assert!(matches!(plain, Err(StoreError::Conflict(_))), "{plain:?}");
+    let b1 = store
+        .append_ledger(
+            NewLedgerEntry {
+                promotional: true,
+                ..entry(bob.id, LedgerKind::Bonus, 1_000, T0 + 5)
+            },
+            None,
+        )
         .await
         .expect("a bonus is appended");
     assert_eq!(
@@ -174,9 +186,22 @@ pub async fn ledger(db: &dyn Database) {
         Micros(1_000),
         "each account has its own balance"
     );
+    assert!(b1.promotional);
+    assert!(!e1.promotional, "a payment is not promotional");
+    // Promotional is credit only.
+    let debit = store
+        .append_ledger(
+            NewLedgerEntry {
+                promotional: true,
+                ..entry(bob.id, LedgerKind::Adjustment, -1, T0 + 5)
+            },
+            None,
+        )
+        .await;
+    assert!(matches!(debit, Err(StoreError::Conflict(_))), "{debit:?}");
     let nobody = alice.id.max(bob.id).max(root.id) + 1000;
     let missing = store
-        .append_ledger(entry(nobody, LedgerKind::Topup, 1, T0), None)
+        .append_ledger(entry(nobody, LedgerKind::Payment, 1, T0), None)
         .await;
     assert!(matches!(missing, Err(StoreError::NotFound)), "{missing:?}");
 

@@ -154,7 +154,7 @@ pub async fn metering(db: &dyn Database) {
                 t2
             ),
             (
-                LedgerKind::Topup,
+                LedgerKind::Payment,
                 Micros(1_000_000),
                 Micros(1_000_000),
                 None,

@@ -8,8 +8,9 @@
 //! rely on: lists come oldest first (accounts, keys, upstreams and their keys), price rows and
 //! coefficients by model name, ledger and audit pages newest first; an audit row without an
 //! actor written with a new account names that account; a zero charge writes no ledger entry;
-//! a refused write (taken name, revoked key, overdraft, a batch that breaks a rule) writes
-//! nothing, its audit row included, and a miss (deleting what is not there) is not audited.
+//! a refused write (taken name, revoked key, overdraft, a batch that breaks a rule, a credit
+//! whose condition fails) writes nothing, its audit row included, and a miss (deleting or
+//! disabling what is not there) is not audited; code batches list newest first.
 //!
 //! [`Store`]: crate::store::Store
 
@@ -25,6 +26,7 @@ use futures_util::future::BoxFuture;
 
 mod accounts;
 mod catalog;
+mod codes;
 mod keys;
 mod ledger;
 mod metering;
@@ -43,6 +45,7 @@ pub const STORIES: &[(&str, Story)] = &[
     ("sessions", |db| Box::pin(accounts::sessions(db))),
     ("keys", |db| Box::pin(keys::keys(db))),
     ("ledger", |db| Box::pin(ledger::ledger(db))),
+    ("codes", |db| Box::pin(codes::codes(db))),
     ("metering", |db| Box::pin(metering::metering(db))),
     ("usage", |db| Box::pin(usage::reports(db))),
     ("prices", |db| Box::pin(catalog::prices(db))),

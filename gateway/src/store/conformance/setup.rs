@@ -32,19 +32,20 @@ pub async fn account(store: &dyn Store, email: &str, at: Millis) -> AccountRecor
         .expect("a new email registers")
 }
 
-/// Credits `amount` to an account by a top-up entry; returns the balance after it.
+/// Credits `amount` to an account by a payment entry; returns the balance after it.
 pub async fn top_up(store: &dyn Store, account_id: i64, amount: i64, at: Millis) -> Micros {
     store
         .append_ledger(
             NewLedgerEntry {
                 account_id,
-                kind: LedgerKind::Topup,
+                kind: LedgerKind::Payment,
                 amount: Micros(amount),
                 reason: None,
                 actor_id: None,
                 request_id: None,
                 created_at: at,
                 forbid_negative: false,
+                promotional: false,
             },
             None,
         )

@@ -14,35 +14,50 @@ impl LedgerStore for SqliteStore {
         self.writer
             .call(move |c| {
                 let tx = c.transaction()?;
-                let balance: i64 = tx
-                    .query_row("SELECT balance_micros FROM accounts WHERE id = ?1", [e.account_id], |r| r.get(0))
-                    .optional()?
-                    .ok_or(StoreError::NotFound)?;
-                let after = Micros(balance)
-                    .balance_after(e.amount, e.forbid_negative)
-                    .map_err(|r| StoreError::Conflict(r.to_string()))?
-                    .0;
-                tx.execute(
-                    "INSERT INTO ledger_entries
-                     (account_id, kind, amount_micros, balance_after_micros, reason, actor_id, request_id, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                    params![e.account_id, e.kind.as_str(), e.amount.0, after, e.reason, e.actor_id, e.request_id, e.created_at],
-                )?;
-                let id = tx.last_insert_rowid();
-                tx.execute(
-                    "UPDATE accounts SET balance_micros = ?2, updated_at = ?3 WHERE id = ?1",
-                    params![e.account_id, after, e.created_at],
-                )?;
+                let record = insert_entry(&tx, &e)?;
                 if let Some(audit) = audit {
                     insert_audit(&tx, &audit)?;
                 }
-                let record = tx.query_row(
-                    &format!("SELECT {LEDGER_COLUMNS} FROM ledger_entries l LEFT JOIN accounts actor ON actor.id = l.actor_id WHERE l.id = ?1"),
-                    [id],
-                    ledger_row,
-                )?;
                 tx.commit()?;
                 Ok(record)
+            })
+            .await
+    }
+
+    async fn credit(
+        &self,
+        e: NewLedgerEntry,
+        condition: CreditCondition,
+        audit: NewAudit,
+    ) -> Result<CreditOutcome, StoreError> {
+        if !e.amount.is_positive() {
+            return Err(StoreError::Conflict(
+                "a credit's amount must be positive".into(),
+            ));
+        }
+        self.writer
+            .call(move |c| {
+                let tx = c.transaction()?;
+                let redeemed = match &condition {
+                    CreditCondition::Unconditional => None,
+                    CreditCondition::CodeRedeemable { code_id } => {
+                        if let Err(refusal) = super::codes::redeem(&tx, *code_id, &e)? {
+                            // Dropping the transaction rolls back; nothing was written anyway.
+                            return Ok(CreditOutcome::Refused(refusal));
+                        }
+                        Some(*code_id)
+                    }
+                };
+                let record = insert_entry(&tx, &e)?;
+                if let Some(code_id) = redeemed {
+                    tx.execute(
+                        "UPDATE redemption_codes SET ledger_id = ?2 WHERE id = ?1",
+                        params![code_id, record.id],
+                    )?;
+                }
+                insert_audit(&tx, &audit)?;
+                tx.commit()?;
+                Ok(CreditOutcome::Credited(record))
             })
             .await
     }
@@ -147,6 +162,48 @@ impl LedgerStore for SqliteStore {
             })
             .await
     }
+}
+
+/// Appends `e` and moves its account's balance, refusing an overdraft `e` forbids.
+fn insert_entry(tx: &Transaction<'_>, e: &NewLedgerEntry) -> Result<LedgerRecord, StoreError> {
+    let balance: i64 = tx
+        .query_row(
+            "SELECT balance_micros FROM accounts WHERE id = ?1",
+            [e.account_id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or(StoreError::NotFound)?;
+    let after = Micros(balance)
+        .balance_after(e.amount, e.forbid_negative)
+        .map_err(|r| StoreError::Conflict(r.to_string()))?
+        .0;
+    tx.execute(
+        "INSERT INTO ledger_entries
+         (account_id, kind, amount_micros, balance_after_micros, reason, actor_id, request_id, created_at, promotional)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            e.account_id,
+            e.kind.as_str(),
+            e.amount.0,
+            after,
+            e.reason,
+            e.actor_id,
+            e.request_id,
+            e.created_at,
+            e.promotional
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    tx.execute(
+        "UPDATE accounts SET balance_micros = ?2, updated_at = ?3 WHERE id = ?1",
+        params![e.account_id, after, e.created_at],
+    )?;
+    Ok(tx.query_row(
+        &format!("SELECT {LEDGER_COLUMNS} FROM ledger_entries l LEFT JOIN accounts actor ON actor.id = l.actor_id WHERE l.id = ?1"),
+        [id],
+        ledger_row,
+    )?)
 }
 
 /// The money-floor anomalies among the usage events: `(usage_invalid, capped_at_hold, what the

@@ -25,6 +25,7 @@ use super::*;
 
 mod accounts;
 mod backup;
+mod codes;
 mod keys;
 mod ledger;
 mod metering;
@@ -54,6 +55,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         4,
         "money_integrity",
         include_str!("../../../migrations/sqlite/0004_money_integrity.sql"),
+    ),
+    (
+        5,
+        "billing_codes",
+        include_str!("../../../migrations/sqlite/0005_billing_codes.sql"),
     ),
 ];
 
@@ -315,7 +321,7 @@ fn key_row(r: &Row<'_>) -> rusqlite::Result<KeyRecord> {
 }
 
 const LEDGER_COLUMNS: &str = "l.id, l.account_id, l.kind, l.amount_micros, l.balance_after_micros, l.reason, \
-                              actor.email, l.request_id, l.created_at";
+                              actor.email, l.request_id, l.created_at, l.promotional";
 
 fn ledger_row(r: &Row<'_>) -> rusqlite::Result<LedgerRecord> {
     let kind: String = r.get(2)?;
@@ -329,6 +335,7 @@ fn ledger_row(r: &Row<'_>) -> rusqlite::Result<LedgerRecord> {
         actor_email: r.get(6)?,
         request_id: r.get(7)?,
         created_at: r.get(8)?,
+        promotional: r.get(9)?,
     })
 }
 
@@ -468,5 +475,87 @@ mod money_integrity_tests {
              UPDATE accounts SET balance_micros = 1100 WHERE id = 1;",
         )
         .unwrap();
+    }
+}
+
+#[cfg(test)]
+mod billing_codes_migration_tests {
+    #![expect(clippy::unwrap_used)]
+    use super::*;
+
+    fn ints(c: &Connection, sql: &str) -> Vec<(String, i64, i64)> {
+        let mut stmt = c.prepare(sql).unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    /// A database of schema 4 keeps its entries and ids: `topup` becomes `payment`, credited
+    /// bonuses and commissions become promotional, and the ledger stays append-only.
+    #[test]
+    fn ledger_rows_survive_the_rebuild_renamed_and_marked() {
+        let mut c = Connection::open_in_memory().unwrap();
+        migrate_to_for_tests(&mut c, 4);
+        c.execute_batch(
+            "INSERT INTO accounts (id, email, password_hash, balance_micros, created_at, updated_at)
+             VALUES (1, 'a@x', 'h', 1500, 0, 0);
+             INSERT INTO ledger_entries (id, account_id, kind, amount_micros, balance_after_micros, created_at)
+             VALUES (7, 1, 'topup', 1000, 1000, 0), (8, 1, 'bonus', 700, 1700, 1),
+                    (9, 1, 'charge', -300, 1400, 2), (10, 1, 'referral_commission', 100, 1500, 3);",
+        )
+        .unwrap();
+        migrate_for_tests(&mut c);
+        assert_eq!(
+            ints(
+                &c,
+                "SELECT kind, id, promotional FROM ledger_entries ORDER BY id"
+            ),
+            [
+                ("payment".to_owned(), 7, 0),
+                ("bonus".to_owned(), 8, 1),
+                ("charge".to_owned(), 9, 0),
+                ("referral_commission".to_owned(), 10, 1),
+            ]
+        );
+        for sql in [
+            "UPDATE ledger_entries SET amount_micros = 1 WHERE id = 7",
+            "DELETE FROM ledger_entries WHERE id = 7",
+            "INSERT INTO ledger_entries (account_id, kind, amount_micros, balance_after_micros, created_at)
+             VALUES (1, 'topup', 1, 1501, 4)",
+            "INSERT INTO ledger_entries (account_id, kind, amount_micros, balance_after_micros, created_at)
+             VALUES (1, 'code', 1.5, 1501, 4)",
+        ] {
+            assert!(c.execute_batch(sql).is_err(), "accepted: {sql}");
+        }
+        c.execute_batch(
+            "INSERT INTO ledger_entries (account_id, kind, amount_micros, balance_after_micros, created_at, promotional)
+             VALUES (1, 'code', 1, 1501, 4, 1)",
+        )
+        .unwrap();
+    }
+
+    /// A redeemed code stays redeemed by whoever redeemed it; codes are never deleted.
+    #[test]
+    fn a_redemption_is_never_undone() {
+        let mut c = Connection::open_in_memory().unwrap();
+        migrate_for_tests(&mut c);
+        c.execute_batch(
+            "INSERT INTO accounts (id, email, password_hash, created_at, updated_at)
+             VALUES (1, 'a@x', 'h', 0, 0), (2, 'b@x', 'h', 0, 0);
+             INSERT INTO code_batches (id, amount_micros, promotional, created_at) VALUES (1, 5, 0, 0);
+             INSERT INTO redemption_codes (id, batch_id, code_hash) VALUES (1, 1, 'h1');
+             UPDATE redemption_codes SET redeemed_by = 1, redeemed_at = 10 WHERE id = 1;",
+        )
+        .unwrap();
+        for sql in [
+            "UPDATE redemption_codes SET redeemed_by = NULL, redeemed_at = NULL WHERE id = 1",
+            "UPDATE redemption_codes SET redeemed_by = 2 WHERE id = 1",
+            "UPDATE redemption_codes SET disabled_at = 11 WHERE id = 1",
+            "DELETE FROM redemption_codes WHERE id = 1",
+            "INSERT INTO code_batches (amount_micros, promotional, created_at) VALUES (0, 0, 0)",
+        ] {
+            assert!(c.execute_batch(sql).is_err(), "accepted: {sql}");
+        }
     }
 }

@@ -1,0 +1,207 @@
+//! Money in: redemption codes and bonuses.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::ledger::{Balance, LedgerEntry};
+use super::usage::{row, text_cell};
+use crate::Micros;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RedeemRequest {
+    /// As typed: case, spaces and dashes do not matter.
+    pub code: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RedeemResponse {
+    pub entry: LedgerEntry,
+    pub balance: Balance,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateCodesRequest {
+    /// What each code credits.
+    pub amount_micros: Micros,
+    pub count: u32,
+    /// After this the codes no longer redeem.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Credit from these codes is promotional: spent first, never refunded.
+    #[serde(default)]
+    pub promotional: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreateCodesResponse {
+    pub batch: CodeBatch,
+    /// The codes themselves, shown this once: the gateway keeps only their hashes.
+    pub codes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CodeBatch {
+    pub id: i64,
+    pub amount_micros: Micros,
+    pub count: u32,
+    pub promotional: bool,
+    pub note: Option<String>,
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Email of the admin who created it.
+    pub created_by: Option<String>,
+    pub created_at: DateTime<Utc>,
+    /// How many of its codes are in each state now.
+    pub unused: u32,
+    pub redeemed: u32,
+    pub disabled: u32,
+    pub expired: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CodeState {
+    Unused,
+    Redeemed,
+    Disabled,
+    Expired,
+}
+
+impl CodeState {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Unused => "unused",
+            Self::Redeemed => "redeemed",
+            Self::Disabled => "disabled",
+            Self::Expired => "expired",
+        }
+    }
+}
+
+/// One code of a batch, without its text (which the gateway does not have).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CodeInfo {
+    pub id: i64,
+    pub state: CodeState,
+    pub redeemed_by: Option<String>,
+    pub redeemed_at: Option<DateTime<Utc>>,
+    pub disabled_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CodeBatchDetail {
+    pub batch: CodeBatch,
+    pub codes: Vec<CodeInfo>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DisableCodeRequest {
+    pub code: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DisableCodesResponse {
+    /// Codes disabled by this call; codes already redeemed or disabled are left as they were.
+    pub disabled: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct BonusRequest {
+    pub amount_micros: Micros,
+    pub reason: String,
+}
+
+fn time_cell(t: Option<DateTime<Utc>>) -> String {
+    t.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_default()
+}
+
+impl CreateCodesResponse {
+    /// The new codes as CSV (RFC 4180, CRLF line ends, a header line), one per line with
+    /// their batch, amount in exact decimal credits, promotional flag and expiry.
+    pub fn to_csv(&self) -> String {
+        let mut out = String::new();
+        let b = &self.batch;
+        row(
+            &mut out,
+            [
+                "code",
+                "batch",
+                "amount_credits",
+                "promotional",
+                "expires_at",
+            ]
+            .map(String::from),
+        );
+        for code in &self.codes {
+            row(
+                &mut out,
+                [
+                    code.clone(),
+                    b.id.to_string(),
+                    b.amount_micros.to_string(),
+                    b.promotional.to_string(),
+                    time_cell(b.expires_at),
+                ],
+            );
+        }
+        out
+    }
+}
+
+impl CodeBatchDetail {
+    /// The batch's codes as CSV: each code's id and state, who redeemed it and when, when it
+    /// was disabled. Never the code itself, which the gateway does not keep.
+    pub fn to_csv(&self) -> String {
+        let mut out = String::new();
+        let b = &self.batch;
+        row(
+            &mut out,
+            [
+                "code_id",
+                "batch",
+                "amount_credits",
+                "promotional",
+                "state",
+                "redeemed_by",
+                "redeemed_at",
+                "disabled_at",
+                "expires_at",
+            ]
+            .map(String::from),
+        );
+        for c in &self.codes {
+            row(
+                &mut out,
+                [
+                    c.id.to_string(),
+                    b.id.to_string(),
+                    b.amount_micros.to_string(),
+                    b.promotional.to_string(),
+                    c.state.as_str().to_owned(),
+                    text_cell(c.redeemed_by.as_deref()),
+                    time_cell(c.redeemed_at),
+                    time_cell(c.disabled_at),
+                    time_cell(b.expires_at),
+                ],
+            );
+        }
+        out
+    }
+}
