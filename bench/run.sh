@@ -18,7 +18,7 @@
 #              BENCH_CONCURRENCY (small table, default "1 16 64"),
 #              BENCH_MODES (small table, default "non-stream stream"),
 #              BENCH_AGENT_CONCURRENCY (agent table, default "1 16 64"; the 10 MB cell stops
-#              at 16),
+#              at 16), BENCH_CELLS (a regex: only the agent cells whose label matches),
 #              BENCH_NO_BUILD=1 (use the binaries already built),
 #              BENCH_KEEP=1 (keep the temp dir with logs and the database), CARGO_TARGET_DIR,
 #              BENCH_GATEWAY_ENV="VAR=value …" (extra environment for the gateway only, for
@@ -317,6 +317,7 @@ AGENT=()
 if in_suite agent; then
     for cell in "${AGENT_CELLS[@]}"; do
         read -r label api mode events body max_output cap <<<"$cell"
+        [[ $label =~ ${BENCH_CELLS:-.} ]] || continue
         for c in $AGENT_CONCURRENCY; do
             [[ -n ${cap:-} ]] && ((c > cap)) && continue
             for path in nginx gateway; do
