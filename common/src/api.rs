@@ -70,6 +70,9 @@ pub struct Account {
     /// Display currency, an ISO 4217 code such as `USD` or `RUB`.
     pub currency: String,
     pub created_at: DateTime<Utc>,
+    /// Two-factor login is on. Older gateways do not send it.
+    #[serde(default)]
+    pub two_factor: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -389,10 +392,12 @@ pub struct AddUpstreamKeyRequest {
     pub label: Option<String>,
 }
 
+mod account;
 mod billing;
 mod error;
 mod ledger;
 mod usage;
+pub use account::*;
 pub use billing::*;
 pub use error::*;
 pub use ledger::*;

@@ -31,6 +31,7 @@ mod ledger;
 mod metering;
 mod prices;
 pub mod reports;
+mod two_factor;
 mod upstreams;
 mod usage;
 
@@ -60,6 +61,12 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         5,
         "billing_codes",
         include_str!("../../../migrations/sqlite/0005_billing_codes.sql"),
+    ),
+    // 6 is taken by another branch's migration.
+    (
+        7,
+        "account_security",
+        include_str!("../../../migrations/sqlite/0007_account_security.sql"),
     ),
 ];
 
@@ -231,7 +238,15 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
             "the database is at schema version {current}, newer than this gateway knows ({latest}); upgrade codexkey"
         )));
     }
-    for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+    // Each migration not yet recorded, not only those above the newest: branches number their
+    // migrations ahead of each other (7 may ship before 6), and a database that has 7 must
+    // still get 6 when it arrives.
+    let applied: Vec<i64> = {
+        let mut stmt = conn.prepare("SELECT version FROM schema_migrations")?;
+        stmt.query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?
+    };
+    for (version, name, sql) in MIGRATIONS.iter().filter(|m| !applied.contains(&m.0)) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql).map_err(|e| {
             StoreError::Backend(format!("migration {version} ({name}) failed: {e}"))
@@ -268,7 +283,10 @@ fn bad_value(column: usize, what: &str) -> rusqlite::Error {
     )
 }
 
-const ACCOUNT_COLUMNS: &str = "a.id, a.email, a.password_hash, a.role, a.status, a.language, a.currency, a.balance_micros, a.held_micros, a.created_at";
+const ACCOUNT_COLUMNS: &str = "a.id, a.email, a.password_hash, a.role, a.status, a.language, a.currency, a.balance_micros, a.held_micros, a.created_at,
+    EXISTS (SELECT 1 FROM account_totp t WHERE t.account_id = a.id AND t.confirmed_at IS NOT NULL)";
+/// Columns of [`ACCOUNT_COLUMNS`]: what a query selects after them starts at this index.
+const ACCOUNT_COLUMN_COUNT: usize = 11;
 
 fn account_row(r: &Row<'_>) -> rusqlite::Result<AccountRecord> {
     let role: String = r.get(3)?;
@@ -292,6 +310,7 @@ fn account_row(r: &Row<'_>) -> rusqlite::Result<AccountRecord> {
         balance: Micros(r.get(7)?),
         held: Micros(r.get(8)?),
         created_at: r.get(9)?,
+        two_factor: r.get(10)?,
     })
 }
 
