@@ -58,6 +58,17 @@ pub struct LoginResponse {
     pub account: Account,
 }
 
+/// What `POST /auth/login` answers: a session, or, when two-factor login is on, a challenge
+/// for the second step (`POST /auth/login/2fa`). Untagged: a session has `token`, a challenge
+/// `challenge`, so clients that only knew sessions still read one.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(untagged)]
+pub enum LoginOutcome {
+    Session(LoginResponse),
+    SecondStep(LoginChallenge),
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Account {

@@ -3,18 +3,6 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::LoginResponse;
-
-/// What `POST /auth/login` answers: a session, or, when two-factor login is on, a challenge
-/// for the second step (`POST /auth/login/2fa`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(untagged)]
-pub enum LoginOutcome {
-    Session(LoginResponse),
-    SecondStep(LoginChallenge),
-}
-
 /// The password was right and the account has two-factor login: no session yet.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -14,7 +14,6 @@ use codexkey_common::api::{
 };
 use codexkey_common::key::{hash_secret, random_base62};
 
-use crate::accounts::throttle::Locked;
 use crate::accounts::{normalize_email, sessions, totp};
 use crate::clock::{now_ms, to_utc};
 use crate::error::ApiError;
@@ -34,12 +33,6 @@ pub struct ClientInfo {
     pub user_agent: Option<String>,
 }
 
-pub(crate) fn too_many(l: Locked) -> ApiError {
-    ApiError::TooManyAttempts {
-        retry_after_secs: l.retry_after.as_secs_f64().ceil().max(1.0) as u64,
-    }
-}
-
 /// The password step. Logs in, or answers with a challenge when two-factor login is on, unless
 /// this account or the client has failed too often lately (see [`throttle`]).
 ///
@@ -51,10 +44,13 @@ pub async fn login(
     client: &ClientInfo,
 ) -> Result<LoginOutcome, ApiError> {
     let email = normalize_email(email).map_err(|_| ApiError::WrongCredentials)?;
-    let attempt = state
-        .login_throttle
-        .begin(&email, client.ip)
-        .map_err(too_many)?;
+    let attempt =
+        state
+            .login_throttle
+            .begin(&email, client.ip)
+            .map_err(|l| ApiError::TooManyAttempts {
+                retry_after_secs: l.retry_after_secs(),
+            })?;
     let account = state.store.account_by_email(&email).await?;
     let ok = state
         .passwords
@@ -108,7 +104,9 @@ pub async fn second_step(
     let attempt = state
         .second_step_throttle
         .begin(&totp::throttle_key(account_id), client.ip)
-        .map_err(too_many)?;
+        .map_err(|l| ApiError::TooManyAttempts {
+            retry_after_secs: l.retry_after_secs(),
+        })?;
     let account = state
         .store
         .account_by_id(account_id)

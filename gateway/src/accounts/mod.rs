@@ -10,9 +10,9 @@ pub mod throttle;
 pub mod totp;
 
 pub use self::login::{ClientInfo, login};
+pub use self::sessions::{Caller, authenticate, logout};
 
 use codexkey_common::api::{Account, AccountStatus, RegisterRequest, Role, UpdateAccountRequest};
-use codexkey_common::key::hash_secret;
 use serde_json::json;
 use unicode_normalization::UnicodeNormalization as _;
 
@@ -20,17 +20,6 @@ use crate::clock::{now_ms, to_utc};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{AccountRecord, NewAccount, NewAudit};
-
-/// The account behind a valid session token.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    pub account: AccountRecord,
-    pub token_hash: String,
-    pub session_id: i64,
-    /// An admin without two-factor login on a gateway that requires it: this session may only
-    /// enrol (see `http::extract`, where the routes that allow it take `AnyCaller`).
-    pub must_enrol: bool,
-}
 
 pub fn to_api(a: &AccountRecord) -> Account {
     Account {
@@ -142,46 +131,6 @@ pub async fn register(state: &AppState, req: RegisterRequest) -> Result<Account,
         )
         .await?;
     Ok(to_api(&account))
-}
-
-/// Ends the caller's own session.
-pub async fn logout(state: &AppState, caller: &Caller) -> Result<(), ApiError> {
-    state
-        .store
-        .end_session(&caller.token_hash, now_ms())
-        .await?;
-    Ok(())
-}
-
-/// Resolves a session token to its account, or says precisely why it cannot.
-pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiError> {
-    let token_hash = hash_secret(token);
-    let session = state
-        .store
-        .session(&token_hash)
-        .await?
-        .ok_or(ApiError::Unauthorized(
-            "invalid session token; log in with `codexkey login`",
-        ))?;
-    if session.ended_at.is_some() {
-        return Err(ApiError::SessionRevoked);
-    }
-    if session.expires_at <= now_ms() {
-        return Err(ApiError::SessionExpired);
-    }
-    if session.account.status == AccountStatus::Suspended {
-        return Err(ApiError::AccountSuspended);
-    }
-    sessions::note_use(state, &session);
-    let must_enrol = state.config.auth.require_2fa_for_admins
-        && session.account.role == Role::Admin
-        && !session.account.two_factor;
-    Ok(Caller {
-        account: session.account,
-        token_hash,
-        session_id: session.id,
-        must_enrol,
-    })
 }
 
 pub async fn update_preferences(

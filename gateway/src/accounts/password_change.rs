@@ -9,7 +9,6 @@
 use codexkey_common::api::{ChangePasswordRequest, PasswordChanged};
 use serde_json::json;
 
-use crate::accounts::login::too_many;
 use crate::accounts::{Caller, ClientInfo, password};
 use crate::clock::now_ms;
 use crate::error::ApiError;
@@ -26,7 +25,9 @@ pub async fn confirm_password(
     let attempt = state
         .login_throttle
         .begin(&account.email, client.ip)
-        .map_err(too_many)?;
+        .map_err(|l| ApiError::TooManyAttempts {
+            retry_after_secs: l.retry_after_secs(),
+        })?;
     let ok = state
         .passwords
         .verify(given, Some(account.password_hash.clone()))

@@ -1,14 +1,15 @@
-//! Login sessions: starting one, recording its use, and its owner listing and revoking them.
+//! Login sessions: starting one, resolving a token to its caller, recording its use, and its
+//! owner listing and revoking them.
 //!
 //! A session's token is shown once and stored as its SHA-256. Each session records the client
 //! address and user agent of the login that created it, so its owner can tell their sessions
 //! apart, and when it was last used: at most once a minute ([`TOUCH_EVERY_MS`]) and off the
 //! request's path, so a busy session costs no write per request.
 
-use codexkey_common::api::{LoginResponse, SessionInfo, SessionsRevoked};
+use codexkey_common::api::{AccountStatus, LoginResponse, Role, SessionInfo, SessionsRevoked};
 use codexkey_common::key::{generate_session_token, hash_secret};
 
-use crate::accounts::{Caller, ClientInfo, to_api};
+use crate::accounts::{ClientInfo, to_api};
 use crate::clock::{now_ms, to_utc};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -18,6 +19,57 @@ use crate::store::{AccountRecord, NewSession, SessionRecord};
 pub const TOUCH_EVERY_MS: i64 = 60 * 1000;
 /// User agents are kept to this many characters: enough to tell clients apart.
 const USER_AGENT_MAX: usize = 200;
+
+/// The account behind a valid session token.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub account: AccountRecord,
+    pub token_hash: String,
+    pub session_id: i64,
+    /// An admin without two-factor login on a gateway that requires it: this session may only
+    /// enrol (see `http::extract`, where the routes that allow it take `AnyCaller`).
+    pub must_enrol: bool,
+}
+
+/// Ends the caller's own session.
+pub async fn logout(state: &AppState, caller: &Caller) -> Result<(), ApiError> {
+    state
+        .store
+        .end_session(&caller.token_hash, now_ms())
+        .await?;
+    Ok(())
+}
+
+/// Resolves a session token to its account, or says precisely why it cannot.
+pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiError> {
+    let token_hash = hash_secret(token);
+    let session = state
+        .store
+        .session(&token_hash)
+        .await?
+        .ok_or(ApiError::Unauthorized(
+            "invalid session token; log in with `codexkey login`",
+        ))?;
+    if session.ended_at.is_some() {
+        return Err(ApiError::SessionRevoked);
+    }
+    if session.expires_at <= now_ms() {
+        return Err(ApiError::SessionExpired);
+    }
+    if session.account.status == AccountStatus::Suspended {
+        return Err(ApiError::AccountSuspended);
+    }
+    note_use(state, &session);
+    let must_enrol = state.config.auth.require_2fa_for_admins
+        && session.account.role == Role::Admin
+        && !session.account.two_factor;
+    Ok(Caller {
+        account: session.account,
+        token_hash,
+        session_id: session.id,
+        must_enrol,
+    })
+}
 
 /// Starts a session for `account`, which has passed every step of its login.
 pub async fn start(

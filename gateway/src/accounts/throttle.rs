@@ -93,6 +93,13 @@ pub struct Locked {
     pub retry_after: Duration,
 }
 
+impl Locked {
+    /// The wait in whole seconds, rounded up and at least 1, as `retry-after` gives it.
+    pub fn retry_after_secs(&self) -> u64 {
+        self.retry_after.as_secs_f64().ceil().max(1.0) as u64
+    }
+}
+
 /// An attempt let through; report how it ended with [`Throttle::succeeded`], or drop it
 /// (a failure, already counted).
 #[must_use]

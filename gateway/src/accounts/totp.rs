@@ -18,7 +18,6 @@ use codexkey_common::key::hash_secret;
 use serde_json::json;
 use totp_rs::{Builder, Totp};
 
-use crate::accounts::login::too_many;
 use crate::accounts::{Caller, ClientInfo, find};
 use crate::clock::now_ms;
 use crate::error::ApiError;
@@ -255,7 +254,9 @@ pub async fn disable(
     let attempt = state
         .second_step_throttle
         .begin(&throttle_key(account.id), client.ip)
-        .map_err(too_many)?;
+        .map_err(|l| ApiError::TooManyAttempts {
+            retry_after_secs: l.retry_after_secs(),
+        })?;
     verify(state, account, &proof).await?;
     state.second_step_throttle.succeeded(attempt);
     state
