@@ -236,3 +236,31 @@ fn enabling_without_a_master_key_says_how_to_set_one() {
     let r = user.run(&["account", "2fa", "enable"]);
     refused(&r, "openssl rand -hex 32");
 }
+
+#[test]
+fn an_admin_who_must_enrol_is_told_how() {
+    let gw = GatewayProcess::start_with_env(&[
+        ("CODEXKEY_MASTER_KEY", MASTER_KEY),
+        ("CODEXKEY_AUTH__REQUIRE_2FA_FOR_ADMINS", "true"),
+    ]);
+    let admin = CliUser::admin(&gw);
+    let r = admin.run(&["admin", "users"]);
+    refused(&r, "codexkey account 2fa enable");
+    let me = admin.run(&["whoami"]);
+    assert_eq!(me.code, 0, "{me:?}");
+    assert!(
+        me.stdout.contains("two-factor") && me.stdout.contains("off"),
+        "{me:?}"
+    );
+    let enrollment = admin.run(&["account", "2fa", "enable", "--json"]).json();
+    let secret = enrollment["secret"].as_str().unwrap();
+    let confirmed = admin.run(&[
+        "account",
+        "2fa",
+        "confirm",
+        &totp::code(secret, -1),
+        "--json",
+    ]);
+    assert_eq!(confirmed.code, 0, "{confirmed:?}");
+    assert_eq!(admin.run(&["admin", "users", "--json"]).code, 0);
+}

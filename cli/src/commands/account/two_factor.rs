@@ -108,3 +108,29 @@ async fn disable(ctx: &Ctx, client: &Client, args: DisableTwoFactorArgs) -> Resu
     }
     Ok(ExitCode::SUCCESS)
 }
+
+#[cfg(test)]
+mod tests {
+    #![expect(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn the_qr_code_is_a_square_of_half_blocks() {
+        let qr = qr(&TotpEnrollment {
+            otpauth_uri: "otpauth://totp/codexkey:a%40x.io?secret=JBSWY3DPEHPK3PXP&issuer=codexkey"
+                .into(),
+            secret: "JBSWY3DPEHPK3PXP".into(),
+        })
+        .unwrap();
+        let lines: Vec<&str> = qr.lines().collect();
+        let width = lines[0].chars().count();
+        assert!(lines.iter().all(|l| l.chars().count() == width), "{qr}");
+        // Two rows of modules per line: a square code is half as tall as it is wide.
+        assert_eq!(lines.len(), width.div_ceil(2), "{qr}");
+        assert!(
+            qr.chars()
+                .all(|c| matches!(c, ' ' | '\u{2580}' | '\u{2584}' | '\u{2588}' | '\n')),
+            "{qr}"
+        );
+    }
+}
