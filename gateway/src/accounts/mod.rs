@@ -1,6 +1,6 @@
-//! Accounts: registration, who is calling, logout, preferences, suspension, and the first admin
-//! on an empty database. Logging in ([`login`]), sessions ([`sessions`]), two-factor login
-//! ([`totp`]) and password changes ([`password_change`]) have modules of their own.
+//! Accounts: registration, preferences, look-ups, suspension, and the first admin on an empty
+//! database. Logging in ([`login`]), sessions and who is calling ([`sessions`]), two-factor
+//! login ([`totp`]) and password changes ([`password_change`]) have modules of their own.
 
 pub mod login;
 pub mod password;

@@ -223,6 +223,11 @@ fn private_files(path: &Path) -> Result<(), StoreError> {
 
 /// Applies every embedded migration newer than the database, each in its own transaction.
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    migrate_with(conn, MIGRATIONS)
+}
+
+/// [`migrate`] with the given list of migrations.
+fn migrate_with(conn: &mut Connection, migrations: &[(i64, &str, &str)]) -> Result<(), StoreError> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
              version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
@@ -232,7 +237,7 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
         [],
         |r| r.get(0),
     )?;
-    let latest = MIGRATIONS.last().map_or(0, |m| m.0);
+    let latest = migrations.last().map_or(0, |m| m.0);
     if current > latest {
         return Err(StoreError::Backend(format!(
             "the database is at schema version {current}, newer than this gateway knows ({latest}); upgrade codexkey"
@@ -246,7 +251,7 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
         stmt.query_map([], |r| r.get(0))?
             .collect::<Result<_, _>>()?
     };
-    for (version, name, sql) in MIGRATIONS.iter().filter(|m| !applied.contains(&m.0)) {
+    for (version, name, sql) in migrations.iter().filter(|m| !applied.contains(&m.0)) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql).map_err(|e| {
             StoreError::Backend(format!("migration {version} ({name}) failed: {e}"))
@@ -576,5 +581,39 @@ mod billing_codes_migration_tests {
         ] {
             assert!(c.execute_batch(sql).is_err(), "accepted: {sql}");
         }
+    }
+}
+
+#[cfg(test)]
+mod migration_order_tests {
+    #![expect(clippy::unwrap_used)]
+    use super::*;
+
+    /// A migration numbered below one already applied (a branch's 6 merged after another's 7)
+    /// is still applied, once; the others are not run again.
+    #[test]
+    fn a_lower_numbered_migration_that_arrives_later_is_applied() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let first: &[(i64, &str, &str)] = &[
+            (1, "one", "CREATE TABLE one (x INTEGER);"),
+            (3, "three", "CREATE TABLE three (x INTEGER);"),
+        ];
+        migrate_with(&mut conn, first).unwrap();
+        let later: &[(i64, &str, &str)] = &[
+            (1, "one", "CREATE TABLE one (x INTEGER);"),
+            (2, "two", "CREATE TABLE two (x INTEGER);"),
+            (3, "three", "CREATE TABLE three (x INTEGER);"),
+        ];
+        migrate_with(&mut conn, later).unwrap();
+        migrate_with(&mut conn, later).unwrap();
+        let versions: Vec<i64> = conn
+            .prepare("SELECT version FROM schema_migrations ORDER BY version")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(versions, [1, 2, 3]);
+        conn.execute("INSERT INTO two (x) VALUES (1)", []).unwrap();
     }
 }
