@@ -132,7 +132,7 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('enable', 'enable', [CompletionResultType]::ParameterValue, 'Turn it on: shows a QR code for your authenticator app, asks for a code it shows, then prints ten recovery codes once. Without a terminal, prints the secret and stops: finish with `codexkey account 2fa confirm CODE`')
+            [CompletionResult]::new('enable', 'enable', [CompletionResultType]::ParameterValue, 'Turn it on (asks for your password): shows a QR code for your authenticator app, asks for a code it shows, then prints ten recovery codes once. Without a terminal, prints the secret and stops: finish with `codexkey account 2fa confirm CODE`')
             [CompletionResult]::new('confirm', 'confirm', [CompletionResultType]::ParameterValue, 'Finish turning it on with a code from the app; prints the recovery codes once')
             [CompletionResult]::new('disable', 'disable', [CompletionResultType]::ParameterValue, 'Turn it off, with your password and a current code (or a recovery code)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -141,6 +141,7 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
         'codexkey;account;2fa;enable' {
             [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--password-stdin', '--password-stdin', [CompletionResultType]::ParameterName, 'Read the password from the first line of standard input instead of prompting')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -172,7 +173,7 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             break
         }
         'codexkey;account;2fa;help' {
-            [CompletionResult]::new('enable', 'enable', [CompletionResultType]::ParameterValue, 'Turn it on: shows a QR code for your authenticator app, asks for a code it shows, then prints ten recovery codes once. Without a terminal, prints the secret and stops: finish with `codexkey account 2fa confirm CODE`')
+            [CompletionResult]::new('enable', 'enable', [CompletionResultType]::ParameterValue, 'Turn it on (asks for your password): shows a QR code for your authenticator app, asks for a code it shows, then prints ten recovery codes once. Without a terminal, prints the secret and stops: finish with `codexkey account 2fa confirm CODE`')
             [CompletionResult]::new('confirm', 'confirm', [CompletionResultType]::ParameterValue, 'Finish turning it on with a code from the app; prints the recovery codes once')
             [CompletionResult]::new('disable', 'disable', [CompletionResultType]::ParameterValue, 'Turn it off, with your password and a current code (or a recovery code)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -272,7 +273,7 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             break
         }
         'codexkey;account;help;2fa' {
-            [CompletionResult]::new('enable', 'enable', [CompletionResultType]::ParameterValue, 'Turn it on: shows a QR code for your authenticator app, asks for a code it shows, then prints ten recovery codes once. Without a terminal, prints the secret and stops: finish with `codexkey account 2fa confirm CODE`')
+            [CompletionResult]::new('enable', 'enable', [CompletionResultType]::ParameterValue, 'Turn it on (asks for your password): shows a QR code for your authenticator app, asks for a code it shows, then prints ten recovery codes once. Without a terminal, prints the secret and stops: finish with `codexkey account 2fa confirm CODE`')
             [CompletionResult]::new('confirm', 'confirm', [CompletionResultType]::ParameterValue, 'Finish turning it on with a code from the app; prints the recovery codes once')
             [CompletionResult]::new('disable', 'disable', [CompletionResultType]::ParameterValue, 'Turn it off, with your password and a current code (or a recovery code)')
             break
@@ -1190,7 +1191,7 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             break
         }
         'codexkey;help;account;2fa' {
-            [CompletionResult]::new('enable', 'enable', [CompletionResultType]::ParameterValue, 'Turn it on: shows a QR code for your authenticator app, asks for a code it shows, then prints ten recovery codes once. Without a terminal, prints the secret and stops: finish with `codexkey account 2fa confirm CODE`')
+            [CompletionResult]::new('enable', 'enable', [CompletionResultType]::ParameterValue, 'Turn it on (asks for your password): shows a QR code for your authenticator app, asks for a code it shows, then prints ten recovery codes once. Without a terminal, prints the secret and stops: finish with `codexkey account 2fa confirm CODE`')
             [CompletionResult]::new('confirm', 'confirm', [CompletionResultType]::ParameterValue, 'Finish turning it on with a code from the app; prints the recovery codes once')
             [CompletionResult]::new('disable', 'disable', [CompletionResultType]::ParameterValue, 'Turn it off, with your password and a current code (or a recovery code)')
             break

@@ -771,7 +771,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__account__subcmd__2fa__subcmd__enable)
-            opts="-h -V --gateway --json --profile --help --version"
+            opts="-h -V --password-stdin --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

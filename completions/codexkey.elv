@@ -122,7 +122,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
-            cand enable 'Turn it on: shows a QR code for your authenticator app, asks for a code it shows, then prints ten recovery codes once. Without a terminal, prints the secret and stops: finish with `codexkey account 2fa confirm CODE`'
+            cand enable 'Turn it on (asks for your password): shows a QR code for your authenticator app, asks for a code it shows, then prints ten recovery codes once. Without a terminal, prints the secret and stops: finish with `codexkey account 2fa confirm CODE`'
             cand confirm 'Finish turning it on with a code from the app; prints the recovery codes once'
             cand disable 'Turn it off, with your password and a current code (or a recovery code)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -130,6 +130,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;account;2fa;enable'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
             cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --password-stdin 'Read the password from the first line of standard input instead of prompting'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -158,7 +159,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand --version 'Print version'
         }
         &'codexkey;account;2fa;help'= {
-            cand enable 'Turn it on: shows a QR code for your authenticator app, asks for a code it shows, then prints ten recovery codes once. Without a terminal, prints the secret and stops: finish with `codexkey account 2fa confirm CODE`'
+            cand enable 'Turn it on (asks for your password): shows a QR code for your authenticator app, asks for a code it shows, then prints ten recovery codes once. Without a terminal, prints the secret and stops: finish with `codexkey account 2fa confirm CODE`'
             cand confirm 'Finish turning it on with a code from the app; prints the recovery codes once'
             cand disable 'Turn it off, with your password and a current code (or a recovery code)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -242,7 +243,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'codexkey;account;help;2fa'= {
-            cand enable 'Turn it on: shows a QR code for your authenticator app, asks for a code it shows, then prints ten recovery codes once. Without a terminal, prints the secret and stops: finish with `codexkey account 2fa confirm CODE`'
+            cand enable 'Turn it on (asks for your password): shows a QR code for your authenticator app, asks for a code it shows, then prints ten recovery codes once. Without a terminal, prints the secret and stops: finish with `codexkey account 2fa confirm CODE`'
             cand confirm 'Finish turning it on with a code from the app; prints the recovery codes once'
             cand disable 'Turn it off, with your password and a current code (or a recovery code)'
         }
@@ -1033,7 +1034,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand password 'Change your password; every other session ends'
         }
         &'codexkey;help;account;2fa'= {
-            cand enable 'Turn it on: shows a QR code for your authenticator app, asks for a code it shows, then prints ten recovery codes once. Without a terminal, prints the secret and stops: finish with `codexkey account 2fa confirm CODE`'
+            cand enable 'Turn it on (asks for your password): shows a QR code for your authenticator app, asks for a code it shows, then prints ten recovery codes once. Without a terminal, prints the secret and stops: finish with `codexkey account 2fa confirm CODE`'
             cand confirm 'Finish turning it on with a code from the app; prints the recovery codes once'
             cand disable 'Turn it off, with your password and a current code (or a recovery code)'
         }

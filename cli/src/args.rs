@@ -181,10 +181,14 @@ pub enum AccountCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum TwoFactorCommand {
-    /// Turn it on: shows a QR code for your authenticator app, asks for a code it shows, then
-    /// prints ten recovery codes once. Without a terminal, prints the secret and stops: finish
-    /// with `codexkey account 2fa confirm CODE`
-    Enable,
+    /// Turn it on (asks for your password): shows a QR code for your authenticator app, asks
+    /// for a code it shows, then prints ten recovery codes once. Without a terminal, prints the
+    /// secret and stops: finish with `codexkey account 2fa confirm CODE`
+    Enable {
+        /// Read the password from the first line of standard input instead of prompting
+        #[arg(long)]
+        password_stdin: bool,
+    },
     /// Finish turning it on with a code from the app; prints the recovery codes once
     Confirm {
         /// The code the app shows now

@@ -137,9 +137,8 @@ impl Client {
         self.post("/api/v1/auth/login/2fa", req).await
     }
 
-    pub async fn enroll_2fa(&self) -> Result<TotpEnrollment, ClientError> {
-        self.send(self.request(Method::POST, "/api/v1/account/2fa/enroll"))
-            .await
+    pub async fn enroll_2fa(&self, req: &TotpEnrollRequest) -> Result<TotpEnrollment, ClientError> {
+        self.post("/api/v1/account/2fa/enroll", req).await
     }
 
     pub async fn confirm_2fa(

@@ -48,10 +48,23 @@ async fn wrong_code(secret: &str) -> String {
         .unwrap()
 }
 
+fn password_of(email: &str) -> &'static str {
+    if email == ADMIN_EMAIL {
+        ADMIN_PASSWORD
+    } else {
+        USER_PASSWORD
+    }
+}
+
 /// Enrols `user` and confirms with the code of the previous step; returns the secret and the
 /// recovery codes.
 async fn enrol(user: &ApiClient, email: &str) -> (String, Vec<String>) {
-    let (status, body) = user.post_empty("/api/v1/account/2fa/enroll").await;
+    let (status, body) = user
+        .post(
+            "/api/v1/account/2fa/enroll",
+            &json!({ "password": password_of(email) }),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let uri = body["otpauth_uri"].as_str().unwrap();
     let secret = body["secret"].as_str().unwrap().to_owned();
@@ -114,7 +127,12 @@ async fn enrol_confirm_and_log_in_with_a_code_or_a_recovery_code() {
     assert_eq!(me["two_factor"], false);
 
     // A pending enrolment changes nothing for logins; a wrong code does not confirm it.
-    let (status, body) = alice.post_empty("/api/v1/account/2fa/enroll").await;
+    let (status, body) = alice
+        .post(
+            "/api/v1/account/2fa/enroll",
+            &json!({ "password": USER_PASSWORD }),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let pending_secret = body["secret"].as_str().unwrap().to_owned();
     let (status, body) = password_step(&gw, ALICE, USER_PASSWORD).await;
@@ -136,7 +154,12 @@ async fn enrol_confirm_and_log_in_with_a_code_or_a_recovery_code() {
     unique.dedup();
     assert_eq!(unique.len(), 10, "distinct codes");
     assert_eq!(alice.get("/api/v1/account").await.1["two_factor"], true);
-    let r = alice.post_empty("/api/v1/account/2fa/enroll").await;
+    let r = alice
+        .post(
+            "/api/v1/account/2fa/enroll",
+            &json!({ "password": USER_PASSWORD }),
+        )
+        .await;
     assert_error(&r, StatusCode::CONFLICT, "conflict");
 
     // The password step now answers with a challenge, which is not a session token.
@@ -442,10 +465,45 @@ fn hex_decode(s: &str) -> Vec<u8> {
 }
 
 #[tokio::test]
+async fn enrolment_needs_the_password() {
+    let gw = gateway().await;
+    let alice = gw.new_user(ALICE).await;
+    let r = alice
+        .post(
+            "/api/v1/account/2fa/enroll",
+            &json!({ "password": "not the password 123" }),
+        )
+        .await;
+    assert_eq!(
+        r,
+        (
+            StatusCode::UNAUTHORIZED,
+            error_body("wrong_credentials", "the current password is wrong")
+        )
+    );
+    let r = alice.post_empty("/api/v1/account/2fa/enroll").await;
+    assert_error(
+        &r,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+    );
+    let rows: i64 = gw
+        .db()
+        .query_row("SELECT COUNT(*) FROM account_totp", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rows, 0, "nothing stored");
+}
+
+#[tokio::test]
 async fn enrolment_needs_a_master_key() {
     let gw = TestGateway::start().await;
     let alice = gw.new_user(ALICE).await;
-    let r = alice.post_empty("/api/v1/account/2fa/enroll").await;
+    let r = alice
+        .post(
+            "/api/v1/account/2fa/enroll",
+            &json!({ "password": USER_PASSWORD }),
+        )
+        .await;
     let message = assert_error(&r, StatusCode::CONFLICT, "conflict");
     assert!(
         message.contains("`master_key`") && message.contains("openssl rand -hex 32"),

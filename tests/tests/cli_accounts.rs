@@ -5,7 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use codexkey_tests::cli::{
-    ADMIN_EMAIL, CliUser, GatewayProcess, USER_EMAIL, USER_PASSWORD, read_db, refused,
+    ADMIN_EMAIL, ADMIN_PASSWORD, CliUser, GatewayProcess, USER_EMAIL, USER_PASSWORD, read_db,
+    refused,
 };
 use codexkey_tests::totp::{self, MASTER_KEY};
 
@@ -18,7 +19,12 @@ fn gateway() -> GatewayProcess {
 /// Turns two-factor login on for `user` in the two calls a script makes; returns the secret and
 /// the recovery codes.
 fn enable(user: &CliUser) -> (String, Vec<String>) {
-    let enrollment = user.run(&["account", "2fa", "enable", "--json"]).json();
+    let enrollment = user
+        .run_with_stdin(
+            &["account", "2fa", "enable", "--password-stdin", "--json"],
+            &format!("{USER_PASSWORD}\n"),
+        )
+        .json();
     let secret = enrollment["secret"].as_str().unwrap().to_owned();
     assert_eq!(
         totp::secret_of_uri(enrollment["otpauth_uri"].as_str().unwrap()),
@@ -55,7 +61,12 @@ fn two_factor_login_from_the_cli() {
     let user = CliUser::registered(&gw);
 
     // Without a terminal, `enable` prints the enrolment as data and says how to finish.
-    let plain = user.run(&["account", "2fa", "enable"]);
+    let r = user.run(&["account", "2fa", "enable"]);
+    refused(&r, "--password-stdin");
+    let plain = user.run_with_stdin(
+        &["account", "2fa", "enable", "--password-stdin"],
+        &format!("{USER_PASSWORD}\n"),
+    );
     assert_eq!(plain.code, 0, "{plain:?}");
     assert!(
         plain.stdout.contains("otpauth://totp/codexkey:"),
@@ -233,7 +244,10 @@ fn an_admin_resets_two_factor_from_the_cli() {
 fn enabling_without_a_master_key_says_how_to_set_one() {
     let gw = GatewayProcess::start();
     let user = CliUser::registered(&gw);
-    let r = user.run(&["account", "2fa", "enable"]);
+    let r = user.run_with_stdin(
+        &["account", "2fa", "enable", "--password-stdin"],
+        &format!("{USER_PASSWORD}\n"),
+    );
     refused(&r, "openssl rand -hex 32");
 }
 
@@ -252,7 +266,12 @@ fn an_admin_who_must_enrol_is_told_how() {
         me.stdout.contains("two-factor") && me.stdout.contains("off"),
         "{me:?}"
     );
-    let enrollment = admin.run(&["account", "2fa", "enable", "--json"]).json();
+    let enrollment = admin
+        .run_with_stdin(
+            &["account", "2fa", "enable", "--password-stdin", "--json"],
+            &format!("{ADMIN_PASSWORD}\n"),
+        )
+        .json();
     let secret = enrollment["secret"].as_str().unwrap();
     let confirmed = admin.run(&[
         "account",

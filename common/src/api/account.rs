@@ -27,6 +27,15 @@ pub struct SecondStepRequest {
     pub recovery_code: Option<String>,
 }
 
+/// Starts turning on two-factor login. The password is asked for again: a session alone (left
+/// open, or stolen) must not be enough to change how the account logs in.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TotpEnrollRequest {
+    pub password: String,
+}
+
 /// A started enrolment: add the secret to an authenticator app (scan `otpauth_uri` as a QR
 /// code, or type `secret`), then confirm with a code it shows.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -13,7 +13,7 @@
 //! - Recovery codes carry 80 random bits each and are stored as SHA-256 hashes salted with the
 //!   account id; each works once.
 
-use codexkey_common::api::{TotpConfirmed, TotpDisableRequest, TotpEnrollment};
+use codexkey_common::api::{TotpConfirmed, TotpDisableRequest, TotpEnrollRequest, TotpEnrollment};
 use codexkey_common::key::hash_secret;
 use serde_json::json;
 use totp_rs::{Builder, Totp};
@@ -94,14 +94,28 @@ fn now_secs() -> u64 {
     u64::try_from(now_ms() / 1000).unwrap_or(0)
 }
 
-/// Starts (or restarts) the caller's enrolment: a new secret, pending until confirmed.
-pub async fn enroll(state: &AppState, caller: &Caller) -> Result<TotpEnrollment, ApiError> {
+/// Starts (or restarts) the caller's enrolment, given the password again: a new secret,
+/// pending until confirmed.
+pub async fn enroll(
+    state: &AppState,
+    caller: &Caller,
+    req: TotpEnrollRequest,
+    client: &ClientInfo,
+) -> Result<TotpEnrollment, ApiError> {
+    // What cannot succeed is refused before the password check spends a guess.
     let key = master(state)?;
     if caller.account.two_factor {
         return Err(ApiError::Conflict(
             "two-factor login is already on; to enrol a new device, turn it off first with `codexkey account 2fa disable`".into(),
         ));
     }
+    crate::accounts::password_change::confirm_password(
+        state,
+        &caller.account,
+        req.password,
+        client,
+    )
+    .await?;
     let mut secret = vec![0u8; SECRET_BYTES];
     getrandom::fill(&mut secret).map_err(ApiError::internal)?;
     let totp = totp(secret, &caller.account.email)?;

@@ -1,6 +1,7 @@
 //! `codexkey account 2fa enable|confirm|disable`: two-factor login with an authenticator app.
 //!
-//! `enable` on a terminal does it all: it draws the `otpauth://` URI as a QR code, asks for a
+//! `enable` asks for the password first (`--password-stdin` reads it), then, on a terminal, does
+//! it all: it draws the `otpauth://` URI as a QR code, asks for a
 //! code the app shows, confirms, and prints the recovery codes. Without a terminal (or with
 //! `--json`) it prints the enrolment as data and stops, and `confirm CODE` finishes: scripts
 //! and tests drive it in two calls.
@@ -9,7 +10,9 @@ use std::io::{BufRead as _, IsTerminal as _};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
-use codexkey_common::api::{TotpConfirmRequest, TotpConfirmed, TotpDisableRequest, TotpEnrollment};
+use codexkey_common::api::{
+    TotpConfirmRequest, TotpConfirmed, TotpDisableRequest, TotpEnrollRequest, TotpEnrollment,
+};
 use qrcode::QrCode;
 use qrcode::render::unicode::Dense1x2;
 
@@ -22,7 +25,7 @@ use crate::output;
 pub async fn run(ctx: &Ctx, cmd: TwoFactorCommand) -> Result<ExitCode> {
     let client = ctx.authed().await?;
     match cmd {
-        TwoFactorCommand::Enable => enable(ctx, &client).await,
+        TwoFactorCommand::Enable { password_stdin } => enable(ctx, &client, password_stdin).await,
         TwoFactorCommand::Confirm { code } => {
             let confirmed = client.confirm_2fa(&TotpConfirmRequest { code }).await?;
             show_confirmed(ctx, &confirmed)
@@ -31,9 +34,11 @@ pub async fn run(ctx: &Ctx, cmd: TwoFactorCommand) -> Result<ExitCode> {
     }
 }
 
-async fn enable(ctx: &Ctx, client: &Client) -> Result<ExitCode> {
-    let enrollment = client.enroll_2fa().await?;
-    let interactive = !ctx.json && std::io::stdin().is_terminal();
+async fn enable(ctx: &Ctx, client: &Client, password_stdin: bool) -> Result<ExitCode> {
+    // Asked before anything else uses stdin (with `--password-stdin`, it is its first line).
+    let interactive = !ctx.json && !password_stdin && std::io::stdin().is_terminal();
+    let password = read_password(password_stdin, false)?;
+    let enrollment = client.enroll_2fa(&TotpEnrollRequest { password }).await?;
     if !interactive {
         if ctx.json {
             output::json(&enrollment)?;

@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use codexkey_common::api::{
     AdminUser, ErrorBody, SessionInfo, SessionsRevoked, TotpConfirmRequest, TotpConfirmed,
-    TotpDisableRequest, TotpEnrollment,
+    TotpDisableRequest, TotpEnrollRequest, TotpEnrollment,
 };
 
 use crate::accounts::{self, Caller, ClientInfo};
@@ -18,8 +18,9 @@ use crate::http::openapi::responses::{
 };
 use crate::state::AppState;
 
-/// Starts turning on two-factor login: a new TOTP secret, as an `otpauth://` URI (for a QR
-/// code) and in base32. Nothing changes for logins until a code confirms it.
+/// Starts turning on two-factor login, with the password: a new TOTP secret, as an
+/// `otpauth://` URI (for a QR code) and in base32. Nothing changes for logins until a code
+/// confirms it.
 ///
 /// Starting again replaces a pending enrolment. Admins who must enrol may call this.
 #[utoipa::path(
@@ -28,20 +29,31 @@ use crate::state::AppState;
     tag = "account",
     operation_id = "enroll_2fa",
     security(("session" = [])),
+    request_body = TotpEnrollRequest,
     responses(
         (status = 200, description = "The secret to add to an authenticator app.",
             body = TotpEnrollment),
-        SessionRefused,
+        BadBody,
+        (status = 401, description = "No valid session (`unauthorized`, `session_expired`, \
+            `session_revoked`), or a wrong password (`wrong_credentials`).", body = ErrorBody),
+        (status = 403, description = "The account is suspended (`account_suspended`).",
+            body = ErrorBody),
         (status = 409, description = "Two-factor login is already on, or the gateway has no \
             `master_key` to encrypt the secret with (`conflict`).", body = ErrorBody),
+        (status = 429, description = "Too many wrong passwords (`too_many_attempts`).",
+            body = ErrorBody, headers(("retry-after" = u64, description = "Seconds to wait."))),
         ServerError,
     ),
 )]
 pub async fn enroll(
     State(state): State<AppState>,
     AnyCaller(caller): AnyCaller,
+    client: ClientInfo,
+    AppJson(req): AppJson<TotpEnrollRequest>,
 ) -> Result<Json<TotpEnrollment>, ApiError> {
-    Ok(Json(accounts::totp::enroll(&state, &caller).await?))
+    Ok(Json(
+        accounts::totp::enroll(&state, &caller, req, &client).await?,
+    ))
 }
 
 /// Confirms an enrolment with a code the authenticator app shows: two-factor login is on.
