@@ -283,3 +283,119 @@ fn an_admin_who_must_enrol_is_told_how() {
     assert_eq!(confirmed.code, 0, "{confirmed:?}");
     assert_eq!(admin.run(&["admin", "users", "--json"]).code, 0);
 }
+
+/// Runs `codexkey ARGS` for `user` on a pseudo-terminal (`tests/python/cli_tty.py`), answering
+/// each prompt of `steps` in turn; returns the exit code and what the terminal showed.
+fn on_a_terminal(user: &CliUser, steps: &[(&str, &str)], args: &[&str]) -> (i32, String) {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let python = root.join("../.tools/venv/bin/python");
+    assert!(
+        python.exists(),
+        "run scripts/setup-python.sh for {}",
+        python.display()
+    );
+    let template = user.command();
+    let mut cmd = std::process::Command::new(python);
+    cmd.env_clear();
+    for (k, v) in template.get_envs() {
+        if let Some(v) = v {
+            cmd.env(k, v);
+        }
+    }
+    let steps = serde_json::to_string(steps).unwrap();
+    let out = cmd
+        .arg(root.join("python/cli_tty.py"))
+        .arg(steps)
+        .arg(template.get_program())
+        .args(args)
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout).into_owned();
+    let code = out.status.code().unwrap_or(-1);
+    assert!(
+        out.stderr.is_empty() || code != 0,
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (code, shown + &String::from_utf8_lossy(&out.stderr))
+}
+
+#[test]
+fn on_a_terminal_enable_draws_a_qr_code_and_login_asks_for_the_code() {
+    let gw = gateway();
+    let user = CliUser::registered(&gw);
+    let (code, shown) = on_a_terminal(
+        &user,
+        &[
+            ("Password: ", USER_PASSWORD),
+            ("Code from the app: ", "totp-shown:-1"),
+        ],
+        &["account", "2fa", "enable"],
+    );
+    assert_eq!(code, 0, "{shown}");
+    assert!(
+        shown.contains('\u{2588}') && shown.contains('\u{2580}'),
+        "a QR code of half blocks: {shown}"
+    );
+    assert!(shown.contains("two-factor login is on"), "{shown}");
+    let recovery: Vec<&str> = shown
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.len() == 19 && l.matches('-').count() == 3)
+        .collect();
+    assert_eq!(recovery.len(), 10, "{shown}");
+    let me = user.run(&["whoami", "--json"]).json();
+    assert_eq!(me["account"]["two_factor"], true);
+
+    // `login` on a terminal asks for the password, then for the code; a recovery code typed
+    // there works too.
+    let (code, shown) = on_a_terminal(
+        &user,
+        &[
+            ("Password: ", USER_PASSWORD),
+            ("Two-factor code (or a recovery code): ", recovery[0]),
+        ],
+        &["login", "--email", USER_EMAIL],
+    );
+    assert_eq!(code, 0, "{shown}");
+    assert!(shown.contains("logged in to"), "{shown}");
+    let (code, shown) = on_a_terminal(
+        &user,
+        &[
+            ("Password: ", USER_PASSWORD),
+            ("Two-factor code (or a recovery code): ", recovery[0]),
+        ],
+        &["login", "--email", USER_EMAIL],
+    );
+    assert_eq!(code, 1, "a used recovery code: {shown}");
+    assert!(shown.contains("code already used"), "{shown}");
+}
+
+#[test]
+fn on_a_terminal_password_asks_for_the_new_one_twice() {
+    let gw = gateway();
+    let user = CliUser::registered(&gw);
+    let (code, shown) = on_a_terminal(
+        &user,
+        &[
+            ("Current password: ", USER_PASSWORD),
+            ("New password: ", NEW_PASSWORD),
+            ("New password (again): ", "something else entirely 7"),
+        ],
+        &["account", "password"],
+    );
+    assert_eq!(code, 1, "{shown}");
+    assert!(shown.contains("the new passwords differ"), "{shown}");
+    let (code, shown) = on_a_terminal(
+        &user,
+        &[
+            ("Current password: ", USER_PASSWORD),
+            ("New password: ", NEW_PASSWORD),
+            ("New password (again): ", NEW_PASSWORD),
+        ],
+        &["account", "password"],
+    );
+    assert_eq!(code, 0, "{shown}");
+    assert!(shown.contains("password changed"), "{shown}");
+    assert_eq!(login(&user, &[], NEW_PASSWORD).code, 0);
+}
