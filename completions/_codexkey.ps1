@@ -30,9 +30,10 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('gateway', 'gateway', [CompletionResultType]::ParameterValue, 'Run the gateway in the foreground (logs to stderr; Ctrl-C or SIGTERM stops it)')
             [CompletionResult]::new('register', 'register', [CompletionResultType]::ParameterValue, 'Create an account on the gateway and log in')
-            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in and keep the session token in the OS keyring (or a private file)')
+            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in and keep the session token in the OS keyring (or a private file); asks for a two-factor code when the account has two-factor login')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'End the session and forget its token')
             [CompletionResult]::new('whoami', 'whoami', [CompletionResultType]::ParameterValue, 'Show the account you are logged in as')
+            [CompletionResult]::new('account', 'account', [CompletionResultType]::ParameterValue, 'Secure your account: two-factor login, sessions, password')
             [CompletionResult]::new('keys', 'keys', [CompletionResultType]::ParameterValue, 'Manage your API keys')
             [CompletionResult]::new('balance', 'balance', [CompletionResultType]::ParameterValue, 'Show your balance, spend today and over 30 days, and how long the balance lasts')
             [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'Show what you spent, on what and when (from a local cache synced with the gateway)')
@@ -77,6 +78,8 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
         }
         'codexkey;login' {
             [CompletionResult]::new('--email', '--email', [CompletionResultType]::ParameterName, 'Account email (asked for when omitted)')
+            [CompletionResult]::new('--code', '--code', [CompletionResultType]::ParameterName, 'The code your authenticator app shows, for an account with two-factor login (asked for when needed and omitted)')
+            [CompletionResult]::new('--recovery-code', '--recovery-code', [CompletionResultType]::ParameterName, 'A recovery code instead of the app''s code; each works once')
             [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
             [CompletionResult]::new('--password-stdin', '--password-stdin', [CompletionResultType]::ParameterName, 'Read the password from the first line of standard input instead of prompting')
@@ -105,6 +108,204 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'codexkey;account' {
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('2fa', '2fa', [CompletionResultType]::ParameterValue, 'Turn two-factor login (TOTP, with an authenticator app) on or off')
+            [CompletionResult]::new('sessions', 'sessions', [CompletionResultType]::ParameterValue, 'List your login sessions, or revoke them')
+            [CompletionResult]::new('password', 'password', [CompletionResultType]::ParameterValue, 'Change your password; every other session ends')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'codexkey;account;2fa' {
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('enable', 'enable', [CompletionResultType]::ParameterValue, 'Turn it on (asks for your password): shows a QR code for your authenticator app, asks for a code it shows, then prints ten recovery codes once. Without a terminal, prints the secret and stops: finish with `codexkey account 2fa confirm CODE`')
+            [CompletionResult]::new('confirm', 'confirm', [CompletionResultType]::ParameterValue, 'Finish turning it on with a code from the app; prints the recovery codes once')
+            [CompletionResult]::new('disable', 'disable', [CompletionResultType]::ParameterValue, 'Turn it off, with your password and a current code (or a recovery code)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'codexkey;account;2fa;enable' {
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--password-stdin', '--password-stdin', [CompletionResultType]::ParameterName, 'Read the password from the first line of standard input instead of prompting')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'codexkey;account;2fa;confirm' {
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'codexkey;account;2fa;disable' {
+            [CompletionResult]::new('--code', '--code', [CompletionResultType]::ParameterName, 'The code your authenticator app shows (asked for when omitted)')
+            [CompletionResult]::new('--recovery-code', '--recovery-code', [CompletionResultType]::ParameterName, 'A recovery code instead of the app''s code')
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--password-stdin', '--password-stdin', [CompletionResultType]::ParameterName, 'Read the password from the first line of standard input instead of prompting')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'codexkey;account;2fa;help' {
+            [CompletionResult]::new('enable', 'enable', [CompletionResultType]::ParameterValue, 'Turn it on (asks for your password): shows a QR code for your authenticator app, asks for a code it shows, then prints ten recovery codes once. Without a terminal, prints the secret and stops: finish with `codexkey account 2fa confirm CODE`')
+            [CompletionResult]::new('confirm', 'confirm', [CompletionResultType]::ParameterValue, 'Finish turning it on with a code from the app; prints the recovery codes once')
+            [CompletionResult]::new('disable', 'disable', [CompletionResultType]::ParameterValue, 'Turn it off, with your password and a current code (or a recovery code)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'codexkey;account;2fa;help;enable' {
+            break
+        }
+        'codexkey;account;2fa;help;confirm' {
+            break
+        }
+        'codexkey;account;2fa;help;disable' {
+            break
+        }
+        'codexkey;account;2fa;help;help' {
+            break
+        }
+        'codexkey;account;sessions' {
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List your open sessions (the default)')
+            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'End one session')
+            [CompletionResult]::new('revoke-others', 'revoke-others', [CompletionResultType]::ParameterValue, 'End every session but this one')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'codexkey;account;sessions;list' {
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'codexkey;account;sessions;revoke' {
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'codexkey;account;sessions;revoke-others' {
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'codexkey;account;sessions;help' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List your open sessions (the default)')
+            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'End one session')
+            [CompletionResult]::new('revoke-others', 'revoke-others', [CompletionResultType]::ParameterValue, 'End every session but this one')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'codexkey;account;sessions;help;list' {
+            break
+        }
+        'codexkey;account;sessions;help;revoke' {
+            break
+        }
+        'codexkey;account;sessions;help;revoke-others' {
+            break
+        }
+        'codexkey;account;sessions;help;help' {
+            break
+        }
+        'codexkey;account;password' {
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--stdin', '--stdin', [CompletionResultType]::ParameterName, 'Read the current password from the first line of standard input and the new one from the second, instead of prompting')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'codexkey;account;help' {
+            [CompletionResult]::new('2fa', '2fa', [CompletionResultType]::ParameterValue, 'Turn two-factor login (TOTP, with an authenticator app) on or off')
+            [CompletionResult]::new('sessions', 'sessions', [CompletionResultType]::ParameterValue, 'List your login sessions, or revoke them')
+            [CompletionResult]::new('password', 'password', [CompletionResultType]::ParameterValue, 'Change your password; every other session ends')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'codexkey;account;help;2fa' {
+            [CompletionResult]::new('enable', 'enable', [CompletionResultType]::ParameterValue, 'Turn it on (asks for your password): shows a QR code for your authenticator app, asks for a code it shows, then prints ten recovery codes once. Without a terminal, prints the secret and stops: finish with `codexkey account 2fa confirm CODE`')
+            [CompletionResult]::new('confirm', 'confirm', [CompletionResultType]::ParameterValue, 'Finish turning it on with a code from the app; prints the recovery codes once')
+            [CompletionResult]::new('disable', 'disable', [CompletionResultType]::ParameterValue, 'Turn it off, with your password and a current code (or a recovery code)')
+            break
+        }
+        'codexkey;account;help;2fa;enable' {
+            break
+        }
+        'codexkey;account;help;2fa;confirm' {
+            break
+        }
+        'codexkey;account;help;2fa;disable' {
+            break
+        }
+        'codexkey;account;help;sessions' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List your open sessions (the default)')
+            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'End one session')
+            [CompletionResult]::new('revoke-others', 'revoke-others', [CompletionResultType]::ParameterValue, 'End every session but this one')
+            break
+        }
+        'codexkey;account;help;sessions;list' {
+            break
+        }
+        'codexkey;account;help;sessions;revoke' {
+            break
+        }
+        'codexkey;account;help;sessions;revoke-others' {
+            break
+        }
+        'codexkey;account;help;password' {
+            break
+        }
+        'codexkey;account;help;help' {
             break
         }
         'codexkey;keys' {
@@ -414,7 +615,7 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('users', 'users', [CompletionResultType]::ParameterValue, 'List every account with its balance')
+            [CompletionResult]::new('users', 'users', [CompletionResultType]::ParameterValue, 'List every account with its balance, or reset one''s two-factor login')
             [CompletionResult]::new('adjust', 'adjust', [CompletionResultType]::ParameterValue, 'Credit or debit an account, with a reason kept in the ledger and the audit log')
             [CompletionResult]::new('bonus', 'bonus', [CompletionResultType]::ParameterValue, 'Give an account promotional credit (spent first, never refunded), with a reason kept in the ledger and the audit log')
             [CompletionResult]::new('codes', 'codes', [CompletionResultType]::ParameterValue, 'Create, list, disable and export redemption codes')
@@ -436,6 +637,44 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List every account with its balance (the default)')
+            [CompletionResult]::new('reset-2fa', 'reset-2fa', [CompletionResultType]::ParameterValue, 'Turn off a user''s two-factor login (a lost device and no recovery code); audited')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'codexkey;admin;users;list' {
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'codexkey;admin;users;reset-2fa' {
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'codexkey;admin;users;help' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List every account with its balance (the default)')
+            [CompletionResult]::new('reset-2fa', 'reset-2fa', [CompletionResultType]::ParameterValue, 'Turn off a user''s two-factor login (a lost device and no recovery code); audited')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'codexkey;admin;users;help;list' {
+            break
+        }
+        'codexkey;admin;users;help;reset-2fa' {
+            break
+        }
+        'codexkey;admin;users;help;help' {
             break
         }
         'codexkey;admin;adjust' {
@@ -787,7 +1026,7 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             break
         }
         'codexkey;admin;help' {
-            [CompletionResult]::new('users', 'users', [CompletionResultType]::ParameterValue, 'List every account with its balance')
+            [CompletionResult]::new('users', 'users', [CompletionResultType]::ParameterValue, 'List every account with its balance, or reset one''s two-factor login')
             [CompletionResult]::new('adjust', 'adjust', [CompletionResultType]::ParameterValue, 'Credit or debit an account, with a reason kept in the ledger and the audit log')
             [CompletionResult]::new('bonus', 'bonus', [CompletionResultType]::ParameterValue, 'Give an account promotional credit (spent first, never refunded), with a reason kept in the ledger and the audit log')
             [CompletionResult]::new('codes', 'codes', [CompletionResultType]::ParameterValue, 'Create, list, disable and export redemption codes')
@@ -802,6 +1041,14 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             break
         }
         'codexkey;admin;help;users' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List every account with its balance (the default)')
+            [CompletionResult]::new('reset-2fa', 'reset-2fa', [CompletionResultType]::ParameterValue, 'Turn off a user''s two-factor login (a lost device and no recovery code); audited')
+            break
+        }
+        'codexkey;admin;help;users;list' {
+            break
+        }
+        'codexkey;admin;help;users;reset-2fa' {
             break
         }
         'codexkey;admin;help;adjust' {
@@ -902,9 +1149,10 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
         'codexkey;help' {
             [CompletionResult]::new('gateway', 'gateway', [CompletionResultType]::ParameterValue, 'Run the gateway in the foreground (logs to stderr; Ctrl-C or SIGTERM stops it)')
             [CompletionResult]::new('register', 'register', [CompletionResultType]::ParameterValue, 'Create an account on the gateway and log in')
-            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in and keep the session token in the OS keyring (or a private file)')
+            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in and keep the session token in the OS keyring (or a private file); asks for a two-factor code when the account has two-factor login')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'End the session and forget its token')
             [CompletionResult]::new('whoami', 'whoami', [CompletionResultType]::ParameterValue, 'Show the account you are logged in as')
+            [CompletionResult]::new('account', 'account', [CompletionResultType]::ParameterValue, 'Secure your account: two-factor login, sessions, password')
             [CompletionResult]::new('keys', 'keys', [CompletionResultType]::ParameterValue, 'Manage your API keys')
             [CompletionResult]::new('balance', 'balance', [CompletionResultType]::ParameterValue, 'Show your balance, spend today and over 30 days, and how long the balance lasts')
             [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'Show what you spent, on what and when (from a local cache synced with the gateway)')
@@ -934,6 +1182,45 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             break
         }
         'codexkey;help;whoami' {
+            break
+        }
+        'codexkey;help;account' {
+            [CompletionResult]::new('2fa', '2fa', [CompletionResultType]::ParameterValue, 'Turn two-factor login (TOTP, with an authenticator app) on or off')
+            [CompletionResult]::new('sessions', 'sessions', [CompletionResultType]::ParameterValue, 'List your login sessions, or revoke them')
+            [CompletionResult]::new('password', 'password', [CompletionResultType]::ParameterValue, 'Change your password; every other session ends')
+            break
+        }
+        'codexkey;help;account;2fa' {
+            [CompletionResult]::new('enable', 'enable', [CompletionResultType]::ParameterValue, 'Turn it on (asks for your password): shows a QR code for your authenticator app, asks for a code it shows, then prints ten recovery codes once. Without a terminal, prints the secret and stops: finish with `codexkey account 2fa confirm CODE`')
+            [CompletionResult]::new('confirm', 'confirm', [CompletionResultType]::ParameterValue, 'Finish turning it on with a code from the app; prints the recovery codes once')
+            [CompletionResult]::new('disable', 'disable', [CompletionResultType]::ParameterValue, 'Turn it off, with your password and a current code (or a recovery code)')
+            break
+        }
+        'codexkey;help;account;2fa;enable' {
+            break
+        }
+        'codexkey;help;account;2fa;confirm' {
+            break
+        }
+        'codexkey;help;account;2fa;disable' {
+            break
+        }
+        'codexkey;help;account;sessions' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List your open sessions (the default)')
+            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'End one session')
+            [CompletionResult]::new('revoke-others', 'revoke-others', [CompletionResultType]::ParameterValue, 'End every session but this one')
+            break
+        }
+        'codexkey;help;account;sessions;list' {
+            break
+        }
+        'codexkey;help;account;sessions;revoke' {
+            break
+        }
+        'codexkey;help;account;sessions;revoke-others' {
+            break
+        }
+        'codexkey;help;account;password' {
             break
         }
         'codexkey;help;keys' {
@@ -1002,7 +1289,7 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             break
         }
         'codexkey;help;admin' {
-            [CompletionResult]::new('users', 'users', [CompletionResultType]::ParameterValue, 'List every account with its balance')
+            [CompletionResult]::new('users', 'users', [CompletionResultType]::ParameterValue, 'List every account with its balance, or reset one''s two-factor login')
             [CompletionResult]::new('adjust', 'adjust', [CompletionResultType]::ParameterValue, 'Credit or debit an account, with a reason kept in the ledger and the audit log')
             [CompletionResult]::new('bonus', 'bonus', [CompletionResultType]::ParameterValue, 'Give an account promotional credit (spent first, never refunded), with a reason kept in the ledger and the audit log')
             [CompletionResult]::new('codes', 'codes', [CompletionResultType]::ParameterValue, 'Create, list, disable and export redemption codes')
@@ -1016,6 +1303,14 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             break
         }
         'codexkey;help;admin;users' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List every account with its balance (the default)')
+            [CompletionResult]::new('reset-2fa', 'reset-2fa', [CompletionResultType]::ParameterValue, 'Turn off a user''s two-factor login (a lost device and no recovery code); audited')
+            break
+        }
+        'codexkey;help;admin;users;list' {
+            break
+        }
+        'codexkey;help;admin;users;reset-2fa' {
             break
         }
         'codexkey;help;admin;adjust' {

@@ -16,6 +16,9 @@ _codexkey() {
             ",$1")
                 cmd="codexkey"
                 ;;
+            codexkey,account)
+                cmd="codexkey__subcmd__account"
+                ;;
             codexkey,admin)
                 cmd="codexkey__subcmd__admin"
                 ;;
@@ -72,6 +75,96 @@ _codexkey() {
                 ;;
             codexkey,whoami)
                 cmd="codexkey__subcmd__whoami"
+                ;;
+            codexkey__subcmd__account,2fa)
+                cmd="codexkey__subcmd__account__subcmd__2fa"
+                ;;
+            codexkey__subcmd__account,help)
+                cmd="codexkey__subcmd__account__subcmd__help"
+                ;;
+            codexkey__subcmd__account,password)
+                cmd="codexkey__subcmd__account__subcmd__password"
+                ;;
+            codexkey__subcmd__account,sessions)
+                cmd="codexkey__subcmd__account__subcmd__sessions"
+                ;;
+            codexkey__subcmd__account__subcmd__2fa,confirm)
+                cmd="codexkey__subcmd__account__subcmd__2fa__subcmd__confirm"
+                ;;
+            codexkey__subcmd__account__subcmd__2fa,disable)
+                cmd="codexkey__subcmd__account__subcmd__2fa__subcmd__disable"
+                ;;
+            codexkey__subcmd__account__subcmd__2fa,enable)
+                cmd="codexkey__subcmd__account__subcmd__2fa__subcmd__enable"
+                ;;
+            codexkey__subcmd__account__subcmd__2fa,help)
+                cmd="codexkey__subcmd__account__subcmd__2fa__subcmd__help"
+                ;;
+            codexkey__subcmd__account__subcmd__2fa__subcmd__help,confirm)
+                cmd="codexkey__subcmd__account__subcmd__2fa__subcmd__help__subcmd__confirm"
+                ;;
+            codexkey__subcmd__account__subcmd__2fa__subcmd__help,disable)
+                cmd="codexkey__subcmd__account__subcmd__2fa__subcmd__help__subcmd__disable"
+                ;;
+            codexkey__subcmd__account__subcmd__2fa__subcmd__help,enable)
+                cmd="codexkey__subcmd__account__subcmd__2fa__subcmd__help__subcmd__enable"
+                ;;
+            codexkey__subcmd__account__subcmd__2fa__subcmd__help,help)
+                cmd="codexkey__subcmd__account__subcmd__2fa__subcmd__help__subcmd__help"
+                ;;
+            codexkey__subcmd__account__subcmd__help,2fa)
+                cmd="codexkey__subcmd__account__subcmd__help__subcmd__2fa"
+                ;;
+            codexkey__subcmd__account__subcmd__help,help)
+                cmd="codexkey__subcmd__account__subcmd__help__subcmd__help"
+                ;;
+            codexkey__subcmd__account__subcmd__help,password)
+                cmd="codexkey__subcmd__account__subcmd__help__subcmd__password"
+                ;;
+            codexkey__subcmd__account__subcmd__help,sessions)
+                cmd="codexkey__subcmd__account__subcmd__help__subcmd__sessions"
+                ;;
+            codexkey__subcmd__account__subcmd__help__subcmd__2fa,confirm)
+                cmd="codexkey__subcmd__account__subcmd__help__subcmd__2fa__subcmd__confirm"
+                ;;
+            codexkey__subcmd__account__subcmd__help__subcmd__2fa,disable)
+                cmd="codexkey__subcmd__account__subcmd__help__subcmd__2fa__subcmd__disable"
+                ;;
+            codexkey__subcmd__account__subcmd__help__subcmd__2fa,enable)
+                cmd="codexkey__subcmd__account__subcmd__help__subcmd__2fa__subcmd__enable"
+                ;;
+            codexkey__subcmd__account__subcmd__help__subcmd__sessions,list)
+                cmd="codexkey__subcmd__account__subcmd__help__subcmd__sessions__subcmd__list"
+                ;;
+            codexkey__subcmd__account__subcmd__help__subcmd__sessions,revoke)
+                cmd="codexkey__subcmd__account__subcmd__help__subcmd__sessions__subcmd__revoke"
+                ;;
+            codexkey__subcmd__account__subcmd__help__subcmd__sessions,revoke-others)
+                cmd="codexkey__subcmd__account__subcmd__help__subcmd__sessions__subcmd__revoke__subcmd__others"
+                ;;
+            codexkey__subcmd__account__subcmd__sessions,help)
+                cmd="codexkey__subcmd__account__subcmd__sessions__subcmd__help"
+                ;;
+            codexkey__subcmd__account__subcmd__sessions,list)
+                cmd="codexkey__subcmd__account__subcmd__sessions__subcmd__list"
+                ;;
+            codexkey__subcmd__account__subcmd__sessions,revoke)
+                cmd="codexkey__subcmd__account__subcmd__sessions__subcmd__revoke"
+                ;;
+            codexkey__subcmd__account__subcmd__sessions,revoke-others)
+                cmd="codexkey__subcmd__account__subcmd__sessions__subcmd__revoke__subcmd__others"
+                ;;
+            codexkey__subcmd__account__subcmd__sessions__subcmd__help,help)
+                cmd="codexkey__subcmd__account__subcmd__sessions__subcmd__help__subcmd__help"
+                ;;
+            codexkey__subcmd__account__subcmd__sessions__subcmd__help,list)
+                cmd="codexkey__subcmd__account__subcmd__sessions__subcmd__help__subcmd__list"
+                ;;
+            codexkey__subcmd__account__subcmd__sessions__subcmd__help,revoke)
+                cmd="codexkey__subcmd__account__subcmd__sessions__subcmd__help__subcmd__revoke"
+                ;;
+            codexkey__subcmd__account__subcmd__sessions__subcmd__help,revoke-others)
+                cmd="codexkey__subcmd__account__subcmd__sessions__subcmd__help__subcmd__revoke__subcmd__others"
                 ;;
             codexkey__subcmd__admin,activate)
                 cmd="codexkey__subcmd__admin__subcmd__activate"
@@ -220,6 +313,12 @@ _codexkey() {
             codexkey__subcmd__admin__subcmd__help__subcmd__upstreams,remove)
                 cmd="codexkey__subcmd__admin__subcmd__help__subcmd__upstreams__subcmd__remove"
                 ;;
+            codexkey__subcmd__admin__subcmd__help__subcmd__users,list)
+                cmd="codexkey__subcmd__admin__subcmd__help__subcmd__users__subcmd__list"
+                ;;
+            codexkey__subcmd__admin__subcmd__help__subcmd__users,reset-2fa)
+                cmd="codexkey__subcmd__admin__subcmd__help__subcmd__users__subcmd__reset__subcmd__2fa"
+                ;;
             codexkey__subcmd__admin__subcmd__prices,coefficient)
                 cmd="codexkey__subcmd__admin__subcmd__prices__subcmd__coefficient"
                 ;;
@@ -280,6 +379,27 @@ _codexkey() {
             codexkey__subcmd__admin__subcmd__upstreams__subcmd__help,remove)
                 cmd="codexkey__subcmd__admin__subcmd__upstreams__subcmd__help__subcmd__remove"
                 ;;
+            codexkey__subcmd__admin__subcmd__users,help)
+                cmd="codexkey__subcmd__admin__subcmd__users__subcmd__help"
+                ;;
+            codexkey__subcmd__admin__subcmd__users,list)
+                cmd="codexkey__subcmd__admin__subcmd__users__subcmd__list"
+                ;;
+            codexkey__subcmd__admin__subcmd__users,reset-2fa)
+                cmd="codexkey__subcmd__admin__subcmd__users__subcmd__reset__subcmd__2fa"
+                ;;
+            codexkey__subcmd__admin__subcmd__users__subcmd__help,help)
+                cmd="codexkey__subcmd__admin__subcmd__users__subcmd__help__subcmd__help"
+                ;;
+            codexkey__subcmd__admin__subcmd__users__subcmd__help,list)
+                cmd="codexkey__subcmd__admin__subcmd__users__subcmd__help__subcmd__list"
+                ;;
+            codexkey__subcmd__admin__subcmd__users__subcmd__help,reset-2fa)
+                cmd="codexkey__subcmd__admin__subcmd__users__subcmd__help__subcmd__reset__subcmd__2fa"
+                ;;
+            codexkey__subcmd__help,account)
+                cmd="codexkey__subcmd__help__subcmd__account"
+                ;;
             codexkey__subcmd__help,admin)
                 cmd="codexkey__subcmd__help__subcmd__admin"
                 ;;
@@ -336,6 +456,33 @@ _codexkey() {
                 ;;
             codexkey__subcmd__help,whoami)
                 cmd="codexkey__subcmd__help__subcmd__whoami"
+                ;;
+            codexkey__subcmd__help__subcmd__account,2fa)
+                cmd="codexkey__subcmd__help__subcmd__account__subcmd__2fa"
+                ;;
+            codexkey__subcmd__help__subcmd__account,password)
+                cmd="codexkey__subcmd__help__subcmd__account__subcmd__password"
+                ;;
+            codexkey__subcmd__help__subcmd__account,sessions)
+                cmd="codexkey__subcmd__help__subcmd__account__subcmd__sessions"
+                ;;
+            codexkey__subcmd__help__subcmd__account__subcmd__2fa,confirm)
+                cmd="codexkey__subcmd__help__subcmd__account__subcmd__2fa__subcmd__confirm"
+                ;;
+            codexkey__subcmd__help__subcmd__account__subcmd__2fa,disable)
+                cmd="codexkey__subcmd__help__subcmd__account__subcmd__2fa__subcmd__disable"
+                ;;
+            codexkey__subcmd__help__subcmd__account__subcmd__2fa,enable)
+                cmd="codexkey__subcmd__help__subcmd__account__subcmd__2fa__subcmd__enable"
+                ;;
+            codexkey__subcmd__help__subcmd__account__subcmd__sessions,list)
+                cmd="codexkey__subcmd__help__subcmd__account__subcmd__sessions__subcmd__list"
+                ;;
+            codexkey__subcmd__help__subcmd__account__subcmd__sessions,revoke)
+                cmd="codexkey__subcmd__help__subcmd__account__subcmd__sessions__subcmd__revoke"
+                ;;
+            codexkey__subcmd__help__subcmd__account__subcmd__sessions,revoke-others)
+                cmd="codexkey__subcmd__help__subcmd__account__subcmd__sessions__subcmd__revoke__subcmd__others"
                 ;;
             codexkey__subcmd__help__subcmd__admin,activate)
                 cmd="codexkey__subcmd__help__subcmd__admin__subcmd__activate"
@@ -408,6 +555,12 @@ _codexkey() {
                 ;;
             codexkey__subcmd__help__subcmd__admin__subcmd__upstreams,remove)
                 cmd="codexkey__subcmd__help__subcmd__admin__subcmd__upstreams__subcmd__remove"
+                ;;
+            codexkey__subcmd__help__subcmd__admin__subcmd__users,list)
+                cmd="codexkey__subcmd__help__subcmd__admin__subcmd__users__subcmd__list"
+                ;;
+            codexkey__subcmd__help__subcmd__admin__subcmd__users,reset-2fa)
+                cmd="codexkey__subcmd__help__subcmd__admin__subcmd__users__subcmd__reset__subcmd__2fa"
                 ;;
             codexkey__subcmd__help__subcmd__keys,create)
                 cmd="codexkey__subcmd__help__subcmd__keys__subcmd__create"
@@ -500,8 +653,530 @@ _codexkey() {
 
     case "${cmd}" in
         codexkey)
-            opts="-h -V --gateway --json --profile --help --version gateway register login logout whoami keys balance usage ledger topup pricing proxy env run setup doctor admin completions help"
+            opts="-h -V --gateway --json --profile --help --version gateway register login logout whoami account keys balance usage ledger topup pricing proxy env run setup doctor admin completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__account)
+            opts="-h -V --gateway --json --profile --help --version 2fa sessions password help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__account__subcmd__2fa)
+            opts="-h -V --gateway --json --profile --help --version enable confirm disable help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__account__subcmd__2fa__subcmd__confirm)
+            opts="-h -V --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__account__subcmd__2fa__subcmd__disable)
+            opts="-h -V --password-stdin --code --recovery-code --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --code)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --recovery-code)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__account__subcmd__2fa__subcmd__enable)
+            opts="-h -V --password-stdin --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__account__subcmd__2fa__subcmd__help)
+            opts="enable confirm disable help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__account__subcmd__2fa__subcmd__help__subcmd__confirm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__account__subcmd__2fa__subcmd__help__subcmd__disable)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__account__subcmd__2fa__subcmd__help__subcmd__enable)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__account__subcmd__2fa__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__account__subcmd__help)
+            opts="2fa sessions password help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__account__subcmd__help__subcmd__2fa)
+            opts="enable confirm disable"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__account__subcmd__help__subcmd__2fa__subcmd__confirm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__account__subcmd__help__subcmd__2fa__subcmd__disable)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__account__subcmd__help__subcmd__2fa__subcmd__enable)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__account__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__account__subcmd__help__subcmd__password)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__account__subcmd__help__subcmd__sessions)
+            opts="list revoke revoke-others"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__account__subcmd__help__subcmd__sessions__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__account__subcmd__help__subcmd__sessions__subcmd__revoke)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__account__subcmd__help__subcmd__sessions__subcmd__revoke__subcmd__others)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__account__subcmd__password)
+            opts="-h -V --stdin --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__account__subcmd__sessions)
+            opts="-h -V --gateway --json --profile --help --version list revoke revoke-others help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__account__subcmd__sessions__subcmd__help)
+            opts="list revoke revoke-others help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__account__subcmd__sessions__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__account__subcmd__sessions__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__account__subcmd__sessions__subcmd__help__subcmd__revoke)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__account__subcmd__sessions__subcmd__help__subcmd__revoke__subcmd__others)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__account__subcmd__sessions__subcmd__list)
+            opts="-h -V --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__account__subcmd__sessions__subcmd__revoke)
+            opts="-h -V --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__account__subcmd__sessions__subcmd__revoke__subcmd__others)
+            opts="-h -V --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1260,8 +1935,36 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin__subcmd__help__subcmd__users)
-            opts=""
+            opts="list reset-2fa"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__help__subcmd__users__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__help__subcmd__users__subcmd__reset__subcmd__2fa)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1758,8 +2461,108 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin__subcmd__users)
-            opts="-h -V --gateway --json --profile --help --version"
+            opts="-h -V --gateway --json --profile --help --version list reset-2fa help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__users__subcmd__help)
+            opts="list reset-2fa help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__users__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__users__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__users__subcmd__help__subcmd__reset__subcmd__2fa)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__users__subcmd__list)
+            opts="-h -V --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__users__subcmd__reset__subcmd__2fa)
+            opts="-h -V --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1932,8 +2735,148 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__help)
-            opts="gateway register login logout whoami keys balance usage ledger topup pricing proxy env run setup doctor admin completions help"
+            opts="gateway register login logout whoami account keys balance usage ledger topup pricing proxy env run setup doctor admin completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__account)
+            opts="2fa sessions password"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__account__subcmd__2fa)
+            opts="enable confirm disable"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__account__subcmd__2fa__subcmd__confirm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__account__subcmd__2fa__subcmd__disable)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__account__subcmd__2fa__subcmd__enable)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__account__subcmd__password)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__account__subcmd__sessions)
+            opts="list revoke revoke-others"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__account__subcmd__sessions__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__account__subcmd__sessions__subcmd__revoke)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__account__subcmd__sessions__subcmd__revoke__subcmd__others)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2268,8 +3211,36 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__help__subcmd__admin__subcmd__users)
-            opts=""
+            opts="list reset-2fa"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__admin__subcmd__users__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__admin__subcmd__users__subcmd__reset__subcmd__2fa)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -3004,13 +3975,21 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__login)
-            opts="-h -V --email --password-stdin --gateway --json --profile --help --version"
+            opts="-h -V --email --password-stdin --code --recovery-code --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --email)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --code)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --recovery-code)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

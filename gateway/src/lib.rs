@@ -89,6 +89,9 @@ pub async fn build_state(config: Config) -> Result<(AppState, WriterHandle), Ini
         passwords,
         login_throttle: Default::default(),
         redeem_throttle: accounts::throttle::Throttle::new(accounts::throttle::Limits::REDEMPTION),
+        second_step_throttle: accounts::throttle::Throttle::new(
+            accounts::throttle::Limits::SECOND_STEP,
+        ),
         keys: KeyCache::default(),
         meter,
         prices: ArcSwap::from_pointee(prices),

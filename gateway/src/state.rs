@@ -25,6 +25,8 @@ pub struct Shared {
     pub login_throttle: Throttle,
     /// Guesses of redemption codes, per account and client address.
     pub redeem_throttle: Throttle,
+    /// Wrong second-step codes (TOTP or recovery), per account and client address.
+    pub second_step_throttle: Throttle,
     pub keys: KeyCache,
     pub meter: Arc<Meter>,
     /// Swapped whole when prices change; readers never wait.

@@ -18,6 +18,7 @@ pub mod fixtures;
 pub mod plane;
 pub mod proxy;
 mod snapshot;
+pub mod totp;
 pub mod usage;
 
 use std::future::Future;

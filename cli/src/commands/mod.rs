@@ -1,5 +1,6 @@
 //! One module per command, mirroring `codexkey --help`.
 
+mod account;
 mod admin;
 mod backup;
 mod balance;
@@ -41,6 +42,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Login(args) => login::run(&ctx, args).await,
         Command::Logout => logout::run(&ctx).await,
         Command::Whoami => whoami::run(&ctx).await,
+        Command::Account(cmd) => account::run(&ctx, cmd).await,
         Command::Keys(cmd) => keys::run(&ctx, cmd).await,
         Command::Balance => balance::run(&ctx).await,
         Command::Ledger(args) => ledger::run(&ctx, args).await,

@@ -41,12 +41,21 @@ pub enum ErrorKind {
     Conflict,
     Unavailable,
     Internal,
+    /// A second-step code (TOTP or recovery) that is wrong, already used, or from a time step
+    /// already used.
+    WrongCode,
+    /// A login challenge that is unknown, already used or expired: log in with the password
+    /// again.
+    InvalidChallenge,
+    /// An admin session on a gateway that requires two-factor login for admins, before the
+    /// admin has turned it on: only enrolment answers.
+    TwoFactorRequired,
     /// A kind this version does not know (from a newer gateway), kept as sent.
     Other(String),
 }
 
 impl ErrorKind {
-    const KNOWN: [ErrorKind; 17] = [
+    const KNOWN: [ErrorKind; 20] = [
         Self::InvalidJson,
         Self::InvalidRequest,
         Self::WeakPassword,
@@ -64,6 +73,9 @@ impl ErrorKind {
         Self::Conflict,
         Self::Unavailable,
         Self::Internal,
+        Self::WrongCode,
+        Self::InvalidChallenge,
+        Self::TwoFactorRequired,
     ];
 
     pub fn as_str(&self) -> &str {
@@ -85,6 +97,9 @@ impl ErrorKind {
             Self::Conflict => "conflict",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal_error",
+            Self::WrongCode => "wrong_code",
+            Self::InvalidChallenge => "invalid_challenge",
+            Self::TwoFactorRequired => "two_factor_required",
             Self::Other(s) => s,
         }
     }

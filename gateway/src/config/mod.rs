@@ -527,6 +527,13 @@ mod tests {
             ),
             ("auth.session_ttl_secs", "60", "60", "120", "120"),
             ("auth.allow_registration", "false", "false", "true", "true"),
+            (
+                "auth.require_2fa_for_admins",
+                "true",
+                "true",
+                "false",
+                "false",
+            ),
             ("auth.argon2_memory_kib", "64", "64", "128", "128"),
             ("auth.argon2_iterations", "2", "2", "3", "3"),
             ("auth.argon2_parallelism", "2", "2", "1", "1"),

@@ -84,6 +84,11 @@ settings! {
             allow_registration: bool, env AUTH_ALLOW_REGISTRATION =
                 "CODEXKEY_AUTH__ALLOW_REGISTRATION",
                 shown |c| c.auth.allow_registration;
+            /// Admins must turn on two-factor login: until they do, their sessions may only
+            /// enrol (and read their account, and log out).
+            require_2fa_for_admins: bool, env AUTH_REQUIRE_2FA_FOR_ADMINS =
+                "CODEXKEY_AUTH__REQUIRE_2FA_FOR_ADMINS",
+                shown |c| c.auth.require_2fa_for_admins;
             argon2_memory_kib: u32, env AUTH_ARGON2_MEMORY_KIB =
                 "CODEXKEY_AUTH__ARGON2_MEMORY_KIB",
                 shown |c| c.auth.argon2_memory_kib;
@@ -205,6 +210,7 @@ pub struct AuthConfig {
     #[serde(rename = "session_ttl_secs", serialize_with = "as_secs")]
     pub session_ttl: Duration,
     pub allow_registration: bool,
+    pub require_2fa_for_admins: bool,
     pub argon2_memory_kib: u32,
     pub argon2_iterations: u32,
     pub argon2_parallelism: u32,

@@ -81,6 +81,7 @@ impl Config {
                     .unwrap_or(DEFAULT_SESSION_TTL_SECS),
             ),
             allow_registration: raw.auth.allow_registration.unwrap_or(true),
+            require_2fa_for_admins: raw.auth.require_2fa_for_admins.unwrap_or(false),
             argon2_memory_kib: raw
                 .auth
                 .argon2_memory_kib

@@ -8,4 +8,5 @@ pub mod data;
 pub mod health;
 pub mod keys;
 pub mod requests;
+pub mod security;
 pub mod usage;

@@ -20,7 +20,9 @@ use utoipa::openapi::{OpenApi as Document, PathItem};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::ApiError;
-use crate::http::handlers::{account, admin, billing, codes, data, health, keys, requests, usage};
+use crate::http::handlers::{
+    account, admin, billing, codes, data, health, keys, requests, security, usage,
+};
 use crate::http::routes::Endpoint;
 
 pub mod responses;
@@ -54,9 +56,17 @@ pub const API_KEY_HEADER: &str = "api_key_header";
         document,
         account::register,
         account::login,
+        account::login_second_step,
         account::logout,
         account::me,
         account::update,
+        account::change_password,
+        security::enroll,
+        security::confirm,
+        security::disable,
+        security::sessions,
+        security::revoke_session,
+        security::revoke_other_sessions,
         keys::list,
         keys::create,
         keys::get,
@@ -78,6 +88,7 @@ pub const API_KEY_HEADER: &str = "api_key_header";
         admin::bonus,
         admin::suspend,
         admin::activate,
+        security::reset_2fa,
         admin::user_ledger,
         admin::verify_ledger,
         codes::batches,
@@ -108,7 +119,8 @@ pub const API_KEY_HEADER: &str = "api_key_header";
     modifiers(&SecuritySchemes),
     tags(
         (name = "operations", description = "Liveness, readiness, metrics and this document."),
-        (name = "account", description = "Registration, login and the caller's own account."),
+        (name = "account", description = "Registration, login (with two-factor login), the \
+            caller's own account, sessions and password."),
         (name = "keys", description = "The caller's gateway API keys."),
         (name = "billing", description = "Balance, ledger and prices."),
         (name = "usage", description = "Usage reports, raw usage events and request outcomes."),

@@ -31,6 +31,7 @@ mod keys;
 mod ledger;
 mod metering;
 mod setup;
+mod two_factor;
 mod usage;
 mod usage_sums;
 
@@ -43,6 +44,8 @@ pub type Story = for<'a> fn(&'a dyn Database) -> BoxFuture<'a, ()>;
 pub const STORIES: &[(&str, Story)] = &[
     ("accounts", |db| Box::pin(accounts::accounts(db))),
     ("sessions", |db| Box::pin(accounts::sessions(db))),
+    ("session use", |db| Box::pin(accounts::session_use(db))),
+    ("two-factor", |db| Box::pin(two_factor::two_factor(db))),
     ("keys", |db| Box::pin(keys::keys(db))),
     ("ledger", |db| Box::pin(ledger::ledger(db))),
     ("codes", |db| Box::pin(codes::codes(db))),
