@@ -40,13 +40,15 @@ pub enum ErrorKind {
     MethodNotAllowed,
     Conflict,
     Unavailable,
+    /// The payment provider refused or could not be reached; its message says which.
+    PaymentProvider,
     Internal,
     /// A kind this version does not know (from a newer gateway), kept as sent.
     Other(String),
 }
 
 impl ErrorKind {
-    const KNOWN: [ErrorKind; 17] = [
+    const KNOWN: [ErrorKind; 18] = [
         Self::InvalidJson,
         Self::InvalidRequest,
         Self::WeakPassword,
@@ -63,6 +65,7 @@ impl ErrorKind {
         Self::MethodNotAllowed,
         Self::Conflict,
         Self::Unavailable,
+        Self::PaymentProvider,
         Self::Internal,
     ];
 
@@ -84,6 +87,7 @@ impl ErrorKind {
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Conflict => "conflict",
             Self::Unavailable => "unavailable",
+            Self::PaymentProvider => "payment_provider_error",
             Self::Internal => "internal_error",
             Self::Other(s) => s,
         }

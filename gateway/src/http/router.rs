@@ -21,7 +21,9 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 
 use crate::error::ApiError;
-use crate::http::handlers::{account, admin, billing, codes, data, health, keys, requests, usage};
+use crate::http::handlers::{
+    account, admin, billing, codes, data, health, keys, orders, requests, usage,
+};
 use crate::http::openapi;
 use crate::http::request_log::RequestLog;
 use crate::http::routes::{Endpoint, Routes};
@@ -70,6 +72,10 @@ pub(crate) fn public_routes(with_metrics: bool) -> Routes<AppState> {
         .get("/ledger", billing::ledger)
         .get("/pricing", billing::pricing)
         .post("/redeem", codes::redeem)
+        .post("/topup", orders::topup)
+        .get("/orders", orders::list)
+        .get("/orders/{id}", orders::get)
+        .post("/billing/stripe/webhook", orders::stripe_webhook)
         .get("/usage", usage::report)
         .get("/usage/events", usage::events)
         .get("/usage/summary", usage::summary)
@@ -88,6 +94,8 @@ pub(crate) fn public_routes(with_metrics: bool) -> Routes<AppState> {
         .post("/admin/codes/disable", codes::disable_code)
         .get("/admin/codes/{batch}", codes::batch)
         .post("/admin/codes/{batch}/disable", codes::disable_batch)
+        .get("/admin/orders", orders::admin_list)
+        .post("/admin/orders/sweep", orders::sweep)
         .get("/admin/audit", admin::audit)
         .post("/admin/backup", admin::backup)
         .get("/admin/upstreams", admin::upstreams)

@@ -20,7 +20,9 @@ use utoipa::openapi::{OpenApi as Document, PathItem};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::ApiError;
-use crate::http::handlers::{account, admin, billing, codes, data, health, keys, requests, usage};
+use crate::http::handlers::{
+    account, admin, billing, codes, data, health, keys, orders, requests, usage,
+};
 use crate::http::routes::Endpoint;
 
 pub mod responses;
@@ -67,6 +69,10 @@ pub const API_KEY_HEADER: &str = "api_key_header";
         billing::ledger,
         billing::pricing,
         codes::redeem,
+        orders::topup,
+        orders::list,
+        orders::get,
+        orders::stripe_webhook,
         usage::report,
         usage::events,
         usage::summary,
@@ -85,6 +91,8 @@ pub const API_KEY_HEADER: &str = "api_key_header";
         codes::batch,
         codes::disable_batch,
         codes::disable_code,
+        orders::admin_list,
+        orders::sweep,
         admin::audit,
         admin::backup,
         admin::upstreams,
@@ -110,7 +118,8 @@ pub const API_KEY_HEADER: &str = "api_key_header";
         (name = "operations", description = "Liveness, readiness, metrics and this document."),
         (name = "account", description = "Registration, login and the caller's own account."),
         (name = "keys", description = "The caller's gateway API keys."),
-        (name = "billing", description = "Balance, ledger and prices."),
+        (name = "billing", description = "Balance, ledger, prices, top-ups and their orders, \
+            redemption codes, and the payment provider's webhook."),
         (name = "usage", description = "Usage reports, raw usage events and request outcomes."),
         (name = "admin", description = "Users, money, prices, upstreams and backups; needs an \
             admin account."),
