@@ -931,3 +931,163 @@ async fn the_stripe_secrets_never_reach_the_database() {
     }
     h.assert_consistent().await;
 }
+
+/// The environment that points a gateway process at the fake Stripe.
+fn stripe_env(base: &str) -> Vec<(&'static str, String)> {
+    vec![
+        (
+            "CODEXKEY_BILLING__STRIPE_SECRET_KEY",
+            fake_stripe::SECRET_KEY.to_owned(),
+        ),
+        (
+            "CODEXKEY_BILLING__STRIPE_WEBHOOK_SECRET",
+            format!("{WHSEC},{WHSEC_NEXT}"),
+        ),
+        ("CODEXKEY_BILLING__STRIPE_API_BASE", base.to_owned()),
+        (
+            "CODEXKEY_BILLING__SUCCESS_URL",
+            "https://gw.example/done".to_owned(),
+        ),
+        (
+            "CODEXKEY_BILLING__CANCEL_URL",
+            "https://gw.example/cancelled".to_owned(),
+        ),
+    ]
+}
+
+/// `codexkey topup --amount`, `codexkey orders` and `codexkey admin orders` with the real binary
+/// against a real gateway process, tables and `--json`; its log and `--print-config` never show
+/// the Stripe secrets.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_buys_credit_and_lists_orders() {
+    use codexkey_tests::cli::{CliUser, GatewayProcess, USER_EMAIL, command};
+
+    install_crypto_provider();
+    let stripe = FakeStripe::start().await;
+    let signer = StripeSigner::start().await;
+    let env = stripe_env(stripe.base_url());
+    let vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut gw = GatewayProcess::start_with_env(&vars);
+    let admin = CliUser::admin(&gw);
+    let user = CliUser::registered(&gw);
+
+    // A table-free answer: the page to open on stdout, the order on stderr.
+    let bought = user.run(&["topup", "--amount", "12.5"]);
+    assert_eq!(bought.code, 0, "{bought:?}");
+    let url = bought.stdout.trim().to_owned();
+    assert!(
+        url.starts_with("https://checkout.stripe.com/c/pay/cs_test_"),
+        "{bought:?}"
+    );
+    assert_eq!(bought.stdout.lines().count(), 1, "{bought:?}");
+    assert!(
+        bought.stderr.contains("order 1:")
+            && bought.stderr.contains("1250 usd")
+            && bought.stderr.contains("pending until paid"),
+        "{bought:?}"
+    );
+    assert_eq!(
+        stripe.requests()[0].field("line_items[0][price_data][unit_amount]"),
+        Some("1250")
+    );
+    let json = user.run(&["--json", "topup", "--amount", "5"]).json();
+    assert_eq!(json["order"]["state"], "pending", "{json}");
+    assert_eq!(json["order"]["amount_micros"], 5_000_000);
+    assert!(json["checkout_url"].as_str().unwrap().contains("cs_test_"));
+
+    // Refusals: the gateway's reason and a next step, exit 1; two sources is a usage error.
+    let low = user.run(&["topup", "--amount", "1"]);
+    assert_eq!(low.code, 1, "{low:?}");
+    assert!(
+        low.stderr.contains("the smallest top-up is 5.00 credits") && low.stderr.contains("hint:"),
+        "{low:?}"
+    );
+    let both = user.run(&["topup", "--amount", "5", "--code", "CK-AAAA"]);
+    assert_eq!(both.code, 2, "{both:?}");
+    let bad = user.run(&["topup", "--amount", "ten"]);
+    assert_eq!(bad.code, 1, "{bad:?}");
+    assert!(bad.stderr.contains("`--amount`"), "{bad:?}");
+
+    // The first order is paid (Stripe's signed webhook), the second left pending.
+    let session = stripe.set_session(url.rsplit('/').next().unwrap(), "complete", "paid");
+    let payload = fake_stripe::event("evt_cli", "checkout.session.completed", &session);
+    let header = signer.sign(&payload, WHSEC_NEXT, now_secs()).await;
+    let reply = codexkey_tests::http_client()
+        .post(format!("{}{WEBHOOK}", gw.url))
+        .header("Stripe-Signature", header)
+        .body(payload)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), StatusCode::OK);
+
+    let table = user.run(&["orders"]);
+    assert_eq!(table.code, 0, "{table:?}");
+    let lines: Vec<&str> = table.stdout.lines().collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("paid") && l.contains("12.50")),
+        "{table:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("pending") && l.contains("5.00")),
+        "{table:?}"
+    );
+    let mine = user.run(&["--json", "orders"]).json();
+    let states: Vec<&str> = mine
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["pending", "paid"], "newest first: {mine}");
+    let balance = user.run(&["--json", "balance"]).json();
+    assert_eq!(balance["balance_micros"], 12_500_000, "{balance}");
+
+    let paid = admin
+        .run(&["--json", "admin", "orders", "--state", "paid"])
+        .json();
+    assert_eq!(paid.as_array().unwrap().len(), 1, "{paid}");
+    assert_eq!(paid[0]["account"], USER_EMAIL);
+    let theirs = admin
+        .run(&["--json", "admin", "orders", "--account", USER_EMAIL])
+        .json();
+    assert_eq!(theirs.as_array().unwrap().len(), 2, "{theirs}");
+    let table = admin.run(&["admin", "orders"]);
+    assert_eq!(table.code, 0, "{table:?}");
+    assert!(table.stdout.contains(USER_EMAIL), "{table:?}");
+    let none = admin.run(&["admin", "orders", "--state", "refunded"]);
+    assert_eq!(none.code, 2, "not a state: {none:?}");
+    let forbidden = user.run(&["admin", "orders"]);
+    assert_eq!(forbidden.code, 1, "{forbidden:?}");
+    let verify = admin.run(&["admin", "verify-ledger"]);
+    assert_eq!(verify.code, 0, "{verify:?}");
+
+    // The secrets stay out of the log and of `--print-config`.
+    let log = gw.log();
+    for secret in [fake_stripe::SECRET_KEY, WHSEC, WHSEC_NEXT] {
+        assert!(!log.contains(secret), "the log shows a secret:\n{log}");
+    }
+    let printed = command()
+        .args(["gateway", "--print-config"])
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .output()
+        .unwrap();
+    assert!(printed.status.success(), "{printed:?}");
+    let text = String::from_utf8_lossy(&printed.stdout);
+    for secret in [fake_stripe::SECRET_KEY, WHSEC, WHSEC_NEXT] {
+        assert!(!text.contains(secret), "{text}");
+    }
+    assert!(
+        text.contains("billing.stripe_secret_key (CODEXKEY_BILLING__STRIPE_SECRET_KEY)")
+            && text.contains("billing.stripe_webhook_secret"),
+        "the secrets are named: {text}"
+    );
+    assert!(
+        text.contains("[billing]") && text.contains("currency = \"usd\""),
+        "{text}"
+    );
+}

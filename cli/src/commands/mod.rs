@@ -11,6 +11,7 @@ mod keys;
 mod ledger;
 mod login;
 mod logout;
+mod orders;
 mod prices;
 mod pricing;
 mod proxy;
@@ -45,6 +46,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Balance => balance::run(&ctx).await,
         Command::Ledger(args) => ledger::run(&ctx, args).await,
         Command::Topup(args) => topup::run(&ctx, args).await,
+        Command::Orders => orders::own(&ctx).await,
         Command::Pricing(args) => pricing::run(&ctx, args).await,
         Command::Proxy(args) => proxy::run(&ctx, args).await,
         Command::Env(args) => tools::env(&ctx, args).await,

@@ -230,31 +230,6 @@ pub struct WebhookAck {
     pub outcome: String,
 }
 
-impl Order {
-    /// The row `codexkey orders` prints.
-    pub fn row(&self) -> Vec<String> {
-        vec![
-            self.id.to_string(),
-            self.state.as_str().to_owned(),
-            self.amount_micros.to_string(),
-            format!("{} {}", self.amount_minor, self.currency),
-            self.provider.clone(),
-            time_cell(Some(self.created_at)),
-            time_cell(self.paid_at),
-        ]
-    }
-
-    pub const HEADER: [&'static str; 7] = [
-        "id",
-        "state",
-        "credits",
-        "charged (minor units)",
-        "provider",
-        "created",
-        "paid",
-    ];
-}
-
 fn time_cell(t: Option<DateTime<Utc>>) -> String {
     t.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
         .unwrap_or_default()
