@@ -671,12 +671,31 @@ async fn expired_checkouts_expire_and_the_sweeper_asks_stripe_first() {
     // made[1]: still open at Stripe: closed there first, then expired here.
     h.stripe.set_session(&made[2].1, "complete", "unpaid"); // a payment in flight
     h.stripe.set_session(&made[3].1, "expired", "unpaid"); // expired at Stripe
+    // And one whose checkout was never created (the gateway stopped in between): nobody can
+    // pay it, so it fails without asking Stripe.
+    let account_id = orders(&h.gw)[0].account_id;
+    h.gw.db_rw()
+        .execute(
+            "INSERT INTO orders (account_id, provider, amount_micros, currency, amount_minor,
+                                 state, created_at, updated_at)
+             VALUES (?1, 'stripe', 5000000, 'usd', 500, 'pending', 1, 1)",
+            [account_id],
+        )
+        .unwrap();
+    let orphan = orders(&h.gw).last().unwrap().id;
     let requests_before = h.stripe.requests().len();
     let (status, report) = h.admin.post_empty("/api/v1/admin/orders/sweep").await;
     assert_eq!(status, StatusCode::OK, "{report}");
     assert_eq!(
         report,
-        json!({ "checked": 4, "paid": 1, "expired": 2, "failed": 0, "left_pending": 1 })
+        json!({
+            "checked": 5,
+            "paid": 1,
+            "expired": 2,
+            "failed": 1,
+            "left_pending": 1,
+            "already_settled": 0
+        })
     );
     let state_of = |id: i64| {
         orders(&h.gw)
@@ -689,6 +708,7 @@ async fn expired_checkouts_expire_and_the_sweeper_asks_stripe_first() {
     assert_eq!(state_of(made[1].0), "expired");
     assert_eq!(state_of(made[2].0), "pending");
     assert_eq!(state_of(made[3].0), "expired");
+    assert_eq!(state_of(orphan), "failed");
     assert_eq!(balance_of(&user).await, 6_000_000);
     // Stripe was asked about each, and the open one was expired there.
     let asked: Vec<(String, String)> = h.stripe.requests()[requests_before..]
@@ -740,7 +760,7 @@ async fn expired_checkouts_expire_and_the_sweeper_asks_stripe_first() {
         .admin
         .get("/api/v1/admin/orders?account=buyer@example.com")
         .await;
-    assert_eq!(theirs.as_array().unwrap().len(), 5, "{theirs}");
+    assert_eq!(theirs.as_array().unwrap().len(), 6, "{theirs}");
     let reply = h.admin.get("/api/v1/admin/orders?state=refunded").await;
     assert_error(&reply, StatusCode::BAD_REQUEST, "invalid_request");
     let reply = user.get("/api/v1/admin/orders").await;

@@ -216,6 +216,8 @@ pub struct SweepReport {
     pub failed: u32,
     /// Left pending: a payment is still being processed, or the provider could not be asked.
     pub left_pending: u32,
+    /// Settled meanwhile by a webhook: nothing more was done.
+    pub already_settled: u32,
 }
 
 /// The answer to a provider's webhook: 2xx, so the provider does not deliver it again.

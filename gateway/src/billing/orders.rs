@@ -315,10 +315,15 @@ pub async fn stripe_webhook(
             return reject(state, record(None, "rejected"), &session, &why).await;
         }
     };
+    let said = |change: Change, made: &'static str| match change {
+        Change::Made => made,
+        Change::AlreadySettled => "duplicate",
+    };
     let outcome = match event.kind {
-        EventKind::Completed | EventKind::AsyncPaymentSucceeded if session.paid => {
-            pay(state, &order, Some(record(Some(order.id), "paid")), now).await?
-        }
+        EventKind::Completed | EventKind::AsyncPaymentSucceeded if session.paid => said(
+            pay(state, &order, Some(record(Some(order.id), "paid")), now).await?,
+            "paid",
+        ),
         EventKind::Completed | EventKind::AsyncPaymentSucceeded => {
             // Completed with a payment still in flight (a bank debit): the order stays pending
             // until `async_payment_succeeded` or `async_payment_failed`.
@@ -333,24 +338,18 @@ pub async fn stripe_webhook(
             }
         }
         EventKind::AsyncPaymentFailed => {
-            close(
-                state,
-                &order,
-                OrderState::Failed,
-                Some(record(Some(order.id), "failed")),
-                now,
+            let failed = Some(record(Some(order.id), "failed"));
+            said(
+                close(state, &order, OrderState::Failed, failed, now).await?,
+                "failed",
             )
-            .await?
         }
         EventKind::Expired => {
-            close(
-                state,
-                &order,
-                OrderState::Expired,
-                Some(record(Some(order.id), "expired")),
-                now,
+            let expired = Some(record(Some(order.id), "expired"));
+            said(
+                close(state, &order, OrderState::Expired, expired, now).await?,
+                "expired",
             )
-            .await?
         }
         EventKind::Other => "ignored",
     };
@@ -414,15 +413,22 @@ async fn reject(
     Ok(ack(if new { "rejected" } else { "duplicate" }))
 }
 
+/// Whether a settling write changed the order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Change {
+    Made,
+    /// Refused: the event was recorded before, or the order had left `pending` already.
+    AlreadySettled,
+}
+
 /// Pays `order` once: the credit, the order's state, `event` (if any) and the audit row in one
-/// transaction. Answers what happened: `paid`, or `duplicate` when the event was seen or the
-/// order settled before.
+/// transaction.
 async fn pay(
     state: &AppState,
     order: &OrderRecord,
     event: Option<NewProviderEvent>,
     now: Millis,
-) -> Result<&'static str, ApiError> {
+) -> Result<Change, ApiError> {
     let Some(session_id) = order.session_id.clone() else {
         return Err(ApiError::internal(format!(
             "order {} has no checkout session to be paid through",
@@ -484,10 +490,10 @@ async fn pay(
     match outcome {
         CreditOutcome::Credited(entry) => {
             tracing::info!(order = order.id, ledger = entry.id, source, "order paid");
-            Ok("paid")
+            Ok(Change::Made)
         }
         CreditOutcome::Refused(CreditRefusal::EventSeen | CreditRefusal::OrderNotPending(_)) => {
-            Ok("duplicate")
+            Ok(Change::AlreadySettled)
         }
         CreditOutcome::Refused(why) => Err(ApiError::internal(format!(
             "order {}'s payment was refused although its terms were checked: {why:?}",
@@ -503,7 +509,7 @@ async fn close(
     to: OrderState,
     event: Option<NewProviderEvent>,
     now: Millis,
-) -> Result<&'static str, ApiError> {
+) -> Result<Change, ApiError> {
     let source = if event.is_some() { "webhook" } else { "sweep" };
     let detail = json!({
         "order": order.id,
@@ -531,8 +537,8 @@ async fn close(
         )
         .await?;
     Ok(match closed {
-        Ok(_) => to.as_str(),
-        Err(_) => "duplicate",
+        Ok(_) => Change::Made,
+        Err(_) => Change::AlreadySettled,
     })
 }
 
@@ -563,6 +569,7 @@ pub async fn sweep(state: &AppState) -> Result<SweepReport, ApiError> {
             Ok(Settled::Expired) => report.expired += 1,
             Ok(Settled::Failed) => report.failed += 1,
             Ok(Settled::Pending) => report.left_pending += 1,
+            Ok(Settled::Elsewhere) => report.already_settled += 1,
             Err(e) => {
                 tracing::warn!(order = order.id, error = %e, "cannot settle a pending order now");
                 report.left_pending += 1;
@@ -577,14 +584,20 @@ enum Settled {
     Expired,
     Failed,
     Pending,
+    /// A webhook settled it between the list and the change.
+    Elsewhere,
 }
 
 async fn settle(state: &AppState, order: &OrderRecord) -> Result<Settled, ApiError> {
     let now = now_ms();
     let Some(session_id) = order.session_id.as_deref() else {
         // Its checkout was never created (the gateway stopped in between): nobody can pay it.
-        close(state, order, OrderState::Failed, None, now).await?;
-        return Ok(Settled::Failed);
+        return Ok(
+            match close(state, order, OrderState::Failed, None, now).await? {
+                Change::Made => Settled::Failed,
+                Change::AlreadySettled => Settled::Elsewhere,
+            },
+        );
     };
     let provider = match state.payments.as_deref() {
         Some(p) if p.name() == order.provider => p,
@@ -614,13 +627,13 @@ async fn settle(state: &AppState, order: &OrderRecord) -> Result<Settled, ApiErr
     }
     Ok(match (&session.status, session.paid) {
         (_, true) => match pay(state, order, None, now).await? {
-            "paid" => Settled::Paid,
-            _ => Settled::Pending,
+            Change::Made => Settled::Paid,
+            Change::AlreadySettled => Settled::Elsewhere,
         },
         (SessionStatus::Expired, false) => {
             match close(state, order, OrderState::Expired, None, now).await? {
-                "expired" => Settled::Expired,
-                _ => Settled::Pending,
+                Change::Made => Settled::Expired,
+                Change::AlreadySettled => Settled::Elsewhere,
             }
         }
         // Completed with the payment in flight, or a status this version does not know.
