@@ -167,14 +167,8 @@ impl FakeStripe {
     }
 }
 
-/// Checks `Authorization: Bearer <key>` and records the request; `Err` is the 401 to answer.
-fn admit(
-    shared: &Shared,
-    method: Method,
-    path: String,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<(), Response> {
+/// Records the request and answers whether it carries `Authorization: Bearer <key>`.
+fn admit(shared: &Shared, method: Method, path: String, headers: &HeaderMap, body: &[u8]) -> bool {
     let header = |name: &str| {
         headers
             .get(name)
@@ -192,25 +186,27 @@ fn admit(
         content_type: header("content-type"),
     });
     let expected = format!("Bearer {}", inner.secret_key);
-    if authorization.as_deref() != Some(expected.as_str()) {
-        return Err(stripe_error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_request_error",
-            "Invalid API Key provided: sk_test_****",
-        ));
-    }
-    Ok(())
+    authorization.as_deref() == Some(expected.as_str())
+}
+
+/// Stripe's answer to a missing or wrong secret key (which it masks).
+fn unauthorized() -> Response {
+    stripe_error(
+        StatusCode::UNAUTHORIZED,
+        "invalid_request_error",
+        "Invalid API Key provided: sk_test_****",
+    )
 }
 
 async fn create(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(r) = admit(
+    if !admit(
         &shared,
         Method::POST,
         "/v1/checkout/sessions".into(),
         &headers,
         &body,
     ) {
-        return r;
+        return unauthorized();
     }
     let form: HashMap<String, String> = form_urlencoded::parse(&body).into_owned().collect();
     let mut inner = lock(&shared);
@@ -304,8 +300,8 @@ async fn retrieve(
     headers: HeaderMap,
 ) -> Response {
     let path = format!("/v1/checkout/sessions/{id}");
-    if let Err(r) = admit(&shared, Method::GET, path, &headers, b"") {
-        return r;
+    if !admit(&shared, Method::GET, path, &headers, b"") {
+        return unauthorized();
     }
     match lock(&shared).sessions.get(&id) {
         Some(s) => axum::Json(s.clone()).into_response(),
@@ -324,8 +320,8 @@ async fn expire(
     body: Bytes,
 ) -> Response {
     let path = format!("/v1/checkout/sessions/{id}/expire");
-    if let Err(r) = admit(&shared, Method::POST, path, &headers, &body) {
-        return r;
+    if !admit(&shared, Method::POST, path, &headers, &body) {
+        return unauthorized();
     }
     let mut inner = lock(&shared);
     let Some(s) = inner.sessions.get_mut(&id) else {

@@ -1111,3 +1111,30 @@ async fn the_cli_buys_credit_and_lists_orders() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn a_wrong_stripe_key_is_a_clear_error_and_nothing_is_left_pending() {
+    let h = harness_with(|raw| {
+        raw.billing.stripe_secret_key = Some(Secret::new("sk_test_notTheRightOne123".to_owned()));
+    })
+    .await;
+    let user = h.gw.new_user("buyer@example.com").await;
+    let reply = user
+        .post("/api/v1/topup", &json!({ "amount_micros": 5_000_000 }))
+        .await;
+    let message = assert_error(&reply, StatusCode::BAD_GATEWAY, "payment_provider_error");
+    assert!(
+        message.contains("refused") && message.contains("Invalid API Key provided"),
+        "{message}"
+    );
+    assert!(!message.contains("notTheRightOne"), "{message}");
+    let sent = h.stripe.requests();
+    assert_eq!(
+        sent[0].authorization.as_deref(),
+        Some("Bearer sk_test_notTheRightOne123")
+    );
+    let all = orders(&h.gw);
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].state, "failed");
+    h.assert_consistent().await;
+}
