@@ -241,7 +241,7 @@ pub async fn admin_orders(
             OrderFilter {
                 account_id,
                 state: order_state,
-                created_before: None,
+                ..OrderFilter::default()
             },
             MAX_LIST,
         )
@@ -557,6 +557,7 @@ pub async fn sweep(state: &AppState) -> Result<SweepReport, ApiError> {
                 account_id: None,
                 state: Some(OrderState::Pending),
                 created_before: Some(now.saturating_sub(ttl)),
+                oldest_first: true,
             },
             SWEEP_BATCH,
         )

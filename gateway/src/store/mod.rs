@@ -241,6 +241,8 @@ pub struct OrderFilter {
     pub state: Option<OrderState>,
     /// Only orders created at or before this time.
     pub created_before: Option<Millis>,
+    /// Oldest first (the sweep, so no order waits behind newer ones); else newest first.
+    pub oldest_first: bool,
 }
 
 /// A batch of redemption codes to create; `hashes` are the SHA-256 of its codes.
@@ -691,7 +693,7 @@ pub trait OrderStore: Send + Sync {
         session_id: &str,
     ) -> Result<Option<OrderRecord>, StoreError>;
 
-    /// The orders `filter` matches, newest first, at most `limit`.
+    /// The orders `filter` matches, newest first (or oldest first), at most `limit`.
     async fn orders(&self, filter: OrderFilter, limit: u32)
     -> Result<Vec<OrderRecord>, StoreError>;
 

@@ -408,6 +408,20 @@ pub async fn orders(db: &dyn Database) {
         pending_old.iter().map(|o| o.id).collect::<Vec<_>>(),
         [a2.id]
     );
+    let oldest = store
+        .orders(
+            OrderFilter {
+                oldest_first: true,
+                ..OrderFilter::default()
+            },
+            2,
+        )
+        .await
+        .expect("orders");
+    assert_eq!(
+        oldest.iter().map(|o| o.id).collect::<Vec<_>>(),
+        [a1.id, a2.id]
+    );
     assert_eq!(
         store
             .orders(OrderFilter::default(), 1)

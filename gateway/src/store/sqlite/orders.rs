@@ -218,13 +218,15 @@ impl OrderStore for SqliteStore {
         filter: OrderFilter,
         limit: u32,
     ) -> Result<Vec<OrderRecord>, StoreError> {
+        // Two fixed statements, not an order spliced in: every value stays bound.
+        let order = if filter.oldest_first { "ASC" } else { "DESC" };
         self.reader
             .call(move |c| {
                 let mut stmt = c.prepare(&format!(
                     "SELECT {ORDER_COLUMNS} {ORDER_FROM}
                      WHERE (?1 IS NULL OR o.account_id = ?1) AND (?2 IS NULL OR o.state = ?2)
                        AND (?3 IS NULL OR o.created_at <= ?3)
-                     ORDER BY o.id DESC LIMIT ?4"
+                     ORDER BY o.id {order} LIMIT ?4"
                 ))?;
                 let rows = stmt
                     .query_map(
