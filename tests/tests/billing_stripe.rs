@@ -986,7 +986,9 @@ async fn the_cli_buys_credit_and_lists_orders() {
     let stripe = FakeStripe::start().await;
     let signer = StripeSigner::start().await;
     let env = stripe_env(stripe.base_url());
-    let vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    // Everything the gateway and its HTTP stack log at debug, searched for secrets below.
+    vars.push(("CODEXKEY_LOG", "debug"));
     let mut gw = GatewayProcess::start_with_env(&vars);
     let admin = CliUser::admin(&gw);
     let user = CliUser::registered(&gw);
@@ -1088,6 +1090,10 @@ async fn the_cli_buys_credit_and_lists_orders() {
 
     // The secrets stay out of the log and of `--print-config`.
     let log = gw.log();
+    assert!(
+        log.contains("order paid"),
+        "the log is the debug one: {log}"
+    );
     for secret in [fake_stripe::SECRET_KEY, WHSEC, WHSEC_NEXT] {
         assert!(!log.contains(secret), "the log shows a secret:\n{log}");
     }
