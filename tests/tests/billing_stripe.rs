@@ -1144,3 +1144,112 @@ async fn a_wrong_stripe_key_is_a_clear_error_and_nothing_is_left_pending() {
     assert_eq!(all[0].state, "failed");
     h.assert_consistent().await;
 }
+
+#[tokio::test]
+async fn a_webhook_and_a_sweep_racing_for_one_paid_order_credit_it_once() {
+    let h = harness_with(|raw| raw.billing.order_ttl_secs = Some(0)).await;
+    let user = h.gw.new_user("buyer@example.com").await;
+    for round in 0..5 {
+        let (_, url) = h.topup(&user, 5_000_000).await;
+        let paid = h
+            .stripe
+            .set_session(&Harness::session_id(&url), "complete", "paid");
+        let payload = fake_stripe::event(
+            &format!("evt_race_{round}"),
+            "checkout.session.completed",
+            &paid,
+        );
+        let header = h.signer.sign(&payload, WHSEC, now_secs()).await;
+        let client = h.gw.client();
+        let webhook = client.send(
+            client
+                .request(Method::POST, WEBHOOK)
+                .header("Stripe-Signature", header)
+                .body(payload),
+        );
+        let sweep = h.admin.post_empty("/api/v1/admin/orders/sweep");
+        let ((ws, ack), (ss, report)) = tokio::join!(webhook, sweep);
+        assert_eq!((ws, ss), (StatusCode::OK, StatusCode::OK), "{ack} {report}");
+        let credited = u64::from(ack["outcome"] == "paid") + report["paid"].as_u64().unwrap();
+        assert_eq!(credited, 1, "round {round}: {ack} {report}");
+        assert_eq!(balance_of(&user).await, 5_000_000 * (round + 1));
+    }
+    h.assert_consistent().await;
+}
+
+#[tokio::test]
+async fn the_database_refuses_to_rewrite_an_order_or_an_event() {
+    let h = harness().await;
+    let user = h.gw.new_user("buyer@example.com").await;
+    let (order, url) = h.topup(&user, 5_000_000).await;
+    let session = h
+        .stripe
+        .set_session(&Harness::session_id(&url), "complete", "paid");
+    let (_, ack) = h
+        .deliver(&fake_stripe::event(
+            "evt_db",
+            "checkout.session.completed",
+            &session,
+        ))
+        .await;
+    assert_eq!(ack["outcome"], "paid");
+    let id = order["id"].as_i64().unwrap();
+    let before = h.state();
+    let db = h.gw.db_rw();
+    for (sql, says) in [
+        (
+            "UPDATE orders SET amount_micros = 50000000 WHERE id = ?1",
+            "cannot change",
+        ),
+        (
+            "UPDATE orders SET amount_minor = 1 WHERE id = ?1",
+            "cannot change",
+        ),
+        (
+            "UPDATE orders SET currency = 'eur' WHERE id = ?1",
+            "cannot change",
+        ),
+        (
+            "UPDATE orders SET account_id = 1 WHERE id = ?1",
+            "cannot change",
+        ),
+        (
+            "UPDATE orders SET state = 'pending' WHERE id = ?1",
+            "only moves forward",
+        ),
+        (
+            "UPDATE orders SET state = 'expired' WHERE id = ?1",
+            "only moves forward",
+        ),
+        (
+            "UPDATE orders SET session_id = 'cs_other' WHERE id = ?1",
+            "cannot change",
+        ),
+        ("UPDATE orders SET ledger_id = NULL WHERE id = ?1", ""),
+        ("DELETE FROM orders WHERE id = ?1", "never deleted"),
+        (
+            "UPDATE provider_events SET outcome = 'rejected' WHERE order_id = ?1",
+            "append-only",
+        ),
+        (
+            "DELETE FROM provider_events WHERE order_id = ?1",
+            "append-only",
+        ),
+    ] {
+        let err = db.execute(sql, [id]).expect_err(sql).to_string();
+        assert!(err.contains(says), "{sql}: {err}");
+    }
+    // A pending order may not be marked paid without its credit.
+    let (pending, _) = h.topup(&user, 5_000_000).await;
+    let before_pending = h.state();
+    let err = db
+        .execute(
+            "UPDATE orders SET state = 'paid' WHERE id = ?1",
+            [pending["id"].as_i64().unwrap()],
+        )
+        .expect_err("paid without a credit");
+    assert!(err.to_string().contains("CHECK"), "{err}");
+    assert_eq!(h.state(), before_pending);
+    assert_eq!(before.0.ledger, h.gw.snapshot().ledger);
+    h.assert_consistent().await;
+}
