@@ -62,3 +62,70 @@ pub fn parse(body: &[u8]) -> Result<Event, String> {
         session,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    #![expect(clippy::unwrap_used)]
+    use super::*;
+    use crate::billing::provider::SessionStatus;
+
+    /// A `checkout.session.completed` event in the shape Stripe documents, with fields the
+    /// gateway does not read left in.
+    const COMPLETED: &str = r#"{
+      "id": "evt_1QxYzAbCdEfGhIjK",
+      "object": "event",
+      "api_version": "2025-07-30.basil",
+      "created": 1765000100,
+      "data": {
+        "object": {
+          "id": "cs_test_a1Ae6ClgOkjygKwrf9B3L6ITtUuZW4Xx9FivL6DZYoYFdfAefQxsYpJJd3",
+          "object": "checkout.session",
+          "amount_subtotal": 1234,
+          "amount_total": 1234,
+          "client_reference_id": "order_42",
+          "currency": "usd",
+          "customer_details": {"email": "buyer@example.com", "tax_exempt": "none"},
+          "livemode": false,
+          "metadata": {"order_id": "42"},
+          "mode": "payment",
+          "payment_intent": "pi_3QxYz",
+          "payment_status": "paid",
+          "status": "complete",
+          "url": null
+        }
+      },
+      "livemode": false,
+      "pending_webhooks": 1,
+      "request": {"id": null, "idempotency_key": null},
+      "type": "checkout.session.completed"
+    }"#;
+
+    #[test]
+    fn a_completed_checkout_is_read() {
+        let e = parse(COMPLETED.as_bytes()).unwrap();
+        assert_eq!(e.id, "evt_1QxYzAbCdEfGhIjK");
+        assert_eq!(e.kind, EventKind::Completed);
+        let s = e.session.unwrap();
+        assert!(s.id.starts_with("cs_test_a1Ae6"));
+        assert_eq!(s.status, SessionStatus::Complete);
+        assert!(s.paid);
+        assert_eq!(s.amount_total, Some(1234));
+        assert_eq!(s.currency.as_deref(), Some("usd"));
+        assert_eq!(s.order_id, Some(42));
+    }
+
+    #[test]
+    fn other_events_are_not_read_further_and_bad_ones_are_refused() {
+        let other = COMPLETED.replace("checkout.session.completed", "charge.succeeded");
+        let e = parse(other.as_bytes()).unwrap();
+        assert_eq!(e.kind, EventKind::Other);
+        assert!(e.session.is_none());
+        // Metadata and reference naming two orders: not a session the gateway made.
+        let two = COMPLETED.replace("\"order_42\"", "\"order_43\"");
+        assert!(parse(two.as_bytes()).unwrap_err().contains("order 42"));
+        let not_session = COMPLETED.replace("\"checkout.session\"", "\"payment_intent\"");
+        assert!(parse(not_session.as_bytes()).is_err());
+        assert!(parse(b"{\"object\":\"list\"}").is_err());
+        assert!(parse(b"not json").is_err());
+    }
+}
