@@ -435,9 +435,9 @@ async fn deliveries_that_do_not_verify_or_do_not_match_change_nothing() {
     other_provider["metadata"] = json!({});
     other_provider["client_reference_id"] = Value::Null;
     let cases = [
-        ("evt_amount", other_amount, "charged Some(999)"),
-        ("evt_currency", other_currency, "\"eur\""),
-        ("evt_reference", other_reference, "names order"),
+        ("evt_amount", other_amount, "charged 999 minor units"),
+        ("evt_currency", other_currency, "charged in `eur`"),
+        ("evt_reference", other_reference, "the session names order"),
         (
             "evt_unknown",
             unknown_session,

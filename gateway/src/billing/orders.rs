@@ -358,22 +358,28 @@ pub async fn stripe_webhook(
 
 /// Why `session` is not `order`'s checkout, if it is not.
 fn mismatch(order: &OrderRecord, session: &Session) -> Option<String> {
-    if session.order_id.is_some_and(|id| id != order.id) {
+    if let Some(named) = session.order_id.filter(|id| *id != order.id) {
         return Some(format!(
-            "the session names order {:?}, but it is order {}'s",
-            session.order_id, order.id
+            "the session names order {named}, but it is order {}'s",
+            order.id
         ));
     }
-    if session.amount_total != Some(order.amount_minor) {
-        return Some(format!(
-            "the session charged {:?}, the order is for {}",
-            session.amount_total, order.amount_minor
-        ));
+    let amount = session.amount_total;
+    if amount != Some(order.amount_minor) {
+        return Some(match amount {
+            Some(a) => format!(
+                "the session charged {a} minor units, the order is for {}",
+                order.amount_minor
+            ),
+            None => "the session says no amount".into(),
+        });
     }
-    if session.currency.as_deref() != Some(order.currency.as_str()) {
+    let currency = session.currency.as_deref();
+    if currency != Some(order.currency.as_str()) {
         return Some(format!(
-            "the session charged in {:?}, the order is in `{}`",
-            session.currency, order.currency
+            "the session charged in `{}`, the order is in `{}`",
+            currency.unwrap_or("(none)"),
+            order.currency
         ));
     }
     None
