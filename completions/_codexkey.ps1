@@ -38,7 +38,8 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('balance', 'balance', [CompletionResultType]::ParameterValue, 'Show your balance, spend today and over 30 days, and how long the balance lasts')
             [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'Show what you spent, on what and when (from a local cache synced with the gateway)')
             [CompletionResult]::new('ledger', 'ledger', [CompletionResultType]::ParameterValue, 'Show your ledger: every payment, code, bonus, charge, refund and adjustment, newest first')
-            [CompletionResult]::new('topup', 'topup', [CompletionResultType]::ParameterValue, 'Add credit to your account: redeem a code')
+            [CompletionResult]::new('topup', 'topup', [CompletionResultType]::ParameterValue, 'Add credit to your account: pay by card (`--amount`, prints a page to open) or redeem a code (`--code`)')
+            [CompletionResult]::new('orders', 'orders', [CompletionResultType]::ParameterValue, 'Show your top-up orders, newest first')
             [CompletionResult]::new('pricing', 'pricing', [CompletionResultType]::ParameterValue, 'Show the gateway''s model prices (no login needed)')
             [CompletionResult]::new('proxy', 'proxy', [CompletionResultType]::ParameterValue, 'Run the local proxy that Codex CLI and Claude Code point at (127.0.0.1 only)')
             [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Print the environment that points a tool at a running `codexkey proxy`')
@@ -530,6 +531,17 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
         }
         'codexkey;topup' {
             [CompletionResult]::new('--code', '--code', [CompletionResultType]::ParameterName, 'A redemption code, as printed (case, spaces and dashes do not matter)')
+            [CompletionResult]::new('--amount', '--amount', [CompletionResultType]::ParameterName, 'Credits to buy by card (e.g. `10`, `12.5`): prints the payment page to open in any browser; the credit arrives once the payment is confirmed')
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'codexkey;orders' {
             [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
@@ -619,6 +631,7 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('adjust', 'adjust', [CompletionResultType]::ParameterValue, 'Credit or debit an account, with a reason kept in the ledger and the audit log')
             [CompletionResult]::new('bonus', 'bonus', [CompletionResultType]::ParameterValue, 'Give an account promotional credit (spent first, never refunded), with a reason kept in the ledger and the audit log')
             [CompletionResult]::new('codes', 'codes', [CompletionResultType]::ParameterValue, 'Create, list, disable and export redemption codes')
+            [CompletionResult]::new('orders', 'orders', [CompletionResultType]::ParameterValue, 'List top-up orders, newest first')
             [CompletionResult]::new('suspend', 'suspend', [CompletionResultType]::ParameterValue, 'Suspend an account: its sessions and keys stop working')
             [CompletionResult]::new('activate', 'activate', [CompletionResultType]::ParameterValue, 'Lift a suspension')
             [CompletionResult]::new('verify-ledger', 'verify-ledger', [CompletionResultType]::ParameterValue, 'Check that every balance equals the sum of its ledger entries (exit 1 if not)')
@@ -798,6 +811,18 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             break
         }
         'codexkey;admin;codes;help;help' {
+            break
+        }
+        'codexkey;admin;orders' {
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'Only orders in this state')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Only this account''s orders: its email or id')
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
         'codexkey;admin;suspend' {
@@ -1030,6 +1055,7 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('adjust', 'adjust', [CompletionResultType]::ParameterValue, 'Credit or debit an account, with a reason kept in the ledger and the audit log')
             [CompletionResult]::new('bonus', 'bonus', [CompletionResultType]::ParameterValue, 'Give an account promotional credit (spent first, never refunded), with a reason kept in the ledger and the audit log')
             [CompletionResult]::new('codes', 'codes', [CompletionResultType]::ParameterValue, 'Create, list, disable and export redemption codes')
+            [CompletionResult]::new('orders', 'orders', [CompletionResultType]::ParameterValue, 'List top-up orders, newest first')
             [CompletionResult]::new('suspend', 'suspend', [CompletionResultType]::ParameterValue, 'Suspend an account: its sessions and keys stop working')
             [CompletionResult]::new('activate', 'activate', [CompletionResultType]::ParameterValue, 'Lift a suspension')
             [CompletionResult]::new('verify-ledger', 'verify-ledger', [CompletionResultType]::ParameterValue, 'Check that every balance equals the sum of its ledger entries (exit 1 if not)')
@@ -1078,6 +1104,9 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             break
         }
         'codexkey;admin;help;codes;export' {
+            break
+        }
+        'codexkey;admin;help;orders' {
             break
         }
         'codexkey;admin;help;suspend' {
@@ -1157,7 +1186,8 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('balance', 'balance', [CompletionResultType]::ParameterValue, 'Show your balance, spend today and over 30 days, and how long the balance lasts')
             [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'Show what you spent, on what and when (from a local cache synced with the gateway)')
             [CompletionResult]::new('ledger', 'ledger', [CompletionResultType]::ParameterValue, 'Show your ledger: every payment, code, bonus, charge, refund and adjustment, newest first')
-            [CompletionResult]::new('topup', 'topup', [CompletionResultType]::ParameterValue, 'Add credit to your account: redeem a code')
+            [CompletionResult]::new('topup', 'topup', [CompletionResultType]::ParameterValue, 'Add credit to your account: pay by card (`--amount`, prints a page to open) or redeem a code (`--code`)')
+            [CompletionResult]::new('orders', 'orders', [CompletionResultType]::ParameterValue, 'Show your top-up orders, newest first')
             [CompletionResult]::new('pricing', 'pricing', [CompletionResultType]::ParameterValue, 'Show the gateway''s model prices (no login needed)')
             [CompletionResult]::new('proxy', 'proxy', [CompletionResultType]::ParameterValue, 'Run the local proxy that Codex CLI and Claude Code point at (127.0.0.1 only)')
             [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Print the environment that points a tool at a running `codexkey proxy`')
@@ -1270,6 +1300,9 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
         'codexkey;help;topup' {
             break
         }
+        'codexkey;help;orders' {
+            break
+        }
         'codexkey;help;pricing' {
             break
         }
@@ -1293,6 +1326,7 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('adjust', 'adjust', [CompletionResultType]::ParameterValue, 'Credit or debit an account, with a reason kept in the ledger and the audit log')
             [CompletionResult]::new('bonus', 'bonus', [CompletionResultType]::ParameterValue, 'Give an account promotional credit (spent first, never refunded), with a reason kept in the ledger and the audit log')
             [CompletionResult]::new('codes', 'codes', [CompletionResultType]::ParameterValue, 'Create, list, disable and export redemption codes')
+            [CompletionResult]::new('orders', 'orders', [CompletionResultType]::ParameterValue, 'List top-up orders, newest first')
             [CompletionResult]::new('suspend', 'suspend', [CompletionResultType]::ParameterValue, 'Suspend an account: its sessions and keys stop working')
             [CompletionResult]::new('activate', 'activate', [CompletionResultType]::ParameterValue, 'Lift a suspension')
             [CompletionResult]::new('verify-ledger', 'verify-ledger', [CompletionResultType]::ParameterValue, 'Check that every balance equals the sum of its ledger entries (exit 1 if not)')
@@ -1340,6 +1374,9 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             break
         }
         'codexkey;help;admin;codes;export' {
+            break
+        }
+        'codexkey;help;admin;orders' {
             break
         }
         'codexkey;help;admin;suspend' {

@@ -52,6 +52,9 @@ _codexkey() {
             codexkey,logout)
                 cmd="codexkey__subcmd__logout"
                 ;;
+            codexkey,orders)
+                cmd="codexkey__subcmd__orders"
+                ;;
             codexkey,pricing)
                 cmd="codexkey__subcmd__pricing"
                 ;;
@@ -187,6 +190,9 @@ _codexkey() {
             codexkey__subcmd__admin,help)
                 cmd="codexkey__subcmd__admin__subcmd__help"
                 ;;
+            codexkey__subcmd__admin,orders)
+                cmd="codexkey__subcmd__admin__subcmd__orders"
+                ;;
             codexkey__subcmd__admin,prices)
                 cmd="codexkey__subcmd__admin__subcmd__prices"
                 ;;
@@ -258,6 +264,9 @@ _codexkey() {
                 ;;
             codexkey__subcmd__admin__subcmd__help,help)
                 cmd="codexkey__subcmd__admin__subcmd__help__subcmd__help"
+                ;;
+            codexkey__subcmd__admin__subcmd__help,orders)
+                cmd="codexkey__subcmd__admin__subcmd__help__subcmd__orders"
                 ;;
             codexkey__subcmd__admin__subcmd__help,prices)
                 cmd="codexkey__subcmd__admin__subcmd__help__subcmd__prices"
@@ -433,6 +442,9 @@ _codexkey() {
             codexkey__subcmd__help,logout)
                 cmd="codexkey__subcmd__help__subcmd__logout"
                 ;;
+            codexkey__subcmd__help,orders)
+                cmd="codexkey__subcmd__help__subcmd__orders"
+                ;;
             codexkey__subcmd__help,pricing)
                 cmd="codexkey__subcmd__help__subcmd__pricing"
                 ;;
@@ -501,6 +513,9 @@ _codexkey() {
                 ;;
             codexkey__subcmd__help__subcmd__admin,codes)
                 cmd="codexkey__subcmd__help__subcmd__admin__subcmd__codes"
+                ;;
+            codexkey__subcmd__help__subcmd__admin,orders)
+                cmd="codexkey__subcmd__help__subcmd__admin__subcmd__orders"
                 ;;
             codexkey__subcmd__help__subcmd__admin,prices)
                 cmd="codexkey__subcmd__help__subcmd__admin__subcmd__prices"
@@ -653,7 +668,7 @@ _codexkey() {
 
     case "${cmd}" in
         codexkey)
-            opts="-h -V --gateway --json --profile --help --version gateway register login logout whoami account keys balance usage ledger topup pricing proxy env run setup doctor admin completions help"
+            opts="-h -V --gateway --json --profile --help --version gateway register login logout whoami account keys balance usage ledger topup orders pricing proxy env run setup doctor admin completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1197,7 +1212,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin)
-            opts="-h -V --gateway --json --profile --help --version users adjust bonus codes suspend activate verify-ledger audit backup prices upstreams help"
+            opts="-h -V --gateway --json --profile --help --version users adjust bonus codes orders suspend activate verify-ledger audit backup prices upstreams help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1599,7 +1614,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin__subcmd__help)
-            opts="users adjust bonus codes suspend activate verify-ledger audit backup prices upstreams help"
+            opts="users adjust bonus codes orders suspend activate verify-ledger audit backup prices upstreams help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1767,6 +1782,20 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__help__subcmd__orders)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1983,6 +2012,36 @@ _codexkey() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__orders)
+            opts="-h -V --state --account --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --state)
+                    COMPREPLY=($(compgen -W "pending paid expired failed" -- "${cur}"))
+                    return 0
+                    ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2735,7 +2794,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__help)
-            opts="gateway register login logout whoami account keys balance usage ledger topup pricing proxy env run setup doctor admin completions help"
+            opts="gateway register login logout whoami account keys balance usage ledger topup orders pricing proxy env run setup doctor admin completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2889,7 +2948,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__help__subcmd__admin)
-            opts="users adjust bonus codes suspend activate verify-ledger audit backup prices upstreams"
+            opts="users adjust bonus codes orders suspend activate verify-ledger audit backup prices upstreams"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3045,6 +3104,20 @@ _codexkey() {
         codexkey__subcmd__help__subcmd__admin__subcmd__codes__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__admin__subcmd__orders)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -3477,6 +3550,20 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__help__subcmd__logout)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__orders)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -4030,6 +4117,28 @@ _codexkey() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        codexkey__subcmd__orders)
+            opts="-h -V --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         codexkey__subcmd__pricing)
             opts="-h -V --model --provider --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -4165,13 +4274,17 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__topup)
-            opts="-h -V --code --gateway --json --profile --help --version"
+            opts="-h -V --code --amount --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --code)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --amount)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

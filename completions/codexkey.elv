@@ -35,7 +35,8 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand balance 'Show your balance, spend today and over 30 days, and how long the balance lasts'
             cand usage 'Show what you spent, on what and when (from a local cache synced with the gateway)'
             cand ledger 'Show your ledger: every payment, code, bonus, charge, refund and adjustment, newest first'
-            cand topup 'Add credit to your account: redeem a code'
+            cand topup 'Add credit to your account: pay by card (`--amount`, prints a page to open) or redeem a code (`--code`)'
+            cand orders 'Show your top-up orders, newest first'
             cand pricing 'Show the gateway''s model prices (no login needed)'
             cand proxy 'Run the local proxy that Codex CLI and Claude Code point at (127.0.0.1 only)'
             cand env 'Print the environment that points a tool at a running `codexkey proxy`'
@@ -466,6 +467,16 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;topup'= {
             cand --code 'A redemption code, as printed (case, spaces and dashes do not matter)'
+            cand --amount 'Credits to buy by card (e.g. `10`, `12.5`): prints the payment page to open in any browser; the credit arrives once the payment is confirmed'
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;orders'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
             cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
@@ -548,6 +559,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand adjust 'Credit or debit an account, with a reason kept in the ledger and the audit log'
             cand bonus 'Give an account promotional credit (spent first, never refunded), with a reason kept in the ledger and the audit log'
             cand codes 'Create, list, disable and export redemption codes'
+            cand orders 'List top-up orders, newest first'
             cand suspend 'Suspend an account: its sessions and keys stop working'
             cand activate 'Lift a suspension'
             cand verify-ledger 'Check that every balance equals the sum of its ledger entries (exit 1 if not)'
@@ -705,6 +717,17 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;admin;codes;help;export'= {
         }
         &'codexkey;admin;codes;help;help'= {
+        }
+        &'codexkey;admin;orders'= {
+            cand --state 'Only orders in this state'
+            cand --account 'Only this account''s orders: its email or id'
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
         }
         &'codexkey;admin;suspend'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
@@ -909,6 +932,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand adjust 'Credit or debit an account, with a reason kept in the ledger and the audit log'
             cand bonus 'Give an account promotional credit (spent first, never refunded), with a reason kept in the ledger and the audit log'
             cand codes 'Create, list, disable and export redemption codes'
+            cand orders 'List top-up orders, newest first'
             cand suspend 'Suspend an account: its sessions and keys stop working'
             cand activate 'Lift a suspension'
             cand verify-ledger 'Check that every balance equals the sum of its ledger entries (exit 1 if not)'
@@ -946,6 +970,8 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;admin;help;codes;disable'= {
         }
         &'codexkey;admin;help;codes;export'= {
+        }
+        &'codexkey;admin;help;orders'= {
         }
         &'codexkey;admin;help;suspend'= {
         }
@@ -1007,7 +1033,8 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand balance 'Show your balance, spend today and over 30 days, and how long the balance lasts'
             cand usage 'Show what you spent, on what and when (from a local cache synced with the gateway)'
             cand ledger 'Show your ledger: every payment, code, bonus, charge, refund and adjustment, newest first'
-            cand topup 'Add credit to your account: redeem a code'
+            cand topup 'Add credit to your account: pay by card (`--amount`, prints a page to open) or redeem a code (`--code`)'
+            cand orders 'Show your top-up orders, newest first'
             cand pricing 'Show the gateway''s model prices (no login needed)'
             cand proxy 'Run the local proxy that Codex CLI and Claude Code point at (127.0.0.1 only)'
             cand env 'Print the environment that points a tool at a running `codexkey proxy`'
@@ -1091,6 +1118,8 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;help;topup'= {
         }
+        &'codexkey;help;orders'= {
+        }
         &'codexkey;help;pricing'= {
         }
         &'codexkey;help;proxy'= {
@@ -1108,6 +1137,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand adjust 'Credit or debit an account, with a reason kept in the ledger and the audit log'
             cand bonus 'Give an account promotional credit (spent first, never refunded), with a reason kept in the ledger and the audit log'
             cand codes 'Create, list, disable and export redemption codes'
+            cand orders 'List top-up orders, newest first'
             cand suspend 'Suspend an account: its sessions and keys stop working'
             cand activate 'Lift a suspension'
             cand verify-ledger 'Check that every balance equals the sum of its ledger entries (exit 1 if not)'
@@ -1144,6 +1174,8 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;help;admin;codes;disable'= {
         }
         &'codexkey;help;admin;codes;export'= {
+        }
+        &'codexkey;help;admin;orders'= {
         }
         &'codexkey;help;admin;suspend'= {
         }

@@ -63,8 +63,11 @@ pub enum Command {
     Usage(Box<UsageArgs>),
     /// Show your ledger: every payment, code, bonus, charge, refund and adjustment, newest first
     Ledger(LedgerArgs),
-    /// Add credit to your account: redeem a code
+    /// Add credit to your account: pay by card (`--amount`, prints a page to open) or redeem a
+    /// code (`--code`)
     Topup(TopupArgs),
+    /// Show your top-up orders, newest first
+    Orders,
     /// Show the gateway's model prices (no login needed)
     Pricing(PricingArgs),
     /// Run the local proxy that Codex CLI and Claude Code point at (127.0.0.1 only)
@@ -427,6 +430,10 @@ pub struct TopupArgs {
     /// A redemption code, as printed (case, spaces and dashes do not matter)
     #[arg(long, value_name = "CODE", group = "source")]
     pub code: Option<String>,
+    /// Credits to buy by card (e.g. `10`, `12.5`): prints the payment page to open in any
+    /// browser; the credit arrives once the payment is confirmed
+    #[arg(long, value_name = "CREDITS", group = "source")]
+    pub amount: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -461,6 +468,15 @@ pub enum AdminCommand {
     /// Create, list, disable and export redemption codes
     #[command(subcommand)]
     Codes(CodesCommand),
+    /// List top-up orders, newest first
+    Orders {
+        /// Only orders in this state
+        #[arg(long, value_parser = ["pending", "paid", "expired", "failed"])]
+        state: Option<String>,
+        /// Only this account's orders: its email or id
+        #[arg(long)]
+        account: Option<String>,
+    },
     /// Suspend an account: its sessions and keys stop working
     Suspend {
         /// The account's email (or id)

@@ -260,6 +260,31 @@ impl Client {
         self.post("/api/v1/redeem", req).await
     }
 
+    pub async fn topup(&self, req: &TopupRequest) -> Result<TopupResponse, ClientError> {
+        self.post("/api/v1/topup", req).await
+    }
+
+    pub async fn orders(&self) -> Result<Vec<Order>, ClientError> {
+        self.get("/api/v1/orders").await
+    }
+
+    pub async fn admin_orders(
+        &self,
+        state: Option<&str>,
+        account: Option<&str>,
+    ) -> Result<Vec<Order>, ClientError> {
+        let query: Vec<String> = [("state", state), ("account", account)]
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| format!("{k}={}", path_segment(v))))
+            .collect();
+        let path = if query.is_empty() {
+            "/api/v1/admin/orders".to_owned()
+        } else {
+            format!("/api/v1/admin/orders?{}", query.join("&"))
+        };
+        self.get(&path).await
+    }
+
     pub async fn admin_create_codes(
         &self,
         req: &CreateCodesRequest,

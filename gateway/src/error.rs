@@ -60,6 +60,10 @@ pub enum ApiError {
     Conflict(String),
     #[error("the database is not available")]
     Unavailable,
+    /// The payment provider refused a request or could not be reached (its message, never a
+    /// secret).
+    #[error("{0}")]
+    PaymentProvider(String),
     /// `/readyz`: the gateway cannot serve metered requests now, and why.
     #[error("not ready: {0}")]
     NotReady(String),
@@ -93,6 +97,7 @@ impl ApiError {
                 StatusCode::TOO_MANY_REQUESTS
             }
             Self::Unavailable | Self::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::PaymentProvider(_) => StatusCode::BAD_GATEWAY,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -121,6 +126,7 @@ impl ApiError {
             Self::MethodNotAllowed(_) => ErrorKind::MethodNotAllowed,
             Self::Conflict(_) => ErrorKind::Conflict,
             Self::Unavailable | Self::NotReady(_) => ErrorKind::Unavailable,
+            Self::PaymentProvider(_) => ErrorKind::PaymentProvider,
             Self::Internal(_) => ErrorKind::Internal,
         }
     }

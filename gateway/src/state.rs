@@ -8,6 +8,7 @@ use arc_swap::ArcSwap;
 
 use crate::accounts::password::Passwords;
 use crate::accounts::throttle::Throttle;
+use crate::billing::provider::PaymentProvider;
 use crate::config::Config;
 use crate::metering::Meter;
 use crate::metering::keys::KeyCache;
@@ -33,6 +34,8 @@ pub struct Shared {
     pub prices: ArcSwap<PriceBook>,
     /// Swapped whole when an admin changes upstreams.
     pub upstreams: ArcSwap<Upstreams>,
+    /// The payment provider top-ups are paid through; `None` when none is configured.
+    pub payments: Option<Arc<dyn PaymentProvider>>,
 }
 
 impl AppState {

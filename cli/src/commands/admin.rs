@@ -129,6 +129,9 @@ pub async fn run(ctx: &Ctx, cmd: AdminCommand) -> Result<ExitCode> {
             }
         }
         AdminCommand::Codes(cmd) => return super::codes::run(ctx, &client, cmd).await,
+        AdminCommand::Orders { state, account } => {
+            return super::orders::admin(ctx, &client, state.as_deref(), account.as_deref()).await;
+        }
         AdminCommand::Suspend { account } => set_status(ctx, &client, &account, true).await?,
         AdminCommand::Activate { account } => set_status(ctx, &client, &account, false).await?,
         AdminCommand::VerifyLedger => {

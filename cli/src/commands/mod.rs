@@ -12,6 +12,7 @@ mod keys;
 mod ledger;
 mod login;
 mod logout;
+mod orders;
 mod prices;
 mod pricing;
 mod proxy;
@@ -47,6 +48,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Balance => balance::run(&ctx).await,
         Command::Ledger(args) => ledger::run(&ctx, args).await,
         Command::Topup(args) => topup::run(&ctx, args).await,
+        Command::Orders => orders::own(&ctx).await,
         Command::Pricing(args) => pricing::run(&ctx, args).await,
         Command::Proxy(args) => proxy::run(&ctx, args).await,
         Command::Env(args) => tools::env(&ctx, args).await,

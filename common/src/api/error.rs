@@ -40,6 +40,8 @@ pub enum ErrorKind {
     MethodNotAllowed,
     Conflict,
     Unavailable,
+    /// The payment provider refused or could not be reached; its message says which.
+    PaymentProvider,
     Internal,
     /// A second-step code (TOTP or recovery) that is wrong, already used, or from a time step
     /// already used.
@@ -55,7 +57,7 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    const KNOWN: [ErrorKind; 20] = [
+    const KNOWN: [ErrorKind; 21] = [
         Self::InvalidJson,
         Self::InvalidRequest,
         Self::WeakPassword,
@@ -72,6 +74,7 @@ impl ErrorKind {
         Self::MethodNotAllowed,
         Self::Conflict,
         Self::Unavailable,
+        Self::PaymentProvider,
         Self::Internal,
         Self::WrongCode,
         Self::InvalidChallenge,
@@ -96,6 +99,7 @@ impl ErrorKind {
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Conflict => "conflict",
             Self::Unavailable => "unavailable",
+            Self::PaymentProvider => "payment_provider_error",
             Self::Internal => "internal_error",
             Self::WrongCode => "wrong_code",
             Self::InvalidChallenge => "invalid_challenge",

@@ -22,7 +22,7 @@ use axum::response::Response;
 
 use crate::error::ApiError;
 use crate::http::handlers::{
-    account, admin, billing, codes, data, health, keys, requests, security, usage,
+    account, admin, billing, codes, data, health, keys, orders, requests, security, usage,
 };
 use crate::http::openapi;
 use crate::http::request_log::RequestLog;
@@ -83,6 +83,10 @@ pub(crate) fn public_routes(with_metrics: bool) -> Routes<AppState> {
         .get("/ledger", billing::ledger)
         .get("/pricing", billing::pricing)
         .post("/redeem", codes::redeem)
+        .post("/topup", orders::topup)
+        .get("/orders", orders::list)
+        .get("/orders/{id}", orders::get)
+        .post("/billing/stripe/webhook", orders::stripe_webhook)
         .get("/usage", usage::report)
         .get("/usage/events", usage::events)
         .get("/usage/summary", usage::summary)
@@ -102,6 +106,8 @@ pub(crate) fn public_routes(with_metrics: bool) -> Routes<AppState> {
         .post("/admin/codes/disable", codes::disable_code)
         .get("/admin/codes/{batch}", codes::batch)
         .post("/admin/codes/{batch}/disable", codes::disable_batch)
+        .get("/admin/orders", orders::admin_list)
+        .post("/admin/orders/sweep", orders::sweep)
         .get("/admin/audit", admin::audit)
         .post("/admin/backup", admin::backup)
         .get("/admin/upstreams", admin::upstreams)

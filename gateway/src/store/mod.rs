@@ -15,7 +15,7 @@ pub mod testkit;
 pub mod usage;
 
 use async_trait::async_trait;
-use codexkey_common::api::{AccountStatus, LedgerKind, Role};
+use codexkey_common::api::{AccountStatus, LedgerKind, OrderState, Role};
 use codexkey_common::price::PriceEntry;
 use codexkey_common::{Micros, Usage};
 
@@ -193,6 +193,22 @@ pub enum CreditCondition {
     /// `created_at`, and its batch is worth the entry's amount with the same promotional flag;
     /// the code becomes redeemed by the entry's account, pointing at the entry.
     CodeRedeemable { code_id: i64 },
+    /// Order `order_id` is pending, belongs to the entry's account and to `provider`, buys the
+    /// entry's amount (not promotional), and its checkout is `session_id` charging
+    /// `amount_minor` of `currency`; the order becomes paid, pointing at the entry.
+    OrderPending {
+        order_id: i64,
+        provider: String,
+        session_id: String,
+        currency: String,
+        amount_minor: i64,
+    },
+    /// The provider event `event` was never recorded, and `then` holds; the event is recorded
+    /// (with its outcome) in the same transaction, so a re-delivery is refused.
+    EventUnseen {
+        event: NewProviderEvent,
+        then: Box<CreditCondition>,
+    },
 }
 
 /// How [`LedgerStore::credit`] ended when the database did not fail.
@@ -210,6 +226,66 @@ pub enum CreditRefusal {
     CodeRedeemed,
     CodeDisabled,
     CodeExpired,
+    /// No such order.
+    OrderUnknown,
+    /// The order is no longer pending (paid, expired or failed already).
+    OrderNotPending(OrderState),
+    /// The order's account, provider, session, amounts or currency are not the credit's.
+    OrderMismatch,
+    /// The provider event was recorded before: a re-delivery or a replay.
+    EventSeen,
+}
+
+/// A payment provider's event, recorded once by its id.
+#[derive(Debug, Clone)]
+pub struct NewProviderEvent {
+    pub provider: String,
+    pub event_id: String,
+    pub event_type: String,
+    pub order_id: Option<i64>,
+    /// `paid`, `expired`, `failed`, `awaiting_payment` or `rejected`.
+    pub outcome: &'static str,
+    pub received_at: Millis,
+}
+
+/// A top-up order to create, pending.
+#[derive(Debug, Clone)]
+pub struct NewOrder {
+    pub account_id: i64,
+    pub provider: String,
+    pub amount: Micros,
+    pub currency: String,
+    pub amount_minor: i64,
+    pub created_at: Millis,
+}
+
+#[derive(Debug, Clone)]
+pub struct OrderRecord {
+    pub id: i64,
+    pub account_id: i64,
+    pub account_email: String,
+    pub provider: String,
+    pub amount: Micros,
+    pub currency: String,
+    pub amount_minor: i64,
+    pub state: OrderState,
+    pub session_id: Option<String>,
+    pub checkout_url: Option<String>,
+    pub ledger_id: Option<i64>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+    pub paid_at: Option<Millis>,
+}
+
+/// Which orders [`OrderStore::orders`] lists.
+#[derive(Debug, Clone, Default)]
+pub struct OrderFilter {
+    pub account_id: Option<i64>,
+    pub state: Option<OrderState>,
+    /// Only orders created at or before this time.
+    pub created_before: Option<Millis>,
+    /// Oldest first (the sweep, so no order waits behind newer ones); else newest first.
+    pub oldest_first: bool,
 }
 
 /// A batch of redemption codes to create; `hashes` are the SHA-256 of its codes.
@@ -722,6 +798,65 @@ pub trait CodeStore: Send + Sync {
     ) -> Result<Option<u32>, StoreError>;
 }
 
+/// Top-up orders and the provider events that moved them. Paying an order is a
+/// [`LedgerStore::credit`] with [`CreditCondition::OrderPending`] (inside
+/// [`CreditCondition::EventUnseen`] when a webhook event pays it).
+#[async_trait]
+pub trait OrderStore: Send + Sync {
+    /// Creates a pending order with `audit` (its detail given the order's id as `order`) in
+    /// one transaction, unless the account already has `max_pending` pending orders: then
+    /// `None`, and nothing is written.
+    async fn create_order(
+        &self,
+        order: NewOrder,
+        max_pending: u32,
+        audit: NewAudit,
+    ) -> Result<Option<OrderRecord>, StoreError>;
+
+    /// Attaches the provider's checkout session to a pending order that has none yet. Runs
+    /// once the provider created it. `Conflict` when the order has a session already or is not
+    /// pending, `NotFound` when there is no such order.
+    async fn attach_session(
+        &self,
+        order_id: i64,
+        session_id: &str,
+        checkout_url: &str,
+        at: Millis,
+    ) -> Result<OrderRecord, StoreError>;
+
+    async fn order(&self, id: i64) -> Result<Option<OrderRecord>, StoreError>;
+
+    /// The order of `provider` whose checkout session is `session_id`.
+    async fn order_by_session(
+        &self,
+        provider: &str,
+        session_id: &str,
+    ) -> Result<Option<OrderRecord>, StoreError>;
+
+    /// The orders `filter` matches, newest first (or oldest first), at most `limit`.
+    async fn orders(&self, filter: OrderFilter, limit: u32)
+    -> Result<Vec<OrderRecord>, StoreError>;
+
+    /// Closes a pending order unpaid (`to` is `Expired` or `Failed`), recording `event` if
+    /// given and writing `audit`, in one transaction. Refused (nothing written) when the order
+    /// does not exist or is not pending, or the event was recorded before.
+    async fn close_order(
+        &self,
+        order_id: i64,
+        to: OrderState,
+        event: Option<NewProviderEvent>,
+        audit: NewAudit,
+    ) -> Result<Result<OrderRecord, CreditRefusal>, StoreError>;
+
+    /// Records an event that changes no order (`awaiting_payment`, `rejected`), with `audit`
+    /// if given, in one transaction. False (nothing written) when it was recorded before.
+    async fn record_event(
+        &self,
+        event: NewProviderEvent,
+        audit: Option<NewAudit>,
+    ) -> Result<bool, StoreError>;
+}
+
 /// The data plane's writes (holds and settlements, in batches) and what is left of them.
 #[async_trait]
 pub trait MeteringStore: Send + Sync {
@@ -839,6 +974,7 @@ pub trait Store:
     + KeyStore
     + LedgerStore
     + CodeStore
+    + OrderStore
     + MeteringStore
     + PriceStore
     + UpstreamStore

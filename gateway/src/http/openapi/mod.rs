@@ -21,7 +21,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::error::ApiError;
 use crate::http::handlers::{
-    account, admin, billing, codes, data, health, keys, requests, security, usage,
+    account, admin, billing, codes, data, health, keys, orders, requests, security, usage,
 };
 use crate::http::routes::Endpoint;
 
@@ -77,6 +77,10 @@ pub const API_KEY_HEADER: &str = "api_key_header";
         billing::ledger,
         billing::pricing,
         codes::redeem,
+        orders::topup,
+        orders::list,
+        orders::get,
+        orders::stripe_webhook,
         usage::report,
         usage::events,
         usage::summary,
@@ -96,6 +100,8 @@ pub const API_KEY_HEADER: &str = "api_key_header";
         codes::batch,
         codes::disable_batch,
         codes::disable_code,
+        orders::admin_list,
+        orders::sweep,
         admin::audit,
         admin::backup,
         admin::upstreams,
@@ -122,7 +128,8 @@ pub const API_KEY_HEADER: &str = "api_key_header";
         (name = "account", description = "Registration, login (with two-factor login), the \
             caller's own account, sessions and password."),
         (name = "keys", description = "The caller's gateway API keys."),
-        (name = "billing", description = "Balance, ledger and prices."),
+        (name = "billing", description = "Balance, ledger, prices, top-ups and their orders, \
+            redemption codes, and the payment provider's webhook."),
         (name = "usage", description = "Usage reports, raw usage events and request outcomes."),
         (name = "admin", description = "Users, money, prices, upstreams and backups; needs an \
             admin account."),

@@ -16,7 +16,7 @@ use std::thread;
 
 use async_trait::async_trait;
 use codexkey_common::Micros;
-use codexkey_common::api::{AccountStatus, LedgerKind, Role};
+use codexkey_common::api::{AccountStatus, LedgerKind, OrderState, Role};
 use codexkey_common::price::Price;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, Transaction, params};
 use tokio::sync::oneshot;
@@ -29,6 +29,7 @@ mod codes;
 mod keys;
 mod ledger;
 mod metering;
+mod orders;
 mod prices;
 pub mod reports;
 mod two_factor;
@@ -62,7 +63,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "billing_codes",
         include_str!("../../../migrations/sqlite/0005_billing_codes.sql"),
     ),
-    // 6 is taken by another branch's migration.
+    (
+        6,
+        "orders",
+        include_str!("../../../migrations/sqlite/0006_orders.sql"),
+    ),
     (
         7,
         "account_security",
