@@ -32,7 +32,6 @@ use crate::http::request_log::RequestLog;
 use crate::metering::HoldRequest;
 use crate::pricing::Quote;
 use crate::state::AppState;
-use crate::upstream::body::OutBody;
 use bound::Bound;
 use error::ProxyError;
 use estimate::{crash_input_tokens, hold_input_tokens};
@@ -40,7 +39,7 @@ use ids::new_request_id;
 
 pub use crate::route::{Dialect, Route};
 pub use ids::{REQUEST_ID_HEADER, UPSTREAM_REQUEST_ID_HEADER};
-use request::{RequestMeta, ask_for_stream_usage};
+use request::RequestMeta;
 
 /// `ck-…` from `Authorization: Bearer …` or `x-api-key` (both accepted on every route: the
 /// official Anthropic SDK sends Bearer).
@@ -202,26 +201,13 @@ async fn admit_and_forward(
         .await?;
     let output_cap = lowered_cap.unwrap_or(bound.output_cap());
     let client_body_len = body.len();
-    let body = match lowered_cap {
-        Some(cap) => match request::with_output_cap(&body, route, cap) {
-            Ok(b) => b,
-            Err(e) => {
-                exchange::settle_refused(hold, &key, route, &model, &e, started);
-                return Err(e);
-            }
-        },
-        None => body,
-    };
-    let (body, hide_usage) = if streams && route == Route::ChatCompletions {
-        match ask_for_stream_usage(body, usage_ask) {
-            Ok(x) => x,
-            Err(e) => {
-                exchange::settle_refused(hold, &key, route, &model, &e, started);
-                return Err(e);
-            }
+    let usage = (streams && route == Route::ChatCompletions).then_some(usage_ask);
+    let (body, hide_usage) = match request::outgoing(body, route, lowered_cap, usage) {
+        Ok(x) => x,
+        Err(e) => {
+            exchange::settle_refused(hold, &key, route, &model, &e, started);
+            return Err(e);
         }
-    } else {
-        (OutBody::whole(body), false)
     };
 
     let exchange = admitted::Exchange {
@@ -260,18 +246,19 @@ async fn admit_and_forward(
 /// Reads a request body into one buffer, sized from `Content-Length` when the client sent
 /// one, copying each chunk as it arrives and dropping it: a body costs its own size in memory,
 /// not a list of chunks plus a copy of them. A body that arrives in one chunk is kept as it
-/// is. A `Content-Length` above the limit is refused before anything is read.
+/// is. A body declared larger than the limit is read up to the limit without being kept, then
+/// refused: answering before reading would close the connection under a client still sending,
+/// which would see a broken pipe instead of the error.
 async fn read_body(body: Body, headers: &HeaderMap, limit_mb: u64) -> Result<Bytes, ProxyError> {
     let limit = usize::try_from(limit_mb.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX);
     let declared = headers
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > limit) {
-        return Err(ProxyError::BodyTooLarge { limit_mb });
-    }
+    let keep = declared.is_none_or(|n| n <= limit);
     let mut body = body;
     let mut buf = BytesMut::new();
+    let mut read = 0usize;
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|e| {
             ProxyError::InvalidRequest(format!("cannot read the request body: {e}"))
@@ -279,8 +266,12 @@ async fn read_body(body: Body, headers: &HeaderMap, limit_mb: u64) -> Result<Byt
         let Ok(data) = frame.into_data() else {
             continue;
         };
-        if buf.len() + data.len() > limit {
+        read += data.len();
+        if read > limit {
             return Err(ProxyError::BodyTooLarge { limit_mb });
+        }
+        if !keep {
+            continue;
         }
         if buf.is_empty() && declared == Some(data.len()) {
             // All of it in one chunk: no copy.
@@ -290,6 +281,10 @@ async fn read_body(body: Body, headers: &HeaderMap, limit_mb: u64) -> Result<Byt
             buf.reserve(declared.unwrap_or(data.len()).max(data.len()));
         }
         buf.extend_from_slice(&data);
+    }
+    if !keep {
+        // The client declared more than the limit and sent less: its body is cut.
+        return Err(ProxyError::BodyTooLarge { limit_mb });
     }
     Ok(buf.freeze())
 }

@@ -23,6 +23,9 @@ pub struct RequestMeta<'a> {
     pub max_completion_tokens: Option<u64>,
     pub max_output_tokens: Option<u64>,
     pub stream_options: Option<StreamOptions>,
+    /// `stream_options` is in the body, even as `null`: a splice must then replace it, not
+    /// add a second one.
+    pub stream_options_given: bool,
     /// Images to generate.
     pub n: Option<u64>,
 }
@@ -70,6 +73,7 @@ impl<'a> RequestMeta<'a> {
                 include_usage: Some(true),
             }) => UsageAsk::Yes,
             Some(_) => UsageAsk::No,
+            None if self.stream_options_given => UsageAsk::No,
             None => UsageAsk::NoOptions,
         }
     }
@@ -115,7 +119,10 @@ impl<'a> RequestMeta<'a> {
                 4 => meta.max_tokens = value(key, raw)?,
                 8 => meta.max_completion_tokens = value(key, raw)?,
                 16 => meta.max_output_tokens = value(key, raw)?,
-                32 => meta.stream_options = value(key, raw)?,
+                32 => {
+                    meta.stream_options = value(key, raw)?;
+                    meta.stream_options_given = true;
+                }
                 _ => meta.n = value(key, raw)?,
             }
         }
@@ -141,75 +148,95 @@ impl<'a> RequestMeta<'a> {
     }
 }
 
-/// For a streamed chat completion whose client did not ask for usage: the body with
-/// `stream_options.include_usage` set, and `true` (the usage chunk must then be hidden from
-/// the client). Otherwise the body unchanged and `false`.
+/// The body sent upstream: the client's bytes, with at most two changes spliced in between
+/// slices of them (never a copy of the body, never a re-serialization of it).
 ///
-/// The common case (no `stream_options` at all) splices the field in after the opening brace:
-/// the body goes out as the client's bytes up to the brace, the field, and the rest of the
-/// client's bytes, without copying them. A body with `stream_options` but without
-/// `include_usage: true` is rare and is re-serialized.
-pub fn ask_for_stream_usage(body: Bytes, asked: UsageAsk) -> Result<(OutBody, bool), ProxyError> {
-    match asked {
-        UsageAsk::Yes => Ok((OutBody::whole(body), false)),
-        UsageAsk::NoOptions => {
-            let open = body
-                .iter()
-                .position(|b| !b.is_ascii_whitespace())
-                .filter(|&i| body[i] == b'{')
-                .ok_or_else(|| {
-                    ProxyError::InvalidRequest("the request body must be a JSON object".into())
-                })?;
-            const FIELD: &[u8] = br#""stream_options":{"include_usage":true},"#;
-            let spliced = OutBody::spliced(vec![
-                body.slice(..=open),
-                Bytes::from_static(FIELD),
-                body.slice(open + 1..),
-            ]);
-            Ok((spliced, true))
+/// - `cap`: the output cap admission lowered the request to. It replaces the value of every
+///   cap field the client sent (`max_tokens`, `max_completion_tokens`, `max_output_tokens`),
+///   or, when it sent none, goes in the field the route's format reads
+///   (`max_completion_tokens` for chat, `max_output_tokens` for Responses, `max_tokens` for
+///   Messages).
+/// - `usage`: for a streamed chat completion, what the client said about usage. Unless it
+///   asked for it, `stream_options.include_usage` is set and the returned flag is `true` (the
+///   usage chunk must then be hidden from the client): added after the opening brace when the
+///   body has no `stream_options` (the common case, which needs no scan), or replacing the
+///   client's `stream_options` with the same object plus `include_usage: true`.
+///
+/// Fields are added after the opening brace with a comma: a body always has at least `model`.
+pub fn outgoing(
+    body: Bytes,
+    route: Route,
+    cap: Option<u64>,
+    usage: Option<UsageAsk>,
+) -> Result<(OutBody, bool), ProxyError> {
+    let wants_options = matches!(usage, Some(UsageAsk::No | UsageAsk::NoOptions));
+    if cap.is_none() && !wants_options {
+        return Ok((OutBody::whole(body), false));
+    }
+    let open = body
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .filter(|&i| body[i] == b'{')
+        .ok_or_else(|| {
+            ProxyError::InvalidRequest("the request body must be a JSON object".into())
+        })?;
+    let after_brace = open + 1..open + 1;
+    let mut edits: Vec<(std::ops::Range<usize>, Bytes)> = Vec::new();
+    if usage == Some(UsageAsk::NoOptions) {
+        const FIELD: &[u8] = br#""stream_options":{"include_usage":true},"#;
+        edits.push((after_brace.clone(), Bytes::from_static(FIELD)));
+    }
+    // The rare cases read the top level again to find the values to replace.
+    if cap.is_some() || usage == Some(UsageAsk::No) {
+        let members = json::members(&body).map_err(|e| {
+            ProxyError::InvalidRequest(format!("the request body is not valid JSON: {e}"))
+        })?;
+        let mut cap_set = false;
+        for m in members {
+            let decoded;
+            let key = if m.escaped_key {
+                decoded = value::<String>("key", &body[m.key.start - 1..m.key.end + 1])?;
+                decoded.as_str()
+            } else {
+                std::str::from_utf8(&body[m.key.clone()]).unwrap_or_default()
+            };
+            match (key, cap) {
+                ("max_tokens" | "max_completion_tokens" | "max_output_tokens", Some(cap)) => {
+                    edits.push((m.value.clone(), Bytes::from(cap.to_string())));
+                    cap_set = true;
+                }
+                ("stream_options", _) if usage == Some(UsageAsk::No) => {
+                    let mut options: serde_json::Value = value(key, &body[m.value.clone()])?;
+                    if !options.is_object() {
+                        options = serde_json::Value::Object(serde_json::Map::new());
+                    }
+                    options["include_usage"] = serde_json::Value::Bool(true);
+                    edits.push((m.value.clone(), Bytes::from(options.to_string())));
+                }
+                _ => {}
+            }
         }
-        UsageAsk::No => {
-            let mut value: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
-                ProxyError::InvalidRequest(format!("the request body is not valid JSON: {e}"))
-            })?;
-            value["stream_options"]["include_usage"] = serde_json::Value::Bool(true);
-            let out =
-                serde_json::to_vec(&value).map_err(|e| ProxyError::Internal(e.to_string()))?;
-            Ok((OutBody::whole(Bytes::from(out)), true))
+        if let Some(cap) = cap
+            && !cap_set
+        {
+            let field = match route {
+                Route::Responses => "max_output_tokens",
+                Route::Messages => "max_tokens",
+                _ => "max_completion_tokens",
+            };
+            edits.push((after_brace, Bytes::from(format!("\"{field}\":{cap},"))));
         }
     }
-}
-
-/// The body with its output cap set to `cap`: in every cap field the client sent
-/// (`max_tokens`, `max_completion_tokens`, `max_output_tokens`), else in the one the route's
-/// format reads (`max_completion_tokens` for chat, `max_output_tokens` for Responses,
-/// `max_tokens` for Messages). Only bodies whose balance cannot cover their own cap come here.
-pub fn with_output_cap(body: &[u8], route: Route, cap: u64) -> Result<Bytes, ProxyError> {
-    let mut value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
-        ProxyError::InvalidRequest(format!("the request body is not valid JSON: {e}"))
-    })?;
-    let Some(fields) = value.as_object_mut() else {
-        return Err(ProxyError::InvalidRequest(
-            "the request body must be a JSON object".into(),
-        ));
-    };
-    let mut set = false;
-    for field in ["max_tokens", "max_completion_tokens", "max_output_tokens"] {
-        if let Some(v) = fields.get_mut(field) {
-            *v = serde_json::Value::from(cap);
-            set = true;
-        }
+    edits.sort_by_key(|(at, _)| at.start);
+    let mut pieces = Vec::with_capacity(edits.len() * 2 + 1);
+    let mut from = 0;
+    for (at, with) in edits {
+        pieces.push(body.slice(from..at.start));
+        pieces.push(with);
+        from = at.end;
     }
-    if !set {
-        let field = match route {
-            Route::Responses => "max_output_tokens",
-            Route::Messages => "max_tokens",
-            _ => "max_completion_tokens",
-        };
-        fields.insert(field.to_owned(), serde_json::Value::from(cap));
-    }
-    let out = serde_json::to_vec(&value).map_err(|e| ProxyError::Internal(e.to_string()))?;
-    Ok(Bytes::from(out))
+    pieces.push(body.slice(from..));
+    Ok((OutBody::spliced(pieces), wants_options))
 }
 
 #[cfg(test)]
@@ -265,7 +292,9 @@ mod tests {
             ),
         ];
         for (route, body, field) in cases {
-            let out = with_output_cap(body, route, 77).unwrap();
+            let (out, hide) = outgoing(Bytes::from_static(body), route, Some(77), None).unwrap();
+            assert!(!hide);
+            let out = out.to_vec();
             let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
             assert_eq!(v[field], 77, "{route:?} {field}");
             assert_eq!(v["model"], "m");
@@ -298,7 +327,8 @@ mod tests {
     fn splices_include_usage_without_touching_other_bytes() {
         let body = Bytes::from_static(b"  {\"model\":\"m\",\"stream\":true,\"x\":  [1, 2]}");
         let meta = RequestMeta::parse(&body).unwrap();
-        let (out, hide) = ask_for_stream_usage(body.clone(), meta.usage_ask()).unwrap();
+        let usage = Some(meta.usage_ask());
+        let (out, hide) = outgoing(body.clone(), Route::ChatCompletions, None, usage).unwrap();
         assert!(hide);
         let out = out.to_vec();
         assert_eq!(
@@ -315,7 +345,8 @@ mod tests {
             br#"{"model":"m","stream":true,"stream_options":{"include_usage":true}}"#,
         );
         let meta = RequestMeta::parse(&asked).unwrap();
-        let (out, hide) = ask_for_stream_usage(asked.clone(), meta.usage_ask()).unwrap();
+        let usage = Some(meta.usage_ask());
+        let (out, hide) = outgoing(asked.clone(), Route::ChatCompletions, None, usage).unwrap();
         assert!(!hide);
         assert_eq!(out.to_vec(), asked.to_vec());
 
@@ -323,10 +354,59 @@ mod tests {
             br#"{"model":"m","stream":true,"stream_options":{"include_usage":false}}"#,
         );
         let meta = RequestMeta::parse(&refused).unwrap();
-        let (out, hide) = ask_for_stream_usage(refused.clone(), meta.usage_ask()).unwrap();
+        let usage = Some(meta.usage_ask());
+        let (out, hide) = outgoing(refused.clone(), Route::ChatCompletions, None, usage).unwrap();
         assert!(hide);
+        // Only the value of `stream_options` changes, keeping what else the client put in it.
+        assert_eq!(
+            out.to_vec(),
+            br#"{"model":"m","stream":true,"stream_options":{"include_usage":true}}"#
+        );
+        let other = Bytes::from_static(
+            br#"{"model":"m","stream":true,"stream_options":{"x":1,"include_usage":false}}"#,
+        );
+        let usage = Some(RequestMeta::parse(&other).unwrap().usage_ask());
+        let (out, _) = outgoing(other, Route::ChatCompletions, None, usage).unwrap();
         let v: serde_json::Value = serde_json::from_slice(&out.to_vec()).unwrap();
-        assert_eq!(v["stream_options"]["include_usage"], true);
-        assert_eq!(v["model"], "m");
+        assert_eq!(
+            v["stream_options"],
+            serde_json::json!({"x": 1, "include_usage": true})
+        );
+    }
+
+    #[test]
+    fn a_null_stream_options_is_replaced_not_doubled() {
+        let body = Bytes::from_static(br#"{"model":"m","stream":true,"stream_options":null}"#);
+        let meta = RequestMeta::parse(&body).unwrap();
+        assert_eq!(meta.usage_ask(), UsageAsk::No);
+        let usage = Some(meta.usage_ask());
+        let (out, hide) = outgoing(body.clone(), Route::ChatCompletions, None, usage).unwrap();
+        assert!(hide);
+        assert_eq!(
+            out.to_vec(),
+            br#"{"model":"m","stream":true,"stream_options":{"include_usage":true}}"#
+        );
+    }
+
+    #[test]
+    fn a_lowered_cap_and_usage_splice_together_leaving_other_bytes_alone() {
+        let body = Bytes::from_static(
+            b"{ \"model\" : \"m\", \"max\\u005ftokens\": 900 , \"stream\":true, \"x\":[1, {}]}",
+        );
+        let meta = RequestMeta::parse(&body).unwrap();
+        assert_eq!(
+            meta.max_output(),
+            Some(900),
+            "an escaped key is the same field"
+        );
+        let usage = Some(meta.usage_ask());
+        let (out, hide) = outgoing(body, Route::ChatCompletions, Some(64), usage).unwrap();
+        assert!(hide);
+        assert_eq!(
+            String::from_utf8(out.to_vec()).unwrap(),
+            "{\"stream_options\":{\"include_usage\":true}, \"model\" : \"m\", \"max\\u005ftokens\": 64 , \"stream\":true, \"x\":[1, {}]}"
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.to_vec()).unwrap();
+        assert_eq!(v["max_tokens"], 64);
     }
 }
