@@ -48,10 +48,15 @@ impl Target {
         Ok(Target { config, shown })
     }
 
-    /// A pool of connections (none opened yet): plain TCP with `sslmode=disable`, else TLS
-    /// through rustls with the ring provider and the platform's trust roots. Certificates are
-    /// always verified when TLS is used: `require` here is libpq's `verify-full`, and `prefer`
-    /// falls back to plain TCP only when the server offers no TLS at all.
+    /// A pool of connections (none opened yet). By `sslmode`, as libpq reads it except that
+    /// `require` also verifies:
+    /// - `disable`: plain TCP;
+    /// - `prefer` (the default): TLS when the server offers it, its certificate not verified
+    ///   (libpq's `prefer`: a local server's self-signed certificate works), else plain TCP;
+    /// - `require`: TLS, the certificate verified against the platform's trust roots for the
+    ///   host named (libpq's `verify-full`): the one mode that stops an impostor.
+    ///
+    /// TLS is rustls with the ring provider, the workspace's one.
     pub fn pool(&self) -> Result<Pool, StoreError> {
         let manager_config = ManagerConfig {
             recycling_method: RecyclingMethod::Fast,
@@ -60,7 +65,10 @@ impl Target {
             SslMode::Disable => {
                 Manager::from_config(self.config.clone(), tokio_postgres::NoTls, manager_config)
             }
-            _ => Manager::from_config(self.config.clone(), tls()?, manager_config),
+            SslMode::Prefer => {
+                Manager::from_config(self.config.clone(), tls(false)?, manager_config)
+            }
+            _ => Manager::from_config(self.config.clone(), tls(true)?, manager_config),
         };
         Pool::builder(manager)
             .max_size(POOL_SIZE)
@@ -102,17 +110,78 @@ fn shown(config: &tokio_postgres::Config) -> String {
     format!("{host}:{port}/{db}")
 }
 
-/// rustls with ring (the workspace's one provider) and the platform's roots.
-fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect, StoreError> {
+/// rustls with ring (the workspace's one provider): with `verify`, the platform's roots check
+/// the server's certificate; without, any certificate is taken (the handshake's signatures
+/// are still checked, so the session is encrypted to whoever holds that certificate's key).
+fn tls(verify: bool) -> Result<tokio_postgres_rustls::MakeRustlsConnect, StoreError> {
     use rustls_platform_verifier::BuilderVerifierExt as _;
-    let config = rustls::ClientConfig::builder_with_provider(
-        rustls::crypto::ring::default_provider().into(),
-    )
-    .with_safe_default_protocol_versions()
-    .and_then(|b| b.with_platform_verifier())
-    .map_err(|e| StoreError::Backend(format!("cannot set up TLS to PostgreSQL: {e}")))?
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(tls_error)?;
+    let config = if verify {
+        builder.with_platform_verifier().map_err(tls_error)?
+    } else {
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(std::sync::Arc::new(Unverified(provider)))
+    }
     .with_no_client_auth();
     Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
+}
+
+fn tls_error(e: rustls::Error) -> StoreError {
+    StoreError::Backend(format!("cannot set up TLS to PostgreSQL: {e}"))
+}
+
+/// `sslmode=prefer`'s verifier: takes the server's certificate as it is, checks that the
+/// handshake is signed by its key.
+#[derive(Debug)]
+struct Unverified(std::sync::Arc<rustls::crypto::CryptoProvider>);
+
+impl rustls::client::danger::ServerCertVerifier for Unverified {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &rustls::pki_types::CertificateDer<'_>,
+        _intermediates: &[rustls::pki_types::CertificateDer<'_>],
+        _server_name: &rustls::pki_types::ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,166 @@
+//! End to end on PostgreSQL: the real `codexkey gateway` process with `CODEXKEY_DATABASE_URL`
+//! pointing at a fresh schema of the test PostgreSQL, the real CLI and a fake upstream. A user
+//! registers, is funded by an admin adjustment, makes metered requests (plain and streamed);
+//! the balance, the usage report and the ledger check agree, and the rows are in PostgreSQL,
+//! not in a SQLite file. Also: an unreachable database stops the gateway with a clear error,
+//! `--print-config` masks the URL's password, and a backup points to `pg_dump`.
+//!
+//! Needs the test PostgreSQL (`CODEXKEY_TEST_POSTGRES_URL`, else 127.0.0.1:5432 `test`):
+//! without it the test fails saying so, it does not skip.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use codexkey_gateway::store::postgres::scratch::{self, ScratchSchema};
+use codexkey_tests::cli::{
+    ADMIN_EMAIL, ADMIN_PASSWORD, CliUser, GatewayProcess, USER_EMAIL, USER_PASSWORD, command,
+};
+use codexkey_tests::fake_upstream::FakeUpstream;
+use codexkey_tests::{ApiClient, http_client, install_crypto_provider};
+use reqwest::StatusCode;
+use serde_json::json;
+
+fn block<T>(f: impl FnOnce() -> T) -> T {
+    tokio::task::block_in_place(f)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_on_postgres_meters_reports_and_balances() {
+    install_crypto_provider();
+    let schema = ScratchSchema::create().await;
+    let upstream = FakeUpstream::start().await;
+    let url = schema.url();
+    let gw = block(|| {
+        GatewayProcess::start_with_upstream(
+            upstream.base_url(),
+            &[("CODEXKEY_DATABASE_URL", url.as_str())],
+        )
+    });
+    let user = block(|| CliUser::registered(&gw));
+    let admin = block(|| CliUser::admin(&gw));
+    let key = block(|| user.run(&["keys", "create", "--name", "pg", "--json"])).json();
+    let secret = key["secret"].as_str().unwrap().to_owned();
+    let adjusted = block(|| {
+        admin.run(&[
+            "admin", "adjust", USER_EMAIL, "10", "--reason", "welcome", "--json",
+        ])
+    })
+    .json();
+    assert_eq!(adjusted["entry"]["amount_micros"], 10_000_000);
+
+    // Three plain requests and one streamed, each metered.
+    let http = http_client();
+    for stream in [false, false, false, true] {
+        let resp = http
+            .post(format!("{}/v1/chat/completions", gw.url))
+            .bearer_auth(&secret)
+            .json(&json!({"model": "gpt-4o-mini", "stream": stream,
+                          "messages": [{"role": "user", "content": "hi"}]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        let _ = resp.bytes().await.unwrap();
+    }
+
+    // A report flushes the metering writer: every charge is in the database after it.
+    let api = ApiClient::login(&gw.url, USER_EMAIL, USER_PASSWORD).await;
+    let (status, report) = api.get("/api/v1/usage?group_by=model").await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let totals = &report["totals"];
+    assert_eq!(totals["requests"], 4, "{report}");
+    let cost = totals["cost_micros"].as_i64().unwrap();
+    assert!(cost > 0, "{report}");
+    assert_eq!(report["groups"][0]["model"], "gpt-4o-mini", "{report}");
+
+    let balance = block(|| user.run(&["balance", "--json"])).json();
+    assert_eq!(balance["balance_micros"], 10_000_000 - cost, "{balance}");
+    assert_eq!(balance["held_micros"], 0, "{balance}");
+    let ledger = block(|| user.run(&["ledger", "--json"])).json();
+    let entries = ledger["entries"].as_array().unwrap();
+    let charges: Vec<i64> = entries
+        .iter()
+        .filter(|e| e["kind"] == "charge")
+        .map(|e| e["amount_micros"].as_i64().unwrap())
+        .collect();
+    assert_eq!(charges.len(), 4, "{ledger}");
+    assert_eq!(charges.iter().sum::<i64>(), -cost);
+    let (status, events) = api.get("/api/v1/usage/events").await;
+    assert_eq!(status, StatusCode::OK, "{events}");
+    assert_eq!(
+        events["events"].as_array().map(Vec::len),
+        Some(4),
+        "{events}"
+    );
+
+    let check = block(|| admin.run(&["admin", "verify-ledger", "--json"])).json();
+    assert_eq!(check["ok"], true, "{check}");
+    assert_eq!(check["mismatches"].as_array().map(Vec::len), Some(0));
+
+    // The rows are PostgreSQL's: the schema holds them, and no SQLite file was made.
+    let db = scratch::connect(&url).await;
+    let row = db
+        .query_one(
+            "SELECT (SELECT COUNT(*) FROM ledger_entries WHERE kind = 'charge'),
+                    (SELECT COUNT(*) FROM usage_events),
+                    (SELECT balance_micros FROM accounts WHERE email = $1),
+                    (SELECT MIN(balance_after_micros) FROM ledger_entries)",
+            &[&USER_EMAIL],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, i64>(0), 4);
+    assert_eq!(row.get::<_, i64>(1), 4);
+    assert_eq!(row.get::<_, i64>(2), 10_000_000 - cost);
+    assert!(row.get::<_, i64>(3) >= 0, "no balance went below zero");
+    assert!(
+        !gw.data_dir.join("codexkey.db").exists(),
+        "a PostgreSQL gateway writes no SQLite file"
+    );
+
+    // A backup is PostgreSQL's own tool's job; the refusal says which.
+    let admin_api = ApiClient::login(&gw.url, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let (status, body) = admin_api.post_empty("/api/v1/admin/backup").await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(body.to_string().contains("pg_dump"), "{body}");
+}
+
+#[test]
+fn an_unreachable_database_stops_the_gateway_without_showing_its_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = command()
+        .args(["gateway", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        // Port 1: nothing listens there.
+        .env(
+            "CODEXKEY_DATABASE_URL",
+            "postgres://ck:hunter2-secret@127.0.0.1:1/codexkey?sslmode=disable",
+        )
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("cannot reach PostgreSQL at 127.0.0.1:1/codexkey"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+}
+
+#[test]
+fn print_config_masks_the_database_password() {
+    let out = command()
+        .args(["gateway", "--print-config"])
+        .env(
+            "CODEXKEY_DATABASE_URL",
+            "postgres://ck:hunter2-secret@db.internal:5432/codexkey?sslmode=require",
+        )
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        stdout.contains("postgres://ck:*****@db.internal:5432/codexkey?sslmode=require"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("hunter2"), "{stdout}");
+}
