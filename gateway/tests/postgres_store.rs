@@ -2,7 +2,7 @@
 //! test PostgreSQL (`CODEXKEY_TEST_POSTGRES_URL`, else 127.0.0.1:5432 `test`; without it these
 //! fail, they do not skip):
 //! - the schema's money guards refuse, by themselves, what the gateway would never write (the
-//!   PostgreSQL twins of the SQLite migrations' triggers);
+//!   PostgreSQL twins of the SQLite migrations' triggers), and a balance is its ledger's sum;
 //! - replicas starting together apply the migrations once;
 //! - concurrent writers to one balance never overdraw it nor lose an update.
 
@@ -85,6 +85,15 @@ async fn the_schema_refuses_what_the_gateway_never_writes() {
         "DELETE FROM redemption_codes WHERE id = 2",
         "TRUNCATE redemption_codes",
         "INSERT INTO code_batches (amount_micros, promotional, created_at) VALUES (0, false, 0)",
+        // A balance is its ledger's sum: an entry carries the balance after it, and a balance
+        // moves only with an entry (checked at commit).
+        "INSERT INTO ledger_entries (account_id, kind, amount_micros, balance_after_micros, created_at)
+         VALUES (1, 'adjustment', 5, 2000, 0)",
+        "UPDATE accounts SET balance_micros = 2000 WHERE id = 1",
+        "INSERT INTO ledger_entries (account_id, kind, amount_micros, balance_after_micros, created_at)
+         VALUES (1, 'adjustment', 5, 1005, 0)",
+        "INSERT INTO accounts (email, password_hash, balance_micros, created_at, updated_at)
+         VALUES ('c@x', 'h', 7, 0, 0)",
     ] {
         assert!(refused(&db, sql).await, "accepted: {sql}");
     }
@@ -105,6 +114,14 @@ async fn the_schema_refuses_what_the_gateway_never_writes() {
         (1000, 1, 2),
         "nothing changed"
     );
+    // An entry with its balance move, in one transaction, goes in.
+    db.batch_execute(
+        "INSERT INTO ledger_entries (account_id, kind, amount_micros, balance_after_micros, created_at)
+         VALUES (1, 'adjustment', 5, 1005, 0);
+         UPDATE accounts SET balance_micros = 1005 WHERE id = 1;",
+    )
+    .await
+    .expect("an entry and its balance move go in together");
     // What SQLite needs triggers for, BIGINT refuses by type: arithmetic that overflows is an
     // error (not a float), and text is no amount. (A fractional literal written by hand is
     // rounded on assignment, as PostgreSQL does for any integer column; the gateway binds
@@ -126,12 +143,13 @@ async fn replicas_starting_together_migrate_once() {
         store.expect("every replica opens");
     }
     let db = scratch::connect(&url).await;
-    let applied: i64 = db
-        .query_one("SELECT COUNT(*) FROM schema_migrations", &[])
+    let row = db
+        .query_one("SELECT COUNT(*), MAX(version) FROM schema_migrations", &[])
         .await
-        .unwrap()
-        .get(0);
-    assert_eq!(applied, 1, "each migration is applied once");
+        .unwrap();
+    let (applied, latest): (i64, i64) = (row.get(0), row.get(1));
+    assert!(latest >= 2, "{latest}");
+    assert_eq!(applied, latest, "each migration is applied once");
 }
 
 /// Fifty debits of 30 race for a balance of 1,000 from as many connections: exactly 33 go

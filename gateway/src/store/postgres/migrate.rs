@@ -9,11 +9,18 @@
 use super::{Client, StoreError};
 
 /// Migrations embedded in the binary, applied in order; shipped ones are never edited.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../../../migrations/postgres/0001_init.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../../../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "balance_is_ledger",
+        include_str!("../../../migrations/postgres/0002_balance_is_ledger.sql"),
+    ),
+];
 
 /// The advisory lock's first key: "ck" and "mg" in ASCII, so the lock is recognisable in
 /// `pg_locks` and unlikely to meet another application's.

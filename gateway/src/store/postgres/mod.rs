@@ -93,6 +93,8 @@ impl From<tokio_postgres::Error> for StoreError {
             {
                 return StoreError::Conflict(format!("concurrent update: {}", db.message()));
             }
+            // The error's own text is only "db error": say what the server said.
+            return StoreError::Backend(format!("{} ({})", db.message(), db.code().code()));
         }
         StoreError::Backend(e.to_string())
     }
