@@ -14,7 +14,10 @@ use codexkey_common::Micros;
 use codexkey_common::api::LedgerKind;
 use codexkey_gateway::store::postgres::PgStore;
 use codexkey_gateway::store::postgres::scratch::{self, ScratchSchema};
-use codexkey_gateway::store::{AccountStore as _, LedgerStore as _, NewLedgerEntry, testkit};
+use codexkey_gateway::store::{
+    AccountStore as _, LedgerStore as _, MeterOp, MeteringStore as _, NewLedgerEntry,
+    SettledRequest, testkit,
+};
 
 /// Whether `sql` fails with an integrity error (class 23), which the store reports as a
 /// conflict; anything else (a typo in the test) fails the test.
@@ -202,6 +205,56 @@ async fn concurrent_debits_never_overdraw_nor_lose_an_update() {
         "no two entries started from the same balance"
     );
     assert!(afters.iter().all(|b| *b >= 0));
+    let check = store.verify_ledger().await.unwrap();
+    assert!(check.mismatches.is_empty(), "{:?}", check.mismatches);
+}
+
+/// Metering batches (each charging 10) race admin credits (each of 5) on one account from as
+/// many connections: the balance ends at exactly what they add up to and matches its ledger.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn metering_batches_and_ledger_writes_queue_on_the_balance() {
+    let schema = ScratchSchema::create().await;
+    let store = Arc::new(PgStore::open(&schema.url()).await.expect("the store opens"));
+    let a = store
+        .create_account(testkit::account("a@x", 0), None)
+        .await
+        .unwrap();
+    let credit = |amount: i64| NewLedgerEntry {
+        account_id: a.id,
+        kind: LedgerKind::Adjustment,
+        amount: Micros(amount),
+        reason: Some("race".into()),
+        actor_id: None,
+        request_id: None,
+        created_at: 1,
+        forbid_negative: true,
+        promotional: false,
+    };
+    store.append_ledger(credit(1000), None).await.unwrap();
+    let mut tasks = Vec::new();
+    for n in 0..20 {
+        let metering = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let settle = MeterOp::Settle(Box::new(SettledRequest {
+                event: testkit::event(&format!("r-{n}"), a.id, None, 10, 2),
+                hold_written: false,
+            }));
+            metering
+                .apply_metering(vec![settle])
+                .await
+                .map_err(|(e, _)| e)
+        }));
+        let ledger = store.clone();
+        let e = credit(5);
+        tasks.push(tokio::spawn(async move {
+            ledger.append_ledger(e, None).await.map(|_| ())
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap().expect("every write goes through");
+    }
+    let a = store.account_by_id(a.id).await.unwrap().unwrap();
+    assert_eq!(a.balance, Micros(1000 - 20 * 10 + 20 * 5));
     let check = store.verify_ledger().await.unwrap();
     assert!(check.mismatches.is_empty(), "{:?}", check.mismatches);
 }

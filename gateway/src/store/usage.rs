@@ -32,12 +32,12 @@ pub struct UsageGroupRecord {
     pub totals: UsageTotals,
 }
 
-/// The fixed UTC offset of `tz_offset_ms`, as reports take days and hours in it.
-pub(crate) fn fixed_offset(tz_offset_ms: i64) -> Result<chrono::FixedOffset, super::StoreError> {
+/// The fixed UTC offset of `tz_offset_ms`, as reports take days and hours in it; `None` for
+/// none (beyond a day either way).
+pub(crate) fn fixed_offset(tz_offset_ms: i64) -> Option<chrono::FixedOffset> {
     i32::try_from(tz_offset_ms / 1000)
         .ok()
         .and_then(chrono::FixedOffset::east_opt)
-        .ok_or_else(|| super::StoreError::Backend(format!("no UTC offset of {tz_offset_ms} ms")))
 }
 
 /// Where a group's local day or hour starts, in Unix ms, for a report at `tz_offset_ms`.

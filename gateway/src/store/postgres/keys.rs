@@ -177,7 +177,7 @@ async fn unrevoked_key_in(
     let key = tx
         .query_opt(
             &format!(
-                "SELECT {KEY_COLUMNS} FROM api_keys WHERE id = $1 AND account_id = $2 FOR UPDATE"
+                "SELECT {KEY_COLUMNS} FROM api_keys WHERE id = $1 AND account_id = $2 FOR NO KEY UPDATE"
             ),
             &[&key_id, &account_id],
         )

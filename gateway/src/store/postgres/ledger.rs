@@ -178,11 +178,11 @@ impl LedgerStore for PgStore {
 
 /// Appends `e` and moves its account's balance, refusing an overdraft `e` forbids. The
 /// account's row is locked first, so a concurrent writer waits for this balance instead of
-/// computing from the same one.
+/// computing from the same one (see the module doc of `postgres` for the lock's kind).
 async fn insert_entry(tx: &Tx<'_>, e: &NewLedgerEntry) -> Result<LedgerRecord, StoreError> {
     let balance: i64 = tx
         .query_opt(
-            "SELECT balance_micros FROM accounts WHERE id = $1 FOR UPDATE",
+            "SELECT balance_micros FROM accounts WHERE id = $1 FOR NO KEY UPDATE",
             &[&e.account_id],
         )
         .await?

@@ -4,10 +4,10 @@
 //!
 //! The same batch semantics as SQLite's (`sqlite/metering.rs`): one transaction per batch, every
 //! ledger row with the balance right after its own charge, one update per account and key per
-//! batch. What PostgreSQL adds: the batch's accounts are locked up front, in id order, so a
-//! concurrent ledger write (an admin adjustment, a redemption, later another replica's writer)
-//! waits instead of computing from the balance this batch is about to move, and two batches
-//! never lock each other's accounts crosswise.
+//! batch. What PostgreSQL adds: the batch's accounts are locked up front, in id order (its keys
+//! are updated in id order after them), so a concurrent ledger write (an admin adjustment, a
+//! redemption, later another replica's writer) waits instead of computing from the balance this
+//! batch is about to move, and two batches never lock each other's rows crosswise.
 
 use super::*;
 
@@ -103,7 +103,7 @@ impl BatchTotals {
         ids.dedup();
         let stmt = tx
             .prepare_cached(
-                "SELECT id, balance_micros FROM accounts WHERE id = ANY($1) ORDER BY id FOR UPDATE",
+                "SELECT id, balance_micros FROM accounts WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE",
             )
             .await?;
         let mut changes = HashMap::with_capacity(ids.len());
@@ -259,7 +259,11 @@ impl BatchTotals {
                  WHERE id = $1",
             )
             .await?;
-        for (id, a) in self.accounts {
+        // In id order, accounts then keys: writers that lock rows in one order never wait on
+        // each other in a circle.
+        let mut changed: Vec<(i64, AccountChange)> = self.accounts.into_iter().collect();
+        changed.sort_unstable_by_key(|(id, _)| *id);
+        for (id, a) in changed {
             if a.charged == Micros::ZERO && a.held == Micros::ZERO {
                 continue;
             }
@@ -272,7 +276,9 @@ impl BatchTotals {
                         last_used_at = GREATEST(COALESCE(last_used_at, 0), $3) WHERE id = $1",
             )
             .await?;
-        for (id, (spent, last_used)) in self.keys {
+        let mut keys_changed: Vec<(i64, (Micros, Millis))> = self.keys.into_iter().collect();
+        keys_changed.sort_unstable_by_key(|(id, _)| *id);
+        for (id, (spent, last_used)) in keys_changed {
             tx.execute(&keys, &[&id, &spent.0, &last_used]).await?;
         }
         Ok(())

@@ -6,7 +6,7 @@
 //! into the lock's second key), so test runs each in their own schema never wait on each
 //! other. PostgreSQL's DDL is transactional: a failed migration leaves the schema as it was.
 
-use super::{Client, StoreError};
+use crate::store::StoreError;
 
 /// Migrations embedded in the binary, applied in order; shipped ones are never edited.
 const MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -27,7 +27,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
 const LOCK_CLASS: i32 = 0x636b_6d67;
 
 /// Applies every embedded migration newer than the database.
-pub(super) async fn migrate(client: &mut Client) -> Result<(), StoreError> {
+pub(super) async fn migrate(client: &mut deadpool_postgres::Object) -> Result<(), StoreError> {
     let tx = client.transaction().await?;
     let schema: Option<String> = tx
         .query_one("SELECT current_schema()::text", &[])

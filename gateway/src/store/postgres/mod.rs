@@ -4,8 +4,11 @@
 //! A pool of async connections (deadpool over tokio-postgres) serves every method; each
 //! method is one transaction on one pooled connection. Unlike SQLite, writes may now come
 //! from several connections at once (and, later, several gateways): every write that moves
-//! money locks the account rows it reads before computing a balance (`SELECT … FOR UPDATE`, in
-//! id order when there are several), so two writers never both read the same balance.
+//! money locks the account rows it reads before computing a balance, in id order when there
+//! are several, so two writers never both read the same balance. The lock is
+//! `FOR NO KEY UPDATE`, the one an `UPDATE` takes anyway: it queues writers of the balance but
+//! not inserts that merely reference the account (a new key, a session), which would otherwise
+//! deadlock against a metering batch that updates that account and then a key.
 //!
 //! What lives here: opening (connection, TLS, pool, migrations), error and row mapping, and
 //! one file per trait as in `sqlite/`. The schema is `migrations/postgres/`; its guards mirror

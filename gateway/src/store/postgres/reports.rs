@@ -156,7 +156,8 @@ async fn report(
     dims: &[UsageDimension],
     tz_offset_ms: i64,
 ) -> Result<Vec<UsageGroupRecord>, StoreError> {
-    let tz = crate::store::usage::fixed_offset(tz_offset_ms)?;
+    let tz = crate::store::usage::fixed_offset(tz_offset_ms)
+        .ok_or_else(|| StoreError::Backend(format!("no UTC offset of {tz_offset_ms} ms")))?;
     let from = f.from.unwrap_or(0).clamp(0, MAX_TIME);
     let to = f.to.unwrap_or(MAX_TIME).clamp(0, MAX_TIME);
     let (whole, edges) = split_range(from, to);

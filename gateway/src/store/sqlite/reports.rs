@@ -61,7 +61,8 @@ pub(crate) fn report(
     dims: &[UsageDimension],
     tz_offset_ms: i64,
 ) -> Result<Vec<UsageGroupRecord>, StoreError> {
-    let tz = crate::store::usage::fixed_offset(tz_offset_ms)?;
+    let tz = crate::store::usage::fixed_offset(tz_offset_ms)
+        .ok_or_else(|| StoreError::Backend(format!("no UTC offset of {tz_offset_ms} ms")))?;
     let groups = codexkey_report::report::report(c, &SCHEMA, f, dims, &tz)?;
     let mut names = Names::new(c)?;
     groups
