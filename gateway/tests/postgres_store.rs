@@ -258,3 +258,83 @@ async fn metering_batches_and_ledger_writes_queue_on_the_balance() {
     let check = store.verify_ledger().await.unwrap();
     assert!(check.mismatches.is_empty(), "{:?}", check.mismatches);
 }
+
+/// The rollup equals the sums of the raw events after inserts (by the metering writer) and
+/// after updates and deletes (by the schema's trigger), with no empty group left behind.
+#[tokio::test]
+async fn the_rollup_follows_inserts_updates_and_deletes() {
+    let schema = ScratchSchema::create().await;
+    let store = PgStore::open(&schema.url()).await.expect("the store opens");
+    let a = store
+        .create_account(testkit::account("a@x", 0), None)
+        .await
+        .unwrap();
+    let q = 900_000;
+    let settles: Vec<MeterOp> = [
+        ("r1", Some("gpt"), 200, 10, 100),
+        ("r2", Some("gpt"), 200, 20, 200),
+        ("r3", Some("gpt"), 502, 30, 0),
+        ("r4", Some("claude"), 200, q + 1, 300),
+        ("r5", None, 0, q + 2, 7),
+    ]
+    .into_iter()
+    .map(|(id, model, status, at, cost)| {
+        let mut event = testkit::event(id, a.id, None, cost, at);
+        event.model = model.map(str::to_owned);
+        event.status = status;
+        event.usage.input_tokens = 11;
+        MeterOp::Settle(Box::new(SettledRequest {
+            event,
+            hold_written: false,
+        }))
+    })
+    .collect();
+    store
+        .apply_metering(settles)
+        .await
+        .map_err(|(e, _)| e)
+        .unwrap();
+    let db = scratch::connect(&schema.url()).await;
+    let groups = |sql: &'static str| {
+        let db = &db;
+        async move {
+            db.query(sql, &[])
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    (
+                        r.get::<_, i64>(0),
+                        r.get::<_, i64>(1),
+                        r.get::<_, String>(2),
+                        r.get::<_, i64>(3),
+                        r.get::<_, i64>(4),
+                        r.get::<_, i64>(5),
+                        r.get::<_, i64>(6),
+                    )
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    let rollup = "SELECT bucket, key_id, model, status, requests, input_tokens, cost_micros
+                  FROM usage_rollup ORDER BY 1, 2, 3, 4";
+    let raw = "SELECT created_at - created_at % 900000, COALESCE(key_id, 0), COALESCE(model, ''),
+                      status, COUNT(*), SUM(input_tokens)::bigint, SUM(cost_micros)::bigint
+               FROM usage_events GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4";
+    assert_eq!(groups(rollup).await, groups(raw).await);
+    assert_eq!(groups(rollup).await.len(), 4);
+    db.batch_execute(
+        "UPDATE usage_events SET created_at = 5 * 900000, model = 'claude', status = 429 WHERE request_id = 'r1';
+         UPDATE usage_events SET cost_micros = 999 WHERE request_id = 'r2';
+         DELETE FROM usage_events WHERE request_id IN ('r3', 'r5');",
+    )
+    .await
+    .unwrap();
+    assert_eq!(groups(rollup).await, groups(raw).await);
+    let empty: i64 = db
+        .query_one("SELECT COUNT(*) FROM usage_rollup WHERE requests = 0", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(empty, 0);
+}
