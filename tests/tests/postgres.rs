@@ -3,7 +3,9 @@
 //! registers, is funded by an admin adjustment, makes metered requests (plain and streamed);
 //! the balance, the usage report and the ledger check agree, and the rows are in PostgreSQL,
 //! not in a SQLite file. Also: an unreachable database stops the gateway with a clear error,
-//! `--print-config` masks the URL's password, and a backup points to `pg_dump`.
+//! `--print-config` masks the URL's password, and a backup points to `pg_dump`. The CLI's
+//! usage sync and report work against it, and a restart after `kill -9` finds the money as it
+//! was.
 //!
 //! Needs the test PostgreSQL (`CODEXKEY_TEST_POSTGRES_URL`, else 127.0.0.1:5432 `test`):
 //! without it the test fails saying so, it does not skip.
@@ -117,11 +119,30 @@ async fn a_gateway_on_postgres_meters_reports_and_balances() {
         "a PostgreSQL gateway writes no SQLite file"
     );
 
+    // The CLI syncs the events into its cache through the event pages and reports from it:
+    // the same totals as the gateway's own report.
+    let sync = block(|| user.run_env(&["usage", "sync", "--json"], &[("TZ", "UTC")])).json();
+    assert_eq!(sync["cached_events"], 4, "{sync}");
+    let mine = block(|| user.run_env(&["usage", "--json"], &[("TZ", "UTC")])).json();
+    assert_eq!(mine["totals"]["requests"], 4, "{mine}");
+    assert_eq!(mine["totals"]["cost_micros"], cost, "{mine}");
+
     // A backup is PostgreSQL's own tool's job; the refusal says which.
     let admin_api = ApiClient::login(&gw.url, ADMIN_EMAIL, ADMIN_PASSWORD).await;
     let (status, body) = admin_api.post_empty("/api/v1/admin/backup").await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert!(body.to_string().contains("pg_dump"), "{body}");
+
+    // kill -9 and a start on the same database: the migrations find nothing to do, and the
+    // money is where it was.
+    let gw = block(|| gw.kill9().start_again());
+    let admin = block(|| CliUser::admin(&gw));
+    let check = block(|| admin.run(&["admin", "verify-ledger", "--json"])).json();
+    assert_eq!(check["ok"], true, "{check}");
+    let session = ApiClient::login(&gw.url, USER_EMAIL, USER_PASSWORD).await;
+    let (status, me) = session.get("/api/v1/balance").await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(me["balance_micros"], 10_000_000 - cost, "{me}");
 }
 
 #[test]
