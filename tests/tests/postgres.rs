@@ -5,7 +5,7 @@
 //! not in a SQLite file. Also: an unreachable database stops the gateway with a clear error,
 //! `--print-config` masks the URL's password, and a backup points to `pg_dump`. The CLI's
 //! usage sync and report work against it, and a restart after `kill -9` finds the money as it
-//! was.
+//! was, a stream's hold left by the crash settled by the crash rule.
 //!
 //! Needs the test PostgreSQL (`CODEXKEY_TEST_POSTGRES_URL`, else 127.0.0.1:5432 `test`):
 //! without it the test fails saying so, it does not skip.
@@ -16,7 +16,7 @@ use codexkey_gateway::store::postgres::scratch::{self, ScratchSchema};
 use codexkey_tests::cli::{
     ADMIN_EMAIL, ADMIN_PASSWORD, CliUser, GatewayProcess, USER_EMAIL, USER_PASSWORD, command,
 };
-use codexkey_tests::fake_upstream::FakeUpstream;
+use codexkey_tests::fake_upstream::{FakeUpstream, Script};
 use codexkey_tests::{ApiClient, http_client, install_crypto_provider};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -184,4 +184,82 @@ fn print_config_masks_the_database_password() {
         "{stdout}"
     );
     assert!(!stdout.contains("hunter2"), "{stdout}");
+}
+
+/// `kill -9` with a stream in flight, then a start on the same PostgreSQL schema: the hold the
+/// crash left is found and settled by the crash rule, nothing is held any more, and the ledger
+/// check passes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_mid_stream_then_restart_reconciles_the_hold() {
+    use futures_util::StreamExt as _;
+    use std::time::Duration;
+
+    install_crypto_provider();
+    let schema = ScratchSchema::create().await;
+    let url = schema.url();
+    let upstream = FakeUpstream::start().await;
+    upstream.set_script(Script {
+        events: 200,
+        event_delay: Duration::from_millis(20),
+        ..Script::default()
+    });
+    let gw = block(|| {
+        GatewayProcess::start_with_upstream(
+            upstream.base_url(),
+            &[("CODEXKEY_DATABASE_URL", url.as_str())],
+        )
+    });
+    let user = block(|| CliUser::registered(&gw));
+    let key = block(|| user.run(&["keys", "create", "--json"])).json();
+    let secret = key["secret"].as_str().unwrap().to_owned();
+    let admin = ApiClient::login(&gw.url, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    admin.fund(USER_EMAIL, 100_000_000, "test").await;
+
+    let resp = http_client()
+        .post(format!("{}/v1/chat/completions", gw.url))
+        .bearer_auth(&secret)
+        .json(
+            &json!({"model": "gpt-5.5", "stream": true, "max_tokens": 1000,
+                      "messages": [{"role": "user", "content": "x".repeat(4000)}]}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let request_id = resp.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let mut stream = resp.bytes_stream();
+    stream.next().await.unwrap().unwrap();
+    // The group commit makes the hold durable within milliseconds.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let stopped = block(|| gw.kill9());
+    drop(stream);
+    let db = scratch::connect(&url).await;
+    let count = |sql: &'static str| {
+        let db = &db;
+        async move { db.query_one(sql, &[]).await.unwrap().get::<_, i64>(0) }
+    };
+    assert_eq!(
+        count("SELECT COUNT(*) FROM holds").await,
+        1,
+        "the hold survived"
+    );
+
+    let gw = block(|| stopped.start_again());
+    assert_eq!(count("SELECT COUNT(*) FROM holds").await, 0, "reconciled");
+    assert_eq!(
+        count("SELECT COALESCE(SUM(held_micros), 0)::bigint FROM accounts").await,
+        0
+    );
+    let row = db
+        .query_one(
+            "SELECT settlement, cost_micros FROM usage_events WHERE request_id = $1",
+            &[&request_id],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, &str>(0), "crash_reconciled");
+    assert!(row.get::<_, i64>(1) > 0, "charged the estimated input");
+    let admin = block(|| CliUser::admin(&gw));
+    let check = block(|| admin.run(&["admin", "verify-ledger", "--json"])).json();
+    assert_eq!(check["ok"], true, "{check}");
 }
