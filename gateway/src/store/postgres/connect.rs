@@ -32,8 +32,9 @@ impl Target {
     /// Parses `postgres://user:password@host:port/database?sslmode=…&options=…` (or
     /// `postgresql://`). `sslmode` is `disable`, `prefer` (the default) or `require`.
     pub fn parse(url: &str) -> Result<Target, StoreError> {
+        let url = verify_full_as_require(url)?;
         // tokio-postgres' own error would not echo the URL either, but it says little.
-        let mut config = tokio_postgres::Config::from_str(url).map_err(|e| {
+        let mut config = tokio_postgres::Config::from_str(&url).map_err(|e| {
             StoreError::Backend(format!(
                 "the PostgreSQL URL is not valid ({e}); expected `postgres://user@host:5432/database`"
             ))
@@ -92,6 +93,27 @@ impl Target {
         };
         StoreError::Backend(format!("cannot reach PostgreSQL at {}: {why}", self.shown))
     }
+}
+
+/// libpq's `sslmode=verify-full` is what `require` does here (tokio-postgres knows only
+/// `disable`, `prefer` and `require`), so a URL written for libpq keeps working. `verify-ca`
+/// (a certificate checked without its host name) is refused by name rather than made stricter
+/// behind the operator's back.
+fn verify_full_as_require(url: &str) -> Result<String, StoreError> {
+    let Some((head, query)) = url.split_once('?') else {
+        return Ok(url.to_owned());
+    };
+    let params = query
+        .split('&')
+        .map(|p| match p {
+            "sslmode=verify-full" => Ok("sslmode=require"),
+            "sslmode=verify-ca" => Err(StoreError::Backend(
+                "`sslmode=verify-ca` is not supported: use `sslmode=require`, which verifies the certificate and the host name (libpq's `verify-full`)".into(),
+            )),
+            other => Ok(other),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(format!("{head}?{}", params.join("&")))
 }
 
 /// `host:port/database` of a configuration, for messages.
@@ -197,6 +219,10 @@ mod tests {
         assert_eq!(t.config.get_ssl_mode(), SslMode::Require);
         let t = Target::parse("postgresql://root@127.0.0.1/test?sslmode=disable").unwrap();
         assert_eq!(t.shown, "127.0.0.1:5432/test");
+        let t = Target::parse("postgres://h/db?sslmode=verify-full&user=ck").unwrap();
+        assert_eq!(t.config.get_ssl_mode(), SslMode::Require);
+        assert_eq!(t.config.get_user(), Some("ck"));
+        assert!(Target::parse("postgres://h/db?sslmode=verify-ca").is_err());
         let Err(StoreError::Backend(m)) = Target::parse("postgres://ck:s3cret@h/db?sslmode=bogus")
         else {
             panic!("an unknown sslmode is refused");
