@@ -1,14 +1,24 @@
 #!/usr/bin/env bash
 # Loopback benchmark of the codexkey gateway's data plane; see bench/README.md.
 #
-# Runs a fast fake OpenAI upstream, a bare nginx reverse-proxy hop and the real gateway (auth,
-# pricing, holds and ledger writes on) on 127.0.0.1, drives each with bench-load, and prints one
-# table: path × mode × concurrency → requests/s, p50/p99 latency, time to first byte (streams),
-# CPU µs per request (gateway and nginx), plus the gateway's peak RSS and a ledger check.
+# Runs a fast fake upstream (OpenAI Chat Completions and Responses, Anthropic Messages), a bare
+# nginx reverse-proxy hop and the real gateway (auth, pricing, holds and ledger writes on) on
+# 127.0.0.1, drives each with bench-load, and prints two tables. The small table: the original
+# 200-byte request, path × mode × concurrency → requests/s, p50/p99 latency, time to first byte
+# (streams), CPU µs per request. The agent table: what coding agents send (request bodies of
+# 1 KB to 10 MB of conversation history, streams of 500 and 5,000 events, a Codex-like 300 KB
+# streamed Responses request and a Claude-Code-like 80 KB streamed Messages request with
+# thinking), gateway beside nginx: CPU per request and per MB of body, their ratio, added p50,
+# and the gateway's peak memory per request in flight against the body's size. Then the
+# targets, and a ledger check.
 #
 # Usage: bench/run.sh
 # Environment: BENCH_DURATION (s per cell, default 3), BENCH_WARMUP (s, default 1),
-#              BENCH_CONCURRENCY (default "1 16 64"), BENCH_MODES (default "non-stream stream"),
+#              BENCH_SUITE (default "small agent": which tables to measure),
+#              BENCH_CONCURRENCY (small table, default "1 16 64"),
+#              BENCH_MODES (small table, default "non-stream stream"),
+#              BENCH_AGENT_CONCURRENCY (agent table, default "1 16 64"; the 10 MB cell stops
+#              at 16), BENCH_CELLS (a regex: only the agent cells whose label matches),
 #              BENCH_NO_BUILD=1 (use the binaries already built),
 #              BENCH_KEEP=1 (keep the temp dir with logs and the database), CARGO_TARGET_DIR,
 #              BENCH_GATEWAY_ENV="VAR=value …" (extra environment for the gateway only, for
@@ -22,6 +32,8 @@ DURATION=${BENCH_DURATION:-3}
 WARMUP=${BENCH_WARMUP:-1}
 CONCURRENCY=${BENCH_CONCURRENCY:-"1 16 64"}
 MODES=${BENCH_MODES:-"non-stream stream"}
+SUITE=${BENCH_SUITE:-"small agent"}
+AGENT_CONCURRENCY=${BENCH_AGENT_CONCURRENCY:-"1 16 64"}
 BIN=${CARGO_TARGET_DIR:-$PWD/target}/release
 MODEL=gpt-4o-mini
 
@@ -122,6 +134,9 @@ http {
     tcp_nodelay on;
     keepalive_timeout 75s;
     keepalive_requests 10000000;
+    # Bodies of agent traffic run to megabytes: passed on as they arrive, never to disk.
+    client_max_body_size 64m;
+    proxy_request_buffering off;
     upstream bench_upstream {
         server 127.0.0.1:$UPSTREAM_PORT;
         keepalive 128;
@@ -156,6 +171,8 @@ read -r -a GATEWAY_ENV <<<"${BENCH_GATEWAY_ENV:-}"
 env "${GATEWAY_ENV[@]}" \
     CODEXKEY_OPENAI_API_KEY=sk-bench \
     CODEXKEY_OPENAI_BASE_URL=http://127.0.0.1:$UPSTREAM_PORT \
+    CODEXKEY_ANTHROPIC_API_KEY=sk-ant-bench \
+    CODEXKEY_ANTHROPIC_BASE_URL=http://127.0.0.1:$UPSTREAM_PORT \
     CODEXKEY_ADMIN_EMAIL=$ADMIN_EMAIL \
     CODEXKEY_ADMIN_PASSWORD=$ADMIN_PASSWORD \
     CODEXKEY_LOG=warn \
@@ -211,55 +228,122 @@ cpu_flags() {
 }
 # A field of bench-load's flat JSON line (numbers and null only).
 field() { sed -n "s/.*\"$2\":\([^,}]*\).*/\1/p" <<<"$1"; }
+# The first error of a run, when it had one: " (first: …)".
+first_error() { sed -n 's/.*"first_error":"\(\([^"\\]\|\\.\)*\)".*/ (first: \1)/p' <<<"$1" | cut -c1-300; }
 
 say "fake upstream :$UPSTREAM_PORT  nginx :$NGINX_PORT  gateway :$GATEWAY_PORT (pid $GATEWAY_PID, CODEXKEY_LOG=warn)"
 say "each cell: ${WARMUP}s warm-up, ${DURATION}s measured"
+in_suite() { [[ " $SUITE " == *" $1 "* ]]; }
+model_of() {
+    case $1 in
+        chat) echo "$MODEL" ;;
+        responses) echo gpt-5-codex ;;
+        messages) echo claude-sonnet-4-5 ;;
+    esac
+}
+path_of() {
+    case $1 in
+        chat) echo /v1/chat/completions ;;
+        responses) echo /v1/responses ;;
+        messages) echo /v1/messages ;;
+    esac
+}
+# One run of bench-load: measure PATH API MODE EVENTS BODY C [MAX_OUTPUT]; prints its JSON line. For the
+# gateway, the peak-RSS mark is reset first and the growth of the peak over the resident size
+# before the run is appended as "rss_growth_kb".
+measure() {
+    local path=$1 api=$2 mode=$3 events=$4 body=$5 c=$6 max_output=${7:--} port key=() cpu="" extra=() before line
+    case $path in
+        direct) port=$UPSTREAM_PORT ;;
+        nginx)
+            port=$NGINX_PORT
+            cpu=$(cpu_flags "${NGINX_WORKERS[@]}")
+            ;;
+        gateway)
+            port=$GATEWAY_PORT
+            key=(--key "$KEY")
+            cpu=$(cpu_flags "$GATEWAY_PID")
+            ;;
+    esac
+    [[ $mode == stream ]] && extra+=(--stream)
+    [[ $events != - ]] && extra+=(--events "$events")
+    [[ $body != - ]] && extra+=(--body-bytes "$body")
+    [[ $max_output != - ]] && extra+=(--max-output "$max_output")
+    if [[ $path == gateway && $body != - ]]; then
+        echo 5 >"/proc/$GATEWAY_PID/clear_refs" 2>/dev/null || true
+        before=$(vm VmRSS)
+    fi
+    # shellcheck disable=SC2086 # $cpu is a list of flags
+    line=$("$BIN/bench-load" "http://127.0.0.1:$port$(path_of "$api")" \
+        --concurrency "$c" --duration "$DURATION" --warmup "$WARMUP" --model "$(model_of "$api")" \
+        --clk-tck "$CLK_TCK" "${extra[@]}" "${key[@]}" $cpu)
+    if [[ -n ${before:-} ]]; then
+        line="${line%\}},\"rss_growth_kb\":$(($(vm VmHWM) - before))}"
+    fi
+    echo "$line"
+}
+
 RESULTS=()
 STARTED=$SECONDS
-for mode in $MODES; do
-    stream=()
-    [[ $mode == stream ]] && stream=(--stream)
-    for c in $CONCURRENCY; do
-        for path in direct nginx gateway; do
-            key=()
-            cpu=""
-            case $path in
-                direct) port=$UPSTREAM_PORT ;;
-                nginx)
-                    port=$NGINX_PORT
-                    cpu=$(cpu_flags "${NGINX_WORKERS[@]}")
-                    ;;
-                gateway)
-                    port=$GATEWAY_PORT
-                    key=(--key "$KEY")
-                    cpu=$(cpu_flags "$GATEWAY_PID")
-                    ;;
-            esac
-            # shellcheck disable=SC2086 # $cpu is a list of flags
-            line=$("$BIN/bench-load" "http://127.0.0.1:$port/v1/chat/completions" \
-                --concurrency "$c" --duration "$DURATION" --warmup "$WARMUP" --model "$MODEL" \
-                --clk-tck "$CLK_TCK" "${stream[@]}" "${key[@]}" $cpu)
-            RESULTS+=("$path $mode $c $line")
-            say "  $path $mode c=$c: $(field "$line" rps | sed 's/\.0$//') req/s, p50 $(field "$line" p50_ms) ms, errors $(field "$line" errors)"
+if in_suite small; then
+    for mode in $MODES; do
+        for c in $CONCURRENCY; do
+            for path in direct nginx gateway; do
+                line=$(measure "$path" chat "$mode" - - "$c")
+                RESULTS+=("$path $mode $c $line")
+                say "  $path $mode c=$c: $(field "$line" rps | sed 's/\.0$//') req/s, p50 $(field "$line" p50_ms) ms, errors $(field "$line" errors)$(first_error "$line")"
+            done
         done
     done
-done
-
+fi
+# The small table's peak, before the agent table's large bodies.
 PEAK_KB=$(vm VmHWM)
 NOW_KB=$(vm VmRSS)
+
+# The agent table: label, api, mode, stream events, body bytes, output cap the request sends
+# (a stream of N events needs room for N tokens), and optionally the highest concurrency.
+AGENT_CELLS=(
+    "body-1KB chat non-stream - 1000 -"
+    "body-100KB chat non-stream - 100000 -"
+    "body-1MB chat non-stream - 1000000 -"
+    "body-10MB chat non-stream - 10000000 - 16"
+    "events-50 chat stream 50 - 64"
+    "events-500 chat stream 500 - 1000"
+    "events-5000 chat stream 5000 - 8000"
+    "codex-300KB responses stream 300 300000 -"
+    "claude-80KB messages stream 300 80000 32000"
+)
+AGENT=()
+if in_suite agent; then
+    for cell in "${AGENT_CELLS[@]}"; do
+        read -r label api mode events body max_output cap <<<"$cell"
+        [[ $label =~ ${BENCH_CELLS:-.} ]] || continue
+        for c in $AGENT_CONCURRENCY; do
+            [[ -n ${cap:-} ]] && ((c > cap)) && continue
+            for path in nginx gateway; do
+                line=$(measure "$path" "$api" "$mode" "$events" "$body" "$c" "$max_output")
+                AGENT+=("$label $path $c $line")
+                say "  $label $path c=$c: $(field "$line" rps | sed 's/\.0$//') req/s, cpu $(field "$line" cpu_us_per_req) µs, errors $(field "$line" errors)$(first_error "$line")"
+            done
+        done
+    done
+fi
 ELAPSED=$((SECONDS - STARTED))
 
 # ---- report ----------------------------------------------------------------------------------
 dash() { if [[ -z $1 || $1 == null ]]; then echo "-"; else echo "$1"; fi; }
+# a ÷ b to two decimals, or "-" when either is missing.
+div() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || a == "-" || b == "-" || b + 0 == 0) print "-"; else printf "%.2f", a / b }'; }
+RATIOS=()
 echo
 REV=$(git describe --always --dirty 2>/dev/null || echo unknown)
 echo "codexkey loopback benchmark ($REV): $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)), ${DURATION}s per cell after ${WARMUP}s warm-up, ${ELAPSED}s in all"
-echo "model $MODEL; streams are 50 chat.completion.chunk events; gateway logs at warn (CODEXKEY_LOG=warn)"
+echo "small table: model $MODEL, a 200-byte request; streams are 50 chat.completion.chunk events; gateway logs at warn"
 echo "cpu µs, cs/req: CPU time and context switches per request of the gateway process (all threads)"
-echo "or of nginx's workers; Δp50: gateway p50 minus nginx p50"
+echo "or of nginx's workers; Δp50: gateway p50 minus nginx p50; ×nginx: gateway CPU ÷ nginx CPU"
 echo
-printf '%-8s %-10s %4s %8s %8s %8s %9s %9s %7s %6s %8s %6s\n' \
-    path mode conc "req/s" "p50 ms" "p99 ms" "ttfb p50" "ttfb p99" "cpu µs" "cs/req" "Δp50 ms" errors
+printf '%-8s %-10s %4s %8s %8s %8s %9s %9s %7s %6s %8s %6s %6s\n' \
+    path mode conc "req/s" "p50 ms" "p99 ms" "ttfb p50" "ttfb p99" "cpu µs" "cs/req" "Δp50 ms" ×nginx errors
 declare -A NGINX_P50 NGINX_CPU GW_CPU GW_DELTA
 STALL=""
 for r in "${RESULTS[@]}"; do
@@ -267,6 +351,7 @@ for r in "${RESULTS[@]}"; do
     p50=$(field "$line" p50_ms)
     cpu=$(dash "$(field "$line" cpu_us_per_req)")
     delta=-
+    ratio=-
     if [[ $path == nginx ]]; then
         NGINX_P50[$mode/$c]=$p50
         NGINX_CPU[$mode/$c]=$cpu
@@ -275,20 +360,78 @@ for r in "${RESULTS[@]}"; do
         delta=$(awk -v a="$p50" -v b="${NGINX_P50[$mode/$c]:-}" 'BEGIN { if (b == "") print "-"; else printf "%+.3f", a - b }')
         GW_CPU[$mode/$c]=$cpu
         GW_DELTA[$mode/$c]=$delta
+        ratio=$(div "$cpu" "${NGINX_CPU[$mode/$c]:-}")
+        RATIOS+=("small $mode c=$c:$ratio")
         tail_ms=$(awk -v a="$p50" -v b="$(field "$line" ttfb_p50_ms)" 'BEGIN { if (b != "" && b != "null") printf "%.0f", a - b; else print 0 }')
         ((tail_ms >= 30)) && STALL="$STALL $mode/c=$c:${tail_ms}ms"
     fi
-    printf '%-8s %-10s %4s %8s %8s %8s %9s %9s %7s %6s %8s %6s\n' \
+    printf '%-8s %-10s %4s %8s %8s %8s %9s %9s %7s %6s %8s %6s %6s\n' \
         "$path" "$mode" "$c" "$(field "$line" rps | sed 's/\.0$//')" "$(dash "$p50")" \
         "$(dash "$(field "$line" p99_ms)")" "$(dash "$(field "$line" ttfb_p50_ms)")" \
         "$(dash "$(field "$line" ttfb_p99_ms)")" "$cpu" "$(dash "$(field "$line" switches_per_req)")" \
-        "$delta" "$(field "$line" errors)"
+        "$delta" "$ratio" "$(field "$line" errors)"
 done
 if [[ -n $STALL ]]; then
     echo
     echo "note: gateway streams end long after their first byte (p50 − ttfb p50:$STALL): the"
     echo "      signature of Nagle's algorithm meeting delayed ACKs, where the last small write of a"
     echo "      response waits ~40 ms for an ACK because the accepted socket lacks TCP_NODELAY."
+fi
+
+# ---- the agent table -------------------------------------------------------------------------
+declare -A A_CPU A_P50 A_LINE
+MEM_WORST=-
+if ((${#AGENT[@]} > 0)); then
+    echo
+    echo "agent table: what coding agents send, through nginx and through the gateway, same run"
+    echo "body: request bytes (a conversation history in the cell's API); µs/MB: CPU per MB of body;"
+    echo "mem ÷ body: the gateway's peak-RSS growth over the cell ÷ (concurrency × body), bodies ≥ 1 MB"
+    echo
+    printf '%-12s %4s %9s %7s %9s %9s %6s %9s %9s %8s %9s %6s\n' \
+        cell conc body "req/s" "nginx µs" "gw µs" ×nginx "nginx p50" "gw p50" "Δp50 ms" "mem÷body" errors
+    for r in "${AGENT[@]}"; do
+        read -r label path c line <<<"$r"
+        A_CPU[$label/$path/$c]=$(dash "$(field "$line" cpu_us_per_req)")
+        A_P50[$label/$path/$c]=$(field "$line" p50_ms)
+        A_LINE[$label/$path/$c]=$line
+    done
+    for cell in "${AGENT_CELLS[@]}"; do
+        read -r label _ _ _ _ _ cap <<<"$cell"
+        for c in $AGENT_CONCURRENCY; do
+            line=${A_LINE[$label/gateway/$c]:-}
+            [[ -z $line ]] && continue
+            body=$(field "$line" body_bytes)
+            n=${A_CPU[$label/nginx/$c]}
+            g=${A_CPU[$label/gateway/$c]}
+            ratio=$(div "$g" "$n")
+            RATIOS+=("$label c=$c:$ratio")
+            delta=$(awk -v a="${A_P50[$label/gateway/$c]}" -v b="${A_P50[$label/nginx/$c]}" 'BEGIN { printf "%+.3f", a - b }')
+            mem=-
+            growth=$(field "$line" rss_growth_kb)
+            if ((body >= 1000000)) && [[ -n $growth ]]; then
+                mem=$(awk -v g="$growth" -v c="$c" -v b="$body" 'BEGIN { printf "%.2f", g * 1024 / (c * b) }')
+                if [[ $MEM_WORST == - ]] || awk -v a="$mem" -v b="$MEM_WORST" 'BEGIN { exit !(a > b) }'; then
+                    MEM_WORST=$mem
+                fi
+            fi
+            errors=$(($(field "$line" errors) + $(field "${A_LINE[$label/nginx/$c]}" errors)))
+            printf '%-12s %4s %9s %7s %9s %9s %6s %9s %9s %8s %9s %6s\n' \
+                "$label" "$c" "$body" "$(field "$line" rps | sed 's/\.0$//')" "$n" "$g" "$ratio" \
+                "${A_P50[$label/nginx/$c]}" "${A_P50[$label/gateway/$c]}" "$delta" "$mem" "$errors"
+        done
+    done
+    # CPU per MB of body: the slope from the 1 KB body to the 10 MB one, one request at a time.
+    per_mb() {
+        awk -v big="${A_CPU[body-10MB/$1/1]:-}" -v small="${A_CPU[body-1KB/$1/1]:-}" \
+            -v bb="$(field "${A_LINE[body-10MB/gateway/1]:-}" body_bytes)" \
+            -v sb="$(field "${A_LINE[body-1KB/gateway/1]:-}" body_bytes)" \
+            'BEGIN { if (big == "" || small == "" || big == "-" || small == "-" || bb <= sb) print "-"; else printf "%.0f", (big - small) / ((bb - sb) / 1e6) }'
+    }
+    NGINX_PER_MB=$(per_mb nginx)
+    GW_PER_MB=$(per_mb gateway)
+    PER_MB_RATIO=$(div "$GW_PER_MB" "$NGINX_PER_MB")
+    echo
+    echo "CPU per MB of request body (slope from 1 KB to 10 MB at c=1): nginx $NGINX_PER_MB µs, gateway $GW_PER_MB µs (×$PER_MB_RATIO)"
 fi
 echo
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
@@ -358,6 +501,40 @@ for mode in $MODES; do
     [[ -z $v || $v == - ]] && continue
     echo "  at c=1, not judged: gateway CPU per $mode request $v µs; the bare nginx hop alone ${NGINX_CPU[$mode/1]:--} µs"
 done
+
+# The agent-traffic targets: CPU per request within 1.5× of the bare nginx hop in every cell,
+# per MB of body too; peak memory per request in flight within 1.2× its body; added p50 at c=1
+# for the small request within 0.05 ms.
+if ((${#RATIOS[@]} > 0)); then
+    echo
+    echo "agent-traffic targets (gateway against nginx, same run):"
+    worst_ratio=-
+    worst_cell=-
+    for r in "${RATIOS[@]}"; do
+        v=${r##*:}
+        [[ $v == - ]] && continue
+        if [[ $worst_ratio == - ]] || awk -v a="$v" -v b="$worst_ratio" 'BEGIN { exit !(a > b) }'; then
+            worst_ratio=$v
+            worst_cell=${r%:*}
+        fi
+    done
+    echo "  CPU per request ≤ 1.5× nginx's in every cell: worst ×$worst_ratio ($worst_cell) → $(verdict "$worst_ratio" 1.5 × 0)"
+    missed=()
+    for r in "${RATIOS[@]}"; do
+        v=${r##*:}
+        [[ $v != - ]] && awk -v a="$v" 'BEGIN { exit !(a > 1.5) }' && missed+=("${r%:*} ×$v")
+    done
+    ((${#missed[@]} > 0)) && echo "    cells above 1.5×: $(IFS=,; echo "${missed[*]}" | sed 's/,/, /g')"
+    if ((${#AGENT[@]} > 0)); then
+        echo "  CPU per MB of body ≤ 1.5× nginx's: ×$PER_MB_RATIO → $(verdict "$PER_MB_RATIO" 1.5 × 0)"
+        echo "  peak memory per request in flight ≤ 1.2× its body: worst ×$MEM_WORST → $(verdict "$MEM_WORST" 1.2 × 0)"
+    fi
+    for mode in $MODES; do
+        v=${GW_DELTA[$mode/1]:-}
+        [[ -z $v ]] && continue
+        echo "  added p50 over nginx at c=1, small $mode ≤ 0.05 ms: $v ms → $(verdict "${v#+}" 0.05 ms 0)"
+    done
+fi
 
 # ---- the books -------------------------------------------------------------------------------
 echo

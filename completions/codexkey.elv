@@ -27,14 +27,16 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand --version 'Print version'
             cand gateway 'Run the gateway in the foreground (logs to stderr; Ctrl-C or SIGTERM stops it)'
             cand register 'Create an account on the gateway and log in'
-            cand login 'Log in and keep the session token in the OS keyring (or a private file)'
+            cand login 'Log in and keep the session token in the OS keyring (or a private file); asks for a two-factor code when the account has two-factor login'
             cand logout 'End the session and forget its token'
             cand whoami 'Show the account you are logged in as'
+            cand account 'Secure your account: two-factor login, sessions, password'
             cand keys 'Manage your API keys'
             cand balance 'Show your balance, spend today and over 30 days, and how long the balance lasts'
             cand usage 'Show what you spent, on what and when (from a local cache synced with the gateway)'
             cand ledger 'Show your ledger: every payment, code, bonus, charge, refund and adjustment, newest first'
-            cand topup 'Add credit to your account: redeem a code'
+            cand topup 'Add credit to your account: pay by card (`--amount`, prints a page to open) or redeem a code (`--code`)'
+            cand orders 'Show your top-up orders, newest first'
             cand pricing 'Show the gateway''s model prices (no login needed)'
             cand proxy 'Run the local proxy that Codex CLI and Claude Code point at (127.0.0.1 only)'
             cand env 'Print the environment that points a tool at a running `codexkey proxy`'
@@ -71,6 +73,8 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;login'= {
             cand --email 'Account email (asked for when omitted)'
+            cand --code 'The code your authenticator app shows, for an account with two-factor login (asked for when needed and omitted)'
+            cand --recovery-code 'A recovery code instead of the app''s code; each works once'
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
             cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --password-stdin 'Read the password from the first line of standard input instead of prompting'
@@ -97,6 +101,173 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
+        }
+        &'codexkey;account'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand 2fa 'Turn two-factor login (TOTP, with an authenticator app) on or off'
+            cand sessions 'List your login sessions, or revoke them'
+            cand password 'Change your password; every other session ends'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'codexkey;account;2fa'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand enable 'Turn it on (asks for your password): shows a QR code for your authenticator app, asks for a code it shows, then prints ten recovery codes once. Without a terminal, prints the secret and stops: finish with `codexkey account 2fa confirm CODE`'
+            cand confirm 'Finish turning it on with a code from the app; prints the recovery codes once'
+            cand disable 'Turn it off, with your password and a current code (or a recovery code)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'codexkey;account;2fa;enable'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --password-stdin 'Read the password from the first line of standard input instead of prompting'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;account;2fa;confirm'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;account;2fa;disable'= {
+            cand --code 'The code your authenticator app shows (asked for when omitted)'
+            cand --recovery-code 'A recovery code instead of the app''s code'
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --password-stdin 'Read the password from the first line of standard input instead of prompting'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;account;2fa;help'= {
+            cand enable 'Turn it on (asks for your password): shows a QR code for your authenticator app, asks for a code it shows, then prints ten recovery codes once. Without a terminal, prints the secret and stops: finish with `codexkey account 2fa confirm CODE`'
+            cand confirm 'Finish turning it on with a code from the app; prints the recovery codes once'
+            cand disable 'Turn it off, with your password and a current code (or a recovery code)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'codexkey;account;2fa;help;enable'= {
+        }
+        &'codexkey;account;2fa;help;confirm'= {
+        }
+        &'codexkey;account;2fa;help;disable'= {
+        }
+        &'codexkey;account;2fa;help;help'= {
+        }
+        &'codexkey;account;sessions'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand list 'List your open sessions (the default)'
+            cand revoke 'End one session'
+            cand revoke-others 'End every session but this one'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'codexkey;account;sessions;list'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;account;sessions;revoke'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;account;sessions;revoke-others'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;account;sessions;help'= {
+            cand list 'List your open sessions (the default)'
+            cand revoke 'End one session'
+            cand revoke-others 'End every session but this one'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'codexkey;account;sessions;help;list'= {
+        }
+        &'codexkey;account;sessions;help;revoke'= {
+        }
+        &'codexkey;account;sessions;help;revoke-others'= {
+        }
+        &'codexkey;account;sessions;help;help'= {
+        }
+        &'codexkey;account;password'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --stdin 'Read the current password from the first line of standard input and the new one from the second, instead of prompting'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;account;help'= {
+            cand 2fa 'Turn two-factor login (TOTP, with an authenticator app) on or off'
+            cand sessions 'List your login sessions, or revoke them'
+            cand password 'Change your password; every other session ends'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'codexkey;account;help;2fa'= {
+            cand enable 'Turn it on (asks for your password): shows a QR code for your authenticator app, asks for a code it shows, then prints ten recovery codes once. Without a terminal, prints the secret and stops: finish with `codexkey account 2fa confirm CODE`'
+            cand confirm 'Finish turning it on with a code from the app; prints the recovery codes once'
+            cand disable 'Turn it off, with your password and a current code (or a recovery code)'
+        }
+        &'codexkey;account;help;2fa;enable'= {
+        }
+        &'codexkey;account;help;2fa;confirm'= {
+        }
+        &'codexkey;account;help;2fa;disable'= {
+        }
+        &'codexkey;account;help;sessions'= {
+            cand list 'List your open sessions (the default)'
+            cand revoke 'End one session'
+            cand revoke-others 'End every session but this one'
+        }
+        &'codexkey;account;help;sessions;list'= {
+        }
+        &'codexkey;account;help;sessions;revoke'= {
+        }
+        &'codexkey;account;help;sessions;revoke-others'= {
+        }
+        &'codexkey;account;help;password'= {
+        }
+        &'codexkey;account;help;help'= {
         }
         &'codexkey;keys'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
@@ -296,6 +467,16 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;topup'= {
             cand --code 'A redemption code, as printed (case, spaces and dashes do not matter)'
+            cand --amount 'Credits to buy by card (e.g. `10`, `12.5`): prints the payment page to open in any browser; the credit arrives once the payment is confirmed'
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;orders'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
             cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
@@ -374,10 +555,11 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
-            cand users 'List every account with its balance'
+            cand users 'List every account with its balance, or reset one''s two-factor login'
             cand adjust 'Credit or debit an account, with a reason kept in the ledger and the audit log'
             cand bonus 'Give an account promotional credit (spent first, never refunded), with a reason kept in the ledger and the audit log'
             cand codes 'Create, list, disable and export redemption codes'
+            cand orders 'List top-up orders, newest first'
             cand suspend 'Suspend an account: its sessions and keys stop working'
             cand activate 'Lift a suspension'
             cand verify-ledger 'Check that every balance equals the sum of its ledger entries (exit 1 if not)'
@@ -395,6 +577,38 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
+            cand list 'List every account with its balance (the default)'
+            cand reset-2fa 'Turn off a user''s two-factor login (a lost device and no recovery code); audited'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'codexkey;admin;users;list'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;admin;users;reset-2fa'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;admin;users;help'= {
+            cand list 'List every account with its balance (the default)'
+            cand reset-2fa 'Turn off a user''s two-factor login (a lost device and no recovery code); audited'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'codexkey;admin;users;help;list'= {
+        }
+        &'codexkey;admin;users;help;reset-2fa'= {
+        }
+        &'codexkey;admin;users;help;help'= {
         }
         &'codexkey;admin;adjust'= {
             cand --reason 'Why the balance changes (required)'
@@ -503,6 +717,17 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;admin;codes;help;export'= {
         }
         &'codexkey;admin;codes;help;help'= {
+        }
+        &'codexkey;admin;orders'= {
+            cand --state 'Only orders in this state'
+            cand --account 'Only this account''s orders: its email or id'
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
         }
         &'codexkey;admin;suspend'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
@@ -703,10 +928,11 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;admin;upstreams;help;help'= {
         }
         &'codexkey;admin;help'= {
-            cand users 'List every account with its balance'
+            cand users 'List every account with its balance, or reset one''s two-factor login'
             cand adjust 'Credit or debit an account, with a reason kept in the ledger and the audit log'
             cand bonus 'Give an account promotional credit (spent first, never refunded), with a reason kept in the ledger and the audit log'
             cand codes 'Create, list, disable and export redemption codes'
+            cand orders 'List top-up orders, newest first'
             cand suspend 'Suspend an account: its sessions and keys stop working'
             cand activate 'Lift a suspension'
             cand verify-ledger 'Check that every balance equals the sum of its ledger entries (exit 1 if not)'
@@ -717,6 +943,12 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'codexkey;admin;help;users'= {
+            cand list 'List every account with its balance (the default)'
+            cand reset-2fa 'Turn off a user''s two-factor login (a lost device and no recovery code); audited'
+        }
+        &'codexkey;admin;help;users;list'= {
+        }
+        &'codexkey;admin;help;users;reset-2fa'= {
         }
         &'codexkey;admin;help;adjust'= {
         }
@@ -738,6 +970,8 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;admin;help;codes;disable'= {
         }
         &'codexkey;admin;help;codes;export'= {
+        }
+        &'codexkey;admin;help;orders'= {
         }
         &'codexkey;admin;help;suspend'= {
         }
@@ -791,14 +1025,16 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;help'= {
             cand gateway 'Run the gateway in the foreground (logs to stderr; Ctrl-C or SIGTERM stops it)'
             cand register 'Create an account on the gateway and log in'
-            cand login 'Log in and keep the session token in the OS keyring (or a private file)'
+            cand login 'Log in and keep the session token in the OS keyring (or a private file); asks for a two-factor code when the account has two-factor login'
             cand logout 'End the session and forget its token'
             cand whoami 'Show the account you are logged in as'
+            cand account 'Secure your account: two-factor login, sessions, password'
             cand keys 'Manage your API keys'
             cand balance 'Show your balance, spend today and over 30 days, and how long the balance lasts'
             cand usage 'Show what you spent, on what and when (from a local cache synced with the gateway)'
             cand ledger 'Show your ledger: every payment, code, bonus, charge, refund and adjustment, newest first'
-            cand topup 'Add credit to your account: redeem a code'
+            cand topup 'Add credit to your account: pay by card (`--amount`, prints a page to open) or redeem a code (`--code`)'
+            cand orders 'Show your top-up orders, newest first'
             cand pricing 'Show the gateway''s model prices (no login needed)'
             cand proxy 'Run the local proxy that Codex CLI and Claude Code point at (127.0.0.1 only)'
             cand env 'Print the environment that points a tool at a running `codexkey proxy`'
@@ -818,6 +1054,35 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;help;logout'= {
         }
         &'codexkey;help;whoami'= {
+        }
+        &'codexkey;help;account'= {
+            cand 2fa 'Turn two-factor login (TOTP, with an authenticator app) on or off'
+            cand sessions 'List your login sessions, or revoke them'
+            cand password 'Change your password; every other session ends'
+        }
+        &'codexkey;help;account;2fa'= {
+            cand enable 'Turn it on (asks for your password): shows a QR code for your authenticator app, asks for a code it shows, then prints ten recovery codes once. Without a terminal, prints the secret and stops: finish with `codexkey account 2fa confirm CODE`'
+            cand confirm 'Finish turning it on with a code from the app; prints the recovery codes once'
+            cand disable 'Turn it off, with your password and a current code (or a recovery code)'
+        }
+        &'codexkey;help;account;2fa;enable'= {
+        }
+        &'codexkey;help;account;2fa;confirm'= {
+        }
+        &'codexkey;help;account;2fa;disable'= {
+        }
+        &'codexkey;help;account;sessions'= {
+            cand list 'List your open sessions (the default)'
+            cand revoke 'End one session'
+            cand revoke-others 'End every session but this one'
+        }
+        &'codexkey;help;account;sessions;list'= {
+        }
+        &'codexkey;help;account;sessions;revoke'= {
+        }
+        &'codexkey;help;account;sessions;revoke-others'= {
+        }
+        &'codexkey;help;account;password'= {
         }
         &'codexkey;help;keys'= {
             cand create 'Create a key; its secret is shown once'
@@ -853,6 +1118,8 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;help;topup'= {
         }
+        &'codexkey;help;orders'= {
+        }
         &'codexkey;help;pricing'= {
         }
         &'codexkey;help;proxy'= {
@@ -866,10 +1133,11 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;help;doctor'= {
         }
         &'codexkey;help;admin'= {
-            cand users 'List every account with its balance'
+            cand users 'List every account with its balance, or reset one''s two-factor login'
             cand adjust 'Credit or debit an account, with a reason kept in the ledger and the audit log'
             cand bonus 'Give an account promotional credit (spent first, never refunded), with a reason kept in the ledger and the audit log'
             cand codes 'Create, list, disable and export redemption codes'
+            cand orders 'List top-up orders, newest first'
             cand suspend 'Suspend an account: its sessions and keys stop working'
             cand activate 'Lift a suspension'
             cand verify-ledger 'Check that every balance equals the sum of its ledger entries (exit 1 if not)'
@@ -879,6 +1147,12 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand upstreams 'List, add and remove upstream providers and their keys'
         }
         &'codexkey;help;admin;users'= {
+            cand list 'List every account with its balance (the default)'
+            cand reset-2fa 'Turn off a user''s two-factor login (a lost device and no recovery code); audited'
+        }
+        &'codexkey;help;admin;users;list'= {
+        }
+        &'codexkey;help;admin;users;reset-2fa'= {
         }
         &'codexkey;help;admin;adjust'= {
         }
@@ -900,6 +1174,8 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;help;admin;codes;disable'= {
         }
         &'codexkey;help;admin;codes;export'= {
+        }
+        &'codexkey;help;admin;orders'= {
         }
         &'codexkey;help;admin;suspend'= {
         }

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The Python environment of the SDK tests (tests/tests/python_sdks.rs) and of the OpenAPI test
-# (tests/tests/openapi.rs): a venv at .tools/venv holding pinned versions of the official
-# `openai` and `anthropic` SDKs and of `openapi-spec-validator`, from PyPI.
+# (tests/tests/openapi.rs), of the Stripe webhook tests (tests/tests/billing_stripe.rs) and of the
+# two-factor login tests (tests/tests/accounts_2fa.rs): a venv at .tools/venv holding pinned
+# versions of the official `openai`, `anthropic` and `stripe` SDKs, of `openapi-spec-validator`
+# and of `pyotp` (an independent TOTP implementation), from PyPI.
 # Idempotent: when the venv already has exactly these versions it installs nothing and needs no
 # network. Prints one line saying what it did. Needs `python3` with the `venv` module.
 set -euo pipefail
@@ -12,12 +14,16 @@ OPENAI_VERSION=3.54.0
 ANTHROPIC_VERSION=2.12.0
 # Bump with tests/tests/openapi.rs, which runs it on the gateway's document.
 VALIDATOR_VERSION=0.9.0
+# Bump with tests/tests/accounts_2fa.rs, which computes authenticator codes with it.
+PYOTP_VERSION=2.12.0
+# Bump with tests/src/stripe_signer.rs, which signs webhook payloads with its helper.
+STRIPE_VERSION=16.1.0
 
 VENV=.tools/venv
 PY="$VENV/bin/python"
 
-# The installed versions, as "openai=X anthropic=Y openapi-spec-validator=Z" ("-" for a missing
-# package).
+# The installed versions, as "openai=X anthropic=Y openapi-spec-validator=Z stripe=W pyotp=V"
+# ("-" for a missing package).
 installed_versions() {
     "$PY" - <<'EOF' 2>/dev/null || true
 from importlib import metadata
@@ -27,11 +33,11 @@ def v(name):
     except metadata.PackageNotFoundError:
         return "-"
 print(f"openai={v('openai')} anthropic={v('anthropic')} "
-      f"openapi-spec-validator={v('openapi-spec-validator')}")
+      f"openapi-spec-validator={v('openapi-spec-validator')} stripe={v('stripe')} pyotp={v('pyotp')}")
 EOF
 }
 
-want="openai=$OPENAI_VERSION anthropic=$ANTHROPIC_VERSION openapi-spec-validator=$VALIDATOR_VERSION"
+want="openai=$OPENAI_VERSION anthropic=$ANTHROPIC_VERSION openapi-spec-validator=$VALIDATOR_VERSION stripe=$STRIPE_VERSION pyotp=$PYOTP_VERSION"
 
 if [[ -x "$PY" ]] && [[ "$(installed_versions)" == "$want" ]]; then
     echo "setup-python: $VENV already has $want; nothing to do"
@@ -59,7 +65,7 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 if ! "$PY" -m pip install --disable-pip-version-check --no-input --quiet \
     "openai==$OPENAI_VERSION" "anthropic==$ANTHROPIC_VERSION" \
-    "openapi-spec-validator==$VALIDATOR_VERSION" >"$log" 2>&1; then
+    "openapi-spec-validator==$VALIDATOR_VERSION" "stripe==$STRIPE_VERSION" "pyotp==$PYOTP_VERSION" >"$log" 2>&1; then
     cat "$log" >&2
     echo "setup-python: error: pip could not install $want into $VENV" >&2
     exit 1

@@ -14,7 +14,7 @@ python3 scripts/module-cycles.py
 cargo clippy --workspace --all-targets --locked -- -D warnings
 # The end-to-end tests run target/debug/codexkey, which `cargo test` alone does not build.
 cargo build --workspace --bins --locked
-scripts/setup-python.sh # the venv with the Python SDKs that tests/tests/python_sdks.rs drives
+scripts/setup-python.sh # the venv: the Python SDKs (python_sdks.rs), openapi-spec-validator, pyotp (2FA tests)
 scripts/setup-keyring.sh # a Secret Service for tests/tests/cli_keyring.rs
 scripts/setup-npm.sh # Claude Code and Codex CLI in .tools/npm for tests/tests/real_tools.rs
 scripts/setup-prometheus.sh # the Prometheus server tests/tests/metrics.rs scrapes the gateway with

@@ -44,12 +44,16 @@ pub enum Command {
     Gateway(GatewayArgs),
     /// Create an account on the gateway and log in
     Register(CredentialArgs),
-    /// Log in and keep the session token in the OS keyring (or a private file)
-    Login(CredentialArgs),
+    /// Log in and keep the session token in the OS keyring (or a private file); asks for a
+    /// two-factor code when the account has two-factor login
+    Login(LoginArgs),
     /// End the session and forget its token
     Logout,
     /// Show the account you are logged in as
     Whoami,
+    /// Secure your account: two-factor login, sessions, password
+    #[command(subcommand)]
+    Account(AccountCommand),
     /// Manage your API keys
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -59,8 +63,11 @@ pub enum Command {
     Usage(Box<UsageArgs>),
     /// Show your ledger: every payment, code, bonus, charge, refund and adjustment, newest first
     Ledger(LedgerArgs),
-    /// Add credit to your account: redeem a code
+    /// Add credit to your account: pay by card (`--amount`, prints a page to open) or redeem a
+    /// code (`--code`)
     Topup(TopupArgs),
+    /// Show your top-up orders, newest first
+    Orders,
     /// Show the gateway's model prices (no login needed)
     Pricing(PricingArgs),
     /// Run the local proxy that Codex CLI and Claude Code point at (127.0.0.1 only)
@@ -146,6 +153,86 @@ pub struct CredentialArgs {
     /// Read the password from the first line of standard input instead of prompting
     #[arg(long)]
     pub password_stdin: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    #[command(flatten)]
+    pub credentials: CredentialArgs,
+    /// The code your authenticator app shows, for an account with two-factor login (asked for
+    /// when needed and omitted)
+    #[arg(long, value_name = "CODE", conflicts_with = "recovery_code")]
+    pub code: Option<String>,
+    /// A recovery code instead of the app's code; each works once
+    #[arg(long, value_name = "CODE")]
+    pub recovery_code: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Turn two-factor login (TOTP, with an authenticator app) on or off
+    #[command(name = "2fa", subcommand)]
+    TwoFactor(TwoFactorCommand),
+    /// List your login sessions, or revoke them
+    Sessions {
+        #[command(subcommand)]
+        command: Option<SessionsCommand>,
+    },
+    /// Change your password; every other session ends
+    Password(PasswordArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TwoFactorCommand {
+    /// Turn it on (asks for your password): shows a QR code for your authenticator app, asks
+    /// for a code it shows, then prints ten recovery codes once. Without a terminal, prints the
+    /// secret and stops: finish with `codexkey account 2fa confirm CODE`
+    Enable {
+        /// Read the password from the first line of standard input instead of prompting
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Finish turning it on with a code from the app; prints the recovery codes once
+    Confirm {
+        /// The code the app shows now
+        code: String,
+    },
+    /// Turn it off, with your password and a current code (or a recovery code)
+    Disable(DisableTwoFactorArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DisableTwoFactorArgs {
+    /// Read the password from the first line of standard input instead of prompting
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// The code your authenticator app shows (asked for when omitted)
+    #[arg(long, value_name = "CODE", conflicts_with = "recovery_code")]
+    pub code: Option<String>,
+    /// A recovery code instead of the app's code
+    #[arg(long, value_name = "CODE")]
+    pub recovery_code: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SessionsCommand {
+    /// List your open sessions (the default)
+    List,
+    /// End one session
+    Revoke {
+        /// The session's id (from `codexkey account sessions`)
+        id: i64,
+    },
+    /// End every session but this one
+    RevokeOthers,
+}
+
+#[derive(Debug, Args)]
+pub struct PasswordArgs {
+    /// Read the current password from the first line of standard input and the new one from
+    /// the second, instead of prompting
+    #[arg(long)]
+    pub stdin: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -343,12 +430,19 @@ pub struct TopupArgs {
     /// A redemption code, as printed (case, spaces and dashes do not matter)
     #[arg(long, value_name = "CODE", group = "source")]
     pub code: Option<String>,
+    /// Credits to buy by card (e.g. `10`, `12.5`): prints the payment page to open in any
+    /// browser; the credit arrives once the payment is confirmed
+    #[arg(long, value_name = "CREDITS", group = "source")]
+    pub amount: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
-    /// List every account with its balance
-    Users,
+    /// List every account with its balance, or reset one's two-factor login
+    Users {
+        #[command(subcommand)]
+        command: Option<UsersCommand>,
+    },
     /// Credit or debit an account, with a reason kept in the ledger and the audit log
     Adjust {
         /// The account's email (or id)
@@ -374,6 +468,15 @@ pub enum AdminCommand {
     /// Create, list, disable and export redemption codes
     #[command(subcommand)]
     Codes(CodesCommand),
+    /// List top-up orders, newest first
+    Orders {
+        /// Only orders in this state
+        #[arg(long, value_parser = ["pending", "paid", "expired", "failed"])]
+        state: Option<String>,
+        /// Only this account's orders: its email or id
+        #[arg(long)]
+        account: Option<String>,
+    },
     /// Suspend an account: its sessions and keys stop working
     Suspend {
         /// The account's email (or id)
@@ -399,6 +502,18 @@ pub enum AdminCommand {
     /// List, add and remove upstream providers and their keys
     #[command(subcommand)]
     Upstreams(UpstreamsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// List every account with its balance (the default)
+    List,
+    /// Turn off a user's two-factor login (a lost device and no recovery code); audited
+    #[command(name = "reset-2fa")]
+    ResetTwoFactor {
+        /// The account's email (or id)
+        account: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

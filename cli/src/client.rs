@@ -126,8 +126,58 @@ impl Client {
         self.post("/api/v1/auth/register", req).await
     }
 
-    pub async fn login(&self, req: &LoginRequest) -> Result<LoginResponse, ClientError> {
+    pub async fn login(&self, req: &LoginRequest) -> Result<LoginOutcome, ClientError> {
         self.post("/api/v1/auth/login", req).await
+    }
+
+    pub async fn login_second_step(
+        &self,
+        req: &SecondStepRequest,
+    ) -> Result<LoginResponse, ClientError> {
+        self.post("/api/v1/auth/login/2fa", req).await
+    }
+
+    pub async fn enroll_2fa(&self, req: &TotpEnrollRequest) -> Result<TotpEnrollment, ClientError> {
+        self.post("/api/v1/account/2fa/enroll", req).await
+    }
+
+    pub async fn confirm_2fa(
+        &self,
+        req: &TotpConfirmRequest,
+    ) -> Result<TotpConfirmed, ClientError> {
+        self.post("/api/v1/account/2fa/confirm", req).await
+    }
+
+    pub async fn disable_2fa(&self, req: &TotpDisableRequest) -> Result<(), ClientError> {
+        self.post("/api/v1/account/2fa/disable", req).await
+    }
+
+    pub async fn sessions(&self) -> Result<Vec<SessionInfo>, ClientError> {
+        self.get("/api/v1/account/sessions").await
+    }
+
+    pub async fn revoke_session(&self, id: i64) -> Result<(), ClientError> {
+        self.delete(&format!("/api/v1/account/sessions/{id}")).await
+    }
+
+    pub async fn revoke_other_sessions(&self) -> Result<SessionsRevoked, ClientError> {
+        self.send(self.request(Method::POST, "/api/v1/account/sessions/revoke-others"))
+            .await
+    }
+
+    pub async fn change_password(
+        &self,
+        req: &ChangePasswordRequest,
+    ) -> Result<PasswordChanged, ClientError> {
+        self.post("/api/v1/account/password", req).await
+    }
+
+    pub async fn admin_reset_2fa(&self, account: &str) -> Result<AdminUser, ClientError> {
+        self.send(self.request(
+            Method::POST,
+            &format!("/api/v1/admin/users/{}/reset-2fa", path_segment(account)),
+        ))
+        .await
     }
 
     pub async fn logout(&self) -> Result<(), ClientError> {
@@ -208,6 +258,31 @@ impl Client {
 
     pub async fn redeem(&self, req: &RedeemRequest) -> Result<RedeemResponse, ClientError> {
         self.post("/api/v1/redeem", req).await
+    }
+
+    pub async fn topup(&self, req: &TopupRequest) -> Result<TopupResponse, ClientError> {
+        self.post("/api/v1/topup", req).await
+    }
+
+    pub async fn orders(&self) -> Result<Vec<Order>, ClientError> {
+        self.get("/api/v1/orders").await
+    }
+
+    pub async fn admin_orders(
+        &self,
+        state: Option<&str>,
+        account: Option<&str>,
+    ) -> Result<Vec<Order>, ClientError> {
+        let query: Vec<String> = [("state", state), ("account", account)]
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| format!("{k}={}", path_segment(v))))
+            .collect();
+        let path = if query.is_empty() {
+            "/api/v1/admin/orders".to_owned()
+        } else {
+            format!("/api/v1/admin/orders?{}", query.join("&"))
+        };
+        self.get(&path).await
     }
 
     pub async fn admin_create_codes(

@@ -48,6 +48,11 @@ fn hint_for(e: &anyhow::Error) -> Option<String> {
                 Some("this needs an admin account; ask the gateway's operator".into())
             }
             ErrorKind::AccountSuspended => Some("contact the gateway's operator".into()),
+            ErrorKind::WrongCode => Some(
+                "codes change every 30 s and each works once: wait for the next one, or use a recovery code (`--recovery-code`)"
+                    .into(),
+            ),
+            ErrorKind::InvalidChallenge => Some("log in again with `codexkey login`".into()),
             _ => None,
         },
         ClientError::Protocol { .. } => {

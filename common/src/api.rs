@@ -58,6 +58,17 @@ pub struct LoginResponse {
     pub account: Account,
 }
 
+/// What `POST /auth/login` answers: a session, or, when two-factor login is on, a challenge
+/// for the second step (`POST /auth/login/2fa`). Untagged: a session has `token`, a challenge
+/// `challenge`, so clients that only knew sessions still read one.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(untagged)]
+pub enum LoginOutcome {
+    Session(LoginResponse),
+    SecondStep(LoginChallenge),
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Account {
@@ -70,6 +81,9 @@ pub struct Account {
     /// Display currency, an ISO 4217 code such as `USD` or `RUB`.
     pub currency: String,
     pub created_at: DateTime<Utc>,
+    /// Two-factor login is on. Older gateways do not send it.
+    #[serde(default)]
+    pub two_factor: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -389,10 +403,12 @@ pub struct AddUpstreamKeyRequest {
     pub label: Option<String>,
 }
 
+mod account;
 mod billing;
 mod error;
 mod ledger;
 mod usage;
+pub use account::*;
 pub use billing::*;
 pub use error::*;
 pub use ledger::*;

@@ -27,6 +27,19 @@ pub enum ApiError {
     Unauthorized(&'static str),
     #[error("wrong email or password")]
     WrongCredentials,
+    /// A password given again to confirm a change (password change, turning 2FA off).
+    #[error("the current password is wrong")]
+    WrongPassword,
+    #[error(
+        "wrong code, or a code already used; enter the code your authenticator app shows now, or an unused recovery code"
+    )]
+    WrongCode,
+    #[error("this login challenge is unknown, used or expired; log in with your password again")]
+    InvalidChallenge,
+    #[error(
+        "this gateway requires two-factor login for admins; turn it on with `codexkey account 2fa enable` (until then this session may only enrol)"
+    )]
+    TwoFactorRequired,
     #[error("too many failed logins; try again in {retry_after_secs} s")]
     TooManyAttempts { retry_after_secs: u64 },
     #[error("too many codes that do not exist; try again in {retry_after_secs} s")]
@@ -47,6 +60,10 @@ pub enum ApiError {
     Conflict(String),
     #[error("the database is not available")]
     Unavailable,
+    /// The payment provider refused a request or could not be reached (its message, never a
+    /// secret).
+    #[error("{0}")]
+    PaymentProvider(String),
     /// `/readyz`: the gateway cannot serve metered requests now, and why.
     #[error("not ready: {0}")]
     NotReady(String),
@@ -65,9 +82,14 @@ impl ApiError {
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unauthorized(_)
             | Self::WrongCredentials
+            | Self::WrongPassword
+            | Self::WrongCode
+            | Self::InvalidChallenge
             | Self::SessionExpired
             | Self::SessionRevoked => StatusCode::UNAUTHORIZED,
-            Self::AccountSuspended | Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::AccountSuspended | Self::Forbidden(_) | Self::TwoFactorRequired => {
+                StatusCode::FORBIDDEN
+            }
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
@@ -75,6 +97,7 @@ impl ApiError {
                 StatusCode::TOO_MANY_REQUESTS
             }
             Self::Unavailable | Self::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::PaymentProvider(_) => StatusCode::BAD_GATEWAY,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -88,7 +111,10 @@ impl ApiError {
             Self::UnsupportedMediaType => ErrorKind::UnsupportedMediaType,
             Self::PayloadTooLarge => ErrorKind::PayloadTooLarge,
             Self::Unauthorized(_) => ErrorKind::Unauthorized,
-            Self::WrongCredentials => ErrorKind::WrongCredentials,
+            Self::WrongCredentials | Self::WrongPassword => ErrorKind::WrongCredentials,
+            Self::WrongCode => ErrorKind::WrongCode,
+            Self::InvalidChallenge => ErrorKind::InvalidChallenge,
+            Self::TwoFactorRequired => ErrorKind::TwoFactorRequired,
             Self::TooManyAttempts { .. } | Self::TooManyRedemptions { .. } => {
                 ErrorKind::TooManyAttempts
             }
@@ -100,6 +126,7 @@ impl ApiError {
             Self::MethodNotAllowed(_) => ErrorKind::MethodNotAllowed,
             Self::Conflict(_) => ErrorKind::Conflict,
             Self::Unavailable | Self::NotReady(_) => ErrorKind::Unavailable,
+            Self::PaymentProvider(_) => ErrorKind::PaymentProvider,
             Self::Internal(_) => ErrorKind::Internal,
         }
     }

@@ -80,6 +80,10 @@ pub async fn build_state(config: Config) -> Result<(AppState, WriterHandle), Ini
             "no upstreams configured: every model is unavailable until one is (set CODEXKEY_OPENAI_API_KEY, CODEXKEY_ANTHROPIC_API_KEY, [[upstreams]], or `codexkey admin upstreams add`)"
         );
     }
+    let payments: Option<Arc<dyn billing::provider::PaymentProvider>> =
+        billing::stripe::Stripe::from_config(&config.billing, &config.upstream)
+            .map_err(|e| InitError::Admin(format!("cannot build the Stripe client: {e}")))?
+            .map(|s| Arc::new(s) as Arc<dyn billing::provider::PaymentProvider>);
     let (meter, writer) = Meter::start(
         store.clone(),
         config.metering.commit_interval,
@@ -91,10 +95,14 @@ pub async fn build_state(config: Config) -> Result<(AppState, WriterHandle), Ini
         passwords,
         login_throttle: Default::default(),
         redeem_throttle: accounts::throttle::Throttle::new(accounts::throttle::Limits::REDEMPTION),
+        second_step_throttle: accounts::throttle::Throttle::new(
+            accounts::throttle::Limits::SECOND_STEP,
+        ),
         keys: KeyCache::default(),
         meter,
         prices: ArcSwap::from_pointee(prices),
         upstreams: ArcSwap::from_pointee(upstreams),
+        payments,
     });
     accounts::bootstrap_admin(&state)
         .await
@@ -112,6 +120,8 @@ pub struct Running {
     pub tls: Option<Arc<tls::Tls>>,
     server: Server,
     metrics_server: Option<Server>,
+    /// Settles pending orders past their TTL while the gateway runs.
+    sweeper: Option<tokio::task::JoinHandle<()>>,
     /// The metering writer; it drains and ends when the last state handle goes.
     _writer: WriterHandle,
 }
@@ -119,6 +129,9 @@ pub struct Running {
 impl Running {
     /// Stops accepting, lets requests in flight finish, and waits.
     pub async fn stop(self) -> Result<(), InitError> {
+        if let Some(sweeper) = &self.sweeper {
+            sweeper.abort();
+        }
         let served = self.server.stop().await.map_err(InitError::Serve);
         if let Some(metrics) = self.metrics_server {
             let _ = metrics.stop().await;
@@ -170,8 +183,10 @@ pub async fn start(config: Config) -> Result<Running, InitError> {
         }
         None => None,
     };
+    let sweeper = billing::sweeper::spawn(&state);
     Ok(Running {
         addr: server.addr,
+        sweeper,
         metrics_addr: metrics_server.as_ref().map(|s| s.addr),
         state,
         tls,

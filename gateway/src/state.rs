@@ -8,6 +8,7 @@ use arc_swap::ArcSwap;
 
 use crate::accounts::password::Passwords;
 use crate::accounts::throttle::Throttle;
+use crate::billing::provider::PaymentProvider;
 use crate::config::Config;
 use crate::metering::Meter;
 use crate::metering::keys::KeyCache;
@@ -25,12 +26,16 @@ pub struct Shared {
     pub login_throttle: Throttle,
     /// Guesses of redemption codes, per account and client address.
     pub redeem_throttle: Throttle,
+    /// Wrong second-step codes (TOTP or recovery), per account and client address.
+    pub second_step_throttle: Throttle,
     pub keys: KeyCache,
     pub meter: Arc<Meter>,
     /// Swapped whole when prices change; readers never wait.
     pub prices: ArcSwap<PriceBook>,
     /// Swapped whole when an admin changes upstreams.
     pub upstreams: ArcSwap<Upstreams>,
+    /// The payment provider top-ups are paid through; `None` when none is configured.
+    pub payments: Option<Arc<dyn PaymentProvider>>,
 }
 
 impl AppState {

@@ -13,11 +13,14 @@
 //! says why, because a broken helper means a failed test.
 
 pub mod cli;
+pub mod fake_stripe;
 pub mod fake_upstream;
 pub mod fixtures;
 pub mod plane;
 pub mod proxy;
 mod snapshot;
+pub mod stripe_signer;
+pub mod totp;
 pub mod usage;
 
 use std::future::Future;

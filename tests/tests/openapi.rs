@@ -264,6 +264,33 @@ async fn answers_match_the_schemas_the_document_gives_them() {
         ),
         sample("get", "/api/v1/balance", 200, user.get("/api/v1/balance").await),
         sample("get", "/api/v1/ledger", 200, user.get("/api/v1/ledger").await),
+        // Without Stripe configured (billing_stripe.rs drives the paid paths).
+        sample(
+            "post",
+            "/api/v1/topup",
+            409,
+            user.post("/api/v1/topup", &json!({"amount_micros": 10_000_000})).await,
+        ),
+        sample("get", "/api/v1/orders", 200, user.get("/api/v1/orders").await),
+        sample("get", "/api/v1/orders/{id}", 404, user.get("/api/v1/orders/1").await),
+        sample(
+            "get",
+            "/api/v1/admin/orders",
+            200,
+            admin.get("/api/v1/admin/orders?state=pending").await,
+        ),
+        sample(
+            "post",
+            "/api/v1/admin/orders/sweep",
+            200,
+            admin.post_empty("/api/v1/admin/orders/sweep").await,
+        ),
+        sample(
+            "post",
+            "/api/v1/billing/stripe/webhook",
+            404,
+            anon.post("/api/v1/billing/stripe/webhook", &json!({})).await,
+        ),
         sample(
             "get",
             "/api/v1/usage",

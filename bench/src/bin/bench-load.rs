@@ -1,7 +1,9 @@
-//! The load generator of the loopback benchmark (`bench/run.sh`).
+//! The load generator of the loopback benchmark (`bench/run.sh`): small requests, or bodies
+//! of conversation history of a chosen size in the Chat, Responses or Messages format (the
+//! URL's path picks it).
 //!
 //! Opens one keep-alive HTTP/1.1 connection (`TCP_NODELAY`) per concurrent worker and sends
-//! `POST` chat completion requests back to back: first a warm-up, whose results are dropped;
+//! `POST` requests back to back: first a warm-up, whose results are dropped;
 //! then all workers pause, and the measurement window runs for a duration or a request count.
 //! Each request's latency runs from sending it to reading the last byte of its body; for streams
 //! the time to the first body byte is measured too. With `--cpu-pid`, the CPU time (user +
@@ -21,6 +23,8 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use clap::Parser;
+use codexkey_bench::Api;
+use codexkey_bench::history::{self, Shape};
 use http_body_util::{BodyExt as _, Full};
 use hyper::Request;
 use hyper::client::conn::http1::SendRequest;
@@ -67,6 +71,17 @@ struct Args {
     /// Tokio worker threads; 1 runs a single-threaded runtime.
     #[arg(long, default_value_t = 1)]
     threads: usize,
+    /// Send a body of this many bytes: an agent's conversation history in the URL's API
+    /// (`codexkey_bench::history`). Without it, the original two-message request.
+    #[arg(long)]
+    body_bytes: Option<usize>,
+    /// Ask the fake upstream for a stream of this many events (default: its 50).
+    #[arg(long)]
+    events: Option<usize>,
+    /// The output cap the request sends (default: 64 for the small request; none for a
+    /// history, 32000 for Messages, which requires one).
+    #[arg(long)]
+    max_output: Option<u64>,
 }
 
 /// What one worker measured.
@@ -86,6 +101,8 @@ struct Template {
     auth: Option<HeaderValue>,
     body: Bytes,
     stream: bool,
+    /// Bytes a complete stream contains (its API's last event).
+    stream_end: &'static [u8],
 }
 
 impl Template {
@@ -147,7 +164,10 @@ async fn one(
     let status = resp.status();
     let mut body = resp.into_body();
     let mut ttfb = None;
-    let mut tail: Vec<u8> = Vec::with_capacity(32);
+    // The last bytes seen, enough to find the end marker across a frame boundary.
+    let keep = t.stream_end.len().max(64);
+    let mut tail: Vec<u8> = Vec::with_capacity(2 * keep);
+    let mut ended = false;
     let mut len = 0usize;
     while let Some(frame) = body.frame().await {
         if let Ok(data) = frame?.into_data() {
@@ -158,17 +178,26 @@ async fn one(
                 ttfb = Some(started.elapsed());
             }
             len += data.len();
-            tail.extend_from_slice(&data[data.len().saturating_sub(32)..]);
-            let cut = tail.len().saturating_sub(32);
-            tail.drain(..cut);
+            if t.stream && !ended {
+                let head = &data[..data.len().min(keep)];
+                tail.extend_from_slice(head);
+                ended = memchr::memmem::find(&tail, t.stream_end).is_some()
+                    || memchr::memmem::find(&data, t.stream_end).is_some();
+            }
+            tail.clear();
+            tail.extend_from_slice(&data[data.len().saturating_sub(keep)..]);
         }
     }
     let latency = started.elapsed();
     if !status.is_success() {
         return Err(format!("HTTP {status}: {}", String::from_utf8_lossy(&tail)).into());
     }
-    if t.stream && !tail.ends_with(b"data: [DONE]\n\n") {
-        return Err(format!("a stream did not end with [DONE] ({len} bytes)").into());
+    if t.stream && !ended {
+        return Err(format!(
+            "a stream did not end with its last event ({}; {len} bytes)",
+            String::from_utf8_lossy(t.stream_end).trim()
+        )
+        .into());
     }
     if len == 0 {
         return Err("an empty body".into());
@@ -315,6 +344,17 @@ async fn cpu_window_edge(pids: &[u32]) -> Result<Option<(u64, u64)>, Error> {
 
 async fn run(args: Args) -> Result<(), Error> {
     let host = args.url.authority().ok_or("the URL needs a host")?.as_str();
+    let api = Api::from_path(args.url.path())
+        .ok_or("the URL's path must be /v1/chat/completions, /v1/responses or /v1/messages")?;
+    let body = history::body(&Shape {
+        api,
+        model: &args.model,
+        stream: args.stream,
+        events: args.events,
+        bytes: args.body_bytes,
+        max_output: args.max_output,
+    });
+    let body_bytes = body.len();
     let template = Arc::new(Template {
         uri: args.url.clone(),
         host: HeaderValue::from_str(host)?,
@@ -323,19 +363,9 @@ async fn run(args: Args) -> Result<(), Error> {
             .as_deref()
             .map(|k| HeaderValue::from_str(&format!("Bearer {k}")))
             .transpose()?,
-        body: Bytes::from(
-            json!({
-                "model": args.model,
-                "messages": [
-                    {"role": "system", "content": "You are a terse assistant."},
-                    {"role": "user", "content": "Say hello in a few words."}
-                ],
-                "max_tokens": 64,
-                "stream": args.stream,
-            })
-            .to_string(),
-        ),
+        body: Bytes::from(body),
         stream: args.stream,
+        stream_end: api.stream_end(),
     });
     let c = args.concurrency.max(1);
     let plan = Arc::new(Plan {
@@ -375,6 +405,7 @@ async fn run(args: Args) -> Result<(), Error> {
         "url": args.url.to_string(),
         "concurrency": c,
         "stream": args.stream,
+        "body_bytes": body_bytes,
         "requests": n,
         "errors": all.errors,
         "seconds": round3(seconds),

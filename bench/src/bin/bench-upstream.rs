@@ -1,50 +1,44 @@
-//! A fast fake OpenAI upstream for the loopback benchmark (`bench/run.sh`).
+//! A fast fake upstream for the loopback benchmark (`bench/run.sh`), speaking OpenAI Chat
+//! Completions, OpenAI Responses and Anthropic Messages.
 //!
-//! `POST /v1/chat/completions` answers a canned `chat.completion` with `usage`, or, when the
-//! body says `"stream": true`, a canned SSE stream of 50 `chat.completion.chunk` events, then a
-//! usage chunk (`"choices": []`) only when the body asks `"stream_options":
-//! {"include_usage": true}`, then `data: [DONE]`. Every answer is rendered once at start-up and
-//! written in one piece (one HTTP chunk for streams), without delays, so that the upstream costs
-//! next to nothing and the benchmark measures what sits in front of it. Anything else is 404.
+//! `POST /v1/chat/completions`, `/v1/responses` and `/v1/messages` answer in their API's wire
+//! format (see `codexkey_bench::answers`): one JSON body, or with `"stream":true` an SSE stream
+//! of 50 events, or as many as the body's `bench-events-N` tag asks (`codexkey_bench`). Chat
+//! streams carry a usage chunk only when the body asks `"include_usage":true`. Input tokens are
+//! reported as a quarter of the body's bytes. The body is never parsed, only searched for those
+//! flags, so a 10 MB body costs the upstream a read and a byte search. Each distinct answer is
+//! rendered once and written in one piece (one HTTP chunk for streams), without delays, so the
+//! upstream costs next to nothing and the benchmark measures what sits in front of it.
+//! Anything else is 404.
 //!
 //! HTTP/1.1 with keep-alive; accepted sockets get `TCP_NODELAY`. Prints
 //! `listening on http://ADDR` on stdout once bound.
 
 #![expect(clippy::print_stdout, reason = "a benchmark tool reports on stdout")]
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::Mutex;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use clap::Parser;
+use codexkey_bench::Api;
+use codexkey_bench::answers::{self, Ask};
 use http_body_util::BodyExt as _;
 use hyper::body::{Body, Frame, Incoming, SizeHint};
 use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
-/// Content events per stream (role, words, finish), before the optional usage chunk.
-const STREAM_EVENTS: usize = 50;
-const PROMPT_TOKENS: u64 = 12;
-const MODEL: &str = "gpt-4o-mini";
-const CREATED: u64 = 1_700_000_000;
-const WORDS: &[&str] = &[
-    "Lorem",
-    " ipsum",
-    " dolor",
-    " sit",
-    " amet,",
-    " consectetur",
-    " adipiscing",
-    " elit.",
-];
+/// Events of a stream whose request names no length: the original benchmark's 50.
+const DEFAULT_EVENTS: usize = 50;
 
 #[derive(Parser)]
-#[command(about = "A fast fake OpenAI upstream for the codexkey benchmark")]
+#[command(about = "A fast fake OpenAI/Anthropic upstream for the codexkey benchmark")]
 struct Args {
     /// Address to listen on (port 0 picks a free one).
     #[arg(long, default_value = "127.0.0.1:0")]
@@ -54,91 +48,23 @@ struct Args {
     threads: usize,
 }
 
-/// The three answers, rendered once.
-struct Canned {
-    completion: Bytes,
-    stream: Bytes,
-    stream_with_usage: Bytes,
-}
-
-fn usage() -> Value {
-    let completion = (STREAM_EVENTS - 2) as u64;
-    json!({
-        "prompt_tokens": PROMPT_TOKENS,
-        "completion_tokens": completion,
-        "total_tokens": PROMPT_TOKENS + completion,
-        "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
-        "completion_tokens_details": {
-            "reasoning_tokens": 0,
-            "audio_tokens": 0,
-            "accepted_prediction_tokens": 0,
-            "rejected_prediction_tokens": 0
-        }
-    })
-}
-
-fn words() -> impl Iterator<Item = &'static str> {
-    WORDS.iter().copied().cycle().take(STREAM_EVENTS - 2)
-}
+/// Answers rendered so far: a benchmark cell asks the same one over and over.
+#[derive(Default)]
+struct Canned(Mutex<HashMap<Ask, Bytes>>);
 
 impl Canned {
-    fn render() -> Canned {
-        let completion = json!({
-            "id": "chatcmpl-bench",
-            "object": "chat.completion",
-            "created": CREATED,
-            "model": MODEL,
-            "system_fingerprint": "fp_bench",
-            "choices": [{
-                "index": 0,
-                "message": {"role": "assistant", "content": words().collect::<String>(), "refusal": null},
-                "logprobs": null,
-                "finish_reason": "stop"
-            }],
-            "usage": usage(),
-            "service_tier": "default"
-        });
-        Canned {
-            completion: Bytes::from(completion.to_string()),
-            stream: Bytes::from(Self::sse(false)),
-            stream_with_usage: Bytes::from(Self::sse(true)),
-        }
-    }
-
-    /// A chat completion stream as OpenAI sends it: with `include_usage`, every chunk carries
-    /// `"usage": null` and a last chunk with empty `choices` carries the usage.
-    fn sse(include_usage: bool) -> String {
-        let chunk = |choices: Value, usage: Option<Value>| {
-            let mut c = json!({
-                "id": "chatcmpl-bench",
-                "object": "chat.completion.chunk",
-                "created": CREATED,
-                "model": MODEL,
-                "system_fingerprint": "fp_bench",
-                "choices": choices,
-            });
-            if include_usage {
-                c["usage"] = usage.unwrap_or(Value::Null);
-            }
-            format!("data: {c}\n\n")
-        };
-        let delta = |delta: Value, finish: Value| json!([{"index": 0, "delta": delta, "logprobs": null, "finish_reason": finish}]);
-        let mut out = chunk(
-            delta(
-                json!({"role": "assistant", "content": "", "refusal": null}),
-                Value::Null,
-            ),
-            None,
-        );
-        for word in words() {
-            out.push_str(&chunk(delta(json!({"content": word}), Value::Null), None));
-        }
-        out.push_str(&chunk(delta(json!({}), json!("stop")), None));
-        if include_usage {
-            out.push_str(&chunk(json!([]), Some(usage())));
-        }
-        out.push_str("data: [DONE]\n\n");
-        out
+    fn get(&self, ask: Ask) -> Bytes {
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        map.entry(ask)
+            .or_insert_with(|| {
+                let model = match ask.api {
+                    Api::Chat => "gpt-4o-mini",
+                    Api::Responses => "gpt-5-codex",
+                    Api::Messages => "claude-sonnet-4-5",
+                };
+                Bytes::from(answers::render(ask, model))
+            })
+            .clone()
     }
 }
 
@@ -193,7 +119,8 @@ async fn handle(
     canned: &'static Canned,
     req: Request<Incoming>,
 ) -> Result<Response<OnePiece>, Infallible> {
-    if req.method() != Method::POST || req.uri().path() != "/v1/chat/completions" {
+    let api = Api::from_path(req.uri().path()).filter(|_| req.method() == Method::POST);
+    let Some(api) = api else {
         let body = Bytes::from_static(
             br#"{"error":{"message":"not found","type":"invalid_request_error"}}"#,
         );
@@ -203,7 +130,7 @@ async fn handle(
             body,
             true,
         ));
-    }
+    };
     let body = match req.into_body().collect().await {
         Ok(b) => b.to_bytes(),
         Err(_) => {
@@ -215,34 +142,22 @@ async fn handle(
             ));
         }
     };
-    let Ok(request) = serde_json::from_slice::<Value>(&body) else {
-        let body = Bytes::from_static(
-            br#"{"error":{"message":"invalid JSON","type":"invalid_request_error"}}"#,
-        );
-        return Ok(respond(
-            StatusCode::BAD_REQUEST,
-            "application/json",
-            body,
-            true,
-        ));
+    let stream = codexkey_bench::flag_set(&body, "stream");
+    let ask = Ask {
+        api,
+        stream,
+        events: codexkey_bench::events_asked(&body).unwrap_or(DEFAULT_EVENTS),
+        include_usage: api == Api::Chat && codexkey_bench::flag_set(&body, "include_usage"),
+        input_tokens: (body.len() as u64 / 4).max(1),
     };
-    if request["stream"] != Value::Bool(true) {
-        return Ok(respond(
-            StatusCode::OK,
-            "application/json",
-            canned.completion.clone(),
-            true,
-        ));
+    let answer = canned.get(ask);
+    if !stream {
+        return Ok(respond(StatusCode::OK, "application/json", answer, true));
     }
-    let stream = if request["stream_options"]["include_usage"] == Value::Bool(true) {
-        canned.stream_with_usage.clone()
-    } else {
-        canned.stream.clone()
-    };
     let mut resp = respond(
         StatusCode::OK,
         "text/event-stream; charset=utf-8",
-        stream,
+        answer,
         false,
     );
     resp.headers_mut()
@@ -251,7 +166,7 @@ async fn handle(
 }
 
 async fn serve(args: Args) -> std::io::Result<()> {
-    let canned: &'static Canned = Box::leak(Box::new(Canned::render()));
+    let canned: &'static Canned = Box::leak(Box::default());
     let listener = TcpListener::bind(args.listen).await?;
     println!("listening on http://{}", listener.local_addr()?);
     loop {

@@ -1,4 +1,5 @@
-//! `codexkey admin …`: users, balance adjustments and bonuses, suspension, the ledger check, the audit log.
+//! `codexkey admin …`: users (and resetting their two-factor login), balance adjustments and
+//! bonuses, suspension, the ledger check, the audit log.
 
 use std::process::ExitCode;
 
@@ -7,7 +8,7 @@ use codexkey_common::Micros;
 use codexkey_common::api::{AdjustBalanceRequest, AdminUser, BonusRequest};
 use tabled::Tabled;
 
-use crate::args::AdminCommand;
+use crate::args::{AdminCommand, UsersCommand};
 use crate::context::Ctx;
 use crate::error::{EXIT_REFUSED, UserError};
 use crate::output;
@@ -48,12 +49,27 @@ struct AuditRow {
 pub async fn run(ctx: &Ctx, cmd: AdminCommand) -> Result<ExitCode> {
     let client = ctx.authed().await?;
     match cmd {
-        AdminCommand::Users => {
+        AdminCommand::Users {
+            command: None | Some(UsersCommand::List),
+        } => {
             let users = client.admin_users().await?;
             if ctx.json {
                 output::json(&users)?;
             } else {
                 output::table(users.iter().map(user_row).collect(), "no accounts")?;
+            }
+        }
+        AdminCommand::Users {
+            command: Some(UsersCommand::ResetTwoFactor { account }),
+        } => {
+            let user = client.admin_reset_2fa(&account).await?;
+            if ctx.json {
+                output::json(&user)?;
+            } else {
+                output::notice(&format!(
+                    "turned off two-factor login for {}; they log in with their password and may enrol again (`codexkey account 2fa enable`)",
+                    user.account.email
+                ));
             }
         }
         AdminCommand::Adjust {
@@ -113,6 +129,9 @@ pub async fn run(ctx: &Ctx, cmd: AdminCommand) -> Result<ExitCode> {
             }
         }
         AdminCommand::Codes(cmd) => return super::codes::run(ctx, &client, cmd).await,
+        AdminCommand::Orders { state, account } => {
+            return super::orders::admin(ctx, &client, state.as_deref(), account.as_deref()).await;
+        }
         AdminCommand::Suspend { account } => set_status(ctx, &client, &account, true).await?,
         AdminCommand::Activate { account } => set_status(ctx, &client, &account, false).await?,
         AdminCommand::VerifyLedger => {

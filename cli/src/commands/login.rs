@@ -1,15 +1,19 @@
-//! `codexkey login`: exchange email and password for a session token and keep it in the
-//! credential store. Also the prompts `register` shares.
+//! `codexkey login`: exchange email and password (and, with two-factor login, a code) for a
+//! session token and keep it in the credential store. Also the prompts `register` and
+//! `account` share.
 
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
 use chrono::{DateTime, Utc};
-use codexkey_common::api::{Account, LoginRequest, LoginResponse};
+use codexkey_common::api::{
+    Account, LoginChallenge, LoginOutcome, LoginRequest, LoginResponse, SecondStepRequest,
+};
 use serde::Serialize;
 
-use crate::args::{CredentialArgs, CredentialStoreKind};
+use crate::args::{CredentialStoreKind, LoginArgs};
+use crate::client::Client;
 use crate::context::Ctx;
 use crate::credentials;
 use crate::error::UserError;
@@ -24,14 +28,65 @@ pub struct LoginOutput {
     pub credential_store: CredentialStoreKind,
 }
 
-pub async fn run(ctx: &Ctx, args: CredentialArgs) -> Result<ExitCode> {
-    let email = read_email(args.email)?;
-    let password = read_password(args.password_stdin, false)?;
-    let resp = ctx
-        .anonymous()?
-        .login(&LoginRequest { email, password })
-        .await?;
+pub async fn run(ctx: &Ctx, args: LoginArgs) -> Result<ExitCode> {
+    let email = read_email(args.credentials.email)?;
+    let password = read_password(args.credentials.password_stdin, false)?;
+    let client = ctx.anonymous()?;
+    let resp = match client.login(&LoginRequest { email, password }).await? {
+        LoginOutcome::Session(resp) => {
+            if args.code.is_some() || args.recovery_code.is_some() {
+                output::notice(
+                    "two-factor login is not on for this account; the code was not needed",
+                );
+            }
+            resp
+        }
+        LoginOutcome::SecondStep(challenge) => {
+            second_step(&client, challenge, args.code, args.recovery_code).await?
+        }
+    };
     finish(ctx, resp, "logged in").await
+}
+
+/// The second step: the code from a flag, or asked for.
+async fn second_step(
+    client: &Client,
+    challenge: LoginChallenge,
+    code: Option<String>,
+    recovery_code: Option<String>,
+) -> Result<LoginResponse> {
+    let (code, recovery_code) = match (code, recovery_code) {
+        (None, None) => read_second_factor()?,
+        given => given,
+    };
+    Ok(client
+        .login_second_step(&SecondStepRequest {
+            challenge: challenge.challenge,
+            code,
+            recovery_code,
+        })
+        .await?)
+}
+
+/// A code from the authenticator app or a recovery code, asked for on the terminal and told
+/// apart by shape: six digits are the app's.
+pub fn read_second_factor() -> Result<(Option<String>, Option<String>)> {
+    if !std::io::stdin().is_terminal() {
+        return Err(UserError::new(
+            "this account has two-factor login and there is no terminal to ask for a code",
+            "pass `--code CODE` (from your authenticator app) or `--recovery-code CODE`",
+        )
+        .into());
+    }
+    eprint_flush("Two-factor code (or a recovery code): ")?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let input: String = line.split_whitespace().collect();
+    if input.len() == 6 && input.bytes().all(|b| b.is_ascii_digit()) {
+        Ok((Some(input), None))
+    } else {
+        Ok((None, Some(input)))
+    }
 }
 
 /// Stores the session, makes this gateway the default, and reports.
@@ -113,7 +168,7 @@ pub fn read_password(from_stdin: bool, confirm: bool) -> Result<String> {
     Ok(password)
 }
 
-fn eprint_flush(text: &str) -> Result<()> {
+pub fn eprint_flush(text: &str) -> Result<()> {
     let mut err = std::io::stderr().lock();
     write!(err, "{text}")?;
     err.flush()?;

@@ -1,5 +1,6 @@
 //! One module per command, mirroring `codexkey --help`.
 
+mod account;
 mod admin;
 mod backup;
 mod balance;
@@ -11,6 +12,7 @@ mod keys;
 mod ledger;
 mod login;
 mod logout;
+mod orders;
 mod prices;
 mod pricing;
 mod proxy;
@@ -41,10 +43,12 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Login(args) => login::run(&ctx, args).await,
         Command::Logout => logout::run(&ctx).await,
         Command::Whoami => whoami::run(&ctx).await,
+        Command::Account(cmd) => account::run(&ctx, cmd).await,
         Command::Keys(cmd) => keys::run(&ctx, cmd).await,
         Command::Balance => balance::run(&ctx).await,
         Command::Ledger(args) => ledger::run(&ctx, args).await,
         Command::Topup(args) => topup::run(&ctx, args).await,
+        Command::Orders => orders::own(&ctx).await,
         Command::Pricing(args) => pricing::run(&ctx, args).await,
         Command::Proxy(args) => proxy::run(&ctx, args).await,
         Command::Env(args) => tools::env(&ctx, args).await,

@@ -3,7 +3,8 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use codexkey_common::api::{LoginRequest, RegisterRequest};
+use anyhow::bail;
+use codexkey_common::api::{LoginOutcome, LoginRequest, RegisterRequest};
 
 use crate::args::CredentialArgs;
 use crate::commands::login;
@@ -21,11 +22,15 @@ pub async fn run(ctx: &Ctx, args: CredentialArgs) -> Result<ExitCode> {
             currency: None,
         })
         .await?;
-    let resp = client
+    let outcome = client
         .login(&LoginRequest {
             email: account.email,
             password,
         })
         .await?;
+    // A new account has no two-factor login yet.
+    let LoginOutcome::Session(resp) = outcome else {
+        bail!("the gateway asked a new account for a two-factor code");
+    };
     login::finish(ctx, resp, "registered and logged in").await
 }

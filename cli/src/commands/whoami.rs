@@ -16,6 +16,10 @@ pub async fn run(ctx: &Ctx) -> Result<ExitCode> {
             ("email", account.email),
             ("role", format!("{:?}", account.role).to_lowercase()),
             ("status", format!("{:?}", account.status).to_lowercase()),
+            (
+                "two-factor",
+                if account.two_factor { "on" } else { "off" }.to_owned(),
+            ),
             ("gateway", ctx.gateway.clone()),
             ("language", account.language),
             ("currency", account.currency),

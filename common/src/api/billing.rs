@@ -1,4 +1,4 @@
-//! Money in: redemption codes and bonuses.
+//! Money in: top-up orders paid through a payment provider, redemption codes and bonuses.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -125,6 +125,111 @@ pub struct DisableCodesResponse {
 pub struct BonusRequest {
     pub amount_micros: Micros,
     pub reason: String,
+}
+
+/// `POST /api/v1/topup`: buy credit through the gateway's payment provider.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TopupRequest {
+    /// The credit to buy (1 credit = 1,000,000 micro-credits).
+    pub amount_micros: Micros,
+}
+
+/// Where a top-up order stands. It starts `pending` and ends `paid`, `expired` (never paid
+/// before its checkout closed) or `failed` (the payment failed, or no checkout could be
+/// created); it never goes back to `pending`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum OrderState {
+    Pending,
+    Paid,
+    Expired,
+    Failed,
+}
+
+impl OrderState {
+    pub const ALL: [OrderState; 4] = [
+        OrderState::Pending,
+        OrderState::Paid,
+        OrderState::Expired,
+        OrderState::Failed,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Paid => "paid",
+            Self::Expired => "expired",
+            Self::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<OrderState> {
+        Self::ALL.into_iter().find(|o| o.as_str() == s)
+    }
+}
+
+/// A top-up order: credit bought from one payment provider.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Order {
+    pub id: i64,
+    /// The buyer's email.
+    pub account: String,
+    pub state: OrderState,
+    /// The credit the order buys.
+    pub amount_micros: Micros,
+    /// What the provider charges, in the currency's minor units (cents for `usd`).
+    pub amount_minor: i64,
+    /// ISO 4217, lower case (`usd`).
+    pub currency: String,
+    /// The payment provider (`stripe`).
+    pub provider: String,
+    /// The hosted payment page to open in a browser while the order is pending.
+    pub checkout_url: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub paid_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TopupResponse {
+    pub order: Order,
+    /// Open this page in any browser to pay; the credit arrives once the provider confirms.
+    pub checkout_url: String,
+}
+
+/// What one sweep of pending orders past `billing.order_ttl_secs` did.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SweepReport {
+    /// Pending orders old enough to be looked at.
+    pub checked: u32,
+    /// Paid after all (the provider said so): credited now.
+    pub paid: u32,
+    /// Closed unpaid: their checkout expired.
+    pub expired: u32,
+    /// Never got a checkout session: failed.
+    pub failed: u32,
+    /// Left pending: a payment is still being processed, or the provider could not be asked.
+    pub left_pending: u32,
+    /// Settled meanwhile by a webhook: nothing more was done.
+    pub already_settled: u32,
+}
+
+/// The answer to a provider's webhook: 2xx, so the provider does not deliver it again.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WebhookAck {
+    pub received: bool,
+    /// What the event did: `paid`, `expired`, `failed`, `awaiting_payment`, `duplicate`
+    /// (seen before, or its order was settled already: nothing changed), `rejected` (no such
+    /// order, or not this order's terms: nothing changed, recorded and audited) or `ignored`
+    /// (an event type the gateway does not act on).
+    pub outcome: String,
 }
 
 fn time_cell(t: Option<DateTime<Utc>>) -> String {

@@ -40,13 +40,24 @@ pub enum ErrorKind {
     MethodNotAllowed,
     Conflict,
     Unavailable,
+    /// The payment provider refused or could not be reached; its message says which.
+    PaymentProvider,
     Internal,
+    /// A second-step code (TOTP or recovery) that is wrong, already used, or from a time step
+    /// already used.
+    WrongCode,
+    /// A login challenge that is unknown, already used or expired: log in with the password
+    /// again.
+    InvalidChallenge,
+    /// An admin session on a gateway that requires two-factor login for admins, before the
+    /// admin has turned it on: only enrolment answers.
+    TwoFactorRequired,
     /// A kind this version does not know (from a newer gateway), kept as sent.
     Other(String),
 }
 
 impl ErrorKind {
-    const KNOWN: [ErrorKind; 17] = [
+    const KNOWN: [ErrorKind; 21] = [
         Self::InvalidJson,
         Self::InvalidRequest,
         Self::WeakPassword,
@@ -63,7 +74,11 @@ impl ErrorKind {
         Self::MethodNotAllowed,
         Self::Conflict,
         Self::Unavailable,
+        Self::PaymentProvider,
         Self::Internal,
+        Self::WrongCode,
+        Self::InvalidChallenge,
+        Self::TwoFactorRequired,
     ];
 
     pub fn as_str(&self) -> &str {
@@ -84,7 +99,11 @@ impl ErrorKind {
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Conflict => "conflict",
             Self::Unavailable => "unavailable",
+            Self::PaymentProvider => "payment_provider_error",
             Self::Internal => "internal_error",
+            Self::WrongCode => "wrong_code",
+            Self::InvalidChallenge => "invalid_challenge",
+            Self::TwoFactorRequired => "two_factor_required",
             Self::Other(s) => s,
         }
     }

@@ -1,13 +1,18 @@
-//! Accounts and sessions: registration, login, logout, who is calling, preferences, suspension,
-//! and the first admin on an empty database.
+//! Accounts: registration, preferences, look-ups, suspension, and the first admin on an empty
+//! database. Logging in ([`login`]), sessions and who is calling ([`sessions`]), two-factor
+//! login ([`totp`]) and password changes ([`password_change`]) have modules of their own.
 
+pub mod login;
 pub mod password;
+pub mod password_change;
+pub mod sessions;
 pub mod throttle;
+pub mod totp;
 
-use codexkey_common::api::{
-    Account, AccountStatus, LoginResponse, RegisterRequest, Role, UpdateAccountRequest,
-};
-use codexkey_common::key::{generate_session_token, hash_secret};
+pub use self::login::{ClientInfo, login};
+pub use self::sessions::{Caller, authenticate, logout};
+
+use codexkey_common::api::{Account, AccountStatus, RegisterRequest, Role, UpdateAccountRequest};
 use serde_json::json;
 use unicode_normalization::UnicodeNormalization as _;
 
@@ -15,13 +20,6 @@ use crate::clock::{now_ms, to_utc};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{AccountRecord, NewAccount, NewAudit};
-
-/// The account behind a valid session token.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    pub account: AccountRecord,
-    pub token_hash: String,
-}
 
 pub fn to_api(a: &AccountRecord) -> Account {
     Account {
@@ -32,6 +30,7 @@ pub fn to_api(a: &AccountRecord) -> Account {
         language: a.language.clone(),
         currency: a.currency.clone(),
         created_at: to_utc(a.created_at),
+        two_factor: a.two_factor,
     }
 }
 
@@ -132,82 +131,6 @@ pub async fn register(state: &AppState, req: RegisterRequest) -> Result<Account,
         )
         .await?;
     Ok(to_api(&account))
-}
-
-/// Logs in, unless this account or `client` has failed too often lately (see [`throttle`]).
-pub async fn login(
-    state: &AppState,
-    email: &str,
-    password: String,
-    client: Option<std::net::IpAddr>,
-) -> Result<LoginResponse, ApiError> {
-    let email = normalize_email(email).map_err(|_| ApiError::WrongCredentials)?;
-    let attempt =
-        state
-            .login_throttle
-            .begin(&email, client)
-            .map_err(|l| ApiError::TooManyAttempts {
-                retry_after_secs: l.retry_after.as_secs_f64().ceil().max(1.0) as u64,
-            })?;
-    let account = state.store.account_by_email(&email).await?;
-    let ok = state
-        .passwords
-        .verify(password, account.as_ref().map(|a| a.password_hash.clone()))
-        .await?;
-    let account = match account {
-        Some(a) if ok => a,
-        _ => return Err(ApiError::WrongCredentials),
-    };
-    state.login_throttle.succeeded(attempt);
-    if account.status == AccountStatus::Suspended {
-        return Err(ApiError::AccountSuspended);
-    }
-    let token = generate_session_token().map_err(ApiError::internal)?;
-    let now = now_ms();
-    let ttl = i64::try_from(state.config.auth.session_ttl.as_millis()).unwrap_or(i64::MAX);
-    let expires_at = now.saturating_add(ttl);
-    state
-        .store
-        .create_session(account.id, &hash_secret(&token), now, expires_at)
-        .await?;
-    Ok(LoginResponse {
-        token,
-        expires_at: to_utc(expires_at),
-        account: to_api(&account),
-    })
-}
-
-pub async fn logout(state: &AppState, caller: &Caller) -> Result<(), ApiError> {
-    state
-        .store
-        .end_session(&caller.token_hash, now_ms())
-        .await?;
-    Ok(())
-}
-
-/// Resolves a session token to its account, or says precisely why it cannot.
-pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiError> {
-    let token_hash = hash_secret(token);
-    let session = state
-        .store
-        .session(&token_hash)
-        .await?
-        .ok_or(ApiError::Unauthorized(
-            "invalid session token; log in with `codexkey login`",
-        ))?;
-    if session.ended_at.is_some() {
-        return Err(ApiError::SessionRevoked);
-    }
-    if session.expires_at <= now_ms() {
-        return Err(ApiError::SessionExpired);
-    }
-    if session.account.status == AccountStatus::Suspended {
-        return Err(ApiError::AccountSuspended);
-    }
-    Ok(Caller {
-        account: session.account,
-        token_hash,
-    })
 }
 
 pub async fn update_preferences(

@@ -1,5 +1,6 @@
 //! Throttling of guesses, per account and per client address, with growing delays: failed
-//! logins ([`Limits::LOGIN`]) and redemption codes that do not exist ([`Limits::REDEMPTION`]).
+//! logins ([`Limits::LOGIN`]), wrong second-step codes ([`Limits::SECOND_STEP`]) and redemption
+//! codes that do not exist ([`Limits::REDEMPTION`]).
 //!
 //! Every login attempt is counted as a failure *before* its password is checked, and given
 //! back when it succeeds, so sixteen guesses sent at once are throttled exactly like sixteen
@@ -50,6 +51,15 @@ impl Limits {
     /// Redemption codes carry 80 random bits, so guessing one is hopeless anyway; the lock is
     /// there to make trying expensive. The account here is logged in: locking it longer
     /// than a login costs the real user nothing unless they mistype ten codes in a row.
+    /// Second login steps (TOTP or recovery codes): a code has only a million values, so an
+    /// account is locked for longer than after wrong passwords. Reaching this step already
+    /// took the right password, so the lock only ever slows someone who has it.
+    pub const SECOND_STEP: Limits = Limits {
+        account_free: 5,
+        account_max_lock: Duration::from_secs(15 * 60),
+        client_free: 20,
+        client_max_lock: Duration::from_secs(15 * 60),
+    };
     pub const REDEMPTION: Limits = Limits {
         account_free: 10,
         account_max_lock: Duration::from_secs(15 * 60),
@@ -81,6 +91,13 @@ struct Record {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Locked {
     pub retry_after: Duration,
+}
+
+impl Locked {
+    /// The wait in whole seconds, rounded up and at least 1, as `retry-after` gives it.
+    pub fn retry_after_secs(&self) -> u64 {
+        self.retry_after.as_secs_f64().ceil().max(1.0) as u64
+    }
 }
 
 /// An attempt let through; report how it ended with [`Throttle::succeeded`], or drop it

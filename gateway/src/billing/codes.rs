@@ -316,5 +316,13 @@ fn refusal(why: CreditRefusal, code: &CodeRecord) -> ApiError {
             ),
             None => "this code has expired".into(),
         }),
+        // A redemption's condition is `CodeRedeemable`, which refuses only for the reasons
+        // above.
+        CreditRefusal::OrderUnknown
+        | CreditRefusal::OrderNotPending(_)
+        | CreditRefusal::OrderMismatch
+        | CreditRefusal::EventSeen => {
+            ApiError::internal(format!("a code's redemption was refused with {why:?}"))
+        }
     }
 }

@@ -1,13 +1,19 @@
 //! Balances and the append-only ledger: what an account holds, how it got there, and the check
 //! that every balance equals the sum of its entries. [`adjust`]: admin adjustments (always with
-//! a reason, always audited). Money in has a module per way it comes: [`codes`] (redemption codes)
-//! and [`bonus`] (promotional credit an admin gives). Every credit that can be refused goes
+//! a reason, always audited). Money in has a module per way it comes: [`orders`] (top-ups paid
+//! through a payment provider: the [`provider`] interface, [`stripe`] its implementation, and
+//! the [`sweeper`] that settles orders left pending), [`codes`] (redemption codes) and
+//! [`bonus`] (promotional credit an admin gives). Every credit that can be refused goes
 //! through [`crate::metering::Meter::credit`] with its condition, so it reaches a balance only
 //! once it is committed.
 
 pub mod adjust;
 pub mod bonus;
 pub mod codes;
+pub mod orders;
+pub mod provider;
+pub mod stripe;
+pub mod sweeper;
 
 use codexkey_common::Micros;
 use codexkey_common::api::{

@@ -25,9 +25,9 @@ pub use define::Setting;
 pub use error::ConfigError;
 pub use load::Flags;
 pub use settings::{
-    AdminBootstrap, Admission, AuthConfig, Config, Database, LogFormat, MeteringConfig,
-    ProxyConfig, RawAdmin, RawAuth, RawConfig, RawMetering, RawProxy, RawServer, RawUpstreamTuning,
-    SETTINGS, ServerConfig, TlsFiles, UpstreamTuning,
+    AdminBootstrap, Admission, AuthConfig, BillingConfig, Config, Database, LogFormat,
+    MeteringConfig, ProxyConfig, RawAdmin, RawAuth, RawBilling, RawConfig, RawMetering, RawProxy,
+    RawServer, RawUpstreamTuning, SETTINGS, ServerConfig, TlsFiles, UpstreamTuning,
 };
 pub use upstreams::{Provider, RawUpstream, UpstreamConfig, UpstreamOrigin};
 
@@ -327,6 +327,94 @@ mod tests {
     }
 
     #[test]
+    fn billing_amounts_and_rates_are_exact_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let load = |text: &str| {
+            let file = write(dir.path(), text);
+            Config::load(
+                Flags {
+                    config: Some(file),
+                    ..Flags::default()
+                },
+                &lookup(&[("CODEXKEY_DATA_DIR", "/d")]),
+            )
+        };
+        let c = load("").unwrap();
+        assert_eq!(
+            (
+                c.billing.currency.as_str(),
+                c.billing.minor_units_per_credit
+            ),
+            ("usd", 100),
+            "1 credit = 1 USD by default"
+        );
+        assert_eq!(c.billing.min_topup.0, 5_000_000);
+        assert!(c.billing.stripe_secret_key.is_none());
+        let c = load("[billing]\ncurrency = \"jpy\"\nminor_units_per_credit = 150\nmin_topup = \"0.5\"\nstripe_webhook_secret = \"whsec_a, whsec_b\"\n").unwrap();
+        assert_eq!(c.billing.minor_units_per_credit, 150);
+        assert_eq!(c.billing.min_topup.0, 500_000);
+        assert_eq!(
+            c.billing
+                .stripe_webhook_secrets
+                .iter()
+                .map(|s| s.expose().as_str())
+                .collect::<Vec<_>>(),
+            ["whsec_a", "whsec_b"]
+        );
+        for (text, key, says) in [
+            (
+                "currency = \"eur\"\n",
+                "billing.minor_units_per_credit",
+                "exact rate",
+            ),
+            (
+                "currency = \"EUR\"\nminor_units_per_credit = 1\n",
+                "billing.currency",
+                "lower-case",
+            ),
+            (
+                "minor_units_per_credit = 92.5\n",
+                "minor_units_per_credit",
+                "",
+            ),
+            (
+                "minor_units_per_credit = 0\n",
+                "billing.minor_units_per_credit",
+                "at least 1",
+            ),
+            (
+                "min_topup = 2.5\n",
+                "min_topup",
+                "a TOML float is not an exact decimal",
+            ),
+            ("min_topup = 0\n", "billing.min_topup", "positive"),
+            (
+                "min_topup = 10\nmax_topup = 5\n",
+                "billing.max_topup",
+                "at least",
+            ),
+            (
+                "stripe_secret_key = \"sk_test_x\"\n",
+                "billing.success_url",
+                "success_url",
+            ),
+            (
+                "success_url = \"ftp://x\"\n",
+                "billing.success_url",
+                "http(s)",
+            ),
+            (
+                "stripe_webhook_secret = \"whsec_a,,whsec_b\"\n",
+                "billing.stripe_webhook_secret",
+                "empty",
+            ),
+        ] {
+            let err = load(&format!("[billing]\n{text}")).unwrap_err().to_string();
+            assert!(err.contains(key) && err.contains(says), "{text}: {err}");
+        }
+    }
+
+    #[test]
     fn the_example_file_is_accepted_and_shows_every_setting() {
         let dir = tempfile::tempdir().unwrap();
         // Every setting, uncommented, is a valid file.
@@ -527,6 +615,13 @@ mod tests {
             ),
             ("auth.session_ttl_secs", "60", "60", "120", "120"),
             ("auth.allow_registration", "false", "false", "true", "true"),
+            (
+                "auth.require_2fa_for_admins",
+                "true",
+                "true",
+                "false",
+                "false",
+            ),
             ("auth.argon2_memory_kib", "64", "64", "128", "128"),
             ("auth.argon2_iterations", "2", "2", "3", "3"),
             ("auth.argon2_parallelism", "2", "2", "1", "1"),
@@ -567,6 +662,55 @@ mod tests {
             ("upstream.idle_timeout_secs", "24", "24", "25", "25"),
             ("upstream.cooldown_secs", "26", "26", "27", "27"),
             ("upstream.max_attempts", "4", "4", "5", "5"),
+            (
+                "billing.stripe_secret_key",
+                "\"sk_test_fromthefile\"",
+                "",
+                "sk_test_fromtheenv",
+                "",
+            ),
+            (
+                "billing.stripe_webhook_secret",
+                "\"whsec_fromthefile\"",
+                "",
+                "whsec_fromtheenv,whsec_second",
+                "",
+            ),
+            (
+                "billing.stripe_api_base",
+                "\"http://127.0.0.1:1/\"",
+                "\"http://127.0.0.1:1\"",
+                "http://127.0.0.1:2",
+                "\"http://127.0.0.1:2\"",
+            ),
+            (
+                "billing.success_url",
+                "\"https://f.test/ok\"",
+                "\"https://f.test/ok\"",
+                "https://e.test/ok",
+                "\"https://e.test/ok\"",
+            ),
+            (
+                "billing.cancel_url",
+                "\"https://f.test/no\"",
+                "\"https://f.test/no\"",
+                "https://e.test/no",
+                "\"https://e.test/no\"",
+            ),
+            ("billing.currency", "\"eur\"", "\"eur\"", "jpy", "\"jpy\""),
+            ("billing.minor_units_per_credit", "95", "95", "150", "150"),
+            ("billing.min_topup", "\"2.5\"", "\"2.50\"", "1", "\"1.00\""),
+            (
+                "billing.max_topup",
+                "500",
+                "\"500.00\"",
+                "600",
+                "\"600.00\"",
+            ),
+            ("billing.max_pending_orders", "3", "3", "4", "4"),
+            ("billing.order_ttl_secs", "600", "600", "700", "700"),
+            ("billing.sweep_interval_secs", "30", "30", "40", "40"),
+            ("billing.webhook_tolerance_secs", "60", "60", "90", "90"),
         ];
         assert_eq!(
             rows.iter().map(|r| r.0).collect::<Vec<_>>(),
@@ -588,6 +732,10 @@ mod tests {
             let partner = match key {
                 "server.tls_cert" => "tls_key = \"/etc/partner.key\"\n",
                 "server.tls_key" => "tls_cert = \"/etc/partner.pem\"\n",
+                "billing.stripe_secret_key" => {
+                    "success_url = \"https://x.test/ok\"\ncancel_url = \"https://x.test/no\"\n"
+                }
+                "billing.currency" => "minor_units_per_credit = 100\n",
                 _ => "",
             };
             let text = if section.is_empty() {
@@ -637,6 +785,8 @@ mod tests {
                 let secret = match key {
                     "master_key" => merged.master_key,
                     "admin.password" => merged.admin.password,
+                    "billing.stripe_secret_key" => merged.billing.stripe_secret_key,
+                    "billing.stripe_webhook_secret" => merged.billing.stripe_webhook_secret,
                     _ => panic!("a secret `{key}` this test does not know"),
                 };
                 assert_eq!(

@@ -86,6 +86,11 @@ settings! {
             allow_registration: bool, env AUTH_ALLOW_REGISTRATION =
                 "CODEXKEY_AUTH__ALLOW_REGISTRATION",
                 shown |c| c.auth.allow_registration;
+            /// Admins must turn on two-factor login: until they do, their sessions may only
+            /// enrol (and read their account, and log out).
+            require_2fa_for_admins: bool, env AUTH_REQUIRE_2FA_FOR_ADMINS =
+                "CODEXKEY_AUTH__REQUIRE_2FA_FOR_ADMINS",
+                shown |c| c.auth.require_2fa_for_admins;
             argon2_memory_kib: u32, env AUTH_ARGON2_MEMORY_KIB =
                 "CODEXKEY_AUTH__ARGON2_MEMORY_KIB",
                 shown |c| c.auth.argon2_memory_kib;
@@ -146,6 +151,54 @@ settings! {
             max_attempts: u32, env UPSTREAM_MAX_ATTEMPTS = "CODEXKEY_UPSTREAM__MAX_ATTEMPTS",
                 shown |c| c.upstream.max_attempts;
         }
+        /// Money in: top-ups paid through Stripe, and their limits.
+        billing: RawBilling {
+            /// Stripe's secret API key (`sk_live_…`, `sk_test_…`); without it, top-ups by card
+            /// are off.
+            stripe_secret_key: Secret<String>, env BILLING_STRIPE_SECRET_KEY =
+                "CODEXKEY_BILLING__STRIPE_SECRET_KEY",
+                secret |c| c.billing.stripe_secret_key.is_some();
+            /// The signing secret of the webhook endpoint (`whsec_…`); several, comma-separated,
+            /// while rotating: an event signed with any of them is accepted.
+            stripe_webhook_secret: Secret<String>, env BILLING_STRIPE_WEBHOOK_SECRET =
+                "CODEXKEY_BILLING__STRIPE_WEBHOOK_SECRET",
+                secret |c| !c.billing.stripe_webhook_secrets.is_empty();
+            stripe_api_base: String, env BILLING_STRIPE_API_BASE =
+                "CODEXKEY_BILLING__STRIPE_API_BASE",
+                shown |c| c.billing.stripe_api_base.clone();
+            /// Where Stripe sends the payer after paying, and after giving up.
+            success_url: String, env BILLING_SUCCESS_URL = "CODEXKEY_BILLING__SUCCESS_URL",
+                optional |c| c.billing.success_url.clone();
+            cancel_url: String, env BILLING_CANCEL_URL = "CODEXKEY_BILLING__CANCEL_URL",
+                optional |c| c.billing.cancel_url.clone();
+            /// The payment currency, ISO 4217 (`usd`).
+            currency: String, env BILLING_CURRENCY = "CODEXKEY_BILLING__CURRENCY",
+                shown |c| c.billing.currency.clone();
+            /// The currency's minor units charged per credit: an exact integer rate (100 for
+            /// `usd`, where 1 credit = 1 USD; required for any other currency).
+            minor_units_per_credit: u64, env BILLING_MINOR_UNITS_PER_CREDIT =
+                "CODEXKEY_BILLING__MINOR_UNITS_PER_CREDIT",
+                shown |c| c.billing.minor_units_per_credit;
+            /// The smallest and the largest top-up, in credits.
+            min_topup: DecimalText, env BILLING_MIN_TOPUP = "CODEXKEY_BILLING__MIN_TOPUP",
+                shown |c| DecimalText(c.billing.min_topup.to_string());
+            max_topup: DecimalText, env BILLING_MAX_TOPUP = "CODEXKEY_BILLING__MAX_TOPUP",
+                shown |c| DecimalText(c.billing.max_topup.to_string());
+            /// Pending orders one account may have at once.
+            max_pending_orders: u32, env BILLING_MAX_PENDING_ORDERS =
+                "CODEXKEY_BILLING__MAX_PENDING_ORDERS",
+                shown |c| c.billing.max_pending_orders;
+            /// How long an order may stay pending before the sweeper asks Stripe about it.
+            order_ttl_secs: u64, env BILLING_ORDER_TTL_SECS = "CODEXKEY_BILLING__ORDER_TTL_SECS",
+                shown |c| c.billing.order_ttl.as_secs();
+            sweep_interval_secs: u64, env BILLING_SWEEP_INTERVAL_SECS =
+                "CODEXKEY_BILLING__SWEEP_INTERVAL_SECS",
+                shown |c| c.billing.sweep_interval.as_secs();
+            /// How far a webhook's signed timestamp may be from now (replays of old events).
+            webhook_tolerance_secs: u64, env BILLING_WEBHOOK_TOLERANCE_SECS =
+                "CODEXKEY_BILLING__WEBHOOK_TOLERANCE_SECS",
+                shown |c| c.billing.webhook_tolerance.as_secs();
+        }
     }
     special {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -180,6 +233,7 @@ pub struct Config {
     pub proxy: ProxyConfig,
     pub metering: MeteringConfig,
     pub upstream: UpstreamTuning,
+    pub billing: BillingConfig,
     pub upstreams: Vec<UpstreamConfig>,
     /// Display-currency rates by code; amounts are converted with them only when shown.
     pub currencies: BTreeMap<String, CurrencyConfig>,
@@ -217,6 +271,7 @@ pub struct AuthConfig {
     #[serde(rename = "session_ttl_secs", serialize_with = "as_secs")]
     pub session_ttl: Duration,
     pub allow_registration: bool,
+    pub require_2fa_for_admins: bool,
     pub argon2_memory_kib: u32,
     pub argon2_iterations: u32,
     pub argon2_parallelism: u32,
@@ -341,6 +396,34 @@ pub struct MeteringConfig {
     /// Metering writes waiting for the writer beyond which `/readyz` answers 503: the database
     /// is not keeping up, and a crash would lose more than the usual few milliseconds.
     pub ready_max_queue: usize,
+}
+
+/// Money in through a payment provider. Amounts are exact: credits in micro-credits, the
+/// payment in the currency's minor units at an integer rate.
+#[derive(Debug, Clone, Serialize)]
+pub struct BillingConfig {
+    /// Stripe's secret key; `None`: top-ups by card are off.
+    pub stripe_secret_key: Option<Secret<String>>,
+    /// Webhook signing secrets, any of which may sign an event (rotation).
+    pub stripe_webhook_secrets: Vec<Secret<String>>,
+    /// Stripe's API, without a trailing `/` (tests point it at a fake).
+    pub stripe_api_base: String,
+    /// Required with a secret key: Stripe's hosted page sends the payer back here.
+    pub success_url: Option<String>,
+    pub cancel_url: Option<String>,
+    /// ISO 4217, lower case, as Stripe writes it.
+    pub currency: String,
+    /// Minor units of `currency` charged per credit.
+    pub minor_units_per_credit: u64,
+    pub min_topup: Micros,
+    pub max_topup: Micros,
+    pub max_pending_orders: u32,
+    #[serde(rename = "order_ttl_secs", serialize_with = "as_secs")]
+    pub order_ttl: Duration,
+    #[serde(rename = "sweep_interval_secs", serialize_with = "as_secs")]
+    pub sweep_interval: Duration,
+    #[serde(rename = "webhook_tolerance_secs", serialize_with = "as_secs")]
+    pub webhook_tolerance: Duration,
 }
 
 #[derive(Debug, Clone, Serialize)]

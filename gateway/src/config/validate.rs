@@ -10,8 +10,8 @@ use codexkey_common::Secret;
 use super::currencies;
 use super::error::ConfigError;
 use super::settings::{
-    AdminBootstrap, Admission, AuthConfig, Choice, Config, Database, LogFormat, MeteringConfig,
-    ProxyConfig, RawConfig, ServerConfig, TlsFiles, UpstreamTuning,
+    AdminBootstrap, Admission, AuthConfig, BillingConfig, Choice, Config, Database, LogFormat,
+    MeteringConfig, ProxyConfig, RawConfig, ServerConfig, TlsFiles, UpstreamTuning,
 };
 use super::upstreams;
 
@@ -83,6 +83,7 @@ impl Config {
                     .unwrap_or(DEFAULT_SESSION_TTL_SECS),
             ),
             allow_registration: raw.auth.allow_registration.unwrap_or(true),
+            require_2fa_for_admins: raw.auth.require_2fa_for_admins.unwrap_or(false),
             argon2_memory_kib: raw
                 .auth
                 .argon2_memory_kib
@@ -175,6 +176,7 @@ impl Config {
                 .map_err(|e| invalid("master_key", e.to_string()))?;
         }
         let upstreams = upstreams::validate(raw.upstreams)?;
+        let billing = billing(raw.billing)?;
         Ok(Config {
             listen,
             workers: match raw.workers {
@@ -226,11 +228,142 @@ impl Config {
             },
             metering,
             upstream,
+            billing,
             upstreams,
             currencies: currencies::validate(raw.currencies)?,
             source: None,
         })
     }
+}
+
+const DEFAULT_STRIPE_API_BASE: &str = "https://api.stripe.com";
+/// Five credits: Stripe's fixed fee per card payment makes smaller top-ups poor value.
+const DEFAULT_MIN_TOPUP_MICROS: i64 = 5_000_000;
+const DEFAULT_MAX_TOPUP_MICROS: i64 = 10_000_000_000;
+const DEFAULT_MAX_PENDING_ORDERS: u32 = 5;
+/// Stripe's own lifetime of a Checkout Session: by then it is paid or expired.
+const DEFAULT_ORDER_TTL_SECS: u64 = 24 * 3600;
+const DEFAULT_SWEEP_INTERVAL_SECS: u64 = 300;
+/// Stripe's libraries' default tolerance.
+const DEFAULT_WEBHOOK_TOLERANCE_SECS: u64 = 300;
+
+fn billing(raw: super::settings::RawBilling) -> Result<BillingConfig, ConfigError> {
+    let invalid = |key: &str, message: String| ConfigError::Invalid {
+        key: format!("billing.{key}"),
+        message,
+    };
+    let currency = raw
+        .currency
+        .map(|c| c.trim().to_owned())
+        .unwrap_or_else(|| "usd".to_owned());
+    if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_lowercase()) {
+        return Err(invalid(
+            "currency",
+            format!("`{currency}` is not a lower-case ISO 4217 code such as `usd` or `eur`"),
+        ));
+    }
+    let minor_units_per_credit = match (raw.minor_units_per_credit, currency.as_str()) {
+        (Some(0), _) => {
+            return Err(invalid(
+                "minor_units_per_credit",
+                "must be at least 1".into(),
+            ));
+        }
+        (Some(n), _) => n,
+        // 1 credit = 1 USD = 100 cents.
+        (None, "usd") => 100,
+        (None, other) => {
+            return Err(invalid(
+                "minor_units_per_credit",
+                format!(
+                    "paying in `{other}` needs an exact rate: how many of its minor units one credit costs"
+                ),
+            ));
+        }
+    };
+    // Kept below 10^15 / 10^6: an order's charge (credits × rate) then always fits in i64.
+    if minor_units_per_credit > 1_000_000_000 {
+        return Err(invalid(
+            "minor_units_per_credit",
+            "must be at most 1000000000".into(),
+        ));
+    }
+    let credits = |key: &str, v: Option<super::decimal::DecimalText>, default: i64| match v {
+        None => Ok(codexkey_common::Micros(default)),
+        Some(d) => {
+            d.0.parse::<codexkey_common::Micros>()
+                .map_err(|e| invalid(key, e.to_string()))
+        }
+    };
+    let min_topup = credits("min_topup", raw.min_topup, DEFAULT_MIN_TOPUP_MICROS)?;
+    let max_topup = credits("max_topup", raw.max_topup, DEFAULT_MAX_TOPUP_MICROS)?;
+    if !min_topup.is_positive() {
+        return Err(invalid("min_topup", "must be positive".into()));
+    }
+    if max_topup < min_topup || max_topup > codexkey_common::Micros::MAX {
+        return Err(invalid(
+            "max_topup",
+            format!(
+                "must be at least `min_topup` ({min_topup}) and at most {}",
+                codexkey_common::Micros::MAX
+            ),
+        ));
+    }
+    let url = |key: &str, v: Option<String>| -> Result<Option<String>, ConfigError> {
+        match v.map(|u| u.trim().to_owned()).filter(|u| !u.is_empty()) {
+            None => Ok(None),
+            Some(u) if u.starts_with("https://") || u.starts_with("http://") => Ok(Some(u)),
+            Some(u) => Err(invalid(key, format!("`{u}` is not an http(s) URL"))),
+        }
+    };
+    let success_url = url("success_url", raw.success_url)?;
+    let cancel_url = url("cancel_url", raw.cancel_url)?;
+    let stripe_api_base = url("stripe_api_base", raw.stripe_api_base)?
+        .unwrap_or_else(|| DEFAULT_STRIPE_API_BASE.to_owned())
+        .trim_end_matches('/')
+        .to_owned();
+    let stripe_secret_key = raw
+        .stripe_secret_key
+        .filter(|k| !k.expose().trim().is_empty());
+    if stripe_secret_key.is_some() && (success_url.is_none() || cancel_url.is_none()) {
+        return Err(invalid(
+            if success_url.is_none() { "success_url" } else { "cancel_url" },
+            "Stripe's checkout needs `billing.success_url` and `billing.cancel_url`: where the payer goes after paying or giving up".into(),
+        ));
+    }
+    let mut stripe_webhook_secrets = Vec::new();
+    if let Some(all) = raw.stripe_webhook_secret {
+        for part in all.expose().split(',') {
+            let part = part.trim();
+            if part.is_empty() {
+                return Err(invalid(
+                    "stripe_webhook_secret",
+                    "an empty secret in the comma-separated list".into(),
+                ));
+            }
+            stripe_webhook_secrets.push(codexkey_common::Secret::new(part.to_owned()));
+        }
+    }
+    let secs = |v: Option<u64>, d: u64| Duration::from_secs(v.unwrap_or(d));
+    Ok(BillingConfig {
+        stripe_secret_key,
+        stripe_webhook_secrets,
+        stripe_api_base,
+        success_url,
+        cancel_url,
+        currency,
+        minor_units_per_credit,
+        min_topup,
+        max_topup,
+        max_pending_orders: raw
+            .max_pending_orders
+            .unwrap_or(DEFAULT_MAX_PENDING_ORDERS)
+            .max(1),
+        order_ttl: secs(raw.order_ttl_secs, DEFAULT_ORDER_TTL_SECS),
+        sweep_interval: secs(raw.sweep_interval_secs, DEFAULT_SWEEP_INTERVAL_SECS)
+            .max(Duration::from_secs(1)),
+        webhook_tolerance: secs(raw.webhook_tolerance_secs, DEFAULT_WEBHOOK_TOLERANCE_SECS),
+    })
 }
 
 /// `sqlite:///abs/path.db`, `sqlite://relative.db` (inside the data dir), and

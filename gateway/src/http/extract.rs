@@ -1,19 +1,27 @@
 //! Extractors that turn a request into typed input or an [`ApiError`], in one place:
 //! [`AppJson`] (bodies: malformed JSON and unknown fields are refused in our error shape),
-//! [`AppQuery`], [`IdPath`], and the callers [`Caller`] (a valid session) and [`Admin`].
+//! [`AppQuery`], [`IdPath`], the callers [`Caller`] (a valid session), [`AnyCaller`] and
+//! [`Admin`], and [`ClientInfo`] (where a login comes from).
+//!
+//! What an admin session may do before its admin has turned on two-factor login, on a gateway
+//! with `auth.require_2fa_for_admins`: only the handlers that take [`AnyCaller`] answer (read
+//! the account, log out, enrol and confirm two-factor login); every other one, since it takes
+//! [`Caller`] or [`Admin`], answers 403 `two_factor_required` with the command to run.
 
 use std::error::Error as _;
 
+use axum::extract::ConnectInfo;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::StatusCode;
-use axum::http::header::AUTHORIZATION;
+use axum::http::header::{AUTHORIZATION, USER_AGENT};
 use axum::http::request::Parts;
 use codexkey_common::api::Role;
 use serde::de::DeserializeOwned;
 
-use crate::accounts::{self, Caller};
+use crate::accounts::{self, Caller, ClientInfo};
 use crate::error::ApiError;
+use crate::server::ClientAddr;
 use crate::state::AppState;
 
 /// A JSON object body, rejected in our error format when it is not one.
@@ -114,7 +122,11 @@ fn bearer(parts: &Parts) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
-impl FromRequestParts<AppState> for Caller {
+/// A valid session, even one that must still enrol in two-factor login (see the module docs):
+/// for the few routes such a session may use.
+pub struct AnyCaller(pub Caller);
+
+impl FromRequestParts<AppState> for AnyCaller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
@@ -123,7 +135,37 @@ impl FromRequestParts<AppState> for Caller {
         ))?;
         let caller = accounts::authenticate(state, token).await?;
         crate::http::request_log::RequestLog::of(&parts.extensions).account(caller.account.id);
+        Ok(AnyCaller(caller))
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let AnyCaller(caller) = AnyCaller::from_request_parts(parts, state).await?;
+        if caller.must_enrol {
+            return Err(ApiError::TwoFactorRequired);
+        }
         Ok(caller)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientInfo {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientInfo {
+            ip: parts
+                .extensions
+                .get::<ConnectInfo<ClientAddr>>()
+                .map(|c| c.0.0.ip()),
+            user_agent: parts
+                .headers
+                .get(USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+        })
     }
 }
 

@@ -21,7 +21,9 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 
 use crate::error::ApiError;
-use crate::http::handlers::{account, admin, billing, codes, data, health, keys, requests, usage};
+use crate::http::handlers::{
+    account, admin, billing, codes, data, health, keys, orders, requests, security, usage,
+};
 use crate::http::openapi;
 use crate::http::request_log::RequestLog;
 use crate::http::routes::{Endpoint, Routes};
@@ -57,9 +59,20 @@ pub(crate) fn public_routes(with_metrics: bool) -> Routes<AppState> {
         .get("/openapi.json", openapi::document)
         .post("/auth/register", account::register)
         .post("/auth/login", account::login)
+        .post("/auth/login/2fa", account::login_second_step)
         .post("/auth/logout", account::logout)
         .get("/account", account::me)
         .patch("/account", account::update)
+        .post("/account/password", account::change_password)
+        .post("/account/2fa/enroll", security::enroll)
+        .post("/account/2fa/confirm", security::confirm)
+        .post("/account/2fa/disable", security::disable)
+        .get("/account/sessions", security::sessions)
+        .delete("/account/sessions/{id}", security::revoke_session)
+        .post(
+            "/account/sessions/revoke-others",
+            security::revoke_other_sessions,
+        )
         .get("/keys", keys::list)
         .post("/keys", keys::create)
         .get("/keys/{id}", keys::get)
@@ -70,6 +83,10 @@ pub(crate) fn public_routes(with_metrics: bool) -> Routes<AppState> {
         .get("/ledger", billing::ledger)
         .get("/pricing", billing::pricing)
         .post("/redeem", codes::redeem)
+        .post("/topup", orders::topup)
+        .get("/orders", orders::list)
+        .get("/orders/{id}", orders::get)
+        .post("/billing/stripe/webhook", orders::stripe_webhook)
         .get("/usage", usage::report)
         .get("/usage/events", usage::events)
         .get("/usage/summary", usage::summary)
@@ -81,6 +98,7 @@ pub(crate) fn public_routes(with_metrics: bool) -> Routes<AppState> {
         .post("/admin/users/{account}/bonus", admin::bonus)
         .post("/admin/users/{account}/suspend", admin::suspend)
         .post("/admin/users/{account}/activate", admin::activate)
+        .post("/admin/users/{account}/reset-2fa", security::reset_2fa)
         .get("/admin/users/{account}/ledger", admin::user_ledger)
         .get("/admin/ledger/verify", admin::verify_ledger)
         .get("/admin/codes", codes::batches)
@@ -88,6 +106,8 @@ pub(crate) fn public_routes(with_metrics: bool) -> Routes<AppState> {
         .post("/admin/codes/disable", codes::disable_code)
         .get("/admin/codes/{batch}", codes::batch)
         .post("/admin/codes/{batch}/disable", codes::disable_batch)
+        .get("/admin/orders", orders::admin_list)
+        .post("/admin/orders/sweep", orders::sweep)
         .get("/admin/audit", admin::audit)
         .post("/admin/backup", admin::backup)
         .get("/admin/upstreams", admin::upstreams)

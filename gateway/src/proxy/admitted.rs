@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::http::HeaderMap;
-use bytes::Bytes;
 use codexkey_common::settlement::Settlement;
 use codexkey_common::usage::InvalidUsage;
 use codexkey_common::{Micros, Usage};
@@ -22,6 +21,7 @@ use crate::route::Route;
 use crate::state::AppState;
 use crate::store::UsageEventRecord;
 use crate::upstream::Upstream;
+use crate::upstream::body::OutBody;
 
 pub struct Exchange {
     pub state: AppState,
@@ -30,7 +30,7 @@ pub struct Exchange {
     pub key: Arc<KeyEntry>,
     pub prices: SharedPrices,
     pub candidates: Vec<Arc<Upstream>>,
-    pub body: Bytes,
+    pub body: OutBody,
     /// Length of the body the client sent (before any change of ours), for estimates.
     pub client_body_len: usize,
     pub headers: HeaderMap,

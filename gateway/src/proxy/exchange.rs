@@ -25,7 +25,6 @@ use axum::response::Response;
 use bytes::Bytes;
 use codexkey_common::settlement::Settlement;
 use codexkey_common::usage::{usage_from_body, usage_from_events};
-use http_body_util::Full;
 
 use super::admitted::Exchange;
 use super::error::ProxyError;
@@ -38,6 +37,7 @@ use crate::route::Route;
 use crate::state::AppState;
 use crate::store::UsageEventRecord;
 use crate::upstream::Upstream;
+use crate::upstream::body::OutBody;
 use crate::upstream::http::{self, UpstreamBody};
 
 /// The outcome of trying upstreams.
@@ -73,7 +73,7 @@ async fn attempt(
     state: &AppState,
     route: Route,
     candidates: &[Arc<Upstream>],
-    body: &Bytes,
+    body: &OutBody,
     headers: &HeaderMap,
     query: Option<&str>,
 ) -> Attempted {
@@ -116,7 +116,7 @@ async fn attempt(
         };
         tried += 1;
         up.series.attempt();
-        let mut req = http::Request::new(Full::new(body.clone()));
+        let mut req = http::Request::new(body.clone());
         *req.method_mut() = Method::POST;
         *req.uri_mut() = up.url(route, query);
         *req.headers_mut() = headers.clone();
@@ -358,6 +358,7 @@ pub async fn forward_uncharged(
     query: Option<&str>,
     request_id: &str,
 ) -> Result<Response, ProxyError> {
+    let body = OutBody::whole(body);
     match attempt(state, route, candidates, &body, &headers, query).await {
         Attempted::Failed(e) => Err(e),
         Attempted::Success(_, resp) | Attempted::Refused(_, resp) => {

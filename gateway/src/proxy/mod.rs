@@ -13,6 +13,7 @@ pub mod error;
 mod estimate;
 mod exchange;
 pub mod ids;
+mod json;
 pub mod request;
 mod stream;
 
@@ -20,16 +21,18 @@ use std::time::Instant;
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request};
-use axum::http::header::{AUTHORIZATION, USER_AGENT};
+use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, USER_AGENT};
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use codexkey_common::{Micros, Usage};
+use http_body_util::BodyExt as _;
 
 use crate::http::request_log::RequestLog;
 use crate::metering::HoldRequest;
 use crate::pricing::Quote;
 use crate::state::AppState;
+use crate::upstream::body::OutBody;
 use bound::Bound;
 use error::ProxyError;
 use estimate::{crash_input_tokens, hold_input_tokens};
@@ -139,7 +142,7 @@ async fn admit_and_forward(
     log.account(key.account_id);
     log.key(key.id);
     let limit_mb = state.config.proxy.body_limit_mb;
-    let body = read_body(body, limit_mb).await?;
+    let body = read_body(body, &parts.headers, limit_mb).await?;
 
     let meta = RequestMeta::parse(&body)?;
     let model = meta.model().to_owned();
@@ -218,7 +221,7 @@ async fn admit_and_forward(
             }
         }
     } else {
-        (body, false)
+        (OutBody::whole(body), false)
     };
 
     let exchange = admitted::Exchange {
@@ -254,23 +257,41 @@ async fn admit_and_forward(
         .map_err(|e| ProxyError::Internal(format!("the exchange task failed: {e}")))
 }
 
-async fn read_body(body: Body, limit_mb: u64) -> Result<Bytes, ProxyError> {
+/// Reads a request body into one buffer, sized from `Content-Length` when the client sent
+/// one, copying each chunk as it arrives and dropping it: a body costs its own size in memory,
+/// not a list of chunks plus a copy of them. A body that arrives in one chunk is kept as it
+/// is. A `Content-Length` above the limit is refused before anything is read.
+async fn read_body(body: Body, headers: &HeaderMap, limit_mb: u64) -> Result<Bytes, ProxyError> {
     let limit = usize::try_from(limit_mb.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX);
-    match axum::body::to_bytes(body, limit).await {
-        Ok(b) => Ok(b),
-        Err(e) => {
-            let too_large = std::error::Error::source(&e)
-                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
-                || e.to_string().contains("length limit");
-            if too_large {
-                Err(ProxyError::BodyTooLarge { limit_mb })
-            } else {
-                Err(ProxyError::InvalidRequest(format!(
-                    "cannot read the request body: {e}"
-                )))
-            }
-        }
+    let declared = headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(ProxyError::BodyTooLarge { limit_mb });
     }
+    let mut body = body;
+    let mut buf = BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| {
+            ProxyError::InvalidRequest(format!("cannot read the request body: {e}"))
+        })?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        if buf.len() + data.len() > limit {
+            return Err(ProxyError::BodyTooLarge { limit_mb });
+        }
+        if buf.is_empty() && declared == Some(data.len()) {
+            // All of it in one chunk: no copy.
+            return Ok(data);
+        }
+        if buf.capacity() == 0 {
+            buf.reserve(declared.unwrap_or(data.len()).max(data.len()));
+        }
+        buf.extend_from_slice(&data);
+    }
+    Ok(buf.freeze())
 }
 
 /// `count_tokens`: forwarded to an Anthropic upstream, not charged, but still a use of upstream
@@ -286,7 +307,7 @@ pub async fn count_tokens(state: AppState, req: Request) -> Response {
         let secret = presented_key(&parts.headers).ok_or(ProxyError::MissingKey)?;
         let key = state.keys.authenticate(&*state.store, secret).await?;
         log.account(key.account_id);
-        let body = read_body(body, state.config.proxy.body_limit_mb).await?;
+        let body = read_body(body, &parts.headers, state.config.proxy.body_limit_mb).await?;
         let model = RequestMeta::parse(&body)?.model().to_owned();
         log.model(&model);
         if !key.allows_model(&model) {

@@ -8,55 +8,42 @@ use bytes::Bytes;
 use serde::Deserialize;
 
 use super::error::ProxyError;
+use super::json;
 use crate::route::Route;
+use crate::upstream::body::OutBody;
 
-/// The fields of a request body that metering reads. Everything else is skipped by the parser
-/// (no allocation) and goes upstream untouched.
-#[derive(Debug, Default, Deserialize)]
+/// The fields of a request body that metering reads, from its top level
+/// ([`super::json::members`]); everything below it is skipped, not parsed, and goes upstream
+/// untouched.
+#[derive(Debug, Default)]
 pub struct RequestMeta<'a> {
-    #[serde(borrow, default, deserialize_with = "borrowed_str")]
     pub model: Option<Cow<'a, str>>,
-    #[serde(default)]
     pub stream: Option<bool>,
-    #[serde(default)]
     pub max_tokens: Option<u64>,
-    #[serde(default)]
     pub max_completion_tokens: Option<u64>,
-    #[serde(default)]
     pub max_output_tokens: Option<u64>,
-    #[serde(default)]
     pub stream_options: Option<StreamOptions>,
     /// Images to generate.
-    #[serde(default)]
     pub n: Option<u64>,
 }
 
-/// A string borrowed from the body when it has no escapes (always, for model names), so
-/// reading the model costs no allocation; serde's own `Cow` support always copies.
-fn borrowed_str<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
-    struct V;
-    impl<'de> serde::de::Visitor<'de> for V {
-        type Value = Option<Cow<'de, str>>;
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("a string")
-        }
-        fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-            Ok(Some(Cow::Borrowed(v)))
-        }
-        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-            Ok(Some(Cow::Owned(v.to_owned())))
-        }
-        fn visit_none<E>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_unit<E>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_str(self)
-        }
+/// A field's value, parsed from its span; a wrong type names the field.
+fn value<'a, T: Deserialize<'a>>(key: &str, raw: &'a [u8]) -> Result<T, ProxyError> {
+    serde_json::from_slice(raw).map_err(|e| {
+        ProxyError::InvalidRequest(format!("the request body is not valid JSON: `{key}`: {e}"))
+    })
+}
+
+/// The model name, borrowed from the body when it has no escapes (always, in practice), so
+/// reading it costs no allocation.
+fn model_name<'a>(raw: &'a [u8]) -> Result<Option<Cow<'a, str>>, ProxyError> {
+    if let [b'"', inner @ .., b'"'] = raw
+        && memchr::memchr(b'\\', inner).is_none()
+        && let Ok(name) = std::str::from_utf8(inner)
+    {
+        return Ok(Some(Cow::Borrowed(name)));
     }
-    d.deserialize_option(V)
+    Ok(value::<Option<String>>("model", raw)?.map(Cow::Owned))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -88,9 +75,50 @@ impl<'a> RequestMeta<'a> {
     }
 
     pub fn parse(body: &'a [u8]) -> Result<RequestMeta<'a>, ProxyError> {
-        let meta: RequestMeta<'a> = serde_json::from_slice(body).map_err(|e| {
+        let members = json::members(body).map_err(|e| {
             ProxyError::InvalidRequest(format!("the request body is not valid JSON: {e}"))
         })?;
+        let mut meta = RequestMeta::default();
+        // The fields met so far, one bit each (`null` counts as given).
+        let mut seen = 0u8;
+        for m in members {
+            let decoded;
+            let key = if m.escaped_key {
+                decoded = value::<String>("key", &body[m.key.start - 1..m.key.end + 1])?;
+                decoded.as_str()
+            } else {
+                // Unescaped key bytes that are not UTF-8 name no field of ours.
+                std::str::from_utf8(&body[m.key.clone()]).unwrap_or_default()
+            };
+            let raw = &body[m.value.clone()];
+            // A field given twice is refused: upstreams differ on which one wins, and the
+            // gateway must read the same request the upstream does.
+            let bit = match key {
+                "model" => 1,
+                "stream" => 2,
+                "max_tokens" => 4,
+                "max_completion_tokens" => 8,
+                "max_output_tokens" => 16,
+                "stream_options" => 32,
+                "n" => 64,
+                _ => continue,
+            };
+            if seen & bit != 0 {
+                return Err(ProxyError::InvalidRequest(format!(
+                    "the request body is not valid JSON: duplicate field `{key}`"
+                )));
+            }
+            seen |= bit;
+            match bit {
+                1 => meta.model = model_name(raw)?,
+                2 => meta.stream = value(key, raw)?,
+                4 => meta.max_tokens = value(key, raw)?,
+                8 => meta.max_completion_tokens = value(key, raw)?,
+                16 => meta.max_output_tokens = value(key, raw)?,
+                32 => meta.stream_options = value(key, raw)?,
+                _ => meta.n = value(key, raw)?,
+            }
+        }
         if meta.model.as_deref().is_none_or(str::is_empty) {
             return Err(ProxyError::InvalidRequest("`model` is required".into()));
         }
@@ -117,12 +145,13 @@ impl<'a> RequestMeta<'a> {
 /// `stream_options.include_usage` set, and `true` (the usage chunk must then be hidden from
 /// the client). Otherwise the body unchanged and `false`.
 ///
-/// The common case (no `stream_options` at all) splices the field in after the opening brace,
-/// leaving every other byte as the client sent it. A body with `stream_options` but without
+/// The common case (no `stream_options` at all) splices the field in after the opening brace:
+/// the body goes out as the client's bytes up to the brace, the field, and the rest of the
+/// client's bytes, without copying them. A body with `stream_options` but without
 /// `include_usage: true` is rare and is re-serialized.
-pub fn ask_for_stream_usage(body: Bytes, asked: UsageAsk) -> Result<(Bytes, bool), ProxyError> {
+pub fn ask_for_stream_usage(body: Bytes, asked: UsageAsk) -> Result<(OutBody, bool), ProxyError> {
     match asked {
-        UsageAsk::Yes => Ok((body, false)),
+        UsageAsk::Yes => Ok((OutBody::whole(body), false)),
         UsageAsk::NoOptions => {
             let open = body
                 .iter()
@@ -132,11 +161,12 @@ pub fn ask_for_stream_usage(body: Bytes, asked: UsageAsk) -> Result<(Bytes, bool
                     ProxyError::InvalidRequest("the request body must be a JSON object".into())
                 })?;
             const FIELD: &[u8] = br#""stream_options":{"include_usage":true},"#;
-            let mut out = Vec::with_capacity(body.len() + FIELD.len());
-            out.extend_from_slice(&body[..=open]);
-            out.extend_from_slice(FIELD);
-            out.extend_from_slice(&body[open + 1..]);
-            Ok((Bytes::from(out), true))
+            let spliced = OutBody::spliced(vec![
+                body.slice(..=open),
+                Bytes::from_static(FIELD),
+                body.slice(open + 1..),
+            ]);
+            Ok((spliced, true))
         }
         UsageAsk::No => {
             let mut value: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
@@ -145,7 +175,7 @@ pub fn ask_for_stream_usage(body: Bytes, asked: UsageAsk) -> Result<(Bytes, bool
             value["stream_options"]["include_usage"] = serde_json::Value::Bool(true);
             let out =
                 serde_json::to_vec(&value).map_err(|e| ProxyError::Internal(e.to_string()))?;
-            Ok((Bytes::from(out), true))
+            Ok((OutBody::whole(Bytes::from(out)), true))
         }
     }
 }
@@ -270,6 +300,7 @@ mod tests {
         let meta = RequestMeta::parse(&body).unwrap();
         let (out, hide) = ask_for_stream_usage(body.clone(), meta.usage_ask()).unwrap();
         assert!(hide);
+        let out = out.to_vec();
         assert_eq!(
             &out[..],
             b"  {\"stream_options\":{\"include_usage\":true},\"model\":\"m\",\"stream\":true,\"x\":  [1, 2]}"
@@ -286,7 +317,7 @@ mod tests {
         let meta = RequestMeta::parse(&asked).unwrap();
         let (out, hide) = ask_for_stream_usage(asked.clone(), meta.usage_ask()).unwrap();
         assert!(!hide);
-        assert_eq!(out, asked);
+        assert_eq!(out.to_vec(), asked.to_vec());
 
         let refused = Bytes::from_static(
             br#"{"model":"m","stream":true,"stream_options":{"include_usage":false}}"#,
@@ -294,7 +325,7 @@ mod tests {
         let meta = RequestMeta::parse(&refused).unwrap();
         let (out, hide) = ask_for_stream_usage(refused.clone(), meta.usage_ask()).unwrap();
         assert!(hide);
-        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.to_vec()).unwrap();
         assert_eq!(v["stream_options"]["include_usage"], true);
         assert_eq!(v["model"], "m");
     }

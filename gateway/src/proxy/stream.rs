@@ -34,6 +34,7 @@ use super::estimate::crash_input_tokens;
 use crate::joined::Joined;
 use crate::metering::Hold;
 use crate::upstream::Upstream;
+use crate::upstream::body::OutBody;
 use crate::upstream::http::UpstreamBody;
 
 /// The most relayed bytes gathered before they are handed over, whatever upstream has ready.
@@ -84,7 +85,7 @@ impl MeteredStream {
         let body_len = exchange.client_body_len;
         let cap = hold.ceiling().map(|_| exchange.output_cap);
         // The request body is not needed any more; do not keep it alive for the stream's life.
-        exchange.body = Bytes::new();
+        exchange.body = OutBody::default();
         MeteredStream {
             upstream: Some(body),
             splitter: Splitter::new(),

@@ -16,7 +16,7 @@ pub mod testkit;
 pub mod usage;
 
 use async_trait::async_trait;
-use codexkey_common::api::{AccountStatus, LedgerKind, Role};
+use codexkey_common::api::{AccountStatus, LedgerKind, OrderState, Role};
 use codexkey_common::price::PriceEntry;
 use codexkey_common::{Micros, Usage};
 
@@ -53,6 +53,8 @@ pub struct AccountRecord {
     pub balance: Micros,
     pub held: Micros,
     pub created_at: Millis,
+    /// Two-factor login is on: a confirmed TOTP enrolment exists.
+    pub two_factor: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -67,9 +69,50 @@ pub struct NewAccount {
 
 #[derive(Debug, Clone)]
 pub struct SessionRecord {
+    pub id: i64,
     pub account: AccountRecord,
     pub expires_at: Millis,
     pub ended_at: Option<Millis>,
+    /// When a request last used it (at first, its creation), recorded at most about once a
+    /// minute; `None` only for sessions older than this column.
+    pub last_used_at: Option<Millis>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub account_id: i64,
+    /// SHA-256 of the token, never the token.
+    pub token_hash: String,
+    pub created_at: Millis,
+    pub expires_at: Millis,
+    /// The client's address as the gateway saw it (after trusted proxies).
+    pub client_ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// An open session as its owner sees it in the list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfoRecord {
+    pub id: i64,
+    pub created_at: Millis,
+    pub expires_at: Millis,
+    pub last_used_at: Option<Millis>,
+    pub client_ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// An account's TOTP enrolment, pending or confirmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TotpRecord {
+    /// The secret, sealed under the gateway's `master_key`; never stored in clear.
+    pub secret_sealed: Vec<u8>,
+    pub created_at: Millis,
+    /// `None`: enrolment started, not confirmed; two-factor login is not on yet.
+    pub confirmed_at: Option<Millis>,
+    /// The last time step whose code was accepted.
+    pub last_step: Option<i64>,
+    /// Recovery codes not used yet.
+    pub recovery_codes_left: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -154,6 +197,22 @@ pub enum CreditCondition {
     /// `created_at`, and its batch is worth the entry's amount with the same promotional flag;
     /// the code becomes redeemed by the entry's account, pointing at the entry.
     CodeRedeemable { code_id: i64 },
+    /// Order `order_id` is pending, belongs to the entry's account and to `provider`, buys the
+    /// entry's amount (not promotional), and its checkout is `session_id` charging
+    /// `amount_minor` of `currency`; the order becomes paid, pointing at the entry.
+    OrderPending {
+        order_id: i64,
+        provider: String,
+        session_id: String,
+        currency: String,
+        amount_minor: i64,
+    },
+    /// The provider event `event` was never recorded, and `then` holds; the event is recorded
+    /// (with its outcome) in the same transaction, so a re-delivery is refused.
+    EventUnseen {
+        event: NewProviderEvent,
+        then: Box<CreditCondition>,
+    },
 }
 
 /// How [`LedgerStore::credit`] ended when the database did not fail.
@@ -171,6 +230,66 @@ pub enum CreditRefusal {
     CodeRedeemed,
     CodeDisabled,
     CodeExpired,
+    /// No such order.
+    OrderUnknown,
+    /// The order is no longer pending (paid, expired or failed already).
+    OrderNotPending(OrderState),
+    /// The order's account, provider, session, amounts or currency are not the credit's.
+    OrderMismatch,
+    /// The provider event was recorded before: a re-delivery or a replay.
+    EventSeen,
+}
+
+/// A payment provider's event, recorded once by its id.
+#[derive(Debug, Clone)]
+pub struct NewProviderEvent {
+    pub provider: String,
+    pub event_id: String,
+    pub event_type: String,
+    pub order_id: Option<i64>,
+    /// `paid`, `expired`, `failed`, `awaiting_payment` or `rejected`.
+    pub outcome: &'static str,
+    pub received_at: Millis,
+}
+
+/// A top-up order to create, pending.
+#[derive(Debug, Clone)]
+pub struct NewOrder {
+    pub account_id: i64,
+    pub provider: String,
+    pub amount: Micros,
+    pub currency: String,
+    pub amount_minor: i64,
+    pub created_at: Millis,
+}
+
+#[derive(Debug, Clone)]
+pub struct OrderRecord {
+    pub id: i64,
+    pub account_id: i64,
+    pub account_email: String,
+    pub provider: String,
+    pub amount: Micros,
+    pub currency: String,
+    pub amount_minor: i64,
+    pub state: OrderState,
+    pub session_id: Option<String>,
+    pub checkout_url: Option<String>,
+    pub ledger_id: Option<i64>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+    pub paid_at: Option<Millis>,
+}
+
+/// Which orders [`OrderStore::orders`] lists.
+#[derive(Debug, Clone, Default)]
+pub struct OrderFilter {
+    pub account_id: Option<i64>,
+    pub state: Option<OrderState>,
+    /// Only orders created at or before this time.
+    pub created_before: Option<Millis>,
+    /// Oldest first (the sweep, so no order waits behind newer ones); else newest first.
+    pub oldest_first: bool,
 }
 
 /// A batch of redemption codes to create; `hashes` are the SHA-256 of its codes.
@@ -438,18 +557,25 @@ pub trait AccountStore: Send + Sync {
         status: AccountStatus,
         audit: NewAudit,
     ) -> Result<AccountRecord, StoreError>;
+
+    /// Replaces the password hash, ends every open session of the account but `keep_session`
+    /// (the one that asked), and writes `audit`, in one transaction. Returns how many sessions
+    /// it ended; `NotFound` when there is no such account.
+    async fn change_password(
+        &self,
+        id: i64,
+        password_hash: &str,
+        keep_session: Option<i64>,
+        audit: NewAudit,
+    ) -> Result<u64, StoreError>;
 }
 
 /// Login sessions, by the hash of their token.
 #[async_trait]
 pub trait SessionStore: Send + Sync {
-    async fn create_session(
-        &self,
-        account_id: i64,
-        token_hash: &str,
-        created_at: Millis,
-        expires_at: Millis,
-    ) -> Result<(), StoreError>;
+    /// Fails with `Conflict` when the token hash is taken. Returns the new session's id; its
+    /// last use is its creation.
+    async fn create_session(&self, session: NewSession) -> Result<i64, StoreError>;
 
     /// The session with this token hash and its account, ended or expired ones included (the
     /// caller tells those apart to word its error).
@@ -457,6 +583,96 @@ pub trait SessionStore: Send + Sync {
 
     /// Ends a session; true when it was open.
     async fn end_session(&self, token_hash: &str, at: Millis) -> Result<bool, StoreError>;
+
+    /// Records that session `id` was used at `at`. Callers rate-limit it (about once a minute
+    /// per session), so a busy session does not cost a write per request.
+    async fn touch_session(&self, id: i64, at: Millis) -> Result<(), StoreError>;
+
+    /// The account's sessions still open at `at` (neither ended nor expired), oldest first.
+    async fn open_sessions(
+        &self,
+        account_id: i64,
+        at: Millis,
+    ) -> Result<Vec<SessionInfoRecord>, StoreError>;
+
+    /// Ends the account's open session `id`; false when the account has no such open session
+    /// (another account's session is never touched).
+    async fn end_session_by_id(
+        &self,
+        account_id: i64,
+        id: i64,
+        at: Millis,
+    ) -> Result<bool, StoreError>;
+
+    /// Ends every open session of the account but `keep`; returns how many it ended.
+    async fn end_other_sessions(
+        &self,
+        account_id: i64,
+        keep: i64,
+        at: Millis,
+    ) -> Result<u64, StoreError>;
+}
+
+/// Two-factor login: TOTP enrolments, recovery codes (hashed) and the login challenges that
+/// stand between the password step and a session (hashed).
+#[async_trait]
+pub trait TwoFactorStore: Send + Sync {
+    /// The account's enrolment, pending or confirmed.
+    async fn totp(&self, account_id: i64) -> Result<Option<TotpRecord>, StoreError>;
+
+    /// Starts (or restarts) an enrolment with a new sealed secret. `Conflict` when a confirmed
+    /// one exists: that is disabled first, with proof.
+    async fn begin_totp(
+        &self,
+        account_id: i64,
+        secret_sealed: Vec<u8>,
+        at: Millis,
+    ) -> Result<(), StoreError>;
+
+    /// Confirms a pending enrolment with the step of the code that proved it, replaces the
+    /// account's recovery codes with `recovery_hashes`, and writes `audit`, in one transaction.
+    /// False (and nothing written) when there is no pending enrolment.
+    async fn confirm_totp(
+        &self,
+        account_id: i64,
+        step: i64,
+        recovery_hashes: Vec<String>,
+        audit: NewAudit,
+    ) -> Result<bool, StoreError>;
+
+    /// Accepts a code of time step `step` for a confirmed enrolment: true, and the step is
+    /// recorded, only when it is later than the last step accepted, so no code (nor an older
+    /// one) is accepted twice, even by two requests at once.
+    async fn accept_totp_step(&self, account_id: i64, step: i64) -> Result<bool, StoreError>;
+
+    /// Spends an unused recovery code of the account; false when it has none with this hash.
+    async fn use_recovery_code(
+        &self,
+        account_id: i64,
+        code_hash: &str,
+        at: Millis,
+    ) -> Result<bool, StoreError>;
+
+    /// Removes the enrolment (pending or confirmed) and the recovery codes, writing `audit`
+    /// when there was one; false (and no audit row) when there was none.
+    async fn remove_totp(&self, account_id: i64, audit: NewAudit) -> Result<bool, StoreError>;
+
+    /// Records a login challenge; challenges expired before `created_at` are forgotten.
+    async fn create_login_challenge(
+        &self,
+        account_id: i64,
+        token_hash: &str,
+        created_at: Millis,
+        expires_at: Millis,
+    ) -> Result<(), StoreError>;
+
+    /// Spends a challenge: its account, once, while it has not expired at `at`; `None` for an
+    /// unknown, spent or expired one.
+    async fn take_login_challenge(
+        &self,
+        token_hash: &str,
+        at: Millis,
+    ) -> Result<Option<i64>, StoreError>;
 }
 
 /// API keys: only a display prefix and the hash of each secret.
@@ -586,6 +802,65 @@ pub trait CodeStore: Send + Sync {
     ) -> Result<Option<u32>, StoreError>;
 }
 
+/// Top-up orders and the provider events that moved them. Paying an order is a
+/// [`LedgerStore::credit`] with [`CreditCondition::OrderPending`] (inside
+/// [`CreditCondition::EventUnseen`] when a webhook event pays it).
+#[async_trait]
+pub trait OrderStore: Send + Sync {
+    /// Creates a pending order with `audit` (its detail given the order's id as `order`) in
+    /// one transaction, unless the account already has `max_pending` pending orders: then
+    /// `None`, and nothing is written.
+    async fn create_order(
+        &self,
+        order: NewOrder,
+        max_pending: u32,
+        audit: NewAudit,
+    ) -> Result<Option<OrderRecord>, StoreError>;
+
+    /// Attaches the provider's checkout session to a pending order that has none yet. Runs
+    /// once the provider created it. `Conflict` when the order has a session already or is not
+    /// pending, `NotFound` when there is no such order.
+    async fn attach_session(
+        &self,
+        order_id: i64,
+        session_id: &str,
+        checkout_url: &str,
+        at: Millis,
+    ) -> Result<OrderRecord, StoreError>;
+
+    async fn order(&self, id: i64) -> Result<Option<OrderRecord>, StoreError>;
+
+    /// The order of `provider` whose checkout session is `session_id`.
+    async fn order_by_session(
+        &self,
+        provider: &str,
+        session_id: &str,
+    ) -> Result<Option<OrderRecord>, StoreError>;
+
+    /// The orders `filter` matches, newest first (or oldest first), at most `limit`.
+    async fn orders(&self, filter: OrderFilter, limit: u32)
+    -> Result<Vec<OrderRecord>, StoreError>;
+
+    /// Closes a pending order unpaid (`to` is `Expired` or `Failed`), recording `event` if
+    /// given and writing `audit`, in one transaction. Refused (nothing written) when the order
+    /// does not exist or is not pending, or the event was recorded before.
+    async fn close_order(
+        &self,
+        order_id: i64,
+        to: OrderState,
+        event: Option<NewProviderEvent>,
+        audit: NewAudit,
+    ) -> Result<Result<OrderRecord, CreditRefusal>, StoreError>;
+
+    /// Records an event that changes no order (`awaiting_payment`, `rejected`), with `audit`
+    /// if given, in one transaction. False (nothing written) when it was recorded before.
+    async fn record_event(
+        &self,
+        event: NewProviderEvent,
+        audit: Option<NewAudit>,
+    ) -> Result<bool, StoreError>;
+}
+
 /// The data plane's writes (holds and settlements, in batches) and what is left of them.
 #[async_trait]
 pub trait MeteringStore: Send + Sync {
@@ -699,9 +974,11 @@ pub trait UsageStore: Send + Sync {
 pub trait Store:
     AccountStore
     + SessionStore
+    + TwoFactorStore
     + KeyStore
     + LedgerStore
     + CodeStore
+    + OrderStore
     + MeteringStore
     + PriceStore
     + UpstreamStore

@@ -7,7 +7,8 @@ use codexkey_common::Micros;
 use codexkey_common::api::Role;
 
 use crate::store::{
-    MeterOp, Millis, NewAccount, NewAudit, NewHold, NewKey, SettledRequest, UsageEventRecord,
+    MeterOp, Millis, NewAccount, NewAudit, NewHold, NewKey, NewSession, SettledRequest,
+    UsageEventRecord,
 };
 
 /// The route every builder uses: a hold's route comes back as text, so tests compare it.
@@ -25,6 +26,18 @@ pub fn account(email: &str, at: Millis) -> NewAccount {
         language: "en".into(),
         currency: "USD".into(),
         created_at: at,
+    }
+}
+
+/// A session of `account_id` whose token hashes to `token_hash`, from no known client.
+pub fn session(account_id: i64, token_hash: &str, at: Millis, expires_at: Millis) -> NewSession {
+    NewSession {
+        account_id,
+        token_hash: token_hash.to_owned(),
+        created_at: at,
+        expires_at,
+        client_ip: None,
+        user_agent: None,
     }
 }
 

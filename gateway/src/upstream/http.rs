@@ -13,7 +13,6 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt as _};
-use http_body_util::Full;
 use hyper::body::{Body as _, Incoming};
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::Client;
@@ -21,15 +20,16 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use tokio::time::{Instant, Sleep};
 
+use super::body::OutBody;
 use crate::config::UpstreamTuning;
 use crate::joined::Joined;
 
-pub type Request = hyper::Request<Full<Bytes>>;
+pub type Request = hyper::Request<OutBody>;
 pub type Response = hyper::Response<Incoming>;
 
 /// A pooled client; cheap to clone (the pool is shared).
 #[derive(Clone)]
-pub struct HttpClient(Client<HttpsConnector<HttpConnector>, Full<Bytes>>);
+pub struct HttpClient(Client<HttpsConnector<HttpConnector>, OutBody>);
 
 impl HttpClient {
     pub fn new(tuning: &UpstreamTuning) -> std::io::Result<HttpClient> {

@@ -6,6 +6,7 @@
 //! format. Keys of an upstream are used round-robin; a key that fails (connection error, 429,
 //! 5xx, or refused by upstream) cools down and is skipped until then.
 
+pub mod body;
 pub mod crypto;
 pub mod http;
 pub mod manage;

@@ -1,18 +1,17 @@
-//! `/api/v1/auth/*` and `/api/v1/account`.
+//! `/api/v1/auth/*`, `/api/v1/account` and `/api/v1/account/password`.
 
-use axum::Extension;
 use axum::Json;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use codexkey_common::api::{
-    Account, ErrorBody, LoginRequest, LoginResponse, RegisterRequest, UpdateAccountRequest,
+    Account, ChangePasswordRequest, ErrorBody, LoginOutcome, LoginRequest, LoginResponse,
+    PasswordChanged, RegisterRequest, SecondStepRequest, UpdateAccountRequest,
 };
 
-use crate::accounts::{self, Caller};
+use crate::accounts::{self, Caller, ClientInfo};
 use crate::error::ApiError;
-use crate::http::extract::AppJson;
+use crate::http::extract::{AnyCaller, AppJson};
 use crate::http::openapi::responses::{BadBody, Conflict, ServerError, SessionRefused};
-use crate::server::ClientAddr;
 use crate::state::AppState;
 
 /// Creates an account.
@@ -44,9 +43,11 @@ pub async fn register(
     ))
 }
 
-/// Logs in and returns a new session token.
+/// Logs in: returns a new session token, or, when the account has two-factor login, a
+/// challenge for `POST /api/v1/auth/login/2fa`.
 ///
-/// Failed logins are throttled per email and per client address.
+/// Failed logins are throttled per email and per client address. A wrong password is answered
+/// the same whether or not the account exists or has two-factor login.
 #[utoipa::path(
     post,
     path = "/api/v1/auth/login",
@@ -54,8 +55,9 @@ pub async fn register(
     operation_id = "login",
     request_body = LoginRequest,
     responses(
-        (status = 200, description = "The session token (shown once) and the account.",
-            body = LoginResponse),
+        (status = 200, description = "The session token (shown once) and the account; or, with \
+            two-factor login, `two_factor_required` and a single-use challenge valid for five \
+            minutes.", body = LoginOutcome),
         BadBody,
         (status = 401, description = "Wrong email or password (`wrong_credentials`).",
             body = ErrorBody),
@@ -69,12 +71,47 @@ pub async fn register(
 )]
 pub async fn login(
     State(state): State<AppState>,
-    client: Option<Extension<ConnectInfo<ClientAddr>>>,
+    client: ClientInfo,
     AppJson(req): AppJson<LoginRequest>,
-) -> Result<Json<LoginResponse>, ApiError> {
-    let client = client.map(|c| c.0.0.0.ip());
+) -> Result<Json<LoginOutcome>, ApiError> {
     Ok(Json(
-        accounts::login(&state, &req.email, req.password, client).await?,
+        accounts::login(&state, &req.email, req.password, &client).await?,
+    ))
+}
+
+/// The second step of a login with two-factor login on: the challenge and a code from the
+/// authenticator app (or a recovery code) get the session.
+///
+/// The challenge serves one attempt, right or wrong. Wrong codes are throttled per account and
+/// per client address.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/login/2fa",
+    tag = "account",
+    operation_id = "login_second_step",
+    request_body = SecondStepRequest,
+    responses(
+        (status = 200, description = "The session token (shown once) and the account.",
+            body = LoginResponse),
+        BadBody,
+        (status = 401, description = "A wrong, replayed or used code (`wrong_code`), or a \
+            challenge that is unknown, used or expired (`invalid_challenge`): log in again.",
+            body = ErrorBody),
+        (status = 403, description = "The account is suspended (`account_suspended`).",
+            body = ErrorBody),
+        (status = 429, description = "Too many wrong codes (`too_many_attempts`); \
+            `retry-after` says when to try again.", body = ErrorBody,
+            headers(("retry-after" = u64, description = "Seconds to wait."))),
+        ServerError,
+    ),
+)]
+pub async fn login_second_step(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    AppJson(req): AppJson<SecondStepRequest>,
+) -> Result<Json<LoginResponse>, ApiError> {
+    Ok(Json(
+        accounts::login::second_step(&state, req, &client).await?,
     ))
 }
 
@@ -91,7 +128,10 @@ pub async fn login(
         ServerError,
     ),
 )]
-pub async fn logout(State(state): State<AppState>, caller: Caller) -> Result<StatusCode, ApiError> {
+pub async fn logout(
+    State(state): State<AppState>,
+    AnyCaller(caller): AnyCaller,
+) -> Result<StatusCode, ApiError> {
     accounts::logout(&state, &caller).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -109,7 +149,7 @@ pub async fn logout(State(state): State<AppState>, caller: Caller) -> Result<Sta
         ServerError,
     ),
 )]
-pub async fn me(caller: Caller) -> Json<Account> {
+pub async fn me(AnyCaller(caller): AnyCaller) -> Json<Account> {
     Json(accounts::to_api(&caller.account))
 }
 
@@ -135,5 +175,39 @@ pub async fn update(
 ) -> Result<Json<Account>, ApiError> {
     Ok(Json(
         accounts::update_preferences(&state, &caller, req).await?,
+    ))
+}
+
+/// Changes the caller's password. The current password is required; the new one meets the
+/// password policy. Every other session of the account ends.
+#[utoipa::path(
+    post,
+    path = "/api/v1/account/password",
+    tag = "account",
+    operation_id = "change_password",
+    security(("session" = [])),
+    request_body = ChangePasswordRequest,
+    responses(
+        (status = 200, description = "Changed; how many other sessions ended.",
+            body = PasswordChanged),
+        BadBody,
+        (status = 401, description = "No valid session (`unauthorized`, `session_expired`, \
+            `session_revoked`), or the current password is wrong (`wrong_credentials`).",
+            body = ErrorBody),
+        (status = 403, description = "The account is suspended (`account_suspended`), or must \
+            enrol in two-factor login first (`two_factor_required`).", body = ErrorBody),
+        (status = 429, description = "Too many wrong passwords (`too_many_attempts`).",
+            body = ErrorBody, headers(("retry-after" = u64, description = "Seconds to wait."))),
+        ServerError,
+    ),
+)]
+pub async fn change_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    client: ClientInfo,
+    AppJson(req): AppJson<ChangePasswordRequest>,
+) -> Result<Json<PasswordChanged>, ApiError> {
+    Ok(Json(
+        accounts::password_change::change(&state, &caller, req, &client).await?,
     ))
 }

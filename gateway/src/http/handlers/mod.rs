@@ -7,5 +7,7 @@ pub mod codes;
 pub mod data;
 pub mod health;
 pub mod keys;
+pub mod orders;
 pub mod requests;
+pub mod security;
 pub mod usage;

@@ -20,7 +20,9 @@ use utoipa::openapi::{OpenApi as Document, PathItem};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::ApiError;
-use crate::http::handlers::{account, admin, billing, codes, data, health, keys, requests, usage};
+use crate::http::handlers::{
+    account, admin, billing, codes, data, health, keys, orders, requests, security, usage,
+};
 use crate::http::routes::Endpoint;
 
 pub mod responses;
@@ -54,9 +56,17 @@ pub const API_KEY_HEADER: &str = "api_key_header";
         document,
         account::register,
         account::login,
+        account::login_second_step,
         account::logout,
         account::me,
         account::update,
+        account::change_password,
+        security::enroll,
+        security::confirm,
+        security::disable,
+        security::sessions,
+        security::revoke_session,
+        security::revoke_other_sessions,
         keys::list,
         keys::create,
         keys::get,
@@ -67,6 +77,10 @@ pub const API_KEY_HEADER: &str = "api_key_header";
         billing::ledger,
         billing::pricing,
         codes::redeem,
+        orders::topup,
+        orders::list,
+        orders::get,
+        orders::stripe_webhook,
         usage::report,
         usage::events,
         usage::summary,
@@ -78,6 +92,7 @@ pub const API_KEY_HEADER: &str = "api_key_header";
         admin::bonus,
         admin::suspend,
         admin::activate,
+        security::reset_2fa,
         admin::user_ledger,
         admin::verify_ledger,
         codes::batches,
@@ -85,6 +100,8 @@ pub const API_KEY_HEADER: &str = "api_key_header";
         codes::batch,
         codes::disable_batch,
         codes::disable_code,
+        orders::admin_list,
+        orders::sweep,
         admin::audit,
         admin::backup,
         admin::upstreams,
@@ -108,9 +125,11 @@ pub const API_KEY_HEADER: &str = "api_key_header";
     modifiers(&SecuritySchemes),
     tags(
         (name = "operations", description = "Liveness, readiness, metrics and this document."),
-        (name = "account", description = "Registration, login and the caller's own account."),
+        (name = "account", description = "Registration, login (with two-factor login), the \
+            caller's own account, sessions and password."),
         (name = "keys", description = "The caller's gateway API keys."),
-        (name = "billing", description = "Balance, ledger and prices."),
+        (name = "billing", description = "Balance, ledger, prices, top-ups and their orders, \
+            redemption codes, and the payment provider's webhook."),
         (name = "usage", description = "Usage reports, raw usage events and request outcomes."),
         (name = "admin", description = "Users, money, prices, upstreams and backups; needs an \
             admin account."),

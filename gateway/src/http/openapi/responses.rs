@@ -35,7 +35,8 @@ pub enum SessionRefused {
     #[response(status = 401)]
     Unauthorized(ErrorBody),
     /// The account is suspended (`account_suspended`), or (where the operation says so) may not
-    /// act on what it names (`forbidden`).
+    /// act on what it names (`forbidden`); or it is an admin's on a gateway that requires
+    /// two-factor login for admins, before it is on (`two_factor_required`).
     #[response(status = 403)]
     Forbidden(ErrorBody),
 }
@@ -47,7 +48,8 @@ pub enum AdminRefused {
     /// (`session_expired`) or ended by logout (`session_revoked`): log in again.
     #[response(status = 401)]
     Unauthorized(ErrorBody),
-    /// The account is not an admin (`forbidden`) or is suspended (`account_suspended`).
+    /// The account is not an admin (`forbidden`) or is suspended (`account_suspended`), or the
+    /// gateway requires two-factor login for admins and it is not on (`two_factor_required`).
     #[response(status = 403)]
     Forbidden(ErrorBody),
 }

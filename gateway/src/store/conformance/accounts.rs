@@ -5,7 +5,7 @@ use codexkey_common::Micros;
 use codexkey_common::api::{AccountStatus, Role};
 
 use crate::store::conformance::setup::{Database, HOUR, MINUTE, T0, account, reload};
-use crate::store::{NewAccount, NewAudit, StoreError, testkit};
+use crate::store::{NewAccount, NewAudit, NewSession, SessionInfoRecord, StoreError, testkit};
 
 pub async fn accounts(db: &dyn Database) {
     let store = db.open().await;
@@ -187,7 +187,7 @@ pub async fn sessions(db: &dyn Database) {
     let bob = account(store, "bob@example.com", T0).await;
 
     store
-        .create_session(alice.id, "token-1", T0, T0 + HOUR)
+        .create_session(testkit::session(alice.id, "token-1", T0, T0 + HOUR))
         .await
         .expect("a session is created");
     let s = store
@@ -210,7 +210,7 @@ pub async fn sessions(db: &dyn Database) {
 
     // An expired session is still found: the caller tells expired from ended.
     store
-        .create_session(bob.id, "token-2", T0, T0 + 1)
+        .create_session(testkit::session(bob.id, "token-2", T0, T0 + 1))
         .await
         .expect("a short session is created");
     let s = store
@@ -223,7 +223,9 @@ pub async fn sessions(db: &dyn Database) {
         (bob.id, T0 + 1, None)
     );
 
-    let again = store.create_session(bob.id, "token-1", T0, T0 + HOUR).await;
+    let again = store
+        .create_session(testkit::session(bob.id, "token-1", T0, T0 + HOUR))
+        .await;
     assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
     let s = store
         .session("token-1")
@@ -284,4 +286,184 @@ pub async fn sessions(db: &dyn Database) {
         .expect("session")
         .expect("found");
     assert_eq!(s.ended_at, None, "other sessions stay open");
+}
+
+/// A session as its owner manages it: where it came from, its last use, revoking one or all the
+/// others, and a password change that ends the others in the same write.
+pub async fn session_use(db: &dyn Database) {
+    let store = db.open().await;
+    let store = store.as_ref();
+    let alice = account(store, "alice@example.com", T0).await;
+    let bob = account(store, "bob@example.com", T0).await;
+
+    let first = store
+        .create_session(NewSession {
+            client_ip: Some("192.0.2.7".into()),
+            user_agent: Some("codexkey/0.1".into()),
+            ..testkit::session(alice.id, "a-1", T0, T0 + HOUR)
+        })
+        .await
+        .expect("a session is created");
+    let second = store
+        .create_session(testkit::session(alice.id, "a-2", T0 + 1, T0 + HOUR))
+        .await
+        .expect("a second session");
+    let third = store
+        .create_session(testkit::session(alice.id, "a-3", T0 + 2, T0 + HOUR))
+        .await
+        .expect("a third session");
+    let short = store
+        .create_session(testkit::session(alice.id, "a-short", T0, T0 + MINUTE))
+        .await
+        .expect("a short session");
+    let bobs = store
+        .create_session(testkit::session(bob.id, "b-1", T0, T0 + HOUR))
+        .await
+        .expect("bob's session");
+    assert!(first < second && second < third, "ids grow");
+
+    let s = store.session("a-1").await.expect("session").expect("found");
+    assert_eq!(
+        (s.id, s.last_used_at),
+        (first, Some(T0)),
+        "last use starts at creation"
+    );
+
+    let open = store
+        .open_sessions(alice.id, T0 + 2 * MINUTE)
+        .await
+        .expect("open sessions");
+    assert_eq!(
+        open,
+        vec![
+            SessionInfoRecord {
+                id: first,
+                created_at: T0,
+                expires_at: T0 + HOUR,
+                last_used_at: Some(T0),
+                client_ip: Some("192.0.2.7".into()),
+                user_agent: Some("codexkey/0.1".into()),
+            },
+            SessionInfoRecord {
+                id: second,
+                created_at: T0 + 1,
+                expires_at: T0 + HOUR,
+                last_used_at: Some(T0 + 1),
+                client_ip: None,
+                user_agent: None,
+            },
+            SessionInfoRecord {
+                id: third,
+                created_at: T0 + 2,
+                expires_at: T0 + HOUR,
+                last_used_at: Some(T0 + 2),
+                client_ip: None,
+                user_agent: None,
+            },
+        ],
+        "open sessions, oldest first, without the expired one or another account's"
+    );
+
+    // A touch moves the last use forward, never back.
+    store
+        .touch_session(first, T0 + 5 * MINUTE)
+        .await
+        .expect("touch");
+    store
+        .touch_session(first, T0 + MINUTE)
+        .await
+        .expect("touch");
+    let s = store.session("a-1").await.expect("session").expect("found");
+    assert_eq!(s.last_used_at, Some(T0 + 5 * MINUTE));
+
+    // Revoking by id: only the owner's open session.
+    assert!(
+        !store
+            .end_session_by_id(bob.id, first, T0 + 6 * MINUTE)
+            .await
+            .expect("end by id"),
+        "another account's session is not touched"
+    );
+    assert!(
+        !store
+            .end_session_by_id(alice.id, short, T0 + 6 * MINUTE)
+            .await
+            .expect("end by id"),
+        "an expired session is not open"
+    );
+    assert!(
+        store
+            .end_session_by_id(alice.id, second, T0 + 6 * MINUTE)
+            .await
+            .expect("end by id")
+    );
+    assert!(
+        !store
+            .end_session_by_id(alice.id, second, T0 + 7 * MINUTE)
+            .await
+            .expect("end by id"),
+        "once"
+    );
+    let s = store.session("a-2").await.expect("session").expect("found");
+    assert_eq!(s.ended_at, Some(T0 + 6 * MINUTE));
+
+    // Revoking the others keeps the one named and other accounts' sessions.
+    let ended = store
+        .end_other_sessions(alice.id, third, T0 + 8 * MINUTE)
+        .await
+        .expect("end others");
+    assert_eq!(ended, 2, "the first and the expired one");
+    let open: Vec<i64> = store
+        .open_sessions(alice.id, T0 + 8 * MINUTE)
+        .await
+        .expect("open")
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(open, [third]);
+    let b = store.session("b-1").await.expect("session").expect("found");
+    assert_eq!((b.id, b.ended_at), (bobs, None));
+
+    // A password change ends every other session and writes its audit row, in one write.
+    let fourth = store
+        .create_session(testkit::session(
+            alice.id,
+            "a-4",
+            T0 + 9 * MINUTE,
+            T0 + HOUR,
+        ))
+        .await
+        .expect("a fourth session");
+    let ended = store
+        .change_password(
+            alice.id,
+            "new-hash",
+            Some(fourth),
+            testkit::audit("account.password_change", T0 + 10 * MINUTE),
+        )
+        .await
+        .expect("change password");
+    assert_eq!(ended, 1);
+    assert_eq!(reload(store, alice.id).await.password_hash, "new-hash");
+    let open: Vec<i64> = store
+        .open_sessions(alice.id, T0 + 10 * MINUTE)
+        .await
+        .expect("open")
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(open, [fourth]);
+    let audit = store.audit_log(None, 10).await.expect("audit");
+    assert_eq!(audit[0].action, "account.password_change");
+    let missing = store
+        .change_password(
+            alice.id + bob.id + 100,
+            "h",
+            None,
+            testkit::audit("account.password_change", T0),
+        )
+        .await;
+    assert!(matches!(missing, Err(StoreError::NotFound)), "{missing:?}");
+    let audit_after = store.audit_log(None, 10).await.expect("audit");
+    assert_eq!(audit_after.len(), audit.len(), "a miss writes no audit row");
 }

@@ -10,7 +10,7 @@
 //! actor written with a new account names that account; a zero charge writes no ledger entry;
 //! a refused write (taken name, revoked key, overdraft, a batch that breaks a rule, a credit
 //! whose condition fails) writes nothing, its audit row included, and a miss (deleting or
-//! disabling what is not there) is not audited; code batches list newest first.
+//! disabling what is not there) is not audited; code batches and orders list newest first.
 //!
 //! [`Store`]: crate::store::Store
 
@@ -30,7 +30,9 @@ mod codes;
 mod keys;
 mod ledger;
 mod metering;
+mod orders;
 mod setup;
+mod two_factor;
 mod usage;
 mod usage_sums;
 
@@ -43,9 +45,12 @@ pub type Story = for<'a> fn(&'a dyn Database) -> BoxFuture<'a, ()>;
 pub const STORIES: &[(&str, Story)] = &[
     ("accounts", |db| Box::pin(accounts::accounts(db))),
     ("sessions", |db| Box::pin(accounts::sessions(db))),
+    ("session use", |db| Box::pin(accounts::session_use(db))),
+    ("two-factor", |db| Box::pin(two_factor::two_factor(db))),
     ("keys", |db| Box::pin(keys::keys(db))),
     ("ledger", |db| Box::pin(ledger::ledger(db))),
     ("codes", |db| Box::pin(codes::codes(db))),
+    ("orders", |db| Box::pin(orders::orders(db))),
     ("metering", |db| Box::pin(metering::metering(db))),
     ("usage", |db| Box::pin(usage::reports(db))),
     ("prices", |db| Box::pin(catalog::prices(db))),

@@ -121,24 +121,51 @@ impl AccountStore for PgStore {
         tx.commit().await?;
         Ok(account)
     }
+
+    async fn change_password(
+        &self,
+        id: i64,
+        password_hash: &str,
+        keep_session: Option<i64>,
+        audit: NewAudit,
+    ) -> Result<u64, StoreError> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        let n = tx
+            .execute(
+                "UPDATE accounts SET password_hash = $2, updated_at = $3 WHERE id = $1",
+                &[&id, &password_hash, &audit.created_at],
+            )
+            .await?;
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let ended = end_others(&tx, id, keep_session, audit.created_at).await?;
+        insert_audit(&tx, &audit).await?;
+        tx.commit().await?;
+        Ok(ended)
+    }
 }
 
 #[async_trait]
 impl SessionStore for PgStore {
-    async fn create_session(
-        &self,
-        account_id: i64,
-        token_hash: &str,
-        created_at: Millis,
-        expires_at: Millis,
-    ) -> Result<(), StoreError> {
+    async fn create_session(&self, s: NewSession) -> Result<i64, StoreError> {
         let c = self.client().await?;
-        c.execute(
-            "INSERT INTO sessions (account_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4)",
-            &[&account_id, &token_hash, &created_at, &expires_at],
-        )
-        .await?;
-        Ok(())
+        Ok(c
+            .query_one(
+                "INSERT INTO sessions (account_id, token_hash, created_at, expires_at, client_ip, user_agent, last_used_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $3) RETURNING id",
+                &[
+                    &s.account_id,
+                    &s.token_hash,
+                    &s.created_at,
+                    &s.expires_at,
+                    &s.client_ip,
+                    &s.user_agent,
+                ],
+            )
+            .await?
+            .try_get(0)?)
     }
 
     async fn session(&self, token_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
@@ -146,17 +173,20 @@ impl SessionStore for PgStore {
         let row = c
             .query_opt(
                 &format!(
-                    "SELECT {ACCOUNT_COLUMNS}, s.expires_at, s.ended_at
+                    "SELECT {ACCOUNT_COLUMNS}, s.id, s.expires_at, s.ended_at, s.last_used_at
                      FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = $1"
                 ),
                 &[&token_hash],
             )
             .await?;
         row.map(|r| {
+            let n = ACCOUNT_COLUMN_COUNT;
             Ok(SessionRecord {
                 account: account_row(&r)?,
-                expires_at: r.try_get(10)?,
-                ended_at: r.try_get(11)?,
+                id: r.try_get(n)?,
+                expires_at: r.try_get(n + 1)?,
+                ended_at: r.try_get(n + 2)?,
+                last_used_at: r.try_get(n + 3)?,
             })
         })
         .transpose()
@@ -172,4 +202,84 @@ impl SessionStore for PgStore {
             .await?;
         Ok(n > 0)
     }
+
+    async fn touch_session(&self, id: i64, at: Millis) -> Result<(), StoreError> {
+        let c = self.client().await?;
+        // Never moves backwards: two touches may commit out of order.
+        c.execute(
+            "UPDATE sessions SET last_used_at = $2
+             WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)",
+            &[&id, &at],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn open_sessions(
+        &self,
+        account_id: i64,
+        at: Millis,
+    ) -> Result<Vec<SessionInfoRecord>, StoreError> {
+        let c = self.client().await?;
+        c.query(
+            "SELECT id, created_at, expires_at, last_used_at, client_ip, user_agent FROM sessions
+             WHERE account_id = $1 AND ended_at IS NULL AND expires_at > $2 ORDER BY id",
+            &[&account_id, &at],
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(SessionInfoRecord {
+                id: r.try_get(0)?,
+                created_at: r.try_get(1)?,
+                expires_at: r.try_get(2)?,
+                last_used_at: r.try_get(3)?,
+                client_ip: r.try_get(4)?,
+                user_agent: r.try_get(5)?,
+            })
+        })
+        .collect()
+    }
+
+    async fn end_session_by_id(
+        &self,
+        account_id: i64,
+        id: i64,
+        at: Millis,
+    ) -> Result<bool, StoreError> {
+        let c = self.client().await?;
+        let n = c
+            .execute(
+                "UPDATE sessions SET ended_at = $3
+                 WHERE id = $1 AND account_id = $2 AND ended_at IS NULL AND expires_at > $3",
+                &[&id, &account_id, &at],
+            )
+            .await?;
+        Ok(n > 0)
+    }
+
+    async fn end_other_sessions(
+        &self,
+        account_id: i64,
+        keep: i64,
+        at: Millis,
+    ) -> Result<u64, StoreError> {
+        let c = self.client().await?;
+        end_others(&c, account_id, Some(keep), at).await
+    }
+}
+
+/// Ends the account's open sessions but `keep`; returns how many it ended.
+async fn end_others<C: deadpool_postgres::GenericClient>(
+    c: &C,
+    account_id: i64,
+    keep: Option<i64>,
+    at: Millis,
+) -> Result<u64, StoreError> {
+    Ok(c.execute(
+        "UPDATE sessions SET ended_at = $3
+             WHERE account_id = $1 AND ended_at IS NULL AND ($2::bigint IS NULL OR id <> $2)",
+        &[&account_id, &keep, &at],
+    )
+    .await?)
 }

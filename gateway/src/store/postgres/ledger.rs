@@ -2,6 +2,57 @@
 
 use super::*;
 
+/// What a credit's entry is tied to once written.
+enum Link {
+    Nothing,
+    Code(i64),
+    Order(i64),
+}
+
+/// Checks `condition` inside the credit's transaction, applying what it changes before the
+/// entry (a code's compare-and-swap, an event's record); says why not when it does not hold.
+/// What it locks (a code's or an order's row) it locks before [`insert_entry`] locks the
+/// account's, the order every credit takes them in.
+async fn check(
+    tx: &Tx<'_>,
+    condition: &CreditCondition,
+    e: &NewLedgerEntry,
+) -> Result<Result<Link, CreditRefusal>, StoreError> {
+    // Boxed: `EventUnseen` nests a condition, and an async fn cannot hold itself unboxed.
+    Box::pin(async move {
+        Ok(match condition {
+            CreditCondition::Unconditional => Ok(Link::Nothing),
+            CreditCondition::CodeRedeemable { code_id } => super::codes::redeem(tx, *code_id, e)
+                .await?
+                .map(|()| Link::Code(*code_id)),
+            CreditCondition::OrderPending {
+                order_id,
+                provider,
+                session_id,
+                currency,
+                amount_minor,
+            } => super::orders::payable(
+                tx,
+                *order_id,
+                provider,
+                session_id,
+                currency,
+                *amount_minor,
+                e,
+            )
+            .await?
+            .map(|()| Link::Order(*order_id)),
+            CreditCondition::EventUnseen { event, then } => {
+                if !super::orders::insert_event(tx, event).await? {
+                    return Ok(Err(CreditRefusal::EventSeen));
+                }
+                check(tx, then, e).await?
+            }
+        })
+    })
+    .await
+}
+
 #[async_trait]
 impl LedgerStore for PgStore {
     async fn append_ledger(
@@ -32,23 +83,24 @@ impl LedgerStore for PgStore {
         }
         let mut c = self.client().await?;
         let tx = c.transaction().await?;
-        let redeemed = match &condition {
-            CreditCondition::Unconditional => None,
-            CreditCondition::CodeRedeemable { code_id } => {
-                if let Err(refusal) = super::codes::redeem(&tx, *code_id, &e).await? {
-                    // Dropping the transaction rolls it back; nothing was written anyway.
-                    return Ok(CreditOutcome::Refused(refusal));
-                }
-                Some(*code_id)
-            }
+        let link = match check(&tx, &condition, &e).await? {
+            Ok(link) => link,
+            // Dropping the transaction rolls back whatever the check wrote.
+            Err(refusal) => return Ok(CreditOutcome::Refused(refusal)),
         };
         let record = insert_entry(&tx, &e).await?;
-        if let Some(code_id) = redeemed {
-            tx.execute(
-                "UPDATE redemption_codes SET ledger_id = $2 WHERE id = $1",
-                &[&code_id, &record.id],
-            )
-            .await?;
+        match link {
+            Link::Nothing => {}
+            Link::Code(code_id) => {
+                tx.execute(
+                    "UPDATE redemption_codes SET ledger_id = $2 WHERE id = $1",
+                    &[&code_id, &record.id],
+                )
+                .await?;
+            }
+            Link::Order(order_id) => {
+                super::orders::mark_paid(&tx, order_id, record.id, e.created_at).await?;
+            }
         }
         insert_audit(&tx, &audit).await?;
         tx.commit().await?;

@@ -20,14 +20,32 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "balance_is_ledger",
         include_str!("../../../migrations/postgres/0002_balance_is_ledger.sql"),
     ),
+    (
+        3,
+        "orders",
+        include_str!("../../../migrations/postgres/0003_orders.sql"),
+    ),
+    (
+        4,
+        "account_security",
+        include_str!("../../../migrations/postgres/0004_account_security.sql"),
+    ),
 ];
 
 /// The advisory lock's first key: "ck" and "mg" in ASCII, so the lock is recognisable in
 /// `pg_locks` and unlikely to meet another application's.
 const LOCK_CLASS: i32 = 0x636b_6d67;
 
-/// Applies every embedded migration newer than the database.
+/// Applies every embedded migration the database has not recorded yet.
 pub(super) async fn migrate(client: &mut deadpool_postgres::Object) -> Result<(), StoreError> {
+    migrate_with(client, MIGRATIONS).await
+}
+
+/// [`migrate`] with the given list of migrations.
+async fn migrate_with(
+    client: &mut deadpool_postgres::Object,
+    migrations: &[(i64, &str, &str)],
+) -> Result<(), StoreError> {
     let tx = client.transaction().await?;
     let schema: Option<String> = tx
         .query_one("SELECT current_schema()::text", &[])
@@ -56,13 +74,22 @@ pub(super) async fn migrate(client: &mut deadpool_postgres::Object) -> Result<()
         )
         .await?
         .try_get(0)?;
-    let latest = MIGRATIONS.last().map_or(0, |m| m.0);
+    let latest = migrations.last().map_or(0, |m| m.0);
     if current > latest {
         return Err(StoreError::Backend(format!(
             "the database is at schema version {current}, newer than this gateway knows ({latest}); upgrade codexkey"
         )));
     }
-    for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+    // Each migration not yet recorded, not only those above the newest, as on SQLite: branches
+    // number their migrations ahead of each other, and a database that has 4 must still get 3
+    // when it arrives.
+    let applied: Vec<i64> = tx
+        .query("SELECT version FROM schema_migrations", &[])
+        .await?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<Result<_, _>>()?;
+    for (version, name, sql) in migrations.iter().filter(|m| !applied.contains(&m.0)) {
         tx.batch_execute(sql).await.map_err(|e| {
             StoreError::Backend(format!("migration {version} ({name}) failed: {e}"))
         })?;

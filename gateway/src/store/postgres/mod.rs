@@ -12,14 +12,14 @@
 //!
 //! What lives here: opening (connection, TLS, pool, migrations), error and row mapping, and
 //! one file per trait as in `sqlite/`. The schema is `migrations/postgres/`; its guards mirror
-//! the SQLite ones (append-only ledger and audit log, amounts within range, a redemption never
-//! undone).
+//! the SQLite ones (append-only ledger, audit log and provider events, amounts within range, a
+//! redemption never undone, an order's terms fixed and its state moving forward only).
 
 use std::collections::HashMap;
 
 use async_trait::async_trait;
 use codexkey_common::Micros;
-use codexkey_common::api::{AccountStatus, LedgerKind, Role};
+use codexkey_common::api::{AccountStatus, LedgerKind, OrderState, Role};
 use codexkey_common::price::PriceEntry;
 use tokio_postgres::Row;
 use tokio_postgres::error::SqlState;
@@ -34,10 +34,12 @@ mod keys;
 mod ledger;
 mod metering;
 mod migrate;
+mod orders;
 mod prices;
 mod reports;
 #[cfg(any(test, feature = "conformance"))]
 pub mod scratch;
+mod two_factor;
 mod upstreams;
 
 pub use connect::Target;
@@ -126,7 +128,10 @@ fn count(n: i64) -> u64 {
     n.max(0) as u64
 }
 
-const ACCOUNT_COLUMNS: &str = "a.id, a.email, a.password_hash, a.role, a.status, a.language, a.currency, a.balance_micros, a.held_micros, a.created_at";
+const ACCOUNT_COLUMNS: &str = "a.id, a.email, a.password_hash, a.role, a.status, a.language, a.currency, a.balance_micros, a.held_micros, a.created_at,
+    EXISTS (SELECT 1 FROM account_totp t WHERE t.account_id = a.id AND t.confirmed_at IS NOT NULL)";
+/// Columns of [`ACCOUNT_COLUMNS`]: what a query selects after them starts at this index.
+const ACCOUNT_COLUMN_COUNT: usize = 11;
 
 fn account_row(r: &Row) -> Result<AccountRecord, StoreError> {
     let role: &str = r.try_get(3)?;
@@ -150,6 +155,7 @@ fn account_row(r: &Row) -> Result<AccountRecord, StoreError> {
         balance: Micros(r.try_get(7)?),
         held: Micros(r.try_get(8)?),
         created_at: r.try_get(9)?,
+        two_factor: r.try_get(10)?,
     })
 }
 

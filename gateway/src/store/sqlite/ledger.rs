@@ -4,6 +4,50 @@ use std::collections::HashMap;
 
 use super::*;
 
+/// What a credit's entry is tied to once written.
+enum Link {
+    Nothing,
+    Code(i64),
+    Order(i64),
+}
+
+/// Checks `condition` inside the credit's transaction, applying what it changes before the
+/// entry (a code's compare-and-swap, an event's record); says why not when it does not hold.
+fn check(
+    tx: &Transaction<'_>,
+    condition: &CreditCondition,
+    e: &NewLedgerEntry,
+) -> Result<Result<Link, CreditRefusal>, StoreError> {
+    Ok(match condition {
+        CreditCondition::Unconditional => Ok(Link::Nothing),
+        CreditCondition::CodeRedeemable { code_id } => {
+            super::codes::redeem(tx, *code_id, e)?.map(|()| Link::Code(*code_id))
+        }
+        CreditCondition::OrderPending {
+            order_id,
+            provider,
+            session_id,
+            currency,
+            amount_minor,
+        } => super::orders::payable(
+            tx,
+            *order_id,
+            provider,
+            session_id,
+            currency,
+            *amount_minor,
+            e,
+        )?
+        .map(|()| Link::Order(*order_id)),
+        CreditCondition::EventUnseen { event, then } => {
+            if !super::orders::insert_event(tx, event)? {
+                return Ok(Err(CreditRefusal::EventSeen));
+            }
+            check(tx, then, e)?
+        }
+    })
+}
+
 #[async_trait]
 impl LedgerStore for SqliteStore {
     async fn append_ledger(
@@ -38,22 +82,23 @@ impl LedgerStore for SqliteStore {
         self.writer
             .call(move |c| {
                 let tx = c.transaction()?;
-                let redeemed = match &condition {
-                    CreditCondition::Unconditional => None,
-                    CreditCondition::CodeRedeemable { code_id } => {
-                        if let Err(refusal) = super::codes::redeem(&tx, *code_id, &e)? {
-                            // Dropping the transaction rolls back; nothing was written anyway.
-                            return Ok(CreditOutcome::Refused(refusal));
-                        }
-                        Some(*code_id)
-                    }
+                let link = match check(&tx, &condition, &e)? {
+                    Ok(link) => link,
+                    // Dropping the transaction rolls back whatever the check wrote.
+                    Err(refusal) => return Ok(CreditOutcome::Refused(refusal)),
                 };
                 let record = insert_entry(&tx, &e)?;
-                if let Some(code_id) = redeemed {
-                    tx.execute(
-                        "UPDATE redemption_codes SET ledger_id = ?2 WHERE id = ?1",
-                        params![code_id, record.id],
-                    )?;
+                match link {
+                    Link::Nothing => {}
+                    Link::Code(code_id) => {
+                        tx.execute(
+                            "UPDATE redemption_codes SET ledger_id = ?2 WHERE id = ?1",
+                            params![code_id, record.id],
+                        )?;
+                    }
+                    Link::Order(order_id) => {
+                        super::orders::mark_paid(&tx, order_id, record.id, e.created_at)?;
+                    }
                 }
                 insert_audit(&tx, &audit)?;
                 tx.commit()?;

@@ -16,7 +16,7 @@ use std::thread;
 
 use async_trait::async_trait;
 use codexkey_common::Micros;
-use codexkey_common::api::{AccountStatus, LedgerKind, Role};
+use codexkey_common::api::{AccountStatus, LedgerKind, OrderState, Role};
 use codexkey_common::price::Price;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, Transaction, params};
 use tokio::sync::oneshot;
@@ -29,8 +29,10 @@ mod codes;
 mod keys;
 mod ledger;
 mod metering;
+mod orders;
 mod prices;
 pub mod reports;
+mod two_factor;
 mod upstreams;
 mod usage;
 
@@ -60,6 +62,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         5,
         "billing_codes",
         include_str!("../../../migrations/sqlite/0005_billing_codes.sql"),
+    ),
+    (
+        6,
+        "orders",
+        include_str!("../../../migrations/sqlite/0006_orders.sql"),
+    ),
+    (
+        7,
+        "account_security",
+        include_str!("../../../migrations/sqlite/0007_account_security.sql"),
     ),
 ];
 
@@ -216,6 +228,11 @@ fn private_files(path: &Path) -> Result<(), StoreError> {
 
 /// Applies every embedded migration newer than the database, each in its own transaction.
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    migrate_with(conn, MIGRATIONS)
+}
+
+/// [`migrate`] with the given list of migrations.
+fn migrate_with(conn: &mut Connection, migrations: &[(i64, &str, &str)]) -> Result<(), StoreError> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
              version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
@@ -225,13 +242,21 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
         [],
         |r| r.get(0),
     )?;
-    let latest = MIGRATIONS.last().map_or(0, |m| m.0);
+    let latest = migrations.last().map_or(0, |m| m.0);
     if current > latest {
         return Err(StoreError::Backend(format!(
             "the database is at schema version {current}, newer than this gateway knows ({latest}); upgrade codexkey"
         )));
     }
-    for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+    // Each migration not yet recorded, not only those above the newest: branches number their
+    // migrations ahead of each other (7 may ship before 6), and a database that has 7 must
+    // still get 6 when it arrives.
+    let applied: Vec<i64> = {
+        let mut stmt = conn.prepare("SELECT version FROM schema_migrations")?;
+        stmt.query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?
+    };
+    for (version, name, sql) in migrations.iter().filter(|m| !applied.contains(&m.0)) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql).map_err(|e| {
             StoreError::Backend(format!("migration {version} ({name}) failed: {e}"))
@@ -268,7 +293,10 @@ fn bad_value(column: usize, what: &str) -> rusqlite::Error {
     )
 }
 
-const ACCOUNT_COLUMNS: &str = "a.id, a.email, a.password_hash, a.role, a.status, a.language, a.currency, a.balance_micros, a.held_micros, a.created_at";
+const ACCOUNT_COLUMNS: &str = "a.id, a.email, a.password_hash, a.role, a.status, a.language, a.currency, a.balance_micros, a.held_micros, a.created_at,
+    EXISTS (SELECT 1 FROM account_totp t WHERE t.account_id = a.id AND t.confirmed_at IS NOT NULL)";
+/// Columns of [`ACCOUNT_COLUMNS`]: what a query selects after them starts at this index.
+const ACCOUNT_COLUMN_COUNT: usize = 11;
 
 fn account_row(r: &Row<'_>) -> rusqlite::Result<AccountRecord> {
     let role: String = r.get(3)?;
@@ -292,6 +320,7 @@ fn account_row(r: &Row<'_>) -> rusqlite::Result<AccountRecord> {
         balance: Micros(r.get(7)?),
         held: Micros(r.get(8)?),
         created_at: r.get(9)?,
+        two_factor: r.get(10)?,
     })
 }
 
@@ -557,5 +586,39 @@ mod billing_codes_migration_tests {
         ] {
             assert!(c.execute_batch(sql).is_err(), "accepted: {sql}");
         }
+    }
+}
+
+#[cfg(test)]
+mod migration_order_tests {
+    #![expect(clippy::unwrap_used)]
+    use super::*;
+
+    /// A migration numbered below one already applied (a branch's 6 merged after another's 7)
+    /// is still applied, once; the others are not run again.
+    #[test]
+    fn a_lower_numbered_migration_that_arrives_later_is_applied() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let first: &[(i64, &str, &str)] = &[
+            (1, "one", "CREATE TABLE one (x INTEGER);"),
+            (3, "three", "CREATE TABLE three (x INTEGER);"),
+        ];
+        migrate_with(&mut conn, first).unwrap();
+        let later: &[(i64, &str, &str)] = &[
+            (1, "one", "CREATE TABLE one (x INTEGER);"),
+            (2, "two", "CREATE TABLE two (x INTEGER);"),
+            (3, "three", "CREATE TABLE three (x INTEGER);"),
+        ];
+        migrate_with(&mut conn, later).unwrap();
+        migrate_with(&mut conn, later).unwrap();
+        let versions: Vec<i64> = conn
+            .prepare("SELECT version FROM schema_migrations ORDER BY version")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(versions, [1, 2, 3]);
+        conn.execute("INSERT INTO two (x) VALUES (1)", []).unwrap();
     }
 }

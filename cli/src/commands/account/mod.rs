@@ -1,0 +1,20 @@
+//! `codexkey account …`: the caller's own account security, one module per verb.
+
+mod password;
+mod sessions;
+mod two_factor;
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use crate::args::AccountCommand;
+use crate::context::Ctx;
+
+pub async fn run(ctx: &Ctx, cmd: AccountCommand) -> Result<ExitCode> {
+    match cmd {
+        AccountCommand::TwoFactor(cmd) => two_factor::run(ctx, cmd).await,
+        AccountCommand::Sessions { command } => sessions::run(ctx, command).await,
+        AccountCommand::Password(args) => password::run(ctx, args).await,
+    }
+}

@@ -1,0 +1,112 @@
+//! Account security: two-factor login, sessions and password changes.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The password was right and the account has two-factor login: no session yet.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LoginChallenge {
+    /// Always `true`: tells this answer from a session.
+    pub two_factor_required: bool,
+    /// Single-use and short-lived; send it with a code to `POST /api/v1/auth/login/2fa`.
+    pub challenge: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The second step of a login: the challenge and exactly one of `code` (from the
+/// authenticator app) or `recovery_code`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SecondStepRequest {
+    pub challenge: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_code: Option<String>,
+}
+
+/// Starts turning on two-factor login. The password is asked for again: a session alone (left
+/// open, or stolen) must not be enough to change how the account logs in.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TotpEnrollRequest {
+    pub password: String,
+}
+
+/// A started enrolment: add the secret to an authenticator app (scan `otpauth_uri` as a QR
+/// code, or type `secret`), then confirm with a code it shows.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TotpEnrollment {
+    /// `otpauth://totp/codexkey:EMAIL?secret=…&issuer=codexkey` (SHA-1, 6 digits, 30 s).
+    pub otpauth_uri: String,
+    /// The same secret in base32, for typing in by hand.
+    pub secret: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TotpConfirmRequest {
+    /// A code the authenticator app shows now.
+    pub code: String,
+}
+
+/// Two-factor login is on.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TotpConfirmed {
+    /// Ten single-use codes that replace the app once each. Shown only this once.
+    pub recovery_codes: Vec<String>,
+}
+
+/// Turns two-factor login off: the password and a current code (or an unused recovery code).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TotpDisableRequest {
+    pub password: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_code: Option<String>,
+}
+
+/// One open login session of the caller.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionInfo {
+    pub id: i64,
+    pub created_at: DateTime<Utc>,
+    /// Recorded at most about once a minute.
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub expires_at: DateTime<Utc>,
+    pub client_ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// The session this request was made with.
+    pub current: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionsRevoked {
+    pub revoked: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// The password is changed; every other session has ended.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasswordChanged {
+    pub sessions_revoked: u64,
+}
