@@ -42,7 +42,7 @@ pub(super) async fn migrate(client: &mut deadpool_postgres::Object) -> Result<()
 }
 
 /// [`migrate`] with the given list of migrations.
-async fn migrate_with(
+pub(super) async fn migrate_with(
     client: &mut deadpool_postgres::Object,
     migrations: &[(i64, &str, &str)],
 ) -> Result<(), StoreError> {

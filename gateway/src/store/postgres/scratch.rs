@@ -57,6 +57,18 @@ impl ScratchSchema {
     }
 }
 
+/// Runs the store's migration runner on `url` with `migrations` instead of the embedded ones,
+/// so a test can give it lists the gateway never ships (a lower number arriving later).
+pub async fn migrate_with(
+    url: &str,
+    migrations: &[(i64, &str, &str)],
+) -> Result<(), crate::store::StoreError> {
+    let target = super::Target::parse(url)?;
+    let pool = target.pool()?;
+    let mut client = pool.get().await.map_err(|e| target.unreachable(e))?;
+    super::migrate::migrate_with(&mut client, migrations).await
+}
+
 /// A plain connection to the test server, its driver task spawned.
 pub async fn connect(url: &str) -> tokio_postgres::Client {
     let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
