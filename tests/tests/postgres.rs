@@ -5,7 +5,8 @@
 //! not in a SQLite file. Also: an unreachable database stops the gateway with a clear error,
 //! `--print-config` masks the URL's password, and a backup points to `pg_dump`. The CLI's
 //! usage sync and report work against it, and a restart after `kill -9` finds the money as it
-//! was, a stream's hold left by the crash settled by the crash rule.
+//! was, a stream's hold left by the crash settled by the crash rule. A top-up through (a fake)
+//! Stripe whose webhook is delivered several times at once is credited once.
 //!
 //! Needs the test PostgreSQL (`CODEXKEY_TEST_POSTGRES_URL`, else 127.0.0.1:5432 `test`):
 //! without it the test fails saying so, it does not skip.
@@ -262,4 +263,102 @@ async fn kill_9_mid_stream_then_restart_reconciles_the_hold() {
     let admin = block(|| CliUser::admin(&gw));
     let check = block(|| admin.run(&["admin", "verify-ledger", "--json"])).json();
     assert_eq!(check["ok"], true, "{check}");
+}
+
+/// Top-ups through Stripe on PostgreSQL: the CLI buys credit, the signed webhook is delivered
+/// five times at once and a second event for the same paid session follows; the order is
+/// credited once, the event recorded once, and the ledger check passes. The CLI's user is
+/// logged in through a session kept in PostgreSQL, which the order listing then uses.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_on_postgres_credits_a_stripe_order_once() {
+    use codexkey_tests::fake_stripe::{self, FakeStripe};
+    use codexkey_tests::stripe_signer::StripeSigner;
+
+    const WHSEC: &str = "whsec_codexkeyTestPrimarySecret0123456789";
+    install_crypto_provider();
+    let schema = ScratchSchema::create().await;
+    let url = schema.url();
+    let stripe = FakeStripe::start().await;
+    let signer = StripeSigner::start().await;
+    let gw = block(|| {
+        GatewayProcess::start_with_env(&[
+            ("CODEXKEY_DATABASE_URL", url.as_str()),
+            (
+                "CODEXKEY_BILLING__STRIPE_SECRET_KEY",
+                fake_stripe::SECRET_KEY,
+            ),
+            ("CODEXKEY_BILLING__STRIPE_WEBHOOK_SECRET", WHSEC),
+            ("CODEXKEY_BILLING__STRIPE_API_BASE", stripe.base_url()),
+            ("CODEXKEY_BILLING__SUCCESS_URL", "https://gw.example/done"),
+            (
+                "CODEXKEY_BILLING__CANCEL_URL",
+                "https://gw.example/cancelled",
+            ),
+        ])
+    });
+    let user = block(|| CliUser::registered(&gw));
+    let admin = block(|| CliUser::admin(&gw));
+    let bought = block(|| user.run(&["--json", "topup", "--amount", "12.5"])).json();
+    assert_eq!(bought["order"]["state"], "pending", "{bought}");
+    let order_id = bought["order"]["id"].as_i64().unwrap();
+    let checkout = bought["checkout_url"].as_str().unwrap();
+    let session = stripe.set_session(checkout.rsplit('/').next().unwrap(), "complete", "paid");
+
+    let http = http_client();
+    let deliver = |payload: String| {
+        let (http, signer, gw_url) = (http.clone(), &signer, gw.url.clone());
+        async move {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs();
+            let header = signer
+                .sign(&payload, WHSEC, i64::try_from(now).unwrap())
+                .await;
+            http.post(format!("{gw_url}/api/v1/billing/stripe/webhook"))
+                .header("content-type", "application/json")
+                .header("Stripe-Signature", header)
+                .body(payload)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    let paid = fake_stripe::event("evt_pg_paid", "checkout.session.completed", &session);
+    let answers = futures_util::future::join_all((0..5).map(|_| deliver(paid.clone()))).await;
+    assert!(answers.iter().all(|s| *s == StatusCode::OK), "{answers:?}");
+    let again = fake_stripe::event("evt_pg_again", "checkout.session.completed", &session);
+    assert_eq!(deliver(again).await, StatusCode::OK);
+
+    let balance = block(|| user.run(&["balance", "--json"])).json();
+    assert_eq!(balance["balance_micros"], 12_500_000, "{balance}");
+    let orders = block(|| user.run(&["orders", "--json"])).json();
+    assert!(orders.to_string().contains("\"paid\""), "{orders}");
+    let check = block(|| admin.run(&["admin", "verify-ledger", "--json"])).json();
+    assert_eq!(check["ok"], true, "{check}");
+
+    // In PostgreSQL: the order paid by one payment entry of its amount, the paying event
+    // recorded once.
+    let db = scratch::connect(&url).await;
+    let row = db
+        .query_one(
+            "SELECT o.state, l.kind, l.amount_micros,
+                    (SELECT COUNT(*) FROM ledger_entries WHERE kind = 'payment'),
+                    (SELECT COUNT(*) FROM provider_events WHERE event_id = 'evt_pg_paid'),
+                    (SELECT COUNT(*) FROM sessions)
+             FROM orders o JOIN ledger_entries l ON l.id = o.ledger_id WHERE o.id = $1",
+            &[&order_id],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, &str>(0), "paid");
+    assert_eq!(row.get::<_, &str>(1), "payment");
+    assert_eq!(row.get::<_, i64>(2), 12_500_000);
+    assert_eq!(row.get::<_, i64>(3), 1, "one payment entry");
+    assert_eq!(row.get::<_, i64>(4), 1, "the event is recorded once");
+    assert!(
+        row.get::<_, i64>(5) >= 2,
+        "the logins' sessions are PostgreSQL's"
+    );
 }
