@@ -6,7 +6,8 @@
 //! `--print-config` masks the URL's password, and a backup points to `pg_dump`. The CLI's
 //! usage sync and report work against it, and a restart after `kill -9` finds the money as it
 //! was, a stream's hold left by the crash settled by the crash rule. A top-up through (a fake)
-//! Stripe whose webhook is delivered several times at once is credited once.
+//! Stripe whose webhook is delivered several times at once is credited once; two-factor login,
+//! sessions and a password change work on it as on SQLite.
 //!
 //! Needs the test PostgreSQL (`CODEXKEY_TEST_POSTGRES_URL`, else 127.0.0.1:5432 `test`):
 //! without it the test fails saying so, it does not skip.
@@ -361,4 +362,139 @@ async fn a_gateway_on_postgres_credits_a_stripe_order_once() {
         row.get::<_, i64>(5) >= 2,
         "the logins' sessions are PostgreSQL's"
     );
+}
+
+/// pyotp's code `offset` steps from now, off the runtime's thread (it may wait for a step).
+async fn totp_code(secret: &str, offset: i64) -> String {
+    let secret = secret.to_owned();
+    tokio::task::spawn_blocking(move || codexkey_tests::totp::code(&secret, offset))
+        .await
+        .unwrap()
+}
+
+async fn login_second_step(
+    client: &ApiClient,
+    body: serde_json::Value,
+) -> (StatusCode, serde_json::Value) {
+    client.post("/api/v1/auth/login/2fa", &body).await
+}
+
+/// Two-factor login and sessions on PostgreSQL, through the API with codes from pyotp: enrol
+/// and confirm, a challenge and a code log in, the same code is refused again, a recovery code
+/// logs in once, and a password change ends the other sessions but the one that asked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_factor_login_and_sessions_on_postgres() {
+    use codexkey_common::Secret;
+    use codexkey_tests::{TestGateway, USER_PASSWORD};
+
+    install_crypto_provider();
+    let schema = ScratchSchema::create().await;
+    let url = schema.url();
+    let gw = TestGateway::start_with(|c| {
+        c.master_key = Some(Secret::new(codexkey_tests::totp::MASTER_KEY.to_owned()));
+        c.database_url = Some(url.clone());
+    })
+    .await;
+    let alice = gw.new_user("alice@example.com").await;
+    let elsewhere = gw.login("alice@example.com", USER_PASSWORD).await;
+    let (status, body) = alice
+        .post(
+            "/api/v1/account/2fa/enroll",
+            &json!({ "password": USER_PASSWORD }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let secret = body["secret"].as_str().unwrap().to_owned();
+    let (status, body) = alice
+        .post(
+            "/api/v1/account/2fa/confirm",
+            &json!({ "code": totp_code(&secret, -1).await }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let recovery = body["recovery_codes"][0].as_str().unwrap().to_owned();
+    assert_eq!(alice.get("/api/v1/account").await.1["two_factor"], true);
+
+    let challenge = || async {
+        let (status, body) = gw
+            .client()
+            .post(
+                "/api/v1/auth/login",
+                &json!({ "email": "alice@example.com", "password": USER_PASSWORD }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["two_factor_required"], true, "{body}");
+        body["challenge"].as_str().unwrap().to_owned()
+    };
+    let anonymous = gw.client();
+    let second = |body: serde_json::Value| login_second_step(&anonymous, body);
+    let now = totp_code(&secret, 0).await;
+    let c = challenge().await;
+    let (status, body) = second(json!({ "challenge": c, "code": now })).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = second(json!({ "challenge": c, "code": now })).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "a challenge serves once: {body}"
+    );
+    let (status, body) = second(json!({ "challenge": challenge().await, "code": now })).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "a code serves once: {body}"
+    );
+    let (status, body) =
+        second(json!({ "challenge": challenge().await, "recovery_code": recovery })).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) =
+        second(json!({ "challenge": challenge().await, "recovery_code": recovery })).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "a recovery code serves once: {body}"
+    );
+
+    // Four sessions are open (the first login, `elsewhere` and the two second steps); the
+    // password change ends the three others.
+    let (status, sessions) = alice.get("/api/v1/account/sessions").await;
+    assert_eq!(status, StatusCode::OK, "{sessions}");
+    assert_eq!(sessions.as_array().map(Vec::len), Some(4), "{sessions}");
+    let (status, body) = alice
+        .post(
+            "/api/v1/account/password",
+            &json!({ "current_password": USER_PASSWORD,
+                     "new_password": "a quite different passphrase 42" }),
+        )
+        .await;
+    assert_eq!(
+        (status, body),
+        (StatusCode::OK, json!({ "sessions_revoked": 3 }))
+    );
+    assert_eq!(
+        elsewhere.get("/api/v1/account").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(alice.get("/api/v1/account").await.0, StatusCode::OK);
+
+    // In PostgreSQL: one confirmed enrolment, not holding the secret's text, and nine
+    // recovery codes left.
+    let db = scratch::connect(&url).await;
+    let row = db
+        .query_one(
+            "SELECT t.confirmed_at IS NOT NULL, position($1::bytea IN t.secret_sealed),
+                    (SELECT COUNT(*) FROM recovery_codes WHERE used_at IS NULL)
+             FROM account_totp t",
+            &[&secret.as_bytes()],
+        )
+        .await
+        .unwrap();
+    assert!(row.get::<_, bool>(0));
+    assert_eq!(
+        row.get::<_, i32>(1),
+        0,
+        "the secret's text is not in the row"
+    );
+    assert_eq!(row.get::<_, i64>(2), 9);
 }
