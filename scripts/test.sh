@@ -3,7 +3,8 @@
 # in-process HTTP tests and the end-to-end tests of the real `codexkey` binary).
 # Needs the Rust toolchain; installs the rest itself (the Python SDKs into .tools/venv from
 # PyPI, dbus and gnome-keyring from Debian for the keyring test, prometheus from Debian for the
-# metrics test). Extra arguments go to `cargo test` (e.g. a test name filter).
+# metrics test, postgresql from Debian for the PostgreSQL store's tests when no server runs).
+# Extra arguments go to `cargo test` (e.g. a test name filter).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,4 +18,5 @@ scripts/setup-python.sh # the venv: the Python SDKs (python_sdks.rs), openapi-sp
 scripts/setup-keyring.sh # a Secret Service for tests/tests/cli_keyring.rs
 scripts/setup-npm.sh # Claude Code and Codex CLI in .tools/npm for tests/tests/real_tools.rs
 scripts/setup-prometheus.sh # the Prometheus server tests/tests/metrics.rs scrapes the gateway with
+scripts/setup-postgres.sh # the PostgreSQL the store tests and tests/tests/postgres.rs run on
 cargo test --workspace --locked "$@"

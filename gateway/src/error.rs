@@ -152,6 +152,9 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(m) => ApiError::Conflict(m),
             StoreError::Closed => ApiError::Unavailable,
             StoreError::Backend(m) => ApiError::Internal(m),
+            // The operator asked for something this deployment's database does not do; the
+            // message names what does (e.g. `pg_dump` for a backup).
+            StoreError::Unsupported(m) => ApiError::Conflict(m.to_owned()),
         }
     }
 }

@@ -42,6 +42,7 @@ use metering::keys::KeyCache;
 use metering::{Meter, WriterHandle};
 use server::Server;
 use store::Store;
+use store::postgres::PgStore;
 use store::sqlite::SqliteStore;
 use upstream::Upstreams;
 
@@ -57,6 +58,7 @@ pub async fn build_state(config: Config) -> Result<(AppState, WriterHandle), Ini
                     .map_err(|e| InitError::Admin(e.to_string()))??,
             )
         }
+        Database::Postgres { url, .. } => Arc::new(PgStore::open(url.expose()).await?),
     };
     let reconciled = metering::reconcile(&*store, clock::now_ms()).await?;
     if reconciled.holds > 0 {

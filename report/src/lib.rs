@@ -24,7 +24,7 @@ pub mod schema;
 
 pub use events::{EventPage, EventPageQuery};
 pub use filter::{Filter, StatusFilter};
-pub use report::{Group, Period};
+pub use report::{Group, GroupRow, Period};
 pub use rollup::RollupEvent;
 pub use schema::Schema;
 

@@ -53,7 +53,7 @@ enum Part {
 }
 
 /// requests, errors, input, cached, cache writes, output, reasoning, images, cost
-type Sums = [i64; 9];
+pub type Sums = [i64; 9];
 
 /// The grouped sums of the events `f` matches, by `dims` in that order (and ordered by them),
 /// days and hours taken in `tz`.
@@ -85,11 +85,9 @@ pub fn report<Tz: TimeZone>(
     sql.push_str(if by_scope { "scope, " } else { "NULL, " });
     sql.push_str(if by_key { "key_id, " } else { "NULL, " });
     sql.push_str(if by_model { "model, " } else { "NULL, " });
-    sql.push_str(
-        "SUM(requests), SUM(CASE WHEN status BETWEEN 200 AND 299 THEN 0 ELSE requests END), \
-         SUM(input_tokens), SUM(cached_tokens), SUM(cache_write_tokens), SUM(output_tokens), \
-         SUM(reasoning_tokens), SUM(images), SUM(cost_micros) FROM (",
-    );
+    let sums: Vec<String> = SUM_COLUMNS.iter().map(|c| format!("SUM({c})")).collect();
+    sql.push_str(&sums.join(", "));
+    sql.push_str(" FROM (");
     let mut args = Vec::new();
     let mut first = true;
     if let Some((a, b)) = whole {
@@ -136,18 +134,73 @@ pub fn report<Tz: TimeZone>(
     }
     sql.push_str(" HAVING COUNT(*) > 0");
 
-    let mut groups: BTreeMap<Vec<Part>, (Group, Sums)> = BTreeMap::new();
     let mut stmt = c.prepare(&sql)?;
     let mut rows = stmt.query(params_from_iter(args))?;
+    let mut read = Vec::new();
     while let Some(r) = rows.next()? {
-        let bucket: Option<i64> = r.get(0)?;
-        let scope: Option<i64> = r.get(1)?;
-        let key: Option<i64> = r.get(2)?;
-        let model: Option<String> = r.get(3)?;
         let mut sums = Sums::default();
         for (i, v) in sums.iter_mut().enumerate() {
             *v = r.get::<_, Option<i64>>(4 + i)?.unwrap_or(0);
         }
+        read.push(GroupRow {
+            bucket: r.get(0)?,
+            scope: r.get(1)?,
+            key_id: r.get(2)?,
+            model: r.get(3)?,
+            sums,
+        });
+    }
+    Ok(groups(read, dims, tz))
+}
+
+/// One row of a report's grouped query, whatever database ran it: the quarter hour (with a
+/// time dimension), the scope, key and model (with theirs), and the sums in the order of
+/// [`SUM_COLUMNS`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GroupRow {
+    pub bucket: Option<i64>,
+    pub scope: Option<i64>,
+    /// `0` for "no key", as the rollup keeps it.
+    pub key_id: Option<i64>,
+    pub model: Option<String>,
+    pub sums: Sums,
+}
+
+/// What a report's grouped query sums, in [`GroupRow::sums`]' order, over rows with the
+/// rollup's columns (`requests`, `status`, the token counts, `cost_micros`).
+pub const SUM_COLUMNS: [&str; 9] = [
+    "requests",
+    "CASE WHEN status BETWEEN 200 AND 299 THEN 0 ELSE requests END",
+    "input_tokens",
+    "cached_tokens",
+    "cache_write_tokens",
+    "output_tokens",
+    "reasoning_tokens",
+    "images",
+    "cost_micros",
+];
+
+/// The report's groups from the rows of its grouped query, each quarter hour landed on its
+/// local day or hour in `tz` and the groups merged and ordered by `dims`. Backend-neutral:
+/// a store that runs the query in another SQL dialect gets exactly the same groups.
+pub fn groups<Tz: TimeZone>(
+    rows: impl IntoIterator<Item = GroupRow>,
+    dims: &[UsageDimension],
+    tz: &Tz,
+) -> Vec<Group> {
+    let time = dims
+        .iter()
+        .find(|d| matches!(d, UsageDimension::Day | UsageDimension::Hour))
+        .copied();
+    let mut groups: BTreeMap<Vec<Part>, (Group, Sums)> = BTreeMap::new();
+    for GroupRow {
+        bucket,
+        scope,
+        key_id: key,
+        model,
+        sums,
+    } in rows
+    {
         let period = bucket
             .and_then(DateTime::from_timestamp_millis)
             .and_then(|t| period(time, t.with_timezone(tz).fixed_offset()));
@@ -179,7 +232,7 @@ pub fn report<Tz: TimeZone>(
             *a = a.saturating_add(b);
         }
     }
-    Ok(groups
+    groups
         .into_values()
         .map(|(group, s)| {
             let count = |v: i64| v.max(0) as u64;
@@ -199,7 +252,7 @@ pub fn report<Tz: TimeZone>(
                 ..group
             }
         })
-        .collect())
+        .collect()
 }
 
 /// The local day or hour of the quarter hour starting at `t`.

@@ -243,8 +243,6 @@ impl TestGateway {
     pub fn db_path(&self) -> PathBuf {
         match &self.config.database {
             Database::Sqlite { path } => path.clone(),
-            // For backends added later; today SQLite is the only one.
-            #[allow(unreachable_patterns)]
             other => panic!("the test gateway's database is not SQLite: {other:?}"),
         }
     }

@@ -29,8 +29,10 @@ settings! {
         workers: usize, env WORKERS = "CODEXKEY_WORKERS", shown |c| c.workers;
         data_dir: PathBuf, env DATA_DIR = "CODEXKEY_DATA_DIR", shown |c| c.data_dir.clone();
         database_url: String, env DATABASE_URL = "CODEXKEY_DATABASE_URL", shown |c| {
-            let Database::Sqlite { path } = &c.database;
-            format!("sqlite://{}", path.display())
+            match &c.database {
+                Database::Sqlite { path } => format!("sqlite://{}", path.display()),
+                Database::Postgres { shown, .. } => shown.clone(),
+            }
         };
         log: String, env LOG = "CODEXKEY_LOG", shown |c| c.log.clone();
         /// `text` (one line per event, for people) or `json` (one object per line).
@@ -243,7 +245,17 @@ pub struct Config {
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Database {
-    Sqlite { path: PathBuf },
+    Sqlite {
+        path: PathBuf,
+    },
+    /// `postgres://…` or `postgresql://…`. The URL may carry a password: it is only ever
+    /// printed or serialized as `shown`, with the password masked.
+    Postgres {
+        #[serde(skip)]
+        url: Secret<String>,
+        #[serde(rename = "url")]
+        shown: String,
+    },
 }
 
 /// Who becomes the first admin when the gateway starts on an empty database.

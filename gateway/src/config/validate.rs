@@ -5,6 +5,8 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use codexkey_common::Secret;
+
 use super::currencies;
 use super::error::ConfigError;
 use super::settings::{
@@ -364,9 +366,19 @@ fn billing(raw: super::settings::RawBilling) -> Result<BillingConfig, ConfigErro
     })
 }
 
-/// `sqlite:///abs/path.db`, `sqlite://relative.db` (inside the data dir) or `sqlite::memory:`
-/// are understood; other schemes are refused by name.
+/// `sqlite:///abs/path.db`, `sqlite://relative.db` (inside the data dir), and
+/// `postgres://user:password@host:port/database?sslmode=…` (or `postgresql://`) are
+/// understood; other schemes are refused by name.
 fn parse_database_url(url: &str, data_dir: &Path) -> Result<Database, String> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        // Checked now, so a typo is a configuration error naming `database_url`, not a
+        // start-up failure.
+        crate::store::postgres::Target::parse(url).map_err(|e| e.to_string())?;
+        return Ok(Database::Postgres {
+            url: Secret::new(url.to_owned()),
+            shown: masked_url(url),
+        });
+    }
     if let Some(rest) = url.strip_prefix("sqlite://") {
         if rest.is_empty() {
             return Err(
@@ -379,8 +391,39 @@ fn parse_database_url(url: &str, data_dir: &Path) -> Result<Database, String> {
     }
     let scheme = url.split(':').next().unwrap_or_default();
     Err(format!(
-        "`{scheme}` databases are not supported by this build; use `sqlite:///path/to/codexkey.db`"
+        "`{scheme}` databases are not supported; use `sqlite:///path/to/codexkey.db` or `postgres://user@host/database`"
     ))
+}
+
+/// A database URL fit to print: the password of its user part and a `password=` parameter
+/// replaced by `*****`.
+pub(crate) fn masked_url(url: &str) -> String {
+    let (head, query) = match url.split_once('?') {
+        Some((h, q)) => (h, Some(q)),
+        None => (url, None),
+    };
+    let mut out = match head.split_once("://") {
+        Some((scheme, rest)) => match rest.rsplit_once('@') {
+            Some((user, host)) => match user.split_once(':') {
+                Some((name, _password)) => format!("{scheme}://{name}:*****@{host}"),
+                None => head.to_owned(),
+            },
+            None => head.to_owned(),
+        },
+        None => head.to_owned(),
+    };
+    if let Some(query) = query {
+        let params: Vec<String> = query
+            .split('&')
+            .map(|p| match p.split_once('=') {
+                Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=*****"),
+                _ => p.to_owned(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&params.join("&"));
+    }
+    out
 }
 
 /// Each trusted proxy as a network: a CIDR, or a single address.
@@ -440,5 +483,40 @@ mod tests {
                 .unwrap_err()
                 .contains("`mysql`")
         );
+        for url in [
+            "postgres://ck:s3cret@db:5432/codexkey?sslmode=require",
+            "postgresql://ck@db/codexkey",
+        ] {
+            assert!(
+                matches!(parse_database_url(url, d), Ok(Database::Postgres { url: ref u, .. }) if u.expose() == url),
+                "{url}"
+            );
+        }
+        let err = parse_database_url("postgres://ck:s3cret@db/x?sslmode=sometimes", d).unwrap_err();
+        assert!(!err.contains("s3cret"), "{err}");
+    }
+
+    #[test]
+    fn printed_urls_hide_passwords() {
+        for (url, shown) in [
+            (
+                "postgres://ck:s3cret@db:5432/codexkey?sslmode=require",
+                "postgres://ck:*****@db:5432/codexkey?sslmode=require",
+            ),
+            ("postgres://ck@db/codexkey", "postgres://ck@db/codexkey"),
+            // A password with an `@` in it: the host follows the last one.
+            ("postgres://ck:p@ss@db/x", "postgres://ck:*****@db/x"),
+            (
+                "postgres://db/x?user=ck&password=s3cret&sslmode=disable",
+                "postgres://db/x?user=ck&password=*****&sslmode=disable",
+            ),
+        ] {
+            assert_eq!(masked_url(url), shown);
+        }
+        let Ok(db) = parse_database_url("postgres://ck:s3cret@db/x", Path::new("/data")) else {
+            panic!("a PostgreSQL URL is accepted");
+        };
+        let printed = format!("{db:?} {}", serde_json::to_string(&db).unwrap());
+        assert!(!printed.contains("s3cret"), "{printed}");
     }
 }

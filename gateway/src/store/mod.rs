@@ -3,12 +3,13 @@
 //! [`Store`] has one method per use case (`create_account`, `append_ledger`, …), not per table.
 //! Each method is a single transaction: whatever it writes lands whole or not at all. Services
 //! create IDs for the outside world and timestamps; the store writes them as given. Row mapping
-//! stays inside the backend modules. [`sqlite`] is the default backend; a PostgreSQL backend fills
-//! the same trait. A backend is done when it passes the conformance suite (`conformance`, with
+//! stays inside the backend modules. [`sqlite`] is the default backend; [`postgres`] fills the
+//! same trait for a shared database. A backend is done when it passes the conformance suite (`conformance`, with
 //! the crate's feature of that name).
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
+pub mod postgres;
 pub mod sqlite;
 #[cfg(any(test, feature = "conformance"))]
 pub mod testkit;
@@ -35,6 +36,9 @@ pub enum StoreError {
     Closed,
     #[error("database error: {0}")]
     Backend(String),
+    /// The backend does not do this by design; the message says what to use instead.
+    #[error("{0}")]
+    Unsupported(&'static str),
 }
 
 #[derive(Debug, Clone)]

@@ -31,3 +31,24 @@ pub struct UsageGroupRecord {
     /// Without a display cost: the store knows credits only.
     pub totals: UsageTotals,
 }
+
+/// The fixed UTC offset of `tz_offset_ms`, as reports take days and hours in it; `None` for
+/// none (beyond a day either way).
+pub(crate) fn fixed_offset(tz_offset_ms: i64) -> Option<chrono::FixedOffset> {
+    i32::try_from(tz_offset_ms / 1000)
+        .ok()
+        .and_then(chrono::FixedOffset::east_opt)
+}
+
+/// Where a group's local day or hour starts, in Unix ms, for a report at `tz_offset_ms`.
+pub(crate) fn period_start(p: codexkey_report::Period, tz_offset_ms: i64) -> Millis {
+    match p {
+        codexkey_report::Period::Day(d) => {
+            d.and_time(chrono::NaiveTime::MIN)
+                .and_utc()
+                .timestamp_millis()
+                - tz_offset_ms
+        }
+        codexkey_report::Period::Hour(h) => h.timestamp_millis(),
+    }
+}

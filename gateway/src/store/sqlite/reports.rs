@@ -8,9 +8,8 @@
 
 use std::collections::HashMap;
 
-use chrono::{FixedOffset, NaiveTime};
 use codexkey_common::api::{UsageDimension, UsageEvent};
-use codexkey_report::{Period, RollupEvent, Schema};
+use codexkey_report::{RollupEvent, Schema};
 use rusqlite::{Connection, OptionalExtension};
 
 use crate::store::usage::{EventPageQuery, UsageFilter, UsageGroupRecord};
@@ -62,9 +61,7 @@ pub(crate) fn report(
     dims: &[UsageDimension],
     tz_offset_ms: i64,
 ) -> Result<Vec<UsageGroupRecord>, StoreError> {
-    let tz = i32::try_from(tz_offset_ms / 1000)
-        .ok()
-        .and_then(FixedOffset::east_opt)
+    let tz = crate::store::usage::fixed_offset(tz_offset_ms)
         .ok_or_else(|| StoreError::Backend(format!("no UTC offset of {tz_offset_ms} ms")))?;
     let groups = codexkey_report::report::report(c, &SCHEMA, f, dims, &tz)?;
     let mut names = Names::new(c)?;
@@ -76,12 +73,9 @@ pub(crate) fn report(
                 None => (None, None),
             };
             Ok(UsageGroupRecord {
-                period_start: g.period.map(|p| match p {
-                    Period::Day(d) => {
-                        d.and_time(NaiveTime::MIN).and_utc().timestamp_millis() - tz_offset_ms
-                    }
-                    Period::Hour(h) => h.timestamp_millis(),
-                }),
+                period_start: g
+                    .period
+                    .map(|p| crate::store::usage::period_start(p, tz_offset_ms)),
                 account_id: g.scope,
                 email: g.scope.map(|id| names.email(id)).transpose()?.flatten(),
                 key_id: g.key_id,
