@@ -1,5 +1,6 @@
-//! `/readyz` follows the metering writer: 503 with the reason while writes pile up behind it or
-//! it cannot commit to the database, ready again once it catches up.
+//! `/readyz` follows the metering writer and the database: 503 with the reason while writes
+//! pile up behind the writer, it cannot commit, or the database does not answer; ready again
+//! once they recover.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -90,4 +91,123 @@ async fn a_writer_that_cannot_commit_is_not_ready_until_it_can() {
     p.gw.flush().await;
     assert_eq!(p.usage_events().await.len(), 1);
     p.assert_ledger_ok().await;
+}
+
+/// A TCP relay to the test PostgreSQL that can be cut: while cut, its connections are closed
+/// and new ones are closed as soon as they are accepted, as a database host gone from the
+/// network looks to the gateway.
+struct Relay {
+    port: u16,
+    open: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    generation: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
+}
+
+impl Relay {
+    async fn start(target: std::net::SocketAddr) -> Relay {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let open = Arc::new(AtomicBool::new(true));
+        let (generation, _) = tokio::sync::watch::channel(0u64);
+        let generation = Arc::new(generation);
+        let (is_open, cuts) = (open.clone(), generation.clone());
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut client, _)) = listener.accept().await else {
+                    return;
+                };
+                if !is_open.load(Ordering::SeqCst) {
+                    continue; // dropped: closed at once
+                }
+                let mut cut = cuts.subscribe();
+                tokio::spawn(async move {
+                    let Ok(mut server) = tokio::net::TcpStream::connect(target).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        _ = cut.changed() => {}
+                    }
+                });
+            }
+        });
+        Relay {
+            port,
+            open,
+            generation,
+        }
+    }
+
+    fn cut(&self) {
+        self.open.store(false, std::sync::atomic::Ordering::SeqCst);
+        self.generation.send_modify(|g| *g += 1);
+    }
+
+    fn restore(&self) {
+        self.open.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// The database branch of `/readyz`, on PostgreSQL (a local SQLite file always answers): a
+/// gateway whose database host is cut off is not ready, saying why, and is ready again once the
+/// database answers; the data plane's money is untouched meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_that_does_not_answer_is_not_ready_until_it_does() {
+    use codexkey_gateway::store::postgres::scratch::ScratchSchema;
+    use codexkey_tests::cli::GatewayProcess;
+
+    let schema = ScratchSchema::create().await;
+    let url = schema.url();
+    let server: reqwest::Url = url.replace("postgres://", "http://").parse().unwrap();
+    let target = format!(
+        "{}:{}",
+        server.host_str().unwrap(),
+        server.port().unwrap_or(5432)
+    );
+    let relay = Relay::start(target.parse().unwrap()).await;
+    let relayed = url.replacen(
+        &format!(":{}/", server.port().unwrap_or(5432)),
+        &format!(":{}/", relay.port),
+        1,
+    );
+    assert_ne!(relayed, url, "the URL goes through the relay");
+    let gw = tokio::task::block_in_place(|| {
+        GatewayProcess::start_with_env(&[("CODEXKEY_DATABASE_URL", relayed.as_str())])
+    });
+    let http = codexkey_tests::http_client();
+    let readyz = || async {
+        let resp = http.get(format!("{}/readyz", gw.url)).send().await.unwrap();
+        let status = resp.status();
+        (status, resp.json::<Value>().await.unwrap())
+    };
+    let until = |want: StatusCode| async move {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let got = readyz().await;
+            if got.0 == want || Instant::now() > deadline {
+                return got;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    assert_eq!(readyz().await.0, StatusCode::OK);
+
+    relay.cut();
+    let (status, body) = until(StatusCode::SERVICE_UNAVAILABLE).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("not ready: the database does not answer"),
+        "{message}"
+    );
+    assert!(
+        !message.contains("postgres@"),
+        "no URL in the answer: {message}"
+    );
+
+    relay.restore();
+    let (status, body) = until(StatusCode::OK).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["status"], "ready");
 }

@@ -10,6 +10,9 @@ use codexkey_common::api::{ErrorBody, Health};
 use crate::error::ApiError;
 use crate::state::AppState;
 
+/// How long `/readyz` waits for the database.
+const PING_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 fn health(status: &str) -> Json<Health> {
     Json(Health {
         status: status.to_owned(),
@@ -65,11 +68,22 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     ),
 )]
 pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
-    state
-        .store
-        .ping()
-        .await
-        .map_err(|e| ApiError::NotReady(format!("the database does not answer ({e})")))?;
+    // A database that hangs must make the probe fail, not hang with it: load balancers give
+    // up on a probe after a few seconds and would learn nothing.
+    match tokio::time::timeout(PING_TIMEOUT, state.store.ping()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            return Err(ApiError::NotReady(format!(
+                "the database does not answer ({e})"
+            )));
+        }
+        Err(_) => {
+            return Err(ApiError::NotReady(format!(
+                "the database does not answer within {} s",
+                PING_TIMEOUT.as_secs()
+            )));
+        }
+    }
     state
         .meter
         .writer_ready(state.config.metering.ready_max_queue)
