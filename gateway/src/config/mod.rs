@@ -711,6 +711,14 @@ mod tests {
             ("billing.order_ttl_secs", "600", "600", "700", "700"),
             ("billing.sweep_interval_secs", "30", "30", "40", "40"),
             ("billing.webhook_tolerance_secs", "60", "60", "90", "90"),
+            ("billing.refund_window_secs", "3600", "3600", "7200", "7200"),
+            (
+                "billing.refund_auto_approve",
+                "true",
+                "true",
+                "false",
+                "false",
+            ),
         ];
         assert_eq!(
             rows.iter().map(|r| r.0).collect::<Vec<_>>(),

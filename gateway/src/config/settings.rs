@@ -196,6 +196,14 @@ settings! {
             webhook_tolerance_secs: u64, env BILLING_WEBHOOK_TOLERANCE_SECS =
                 "CODEXKEY_BILLING__WEBHOOK_TOLERANCE_SECS",
                 shown |c| c.billing.webhook_tolerance.as_secs();
+            /// How long after an order was paid its owner may ask for unused credit of it back.
+            refund_window_secs: u64, env BILLING_REFUND_WINDOW_SECS =
+                "CODEXKEY_BILLING__REFUND_WINDOW_SECS",
+                shown |c| c.billing.refund_window.as_secs();
+            /// Approve refund requests at once, without an admin.
+            refund_auto_approve: bool, env BILLING_REFUND_AUTO_APPROVE =
+                "CODEXKEY_BILLING__REFUND_AUTO_APPROVE",
+                shown |c| c.billing.refund_auto_approve;
         }
     }
     special {
@@ -412,6 +420,9 @@ pub struct BillingConfig {
     pub sweep_interval: Duration,
     #[serde(rename = "webhook_tolerance_secs", serialize_with = "as_secs")]
     pub webhook_tolerance: Duration,
+    #[serde(rename = "refund_window_secs", serialize_with = "as_secs")]
+    pub refund_window: Duration,
+    pub refund_auto_approve: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]

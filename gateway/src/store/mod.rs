@@ -15,7 +15,7 @@ pub mod testkit;
 pub mod usage;
 
 use async_trait::async_trait;
-use codexkey_common::api::{AccountStatus, LedgerKind, OrderState, Role};
+use codexkey_common::api::{AccountStatus, LedgerKind, OrderState, RefundState, Role};
 use codexkey_common::price::PriceEntry;
 use codexkey_common::{Micros, Usage};
 
@@ -209,6 +209,105 @@ pub enum CreditCondition {
         event: NewProviderEvent,
         then: Box<CreditCondition>,
     },
+    /// Refund `refund_id` is approved, of the entry's account, and its debit is the entry's
+    /// amount negated; the refund becomes failed (with `reason`), pointing at the entry that
+    /// gives its debit back.
+    RefundFailed { refund_id: i64, reason: String },
+}
+
+/// What must hold for a refund's debit to be written, checked in the debit's own transaction.
+#[derive(Debug, Clone)]
+pub enum DebitCondition {
+    /// Refund `refund_id` is requested, of the entry's account, for the entry's amount negated,
+    /// and its order is paid or partly refunded: the refund becomes approved, its amount frozen
+    /// with `amount_minor`, decided by `decided_by`, pointing at the entry.
+    RefundRequested {
+        refund_id: i64,
+        amount_minor: i64,
+        decided_by: Option<i64>,
+    },
+    /// A refund made at the provider without a request: the event was never recorded (it is,
+    /// in the same transaction) and order `order_id` is the entry's account's, paid or partly
+    /// refunded; a `succeeded` refund of source `provider` is written pointing at the entry,
+    /// and the order's state follows its refunds.
+    ProviderRefund {
+        event: NewProviderEvent,
+        order_id: i64,
+        amount_minor: i64,
+        provider_refund_id: Option<String>,
+    },
+}
+
+/// How [`LedgerStore::debit`] ended when the database did not fail.
+#[derive(Debug, Clone)]
+pub enum DebitOutcome {
+    /// The entry, and the refund it books.
+    Debited(LedgerRecord, RefundRecord),
+    Refused(DebitRefusal),
+}
+
+/// Why a debit's condition did not hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DebitRefusal {
+    RefundUnknown,
+    /// The refund is no longer requested (approved or denied already).
+    RefundNotRequested(RefundState),
+    /// The refund's account or amount is not the entry's.
+    RefundMismatch,
+    /// The order is not paid or partly refunded (or not the entry's account's).
+    OrderNotRefundable,
+    EventSeen,
+}
+
+/// A refund as stored.
+#[derive(Debug, Clone)]
+pub struct RefundRecord {
+    pub id: i64,
+    pub order_id: i64,
+    pub account_id: i64,
+    pub account_email: String,
+    pub state: RefundState,
+    /// `request` or `provider`.
+    pub source: String,
+    pub amount: Micros,
+    pub amount_minor: Option<i64>,
+    pub currency: String,
+    pub ledger_id: Option<i64>,
+    pub provider_refund_id: Option<String>,
+    pub reason: Option<String>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+/// A refund to request.
+#[derive(Debug, Clone)]
+pub struct NewRefund {
+    pub order_id: i64,
+    pub account_id: i64,
+    pub amount: Micros,
+    pub created_at: Millis,
+}
+
+/// Which refunds [`RefundStore::refunds`] lists, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct RefundFilter {
+    pub account_id: Option<i64>,
+    pub order_id: Option<i64>,
+    pub state: Option<RefundState>,
+}
+
+/// One ledger entry as the spending replay reads it (see `billing::spending`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpendingEntry {
+    pub id: i64,
+    pub kind: LedgerKind,
+    pub amount: Micros,
+    pub promotional: bool,
+    /// The order this entry paid (a `payment` credit).
+    pub paid_order: Option<i64>,
+    /// The order this entry refunds (a refund's debit) or gives back (a failed refund's
+    /// return credit).
+    pub refund_of: Option<i64>,
 }
 
 /// How [`LedgerStore::credit`] ended when the database did not fail.
@@ -234,6 +333,8 @@ pub enum CreditRefusal {
     OrderMismatch,
     /// The provider event was recorded before: a re-delivery or a replay.
     EventSeen,
+    /// The refund is not approved, or not of the entry's account and amount.
+    RefundNotApproved,
 }
 
 /// A payment provider's event, recorded once by its id.
@@ -741,6 +842,21 @@ pub trait LedgerStore: Send + Sync {
         audit: NewAudit,
     ) -> Result<CreditOutcome, StoreError>;
 
+    /// Runs when a refund is booked: reserves nothing itself (the meter took the amount from
+    /// memory first), checks `condition` and, only when it holds, applies its state change,
+    /// appends `entry` (a debit of kind `refund`, never below zero) with the balance moved, and
+    /// writes `audit`, all in one transaction. Refused, nothing is written.
+    async fn debit(
+        &self,
+        entry: NewLedgerEntry,
+        condition: DebitCondition,
+        audit: NewAudit,
+    ) -> Result<DebitOutcome, StoreError>;
+
+    /// Every entry of the account in id order, with the orders they pay or refund: what the
+    /// spending replay needs. Runs when a refund is asked for, approved or booked.
+    async fn spending_history(&self, account_id: i64) -> Result<Vec<SpendingEntry>, StoreError>;
+
     /// Newest first, entries with `id < before` when given.
     async fn ledger(
         &self,
@@ -855,6 +971,70 @@ pub trait OrderStore: Send + Sync {
         event: NewProviderEvent,
         audit: Option<NewAudit>,
     ) -> Result<bool, StoreError>;
+}
+
+/// Refunds of paid orders. Approving one is a [`LedgerStore::debit`] with
+/// [`DebitCondition::RefundRequested`]; a failed one is given back by a [`LedgerStore::credit`]
+/// with [`CreditCondition::RefundFailed`].
+#[async_trait]
+pub trait RefundStore: Send + Sync {
+    /// Writes a requested refund with `audit`, in one transaction, unless the order has an open
+    /// (requested or approved) refund already: then `None`, nothing written.
+    async fn request_refund(
+        &self,
+        refund: NewRefund,
+        audit: NewAudit,
+    ) -> Result<Option<RefundRecord>, StoreError>;
+
+    async fn refund(&self, id: i64) -> Result<Option<RefundRecord>, StoreError>;
+
+    /// The refunds `filter` matches, newest first, at most `limit`.
+    async fn refunds(
+        &self,
+        filter: RefundFilter,
+        limit: u32,
+    ) -> Result<Vec<RefundRecord>, StoreError>;
+
+    /// Denies a requested refund with `reason`, writing `audit`; `None` (nothing written) when
+    /// it is not requested.
+    async fn deny_refund(
+        &self,
+        id: i64,
+        decided_by: Option<i64>,
+        reason: &str,
+        audit: NewAudit,
+    ) -> Result<Option<RefundRecord>, StoreError>;
+
+    /// Marks an approved refund succeeded with the provider's refund id and moves its order to
+    /// `partly_refunded` or `refunded` (by the sum of its succeeded refunds), recording `event`
+    /// when given and writing `audit`, in one transaction. `None` (nothing written) when the
+    /// refund is not approved or the event was recorded before.
+    async fn complete_refund(
+        &self,
+        id: i64,
+        provider_refund_id: Option<String>,
+        event: Option<NewProviderEvent>,
+        audit: NewAudit,
+        at: Millis,
+    ) -> Result<Option<RefundRecord>, StoreError>;
+
+    /// Records the payment intent an order was paid through, once (a later call changes
+    /// nothing).
+    async fn set_payment_intent(
+        &self,
+        order_id: i64,
+        payment_intent: &str,
+    ) -> Result<(), StoreError>;
+
+    /// The payment intent recorded for an order.
+    async fn payment_intent(&self, order_id: i64) -> Result<Option<String>, StoreError>;
+
+    /// The order of `provider` paid through `payment_intent`.
+    async fn order_by_payment_intent(
+        &self,
+        provider: &str,
+        payment_intent: &str,
+    ) -> Result<Option<OrderRecord>, StoreError>;
 }
 
 /// The data plane's writes (holds and settlements, in batches) and what is left of them.
@@ -975,6 +1155,7 @@ pub trait Store:
     + LedgerStore
     + CodeStore
     + OrderStore
+    + RefundStore
     + MeteringStore
     + PriceStore
     + UpstreamStore

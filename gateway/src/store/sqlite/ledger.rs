@@ -9,6 +9,7 @@ enum Link {
     Nothing,
     Code(i64),
     Order(i64),
+    FailedRefund(i64, String),
 }
 
 /// Checks `condition` inside the credit's transaction, applying what it changes before the
@@ -44,6 +45,10 @@ fn check(
                 return Ok(Err(CreditRefusal::EventSeen));
             }
             check(tx, then, e)?
+        }
+        CreditCondition::RefundFailed { refund_id, reason } => {
+            super::refunds::failable(tx, *refund_id, e)?
+                .map(|()| Link::FailedRefund(*refund_id, reason.clone()))
         }
     })
 }
@@ -99,10 +104,78 @@ impl LedgerStore for SqliteStore {
                     Link::Order(order_id) => {
                         super::orders::mark_paid(&tx, order_id, record.id, e.created_at)?;
                     }
+                    Link::FailedRefund(refund_id, reason) => {
+                        super::refunds::mark_failed(
+                            &tx,
+                            refund_id,
+                            record.id,
+                            &reason,
+                            e.created_at,
+                        )?;
+                    }
                 }
                 insert_audit(&tx, &audit)?;
                 tx.commit()?;
                 Ok(CreditOutcome::Credited(record))
+            })
+            .await
+    }
+
+    async fn debit(
+        &self,
+        e: NewLedgerEntry,
+        condition: DebitCondition,
+        audit: NewAudit,
+    ) -> Result<DebitOutcome, StoreError> {
+        if !e.amount.is_negative() || e.kind != LedgerKind::Refund || e.promotional {
+            return Err(StoreError::Conflict(
+                "a refund's debit is a negative, not promotional entry of kind `refund`".into(),
+            ));
+        }
+        self.writer
+            .call(move |c| {
+                let tx = c.transaction()?;
+                let outcome = super::refunds::debit(&tx, &e, &condition)?;
+                if let DebitOutcome::Debited(..) = outcome {
+                    insert_audit(&tx, &audit)?;
+                    tx.commit()?;
+                }
+                Ok(outcome)
+            })
+            .await
+    }
+
+    async fn spending_history(&self, account_id: i64) -> Result<Vec<SpendingEntry>, StoreError> {
+        self.reader
+            .call(move |c| {
+                let mut stmt = c.prepare(
+                    "SELECT l.id, l.kind, l.amount_micros, l.promotional,
+                            (SELECT o.id FROM orders o WHERE o.ledger_id = l.id),
+                            (SELECT r.order_id FROM refunds r
+                              WHERE r.ledger_id = l.id OR r.return_ledger_id = l.id)
+                     FROM ledger_entries l WHERE l.account_id = ?1 ORDER BY l.id",
+                )?;
+                let rows = stmt
+                    .query_map([account_id], |r| {
+                        let kind: String = r.get(1)?;
+                        Ok(SpendingEntry {
+                            id: r.get(0)?,
+                            kind: LedgerKind::parse(&kind).ok_or_else(|| {
+                                rusqlite::Error::FromSqlConversionFailure(
+                                    1,
+                                    rusqlite::types::Type::Text,
+                                    format!("a ledger kind this version does not know: {kind}")
+                                        .into(),
+                                )
+                            })?,
+                            amount: Micros(r.get(2)?),
+                            promotional: r.get(3)?,
+                            paid_order: r.get(4)?,
+                            refund_of: r.get(5)?,
+                        })
+                    })?
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(rows)
             })
             .await
     }
@@ -210,7 +283,10 @@ impl LedgerStore for SqliteStore {
 }
 
 /// Appends `e` and moves its account's balance, refusing an overdraft `e` forbids.
-fn insert_entry(tx: &Transaction<'_>, e: &NewLedgerEntry) -> Result<LedgerRecord, StoreError> {
+pub(super) fn insert_entry(
+    tx: &Transaction<'_>,
+    e: &NewLedgerEntry,
+) -> Result<LedgerRecord, StoreError> {
     let balance: i64 = tx
         .query_row(
             "SELECT balance_micros FROM accounts WHERE id = ?1",

@@ -16,7 +16,7 @@ use std::thread;
 
 use async_trait::async_trait;
 use codexkey_common::Micros;
-use codexkey_common::api::{AccountStatus, LedgerKind, OrderState, Role};
+use codexkey_common::api::{AccountStatus, LedgerKind, OrderState, RefundState, Role};
 use codexkey_common::price::Price;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, Transaction, params};
 use tokio::sync::oneshot;
@@ -31,6 +31,7 @@ mod ledger;
 mod metering;
 mod orders;
 mod prices;
+mod refunds;
 pub mod reports;
 mod two_factor;
 mod upstreams;
@@ -72,6 +73,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         7,
         "account_security",
         include_str!("../../../migrations/sqlite/0007_account_security.sql"),
+    ),
+    (
+        8,
+        "refunds",
+        include_str!("../../../migrations/sqlite/0008_refunds.sql"),
     ),
 ];
 
