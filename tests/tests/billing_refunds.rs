@@ -494,3 +494,30 @@ async fn a_dashboard_refund_is_booked_once_and_capped_by_the_unspent_part() {
     assert_eq!(h.gw.snapshot().ledger, before.ledger);
     h.assert_consistent().await;
 }
+
+#[tokio::test]
+async fn approval_freezes_what_is_unspent_at_that_moment() {
+    let h = harness().await;
+    let email = "freeze@example.com";
+    let user = h.gw.new_user(email).await;
+    let paid = h.pay(&user, 10_000_000).await;
+    let (status, refund) = h.request(&user, paid.id, Some(8_000_000)).await;
+    assert_eq!(status, StatusCode::CREATED, "{refund}");
+    let id = refund["id"].as_i64().unwrap();
+    // Spent after asking: only 6.543211 is unspent when the admin approves, 6.54 in cents.
+    h.spend(email, 3_456_789).await;
+    let (status, approved) = h
+        .admin
+        .post_empty(&format!("/api/v1/admin/refunds/{id}/approve"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{approved}");
+    assert_eq!(approved["amount_micros"], 6_540_000, "{approved}");
+    assert_eq!(approved["amount_minor"], 654);
+    assert_eq!(h.refund_calls()[0].field("amount"), Some("654"));
+    assert_eq!(balance(&user).await, 3_211);
+    // All spent now: an approval finds nothing to freeze and changes nothing.
+    h.spend(email, 3_211).await;
+    let (status, again) = h.request(&user, paid.id, None).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{again}");
+    h.assert_consistent().await;
+}

@@ -218,9 +218,10 @@ pub enum CreditCondition {
 /// What must hold for a refund's debit to be written, checked in the debit's own transaction.
 #[derive(Debug, Clone)]
 pub enum DebitCondition {
-    /// Refund `refund_id` is requested, of the entry's account, for the entry's amount negated,
-    /// and its order is paid or partly refunded: the refund becomes approved, its amount frozen
-    /// with `amount_minor`, decided by `decided_by`, pointing at the entry.
+    /// Refund `refund_id` is requested, of the entry's account, for at least the entry's
+    /// amount negated, and its order is paid or partly refunded: the refund becomes approved,
+    /// its amount frozen at the entry's (negated) with `amount_minor`, decided by
+    /// `decided_by`, pointing at the entry.
     RefundRequested {
         refund_id: i64,
         amount_minor: i64,
@@ -252,7 +253,7 @@ pub enum DebitRefusal {
     RefundUnknown,
     /// The refund is no longer requested (approved or denied already).
     RefundNotRequested(RefundState),
-    /// The refund's account or amount is not the entry's.
+    /// The refund's account is not the entry's, or the entry is more than was asked.
     RefundMismatch,
     /// The order is not paid or partly refunded (or not the entry's account's).
     OrderNotRefundable,

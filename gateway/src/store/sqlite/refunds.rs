@@ -92,7 +92,9 @@ pub(super) fn debit(
                     r.state,
                 )));
             }
-            if r.account_id != e.account_id || r.amount.0.checked_neg() != Some(e.amount.0) {
+            // The amount is frozen at approval: at most what was asked.
+            let frozen = e.amount.0.checked_neg().unwrap_or(0);
+            if r.account_id != e.account_id || frozen <= 0 || frozen > r.amount.0 {
                 return Ok(DebitOutcome::Refused(DebitRefusal::RefundMismatch));
             }
             match super::orders::order_in(tx, r.order_id)? {
@@ -101,9 +103,16 @@ pub(super) fn debit(
             }
             let entry = super::ledger::insert_entry(tx, e)?;
             tx.execute(
-                "UPDATE refunds SET state = 'approved', amount_minor = ?2, ledger_id = ?3,
-                        decided_by = ?4, updated_at = ?5 WHERE id = ?1",
-                params![refund_id, amount_minor, entry.id, decided_by, e.created_at],
+                "UPDATE refunds SET state = 'approved', amount_micros = ?6, amount_minor = ?2,
+                        ledger_id = ?3, decided_by = ?4, updated_at = ?5 WHERE id = ?1",
+                params![
+                    refund_id,
+                    amount_minor,
+                    entry.id,
+                    decided_by,
+                    e.created_at,
+                    frozen
+                ],
             )?;
             let refund = refund_in(tx, *refund_id)?.ok_or(StoreError::NotFound)?;
             Ok(DebitOutcome::Debited(entry, refund))
