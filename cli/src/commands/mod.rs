@@ -16,6 +16,7 @@ mod orders;
 mod prices;
 mod pricing;
 mod proxy;
+mod refunds;
 mod register;
 mod tools;
 mod topup;
@@ -49,6 +50,8 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Ledger(args) => ledger::run(&ctx, args).await,
         Command::Topup(args) => topup::run(&ctx, args).await,
         Command::Orders => orders::own(&ctx).await,
+        Command::Refund(args) => refunds::request(&ctx, args).await,
+        Command::Refunds => refunds::own(&ctx).await,
         Command::Pricing(args) => pricing::run(&ctx, args).await,
         Command::Proxy(args) => proxy::run(&ctx, args).await,
         Command::Env(args) => tools::env(&ctx, args).await,
