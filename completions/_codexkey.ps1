@@ -42,6 +42,7 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('orders', 'orders', [CompletionResultType]::ParameterValue, 'Show your top-up orders, newest first')
             [CompletionResult]::new('refund', 'refund', [CompletionResultType]::ParameterValue, 'Ask for unused credit of a paid order back (within the refund window; promotional credit is spent first and never refunded)')
             [CompletionResult]::new('refunds', 'refunds', [CompletionResultType]::ParameterValue, 'Show your refunds, newest first')
+            [CompletionResult]::new('referral', 'referral', [CompletionResultType]::ParameterValue, 'Show your referral code, the accounts you referred and what you earned from them')
             [CompletionResult]::new('pricing', 'pricing', [CompletionResultType]::ParameterValue, 'Show the gateway''s model prices (no login needed)')
             [CompletionResult]::new('proxy', 'proxy', [CompletionResultType]::ParameterValue, 'Run the local proxy that Codex CLI and Claude Code point at (127.0.0.1 only)')
             [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Print the environment that points a tool at a running `codexkey proxy`')
@@ -69,6 +70,7 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
         }
         'codexkey;register' {
             [CompletionResult]::new('--email', '--email', [CompletionResultType]::ParameterName, 'Account email (asked for when omitted)')
+            [CompletionResult]::new('--referral', '--referral', [CompletionResultType]::ParameterName, 'Another account''s referral code (`codexkey referral` shows it to them): it earns a share of your paid top-ups')
             [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
             [CompletionResult]::new('--password-stdin', '--password-stdin', [CompletionResultType]::ParameterName, 'Read the password from the first line of standard input instead of prompting')
@@ -565,6 +567,16 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             break
         }
         'codexkey;refunds' {
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'codexkey;referral' {
             [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
@@ -1295,6 +1307,7 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('orders', 'orders', [CompletionResultType]::ParameterValue, 'Show your top-up orders, newest first')
             [CompletionResult]::new('refund', 'refund', [CompletionResultType]::ParameterValue, 'Ask for unused credit of a paid order back (within the refund window; promotional credit is spent first and never refunded)')
             [CompletionResult]::new('refunds', 'refunds', [CompletionResultType]::ParameterValue, 'Show your refunds, newest first')
+            [CompletionResult]::new('referral', 'referral', [CompletionResultType]::ParameterValue, 'Show your referral code, the accounts you referred and what you earned from them')
             [CompletionResult]::new('pricing', 'pricing', [CompletionResultType]::ParameterValue, 'Show the gateway''s model prices (no login needed)')
             [CompletionResult]::new('proxy', 'proxy', [CompletionResultType]::ParameterValue, 'Run the local proxy that Codex CLI and Claude Code point at (127.0.0.1 only)')
             [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Print the environment that points a tool at a running `codexkey proxy`')
@@ -1414,6 +1427,9 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             break
         }
         'codexkey;help;refunds' {
+            break
+        }
+        'codexkey;help;referral' {
             break
         }
         'codexkey;help;pricing' {

@@ -61,6 +61,9 @@ _codexkey() {
             codexkey,proxy)
                 cmd="codexkey__subcmd__proxy"
                 ;;
+            codexkey,referral)
+                cmd="codexkey__subcmd__referral"
+                ;;
             codexkey,refund)
                 cmd="codexkey__subcmd__refund"
                 ;;
@@ -496,6 +499,9 @@ _codexkey() {
             codexkey__subcmd__help,proxy)
                 cmd="codexkey__subcmd__help__subcmd__proxy"
                 ;;
+            codexkey__subcmd__help,referral)
+                cmd="codexkey__subcmd__help__subcmd__referral"
+                ;;
             codexkey__subcmd__help,refund)
                 cmd="codexkey__subcmd__help__subcmd__refund"
                 ;;
@@ -731,7 +737,7 @@ _codexkey() {
 
     case "${cmd}" in
         codexkey)
-            opts="-h -V --gateway --json --profile --help --version gateway register login logout whoami account keys balance usage ledger topup orders refund refunds pricing proxy env run setup doctor admin completions help"
+            opts="-h -V --gateway --json --profile --help --version gateway register login logout whoami account keys balance usage ledger topup orders refund refunds referral pricing proxy env run setup doctor admin completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3079,7 +3085,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__help)
-            opts="gateway register login logout whoami account keys balance usage ledger topup orders refund refunds pricing proxy env run setup doctor admin completions help"
+            opts="gateway register login logout whoami account keys balance usage ledger topup orders refund refunds referral pricing proxy env run setup doctor admin completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3946,6 +3952,20 @@ _codexkey() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        codexkey__subcmd__help__subcmd__referral)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         codexkey__subcmd__help__subcmd__refund)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -4568,6 +4588,28 @@ _codexkey() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        codexkey__subcmd__referral)
+            opts="-h -V --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         codexkey__subcmd__refund)
             opts="-h -V --amount --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -4617,13 +4659,17 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__register)
-            opts="-h -V --email --password-stdin --gateway --json --profile --help --version"
+            opts="-h -V --email --password-stdin --referral --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --email)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --referral)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

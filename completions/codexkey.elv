@@ -39,6 +39,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand orders 'Show your top-up orders, newest first'
             cand refund 'Ask for unused credit of a paid order back (within the refund window; promotional credit is spent first and never refunded)'
             cand refunds 'Show your refunds, newest first'
+            cand referral 'Show your referral code, the accounts you referred and what you earned from them'
             cand pricing 'Show the gateway''s model prices (no login needed)'
             cand proxy 'Run the local proxy that Codex CLI and Claude Code point at (127.0.0.1 only)'
             cand env 'Print the environment that points a tool at a running `codexkey proxy`'
@@ -64,6 +65,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;register'= {
             cand --email 'Account email (asked for when omitted)'
+            cand --referral 'Another account''s referral code (`codexkey referral` shows it to them): it earns a share of your paid top-ups'
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
             cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --password-stdin 'Read the password from the first line of standard input instead of prompting'
@@ -498,6 +500,15 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand --version 'Print version'
         }
         &'codexkey;refunds'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;referral'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
             cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
@@ -1127,6 +1138,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand orders 'Show your top-up orders, newest first'
             cand refund 'Ask for unused credit of a paid order back (within the refund window; promotional credit is spent first and never refunded)'
             cand refunds 'Show your refunds, newest first'
+            cand referral 'Show your referral code, the accounts you referred and what you earned from them'
             cand pricing 'Show the gateway''s model prices (no login needed)'
             cand proxy 'Run the local proxy that Codex CLI and Claude Code point at (127.0.0.1 only)'
             cand env 'Print the environment that points a tool at a running `codexkey proxy`'
@@ -1215,6 +1227,8 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;help;refund'= {
         }
         &'codexkey;help;refunds'= {
+        }
+        &'codexkey;help;referral'= {
         }
         &'codexkey;help;pricing'= {
         }

@@ -43,7 +43,7 @@ pub enum Command {
     /// Run the gateway in the foreground (logs to stderr; Ctrl-C or SIGTERM stops it)
     Gateway(GatewayArgs),
     /// Create an account on the gateway and log in
-    Register(CredentialArgs),
+    Register(RegisterArgs),
     /// Log in and keep the session token in the OS keyring (or a private file); asks for a
     /// two-factor code when the account has two-factor login
     Login(LoginArgs),
@@ -73,6 +73,8 @@ pub enum Command {
     Refund(RefundArgs),
     /// Show your refunds, newest first
     Refunds,
+    /// Show your referral code, the accounts you referred and what you earned from them
+    Referral,
     /// Show the gateway's model prices (no login needed)
     Pricing(PricingArgs),
     /// Run the local proxy that Codex CLI and Claude Code point at (127.0.0.1 only)
@@ -158,6 +160,16 @@ pub struct CredentialArgs {
     /// Read the password from the first line of standard input instead of prompting
     #[arg(long)]
     pub password_stdin: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RegisterArgs {
+    #[command(flatten)]
+    pub credentials: CredentialArgs,
+    /// Another account's referral code (`codexkey referral` shows it to them): it earns a share
+    /// of your paid top-ups
+    #[arg(long, value_name = "CODE")]
+    pub referral: Option<String>,
 }
 
 #[derive(Debug, Args)]

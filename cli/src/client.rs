@@ -273,6 +273,10 @@ impl Client {
             .await
     }
 
+    pub async fn referral(&self) -> Result<ReferralSummary, ClientError> {
+        self.get("/api/v1/referral").await
+    }
+
     pub async fn refunds(&self) -> Result<Vec<Refund>, ClientError> {
         self.get("/api/v1/refunds").await
     }

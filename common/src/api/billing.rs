@@ -325,6 +325,37 @@ pub struct Refund {
     pub updated_at: DateTime<Utc>,
 }
 
+/// `GET /api/v1/referral`: the caller's referral code, the terms, referees and earnings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReferralSummary {
+    /// Given at registration (`codexkey register --referral CODE`) it links the new account.
+    pub code: String,
+    /// What a referrer earns of a referee's paid top-up, in basis points (1000 = 10%).
+    pub rate_bps: u32,
+    /// Commissions are earned on a referee's first this many paid top-ups …
+    pub max_topups: u32,
+    /// … paid within this many seconds of the link.
+    pub max_age_secs: u64,
+    pub referees: Vec<Referee>,
+    /// Earned in all, and taken back (top-ups refunded) in all.
+    pub earned_micros: Micros,
+    pub taken_back_micros: Micros,
+}
+
+/// One account the caller referred, its email pseudonymised.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Referee {
+    /// Like `a***@example.com`.
+    pub email: String,
+    pub linked_at: DateTime<Utc>,
+    /// Paid top-ups that earned a commission.
+    pub topups: u32,
+    pub earned_micros: Micros,
+    pub taken_back_micros: Micros,
+}
+
 fn time_cell(t: Option<DateTime<Utc>>) -> String {
     t.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
         .unwrap_or_default()

@@ -102,6 +102,11 @@ pub async fn register(state: &AppState, req: RegisterRequest) -> Result<Account,
         .map(normalize_currency)
         .transpose()?
         .unwrap_or_else(|| "USD".into());
+    // An unknown referral code is refused before anything is written.
+    let referral = match req.referral_code.as_deref() {
+        Some(code) => Some(crate::billing::referrals::check_code(state, code).await?),
+        None => None,
+    };
     // Checked before hashing so a duplicate costs no argon2 run; the insert re-checks atomically.
     if state.store.account_by_email(&email).await?.is_some() {
         return Err(ApiError::Conflict(
@@ -130,6 +135,9 @@ pub async fn register(state: &AppState, req: RegisterRequest) -> Result<Account,
             }),
         )
         .await?;
+    if let Some(code) = referral {
+        crate::billing::referrals::link(state, account.id, &account.email, &code).await?;
+    }
     Ok(to_api(&account))
 }
 

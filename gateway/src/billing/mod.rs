@@ -4,7 +4,8 @@
 //! through a payment provider: the [`provider`] interface, [`stripe`] its implementation, and
 //! the [`sweeper`] that settles orders left pending), [`codes`] (redemption codes) and
 //! [`bonus`] (promotional credit an admin gives). Money back: [`refunds`] of unused credit,
-//! whose unspent part [`spending`] works out by the documented spending order. Every credit that can be refused goes
+//! whose unspent part [`spending`] works out by the documented spending order; [`referrals`]
+//! (commissions on referees' paid top-ups, taken back on refunds). Every credit that can be refused goes
 //! through [`crate::metering::Meter::credit`] with its condition, so it reaches a balance only
 //! once it is committed.
 
@@ -13,6 +14,7 @@ pub mod bonus;
 pub mod codes;
 pub mod orders;
 pub mod provider;
+pub mod referrals;
 pub mod refunds;
 pub mod spending;
 pub mod stripe;

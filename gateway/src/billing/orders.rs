@@ -473,6 +473,7 @@ async fn pay(
         session_id: session_id.clone(),
         currency: order.currency.clone(),
         amount_minor: order.amount_minor,
+        commission: super::referrals::terms(state, order.account_id).await?,
     };
     let condition = match event {
         Some(event) => CreditCondition::EventUnseen {

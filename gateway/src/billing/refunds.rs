@@ -396,7 +396,10 @@ async fn book(
         )
         .await?;
     match outcome {
-        DebitOutcome::Debited(_, r) => Ok(r),
+        DebitOutcome::Debited(_, Some(r)) => Ok(r),
+        DebitOutcome::Debited(_, None) => {
+            Err(ApiError::internal("a refund's debit booked no refund"))
+        }
         DebitOutcome::Refused(DebitRefusal::RefundNotRequested(s)) => {
             Err(RefundError::NotRequested(refund.id, s.as_str(), "approved").into())
         }
@@ -450,9 +453,12 @@ async fn pay_back(
                     now,
                 )
                 .await?;
-            // `None`: the provider's webhook marked it succeeded first.
+            // `None`: the provider's webhook marked it succeeded first (and took back).
             let current = match done {
-                Some(r) => r,
+                Some(r) => {
+                    super::referrals::take_back(state, order, &r).await;
+                    r
+                }
                 None => load(state, refund.id).await?.0,
             };
             Ok(to_api(&current))
@@ -610,7 +616,7 @@ pub async fn charge_refunded(
         }
         covered -= minor;
         if r.state == RefundState::Approved {
-            state
+            let done = state
                 .store
                 .complete_refund(
                     r.id,
@@ -626,6 +632,9 @@ pub async fn charge_refunded(
                     now,
                 )
                 .await?;
+            if let Some(done) = done {
+                super::referrals::take_back(state, &order, &done).await;
+            }
         }
     }
     Ok(outcome)
@@ -704,7 +713,12 @@ async fn provider_refund(
         )
         .await;
     match outcome {
-        Ok(DebitOutcome::Debited(..)) => Ok("refunded"),
+        Ok(DebitOutcome::Debited(_, refund)) => {
+            if let Some(refund) = refund {
+                super::referrals::take_back(state, order, &refund).await;
+            }
+            Ok("refunded")
+        }
         Ok(DebitOutcome::Refused(DebitRefusal::EventSeen)) => Ok("duplicate"),
         Ok(DebitOutcome::Refused(why)) => {
             let new = state

@@ -88,6 +88,7 @@ pub(crate) fn public_routes(with_metrics: bool) -> Routes<AppState> {
         .get("/orders/{id}", orders::get)
         .post("/orders/{id}/refund", refunds::request)
         .get("/refunds", refunds::list)
+        .get("/referral", refunds::referral)
         .post("/billing/stripe/webhook", orders::stripe_webhook)
         .get("/usage", usage::report)
         .get("/usage/events", usage::events)

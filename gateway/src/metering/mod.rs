@@ -334,8 +334,13 @@ impl Meter {
             return Err(ApiError::internal("a credit's amount must be positive"));
         }
         // Loaded before the write: loading after it would read the credit from the database
-        // and then count it a second time.
+        // and then count it a second time. The same goes for a referrer a payment may credit
+        // a commission to, in the same transaction.
         let funds = self.funds(entry.account_id).await?;
+        let commission = match condition.commission() {
+            Some((order_id, referrer_id)) => Some((order_id, self.funds(referrer_id).await?)),
+            None => None,
+        };
         let amount = entry.amount;
         let (reply, rx) = oneshot::channel();
         let sent = self.writer.send(writer::Msg::Credit {
@@ -349,9 +354,17 @@ impl Meter {
             Err(_) => Err(StoreError::Closed),
         }?;
         if let CreditOutcome::Credited(_) = outcome {
-            let mut f = lock(&funds);
-            // Cannot overflow: the store refused a balance beyond the largest amount.
-            f.balance = f.balance.checked_add(amount).unwrap_or(f.balance);
+            {
+                let mut f = lock(&funds);
+                // Cannot overflow: the store refused a balance beyond the largest amount.
+                f.balance = f.balance.checked_add(amount).unwrap_or(f.balance);
+            }
+            if let Some((order_id, referrer)) = commission
+                && let Some((_, earned, _)) = self.store.order_commission(order_id).await?
+            {
+                let mut f = lock(&referrer);
+                f.balance = f.balance.checked_add(earned).unwrap_or(f.balance);
+            }
         }
         Ok(outcome)
     }

@@ -202,6 +202,8 @@ pub enum CreditCondition {
         session_id: String,
         currency: String,
         amount_minor: i64,
+        /// The referral commission the payment earns, if the buyer was referred.
+        commission: Option<CommissionTerms>,
     },
     /// The provider event `event` was never recorded, and `then` holds; the event is recorded
     /// (with its outcome) in the same transaction, so a re-delivery is refused.
@@ -213,6 +215,21 @@ pub enum CreditCondition {
     /// amount negated; the refund becomes failed (with `reason`), pointing at the entry that
     /// gives its debit back.
     RefundFailed { refund_id: i64, reason: String },
+}
+
+impl CreditCondition {
+    /// `(order, referrer)` when this credit pays an order that may earn a commission.
+    pub fn commission(&self) -> Option<(i64, i64)> {
+        match self {
+            CreditCondition::OrderPending {
+                order_id,
+                commission: Some(terms),
+                ..
+            } => Some((*order_id, terms.referrer_id)),
+            CreditCondition::EventUnseen { then, .. } => then.commission(),
+            _ => None,
+        }
+    }
 }
 
 /// What must hold for a refund's debit to be written, checked in the debit's own transaction.
@@ -237,13 +254,22 @@ pub enum DebitCondition {
         amount_minor: i64,
         provider_refund_id: Option<String>,
     },
+    /// Refund `refund_id` of order `order_id` succeeded, the order earned the entry's account a
+    /// commission, and none was taken back for this refund yet: the entry (a negative
+    /// `referral_commission`, not promotional) is recorded as taken back for it, `due` being
+    /// what the rule asked for.
+    CommissionTakeBack {
+        refund_id: i64,
+        order_id: i64,
+        due: Micros,
+    },
 }
 
 /// How [`LedgerStore::debit`] ended when the database did not fail.
 #[derive(Debug, Clone)]
 pub enum DebitOutcome {
-    /// The entry, and the refund it books.
-    Debited(LedgerRecord, RefundRecord),
+    /// The entry, and the refund it books (none for a commission taken back).
+    Debited(LedgerRecord, Option<RefundRecord>),
     Refused(DebitRefusal),
 }
 
@@ -258,6 +284,27 @@ pub enum DebitRefusal {
     /// The order is not paid or partly refunded (or not the entry's account's).
     OrderNotRefundable,
     EventSeen,
+    /// No commission of the order to take back, or taken back for this refund already.
+    NothingToTakeBack,
+}
+
+/// A referral as its referrer sees it.
+#[derive(Debug, Clone)]
+pub struct RefereeRecord {
+    pub email: String,
+    pub linked_at: Millis,
+    /// Commissions earned on the referee's top-ups, and what was taken back of them.
+    pub earned: Micros,
+    pub taken_back: Micros,
+    pub topups: u32,
+}
+
+/// Why an account cannot be linked to a referrer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkRefusal {
+    UnknownCode,
+    SelfReferral,
+    AlreadyReferred,
 }
 
 /// A refund as stored.
@@ -309,6 +356,20 @@ pub struct SpendingEntry {
     /// The order this entry refunds (a refund's debit) or gives back (a failed refund's
     /// return credit).
     pub refund_of: Option<i64>,
+}
+
+/// The terms of a referral commission on a paid order (from the configuration). The store
+/// applies them inside the payment's transaction: when the buyer's referrer is `referrer_id`,
+/// the link is at most `max_age` old at the payment's time and the buyer's top-ups earned fewer
+/// than `max_topups` commissions, the referrer is credited `rate_bps` of the order's amount
+/// (rounded down; nothing when that is zero) as a promotional `referral_commission`, recorded
+/// as the order's commission.
+#[derive(Debug, Clone)]
+pub struct CommissionTerms {
+    pub referrer_id: i64,
+    pub rate_bps: u32,
+    pub max_topups: u32,
+    pub max_age: Millis,
 }
 
 /// How [`LedgerStore::credit`] ended when the database did not fail.
@@ -843,10 +904,11 @@ pub trait LedgerStore: Send + Sync {
         audit: NewAudit,
     ) -> Result<CreditOutcome, StoreError>;
 
-    /// Runs when a refund is booked: reserves nothing itself (the meter took the amount from
-    /// memory first), checks `condition` and, only when it holds, applies its state change,
-    /// appends `entry` (a debit of kind `refund`, never below zero) with the balance moved, and
-    /// writes `audit`, all in one transaction. Refused, nothing is written.
+    /// Runs when a refund is booked or a commission taken back: reserves nothing itself (the
+    /// meter took the amount from memory first), checks `condition` and, only when it holds,
+    /// applies its state change, appends `entry` (a debit of kind `refund` or
+    /// `referral_commission`, never below zero) with the balance moved, and writes `audit`, all
+    /// in one transaction. Refused, nothing is written.
     async fn debit(
         &self,
         entry: NewLedgerEntry,
@@ -865,6 +927,10 @@ pub trait LedgerStore: Send + Sync {
         before: Option<i64>,
         limit: u32,
     ) -> Result<Vec<LedgerRecord>, StoreError>;
+
+    /// Writes an audit row alone (a decision that moved no money, such as a commission that
+    /// could not be taken back).
+    async fn write_audit(&self, audit: NewAudit) -> Result<(), StoreError>;
 
     /// Compares every account's balance with the sum of its ledger entries.
     async fn verify_ledger(&self) -> Result<LedgerCheckRecord, StoreError>;
@@ -1038,6 +1104,47 @@ pub trait RefundStore: Send + Sync {
     ) -> Result<Option<OrderRecord>, StoreError>;
 }
 
+/// Referral codes, links between a referee and its referrer, and the commissions of the
+/// referee's top-ups. Earning one is part of paying an order ([`CommissionTerms`]); taking one
+/// back is a [`LedgerStore::debit`] with [`DebitCondition::CommissionTakeBack`].
+#[async_trait]
+pub trait ReferralStore: Send + Sync {
+    /// The account's referral code; `code` becomes it when it has none yet. `Conflict` when
+    /// `code` is another account's (the caller draws another).
+    async fn referral_code(
+        &self,
+        account_id: i64,
+        code: &str,
+        at: Millis,
+    ) -> Result<String, StoreError>;
+
+    /// The account whose referral code is `code`.
+    async fn account_by_referral_code(&self, code: &str) -> Result<Option<i64>, StoreError>;
+
+    /// Links `referee_id` to the owner of `code`, with `audit`, in one transaction; refused
+    /// (nothing written) for an unknown code, the referee's own code, or a referee linked
+    /// before. Answers the referrer's id.
+    async fn link_referral(
+        &self,
+        referee_id: i64,
+        code: &str,
+        at: Millis,
+        audit: NewAudit,
+    ) -> Result<Result<i64, LinkRefusal>, StoreError>;
+
+    /// The referrer of `account_id` and when they were linked.
+    async fn referrer_of(&self, account_id: i64) -> Result<Option<(i64, Millis)>, StoreError>;
+
+    /// The account's referees, oldest link first, with their commissions.
+    async fn referees(&self, referrer_id: i64) -> Result<Vec<RefereeRecord>, StoreError>;
+
+    /// The commission order `order_id` earned: `(referrer, amount, taken back so far)`.
+    async fn order_commission(
+        &self,
+        order_id: i64,
+    ) -> Result<Option<(i64, Micros, Micros)>, StoreError>;
+}
+
 /// The data plane's writes (holds and settlements, in batches) and what is left of them.
 #[async_trait]
 pub trait MeteringStore: Send + Sync {
@@ -1157,6 +1264,7 @@ pub trait Store:
     + CodeStore
     + OrderStore
     + RefundStore
+    + ReferralStore
     + MeteringStore
     + PriceStore
     + UpstreamStore

@@ -1,11 +1,13 @@
 //! `/api/v1/orders/{id}/refund` and `/api/v1/refunds` (a user asks for unused credit back and
 //! follows it), `/api/v1/admin/refunds*` (an admin lists, approves and denies). The rules are
-//! in [`crate::billing::refunds`].
+//! in [`crate::billing::refunds`]. `/api/v1/referral` (the caller's referral code, referees and
+//! earnings; [`crate::billing::referrals`]) sits here too: its money moves with top-ups and
+//! refunds.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use codexkey_common::api::{DenyRefundRequest, ErrorBody, Refund, RefundRequest};
+use codexkey_common::api::{DenyRefundRequest, ErrorBody, ReferralSummary, Refund, RefundRequest};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -157,4 +159,27 @@ pub async fn deny(
     AppJson(req): AppJson<DenyRefundRequest>,
 ) -> Result<Json<Refund>, ApiError> {
     Ok(Json(refunds::deny(&state, &admin, id, &req.reason).await?))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/referral",
+    tag = "billing",
+    operation_id = "referral",
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "The caller's referral code (made on first use), the \
+            commission terms, referees (emails pseudonymised) and earnings.",
+            body = ReferralSummary),
+        SessionRefused,
+        ServerError,
+    ),
+)]
+pub async fn referral(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<ReferralSummary>, ApiError> {
+    Ok(Json(
+        crate::billing::referrals::summary(&state, &caller).await?,
+    ))
 }

@@ -82,6 +82,7 @@ pub const API_KEY_HEADER: &str = "api_key_header";
         orders::get,
         refunds::request,
         refunds::list,
+        refunds::referral,
         orders::stripe_webhook,
         usage::report,
         usage::events,

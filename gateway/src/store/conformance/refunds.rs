@@ -67,6 +67,7 @@ async fn paid_order(store: &dyn Store, account_id: i64, amount: i64, at: i64) ->
                 session_id: session,
                 currency: "usd".into(),
                 amount_minor: amount / 10_000,
+                commission: None,
             },
             testkit::audit("orders.paid", at),
         )
@@ -184,7 +185,7 @@ pub async fn refunds(db: &dyn Database) {
         .debit(e, c, testkit::audit("refunds.approve", T0))
         .await
         .expect("debit");
-    let DebitOutcome::Debited(debit, r1) = out else {
+    let DebitOutcome::Debited(debit, Some(r1)) = out else {
         panic!("approved: {out:?}")
     };
     assert_eq!(debit.amount, Micros(-12_000_000));
@@ -341,7 +342,7 @@ pub async fn refunds(db: &dyn Database) {
         )
     };
     let out = provider("evt_1").await.expect("debit");
-    let DebitOutcome::Debited(a_debit, ra) = out else {
+    let DebitOutcome::Debited(a_debit, Some(ra)) = out else {
         panic!("{out:?}")
     };
     assert_eq!(

@@ -8,7 +8,7 @@ use super::*;
 enum Link {
     Nothing,
     Code(i64),
-    Order(i64),
+    Order(i64, Option<CommissionTerms>),
     FailedRefund(i64, String),
 }
 
@@ -30,6 +30,7 @@ fn check(
             session_id,
             currency,
             amount_minor,
+            commission,
         } => super::orders::payable(
             tx,
             *order_id,
@@ -39,7 +40,7 @@ fn check(
             *amount_minor,
             e,
         )?
-        .map(|()| Link::Order(*order_id)),
+        .map(|()| Link::Order(*order_id, commission.clone())),
         CreditCondition::EventUnseen { event, then } => {
             if !super::orders::insert_event(tx, event)? {
                 return Ok(Err(CreditRefusal::EventSeen));
@@ -101,8 +102,11 @@ impl LedgerStore for SqliteStore {
                             params![code_id, record.id],
                         )?;
                     }
-                    Link::Order(order_id) => {
+                    Link::Order(order_id, commission) => {
                         super::orders::mark_paid(&tx, order_id, record.id, e.created_at)?;
+                        if let Some(terms) = commission {
+                            super::referrals::earn(&tx, order_id, &e, &terms)?;
+                        }
                     }
                     Link::FailedRefund(refund_id, reason) => {
                         super::refunds::mark_failed(
@@ -127,9 +131,12 @@ impl LedgerStore for SqliteStore {
         condition: DebitCondition,
         audit: NewAudit,
     ) -> Result<DebitOutcome, StoreError> {
-        if !e.amount.is_negative() || e.kind != LedgerKind::Refund || e.promotional {
+        if !e.amount.is_negative()
+            || !matches!(e.kind, LedgerKind::Refund | LedgerKind::ReferralCommission)
+            || e.promotional
+        {
             return Err(StoreError::Conflict(
-                "a refund's debit is a negative, not promotional entry of kind `refund`".into(),
+                "a conditional debit is a negative, not promotional entry of kind `refund` or `referral_commission`".into(),
             ));
         }
         self.writer
@@ -141,6 +148,17 @@ impl LedgerStore for SqliteStore {
                     tx.commit()?;
                 }
                 Ok(outcome)
+            })
+            .await
+    }
+
+    async fn write_audit(&self, audit: NewAudit) -> Result<(), StoreError> {
+        self.writer
+            .call(move |c| {
+                let tx = c.transaction()?;
+                insert_audit(&tx, &audit)?;
+                tx.commit()?;
+                Ok(())
             })
             .await
     }

@@ -31,6 +31,7 @@ mod ledger;
 mod metering;
 mod orders;
 mod prices;
+mod referrals;
 mod refunds;
 pub mod reports;
 mod two_factor;
@@ -76,8 +77,8 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (
         8,
-        "refunds",
-        include_str!("../../../migrations/sqlite/0008_refunds.sql"),
+        "refunds_referrals",
+        include_str!("../../../migrations/sqlite/0008_refunds_referrals.sql"),
     ),
 ];
 

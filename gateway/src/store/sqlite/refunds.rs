@@ -115,7 +115,7 @@ pub(super) fn debit(
                 ],
             )?;
             let refund = refund_in(tx, *refund_id)?.ok_or(StoreError::NotFound)?;
-            Ok(DebitOutcome::Debited(entry, refund))
+            Ok(DebitOutcome::Debited(entry, Some(refund)))
         }
         DebitCondition::ProviderRefund {
             event,
@@ -148,8 +148,13 @@ pub(super) fn debit(
             let id = tx.last_insert_rowid();
             follow_refunds(tx, *order_id, e.created_at)?;
             let refund = refund_in(tx, id)?.ok_or(StoreError::NotFound)?;
-            Ok(DebitOutcome::Debited(entry, refund))
+            Ok(DebitOutcome::Debited(entry, Some(refund)))
         }
+        DebitCondition::CommissionTakeBack {
+            refund_id,
+            order_id,
+            due,
+        } => super::referrals::take_back(tx, e, *refund_id, *order_id, *due),
     }
 }
 

@@ -56,3 +56,57 @@ WHEN NEW.state IS NOT OLD.state AND NOT (
      (OLD.state = 'requested' AND NEW.state IN ('approved', 'denied'))
   OR (OLD.state = 'approved' AND NEW.state IN ('succeeded', 'failed')))
 BEGIN SELECT RAISE(ABORT, 'a refund''s state only moves forward'); END;
+
+-- Referrals. Every account gets a referral code the first time it asks for it; an account
+-- registered with a code is linked to that code's account, once ever (`referee_id` is the key)
+-- and never to itself. A referee's paid top-up earns the referrer a promotional
+-- `referral_commission` credit in the payment's own transaction (`referral_commissions`, kind
+-- `earned`, one per order); a refund of that top-up takes back a proportional part (kind
+-- `taken_back`, one per refund), at most what the referrer's balance holds: `due_micros` is what
+-- the rule asked for, `amount_micros` what was taken (the rest is the shortfall, audited).
+
+CREATE TABLE referral_codes (
+    account_id INTEGER PRIMARY KEY REFERENCES accounts(id),
+    code       TEXT    NOT NULL UNIQUE CHECK (length(code) >= 6),
+    created_at INTEGER NOT NULL
+);
+
+CREATE TABLE referrals (
+    referee_id  INTEGER PRIMARY KEY REFERENCES accounts(id),
+    referrer_id INTEGER NOT NULL REFERENCES accounts(id),
+    created_at  INTEGER NOT NULL,
+    CHECK (referee_id <> referrer_id)
+);
+CREATE INDEX referrals_referrer ON referrals(referrer_id);
+
+CREATE TABLE referral_commissions (
+    id            INTEGER PRIMARY KEY,
+    kind          TEXT    NOT NULL CHECK (kind IN ('earned', 'taken_back')),
+    order_id      INTEGER NOT NULL REFERENCES orders(id),
+    refund_id     INTEGER REFERENCES refunds(id),
+    referee_id    INTEGER NOT NULL REFERENCES accounts(id),
+    referrer_id   INTEGER NOT NULL REFERENCES accounts(id),
+    -- The ledger entry moving the referrer's balance; none when nothing could be taken back.
+    ledger_id     INTEGER REFERENCES ledger_entries(id),
+    amount_micros INTEGER NOT NULL CHECK (amount_micros >= 0),
+    due_micros    INTEGER NOT NULL CHECK (due_micros >= amount_micros),
+    created_at    INTEGER NOT NULL,
+    CHECK ((kind = 'earned') = (refund_id IS NULL)),
+    CHECK (kind = 'taken_back' OR (amount_micros > 0 AND ledger_id IS NOT NULL))
+);
+CREATE UNIQUE INDEX referral_commissions_earned ON referral_commissions(order_id)
+    WHERE kind = 'earned';
+CREATE UNIQUE INDEX referral_commissions_taken_back ON referral_commissions(refund_id)
+    WHERE kind = 'taken_back';
+CREATE INDEX referral_commissions_referrer ON referral_commissions(referrer_id, id);
+
+CREATE TRIGGER referral_codes_no_change BEFORE UPDATE ON referral_codes
+BEGIN SELECT RAISE(ABORT, 'a referral code never changes'); END;
+CREATE TRIGGER referrals_no_update BEFORE UPDATE ON referrals
+BEGIN SELECT RAISE(ABORT, 'a referral link never changes'); END;
+CREATE TRIGGER referrals_no_delete BEFORE DELETE ON referrals
+BEGIN SELECT RAISE(ABORT, 'a referral link never changes'); END;
+CREATE TRIGGER referral_commissions_no_update BEFORE UPDATE ON referral_commissions
+BEGIN SELECT RAISE(ABORT, 'referral_commissions is append-only'); END;
+CREATE TRIGGER referral_commissions_no_delete BEFORE DELETE ON referral_commissions
+BEGIN SELECT RAISE(ABORT, 'referral_commissions is append-only'); END;
