@@ -719,6 +719,9 @@ mod tests {
                 "false",
                 "false",
             ),
+            ("billing.referral_rate_bps", "500", "500", "250", "250"),
+            ("billing.referral_max_topups", "3", "3", "4", "4"),
+            ("billing.referral_max_age_secs", "600", "600", "700", "700"),
         ];
         assert_eq!(
             rows.iter().map(|r| r.0).collect::<Vec<_>>(),

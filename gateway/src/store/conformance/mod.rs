@@ -31,6 +31,7 @@ mod keys;
 mod ledger;
 mod metering;
 mod orders;
+mod referrals;
 mod refunds;
 mod setup;
 mod two_factor;
@@ -53,6 +54,7 @@ pub const STORIES: &[(&str, Story)] = &[
     ("codes", |db| Box::pin(codes::codes(db))),
     ("orders", |db| Box::pin(orders::orders(db))),
     ("refunds", |db| Box::pin(refunds::refunds(db))),
+    ("referrals", |db| Box::pin(referrals::referrals(db))),
     ("metering", |db| Box::pin(metering::metering(db))),
     ("usage", |db| Box::pin(usage::reports(db))),
     ("prices", |db| Box::pin(catalog::prices(db))),
