@@ -4,7 +4,7 @@
 //! most what the referrer's balance holds (the shortfall audited). After every scenario the
 //! ledger check passes.
 
-#![expect(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used)]
 
 use codexkey_common::Secret;
 use codexkey_tests::fake_stripe::{self, FakeStripe};

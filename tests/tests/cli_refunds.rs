@@ -125,3 +125,72 @@ async fn users_ask_for_refunds_and_admins_decide() {
     let verify = admin.run(&["admin", "verify-ledger"]);
     assert_eq!(verify.code, 0, "{verify:?}");
 }
+
+#[test]
+fn referral_codes_link_new_accounts_and_show_referees() {
+    let gw = GatewayProcess::start();
+    let referrer = CliUser::registered(&gw);
+    let shown = referrer.run(&["--json", "referral"]);
+    assert_eq!(shown.code, 0, "{shown:?}");
+    let code = shown.json()["code"].as_str().unwrap().to_owned();
+    assert!(code.starts_with("REF-"), "{shown:?}");
+    let empty = referrer.run(&["referral"]);
+    assert_eq!(empty.code, 0, "{empty:?}");
+    assert!(
+        empty
+            .stderr
+            .contains(&format!("your referral code: {code}"))
+            && empty.stderr.contains("10.00%"),
+        "{empty:?}"
+    );
+    assert!(empty.stderr.contains("no referees yet"), "{empty:?}");
+
+    // An unknown code: refused, no account made.
+    let stranger = CliUser::new(&gw.url);
+    let refused_reg = stranger.run_with_stdin(
+        &[
+            "register",
+            "--email",
+            "nobody@codexkey.test",
+            "--password-stdin",
+            "--referral",
+            "REF-ZZZZ9999",
+        ],
+        &format!("{}\n", codexkey_tests::cli::USER_PASSWORD),
+    );
+    refused(
+        &refused_reg,
+        "no account has the referral code `REF-ZZZZ9999`",
+    );
+    let login = stranger.run_with_stdin(
+        &[
+            "login",
+            "--email",
+            "nobody@codexkey.test",
+            "--password-stdin",
+        ],
+        &format!("{}\n", codexkey_tests::cli::USER_PASSWORD),
+    );
+    assert_ne!(login.code, 0, "{login:?}");
+
+    // With the code: linked, and the referrer sees the referee pseudonymised.
+    let reg = stranger.run_with_stdin(
+        &[
+            "register",
+            "--email",
+            "zoe@codexkey.test",
+            "--password-stdin",
+            "--referral",
+            &code.to_lowercase(),
+        ],
+        &format!("{}\n", codexkey_tests::cli::USER_PASSWORD),
+    );
+    assert_eq!(reg.code, 0, "{reg:?}");
+    let table = referrer.run(&["referral"]);
+    assert_eq!(table.code, 0, "{table:?}");
+    assert!(table.stdout.contains("z***@codexkey.test"), "{table:?}");
+    assert!(!table.stdout.contains("zoe@"), "{table:?}");
+    let json = referrer.run(&["--json", "referral"]).json();
+    assert_eq!(json["referees"][0]["email"], "z***@codexkey.test", "{json}");
+    assert_eq!(json["earned_micros"], 0);
+}

@@ -82,6 +82,8 @@ fn normalize_currency(code: &str) -> Result<String, ApiError> {
     }
 }
 
+/// Creates an account. `req.referral_code` is not read here: registration with one goes
+/// through `billing::referrals::register`, which checks it first and links the account after.
 pub async fn register(state: &AppState, req: RegisterRequest) -> Result<Account, ApiError> {
     if !state.config.auth.allow_registration {
         return Err(ApiError::Forbidden(
@@ -102,11 +104,6 @@ pub async fn register(state: &AppState, req: RegisterRequest) -> Result<Account,
         .map(normalize_currency)
         .transpose()?
         .unwrap_or_else(|| "USD".into());
-    // An unknown referral code is refused before anything is written.
-    let referral = match req.referral_code.as_deref() {
-        Some(code) => Some(crate::billing::referrals::check_code(state, code).await?),
-        None => None,
-    };
     // Checked before hashing so a duplicate costs no argon2 run; the insert re-checks atomically.
     if state.store.account_by_email(&email).await?.is_some() {
         return Err(ApiError::Conflict(
@@ -135,9 +132,6 @@ pub async fn register(state: &AppState, req: RegisterRequest) -> Result<Account,
             }),
         )
         .await?;
-    if let Some(code) = referral {
-        crate::billing::referrals::link(state, account.id, &account.email, &code).await?;
-    }
     Ok(to_api(&account))
 }
 

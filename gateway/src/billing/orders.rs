@@ -533,6 +533,17 @@ async fn pay(
     }
 }
 
+/// [`pay`] from the sweep, recording the session's payment intent first.
+async fn pay_remembering(
+    state: &AppState,
+    order: &OrderRecord,
+    session: &Session,
+    now: Millis,
+) -> Result<Change, ApiError> {
+    remember_payment_intent(state, order, session).await;
+    pay(state, order, None, now).await
+}
+
 /// Closes `order` unpaid as `to` (expired or failed), with `event` if any, once.
 async fn close(
     state: &AppState,
@@ -658,10 +669,7 @@ async fn settle(state: &AppState, order: &OrderRecord) -> Result<Settled, ApiErr
         return Ok(Settled::Pending);
     }
     Ok(match (&session.status, session.paid) {
-        (_, true) => match {
-            remember_payment_intent(state, order, &session).await;
-            pay(state, order, None, now).await?
-        } {
+        (_, true) => match pay_remembering(state, order, &session, now).await? {
             Change::Made => Settled::Paid,
             Change::AlreadySettled => Settled::Elsewhere,
         },

@@ -18,7 +18,7 @@
 //!   order, never otherwise.
 
 use codexkey_common::Micros;
-use codexkey_common::api::{LedgerKind, Referee, ReferralSummary};
+use codexkey_common::api::{Account, LedgerKind, Referee, ReferralSummary, RegisterRequest};
 use serde_json::json;
 
 use crate::accounts::Caller;
@@ -30,6 +30,9 @@ use crate::store::{
     OrderRecord, RefundFilter, RefundRecord, StoreError,
 };
 use codexkey_common::api::RefundState;
+
+/// The most refunds of one order read when working out what is owed (an order has a handful).
+const MAX_REFUNDS: u32 = 500;
 
 /// Crockford's base32: no `I`, `L`, `O`, `U`.
 const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -97,7 +100,7 @@ pub async fn code_of(state: &AppState, account_id: i64) -> Result<String, ApiErr
 }
 
 /// Checks a code given at registration, before the account is created.
-pub async fn check_code(state: &AppState, code: &str) -> Result<String, ApiError> {
+async fn check_code(state: &AppState, code: &str) -> Result<String, ApiError> {
     let code = normalize(code);
     match state.store.account_by_referral_code(&code).await? {
         Some(_) => Ok(code),
@@ -105,8 +108,22 @@ pub async fn check_code(state: &AppState, code: &str) -> Result<String, ApiError
     }
 }
 
+/// Registers an account (see [`crate::accounts::register`]); with a referral code, the code is
+/// checked before anything is written and the new account linked to its owner afterwards.
+pub async fn register(state: &AppState, req: RegisterRequest) -> Result<Account, ApiError> {
+    let code = match req.referral_code.as_deref() {
+        Some(code) => Some(check_code(state, code).await?),
+        None => None,
+    };
+    let account = crate::accounts::register(state, req).await?;
+    if let Some(code) = code {
+        link(state, account.id, &account.email, &code).await?;
+    }
+    Ok(account)
+}
+
 /// Links a new account to the owner of `code` (checked by [`check_code`]).
-pub async fn link(
+async fn link(
     state: &AppState,
     referee_id: i64,
     referee_email: &str,
@@ -235,7 +252,7 @@ async fn try_take_back(
                     state: Some(RefundState::Succeeded),
                     ..RefundFilter::default()
                 },
-                super::refunds::MAX_LIST,
+                MAX_REFUNDS,
             )
             .await?
             .iter()

@@ -154,7 +154,7 @@ pub async fn request(
     let now = now_ms();
     if !window_open(state, &order, now) {
         let secs = state.config.billing.refund_window.as_secs();
-        let window = if secs % 86_400 == 0 {
+        let window = if secs.is_multiple_of(86_400) {
             format!("{} days", secs / 86_400)
         } else {
             format!("{secs} seconds")
@@ -396,7 +396,7 @@ async fn book(
         )
         .await?;
     match outcome {
-        DebitOutcome::Debited(_, Some(r)) => Ok(r),
+        DebitOutcome::Debited(_, Some(r)) => Ok(*r),
         DebitOutcome::Debited(_, None) => {
             Err(ApiError::internal("a refund's debit booked no refund"))
         }

@@ -269,7 +269,7 @@ pub enum DebitCondition {
 #[derive(Debug, Clone)]
 pub enum DebitOutcome {
     /// The entry, and the refund it books (none for a commission taken back).
-    Debited(LedgerRecord, Option<RefundRecord>),
+    Debited(Box<LedgerRecord>, Option<Box<RefundRecord>>),
     Refused(DebitRefusal),
 }
 

@@ -38,7 +38,7 @@ pub(super) fn earn(
     if amount <= 0 {
         return Ok(());
     }
-    let entry = super::ledger::insert_entry(
+    let entry = insert_entry(
         tx,
         &NewLedgerEntry {
             account_id: referrer_id,
@@ -108,7 +108,7 @@ pub(super) fn take_back(
     {
         return Ok(DebitOutcome::Refused(DebitRefusal::NothingToTakeBack));
     }
-    let entry = super::ledger::insert_entry(tx, e)?;
+    let entry = insert_entry(tx, e)?;
     tx.execute(
         "INSERT INTO referral_commissions (kind, order_id, refund_id, referee_id, referrer_id,
                 ledger_id, amount_micros, due_micros, created_at)
@@ -124,7 +124,7 @@ pub(super) fn take_back(
             e.created_at
         ],
     )?;
-    Ok(DebitOutcome::Debited(entry, None))
+    Ok(DebitOutcome::Debited(Box::new(entry), None))
 }
 
 #[async_trait]

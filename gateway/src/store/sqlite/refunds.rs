@@ -101,7 +101,7 @@ pub(super) fn debit(
                 Some(o) if refundable(&o) => {}
                 _ => return Ok(DebitOutcome::Refused(DebitRefusal::OrderNotRefundable)),
             }
-            let entry = super::ledger::insert_entry(tx, e)?;
+            let entry = insert_entry(tx, e)?;
             tx.execute(
                 "UPDATE refunds SET state = 'approved', amount_micros = ?6, amount_minor = ?2,
                         ledger_id = ?3, decided_by = ?4, updated_at = ?5 WHERE id = ?1",
@@ -115,7 +115,10 @@ pub(super) fn debit(
                 ],
             )?;
             let refund = refund_in(tx, *refund_id)?.ok_or(StoreError::NotFound)?;
-            Ok(DebitOutcome::Debited(entry, Some(refund)))
+            Ok(DebitOutcome::Debited(
+                Box::new(entry),
+                Some(Box::new(refund)),
+            ))
         }
         DebitCondition::ProviderRefund {
             event,
@@ -130,7 +133,7 @@ pub(super) fn debit(
                 Some(o) if refundable(&o) => {}
                 _ => return Ok(DebitOutcome::Refused(DebitRefusal::OrderNotRefundable)),
             }
-            let entry = super::ledger::insert_entry(tx, e)?;
+            let entry = insert_entry(tx, e)?;
             tx.execute(
                 "INSERT INTO refunds (order_id, account_id, state, source, amount_micros,
                         amount_minor, ledger_id, provider_refund_id, created_at, updated_at)
@@ -148,7 +151,10 @@ pub(super) fn debit(
             let id = tx.last_insert_rowid();
             follow_refunds(tx, *order_id, e.created_at)?;
             let refund = refund_in(tx, id)?.ok_or(StoreError::NotFound)?;
-            Ok(DebitOutcome::Debited(entry, Some(refund)))
+            Ok(DebitOutcome::Debited(
+                Box::new(entry),
+                Some(Box::new(refund)),
+            ))
         }
         DebitCondition::CommissionTakeBack {
             refund_id,
