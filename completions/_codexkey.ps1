@@ -40,6 +40,9 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('ledger', 'ledger', [CompletionResultType]::ParameterValue, 'Show your ledger: every payment, code, bonus, charge, refund and adjustment, newest first')
             [CompletionResult]::new('topup', 'topup', [CompletionResultType]::ParameterValue, 'Add credit to your account: pay by card (`--amount`, prints a page to open) or redeem a code (`--code`)')
             [CompletionResult]::new('orders', 'orders', [CompletionResultType]::ParameterValue, 'Show your top-up orders, newest first')
+            [CompletionResult]::new('refund', 'refund', [CompletionResultType]::ParameterValue, 'Ask for unused credit of a paid order back (within the refund window; promotional credit is spent first and never refunded)')
+            [CompletionResult]::new('refunds', 'refunds', [CompletionResultType]::ParameterValue, 'Show your refunds, newest first')
+            [CompletionResult]::new('referral', 'referral', [CompletionResultType]::ParameterValue, 'Show your referral code, the accounts you referred and what you earned from them')
             [CompletionResult]::new('pricing', 'pricing', [CompletionResultType]::ParameterValue, 'Show the gateway''s model prices (no login needed)')
             [CompletionResult]::new('proxy', 'proxy', [CompletionResultType]::ParameterValue, 'Run the local proxy that Codex CLI and Claude Code point at (127.0.0.1 only)')
             [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Print the environment that points a tool at a running `codexkey proxy`')
@@ -67,6 +70,7 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
         }
         'codexkey;register' {
             [CompletionResult]::new('--email', '--email', [CompletionResultType]::ParameterName, 'Account email (asked for when omitted)')
+            [CompletionResult]::new('--referral', '--referral', [CompletionResultType]::ParameterName, 'Another account''s referral code (`codexkey referral` shows it to them): it earns a share of your paid top-ups')
             [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
             [CompletionResult]::new('--password-stdin', '--password-stdin', [CompletionResultType]::ParameterName, 'Read the password from the first line of standard input instead of prompting')
@@ -551,6 +555,37 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'codexkey;refund' {
+            [CompletionResult]::new('--amount', '--amount', [CompletionResultType]::ParameterName, 'Credits to refund (e.g. `5`, `2.5`); all that is refundable when not given')
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'codexkey;refunds' {
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'codexkey;referral' {
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'codexkey;pricing' {
             [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Only models whose name matches; `*` matches any run of characters (e.g. `claude-*`)')
             [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'Only models of this provider (e.g. `openai`, `anthropic`)')
@@ -632,6 +667,7 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('bonus', 'bonus', [CompletionResultType]::ParameterValue, 'Give an account promotional credit (spent first, never refunded), with a reason kept in the ledger and the audit log')
             [CompletionResult]::new('codes', 'codes', [CompletionResultType]::ParameterValue, 'Create, list, disable and export redemption codes')
             [CompletionResult]::new('orders', 'orders', [CompletionResultType]::ParameterValue, 'List top-up orders, newest first')
+            [CompletionResult]::new('refunds', 'refunds', [CompletionResultType]::ParameterValue, 'List, approve and deny refunds of unused credit')
             [CompletionResult]::new('suspend', 'suspend', [CompletionResultType]::ParameterValue, 'Suspend an account: its sessions and keys stop working')
             [CompletionResult]::new('activate', 'activate', [CompletionResultType]::ParameterValue, 'Lift a suspension')
             [CompletionResult]::new('verify-ledger', 'verify-ledger', [CompletionResultType]::ParameterValue, 'Check that every balance equals the sum of its ledger entries (exit 1 if not)')
@@ -823,6 +859,71 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'codexkey;admin;refunds' {
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List refunds, newest first')
+            [CompletionResult]::new('approve', 'approve', [CompletionResultType]::ParameterValue, 'Approve a requested refund: freezes what is refundable now, debits the ledger and has the payment provider pay it back (run it again if the provider could not be reached)')
+            [CompletionResult]::new('deny', 'deny', [CompletionResultType]::ParameterValue, 'Deny a requested refund, with a reason the user sees')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'codexkey;admin;refunds;list' {
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'Only refunds in this state')
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'codexkey;admin;refunds;approve' {
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'codexkey;admin;refunds;deny' {
+            [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why (required)')
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'codexkey;admin;refunds;help' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List refunds, newest first')
+            [CompletionResult]::new('approve', 'approve', [CompletionResultType]::ParameterValue, 'Approve a requested refund: freezes what is refundable now, debits the ledger and has the payment provider pay it back (run it again if the provider could not be reached)')
+            [CompletionResult]::new('deny', 'deny', [CompletionResultType]::ParameterValue, 'Deny a requested refund, with a reason the user sees')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'codexkey;admin;refunds;help;list' {
+            break
+        }
+        'codexkey;admin;refunds;help;approve' {
+            break
+        }
+        'codexkey;admin;refunds;help;deny' {
+            break
+        }
+        'codexkey;admin;refunds;help;help' {
             break
         }
         'codexkey;admin;suspend' {
@@ -1056,6 +1157,7 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('bonus', 'bonus', [CompletionResultType]::ParameterValue, 'Give an account promotional credit (spent first, never refunded), with a reason kept in the ledger and the audit log')
             [CompletionResult]::new('codes', 'codes', [CompletionResultType]::ParameterValue, 'Create, list, disable and export redemption codes')
             [CompletionResult]::new('orders', 'orders', [CompletionResultType]::ParameterValue, 'List top-up orders, newest first')
+            [CompletionResult]::new('refunds', 'refunds', [CompletionResultType]::ParameterValue, 'List, approve and deny refunds of unused credit')
             [CompletionResult]::new('suspend', 'suspend', [CompletionResultType]::ParameterValue, 'Suspend an account: its sessions and keys stop working')
             [CompletionResult]::new('activate', 'activate', [CompletionResultType]::ParameterValue, 'Lift a suspension')
             [CompletionResult]::new('verify-ledger', 'verify-ledger', [CompletionResultType]::ParameterValue, 'Check that every balance equals the sum of its ledger entries (exit 1 if not)')
@@ -1107,6 +1209,21 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             break
         }
         'codexkey;admin;help;orders' {
+            break
+        }
+        'codexkey;admin;help;refunds' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List refunds, newest first')
+            [CompletionResult]::new('approve', 'approve', [CompletionResultType]::ParameterValue, 'Approve a requested refund: freezes what is refundable now, debits the ledger and has the payment provider pay it back (run it again if the provider could not be reached)')
+            [CompletionResult]::new('deny', 'deny', [CompletionResultType]::ParameterValue, 'Deny a requested refund, with a reason the user sees')
+            break
+        }
+        'codexkey;admin;help;refunds;list' {
+            break
+        }
+        'codexkey;admin;help;refunds;approve' {
+            break
+        }
+        'codexkey;admin;help;refunds;deny' {
             break
         }
         'codexkey;admin;help;suspend' {
@@ -1188,6 +1305,9 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('ledger', 'ledger', [CompletionResultType]::ParameterValue, 'Show your ledger: every payment, code, bonus, charge, refund and adjustment, newest first')
             [CompletionResult]::new('topup', 'topup', [CompletionResultType]::ParameterValue, 'Add credit to your account: pay by card (`--amount`, prints a page to open) or redeem a code (`--code`)')
             [CompletionResult]::new('orders', 'orders', [CompletionResultType]::ParameterValue, 'Show your top-up orders, newest first')
+            [CompletionResult]::new('refund', 'refund', [CompletionResultType]::ParameterValue, 'Ask for unused credit of a paid order back (within the refund window; promotional credit is spent first and never refunded)')
+            [CompletionResult]::new('refunds', 'refunds', [CompletionResultType]::ParameterValue, 'Show your refunds, newest first')
+            [CompletionResult]::new('referral', 'referral', [CompletionResultType]::ParameterValue, 'Show your referral code, the accounts you referred and what you earned from them')
             [CompletionResult]::new('pricing', 'pricing', [CompletionResultType]::ParameterValue, 'Show the gateway''s model prices (no login needed)')
             [CompletionResult]::new('proxy', 'proxy', [CompletionResultType]::ParameterValue, 'Run the local proxy that Codex CLI and Claude Code point at (127.0.0.1 only)')
             [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Print the environment that points a tool at a running `codexkey proxy`')
@@ -1303,6 +1423,15 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
         'codexkey;help;orders' {
             break
         }
+        'codexkey;help;refund' {
+            break
+        }
+        'codexkey;help;refunds' {
+            break
+        }
+        'codexkey;help;referral' {
+            break
+        }
         'codexkey;help;pricing' {
             break
         }
@@ -1327,6 +1456,7 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('bonus', 'bonus', [CompletionResultType]::ParameterValue, 'Give an account promotional credit (spent first, never refunded), with a reason kept in the ledger and the audit log')
             [CompletionResult]::new('codes', 'codes', [CompletionResultType]::ParameterValue, 'Create, list, disable and export redemption codes')
             [CompletionResult]::new('orders', 'orders', [CompletionResultType]::ParameterValue, 'List top-up orders, newest first')
+            [CompletionResult]::new('refunds', 'refunds', [CompletionResultType]::ParameterValue, 'List, approve and deny refunds of unused credit')
             [CompletionResult]::new('suspend', 'suspend', [CompletionResultType]::ParameterValue, 'Suspend an account: its sessions and keys stop working')
             [CompletionResult]::new('activate', 'activate', [CompletionResultType]::ParameterValue, 'Lift a suspension')
             [CompletionResult]::new('verify-ledger', 'verify-ledger', [CompletionResultType]::ParameterValue, 'Check that every balance equals the sum of its ledger entries (exit 1 if not)')
@@ -1377,6 +1507,21 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             break
         }
         'codexkey;help;admin;orders' {
+            break
+        }
+        'codexkey;help;admin;refunds' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List refunds, newest first')
+            [CompletionResult]::new('approve', 'approve', [CompletionResultType]::ParameterValue, 'Approve a requested refund: freezes what is refundable now, debits the ledger and has the payment provider pay it back (run it again if the provider could not be reached)')
+            [CompletionResult]::new('deny', 'deny', [CompletionResultType]::ParameterValue, 'Deny a requested refund, with a reason the user sees')
+            break
+        }
+        'codexkey;help;admin;refunds;list' {
+            break
+        }
+        'codexkey;help;admin;refunds;approve' {
+            break
+        }
+        'codexkey;help;admin;refunds;deny' {
             break
         }
         'codexkey;help;admin;suspend' {

@@ -61,6 +61,15 @@ _codexkey() {
             codexkey,proxy)
                 cmd="codexkey__subcmd__proxy"
                 ;;
+            codexkey,referral)
+                cmd="codexkey__subcmd__referral"
+                ;;
+            codexkey,refund)
+                cmd="codexkey__subcmd__refund"
+                ;;
+            codexkey,refunds)
+                cmd="codexkey__subcmd__refunds"
+                ;;
             codexkey,register)
                 cmd="codexkey__subcmd__register"
                 ;;
@@ -196,6 +205,9 @@ _codexkey() {
             codexkey__subcmd__admin,prices)
                 cmd="codexkey__subcmd__admin__subcmd__prices"
                 ;;
+            codexkey__subcmd__admin,refunds)
+                cmd="codexkey__subcmd__admin__subcmd__refunds"
+                ;;
             codexkey__subcmd__admin,suspend)
                 cmd="codexkey__subcmd__admin__subcmd__suspend"
                 ;;
@@ -271,6 +283,9 @@ _codexkey() {
             codexkey__subcmd__admin__subcmd__help,prices)
                 cmd="codexkey__subcmd__admin__subcmd__help__subcmd__prices"
                 ;;
+            codexkey__subcmd__admin__subcmd__help,refunds)
+                cmd="codexkey__subcmd__admin__subcmd__help__subcmd__refunds"
+                ;;
             codexkey__subcmd__admin__subcmd__help,suspend)
                 cmd="codexkey__subcmd__admin__subcmd__help__subcmd__suspend"
                 ;;
@@ -309,6 +324,15 @@ _codexkey() {
                 ;;
             codexkey__subcmd__admin__subcmd__help__subcmd__prices,set)
                 cmd="codexkey__subcmd__admin__subcmd__help__subcmd__prices__subcmd__set"
+                ;;
+            codexkey__subcmd__admin__subcmd__help__subcmd__refunds,approve)
+                cmd="codexkey__subcmd__admin__subcmd__help__subcmd__refunds__subcmd__approve"
+                ;;
+            codexkey__subcmd__admin__subcmd__help__subcmd__refunds,deny)
+                cmd="codexkey__subcmd__admin__subcmd__help__subcmd__refunds__subcmd__deny"
+                ;;
+            codexkey__subcmd__admin__subcmd__help__subcmd__refunds,list)
+                cmd="codexkey__subcmd__admin__subcmd__help__subcmd__refunds__subcmd__list"
                 ;;
             codexkey__subcmd__admin__subcmd__help__subcmd__upstreams,add)
                 cmd="codexkey__subcmd__admin__subcmd__help__subcmd__upstreams__subcmd__add"
@@ -357,6 +381,30 @@ _codexkey() {
                 ;;
             codexkey__subcmd__admin__subcmd__prices__subcmd__help,set)
                 cmd="codexkey__subcmd__admin__subcmd__prices__subcmd__help__subcmd__set"
+                ;;
+            codexkey__subcmd__admin__subcmd__refunds,approve)
+                cmd="codexkey__subcmd__admin__subcmd__refunds__subcmd__approve"
+                ;;
+            codexkey__subcmd__admin__subcmd__refunds,deny)
+                cmd="codexkey__subcmd__admin__subcmd__refunds__subcmd__deny"
+                ;;
+            codexkey__subcmd__admin__subcmd__refunds,help)
+                cmd="codexkey__subcmd__admin__subcmd__refunds__subcmd__help"
+                ;;
+            codexkey__subcmd__admin__subcmd__refunds,list)
+                cmd="codexkey__subcmd__admin__subcmd__refunds__subcmd__list"
+                ;;
+            codexkey__subcmd__admin__subcmd__refunds__subcmd__help,approve)
+                cmd="codexkey__subcmd__admin__subcmd__refunds__subcmd__help__subcmd__approve"
+                ;;
+            codexkey__subcmd__admin__subcmd__refunds__subcmd__help,deny)
+                cmd="codexkey__subcmd__admin__subcmd__refunds__subcmd__help__subcmd__deny"
+                ;;
+            codexkey__subcmd__admin__subcmd__refunds__subcmd__help,help)
+                cmd="codexkey__subcmd__admin__subcmd__refunds__subcmd__help__subcmd__help"
+                ;;
+            codexkey__subcmd__admin__subcmd__refunds__subcmd__help,list)
+                cmd="codexkey__subcmd__admin__subcmd__refunds__subcmd__help__subcmd__list"
                 ;;
             codexkey__subcmd__admin__subcmd__upstreams,add)
                 cmd="codexkey__subcmd__admin__subcmd__upstreams__subcmd__add"
@@ -451,6 +499,15 @@ _codexkey() {
             codexkey__subcmd__help,proxy)
                 cmd="codexkey__subcmd__help__subcmd__proxy"
                 ;;
+            codexkey__subcmd__help,referral)
+                cmd="codexkey__subcmd__help__subcmd__referral"
+                ;;
+            codexkey__subcmd__help,refund)
+                cmd="codexkey__subcmd__help__subcmd__refund"
+                ;;
+            codexkey__subcmd__help,refunds)
+                cmd="codexkey__subcmd__help__subcmd__refunds"
+                ;;
             codexkey__subcmd__help,register)
                 cmd="codexkey__subcmd__help__subcmd__register"
                 ;;
@@ -520,6 +577,9 @@ _codexkey() {
             codexkey__subcmd__help__subcmd__admin,prices)
                 cmd="codexkey__subcmd__help__subcmd__admin__subcmd__prices"
                 ;;
+            codexkey__subcmd__help__subcmd__admin,refunds)
+                cmd="codexkey__subcmd__help__subcmd__admin__subcmd__refunds"
+                ;;
             codexkey__subcmd__help__subcmd__admin,suspend)
                 cmd="codexkey__subcmd__help__subcmd__admin__subcmd__suspend"
                 ;;
@@ -558,6 +618,15 @@ _codexkey() {
                 ;;
             codexkey__subcmd__help__subcmd__admin__subcmd__prices,set)
                 cmd="codexkey__subcmd__help__subcmd__admin__subcmd__prices__subcmd__set"
+                ;;
+            codexkey__subcmd__help__subcmd__admin__subcmd__refunds,approve)
+                cmd="codexkey__subcmd__help__subcmd__admin__subcmd__refunds__subcmd__approve"
+                ;;
+            codexkey__subcmd__help__subcmd__admin__subcmd__refunds,deny)
+                cmd="codexkey__subcmd__help__subcmd__admin__subcmd__refunds__subcmd__deny"
+                ;;
+            codexkey__subcmd__help__subcmd__admin__subcmd__refunds,list)
+                cmd="codexkey__subcmd__help__subcmd__admin__subcmd__refunds__subcmd__list"
                 ;;
             codexkey__subcmd__help__subcmd__admin__subcmd__upstreams,add)
                 cmd="codexkey__subcmd__help__subcmd__admin__subcmd__upstreams__subcmd__add"
@@ -668,7 +737,7 @@ _codexkey() {
 
     case "${cmd}" in
         codexkey)
-            opts="-h -V --gateway --json --profile --help --version gateway register login logout whoami account keys balance usage ledger topup orders pricing proxy env run setup doctor admin completions help"
+            opts="-h -V --gateway --json --profile --help --version gateway register login logout whoami account keys balance usage ledger topup orders refund refunds referral pricing proxy env run setup doctor admin completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1212,7 +1281,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin)
-            opts="-h -V --gateway --json --profile --help --version users adjust bonus codes orders suspend activate verify-ledger audit backup prices upstreams help"
+            opts="-h -V --gateway --json --profile --help --version users adjust bonus codes orders refunds suspend activate verify-ledger audit backup prices upstreams help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1614,7 +1683,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin__subcmd__help)
-            opts="users adjust bonus codes orders suspend activate verify-ledger audit backup prices upstreams help"
+            opts="users adjust bonus codes orders refunds suspend activate verify-ledger audit backup prices upstreams help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1879,6 +1948,62 @@ _codexkey() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        codexkey__subcmd__admin__subcmd__help__subcmd__refunds)
+            opts="list approve deny"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__help__subcmd__refunds__subcmd__approve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__help__subcmd__refunds__subcmd__deny)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__help__subcmd__refunds__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         codexkey__subcmd__admin__subcmd__help__subcmd__suspend)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -2027,7 +2152,7 @@ _codexkey() {
             fi
             case "${prev}" in
                 --state)
-                    COMPREPLY=($(compgen -W "pending paid expired failed" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "pending paid expired failed partly_refunded refunded" -- "${cur}"))
                     return 0
                     ;;
                 --account)
@@ -2270,6 +2395,172 @@ _codexkey() {
                     ;;
                 --max-output-tokens)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__refunds)
+            opts="-h -V --gateway --json --profile --help --version list approve deny help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__refunds__subcmd__approve)
+            opts="-h -V --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__refunds__subcmd__deny)
+            opts="-h -V --reason --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__refunds__subcmd__help)
+            opts="list approve deny help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__refunds__subcmd__help__subcmd__approve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__refunds__subcmd__help__subcmd__deny)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__refunds__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__refunds__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__refunds__subcmd__list)
+            opts="-h -V --state --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --state)
+                    COMPREPLY=($(compgen -W "requested approved succeeded failed denied" -- "${cur}"))
                     return 0
                     ;;
                 --gateway)
@@ -2794,7 +3085,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__help)
-            opts="gateway register login logout whoami account keys balance usage ledger topup orders pricing proxy env run setup doctor admin completions help"
+            opts="gateway register login logout whoami account keys balance usage ledger topup orders refund refunds referral pricing proxy env run setup doctor admin completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2948,7 +3239,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__help__subcmd__admin)
-            opts="users adjust bonus codes orders suspend activate verify-ledger audit backup prices upstreams"
+            opts="users adjust bonus codes orders refunds suspend activate verify-ledger audit backup prices upstreams"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3186,6 +3477,62 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__help__subcmd__admin__subcmd__prices__subcmd__set)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__admin__subcmd__refunds)
+            opts="list approve deny"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__admin__subcmd__refunds__subcmd__approve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__admin__subcmd__refunds__subcmd__deny)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__admin__subcmd__refunds__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -3592,6 +3939,48 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__help__subcmd__proxy)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__referral)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__refund)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__refunds)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -4199,14 +4588,88 @@ _codexkey() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        codexkey__subcmd__referral)
+            opts="-h -V --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__refund)
+            opts="-h -V --amount --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --amount)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__refunds)
+            opts="-h -V --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         codexkey__subcmd__register)
-            opts="-h -V --email --password-stdin --gateway --json --profile --help --version"
+            opts="-h -V --email --password-stdin --referral --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --email)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --referral)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

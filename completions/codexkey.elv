@@ -37,6 +37,9 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand ledger 'Show your ledger: every payment, code, bonus, charge, refund and adjustment, newest first'
             cand topup 'Add credit to your account: pay by card (`--amount`, prints a page to open) or redeem a code (`--code`)'
             cand orders 'Show your top-up orders, newest first'
+            cand refund 'Ask for unused credit of a paid order back (within the refund window; promotional credit is spent first and never refunded)'
+            cand refunds 'Show your refunds, newest first'
+            cand referral 'Show your referral code, the accounts you referred and what you earned from them'
             cand pricing 'Show the gateway''s model prices (no login needed)'
             cand proxy 'Run the local proxy that Codex CLI and Claude Code point at (127.0.0.1 only)'
             cand env 'Print the environment that points a tool at a running `codexkey proxy`'
@@ -62,6 +65,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;register'= {
             cand --email 'Account email (asked for when omitted)'
+            cand --referral 'Another account''s referral code (`codexkey referral` shows it to them): it earns a share of your paid top-ups'
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
             cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --password-stdin 'Read the password from the first line of standard input instead of prompting'
@@ -485,6 +489,34 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'codexkey;refund'= {
+            cand --amount 'Credits to refund (e.g. `5`, `2.5`); all that is refundable when not given'
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;refunds'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;referral'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'codexkey;pricing'= {
             cand --model 'Only models whose name matches; `*` matches any run of characters (e.g. `claude-*`)'
             cand --provider 'Only models of this provider (e.g. `openai`, `anthropic`)'
@@ -560,6 +592,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand bonus 'Give an account promotional credit (spent first, never refunded), with a reason kept in the ledger and the audit log'
             cand codes 'Create, list, disable and export redemption codes'
             cand orders 'List top-up orders, newest first'
+            cand refunds 'List, approve and deny refunds of unused credit'
             cand suspend 'Suspend an account: its sessions and keys stop working'
             cand activate 'Lift a suspension'
             cand verify-ledger 'Check that every balance equals the sum of its ledger entries (exit 1 if not)'
@@ -728,6 +761,62 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
+        }
+        &'codexkey;admin;refunds'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand list 'List refunds, newest first'
+            cand approve 'Approve a requested refund: freezes what is refundable now, debits the ledger and has the payment provider pay it back (run it again if the provider could not be reached)'
+            cand deny 'Deny a requested refund, with a reason the user sees'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'codexkey;admin;refunds;list'= {
+            cand --state 'Only refunds in this state'
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;admin;refunds;approve'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;admin;refunds;deny'= {
+            cand --reason 'Why (required)'
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;admin;refunds;help'= {
+            cand list 'List refunds, newest first'
+            cand approve 'Approve a requested refund: freezes what is refundable now, debits the ledger and has the payment provider pay it back (run it again if the provider could not be reached)'
+            cand deny 'Deny a requested refund, with a reason the user sees'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'codexkey;admin;refunds;help;list'= {
+        }
+        &'codexkey;admin;refunds;help;approve'= {
+        }
+        &'codexkey;admin;refunds;help;deny'= {
+        }
+        &'codexkey;admin;refunds;help;help'= {
         }
         &'codexkey;admin;suspend'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
@@ -933,6 +1022,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand bonus 'Give an account promotional credit (spent first, never refunded), with a reason kept in the ledger and the audit log'
             cand codes 'Create, list, disable and export redemption codes'
             cand orders 'List top-up orders, newest first'
+            cand refunds 'List, approve and deny refunds of unused credit'
             cand suspend 'Suspend an account: its sessions and keys stop working'
             cand activate 'Lift a suspension'
             cand verify-ledger 'Check that every balance equals the sum of its ledger entries (exit 1 if not)'
@@ -972,6 +1062,17 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;admin;help;codes;export'= {
         }
         &'codexkey;admin;help;orders'= {
+        }
+        &'codexkey;admin;help;refunds'= {
+            cand list 'List refunds, newest first'
+            cand approve 'Approve a requested refund: freezes what is refundable now, debits the ledger and has the payment provider pay it back (run it again if the provider could not be reached)'
+            cand deny 'Deny a requested refund, with a reason the user sees'
+        }
+        &'codexkey;admin;help;refunds;list'= {
+        }
+        &'codexkey;admin;help;refunds;approve'= {
+        }
+        &'codexkey;admin;help;refunds;deny'= {
         }
         &'codexkey;admin;help;suspend'= {
         }
@@ -1035,6 +1136,9 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand ledger 'Show your ledger: every payment, code, bonus, charge, refund and adjustment, newest first'
             cand topup 'Add credit to your account: pay by card (`--amount`, prints a page to open) or redeem a code (`--code`)'
             cand orders 'Show your top-up orders, newest first'
+            cand refund 'Ask for unused credit of a paid order back (within the refund window; promotional credit is spent first and never refunded)'
+            cand refunds 'Show your refunds, newest first'
+            cand referral 'Show your referral code, the accounts you referred and what you earned from them'
             cand pricing 'Show the gateway''s model prices (no login needed)'
             cand proxy 'Run the local proxy that Codex CLI and Claude Code point at (127.0.0.1 only)'
             cand env 'Print the environment that points a tool at a running `codexkey proxy`'
@@ -1120,6 +1224,12 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;help;orders'= {
         }
+        &'codexkey;help;refund'= {
+        }
+        &'codexkey;help;refunds'= {
+        }
+        &'codexkey;help;referral'= {
+        }
         &'codexkey;help;pricing'= {
         }
         &'codexkey;help;proxy'= {
@@ -1138,6 +1248,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand bonus 'Give an account promotional credit (spent first, never refunded), with a reason kept in the ledger and the audit log'
             cand codes 'Create, list, disable and export redemption codes'
             cand orders 'List top-up orders, newest first'
+            cand refunds 'List, approve and deny refunds of unused credit'
             cand suspend 'Suspend an account: its sessions and keys stop working'
             cand activate 'Lift a suspension'
             cand verify-ledger 'Check that every balance equals the sum of its ledger entries (exit 1 if not)'
@@ -1176,6 +1287,17 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;help;admin;codes;export'= {
         }
         &'codexkey;help;admin;orders'= {
+        }
+        &'codexkey;help;admin;refunds'= {
+            cand list 'List refunds, newest first'
+            cand approve 'Approve a requested refund: freezes what is refundable now, debits the ledger and has the payment provider pay it back (run it again if the provider could not be reached)'
+            cand deny 'Deny a requested refund, with a reason the user sees'
+        }
+        &'codexkey;help;admin;refunds;list'= {
+        }
+        &'codexkey;help;admin;refunds;approve'= {
+        }
+        &'codexkey;help;admin;refunds;deny'= {
         }
         &'codexkey;help;admin;suspend'= {
         }

@@ -43,7 +43,7 @@ pub enum Command {
     /// Run the gateway in the foreground (logs to stderr; Ctrl-C or SIGTERM stops it)
     Gateway(GatewayArgs),
     /// Create an account on the gateway and log in
-    Register(CredentialArgs),
+    Register(RegisterArgs),
     /// Log in and keep the session token in the OS keyring (or a private file); asks for a
     /// two-factor code when the account has two-factor login
     Login(LoginArgs),
@@ -68,6 +68,13 @@ pub enum Command {
     Topup(TopupArgs),
     /// Show your top-up orders, newest first
     Orders,
+    /// Ask for unused credit of a paid order back (within the refund window; promotional
+    /// credit is spent first and never refunded)
+    Refund(RefundArgs),
+    /// Show your refunds, newest first
+    Refunds,
+    /// Show your referral code, the accounts you referred and what you earned from them
+    Referral,
     /// Show the gateway's model prices (no login needed)
     Pricing(PricingArgs),
     /// Run the local proxy that Codex CLI and Claude Code point at (127.0.0.1 only)
@@ -153,6 +160,16 @@ pub struct CredentialArgs {
     /// Read the password from the first line of standard input instead of prompting
     #[arg(long)]
     pub password_stdin: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RegisterArgs {
+    #[command(flatten)]
+    pub credentials: CredentialArgs,
+    /// Another account's referral code (`codexkey referral` shows it to them): it earns a share
+    /// of your paid top-ups
+    #[arg(long, value_name = "CODE")]
+    pub referral: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -423,6 +440,39 @@ pub struct LedgerArgs {
     pub before: Option<i64>,
 }
 
+#[derive(Debug, Args)]
+pub struct RefundArgs {
+    /// The order's id (see `codexkey orders`)
+    pub order: i64,
+    /// Credits to refund (e.g. `5`, `2.5`); all that is refundable when not given
+    #[arg(long, value_name = "CREDITS")]
+    pub amount: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminRefundsCommand {
+    /// List refunds, newest first
+    List {
+        /// Only refunds in this state
+        #[arg(long, value_parser = ["requested", "approved", "succeeded", "failed", "denied"])]
+        state: Option<String>,
+    },
+    /// Approve a requested refund: freezes what is refundable now, debits the ledger and has
+    /// the payment provider pay it back (run it again if the provider could not be reached)
+    Approve {
+        /// The refund's id
+        id: i64,
+    },
+    /// Deny a requested refund, with a reason the user sees
+    Deny {
+        /// The refund's id
+        id: i64,
+        /// Why (required)
+        #[arg(long)]
+        reason: String,
+    },
+}
+
 /// Where the credit comes from: exactly one source.
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("source").required(true).multiple(false)))]
@@ -471,12 +521,15 @@ pub enum AdminCommand {
     /// List top-up orders, newest first
     Orders {
         /// Only orders in this state
-        #[arg(long, value_parser = ["pending", "paid", "expired", "failed"])]
+        #[arg(long, value_parser = ["pending", "paid", "expired", "failed", "partly_refunded", "refunded"])]
         state: Option<String>,
         /// Only this account's orders: its email or id
         #[arg(long)]
         account: Option<String>,
     },
+    /// List, approve and deny refunds of unused credit
+    #[command(subcommand)]
+    Refunds(AdminRefundsCommand),
     /// Suspend an account: its sessions and keys stop working
     Suspend {
         /// The account's email (or id)

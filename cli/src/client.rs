@@ -264,6 +264,50 @@ impl Client {
         self.post("/api/v1/topup", req).await
     }
 
+    pub async fn request_refund(
+        &self,
+        order: i64,
+        req: &RefundRequest,
+    ) -> Result<Refund, ClientError> {
+        self.post(&format!("/api/v1/orders/{order}/refund"), req)
+            .await
+    }
+
+    pub async fn referral(&self) -> Result<ReferralSummary, ClientError> {
+        self.get("/api/v1/referral").await
+    }
+
+    pub async fn refunds(&self) -> Result<Vec<Refund>, ClientError> {
+        self.get("/api/v1/refunds").await
+    }
+
+    pub async fn admin_refunds(&self, state: Option<&str>) -> Result<Vec<Refund>, ClientError> {
+        match state {
+            Some(s) => {
+                self.get(&format!("/api/v1/admin/refunds?state={}", path_segment(s)))
+                    .await
+            }
+            None => self.get("/api/v1/admin/refunds").await,
+        }
+    }
+
+    pub async fn approve_refund(&self, id: i64) -> Result<Refund, ClientError> {
+        self.post(
+            &format!("/api/v1/admin/refunds/{id}/approve"),
+            &serde_json::json!({}),
+        )
+        .await
+    }
+
+    pub async fn deny_refund(
+        &self,
+        id: i64,
+        req: &DenyRefundRequest,
+    ) -> Result<Refund, ClientError> {
+        self.post(&format!("/api/v1/admin/refunds/{id}/deny"), req)
+            .await
+    }
+
     pub async fn orders(&self) -> Result<Vec<Order>, ClientError> {
         self.get("/api/v1/orders").await
     }

@@ -39,6 +39,9 @@ pub struct RegisterRequest {
     pub language: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
+    /// Another account's referral code: the new account becomes its referee.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referral_code: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

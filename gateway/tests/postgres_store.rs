@@ -9,20 +9,25 @@
 //! - the order schema's guards (terms fixed, states forward, paid exactly when linked to its
 //!   credit, events append-only) refuse by themselves too;
 //! - concurrent payments of one order credit it once, the pending-order limit holds under
-//!   concurrent orders, and two-factor login's single-use things are spent once.
+//!   concurrent orders, and two-factor login's single-use things are spent once;
+//! - the refund and referral schema's guards (states forward, booked amounts fixed, one open
+//!   refund per order, links once, commissions append-only) refuse by themselves too;
+//! - racing decisions of one refund decide it once, and payments of accounts referred by each
+//!   other (each crediting the other's commission) never deadlock.
 
 #![expect(clippy::expect_used, clippy::unwrap_used)]
 
 use std::sync::Arc;
 
 use codexkey_common::Micros;
-use codexkey_common::api::{LedgerKind, OrderState};
+use codexkey_common::api::{LedgerKind, OrderState, RefundState};
 use codexkey_gateway::store::postgres::PgStore;
 use codexkey_gateway::store::postgres::scratch::{self, ScratchSchema};
 use codexkey_gateway::store::{
-    AccountStore as _, CreditCondition, CreditOutcome, CreditRefusal, LedgerStore as _, MeterOp,
-    MeteringStore as _, NewLedgerEntry, NewOrder, NewProviderEvent, OrderFilter, OrderStore as _,
-    SettledRequest, TwoFactorStore as _, testkit,
+    AccountStore as _, CommissionTerms, CreditCondition, CreditOutcome, CreditRefusal,
+    DebitCondition, DebitOutcome, DebitRefusal, LedgerStore as _, MeterOp, MeteringStore as _,
+    NewLedgerEntry, NewOrder, NewProviderEvent, NewRefund, OrderFilter, OrderStore as _,
+    ReferralStore as _, RefundStore as _, SettledRequest, TwoFactorStore as _, testkit,
 };
 
 /// Whether `sql` fails with an integrity error (class 23), which the store reports as a
@@ -490,6 +495,7 @@ async fn events_and_sweeps_racing_for_one_order_pay_it_once() {
             session_id: session,
             currency: "usd".into(),
             amount_minor: 100,
+            commission: None,
         };
         let tasks: Vec<_> = (0..8)
             .map(|n| {
@@ -689,4 +695,318 @@ async fn a_lower_numbered_migration_that_arrives_later_is_applied() {
     db.batch_execute("INSERT INTO two (x) VALUES (1)")
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn the_refund_and_referral_schema_refuses_what_the_gateway_never_writes() {
+    let schema = ScratchSchema::create().await;
+    drop(PgStore::open(&schema.url()).await.expect("the store opens"));
+    let db = scratch::connect(&schema.url()).await;
+    // Order 1 of account 1 paid by entry 1; refund 1 of it approved by debit 2, refund 2
+    // denied; account 1 was referred by account 2, whose commission on order 1 is entry 3.
+    db.batch_execute(
+        "INSERT INTO accounts (id, email, password_hash, balance_micros, created_at, updated_at)
+         VALUES (1, 'a@x', 'h', 600, 0, 0), (2, 'b@x', 'h', 100, 0, 0);
+         INSERT INTO ledger_entries (id, account_id, kind, amount_micros, balance_after_micros, created_at, promotional)
+         VALUES (1, 1, 'payment', 1000, 1000, 0, false), (2, 1, 'refund', -400, 600, 1, false),
+                (3, 2, 'referral_commission', 100, 100, 0, true);
+         INSERT INTO orders (id, account_id, provider, amount_micros, currency, amount_minor, state,
+                             session_id, checkout_url, ledger_id, created_at, updated_at, paid_at)
+         VALUES (1, 1, 'stripe', 1000, 'usd', 10, 'paid', 'cs_1', 'https://p/1', 1, 0, 0, 0);
+         INSERT INTO refunds (id, order_id, account_id, state, source, amount_micros, amount_minor,
+                              ledger_id, created_at, updated_at)
+         VALUES (1, 1, 1, 'approved', 'request', 400, 4, 2, 1, 1),
+                (2, 1, 1, 'denied', 'request', 50, NULL, NULL, 0, 1);
+         INSERT INTO referral_codes (account_id, code, created_at)
+         VALUES (1, 'CODE01', 0), (2, 'CODE02', 0);
+         INSERT INTO referrals (referee_id, referrer_id, created_at) VALUES (1, 2, 0);
+         INSERT INTO referral_commissions (id, kind, order_id, referee_id, referrer_id, ledger_id,
+                                           amount_micros, due_micros, created_at)
+         VALUES (1, 'earned', 1, 1, 2, 3, 100, 100, 0);",
+    )
+    .await
+    .expect("what the gateway writes goes in");
+    for sql in [
+        // A refund's state only moves forward.
+        "UPDATE refunds SET state = 'requested' WHERE id = 2",
+        "UPDATE refunds SET state = 'requested', ledger_id = NULL, amount_minor = NULL WHERE id = 1",
+        "UPDATE refunds SET state = 'denied', ledger_id = NULL, amount_minor = NULL WHERE id = 1",
+        // Its order, account, source and booked amount never change.
+        "UPDATE refunds SET amount_micros = 300 WHERE id = 1",
+        "UPDATE refunds SET amount_minor = 3 WHERE id = 1",
+        "UPDATE refunds SET ledger_id = 1 WHERE id = 1",
+        "UPDATE refunds SET account_id = 2 WHERE id = 2",
+        "UPDATE refunds SET source = 'provider' WHERE id = 2",
+        "UPDATE refunds SET created_at = 5 WHERE id = 2",
+        // Debited exactly when approved or after, given back exactly when failed.
+        "UPDATE refunds SET state = 'failed' WHERE id = 1",
+        "INSERT INTO refunds (order_id, account_id, state, source, amount_micros, created_at, updated_at)
+         VALUES (1, 1, 'succeeded', 'provider', 10, 0, 0)",
+        // The debit is a refund entry of the refund's account for its amount; the return
+        // credit gives back exactly that.
+        "INSERT INTO refunds (order_id, account_id, state, source, amount_micros, amount_minor,
+                              ledger_id, created_at, updated_at)
+         VALUES (1, 1, 'succeeded', 'provider', 1000, 10, 1, 0, 0)",
+        "UPDATE refunds SET state = 'failed', return_ledger_id = 1 WHERE id = 1",
+        // One open refund per order, a positive amount, of the order's own account.
+        "INSERT INTO refunds (order_id, account_id, state, source, amount_micros, created_at, updated_at)
+         VALUES (1, 1, 'requested', 'request', 10, 0, 0)",
+        "INSERT INTO refunds (order_id, account_id, state, source, amount_micros, created_at, updated_at)
+         VALUES (1, 1, 'denied', 'request', 0, 0, 0)",
+        "INSERT INTO refunds (order_id, account_id, state, source, amount_micros, created_at, updated_at)
+         VALUES (1, 2, 'denied', 'request', 10, 0, 0)",
+        // Refunds are never deleted.
+        "DELETE FROM refunds WHERE id = 2",
+        "TRUNCATE refunds CASCADE",
+        // A referral code never changes, nor a link, made once and never to oneself.
+        "UPDATE referral_codes SET code = 'CODE03' WHERE account_id = 1",
+        "UPDATE referrals SET referrer_id = 1 WHERE referee_id = 1",
+        "DELETE FROM referrals",
+        "TRUNCATE referrals",
+        "INSERT INTO referrals (referee_id, referrer_id, created_at) VALUES (2, 2, 0)",
+        "INSERT INTO referrals (referee_id, referrer_id, created_at) VALUES (1, 2, 5)",
+        // Commissions are append-only, earned once per order with an entry, taken back once
+        // per refund at most what was due, by a debit of the referrer.
+        "UPDATE referral_commissions SET amount_micros = 1",
+        "DELETE FROM referral_commissions",
+        "TRUNCATE referral_commissions",
+        "INSERT INTO referral_commissions (kind, order_id, referee_id, referrer_id, ledger_id,
+                                           amount_micros, due_micros, created_at)
+         VALUES ('earned', 1, 1, 2, 3, 100, 100, 0)",
+        "INSERT INTO referral_commissions (kind, order_id, referee_id, referrer_id, ledger_id,
+                                           amount_micros, due_micros, created_at)
+         VALUES ('earned', 1, 1, 2, NULL, 0, 0, 0)",
+        "INSERT INTO referral_commissions (kind, order_id, refund_id, referee_id, referrer_id,
+                                           ledger_id, amount_micros, due_micros, created_at)
+         VALUES ('taken_back', 1, 1, 1, 2, NULL, 5, 4, 0)",
+        "INSERT INTO referral_commissions (kind, order_id, refund_id, referee_id, referrer_id,
+                                           ledger_id, amount_micros, due_micros, created_at)
+         VALUES ('taken_back', 1, 1, 1, 2, 3, 100, 100, 0)",
+        "INSERT INTO referral_commissions (kind, order_id, referee_id, referrer_id, ledger_id,
+                                           amount_micros, due_micros, created_at)
+         VALUES ('taken_back', 1, 1, 2, NULL, 0, 0, 0)",
+    ] {
+        assert!(refused(&db, sql).await, "accepted: {sql}");
+    }
+    let row = db
+        .query_one(
+            "SELECT (SELECT string_agg(id || ':' || state || ':' || amount_micros || ':'
+                                       || COALESCE(ledger_id::text, '-'), ' ' ORDER BY id)
+                     FROM refunds),
+                    (SELECT COUNT(*) FROM referrals) + (SELECT COUNT(*) FROM referral_commissions)",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (row.get::<_, String>(0), row.get::<_, i64>(1)),
+        ("1:approved:400:2 2:denied:50:-".to_owned(), 2),
+        "nothing changed"
+    );
+    // What the gateway does write goes in: the approved refund succeeds, its order follows,
+    // and a new request may open once none is.
+    db.batch_execute(
+        "UPDATE refunds SET state = 'succeeded', provider_refund_id = 're_1', updated_at = 9 WHERE id = 1;
+         UPDATE orders SET state = 'partly_refunded', updated_at = 9 WHERE id = 1;
+         INSERT INTO refunds (order_id, account_id, state, source, amount_micros, created_at, updated_at)
+         VALUES (1, 1, 'requested', 'request', 10, 9, 9);",
+    )
+    .await
+    .expect("forward moves go in");
+}
+
+/// Pays a new order of `account_id` for `amount`, with `commission` when given.
+async fn paid_order(
+    store: &PgStore,
+    account_id: i64,
+    amount: i64,
+    tag: &str,
+    commission: Option<CommissionTerms>,
+) -> i64 {
+    let order = store
+        .create_order(
+            NewOrder {
+                account_id,
+                provider: "stripe".into(),
+                amount: Micros(amount),
+                currency: "usd".into(),
+                amount_minor: amount / 10_000,
+                created_at: 1,
+            },
+            100,
+            testkit::audit("orders.create", 1),
+        )
+        .await
+        .unwrap()
+        .expect("under the limit");
+    let session = format!("cs_{tag}");
+    store
+        .attach_session(order.id, &session, "https://p", 1)
+        .await
+        .unwrap();
+    let paid = store
+        .credit(
+            payment(account_id, amount),
+            CreditCondition::OrderPending {
+                order_id: order.id,
+                provider: "stripe".into(),
+                session_id: session,
+                currency: "usd".into(),
+                amount_minor: amount / 10_000,
+                commission,
+            },
+            testkit::audit("orders.paid", 2),
+        )
+        .await
+        .expect("no payment fails");
+    assert!(matches!(paid, CreditOutcome::Credited(_)), "{paid:?}");
+    order.id
+}
+
+/// Per round, a requested refund is approved by four admins and denied by four others at once,
+/// each on its own connection: it is decided once (approved with one debit, or denied with
+/// none), every other decision finds it decided (none fails, none deadlocks), and the balance
+/// is its ledger's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_decisions_of_one_refund_decide_it_once() {
+    let schema = ScratchSchema::create().await;
+    let store = Arc::new(PgStore::open(&schema.url()).await.expect("the store opens"));
+    let a = store
+        .create_account(testkit::account("a@x", 0), None)
+        .await
+        .unwrap();
+    let mut debited = 0;
+    for round in 0..5 {
+        let order_id = paid_order(&store, a.id, 1_000_000, &round.to_string(), None).await;
+        let refund = store
+            .request_refund(
+                NewRefund {
+                    order_id,
+                    account_id: a.id,
+                    amount: Micros(400_000),
+                    created_at: 3,
+                },
+                testkit::audit("refunds.request", 3),
+            )
+            .await
+            .unwrap()
+            .expect("the order's first refund");
+        let tasks: Vec<_> = (0..8)
+            .map(|n| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    if n % 2 == 0 {
+                        let debit = NewLedgerEntry {
+                            kind: LedgerKind::Refund,
+                            amount: Micros(-400_000),
+                            ..payment(a.id, 0)
+                        };
+                        let condition = DebitCondition::RefundRequested {
+                            refund_id: refund.id,
+                            amount_minor: 40,
+                            decided_by: None,
+                        };
+                        match store
+                            .debit(debit, condition, testkit::audit("refunds.approve", 4))
+                            .await?
+                        {
+                            DebitOutcome::Debited(_, r) => Ok(r.map(|r| r.state)),
+                            DebitOutcome::Refused(refusal) => {
+                                assert!(
+                                    matches!(refusal, DebitRefusal::RefundNotRequested(_)),
+                                    "{refusal:?}"
+                                );
+                                Ok(None)
+                            }
+                        }
+                    } else {
+                        let denied = store
+                            .deny_refund(refund.id, None, "no", testkit::audit("refunds.deny", 4))
+                            .await?;
+                        Ok::<_, codexkey_gateway::store::StoreError>(denied.map(|r| r.state))
+                    }
+                })
+            })
+            .collect();
+        let mut decided = Vec::new();
+        for t in tasks {
+            if let Some(state) = t.await.unwrap().expect("no decision fails") {
+                decided.push(state);
+            }
+        }
+        assert_eq!(decided.len(), 1, "round {round}: {decided:?}");
+        let refund = store.refund(refund.id).await.unwrap().unwrap();
+        assert_eq!(refund.state, decided[0], "round {round}");
+        if refund.state == RefundState::Approved {
+            debited += 1;
+            assert!(refund.ledger_id.is_some());
+        }
+    }
+    let a = store.account_by_id(a.id).await.unwrap().unwrap();
+    assert_eq!(a.balance, Micros(5_000_000 - debited * 400_000));
+    let entries = store.ledger(a.id, None, 100).await.unwrap();
+    assert_eq!(entries.len(), 5 + usize::try_from(debited).unwrap());
+    let check = store.verify_ledger().await.unwrap();
+    assert!(check.mismatches.is_empty(), "{:?}", check.mismatches);
+}
+
+/// Two accounts referred by each other pay their orders at once, round after round: each
+/// payment credits its buyer and its referrer's commission in one transaction, and none
+/// deadlocks (both lock the two balances in id order, not buyer first).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn payments_of_mutual_referees_never_deadlock() {
+    let schema = ScratchSchema::create().await;
+    let store = Arc::new(PgStore::open(&schema.url()).await.expect("the store opens"));
+    let a = store
+        .create_account(testkit::account("a@x", 0), None)
+        .await
+        .unwrap();
+    let b = store
+        .create_account(testkit::account("b@x", 0), None)
+        .await
+        .unwrap();
+    let code_a = store.referral_code(a.id, "CODEAAA", 0).await.unwrap();
+    let code_b = store.referral_code(b.id, "CODEBBB", 0).await.unwrap();
+    for (referee, code) in [(a.id, &code_b), (b.id, &code_a)] {
+        store
+            .link_referral(referee, code, 0, testkit::audit("referrals.link", 0))
+            .await
+            .unwrap()
+            .expect("linked once");
+    }
+    let terms = |referrer_id| CommissionTerms {
+        referrer_id,
+        rate_bps: 1_000,
+        max_topups: 100,
+        max_age: i64::MAX,
+    };
+    let rounds = 10;
+    for round in 0..rounds {
+        let tasks: Vec<_> = [(a.id, b.id), (b.id, a.id)]
+            .into_iter()
+            .map(|(buyer, referrer)| {
+                let store = store.clone();
+                let terms = terms(referrer);
+                tokio::spawn(async move {
+                    paid_order(
+                        &store,
+                        buyer,
+                        1_000_000,
+                        &format!("{round}_{buyer}"),
+                        Some(terms),
+                    )
+                    .await
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.expect("no payment fails nor deadlocks");
+        }
+    }
+    for id in [a.id, b.id] {
+        let account = store.account_by_id(id).await.unwrap().unwrap();
+        assert_eq!(account.balance, Micros(rounds * 1_100_000));
+    }
+    let check = store.verify_ledger().await.unwrap();
+    assert!(check.mismatches.is_empty(), "{:?}", check.mismatches);
 }

@@ -7,7 +7,11 @@
 //! Stripe would. [`event`] builds a webhook event around a session as Stripe sends it.
 //!
 //! Routes: `POST /v1/checkout/sessions`, `GET /v1/checkout/sessions/{id}`,
-//! `POST /v1/checkout/sessions/{id}/expire`.
+//! `POST /v1/checkout/sessions/{id}/expire`, `POST /v1/refunds` (Refunds API: `payment_intent`,
+//! `amount` in minor units, `metadata[…]`; refused beyond what is left of the charge; the same
+//! `Idempotency-Key` answers the same refund). A paid session gets a payment intent and a
+//! charge (`pi_…`, `ch_…`); [`FakeStripe::charge`] is the charge as a `charge.refunded` event
+//! carries it, and [`FakeStripe::dashboard_refund`] refunds as Stripe's dashboard would.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -56,6 +60,13 @@ struct Inner {
     next: u64,
     /// Answered to the next session creation instead of creating one: status and error body.
     fail_next_create: Option<(StatusCode, Value)>,
+    /// Charges by payment intent.
+    charges: HashMap<String, Value>,
+    /// Refunds made, by id, and the refund each idempotency key made.
+    refunds: HashMap<String, Value>,
+    refund_by_key: HashMap<String, String>,
+    /// Answered to the next refund instead of making one.
+    fail_next_refund: Option<(StatusCode, Value)>,
 }
 
 type Shared = Arc<Mutex<Inner>>;
@@ -104,6 +115,7 @@ impl FakeStripe {
             .route("/v1/checkout/sessions", post(create))
             .route("/v1/checkout/sessions/{id}", get(retrieve))
             .route("/v1/checkout/sessions/{id}/expire", post(expire))
+            .route("/v1/refunds", post(create_refund))
             .fallback(|| async {
                 stripe_error(
                     StatusCode::NOT_FOUND,
@@ -154,7 +166,82 @@ impl FakeStripe {
             .unwrap_or_else(|| panic!("the fake Stripe has no session {id}"));
         s["status"] = json!(status);
         s["payment_status"] = json!(payment_status);
-        s.clone()
+        let session = s.clone();
+        if payment_status == "paid" && session["payment_intent"].is_null() {
+            inner.next += 1;
+            let n = inner.next;
+            let pi = format!("pi_test_fake{n:04}");
+            let charge = json!({
+                "id": format!("ch_test_fake{n:04}"),
+                "object": "charge",
+                "amount": session["amount_total"],
+                "amount_captured": session["amount_total"],
+                "amount_refunded": 0,
+                "currency": session["currency"],
+                "paid": true,
+                "payment_intent": pi,
+                "refunded": false,
+                "status": "succeeded",
+            });
+            inner.charges.insert(pi.clone(), charge);
+            if let Some(s) = inner.sessions.get_mut(id) {
+                s["payment_intent"] = json!(pi);
+            }
+            return inner.sessions[id].clone();
+        }
+        session
+    }
+
+    /// The charge paid through `payment_intent`, as a `charge.refunded` event carries it (its
+    /// refunds listed under `refunds`).
+    pub fn charge(&self, payment_intent: &str) -> Value {
+        let inner = lock(&self.shared);
+        let mut charge = inner
+            .charges
+            .get(payment_intent)
+            .cloned()
+            .unwrap_or_else(|| panic!("the fake Stripe has no charge of {payment_intent}"));
+        let mut refunds: Vec<Value> = inner
+            .refunds
+            .values()
+            .filter(|r| r["payment_intent"] == payment_intent)
+            .cloned()
+            .collect();
+        refunds.sort_by_key(|r| r["id"].as_str().map(str::to_owned));
+        charge["refunds"] = json!({ "object": "list", "data": refunds, "has_more": false });
+        charge
+    }
+
+    /// Refunds `amount` minor units of the charge of `payment_intent` as someone in Stripe's
+    /// dashboard would (no request of the gateway); answers the charge afterwards.
+    pub fn dashboard_refund(&self, payment_intent: &str, amount: i64) -> Value {
+        {
+            let mut inner = lock(&self.shared);
+            inner.next += 1;
+            let id = format!("re_test_dash{:04}", inner.next);
+            let charge = inner
+                .charges
+                .get_mut(payment_intent)
+                .unwrap_or_else(|| panic!("the fake Stripe has no charge of {payment_intent}"));
+            let refunded = charge["amount_refunded"].as_i64().unwrap_or(0) + amount;
+            charge["amount_refunded"] = json!(refunded);
+            charge["refunded"] = json!(Some(refunded) == charge["amount"].as_i64());
+            let refund = json!({
+                "id": id, "object": "refund", "amount": amount, "charge": charge["id"],
+                "currency": charge["currency"], "payment_intent": payment_intent,
+                "metadata": {}, "status": "succeeded",
+            });
+            inner.refunds.insert(id, refund);
+        }
+        self.charge(payment_intent)
+    }
+
+    /// The next refund fails with `status` and a Stripe error of `kind` saying `message`.
+    pub fn fail_next_refund(&self, status: u16, kind: &str, message: &str) {
+        lock(&self.shared).fail_next_refund = Some((
+            StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+            json!({ "error": { "type": kind, "message": message } }),
+        ));
     }
 
     /// The next session creation fails with `status` and a Stripe error of `kind` saying
@@ -340,6 +427,87 @@ async fn expire(
     }
     s["status"] = json!("expired");
     axum::Json(s.clone()).into_response()
+}
+
+async fn create_refund(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    if !admit(&shared, Method::POST, "/v1/refunds".into(), &headers, &body) {
+        return unauthorized();
+    }
+    let form: HashMap<String, String> = form_urlencoded::parse(&body).into_owned().collect();
+    let mut inner = lock(&shared);
+    if let Some((status, body)) = inner.fail_next_refund.take() {
+        return (status, axum::Json(body)).into_response();
+    }
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    if let Some(id) = key.as_ref().and_then(|k| inner.refund_by_key.get(k))
+        && let Some(r) = inner.refunds.get(id)
+    {
+        return axum::Json(r.clone()).into_response();
+    }
+    let Some(pi) = form.get("payment_intent") else {
+        return stripe_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request_error",
+            "One of the following params should be provided for this request: payment_intent or charge.",
+        );
+    };
+    let Some(charge) = inner.charges.get(pi).cloned() else {
+        return stripe_error(
+            StatusCode::NOT_FOUND,
+            "invalid_request_error",
+            &format!("No such payment_intent: '{pi}'"),
+        );
+    };
+    let total = charge["amount"].as_i64().unwrap_or(0);
+    let refunded = charge["amount_refunded"].as_i64().unwrap_or(0);
+    let amount = match form.get("amount").map(|a| a.parse::<i64>()) {
+        None => total - refunded,
+        Some(Ok(a)) if a > 0 => a,
+        Some(_) => {
+            return stripe_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request_error",
+                "Invalid positive integer",
+            );
+        }
+    };
+    if amount > total - refunded {
+        return stripe_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request_error",
+            &format!(
+                "Refund amount ({amount}) is greater than unrefunded amount on charge ({})",
+                total - refunded
+            ),
+        );
+    }
+    inner.next += 1;
+    let id = format!("re_test_fake{:04}", inner.next);
+    let metadata: serde_json::Map<String, Value> = form
+        .iter()
+        .filter_map(|(k, v)| {
+            k.strip_prefix("metadata[")
+                .and_then(|k| k.strip_suffix(']'))
+                .map(|k| (k.to_owned(), json!(v)))
+        })
+        .collect();
+    let refund = json!({
+        "id": id, "object": "refund", "amount": amount, "charge": charge["id"],
+        "currency": charge["currency"], "payment_intent": pi, "metadata": metadata,
+        "reason": form.get("reason"), "status": "succeeded",
+    });
+    if let Some(c) = inner.charges.get_mut(pi) {
+        c["amount_refunded"] = json!(refunded + amount);
+        c["refunded"] = json!(refunded + amount == total);
+    }
+    inner.refunds.insert(id.clone(), refund.clone());
+    if let Some(k) = key {
+        inner.refund_by_key.insert(k, id);
+    }
+    axum::Json(refund).into_response()
 }
 
 /// A webhook event of `event_type` about `session`, as Stripe delivers it (the body to sign).

@@ -761,7 +761,7 @@ async fn expired_checkouts_expire_and_the_sweeper_asks_stripe_first() {
         .get("/api/v1/admin/orders?account=buyer@example.com")
         .await;
     assert_eq!(theirs.as_array().unwrap().len(), 6, "{theirs}");
-    let reply = h.admin.get("/api/v1/admin/orders?state=refunded").await;
+    let reply = h.admin.get("/api/v1/admin/orders?state=refunding").await;
     assert_error(&reply, StatusCode::BAD_REQUEST, "invalid_request");
     let reply = user.get("/api/v1/admin/orders").await;
     assert_error(&reply, StatusCode::FORBIDDEN, "forbidden");
@@ -1081,7 +1081,7 @@ async fn the_cli_buys_credit_and_lists_orders() {
     let table = admin.run(&["admin", "orders"]);
     assert_eq!(table.code, 0, "{table:?}");
     assert!(table.stdout.contains(USER_EMAIL), "{table:?}");
-    let none = admin.run(&["admin", "orders", "--state", "refunded"]);
+    let none = admin.run(&["admin", "orders", "--state", "refunding"]);
     assert_eq!(none.code, 2, "not a state: {none:?}");
     let forbidden = user.run(&["admin", "orders"]);
     assert_eq!(forbidden.code, 1, "{forbidden:?}");

@@ -129,6 +129,7 @@ pub async fn run(ctx: &Ctx, cmd: AdminCommand) -> Result<ExitCode> {
             }
         }
         AdminCommand::Codes(cmd) => return super::codes::run(ctx, &client, cmd).await,
+        AdminCommand::Refunds(cmd) => return super::refunds::admin(ctx, &client, cmd).await,
         AdminCommand::Orders { state, account } => {
             return super::orders::admin(ctx, &client, state.as_deref(), account.as_deref()).await;
         }

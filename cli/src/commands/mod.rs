@@ -16,6 +16,8 @@ mod orders;
 mod prices;
 mod pricing;
 mod proxy;
+mod referral;
+mod refunds;
 mod register;
 mod tools;
 mod topup;
@@ -49,6 +51,9 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Ledger(args) => ledger::run(&ctx, args).await,
         Command::Topup(args) => topup::run(&ctx, args).await,
         Command::Orders => orders::own(&ctx).await,
+        Command::Refund(args) => refunds::request(&ctx, args).await,
+        Command::Refunds => refunds::own(&ctx).await,
+        Command::Referral => referral::run(&ctx).await,
         Command::Pricing(args) => pricing::run(&ctx, args).await,
         Command::Proxy(args) => proxy::run(&ctx, args).await,
         Command::Env(args) => tools::env(&ctx, args).await,

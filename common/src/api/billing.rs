@@ -138,7 +138,8 @@ pub struct TopupRequest {
 
 /// Where a top-up order stands. It starts `pending` and ends `paid`, `expired` (never paid
 /// before its checkout closed) or `failed` (the payment failed, or no checkout could be
-/// created); it never goes back to `pending`.
+/// created); it never goes back to `pending`. A paid order becomes `partly_refunded` or
+/// `refunded` as refunds of it succeed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
@@ -147,14 +148,20 @@ pub enum OrderState {
     Paid,
     Expired,
     Failed,
+    /// Paid, and part of it refunded.
+    PartlyRefunded,
+    /// Paid, and all of it refunded.
+    Refunded,
 }
 
 impl OrderState {
-    pub const ALL: [OrderState; 4] = [
+    pub const ALL: [OrderState; 6] = [
         OrderState::Pending,
         OrderState::Paid,
         OrderState::Expired,
         OrderState::Failed,
+        OrderState::PartlyRefunded,
+        OrderState::Refunded,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -163,6 +170,8 @@ impl OrderState {
             Self::Paid => "paid",
             Self::Expired => "expired",
             Self::Failed => "failed",
+            Self::PartlyRefunded => "partly_refunded",
+            Self::Refunded => "refunded",
         }
     }
 
@@ -192,6 +201,10 @@ pub struct Order {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub paid_at: Option<DateTime<Utc>>,
+    /// What of the order can be refunded now (its unspent part, see the README's spending
+    /// order); only in the answer about one order (`GET /api/v1/orders/{id}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refundable_micros: Option<Micros>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -230,6 +243,117 @@ pub struct WebhookAck {
     /// order, or not this order's terms: nothing changed, recorded and audited) or `ignored`
     /// (an event type the gateway does not act on).
     pub outcome: String,
+}
+
+/// `POST /api/v1/orders/{id}/refund`: ask for unused credit of a paid order back.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RefundRequest {
+    /// How much to refund; all of what is refundable when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount_micros: Option<Micros>,
+}
+
+/// `POST /api/v1/admin/refunds/{id}/deny`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DenyRefundRequest {
+    /// Why, shown to the user.
+    pub reason: String,
+}
+
+/// Where a refund stands: `requested`, then `denied`, or `approved` (amount frozen, the
+/// ledger debited), then `succeeded` (the provider refunded it) or `failed` (the provider
+/// refused; the debit was given back).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum RefundState {
+    Requested,
+    Approved,
+    Succeeded,
+    Failed,
+    Denied,
+}
+
+impl RefundState {
+    pub const ALL: [RefundState; 5] = [
+        RefundState::Requested,
+        RefundState::Approved,
+        RefundState::Succeeded,
+        RefundState::Failed,
+        RefundState::Denied,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Requested => "requested",
+            Self::Approved => "approved",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::Denied => "denied",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RefundState> {
+        Self::ALL.into_iter().find(|o| o.as_str() == s)
+    }
+}
+
+/// A refund of unused credit of one paid order.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Refund {
+    pub id: i64,
+    pub order_id: i64,
+    /// The buyer's email.
+    pub account: String,
+    pub state: RefundState,
+    /// `request` (asked for through the gateway) or `provider` (made at the provider, e.g.
+    /// in Stripe's dashboard, and booked from its webhook).
+    pub source: String,
+    /// The credit refunded (asked for until approved, then frozen).
+    pub amount_micros: Micros,
+    /// What the provider pays back, in the currency's minor units, once approved.
+    pub amount_minor: Option<i64>,
+    pub currency: String,
+    /// Why it was denied or failed.
+    pub reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// `GET /api/v1/referral`: the caller's referral code, the terms, referees and earnings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReferralSummary {
+    /// Given at registration (`codexkey register --referral CODE`) it links the new account.
+    pub code: String,
+    /// What a referrer earns of a referee's paid top-up, in basis points (1000 = 10%).
+    pub rate_bps: u32,
+    /// Commissions are earned on a referee's first this many paid top-ups …
+    pub max_topups: u32,
+    /// … paid within this many seconds of the link.
+    pub max_age_secs: u64,
+    pub referees: Vec<Referee>,
+    /// Earned in all, and taken back (top-ups refunded) in all.
+    pub earned_micros: Micros,
+    pub taken_back_micros: Micros,
+}
+
+/// One account the caller referred, its email pseudonymised.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Referee {
+    /// Like `a***@example.com`.
+    pub email: String,
+    pub linked_at: DateTime<Utc>,
+    /// Paid top-ups that earned a commission.
+    pub topups: u32,
+    pub earned_micros: Micros,
+    pub taken_back_micros: Micros,
 }
 
 fn time_cell(t: Option<DateTime<Utc>>) -> String {

@@ -82,6 +82,8 @@ fn normalize_currency(code: &str) -> Result<String, ApiError> {
     }
 }
 
+/// Creates an account. `req.referral_code` is not read here: registration with one goes
+/// through `billing::referrals::register`, which checks it first and links the account after.
 pub async fn register(state: &AppState, req: RegisterRequest) -> Result<Account, ApiError> {
     if !state.config.auth.allow_registration {
         return Err(ApiError::Forbidden(

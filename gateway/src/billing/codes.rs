@@ -321,7 +321,8 @@ fn refusal(why: CreditRefusal, code: &CodeRecord) -> ApiError {
         CreditRefusal::OrderUnknown
         | CreditRefusal::OrderNotPending(_)
         | CreditRefusal::OrderMismatch
-        | CreditRefusal::EventSeen => {
+        | CreditRefusal::EventSeen
+        | CreditRefusal::RefundNotApproved => {
             ApiError::internal(format!("a code's redemption was refused with {why:?}"))
         }
     }

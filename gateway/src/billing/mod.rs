@@ -3,7 +3,9 @@
 //! a reason, always audited). Money in has a module per way it comes: [`orders`] (top-ups paid
 //! through a payment provider: the [`provider`] interface, [`stripe`] its implementation, and
 //! the [`sweeper`] that settles orders left pending), [`codes`] (redemption codes) and
-//! [`bonus`] (promotional credit an admin gives). Every credit that can be refused goes
+//! [`bonus`] (promotional credit an admin gives). Money back: [`refunds`] of unused credit,
+//! whose unspent part [`spending`] works out by the documented spending order; [`referrals`]
+//! (commissions on referees' paid top-ups, taken back on refunds). Every credit that can be refused goes
 //! through [`crate::metering::Meter::credit`] with its condition, so it reaches a balance only
 //! once it is committed.
 
@@ -12,6 +14,9 @@ pub mod bonus;
 pub mod codes;
 pub mod orders;
 pub mod provider;
+pub mod referrals;
+pub mod refunds;
+pub mod spending;
 pub mod stripe;
 pub mod sweeper;
 
@@ -118,7 +123,7 @@ pub async fn verify(state: &AppState) -> Result<LedgerCheck, ApiError> {
 }
 
 /// A reason an admin must give for a balance change, trimmed, or why it will not do.
-fn required_reason(reason: &str) -> Result<&str, ApiError> {
+pub(crate) fn required_reason(reason: &str) -> Result<&str, ApiError> {
     let reason = reason.trim();
     if reason.is_empty() {
         return Err(ApiError::InvalidRequest(

@@ -43,6 +43,16 @@ pub const MAX_LIST: u32 = 500;
 /// The most pending orders one sweep looks at; the next sweep takes the rest.
 const SWEEP_BATCH: u32 = 200;
 
+/// Records the payment intent a paid session names, so refunds and `charge.refunded` events
+/// find the order; a failure is only logged (a refund asks the provider for it again).
+async fn remember_payment_intent(state: &AppState, order: &OrderRecord, session: &Session) {
+    if let Some(pi) = session.payment_intent.as_deref()
+        && let Err(e) = state.store.set_payment_intent(order.id, pi).await
+    {
+        tracing::warn!(order = order.id, error = %e, "cannot record an order's payment intent");
+    }
+}
+
 pub fn to_api(o: &OrderRecord) -> Order {
     Order {
         id: o.id,
@@ -59,6 +69,7 @@ pub fn to_api(o: &OrderRecord) -> Order {
         created_at: to_utc(o.created_at),
         updated_at: to_utc(o.updated_at),
         paid_at: o.paid_at.map(to_utc),
+        refundable_micros: None,
     }
 }
 
@@ -210,7 +221,13 @@ pub async fn own_orders(state: &AppState, caller: &Caller) -> Result<Vec<Order>,
 /// One of the caller's orders; another account's is not found, exactly like a missing one.
 pub async fn own_order(state: &AppState, caller: &Caller, id: i64) -> Result<Order, ApiError> {
     match state.store.order(id).await? {
-        Some(o) if o.account_id == caller.account.id => Ok(to_api(&o)),
+        Some(o) if o.account_id == caller.account.id => {
+            let (refundable, _) = super::refunds::refundable(state, &o).await?;
+            Ok(Order {
+                refundable_micros: Some(refundable),
+                ..to_api(&o)
+            })
+        }
         _ => Err(ApiError::NotFound(format!("no order {id}"))),
     }
 }
@@ -285,6 +302,10 @@ pub async fn stripe_webhook(
         tracing::warn!(error = %e, "a signed Stripe webhook that cannot be read");
         ApiError::InvalidRequest(e)
     })?;
+    if let Some(charge) = &event.charge {
+        let outcome = super::refunds::charge_refunded(state, &event, charge, now).await?;
+        return Ok(ack(outcome));
+    }
     let Some(session) = event.session.clone() else {
         return Ok(ack("ignored"));
     };
@@ -320,10 +341,13 @@ pub async fn stripe_webhook(
         Change::AlreadySettled => "duplicate",
     };
     let outcome = match event.kind {
-        EventKind::Completed | EventKind::AsyncPaymentSucceeded if session.paid => said(
-            pay(state, &order, Some(record(Some(order.id), "paid")), now).await?,
-            "paid",
-        ),
+        EventKind::Completed | EventKind::AsyncPaymentSucceeded if session.paid => {
+            remember_payment_intent(state, &order, &session).await;
+            said(
+                pay(state, &order, Some(record(Some(order.id), "paid")), now).await?,
+                "paid",
+            )
+        }
         EventKind::Completed | EventKind::AsyncPaymentSucceeded => {
             // Completed with a payment still in flight (a bank debit): the order stays pending
             // until `async_payment_succeeded` or `async_payment_failed`.
@@ -351,7 +375,7 @@ pub async fn stripe_webhook(
                 "expired",
             )
         }
-        EventKind::Other => "ignored",
+        EventKind::ChargeRefunded | EventKind::Other => "ignored",
     };
     Ok(ack(outcome))
 }
@@ -449,6 +473,7 @@ async fn pay(
         session_id: session_id.clone(),
         currency: order.currency.clone(),
         amount_minor: order.amount_minor,
+        commission: super::referrals::terms(state, order.account_id).await?,
     };
     let condition = match event {
         Some(event) => CreditCondition::EventUnseen {
@@ -506,6 +531,17 @@ async fn pay(
             order.id
         ))),
     }
+}
+
+/// [`pay`] from the sweep, recording the session's payment intent first.
+async fn pay_remembering(
+    state: &AppState,
+    order: &OrderRecord,
+    session: &Session,
+    now: Millis,
+) -> Result<Change, ApiError> {
+    remember_payment_intent(state, order, session).await;
+    pay(state, order, None, now).await
 }
 
 /// Closes `order` unpaid as `to` (expired or failed), with `event` if any, once.
@@ -633,7 +669,7 @@ async fn settle(state: &AppState, order: &OrderRecord) -> Result<Settled, ApiErr
         return Ok(Settled::Pending);
     }
     Ok(match (&session.status, session.paid) {
-        (_, true) => match pay(state, order, None, now).await? {
+        (_, true) => match pay_remembering(state, order, &session, now).await? {
             Change::Made => Settled::Paid,
             Change::AlreadySettled => Settled::Elsewhere,
         },

@@ -51,6 +51,28 @@ pub struct Session {
     pub currency: Option<String>,
     /// The order the session was created for, as the gateway told the provider.
     pub order_id: Option<i64>,
+    /// The payment the session was paid through, once paid (what a refund names).
+    pub payment_intent: Option<String>,
+}
+
+/// A refund to make of one payment.
+#[derive(Debug, Clone)]
+pub struct RefundCall {
+    /// The payment to refund (Stripe: the checkout's payment intent).
+    pub payment_intent: String,
+    /// How much to pay back, in the payment currency's minor units.
+    pub amount_minor: i64,
+    /// The gateway's refund, told to the provider (it comes back in the provider's events).
+    pub refund_id: i64,
+    /// The same key for the same refund: a retried call makes no second refund.
+    pub idempotency_key: String,
+}
+
+/// A refund the provider made (or is making).
+#[derive(Debug, Clone)]
+pub struct ProviderRefund {
+    pub id: String,
+    pub amount_minor: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -82,4 +104,10 @@ pub trait PaymentProvider: Send + Sync {
     /// afterwards. Runs before an unpaid order is expired, so the payer cannot pay an order the
     /// gateway closed.
     async fn expire_session(&self, id: &str) -> Result<Session, ProviderError>;
+
+    /// Pays part or all of a payment back. Runs once a refund is approved and its debit
+    /// booked; a refused refund ([`ProviderError::Refused`], or a refund the provider says
+    /// failed) gives the debit back, anything else leaves it approved, to be retried with the
+    /// same idempotency key.
+    async fn refund(&self, req: RefundCall) -> Result<ProviderRefund, ProviderError>;
 }

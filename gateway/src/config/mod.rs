@@ -711,6 +711,17 @@ mod tests {
             ("billing.order_ttl_secs", "600", "600", "700", "700"),
             ("billing.sweep_interval_secs", "30", "30", "40", "40"),
             ("billing.webhook_tolerance_secs", "60", "60", "90", "90"),
+            ("billing.refund_window_secs", "3600", "3600", "7200", "7200"),
+            (
+                "billing.refund_auto_approve",
+                "true",
+                "true",
+                "false",
+                "false",
+            ),
+            ("billing.referral_rate_bps", "500", "500", "250", "250"),
+            ("billing.referral_max_topups", "3", "3", "4", "4"),
+            ("billing.referral_max_age_secs", "600", "600", "700", "700"),
         ];
         assert_eq!(
             rows.iter().map(|r| r.0).collect::<Vec<_>>(),

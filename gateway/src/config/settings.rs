@@ -198,6 +198,26 @@ settings! {
             webhook_tolerance_secs: u64, env BILLING_WEBHOOK_TOLERANCE_SECS =
                 "CODEXKEY_BILLING__WEBHOOK_TOLERANCE_SECS",
                 shown |c| c.billing.webhook_tolerance.as_secs();
+            /// How long after an order was paid its owner may ask for unused credit of it back.
+            refund_window_secs: u64, env BILLING_REFUND_WINDOW_SECS =
+                "CODEXKEY_BILLING__REFUND_WINDOW_SECS",
+                shown |c| c.billing.refund_window.as_secs();
+            /// Approve refund requests at once, without an admin.
+            refund_auto_approve: bool, env BILLING_REFUND_AUTO_APPROVE =
+                "CODEXKEY_BILLING__REFUND_AUTO_APPROVE",
+                shown |c| c.billing.refund_auto_approve;
+            /// What a referrer earns of a referee's paid top-up, in basis points (1000 = 10%).
+            referral_rate_bps: u32, env BILLING_REFERRAL_RATE_BPS =
+                "CODEXKEY_BILLING__REFERRAL_RATE_BPS",
+                shown |c| c.billing.referral_rate_bps;
+            /// Commissions are earned on a referee's first this many paid top-ups …
+            referral_max_topups: u32, env BILLING_REFERRAL_MAX_TOPUPS =
+                "CODEXKEY_BILLING__REFERRAL_MAX_TOPUPS",
+                shown |c| c.billing.referral_max_topups;
+            /// … paid within this long of the referee's registration.
+            referral_max_age_secs: u64, env BILLING_REFERRAL_MAX_AGE_SECS =
+                "CODEXKEY_BILLING__REFERRAL_MAX_AGE_SECS",
+                shown |c| c.billing.referral_max_age.as_secs();
         }
     }
     special {
@@ -424,6 +444,13 @@ pub struct BillingConfig {
     pub sweep_interval: Duration,
     #[serde(rename = "webhook_tolerance_secs", serialize_with = "as_secs")]
     pub webhook_tolerance: Duration,
+    #[serde(rename = "refund_window_secs", serialize_with = "as_secs")]
+    pub refund_window: Duration,
+    pub refund_auto_approve: bool,
+    pub referral_rate_bps: u32,
+    pub referral_max_topups: u32,
+    #[serde(rename = "referral_max_age_secs", serialize_with = "as_secs")]
+    pub referral_max_age: Duration,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -243,6 +243,12 @@ const DEFAULT_MAX_TOPUP_MICROS: i64 = 10_000_000_000;
 const DEFAULT_MAX_PENDING_ORDERS: u32 = 5;
 /// Stripe's own lifetime of a Checkout Session: by then it is paid or expired.
 const DEFAULT_ORDER_TTL_SECS: u64 = 24 * 3600;
+/// Refunds of unused credit may be asked for within 30 days of the payment.
+const DEFAULT_REFUND_WINDOW_SECS: u64 = 30 * 24 * 3600;
+/// A referrer earns 10% of a referee's paid top-ups, on the first 5, within a year.
+const DEFAULT_REFERRAL_RATE_BPS: u32 = 1_000;
+const DEFAULT_REFERRAL_MAX_TOPUPS: u32 = 5;
+const DEFAULT_REFERRAL_MAX_AGE_SECS: u64 = 365 * 24 * 3600;
 const DEFAULT_SWEEP_INTERVAL_SECS: u64 = 300;
 /// Stripe's libraries' default tolerance.
 const DEFAULT_WEBHOOK_TOLERANCE_SECS: u64 = 300;
@@ -363,6 +369,16 @@ fn billing(raw: super::settings::RawBilling) -> Result<BillingConfig, ConfigErro
         sweep_interval: secs(raw.sweep_interval_secs, DEFAULT_SWEEP_INTERVAL_SECS)
             .max(Duration::from_secs(1)),
         webhook_tolerance: secs(raw.webhook_tolerance_secs, DEFAULT_WEBHOOK_TOLERANCE_SECS),
+        refund_window: secs(raw.refund_window_secs, DEFAULT_REFUND_WINDOW_SECS),
+        refund_auto_approve: raw.refund_auto_approve.unwrap_or(false),
+        referral_rate_bps: raw
+            .referral_rate_bps
+            .unwrap_or(DEFAULT_REFERRAL_RATE_BPS)
+            .min(10_000),
+        referral_max_topups: raw
+            .referral_max_topups
+            .unwrap_or(DEFAULT_REFERRAL_MAX_TOPUPS),
+        referral_max_age: secs(raw.referral_max_age_secs, DEFAULT_REFERRAL_MAX_AGE_SECS),
     })
 }
 

@@ -22,7 +22,7 @@ use axum::response::Response;
 
 use crate::error::ApiError;
 use crate::http::handlers::{
-    account, admin, billing, codes, data, health, keys, orders, requests, security, usage,
+    account, admin, billing, codes, data, health, keys, orders, refunds, requests, security, usage,
 };
 use crate::http::openapi;
 use crate::http::request_log::RequestLog;
@@ -86,6 +86,9 @@ pub(crate) fn public_routes(with_metrics: bool) -> Routes<AppState> {
         .post("/topup", orders::topup)
         .get("/orders", orders::list)
         .get("/orders/{id}", orders::get)
+        .post("/orders/{id}/refund", refunds::request)
+        .get("/refunds", refunds::list)
+        .get("/referral", refunds::referral)
         .post("/billing/stripe/webhook", orders::stripe_webhook)
         .get("/usage", usage::report)
         .get("/usage/events", usage::events)
@@ -108,6 +111,9 @@ pub(crate) fn public_routes(with_metrics: bool) -> Routes<AppState> {
         .post("/admin/codes/{batch}/disable", codes::disable_batch)
         .get("/admin/orders", orders::admin_list)
         .post("/admin/orders/sweep", orders::sweep)
+        .get("/admin/refunds", refunds::admin_list)
+        .post("/admin/refunds/{id}/approve", refunds::approve)
+        .post("/admin/refunds/{id}/deny", refunds::deny)
         .get("/admin/audit", admin::audit)
         .post("/admin/backup", admin::backup)
         .get("/admin/upstreams", admin::upstreams)

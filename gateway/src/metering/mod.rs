@@ -33,8 +33,8 @@ use crate::metering::keys::{KeyCounters, KeyEntry};
 use crate::proxy::error::ProxyError;
 use crate::route::Route;
 use crate::store::{
-    CreditCondition, CreditOutcome, LedgerRecord, MeterOp, NewAudit, NewHold, NewLedgerEntry,
-    SettledRequest, Store, StoreError, UsageEventRecord,
+    CreditCondition, CreditOutcome, DebitCondition, DebitOutcome, LedgerRecord, MeterOp, NewAudit,
+    NewHold, NewLedgerEntry, SettledRequest, Store, StoreError, UsageEventRecord,
 };
 
 pub use crate::config::Admission;
@@ -334,8 +334,13 @@ impl Meter {
             return Err(ApiError::internal("a credit's amount must be positive"));
         }
         // Loaded before the write: loading after it would read the credit from the database
-        // and then count it a second time.
+        // and then count it a second time. The same goes for a referrer a payment may credit
+        // a commission to, in the same transaction.
         let funds = self.funds(entry.account_id).await?;
+        let commission = match condition.commission() {
+            Some((order_id, referrer_id)) => Some((order_id, self.funds(referrer_id).await?)),
+            None => None,
+        };
         let amount = entry.amount;
         let (reply, rx) = oneshot::channel();
         let sent = self.writer.send(writer::Msg::Credit {
@@ -349,11 +354,70 @@ impl Meter {
             Err(_) => Err(StoreError::Closed),
         }?;
         if let CreditOutcome::Credited(_) = outcome {
-            let mut f = lock(&funds);
-            // Cannot overflow: the store refused a balance beyond the largest amount.
-            f.balance = f.balance.checked_add(amount).unwrap_or(f.balance);
+            {
+                let mut f = lock(&funds);
+                // Cannot overflow: the store refused a balance beyond the largest amount.
+                f.balance = f.balance.checked_add(amount).unwrap_or(f.balance);
+            }
+            if let Some((order_id, referrer)) = commission
+                && let Some((_, earned, _)) = self.store.order_commission(order_id).await?
+            {
+                let mut f = lock(&referrer);
+                f.balance = f.balance.checked_add(earned).unwrap_or(f.balance);
+            }
         }
         Ok(outcome)
+    }
+
+    /// Books a refund's debit if `condition` holds (see [`crate::store::LedgerStore::debit`]),
+    /// with `audit`. Like every debit it leaves memory first, so nothing is admitted on money
+    /// on its way out, and it may take neither the balance below zero nor what requests in
+    /// flight hold; refused or failed, it comes back.
+    pub async fn debit(
+        &self,
+        entry: NewLedgerEntry,
+        condition: DebitCondition,
+        audit: NewAudit,
+    ) -> Result<DebitOutcome, ApiError> {
+        if !entry.amount.is_negative() {
+            return Err(ApiError::internal("a debit's amount must be negative"));
+        }
+        let funds = self.funds(entry.account_id).await?;
+        let amount = entry.amount;
+        let before = {
+            let mut f = lock(&funds);
+            let before = f.balance;
+            let after = f
+                .balance
+                .balance_after(amount, true)
+                .map_err(|r| ApiError::Conflict(r.to_string()))?;
+            if after < f.held {
+                return Err(ApiError::Conflict(format!(
+                    "{} credits are held by requests in flight; at most {} credits can be refunded now",
+                    f.held,
+                    f.available()
+                )));
+            }
+            f.balance = after;
+            before
+        };
+        let (reply, rx) = oneshot::channel();
+        let sent = self.writer.send(writer::Msg::Debit {
+            entry: Box::new(entry),
+            condition,
+            audit: Box::new(audit),
+            reply,
+        });
+        let result = match sent {
+            Ok(()) => rx.await.unwrap_or(Err(StoreError::Closed)),
+            Err(_) => Err(StoreError::Closed),
+        };
+        if !matches!(result, Ok(DebitOutcome::Debited(..))) {
+            // Undo exactly this entry; later entries may have moved the balance meanwhile.
+            let mut f = lock(&funds);
+            f.balance = f.balance.checked_sub(amount).unwrap_or(before);
+        }
+        Ok(result?)
     }
 
     /// The live `(balance, held)` of an account the data plane has seen, else `None`.

@@ -21,8 +21,8 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::store::{
-    CreditCondition, CreditOutcome, LedgerRecord, MeterOp, NewAudit, NewLedgerEntry, Store,
-    StoreError,
+    CreditCondition, CreditOutcome, DebitCondition, DebitOutcome, LedgerRecord, MeterOp, NewAudit,
+    NewLedgerEntry, Store, StoreError,
 };
 
 const MAX_BATCH: usize = 2048;
@@ -42,6 +42,14 @@ pub(super) enum Msg {
         condition: CreditCondition,
         audit: Box<NewAudit>,
         reply: oneshot::Sender<Result<CreditOutcome, StoreError>>,
+    },
+    /// A refund's debit that may be refused (see [`Store::debit`]): the meter took it from
+    /// memory before sending it, and gives it back if refused.
+    Debit {
+        entry: Box<NewLedgerEntry>,
+        condition: DebitCondition,
+        audit: Box<NewAudit>,
+        reply: oneshot::Sender<Result<DebitOutcome, StoreError>>,
     },
     Flush(oneshot::Sender<()>),
 }
@@ -110,6 +118,15 @@ async fn run(
                 } => {
                     commit(&*store, &mut batch, &health).await;
                     let _ = reply.send(store.credit(*entry, condition, *audit).await);
+                }
+                Msg::Debit {
+                    entry,
+                    condition,
+                    audit,
+                    reply,
+                } => {
+                    commit(&*store, &mut batch, &health).await;
+                    let _ = reply.send(store.debit(*entry, condition, *audit).await);
                 }
                 Msg::Flush(done) => {
                     commit(&*store, &mut batch, &health).await;

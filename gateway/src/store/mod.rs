@@ -16,7 +16,7 @@ pub mod testkit;
 pub mod usage;
 
 use async_trait::async_trait;
-use codexkey_common::api::{AccountStatus, LedgerKind, OrderState, Role};
+use codexkey_common::api::{AccountStatus, LedgerKind, OrderState, RefundState, Role};
 use codexkey_common::price::PriceEntry;
 use codexkey_common::{Micros, Usage};
 
@@ -206,6 +206,8 @@ pub enum CreditCondition {
         session_id: String,
         currency: String,
         amount_minor: i64,
+        /// The referral commission the payment earns, if the buyer was referred.
+        commission: Option<CommissionTerms>,
     },
     /// The provider event `event` was never recorded, and `then` holds; the event is recorded
     /// (with its outcome) in the same transaction, so a re-delivery is refused.
@@ -213,6 +215,165 @@ pub enum CreditCondition {
         event: NewProviderEvent,
         then: Box<CreditCondition>,
     },
+    /// Refund `refund_id` is approved, of the entry's account, and its debit is the entry's
+    /// amount negated; the refund becomes failed (with `reason`), pointing at the entry that
+    /// gives its debit back.
+    RefundFailed { refund_id: i64, reason: String },
+}
+
+impl CreditCondition {
+    /// `(order, referrer)` when this credit pays an order that may earn a commission.
+    pub fn commission(&self) -> Option<(i64, i64)> {
+        match self {
+            CreditCondition::OrderPending {
+                order_id,
+                commission: Some(terms),
+                ..
+            } => Some((*order_id, terms.referrer_id)),
+            CreditCondition::EventUnseen { then, .. } => then.commission(),
+            _ => None,
+        }
+    }
+}
+
+/// What must hold for a refund's debit to be written, checked in the debit's own transaction.
+#[derive(Debug, Clone)]
+pub enum DebitCondition {
+    /// Refund `refund_id` is requested, of the entry's account, for at least the entry's
+    /// amount negated, and its order is paid or partly refunded: the refund becomes approved,
+    /// its amount frozen at the entry's (negated) with `amount_minor`, decided by
+    /// `decided_by`, pointing at the entry.
+    RefundRequested {
+        refund_id: i64,
+        amount_minor: i64,
+        decided_by: Option<i64>,
+    },
+    /// A refund made at the provider without a request: the event was never recorded (it is,
+    /// in the same transaction) and order `order_id` is the entry's account's, paid or partly
+    /// refunded; a `succeeded` refund of source `provider` is written pointing at the entry,
+    /// and the order's state follows its refunds.
+    ProviderRefund {
+        event: NewProviderEvent,
+        order_id: i64,
+        amount_minor: i64,
+        provider_refund_id: Option<String>,
+    },
+    /// Refund `refund_id` of order `order_id` succeeded, the order earned the entry's account a
+    /// commission, and none was taken back for this refund yet: the entry (a negative
+    /// `referral_commission`, not promotional) is recorded as taken back for it, `due` being
+    /// what the rule asked for.
+    CommissionTakeBack {
+        refund_id: i64,
+        order_id: i64,
+        due: Micros,
+    },
+}
+
+/// How [`LedgerStore::debit`] ended when the database did not fail.
+#[derive(Debug, Clone)]
+pub enum DebitOutcome {
+    /// The entry, and the refund it books (none for a commission taken back).
+    Debited(Box<LedgerRecord>, Option<Box<RefundRecord>>),
+    Refused(DebitRefusal),
+}
+
+/// Why a debit's condition did not hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DebitRefusal {
+    RefundUnknown,
+    /// The refund is no longer requested (approved or denied already).
+    RefundNotRequested(RefundState),
+    /// The refund's account is not the entry's, or the entry is more than was asked.
+    RefundMismatch,
+    /// The order is not paid or partly refunded (or not the entry's account's).
+    OrderNotRefundable,
+    EventSeen,
+    /// No commission of the order to take back, or taken back for this refund already.
+    NothingToTakeBack,
+}
+
+/// A referral as its referrer sees it.
+#[derive(Debug, Clone)]
+pub struct RefereeRecord {
+    pub email: String,
+    pub linked_at: Millis,
+    /// Commissions earned on the referee's top-ups, and what was taken back of them.
+    pub earned: Micros,
+    pub taken_back: Micros,
+    pub topups: u32,
+}
+
+/// Why an account cannot be linked to a referrer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkRefusal {
+    UnknownCode,
+    SelfReferral,
+    AlreadyReferred,
+}
+
+/// A refund as stored.
+#[derive(Debug, Clone)]
+pub struct RefundRecord {
+    pub id: i64,
+    pub order_id: i64,
+    pub account_id: i64,
+    pub account_email: String,
+    pub state: RefundState,
+    /// `request` or `provider`.
+    pub source: String,
+    pub amount: Micros,
+    pub amount_minor: Option<i64>,
+    pub currency: String,
+    pub ledger_id: Option<i64>,
+    pub provider_refund_id: Option<String>,
+    pub reason: Option<String>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+/// A refund to request.
+#[derive(Debug, Clone)]
+pub struct NewRefund {
+    pub order_id: i64,
+    pub account_id: i64,
+    pub amount: Micros,
+    pub created_at: Millis,
+}
+
+/// Which refunds [`RefundStore::refunds`] lists, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct RefundFilter {
+    pub account_id: Option<i64>,
+    pub order_id: Option<i64>,
+    pub state: Option<RefundState>,
+}
+
+/// One ledger entry as the spending replay reads it (see `billing::spending`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpendingEntry {
+    pub id: i64,
+    pub kind: LedgerKind,
+    pub amount: Micros,
+    pub promotional: bool,
+    /// The order this entry paid (a `payment` credit).
+    pub paid_order: Option<i64>,
+    /// The order this entry refunds (a refund's debit) or gives back (a failed refund's
+    /// return credit).
+    pub refund_of: Option<i64>,
+}
+
+/// The terms of a referral commission on a paid order (from the configuration). The store
+/// applies them inside the payment's transaction: when the buyer's referrer is `referrer_id`,
+/// the link is at most `max_age` old at the payment's time and the buyer's top-ups earned fewer
+/// than `max_topups` commissions, the referrer is credited `rate_bps` of the order's amount
+/// (rounded down; nothing when that is zero) as a promotional `referral_commission`, recorded
+/// as the order's commission.
+#[derive(Debug, Clone)]
+pub struct CommissionTerms {
+    pub referrer_id: i64,
+    pub rate_bps: u32,
+    pub max_topups: u32,
+    pub max_age: Millis,
 }
 
 /// How [`LedgerStore::credit`] ended when the database did not fail.
@@ -238,6 +399,8 @@ pub enum CreditRefusal {
     OrderMismatch,
     /// The provider event was recorded before: a re-delivery or a replay.
     EventSeen,
+    /// The refund is not approved, or not of the entry's account and amount.
+    RefundNotApproved,
 }
 
 /// A payment provider's event, recorded once by its id.
@@ -745,6 +908,22 @@ pub trait LedgerStore: Send + Sync {
         audit: NewAudit,
     ) -> Result<CreditOutcome, StoreError>;
 
+    /// Runs when a refund is booked or a commission taken back: reserves nothing itself (the
+    /// meter took the amount from memory first), checks `condition` and, only when it holds,
+    /// applies its state change, appends `entry` (a debit of kind `refund` or
+    /// `referral_commission`, never below zero) with the balance moved, and writes `audit`, all
+    /// in one transaction. Refused, nothing is written.
+    async fn debit(
+        &self,
+        entry: NewLedgerEntry,
+        condition: DebitCondition,
+        audit: NewAudit,
+    ) -> Result<DebitOutcome, StoreError>;
+
+    /// Every entry of the account in id order, with the orders they pay or refund: what the
+    /// spending replay needs. Runs when a refund is asked for, approved or booked.
+    async fn spending_history(&self, account_id: i64) -> Result<Vec<SpendingEntry>, StoreError>;
+
     /// Newest first, entries with `id < before` when given.
     async fn ledger(
         &self,
@@ -752,6 +931,10 @@ pub trait LedgerStore: Send + Sync {
         before: Option<i64>,
         limit: u32,
     ) -> Result<Vec<LedgerRecord>, StoreError>;
+
+    /// Writes an audit row alone (a decision that moved no money, such as a commission that
+    /// could not be taken back).
+    async fn write_audit(&self, audit: NewAudit) -> Result<(), StoreError>;
 
     /// Compares every account's balance with the sum of its ledger entries.
     async fn verify_ledger(&self) -> Result<LedgerCheckRecord, StoreError>;
@@ -859,6 +1042,111 @@ pub trait OrderStore: Send + Sync {
         event: NewProviderEvent,
         audit: Option<NewAudit>,
     ) -> Result<bool, StoreError>;
+}
+
+/// Refunds of paid orders. Approving one is a [`LedgerStore::debit`] with
+/// [`DebitCondition::RefundRequested`]; a failed one is given back by a [`LedgerStore::credit`]
+/// with [`CreditCondition::RefundFailed`].
+#[async_trait]
+pub trait RefundStore: Send + Sync {
+    /// Writes a requested refund with `audit`, in one transaction, unless the order has an open
+    /// (requested or approved) refund already: then `None`, nothing written.
+    async fn request_refund(
+        &self,
+        refund: NewRefund,
+        audit: NewAudit,
+    ) -> Result<Option<RefundRecord>, StoreError>;
+
+    async fn refund(&self, id: i64) -> Result<Option<RefundRecord>, StoreError>;
+
+    /// The refunds `filter` matches, newest first, at most `limit`.
+    async fn refunds(
+        &self,
+        filter: RefundFilter,
+        limit: u32,
+    ) -> Result<Vec<RefundRecord>, StoreError>;
+
+    /// Denies a requested refund with `reason`, writing `audit`; `None` (nothing written) when
+    /// it is not requested.
+    async fn deny_refund(
+        &self,
+        id: i64,
+        decided_by: Option<i64>,
+        reason: &str,
+        audit: NewAudit,
+    ) -> Result<Option<RefundRecord>, StoreError>;
+
+    /// Marks an approved refund succeeded with the provider's refund id and moves its order to
+    /// `partly_refunded` or `refunded` (by the sum of its succeeded refunds), recording `event`
+    /// when given and writing `audit`, in one transaction. `None` (nothing written) when the
+    /// refund is not approved or the event was recorded before.
+    async fn complete_refund(
+        &self,
+        id: i64,
+        provider_refund_id: Option<String>,
+        event: Option<NewProviderEvent>,
+        audit: NewAudit,
+        at: Millis,
+    ) -> Result<Option<RefundRecord>, StoreError>;
+
+    /// Records the payment intent an order was paid through, once (a later call changes
+    /// nothing).
+    async fn set_payment_intent(
+        &self,
+        order_id: i64,
+        payment_intent: &str,
+    ) -> Result<(), StoreError>;
+
+    /// The payment intent recorded for an order.
+    async fn payment_intent(&self, order_id: i64) -> Result<Option<String>, StoreError>;
+
+    /// The order of `provider` paid through `payment_intent`.
+    async fn order_by_payment_intent(
+        &self,
+        provider: &str,
+        payment_intent: &str,
+    ) -> Result<Option<OrderRecord>, StoreError>;
+}
+
+/// Referral codes, links between a referee and its referrer, and the commissions of the
+/// referee's top-ups. Earning one is part of paying an order ([`CommissionTerms`]); taking one
+/// back is a [`LedgerStore::debit`] with [`DebitCondition::CommissionTakeBack`].
+#[async_trait]
+pub trait ReferralStore: Send + Sync {
+    /// The account's referral code; `code` becomes it when it has none yet. `Conflict` when
+    /// `code` is another account's (the caller draws another).
+    async fn referral_code(
+        &self,
+        account_id: i64,
+        code: &str,
+        at: Millis,
+    ) -> Result<String, StoreError>;
+
+    /// The account whose referral code is `code`.
+    async fn account_by_referral_code(&self, code: &str) -> Result<Option<i64>, StoreError>;
+
+    /// Links `referee_id` to the owner of `code`, with `audit`, in one transaction; refused
+    /// (nothing written) for an unknown code, the referee's own code, or a referee linked
+    /// before. Answers the referrer's id.
+    async fn link_referral(
+        &self,
+        referee_id: i64,
+        code: &str,
+        at: Millis,
+        audit: NewAudit,
+    ) -> Result<Result<i64, LinkRefusal>, StoreError>;
+
+    /// The referrer of `account_id` and when they were linked.
+    async fn referrer_of(&self, account_id: i64) -> Result<Option<(i64, Millis)>, StoreError>;
+
+    /// The account's referees, oldest link first, with their commissions.
+    async fn referees(&self, referrer_id: i64) -> Result<Vec<RefereeRecord>, StoreError>;
+
+    /// The commission order `order_id` earned: `(referrer, amount, taken back so far)`.
+    async fn order_commission(
+        &self,
+        order_id: i64,
+    ) -> Result<Option<(i64, Micros, Micros)>, StoreError>;
 }
 
 /// The data plane's writes (holds and settlements, in batches) and what is left of them.
@@ -979,6 +1267,8 @@ pub trait Store:
     + LedgerStore
     + CodeStore
     + OrderStore
+    + RefundStore
+    + ReferralStore
     + MeteringStore
     + PriceStore
     + UpstreamStore

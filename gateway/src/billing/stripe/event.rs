@@ -1,7 +1,7 @@
 //! The Stripe events the gateway acts on, read from a webhook body whose signature was
 //! verified: `checkout.session.completed` (paid now, or an asynchronous payment still in
 //! flight), `checkout.session.async_payment_succeeded`, `checkout.session.async_payment_failed`
-//! and `checkout.session.expired`. Any other type is [`EventKind::Other`], answered and ignored.
+//! `checkout.session.expired` and `charge.refunded`. Any other type is [`EventKind::Other`], answered and ignored.
 
 use serde_json::Value;
 
@@ -15,7 +15,20 @@ pub enum EventKind {
     AsyncPaymentSucceeded,
     AsyncPaymentFailed,
     Expired,
+    /// `charge.refunded`: some or all of a charge was refunded (through the API or Stripe's
+    /// dashboard).
+    ChargeRefunded,
     Other,
+}
+
+/// The charge of a `charge.refunded` event, as far as the gateway reads it.
+#[derive(Debug, Clone)]
+pub struct Charge {
+    pub id: String,
+    pub payment_intent: String,
+    /// All refunded of the charge so far, in minor units.
+    pub amount_refunded: i64,
+    pub currency: String,
 }
 
 #[derive(Debug, Clone)]
@@ -24,8 +37,31 @@ pub struct Event {
     /// As Stripe names it (`checkout.session.completed`).
     pub event_type: String,
     pub kind: EventKind,
-    /// The checkout session the event is about (`data.object`), for the kinds acted on.
+    /// The checkout session the event is about (`data.object`), for the session kinds.
     pub session: Option<Session>,
+    /// The charge, for [`EventKind::ChargeRefunded`].
+    pub charge: Option<Charge>,
+}
+
+fn charge_from_json(v: &Value) -> Result<Charge, String> {
+    if v["object"].as_str() != Some("charge") {
+        return Err("`charge.refunded` does not carry a charge".into());
+    }
+    let text = |k: &str| {
+        v[k].as_str()
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .ok_or_else(|| format!("the charge has no `{k}`"))
+    };
+    Ok(Charge {
+        id: text("id")?,
+        payment_intent: text("payment_intent")?,
+        amount_refunded: v["amount_refunded"]
+            .as_i64()
+            .filter(|a| *a >= 0)
+            .ok_or("the charge has no `amount_refunded`")?,
+        currency: text("currency")?,
+    })
 }
 
 /// Reads an event; an event of a kind acted on must carry a checkout session.
@@ -49,17 +85,23 @@ pub fn parse(body: &[u8]) -> Result<Event, String> {
         "checkout.session.async_payment_succeeded" => EventKind::AsyncPaymentSucceeded,
         "checkout.session.async_payment_failed" => EventKind::AsyncPaymentFailed,
         "checkout.session.expired" => EventKind::Expired,
+        "charge.refunded" => EventKind::ChargeRefunded,
         _ => EventKind::Other,
     };
-    let session = match kind {
-        EventKind::Other => None,
-        _ => Some(session_from_json(&v["data"]["object"]).map_err(|e| e.to_string())?),
+    let (session, charge) = match kind {
+        EventKind::Other => (None, None),
+        EventKind::ChargeRefunded => (None, Some(charge_from_json(&v["data"]["object"])?)),
+        _ => (
+            Some(session_from_json(&v["data"]["object"]).map_err(|e| e.to_string())?),
+            None,
+        ),
     };
     Ok(Event {
         id,
         event_type,
         kind,
         session,
+        charge,
     })
 }
 

@@ -20,7 +20,8 @@ use hyper::header::{AUTHORIZATION, CONTENT_TYPE};
 use serde_json::Value;
 
 use super::provider::{
-    Checkout, CheckoutRequest, PaymentProvider, ProviderError, Session, SessionStatus,
+    Checkout, CheckoutRequest, PaymentProvider, ProviderError, ProviderRefund, RefundCall, Session,
+    SessionStatus,
 };
 use crate::config::{BillingConfig, UpstreamTuning};
 use crate::upstream::body::OutBody;
@@ -187,6 +188,10 @@ pub fn session_from_json(v: &Value) -> Result<Session, ProviderError> {
         amount_total: v["amount_total"].as_i64(),
         currency: v["currency"].as_str().map(str::to_owned),
         order_id,
+        payment_intent: v["payment_intent"]
+            .as_str()
+            .or_else(|| v["payment_intent"]["id"].as_str())
+            .map(str::to_owned),
     })
 }
 
@@ -256,6 +261,47 @@ impl PaymentProvider for Stripe {
     async fn session(&self, id: &str) -> Result<Session, ProviderError> {
         let path = format!("/v1/checkout/sessions/{}", path_id(id)?);
         session_from_json(&self.call(Method::GET, &path, None, None).await?)
+    }
+
+    async fn refund(&self, req: RefundCall) -> Result<ProviderRefund, ProviderError> {
+        let form = form_urlencoded::Serializer::new(String::new())
+            .append_pair("payment_intent", &req.payment_intent)
+            .append_pair("amount", &req.amount_minor.to_string())
+            .append_pair("reason", "requested_by_customer")
+            .append_pair("metadata[refund_id]", &req.refund_id.to_string())
+            .finish();
+        let v = self
+            .call(
+                Method::POST,
+                "/v1/refunds",
+                Some(form),
+                Some(&req.idempotency_key),
+            )
+            .await?;
+        let id = v["id"]
+            .as_str()
+            .filter(|id| !id.is_empty())
+            .ok_or_else(|| ProviderError::Protocol("a refund without an `id`".into()))?;
+        let amount = v["amount"].as_i64();
+        if amount != Some(req.amount_minor) {
+            return Err(ProviderError::Protocol(format!(
+                "refund {id} is for {amount:?} minor units, not the {} asked for",
+                req.amount_minor
+            )));
+        }
+        // `pending` and `requires_action` still end in the money returned; `failed` and
+        // `canceled` never do.
+        match v["status"].as_str() {
+            Some("failed" | "canceled") => Err(ProviderError::Refused(format!(
+                "refund {id} {}: {}",
+                v["status"].as_str().unwrap_or(""),
+                v["failure_reason"].as_str().unwrap_or("no reason given")
+            ))),
+            _ => Ok(ProviderRefund {
+                id: id.to_owned(),
+                amount_minor: req.amount_minor,
+            }),
+        }
     }
 
     async fn expire_session(&self, id: &str) -> Result<Session, ProviderError> {

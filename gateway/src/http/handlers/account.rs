@@ -39,7 +39,7 @@ pub async fn register(
 ) -> Result<(StatusCode, Json<Account>), ApiError> {
     Ok((
         StatusCode::CREATED,
-        Json(accounts::register(&state, req).await?),
+        Json(crate::billing::referrals::register(&state, req).await?),
     ))
 }
 

@@ -21,7 +21,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::error::ApiError;
 use crate::http::handlers::{
-    account, admin, billing, codes, data, health, keys, orders, requests, security, usage,
+    account, admin, billing, codes, data, health, keys, orders, refunds, requests, security, usage,
 };
 use crate::http::routes::Endpoint;
 
@@ -80,6 +80,9 @@ pub const API_KEY_HEADER: &str = "api_key_header";
         orders::topup,
         orders::list,
         orders::get,
+        refunds::request,
+        refunds::list,
+        refunds::referral,
         orders::stripe_webhook,
         usage::report,
         usage::events,
@@ -102,6 +105,9 @@ pub const API_KEY_HEADER: &str = "api_key_header";
         codes::disable_code,
         orders::admin_list,
         orders::sweep,
+        refunds::admin_list,
+        refunds::approve,
+        refunds::deny,
         admin::audit,
         admin::backup,
         admin::upstreams,

@@ -31,6 +31,8 @@ mod keys;
 mod ledger;
 mod metering;
 mod orders;
+mod referrals;
+mod refunds;
 mod setup;
 mod two_factor;
 mod usage;
@@ -51,6 +53,8 @@ pub const STORIES: &[(&str, Story)] = &[
     ("ledger", |db| Box::pin(ledger::ledger(db))),
     ("codes", |db| Box::pin(codes::codes(db))),
     ("orders", |db| Box::pin(orders::orders(db))),
+    ("refunds", |db| Box::pin(refunds::refunds(db))),
+    ("referrals", |db| Box::pin(referrals::referrals(db))),
     ("metering", |db| Box::pin(metering::metering(db))),
     ("usage", |db| Box::pin(usage::reports(db))),
     ("prices", |db| Box::pin(catalog::prices(db))),

@@ -449,6 +449,7 @@ fn pending_with(o: &OrderRecord, change: impl FnOnce(&mut Terms)) -> CreditCondi
         session_id: t.session_id,
         currency: t.currency,
         amount_minor: t.amount_minor,
+        commission: None,
     }
 }
 

@@ -6,7 +6,8 @@ use super::*;
 enum Link {
     Nothing,
     Code(i64),
-    Order(i64),
+    Order(i64, Option<CommissionTerms>),
+    FailedRefund(i64, String),
 }
 
 /// Checks `condition` inside the credit's transaction, applying what it changes before the
@@ -31,6 +32,7 @@ async fn check(
                 session_id,
                 currency,
                 amount_minor,
+                commission,
             } => super::orders::payable(
                 tx,
                 *order_id,
@@ -41,12 +43,17 @@ async fn check(
                 e,
             )
             .await?
-            .map(|()| Link::Order(*order_id)),
+            .map(|()| Link::Order(*order_id, commission.clone())),
             CreditCondition::EventUnseen { event, then } => {
                 if !super::orders::insert_event(tx, event).await? {
                     return Ok(Err(CreditRefusal::EventSeen));
                 }
                 check(tx, then, e).await?
+            }
+            CreditCondition::RefundFailed { refund_id, reason } => {
+                super::refunds::failable(tx, *refund_id, e)
+                    .await?
+                    .map(|()| Link::FailedRefund(*refund_id, reason.clone()))
             }
         })
     })
@@ -88,6 +95,15 @@ impl LedgerStore for PgStore {
             // Dropping the transaction rolls back whatever the check wrote.
             Err(refusal) => return Ok(CreditOutcome::Refused(refusal)),
         };
+        if let Some((_, referrer_id)) = condition.commission() {
+            // The payment may credit the referrer too: both balances are locked now, in id
+            // order, as every write moving two balances takes them.
+            tx.query(
+                "SELECT 1 FROM accounts WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE",
+                &[&vec![e.account_id, referrer_id]],
+            )
+            .await?;
+        }
         let record = insert_entry(&tx, &e).await?;
         match link {
             Link::Nothing => {}
@@ -98,13 +114,79 @@ impl LedgerStore for PgStore {
                 )
                 .await?;
             }
-            Link::Order(order_id) => {
+            Link::Order(order_id, commission) => {
                 super::orders::mark_paid(&tx, order_id, record.id, e.created_at).await?;
+                if let Some(terms) = commission {
+                    super::referrals::earn(&tx, order_id, &e, &terms).await?;
+                }
+            }
+            Link::FailedRefund(refund_id, reason) => {
+                super::refunds::mark_failed(&tx, refund_id, record.id, &reason, e.created_at)
+                    .await?;
             }
         }
         insert_audit(&tx, &audit).await?;
         tx.commit().await?;
         Ok(CreditOutcome::Credited(record))
+    }
+
+    async fn debit(
+        &self,
+        e: NewLedgerEntry,
+        condition: DebitCondition,
+        audit: NewAudit,
+    ) -> Result<DebitOutcome, StoreError> {
+        if !e.amount.is_negative()
+            || !matches!(e.kind, LedgerKind::Refund | LedgerKind::ReferralCommission)
+            || e.promotional
+        {
+            return Err(StoreError::Conflict(
+                "a conditional debit is a negative, not promotional entry of kind `refund` or `referral_commission`".into(),
+            ));
+        }
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        let outcome = super::refunds::debit(&tx, &e, &condition).await?;
+        // A refusal drops the transaction, rolling back whatever the check wrote.
+        if let DebitOutcome::Debited(..) = outcome {
+            insert_audit(&tx, &audit).await?;
+            tx.commit().await?;
+        }
+        Ok(outcome)
+    }
+
+    async fn spending_history(&self, account_id: i64) -> Result<Vec<SpendingEntry>, StoreError> {
+        let c = self.client().await?;
+        c.query(
+            "SELECT l.id, l.kind, l.amount_micros, l.promotional,
+                    (SELECT o.id FROM orders o WHERE o.ledger_id = l.id),
+                    (SELECT r.order_id FROM refunds r
+                      WHERE r.ledger_id = l.id OR r.return_ledger_id = l.id LIMIT 1)
+             FROM ledger_entries l WHERE l.account_id = $1 ORDER BY l.id",
+            &[&account_id],
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            let kind: &str = r.try_get(1)?;
+            Ok(SpendingEntry {
+                id: r.try_get(0)?,
+                kind: LedgerKind::parse(kind).ok_or_else(|| bad_value("ledger kind"))?,
+                amount: Micros(r.try_get(2)?),
+                promotional: r.try_get(3)?,
+                paid_order: r.try_get(4)?,
+                refund_of: r.try_get(5)?,
+            })
+        })
+        .collect()
+    }
+
+    async fn write_audit(&self, audit: NewAudit) -> Result<(), StoreError> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        insert_audit(&tx, &audit).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn ledger(
@@ -226,53 +308,4 @@ impl LedgerStore for PgStore {
         })
         .collect()
     }
-}
-
-/// Appends `e` and moves its account's balance, refusing an overdraft `e` forbids. The
-/// account's row is locked first, so a concurrent writer waits for this balance instead of
-/// computing from the same one (see the module doc of `postgres` for the lock's kind).
-async fn insert_entry(tx: &Tx<'_>, e: &NewLedgerEntry) -> Result<LedgerRecord, StoreError> {
-    let balance: i64 = tx
-        .query_opt(
-            "SELECT balance_micros FROM accounts WHERE id = $1 FOR NO KEY UPDATE",
-            &[&e.account_id],
-        )
-        .await?
-        .ok_or(StoreError::NotFound)?
-        .try_get(0)?;
-    let after = Micros(balance)
-        .balance_after(e.amount, e.forbid_negative)
-        .map_err(|r| StoreError::Conflict(r.to_string()))?
-        .0;
-    let id: i64 = tx
-        .query_one(
-            "INSERT INTO ledger_entries
-             (account_id, kind, amount_micros, balance_after_micros, reason, actor_id, request_id, created_at, promotional)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-            &[
-                &e.account_id,
-                &e.kind.as_str(),
-                &e.amount.0,
-                &after,
-                &e.reason,
-                &e.actor_id,
-                &e.request_id,
-                &e.created_at,
-                &e.promotional,
-            ],
-        )
-        .await?
-        .try_get(0)?;
-    tx.execute(
-        "UPDATE accounts SET balance_micros = $2, updated_at = $3 WHERE id = $1",
-        &[&e.account_id, &after, &e.created_at],
-    )
-    .await?;
-    let row = tx
-        .query_one(
-            &format!("SELECT {LEDGER_COLUMNS} FROM ledger_entries l LEFT JOIN accounts actor ON actor.id = l.actor_id WHERE l.id = $1"),
-            &[&id],
-        )
-        .await?;
-    ledger_row(&row)
 }

@@ -30,6 +30,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "account_security",
         include_str!("../../../migrations/postgres/0004_account_security.sql"),
     ),
+    (
+        5,
+        "refunds_referrals",
+        include_str!("../../../migrations/postgres/0005_refunds_referrals.sql"),
+    ),
 ];
 
 /// The advisory lock's first key: "ck" and "mg" in ASCII, so the lock is recognisable in

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use codexkey_common::Micros;
-use codexkey_common::api::{AccountStatus, LedgerKind, OrderState, Role};
+use codexkey_common::api::{AccountStatus, LedgerKind, OrderState, RefundState, Role};
 use codexkey_common::price::PriceEntry;
 use tokio_postgres::Row;
 use tokio_postgres::error::SqlState;
@@ -36,6 +36,8 @@ mod metering;
 mod migrate;
 mod orders;
 mod prices;
+mod referrals;
+mod refunds;
 mod reports;
 #[cfg(any(test, feature = "conformance"))]
 pub mod scratch;
@@ -234,6 +236,55 @@ async fn key_in<C: deadpool_postgres::GenericClient>(
     .as_ref()
     .map(key_row)
     .transpose()
+}
+
+/// Appends `e` and moves its account's balance, refusing an overdraft `e` forbids. The
+/// account's row is locked first, so a concurrent writer waits for this balance instead of
+/// computing from the same one (see the module doc of `postgres` for the lock's kind).
+async fn insert_entry(tx: &Tx<'_>, e: &NewLedgerEntry) -> Result<LedgerRecord, StoreError> {
+    let balance: i64 = tx
+        .query_opt(
+            "SELECT balance_micros FROM accounts WHERE id = $1 FOR NO KEY UPDATE",
+            &[&e.account_id],
+        )
+        .await?
+        .ok_or(StoreError::NotFound)?
+        .try_get(0)?;
+    let after = Micros(balance)
+        .balance_after(e.amount, e.forbid_negative)
+        .map_err(|r| StoreError::Conflict(r.to_string()))?
+        .0;
+    let id: i64 = tx
+        .query_one(
+            "INSERT INTO ledger_entries
+             (account_id, kind, amount_micros, balance_after_micros, reason, actor_id, request_id, created_at, promotional)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            &[
+                &e.account_id,
+                &e.kind.as_str(),
+                &e.amount.0,
+                &after,
+                &e.reason,
+                &e.actor_id,
+                &e.request_id,
+                &e.created_at,
+                &e.promotional,
+            ],
+        )
+        .await?
+        .try_get(0)?;
+    tx.execute(
+        "UPDATE accounts SET balance_micros = $2, updated_at = $3 WHERE id = $1",
+        &[&e.account_id, &after, &e.created_at],
+    )
+    .await?;
+    let row = tx
+        .query_one(
+            &format!("SELECT {LEDGER_COLUMNS} FROM ledger_entries l LEFT JOIN accounts actor ON actor.id = l.actor_id WHERE l.id = $1"),
+            &[&id],
+        )
+        .await?;
+    ledger_row(&row)
 }
 
 async fn insert_audit(tx: &Tx<'_>, a: &NewAudit) -> Result<(), StoreError> {

@@ -10,13 +10,14 @@
 
 use super::*;
 
-const ORDER_COLUMNS: &str = "o.id, o.account_id, a.email, o.provider, o.amount_micros, o.currency,
+pub(super) const ORDER_COLUMNS: &str =
+    "o.id, o.account_id, a.email, o.provider, o.amount_micros, o.currency,
      o.amount_minor, o.state, o.session_id, o.checkout_url, o.ledger_id, o.created_at,
      o.updated_at, o.paid_at";
 
-const ORDER_FROM: &str = "FROM orders o JOIN accounts a ON a.id = o.account_id";
+pub(super) const ORDER_FROM: &str = "FROM orders o JOIN accounts a ON a.id = o.account_id";
 
-fn order_row(r: &Row) -> Result<OrderRecord, StoreError> {
+pub(super) fn order_row(r: &Row) -> Result<OrderRecord, StoreError> {
     let state: &str = r.try_get(7)?;
     Ok(OrderRecord {
         id: r.try_get(0)?,
@@ -36,7 +37,7 @@ fn order_row(r: &Row) -> Result<OrderRecord, StoreError> {
     })
 }
 
-async fn order_in<C: deadpool_postgres::GenericClient>(
+pub(super) async fn order_in<C: deadpool_postgres::GenericClient>(
     c: &C,
     id: i64,
 ) -> Result<Option<OrderRecord>, StoreError> {
@@ -74,7 +75,7 @@ pub(super) async fn insert_event(
 }
 
 /// Locks order `id`'s row for the rest of the transaction, then reads it as committed.
-async fn lock_order(tx: &Tx<'_>, id: i64) -> Result<Option<OrderRecord>, StoreError> {
+pub(super) async fn lock_order(tx: &Tx<'_>, id: i64) -> Result<Option<OrderRecord>, StoreError> {
     let locked = tx
         .query_opt(
             "SELECT 1 FROM orders WHERE id = $1 FOR NO KEY UPDATE",

@@ -8,7 +8,8 @@ use super::*;
 enum Link {
     Nothing,
     Code(i64),
-    Order(i64),
+    Order(i64, Option<CommissionTerms>),
+    FailedRefund(i64, String),
 }
 
 /// Checks `condition` inside the credit's transaction, applying what it changes before the
@@ -29,6 +30,7 @@ fn check(
             session_id,
             currency,
             amount_minor,
+            commission,
         } => super::orders::payable(
             tx,
             *order_id,
@@ -38,12 +40,16 @@ fn check(
             *amount_minor,
             e,
         )?
-        .map(|()| Link::Order(*order_id)),
+        .map(|()| Link::Order(*order_id, commission.clone())),
         CreditCondition::EventUnseen { event, then } => {
             if !super::orders::insert_event(tx, event)? {
                 return Ok(Err(CreditRefusal::EventSeen));
             }
             check(tx, then, e)?
+        }
+        CreditCondition::RefundFailed { refund_id, reason } => {
+            super::refunds::failable(tx, *refund_id, e)?
+                .map(|()| Link::FailedRefund(*refund_id, reason.clone()))
         }
     })
 }
@@ -96,13 +102,98 @@ impl LedgerStore for SqliteStore {
                             params![code_id, record.id],
                         )?;
                     }
-                    Link::Order(order_id) => {
+                    Link::Order(order_id, commission) => {
                         super::orders::mark_paid(&tx, order_id, record.id, e.created_at)?;
+                        if let Some(terms) = commission {
+                            super::referrals::earn(&tx, order_id, &e, &terms)?;
+                        }
+                    }
+                    Link::FailedRefund(refund_id, reason) => {
+                        super::refunds::mark_failed(
+                            &tx,
+                            refund_id,
+                            record.id,
+                            &reason,
+                            e.created_at,
+                        )?;
                     }
                 }
                 insert_audit(&tx, &audit)?;
                 tx.commit()?;
                 Ok(CreditOutcome::Credited(record))
+            })
+            .await
+    }
+
+    async fn debit(
+        &self,
+        e: NewLedgerEntry,
+        condition: DebitCondition,
+        audit: NewAudit,
+    ) -> Result<DebitOutcome, StoreError> {
+        if !e.amount.is_negative()
+            || !matches!(e.kind, LedgerKind::Refund | LedgerKind::ReferralCommission)
+            || e.promotional
+        {
+            return Err(StoreError::Conflict(
+                "a conditional debit is a negative, not promotional entry of kind `refund` or `referral_commission`".into(),
+            ));
+        }
+        self.writer
+            .call(move |c| {
+                let tx = c.transaction()?;
+                let outcome = super::refunds::debit(&tx, &e, &condition)?;
+                if let DebitOutcome::Debited(..) = outcome {
+                    insert_audit(&tx, &audit)?;
+                    tx.commit()?;
+                }
+                Ok(outcome)
+            })
+            .await
+    }
+
+    async fn write_audit(&self, audit: NewAudit) -> Result<(), StoreError> {
+        self.writer
+            .call(move |c| {
+                let tx = c.transaction()?;
+                insert_audit(&tx, &audit)?;
+                tx.commit()?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn spending_history(&self, account_id: i64) -> Result<Vec<SpendingEntry>, StoreError> {
+        self.reader
+            .call(move |c| {
+                let mut stmt = c.prepare(
+                    "SELECT l.id, l.kind, l.amount_micros, l.promotional,
+                            (SELECT o.id FROM orders o WHERE o.ledger_id = l.id),
+                            (SELECT r.order_id FROM refunds r
+                              WHERE r.ledger_id = l.id OR r.return_ledger_id = l.id)
+                     FROM ledger_entries l WHERE l.account_id = ?1 ORDER BY l.id",
+                )?;
+                let rows = stmt
+                    .query_map([account_id], |r| {
+                        let kind: String = r.get(1)?;
+                        Ok(SpendingEntry {
+                            id: r.get(0)?,
+                            kind: LedgerKind::parse(&kind).ok_or_else(|| {
+                                rusqlite::Error::FromSqlConversionFailure(
+                                    1,
+                                    rusqlite::types::Type::Text,
+                                    format!("a ledger kind this version does not know: {kind}")
+                                        .into(),
+                                )
+                            })?,
+                            amount: Micros(r.get(2)?),
+                            promotional: r.get(3)?,
+                            paid_order: r.get(4)?,
+                            refund_of: r.get(5)?,
+                        })
+                    })?
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(rows)
             })
             .await
     }
@@ -207,48 +298,6 @@ impl LedgerStore for SqliteStore {
             })
             .await
     }
-}
-
-/// Appends `e` and moves its account's balance, refusing an overdraft `e` forbids.
-fn insert_entry(tx: &Transaction<'_>, e: &NewLedgerEntry) -> Result<LedgerRecord, StoreError> {
-    let balance: i64 = tx
-        .query_row(
-            "SELECT balance_micros FROM accounts WHERE id = ?1",
-            [e.account_id],
-            |r| r.get(0),
-        )
-        .optional()?
-        .ok_or(StoreError::NotFound)?;
-    let after = Micros(balance)
-        .balance_after(e.amount, e.forbid_negative)
-        .map_err(|r| StoreError::Conflict(r.to_string()))?
-        .0;
-    tx.execute(
-        "INSERT INTO ledger_entries
-         (account_id, kind, amount_micros, balance_after_micros, reason, actor_id, request_id, created_at, promotional)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![
-            e.account_id,
-            e.kind.as_str(),
-            e.amount.0,
-            after,
-            e.reason,
-            e.actor_id,
-            e.request_id,
-            e.created_at,
-            e.promotional
-        ],
-    )?;
-    let id = tx.last_insert_rowid();
-    tx.execute(
-        "UPDATE accounts SET balance_micros = ?2, updated_at = ?3 WHERE id = ?1",
-        params![e.account_id, after, e.created_at],
-    )?;
-    Ok(tx.query_row(
-        &format!("SELECT {LEDGER_COLUMNS} FROM ledger_entries l LEFT JOIN accounts actor ON actor.id = l.actor_id WHERE l.id = ?1"),
-        [id],
-        ledger_row,
-    )?)
 }
 
 /// The money-floor anomalies among the usage events: `(usage_invalid, capped_at_hold, what the

@@ -16,7 +16,7 @@ use std::thread;
 
 use async_trait::async_trait;
 use codexkey_common::Micros;
-use codexkey_common::api::{AccountStatus, LedgerKind, OrderState, Role};
+use codexkey_common::api::{AccountStatus, LedgerKind, OrderState, RefundState, Role};
 use codexkey_common::price::Price;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, Transaction, params};
 use tokio::sync::oneshot;
@@ -31,6 +31,8 @@ mod ledger;
 mod metering;
 mod orders;
 mod prices;
+mod referrals;
+mod refunds;
 pub mod reports;
 mod two_factor;
 mod upstreams;
@@ -72,6 +74,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         7,
         "account_security",
         include_str!("../../../migrations/sqlite/0007_account_security.sql"),
+    ),
+    (
+        8,
+        "refunds_referrals",
+        include_str!("../../../migrations/sqlite/0008_refunds_referrals.sql"),
     ),
 ];
 
@@ -384,6 +391,48 @@ fn key_in(conn: &Connection, account_id: i64, key_id: i64) -> rusqlite::Result<O
         key_row,
     )
     .optional()
+}
+
+/// Appends `e` and moves its account's balance, refusing an overdraft `e` forbids.
+fn insert_entry(tx: &Transaction<'_>, e: &NewLedgerEntry) -> Result<LedgerRecord, StoreError> {
+    let balance: i64 = tx
+        .query_row(
+            "SELECT balance_micros FROM accounts WHERE id = ?1",
+            [e.account_id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or(StoreError::NotFound)?;
+    let after = Micros(balance)
+        .balance_after(e.amount, e.forbid_negative)
+        .map_err(|r| StoreError::Conflict(r.to_string()))?
+        .0;
+    tx.execute(
+        "INSERT INTO ledger_entries
+         (account_id, kind, amount_micros, balance_after_micros, reason, actor_id, request_id, created_at, promotional)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            e.account_id,
+            e.kind.as_str(),
+            e.amount.0,
+            after,
+            e.reason,
+            e.actor_id,
+            e.request_id,
+            e.created_at,
+            e.promotional
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    tx.execute(
+        "UPDATE accounts SET balance_micros = ?2, updated_at = ?3 WHERE id = ?1",
+        params![e.account_id, after, e.created_at],
+    )?;
+    Ok(tx.query_row(
+        &format!("SELECT {LEDGER_COLUMNS} FROM ledger_entries l LEFT JOIN accounts actor ON actor.id = l.actor_id WHERE l.id = ?1"),
+        [id],
+        ledger_row,
+    )?)
 }
 
 fn insert_audit(tx: &Transaction<'_>, a: &NewAudit) -> rusqlite::Result<()> {

@@ -3,13 +3,14 @@
 
 use super::*;
 
-const ORDER_COLUMNS: &str = "o.id, o.account_id, a.email, o.provider, o.amount_micros, o.currency,
+pub(super) const ORDER_COLUMNS: &str =
+    "o.id, o.account_id, a.email, o.provider, o.amount_micros, o.currency,
      o.amount_minor, o.state, o.session_id, o.checkout_url, o.ledger_id, o.created_at,
      o.updated_at, o.paid_at";
 
-const ORDER_FROM: &str = "FROM orders o JOIN accounts a ON a.id = o.account_id";
+pub(super) const ORDER_FROM: &str = "FROM orders o JOIN accounts a ON a.id = o.account_id";
 
-fn order_row(r: &Row<'_>) -> rusqlite::Result<OrderRecord> {
+pub(super) fn order_row(r: &Row<'_>) -> rusqlite::Result<OrderRecord> {
     let state: String = r.get(7)?;
     Ok(OrderRecord {
         id: r.get(0)?,
@@ -35,7 +36,7 @@ fn order_row(r: &Row<'_>) -> rusqlite::Result<OrderRecord> {
     })
 }
 
-fn order_in(c: &Connection, id: i64) -> rusqlite::Result<Option<OrderRecord>> {
+pub(super) fn order_in(c: &Connection, id: i64) -> rusqlite::Result<Option<OrderRecord>> {
     c.query_row(
         &format!("SELECT {ORDER_COLUMNS} {ORDER_FROM} WHERE o.id = ?1"),
         [id],
