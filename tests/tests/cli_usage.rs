@@ -569,3 +569,36 @@ fn an_old_cache_file_is_upgraded_and_read() {
         .unwrap();
     assert_eq!(version, 2);
 }
+
+/// `codexkey ledger` shows each amount in credits and, once the user has chosen a display
+/// currency the gateway has a rate for, converted beside it, naming the rate.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ledger_shows_the_display_currency_beside_credits() {
+    let s = setup_with(None).await;
+    let plain = cli(&s.user, &["ledger", "--json"]).json();
+    assert_eq!(plain["currency_rate"], Value::Null, "{plain}");
+
+    let (status, body) = s
+        .api
+        .patch("/api/v1/account", &serde_json::json!({"currency": "RUB"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let page = cli(&s.user, &["ledger", "--json"]).json();
+    assert_eq!(
+        page["currency_rate"],
+        serde_json::json!({"code": "RUB", "rate": "92.5312", "date": "2026-11-20"})
+    );
+    let table = cli(&s.user, &["ledger"]);
+    assert_eq!(table.code, 0, "{table:?}");
+    // The admin's funding of 100 credits: 9,253.12 RUB at 92.5312.
+    assert!(
+        table.stdout.contains("100.00 cr  (9253.12 RUB)"),
+        "{}",
+        table.stdout
+    );
+    assert!(
+        table.stderr.contains("RUB at 92.5312 per credit"),
+        "{}",
+        table.stderr
+    );
+}

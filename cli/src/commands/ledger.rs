@@ -3,7 +3,8 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use codexkey_common::api::LedgerEntry;
+use codexkey_common::Micros;
+use codexkey_common::api::{CurrencyRate, LedgerEntry};
 use tabled::Tabled;
 
 use crate::args::LedgerArgs;
@@ -21,7 +22,12 @@ pub struct LedgerRow {
     by: String,
 }
 
-pub fn row(e: &LedgerEntry) -> LedgerRow {
+/// A row, with amounts also in the display currency when its rate is given.
+pub fn row_in(e: &LedgerEntry, rate: Option<&CurrencyRate>) -> LedgerRow {
+    let money = |m: Micros| match rate.and_then(|r| Some((r.rate.convert(m)?, &r.code))) {
+        Some((converted, code)) => format!("{}  ({converted} {code})", output::credits(m)),
+        None => output::credits(m),
+    };
     LedgerRow {
         id: e.id,
         time: output::time(e.created_at),
@@ -31,8 +37,8 @@ pub fn row(e: &LedgerEntry) -> LedgerRow {
         } else {
             e.kind.as_str().to_owned()
         },
-        amount: output::credits(e.amount_micros),
-        balance: output::credits(e.balance_after_micros),
+        amount: money(e.amount_micros),
+        balance: money(e.balance_after_micros),
         reason: e
             .reason
             .clone()
@@ -47,10 +53,17 @@ pub async fn run(ctx: &Ctx, args: LedgerArgs) -> Result<ExitCode> {
     if ctx.json {
         output::json(&page)?;
     } else {
+        let rate = page.currency_rate.as_ref();
         output::table(
-            page.entries.iter().map(row).collect(),
+            page.entries.iter().map(|e| row_in(e, rate)).collect(),
             "the ledger is empty",
         )?;
+        if let Some(r) = rate {
+            output::notice(&format!(
+                "{} at {} per credit (1 credit = 1 USD), the gateway's rate of {}",
+                r.code, r.rate, r.date
+            ));
+        }
         if let Some(next) = page.next_before {
             output::notice(&format!("older entries: `codexkey ledger --before {next}`"));
         }

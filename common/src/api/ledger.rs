@@ -88,6 +88,10 @@ pub struct LedgerPage {
     pub entries: Vec<LedgerEntry>,
     /// Pass as `?before=` to fetch the next (older) page; absent on the last page.
     pub next_before: Option<i64>,
+    /// The account's display currency and its rate, when the gateway has one: amounts stay in
+    /// credits, clients may show them converted beside.
+    #[serde(default)]
+    pub currency_rate: Option<super::CurrencyRate>,
 }
 
 #[cfg(test)]

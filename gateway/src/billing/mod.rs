@@ -74,9 +74,11 @@ pub async fn balance(state: &AppState, caller: &Caller) -> Result<Balance, ApiEr
     })
 }
 
+/// A page of an account's ledger, with the rate of its display currency (`currency`).
 pub async fn ledger(
     state: &AppState,
     account_id: i64,
+    currency: &str,
     before: Option<i64>,
     limit: Option<u32>,
 ) -> Result<LedgerPage, ApiError> {
@@ -93,6 +95,7 @@ pub async fn ledger(
     Ok(LedgerPage {
         entries: rows.iter().map(entry_to_api).collect(),
         next_before,
+        currency_rate: crate::usage::currency_rate(state, currency),
     })
 }
 

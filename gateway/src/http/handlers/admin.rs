@@ -208,7 +208,7 @@ pub async fn user_ledger(
 ) -> Result<Json<LedgerPage>, ApiError> {
     let a = accounts::find(&state, &account).await?;
     Ok(Json(
-        billing::ledger(&state, a.id, q.before, q.limit).await?,
+        billing::ledger(&state, a.id, &a.currency, q.before, q.limit).await?,
     ))
 }
 

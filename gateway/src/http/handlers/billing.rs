@@ -66,7 +66,14 @@ pub async fn ledger(
     AppQuery(q): AppQuery<PageQuery>,
 ) -> Result<Json<LedgerPage>, ApiError> {
     Ok(Json(
-        billing::ledger(&state, caller.account.id, q.before, q.limit).await?,
+        billing::ledger(
+            &state,
+            caller.account.id,
+            &caller.account.currency,
+            q.before,
+            q.limit,
+        )
+        .await?,
     ))
 }
 
