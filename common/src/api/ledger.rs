@@ -1,9 +1,10 @@
 //! A balance and the ledger entries that sum to it.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::Micros;
+use crate::currency::Rate;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -91,7 +92,18 @@ pub struct LedgerPage {
     /// The account's display currency and its rate, when the gateway has one: amounts stay in
     /// credits, clients may show them converted beside.
     #[serde(default)]
-    pub currency_rate: Option<super::CurrencyRate>,
+    pub currency_rate: Option<CurrencyRate>,
+}
+
+/// A display currency's rate: `rate` units of `code` per credit, as of `date`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CurrencyRate {
+    pub code: String,
+    /// An exact decimal string, e.g. `"92.5312"`.
+    pub rate: Rate,
+    /// The day the rate was taken, as the operator configured it.
+    pub date: NaiveDate,
 }
 
 #[cfg(test)]

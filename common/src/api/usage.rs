@@ -6,9 +6,8 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::ledger::Balance;
+use super::ledger::{Balance, CurrencyRate};
 use crate::Micros;
-use crate::currency::Rate;
 
 /// What a usage report groups by. Several may be combined (`day,model`), with at most one of
 /// `hour` and `day`.
@@ -111,17 +110,6 @@ pub struct UsageGroup {
     pub model: Option<String>,
     #[serde(flatten)]
     pub totals: UsageTotals,
-}
-
-/// A display currency's rate: `rate` units of `code` per credit, as of `date`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct CurrencyRate {
-    pub code: String,
-    /// An exact decimal string, e.g. `"92.5312"`.
-    pub rate: Rate,
-    /// The day the rate was taken, as the operator configured it.
-    pub date: NaiveDate,
 }
 
 /// `GET /api/v1/currencies`: the display currencies this gateway knows.

@@ -95,7 +95,11 @@ pub async fn ledger(
     Ok(LedgerPage {
         entries: rows.iter().map(entry_to_api).collect(),
         next_before,
-        currency_rate: crate::usage::currency_rate(state, currency),
+        currency_rate: state
+            .config
+            .currencies
+            .get(currency)
+            .map(|c| c.rate_of(currency)),
     })
 }
 

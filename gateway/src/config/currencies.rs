@@ -30,6 +30,17 @@ pub struct CurrencyConfig {
     pub date: chrono::NaiveDate,
 }
 
+impl CurrencyConfig {
+    /// The rate as the API shows it, for the currency `code`.
+    pub fn rate_of(&self, code: &str) -> codexkey_common::api::CurrencyRate {
+        codexkey_common::api::CurrencyRate {
+            code: code.to_owned(),
+            rate: self.rate,
+            date: self.date,
+        }
+    }
+}
+
 /// `CODEXKEY_CURRENCIES`: `CODE=RATE@DATE`, comma-separated. Validated with the file's entries.
 pub fn from_env(
     get: &dyn Fn(&str) -> Option<String>,

@@ -334,7 +334,11 @@ pub async fn summary(
         balance.available_micros,
         first.map_or(SUMMARY_DAYS * DAY_MS, |f| now - f),
     );
-    let currency_rate = currency_rate(state, &balance.currency);
+    let currency_rate = state
+        .config
+        .currencies
+        .get(&balance.currency)
+        .map(|c| c.rate_of(&balance.currency));
     Ok(UsageSummary {
         balance,
         tz: query::tz_label(tz),
@@ -343,15 +347,6 @@ pub async fn summary(
         daily_average_micros: daily,
         days_left,
         currency_rate,
-    })
-}
-
-/// A display currency's rate, when the gateway has the currency.
-pub fn currency_rate(state: &AppState, code: &str) -> Option<CurrencyRate> {
-    state.config.currencies.get(code).map(|c| CurrencyRate {
-        code: code.to_owned(),
-        rate: c.rate,
-        date: c.date,
     })
 }
 
