@@ -562,6 +562,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand orders 'List top-up orders, newest first'
             cand suspend 'Suspend an account: its sessions and keys stop working'
             cand activate 'Lift a suspension'
+            cand reset-password 'Print a one-time link that sets a new password for a user (it works once, for 24 hours, and ends their sessions when used); audited. For gateways that send no mail'
             cand verify-ledger 'Check that every balance equals the sum of its ledger entries (exit 1 if not)'
             cand audit 'Show the audit log, newest first'
             cand backup 'Copy the gateway''s database, consistent while it serves, into a new private file'
@@ -739,6 +740,15 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand --version 'Print version'
         }
         &'codexkey;admin;activate'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;admin;reset-password'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
             cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
@@ -935,6 +945,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand orders 'List top-up orders, newest first'
             cand suspend 'Suspend an account: its sessions and keys stop working'
             cand activate 'Lift a suspension'
+            cand reset-password 'Print a one-time link that sets a new password for a user (it works once, for 24 hours, and ends their sessions when used); audited. For gateways that send no mail'
             cand verify-ledger 'Check that every balance equals the sum of its ledger entries (exit 1 if not)'
             cand audit 'Show the audit log, newest first'
             cand backup 'Copy the gateway''s database, consistent while it serves, into a new private file'
@@ -976,6 +987,8 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;admin;help;suspend'= {
         }
         &'codexkey;admin;help;activate'= {
+        }
+        &'codexkey;admin;help;reset-password'= {
         }
         &'codexkey;admin;help;verify-ledger'= {
         }
@@ -1140,6 +1153,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand orders 'List top-up orders, newest first'
             cand suspend 'Suspend an account: its sessions and keys stop working'
             cand activate 'Lift a suspension'
+            cand reset-password 'Print a one-time link that sets a new password for a user (it works once, for 24 hours, and ends their sessions when used); audited. For gateways that send no mail'
             cand verify-ledger 'Check that every balance equals the sum of its ledger entries (exit 1 if not)'
             cand audit 'Show the audit log, newest first'
             cand backup 'Copy the gateway''s database, consistent while it serves, into a new private file'
@@ -1180,6 +1194,8 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;help;admin;suspend'= {
         }
         &'codexkey;help;admin;activate'= {
+        }
+        &'codexkey;help;admin;reset-password'= {
         }
         &'codexkey;help;admin;verify-ledger'= {
         }

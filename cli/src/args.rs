@@ -487,6 +487,13 @@ pub enum AdminCommand {
         /// The account's email (or id)
         account: String,
     },
+    /// Print a one-time link that sets a new password for a user (it works once, for 24 hours,
+    /// and ends their sessions when used); audited. For gateways that send no mail
+    #[command(name = "reset-password")]
+    ResetPassword {
+        /// The account's email (or id)
+        account: String,
+    },
     /// Check that every balance equals the sum of its ledger entries (exit 1 if not)
     VerifyLedger,
     /// Show the audit log, newest first

@@ -180,6 +180,14 @@ impl Client {
         .await
     }
 
+    pub async fn admin_reset_link(&self, account: &str) -> Result<OneTimeLink, ClientError> {
+        self.send(self.request(
+            Method::POST,
+            &format!("/api/v1/admin/users/{}/reset-link", path_segment(account)),
+        ))
+        .await
+    }
+
     pub async fn logout(&self) -> Result<(), ClientError> {
         self.post("/api/v1/auth/logout", &serde_json::json!({}))
             .await

@@ -84,6 +84,10 @@ pub struct Account {
     /// Two-factor login is on. Older gateways do not send it.
     #[serde(default)]
     pub two_factor: bool,
+    /// The address was proved (a verification or reset link was followed). Older gateways do
+    /// not send it.
+    #[serde(default)]
+    pub email_verified: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

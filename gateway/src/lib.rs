@@ -12,6 +12,7 @@ pub mod forwarded;
 pub mod http;
 pub mod joined;
 pub mod keys;
+pub mod mail;
 pub mod metering;
 pub mod metrics;
 pub mod pricing;
@@ -82,6 +83,9 @@ pub async fn build_state(config: Config) -> Result<(AppState, WriterHandle), Ini
         billing::stripe::Stripe::from_config(&config.billing, &config.upstream)
             .map_err(|e| InitError::Admin(format!("cannot build the Stripe client: {e}")))?
             .map(|s| Arc::new(s) as Arc<dyn billing::provider::PaymentProvider>);
+    let mailer = mail::Mailer::from_config(&config.mail)
+        .map_err(|e| InitError::Admin(e.to_string()))?
+        .map(Arc::new);
     let (meter, writer) = Meter::start(
         store.clone(),
         config.metering.commit_interval,
@@ -96,6 +100,10 @@ pub async fn build_state(config: Config) -> Result<(AppState, WriterHandle), Ini
         second_step_throttle: accounts::throttle::Throttle::new(
             accounts::throttle::Limits::SECOND_STEP,
         ),
+        reset_throttle: accounts::throttle::Throttle::new(
+            accounts::throttle::Limits::PASSWORD_RESET,
+        ),
+        mailer,
         keys: KeyCache::default(),
         meter,
         prices: ArcSwap::from_pointee(prices),

@@ -72,6 +72,19 @@ pub async fn run(ctx: &Ctx, cmd: AdminCommand) -> Result<ExitCode> {
                 ));
             }
         }
+        AdminCommand::ResetPassword { account } => {
+            let link = client.admin_reset_link(&account).await?;
+            if ctx.json {
+                output::json(&link)?;
+            } else {
+                output::notice(&format!(
+                    "a one-time link for {} (it works once, until {}; using it ends their sessions):",
+                    link.email,
+                    output::time(link.expires_at)
+                ));
+                output::write(&format!("{}\n", link.link))?;
+            }
+        }
         AdminCommand::Adjust {
             account,
             amount,

@@ -110,3 +110,52 @@ pub struct ChangePasswordRequest {
 pub struct PasswordChanged {
     pub sessions_revoked: u64,
 }
+
+/// Asks for a password-reset link by e-mail. Answered 202 whether or not an account has the
+/// address.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetRequest {
+    pub email: String,
+}
+
+/// Sets a new password with the token of a reset link; every session of the account ends.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetConfirmRequest {
+    /// The `token` of the link (`ck_reset_…`).
+    pub token: String,
+    pub new_password: String,
+}
+
+/// Proves the account's address with the token of a verification link.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct VerifyEmailRequest {
+    /// The `token` of the link (`ck_verify_…`).
+    pub token: String,
+}
+
+/// The answer to a reset request: the same whatever the address.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasswordResetAccepted {
+    /// Always the same sentence: if an account has this address, a link is on its way.
+    pub message: String,
+}
+
+/// A one-time link an admin hands to a user (when the gateway sends no mail, or to pass on
+/// in person). Shown once; it works once, until `expires_at`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OneTimeLink {
+    pub email: String,
+    /// `{public_url}/reset-password?token=ck_reset_…`.
+    pub link: String,
+    /// The token alone, for `POST /api/v1/auth/password-reset/confirm`.
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}

@@ -1,13 +1,18 @@
 //! Accounts: registration, preferences, look-ups, suspension, and the first admin on an empty
 //! database. Logging in ([`login`]), sessions and who is calling ([`sessions`]), two-factor
-//! login ([`totp`]) and password changes ([`password_change`]) have modules of their own.
+//! login ([`totp`]), password changes ([`password_change`]), password resets by mailed or
+//! admin-issued link ([`reset`]), e-mail verification ([`verify`]) and the tokens of those
+//! links ([`tokens`]) have modules of their own.
 
 pub mod login;
 pub mod password;
 pub mod password_change;
+pub mod reset;
 pub mod sessions;
 pub mod throttle;
+pub mod tokens;
 pub mod totp;
+pub mod verify;
 
 pub use self::login::{ClientInfo, login};
 pub use self::sessions::{Caller, authenticate, logout};
@@ -31,6 +36,7 @@ pub fn to_api(a: &AccountRecord) -> Account {
         currency: a.currency.clone(),
         created_at: to_utc(a.created_at),
         two_factor: a.two_factor,
+        email_verified: a.email_verified,
     }
 }
 
@@ -130,6 +136,7 @@ pub async fn register(state: &AppState, req: RegisterRequest) -> Result<Account,
             }),
         )
         .await?;
+    verify::send_link(state, &account);
     Ok(to_api(&account))
 }
 

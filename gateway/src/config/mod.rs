@@ -25,9 +25,10 @@ pub use define::Setting;
 pub use error::ConfigError;
 pub use load::Flags;
 pub use settings::{
-    AdminBootstrap, Admission, AuthConfig, BillingConfig, Config, Database, LogFormat,
-    MeteringConfig, ProxyConfig, RawAdmin, RawAuth, RawBilling, RawConfig, RawMetering, RawProxy,
-    RawServer, RawUpstreamTuning, SETTINGS, ServerConfig, TlsFiles, UpstreamTuning,
+    AdminBootstrap, Admission, AuthConfig, BillingConfig, Config, Database, LogFormat, MailConfig,
+    MeteringConfig, ProxyConfig, RawAdmin, RawAuth, RawBilling, RawConfig, RawMail, RawMetering,
+    RawProxy, RawServer, RawUpstreamTuning, SETTINGS, ServerConfig, SmtpUrl, TlsFiles,
+    UpstreamTuning,
 };
 pub use upstreams::{Provider, RawUpstream, UpstreamConfig, UpstreamOrigin};
 
@@ -561,6 +562,13 @@ mod tests {
                 &"cd".repeat(32),
                 "",
             ),
+            (
+                "public_url",
+                "\"https://f.test/\"",
+                "\"https://f.test\"",
+                "http://e.test:8080",
+                "\"http://e.test:8080\"",
+            ),
             ("server.header_read_timeout_secs", "5", "5", "6", "6"),
             ("server.idle_timeout_secs", "7", "7", "8", "8"),
             ("server.max_connections", "9", "9", "10", "10"),
@@ -711,6 +719,20 @@ mod tests {
             ("billing.order_ttl_secs", "600", "600", "700", "700"),
             ("billing.sweep_interval_secs", "30", "30", "40", "40"),
             ("billing.webhook_tolerance_secs", "60", "60", "90", "90"),
+            (
+                "mail.smtp_url",
+                "\"smtp://mx.f.test:2525\"",
+                "\"smtp://mx.f.test:2525\"",
+                "smtps://bot:hunter2@mx.e.test",
+                "\"smtps://bot:*****@mx.e.test\"",
+            ),
+            (
+                "mail.from",
+                "\"f <f@f.test>\"",
+                "\"f <f@f.test>\"",
+                "e@e.test",
+                "\"e@e.test\"",
+            ),
         ];
         assert_eq!(
             rows.iter().map(|r| r.0).collect::<Vec<_>>(),

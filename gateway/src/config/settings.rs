@@ -39,6 +39,10 @@ settings! {
         /// 64 hex characters: encrypts upstream keys added through the admin API.
         master_key: Secret<String>, env MASTER_KEY = "CODEXKEY_MASTER_KEY",
             secret |c| c.master_key.is_some();
+        /// Where users reach the gateway (`https://ai.example.com`): the start of the links it
+        /// mails. Absent: `http://` and `listen`.
+        public_url: String, env PUBLIC_URL = "CODEXKEY_PUBLIC_URL",
+            shown |c| c.public_url.clone();
     }
     sections {
         /// How the gateway treats client connections.
@@ -197,6 +201,17 @@ settings! {
                 "CODEXKEY_BILLING__WEBHOOK_TOLERANCE_SECS",
                 shown |c| c.billing.webhook_tolerance.as_secs();
         }
+        /// Mail: password-reset and verification links.
+        mail: RawMail {
+            /// `smtp://[user:password@]host[:port]` (STARTTLS with `?tls=required`) or
+            /// `smtps://…` (TLS from the start); absent: the gateway sends no mail. Printed with
+            /// its password masked.
+            smtp_url: String, env MAIL_SMTP_URL = "CODEXKEY_MAIL__SMTP_URL",
+                optional |c| c.mail.smtp.as_ref().map(|s| s.masked.clone());
+            /// The sender of the gateway's mail (`codexkey <noreply@example.com>`).
+            from: String, env MAIL_FROM = "CODEXKEY_MAIL__FROM",
+                shown |c| c.mail.from.clone();
+        }
     }
     special {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -225,6 +240,8 @@ pub struct Config {
     /// Encrypts upstream keys stored in the database; without it, upstreams can only be
     /// configured in the file or environment.
     pub master_key: Option<Secret<String>>,
+    /// The start of links the gateway mails, without a trailing `/`.
+    pub public_url: String,
     pub server: ServerConfig,
     pub admin: AdminBootstrap,
     pub auth: AuthConfig,
@@ -232,6 +249,7 @@ pub struct Config {
     pub metering: MeteringConfig,
     pub upstream: UpstreamTuning,
     pub billing: BillingConfig,
+    pub mail: MailConfig,
     pub upstreams: Vec<UpstreamConfig>,
     /// Display-currency rates by code; amounts are converted with them only when shown.
     pub currencies: BTreeMap<String, CurrencyConfig>,
@@ -412,6 +430,24 @@ pub struct BillingConfig {
     pub sweep_interval: Duration,
     #[serde(rename = "webhook_tolerance_secs", serialize_with = "as_secs")]
     pub webhook_tolerance: Duration,
+}
+
+/// How the gateway sends mail.
+#[derive(Debug, Clone, Serialize)]
+pub struct MailConfig {
+    /// `None`: no mail is sent; admins hand out links (`codexkey admin reset-password`).
+    pub smtp: Option<SmtpUrl>,
+    /// The `From:` of every message.
+    pub from: String,
+}
+
+/// An SMTP server's URL, which may hold credentials: kept secret, shown masked.
+#[derive(Debug, Clone, Serialize)]
+pub struct SmtpUrl {
+    #[serde(skip)]
+    pub url: Secret<String>,
+    /// The URL with its password replaced by `*****`.
+    pub masked: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -22,7 +22,7 @@ use axum::response::Response;
 
 use crate::error::ApiError;
 use crate::http::handlers::{
-    account, admin, billing, codes, data, health, keys, orders, requests, security, usage,
+    account, admin, billing, codes, data, health, keys, orders, recovery, requests, security, usage,
 };
 use crate::http::openapi;
 use crate::http::request_log::RequestLog;
@@ -61,6 +61,9 @@ pub(crate) fn public_routes(with_metrics: bool) -> Routes<AppState> {
         .post("/auth/login", account::login)
         .post("/auth/login/2fa", account::login_second_step)
         .post("/auth/logout", account::logout)
+        .post("/auth/password-reset", recovery::request_reset)
+        .post("/auth/password-reset/confirm", recovery::confirm_reset)
+        .post("/auth/verify-email", recovery::verify_email)
         .get("/account", account::me)
         .patch("/account", account::update)
         .post("/account/password", account::change_password)
@@ -99,6 +102,7 @@ pub(crate) fn public_routes(with_metrics: bool) -> Routes<AppState> {
         .post("/admin/users/{account}/suspend", admin::suspend)
         .post("/admin/users/{account}/activate", admin::activate)
         .post("/admin/users/{account}/reset-2fa", security::reset_2fa)
+        .post("/admin/users/{account}/reset-link", recovery::reset_link)
         .get("/admin/users/{account}/ledger", admin::user_ledger)
         .get("/admin/ledger/verify", admin::verify_ledger)
         .get("/admin/codes", codes::batches)

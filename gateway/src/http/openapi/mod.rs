@@ -21,7 +21,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::error::ApiError;
 use crate::http::handlers::{
-    account, admin, billing, codes, data, health, keys, orders, requests, security, usage,
+    account, admin, billing, codes, data, health, keys, orders, recovery, requests, security, usage,
 };
 use crate::http::routes::Endpoint;
 
@@ -58,6 +58,9 @@ pub const API_KEY_HEADER: &str = "api_key_header";
         account::login,
         account::login_second_step,
         account::logout,
+        recovery::request_reset,
+        recovery::confirm_reset,
+        recovery::verify_email,
         account::me,
         account::update,
         account::change_password,
@@ -93,6 +96,7 @@ pub const API_KEY_HEADER: &str = "api_key_header";
         admin::suspend,
         admin::activate,
         security::reset_2fa,
+        recovery::reset_link,
         admin::user_ledger,
         admin::verify_ledger,
         codes::batches,

@@ -24,6 +24,7 @@ use std::panic::AssertUnwindSafe;
 use futures_util::FutureExt as _;
 use futures_util::future::BoxFuture;
 
+mod account_tokens;
 mod accounts;
 mod catalog;
 mod codes;
@@ -47,6 +48,9 @@ pub const STORIES: &[(&str, Story)] = &[
     ("sessions", |db| Box::pin(accounts::sessions(db))),
     ("session use", |db| Box::pin(accounts::session_use(db))),
     ("two-factor", |db| Box::pin(two_factor::two_factor(db))),
+    ("account tokens", |db| {
+        Box::pin(account_tokens::account_tokens(db))
+    }),
     ("keys", |db| Box::pin(keys::keys(db))),
     ("ledger", |db| Box::pin(ledger::ledger(db))),
     ("codes", |db| Box::pin(codes::codes(db))),

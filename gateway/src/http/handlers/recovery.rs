@@ -1,0 +1,124 @@
+//! `/api/v1/auth/password-reset*`, `/api/v1/auth/verify-email` and the admin's
+//! `/api/v1/admin/users/{account}/reset-link`: getting back into an account, and proving its
+//! address.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use codexkey_common::api::{
+    ErrorBody, OneTimeLink, PasswordChanged, PasswordResetAccepted, PasswordResetConfirmRequest,
+    PasswordResetRequest, VerifyEmailRequest,
+};
+
+use crate::accounts::{self, ClientInfo};
+use crate::error::ApiError;
+use crate::http::extract::{Admin, AppJson};
+use crate::http::openapi::responses::{AdminRefused, BadBody, NotFound, ServerError};
+use crate::state::AppState;
+
+/// Asks for a password-reset link by mail.
+///
+/// Always 202 with the same message, whether or not an account has the address (the mail is
+/// sent in the background). The link works once, for 30 minutes. Throttled per address and
+/// per client address.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/password-reset",
+    tag = "account",
+    operation_id = "request_password_reset",
+    request_body = PasswordResetRequest,
+    responses(
+        (status = 202, description = "If an account has this address, a link is on its way.",
+            body = PasswordResetAccepted),
+        BadBody,
+        (status = 403, description = "The gateway sends no mail (`forbidden`): an admin \
+            issues reset links instead.", body = ErrorBody),
+        (status = 429, description = "Too many requests for this address or from this client \
+            (`too_many_attempts`).", body = ErrorBody,
+            headers(("retry-after" = u64, description = "Seconds to wait."))),
+        ServerError,
+    ),
+)]
+pub async fn request_reset(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    AppJson(req): AppJson<PasswordResetRequest>,
+) -> Result<(StatusCode, Json<PasswordResetAccepted>), ApiError> {
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(accounts::reset::request(&state, req, &client).await?),
+    ))
+}
+
+/// Sets a new password with the token of a reset link. Every session of the account ends;
+/// the address counts as verified.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/password-reset/confirm",
+    tag = "account",
+    operation_id = "confirm_password_reset",
+    request_body = PasswordResetConfirmRequest,
+    responses(
+        (status = 200, description = "The new password is set; how many sessions ended.",
+            body = PasswordChanged),
+        (status = 400, description = "A malformed body, a password too weak \
+            (`weak_password`), or a token that is unknown, used or expired (`invalid_token`).",
+            body = ErrorBody),
+        ServerError,
+    ),
+)]
+pub async fn confirm_reset(
+    State(state): State<AppState>,
+    AppJson(req): AppJson<PasswordResetConfirmRequest>,
+) -> Result<Json<PasswordChanged>, ApiError> {
+    Ok(Json(accounts::reset::confirm(&state, req).await?))
+}
+
+/// Proves the account's address with the token of a verification link.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/verify-email",
+    tag = "account",
+    operation_id = "verify_email",
+    request_body = VerifyEmailRequest,
+    responses(
+        (status = 204, description = "The address is verified."),
+        (status = 400, description = "A malformed body, or a token that is unknown, used or \
+            expired (`invalid_token`).", body = ErrorBody),
+        ServerError,
+    ),
+)]
+pub async fn verify_email(
+    State(state): State<AppState>,
+    AppJson(req): AppJson<VerifyEmailRequest>,
+) -> Result<StatusCode, ApiError> {
+    accounts::verify::verify(&state, req).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Issues a one-time password-reset link for a user, returned rather than mailed (for
+/// gateways without mail, or to pass on in person); audited as `account.reset_link_issued`.
+/// It works once, for 24 hours, and supersedes earlier links.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/users/{account}/reset-link",
+    tag = "admin",
+    operation_id = "issue_reset_link",
+    security(("session" = [])),
+    params(("account" = String, Path, description = "The account's email or id.")),
+    responses(
+        (status = 200, description = "The link, shown once.", body = OneTimeLink),
+        AdminRefused,
+        NotFound,
+        ServerError,
+    ),
+)]
+pub async fn reset_link(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(account): Path<String>,
+) -> Result<Json<OneTimeLink>, ApiError> {
+    Ok(Json(
+        accounts::reset::admin_link(&state, &admin, &account).await?,
+    ))
+}
