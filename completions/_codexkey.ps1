@@ -67,6 +67,7 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
         }
         'codexkey;register' {
             [CompletionResult]::new('--email', '--email', [CompletionResultType]::ParameterName, 'Account email (asked for when omitted)')
+            [CompletionResult]::new('--invitation', '--invitation', [CompletionResultType]::ParameterName, 'The invitation token (`ck_invite_…`) an admin sent, on a gateway that registers by invitation only')
             [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
             [CompletionResult]::new('--password-stdin', '--password-stdin', [CompletionResultType]::ParameterName, 'Read the password from the first line of standard input instead of prompting')
@@ -122,6 +123,7 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('2fa', '2fa', [CompletionResultType]::ParameterValue, 'Turn two-factor login (TOTP, with an authenticator app) on or off')
             [CompletionResult]::new('sessions', 'sessions', [CompletionResultType]::ParameterValue, 'List your login sessions, or revoke them')
             [CompletionResult]::new('password', 'password', [CompletionResultType]::ParameterValue, 'Change your password; every other session ends')
+            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Set your preferences: the currency amounts are shown in, and your language')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -266,10 +268,23 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'codexkey;account;set' {
+            [CompletionResult]::new('--currency', '--currency', [CompletionResultType]::ParameterName, 'Display currency, an ISO 4217 code the gateway has a rate for (e.g. `RUB`; `USD` is credits as they are)')
+            [CompletionResult]::new('--language', '--language', [CompletionResultType]::ParameterName, 'Language, a tag such as `en`, `ru` or `pt-BR`')
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'codexkey;account;help' {
             [CompletionResult]::new('2fa', '2fa', [CompletionResultType]::ParameterValue, 'Turn two-factor login (TOTP, with an authenticator app) on or off')
             [CompletionResult]::new('sessions', 'sessions', [CompletionResultType]::ParameterValue, 'List your login sessions, or revoke them')
             [CompletionResult]::new('password', 'password', [CompletionResultType]::ParameterValue, 'Change your password; every other session ends')
+            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Set your preferences: the currency amounts are shown in, and your language')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -304,6 +319,9 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             break
         }
         'codexkey;account;help;password' {
+            break
+        }
+        'codexkey;account;help;set' {
             break
         }
         'codexkey;account;help;help' {
@@ -627,13 +645,14 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('users', 'users', [CompletionResultType]::ParameterValue, 'List every account with its balance, or reset one''s two-factor login')
+            [CompletionResult]::new('users', 'users', [CompletionResultType]::ParameterValue, 'List every account with its balance, create one, or reset one''s two-factor login')
             [CompletionResult]::new('adjust', 'adjust', [CompletionResultType]::ParameterValue, 'Credit or debit an account, with a reason kept in the ledger and the audit log')
             [CompletionResult]::new('bonus', 'bonus', [CompletionResultType]::ParameterValue, 'Give an account promotional credit (spent first, never refunded), with a reason kept in the ledger and the audit log')
             [CompletionResult]::new('codes', 'codes', [CompletionResultType]::ParameterValue, 'Create, list, disable and export redemption codes')
             [CompletionResult]::new('orders', 'orders', [CompletionResultType]::ParameterValue, 'List top-up orders, newest first')
             [CompletionResult]::new('suspend', 'suspend', [CompletionResultType]::ParameterValue, 'Suspend an account: its sessions and keys stop working')
             [CompletionResult]::new('activate', 'activate', [CompletionResultType]::ParameterValue, 'Lift a suspension')
+            [CompletionResult]::new('invite', 'invite', [CompletionResultType]::ParameterValue, 'Invite an address to register (needed when `auth.registration = "invite"`): mailed when the gateway sends mail, else the link is printed; audited')
             [CompletionResult]::new('reset-password', 'reset-password', [CompletionResultType]::ParameterValue, 'Print a one-time link that sets a new password for a user (it works once, for 24 hours, and ends their sessions when used); audited. For gateways that send no mail')
             [CompletionResult]::new('verify-ledger', 'verify-ledger', [CompletionResultType]::ParameterValue, 'Check that every balance equals the sum of its ledger entries (exit 1 if not)')
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Show the audit log, newest first')
@@ -652,11 +671,23 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List every account with its balance (the default)')
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create an account without a password: a one-time link to set one is mailed when the gateway sends mail, else printed; audited')
             [CompletionResult]::new('reset-2fa', 'reset-2fa', [CompletionResultType]::ParameterValue, 'Turn off a user''s two-factor login (a lost device and no recovery code); audited')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'codexkey;admin;users;list' {
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'codexkey;admin;users;create' {
+            [CompletionResult]::new('--role', '--role', [CompletionResultType]::ParameterName, 'Its role')
             [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
@@ -678,11 +709,15 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
         }
         'codexkey;admin;users;help' {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List every account with its balance (the default)')
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create an account without a password: a one-time link to set one is mailed when the gateway sends mail, else printed; audited')
             [CompletionResult]::new('reset-2fa', 'reset-2fa', [CompletionResultType]::ParameterValue, 'Turn off a user''s two-factor login (a lost device and no recovery code); audited')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'codexkey;admin;users;help;list' {
+            break
+        }
+        'codexkey;admin;users;help;create' {
             break
         }
         'codexkey;admin;users;help;reset-2fa' {
@@ -837,6 +872,16 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             break
         }
         'codexkey;admin;activate' {
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'codexkey;admin;invite' {
             [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
@@ -1062,13 +1107,14 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             break
         }
         'codexkey;admin;help' {
-            [CompletionResult]::new('users', 'users', [CompletionResultType]::ParameterValue, 'List every account with its balance, or reset one''s two-factor login')
+            [CompletionResult]::new('users', 'users', [CompletionResultType]::ParameterValue, 'List every account with its balance, create one, or reset one''s two-factor login')
             [CompletionResult]::new('adjust', 'adjust', [CompletionResultType]::ParameterValue, 'Credit or debit an account, with a reason kept in the ledger and the audit log')
             [CompletionResult]::new('bonus', 'bonus', [CompletionResultType]::ParameterValue, 'Give an account promotional credit (spent first, never refunded), with a reason kept in the ledger and the audit log')
             [CompletionResult]::new('codes', 'codes', [CompletionResultType]::ParameterValue, 'Create, list, disable and export redemption codes')
             [CompletionResult]::new('orders', 'orders', [CompletionResultType]::ParameterValue, 'List top-up orders, newest first')
             [CompletionResult]::new('suspend', 'suspend', [CompletionResultType]::ParameterValue, 'Suspend an account: its sessions and keys stop working')
             [CompletionResult]::new('activate', 'activate', [CompletionResultType]::ParameterValue, 'Lift a suspension')
+            [CompletionResult]::new('invite', 'invite', [CompletionResultType]::ParameterValue, 'Invite an address to register (needed when `auth.registration = "invite"`): mailed when the gateway sends mail, else the link is printed; audited')
             [CompletionResult]::new('reset-password', 'reset-password', [CompletionResultType]::ParameterValue, 'Print a one-time link that sets a new password for a user (it works once, for 24 hours, and ends their sessions when used); audited. For gateways that send no mail')
             [CompletionResult]::new('verify-ledger', 'verify-ledger', [CompletionResultType]::ParameterValue, 'Check that every balance equals the sum of its ledger entries (exit 1 if not)')
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Show the audit log, newest first')
@@ -1080,10 +1126,14 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
         }
         'codexkey;admin;help;users' {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List every account with its balance (the default)')
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create an account without a password: a one-time link to set one is mailed when the gateway sends mail, else printed; audited')
             [CompletionResult]::new('reset-2fa', 'reset-2fa', [CompletionResultType]::ParameterValue, 'Turn off a user''s two-factor login (a lost device and no recovery code); audited')
             break
         }
         'codexkey;admin;help;users;list' {
+            break
+        }
+        'codexkey;admin;help;users;create' {
             break
         }
         'codexkey;admin;help;users;reset-2fa' {
@@ -1125,6 +1175,9 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             break
         }
         'codexkey;admin;help;activate' {
+            break
+        }
+        'codexkey;admin;help;invite' {
             break
         }
         'codexkey;admin;help;reset-password' {
@@ -1233,6 +1286,7 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('2fa', '2fa', [CompletionResultType]::ParameterValue, 'Turn two-factor login (TOTP, with an authenticator app) on or off')
             [CompletionResult]::new('sessions', 'sessions', [CompletionResultType]::ParameterValue, 'List your login sessions, or revoke them')
             [CompletionResult]::new('password', 'password', [CompletionResultType]::ParameterValue, 'Change your password; every other session ends')
+            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Set your preferences: the currency amounts are shown in, and your language')
             break
         }
         'codexkey;help;account;2fa' {
@@ -1266,6 +1320,9 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             break
         }
         'codexkey;help;account;password' {
+            break
+        }
+        'codexkey;help;account;set' {
             break
         }
         'codexkey;help;keys' {
@@ -1337,13 +1394,14 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             break
         }
         'codexkey;help;admin' {
-            [CompletionResult]::new('users', 'users', [CompletionResultType]::ParameterValue, 'List every account with its balance, or reset one''s two-factor login')
+            [CompletionResult]::new('users', 'users', [CompletionResultType]::ParameterValue, 'List every account with its balance, create one, or reset one''s two-factor login')
             [CompletionResult]::new('adjust', 'adjust', [CompletionResultType]::ParameterValue, 'Credit or debit an account, with a reason kept in the ledger and the audit log')
             [CompletionResult]::new('bonus', 'bonus', [CompletionResultType]::ParameterValue, 'Give an account promotional credit (spent first, never refunded), with a reason kept in the ledger and the audit log')
             [CompletionResult]::new('codes', 'codes', [CompletionResultType]::ParameterValue, 'Create, list, disable and export redemption codes')
             [CompletionResult]::new('orders', 'orders', [CompletionResultType]::ParameterValue, 'List top-up orders, newest first')
             [CompletionResult]::new('suspend', 'suspend', [CompletionResultType]::ParameterValue, 'Suspend an account: its sessions and keys stop working')
             [CompletionResult]::new('activate', 'activate', [CompletionResultType]::ParameterValue, 'Lift a suspension')
+            [CompletionResult]::new('invite', 'invite', [CompletionResultType]::ParameterValue, 'Invite an address to register (needed when `auth.registration = "invite"`): mailed when the gateway sends mail, else the link is printed; audited')
             [CompletionResult]::new('reset-password', 'reset-password', [CompletionResultType]::ParameterValue, 'Print a one-time link that sets a new password for a user (it works once, for 24 hours, and ends their sessions when used); audited. For gateways that send no mail')
             [CompletionResult]::new('verify-ledger', 'verify-ledger', [CompletionResultType]::ParameterValue, 'Check that every balance equals the sum of its ledger entries (exit 1 if not)')
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Show the audit log, newest first')
@@ -1354,10 +1412,14 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
         }
         'codexkey;help;admin;users' {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List every account with its balance (the default)')
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create an account without a password: a one-time link to set one is mailed when the gateway sends mail, else printed; audited')
             [CompletionResult]::new('reset-2fa', 'reset-2fa', [CompletionResultType]::ParameterValue, 'Turn off a user''s two-factor login (a lost device and no recovery code); audited')
             break
         }
         'codexkey;help;admin;users;list' {
+            break
+        }
+        'codexkey;help;admin;users;create' {
             break
         }
         'codexkey;help;admin;users;reset-2fa' {
@@ -1399,6 +1461,9 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             break
         }
         'codexkey;help;admin;activate' {
+            break
+        }
+        'codexkey;help;admin;invite' {
             break
         }
         'codexkey;help;admin;reset-password' {

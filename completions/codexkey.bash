@@ -91,6 +91,9 @@ _codexkey() {
             codexkey__subcmd__account,sessions)
                 cmd="codexkey__subcmd__account__subcmd__sessions"
                 ;;
+            codexkey__subcmd__account,set)
+                cmd="codexkey__subcmd__account__subcmd__set"
+                ;;
             codexkey__subcmd__account__subcmd__2fa,confirm)
                 cmd="codexkey__subcmd__account__subcmd__2fa__subcmd__confirm"
                 ;;
@@ -126,6 +129,9 @@ _codexkey() {
                 ;;
             codexkey__subcmd__account__subcmd__help,sessions)
                 cmd="codexkey__subcmd__account__subcmd__help__subcmd__sessions"
+                ;;
+            codexkey__subcmd__account__subcmd__help,set)
+                cmd="codexkey__subcmd__account__subcmd__help__subcmd__set"
                 ;;
             codexkey__subcmd__account__subcmd__help__subcmd__2fa,confirm)
                 cmd="codexkey__subcmd__account__subcmd__help__subcmd__2fa__subcmd__confirm"
@@ -189,6 +195,9 @@ _codexkey() {
                 ;;
             codexkey__subcmd__admin,help)
                 cmd="codexkey__subcmd__admin__subcmd__help"
+                ;;
+            codexkey__subcmd__admin,invite)
+                cmd="codexkey__subcmd__admin__subcmd__invite"
                 ;;
             codexkey__subcmd__admin,orders)
                 cmd="codexkey__subcmd__admin__subcmd__orders"
@@ -268,6 +277,9 @@ _codexkey() {
             codexkey__subcmd__admin__subcmd__help,help)
                 cmd="codexkey__subcmd__admin__subcmd__help__subcmd__help"
                 ;;
+            codexkey__subcmd__admin__subcmd__help,invite)
+                cmd="codexkey__subcmd__admin__subcmd__help__subcmd__invite"
+                ;;
             codexkey__subcmd__admin__subcmd__help,orders)
                 cmd="codexkey__subcmd__admin__subcmd__help__subcmd__orders"
                 ;;
@@ -327,6 +339,9 @@ _codexkey() {
                 ;;
             codexkey__subcmd__admin__subcmd__help__subcmd__upstreams,remove)
                 cmd="codexkey__subcmd__admin__subcmd__help__subcmd__upstreams__subcmd__remove"
+                ;;
+            codexkey__subcmd__admin__subcmd__help__subcmd__users,create)
+                cmd="codexkey__subcmd__admin__subcmd__help__subcmd__users__subcmd__create"
                 ;;
             codexkey__subcmd__admin__subcmd__help__subcmd__users,list)
                 cmd="codexkey__subcmd__admin__subcmd__help__subcmd__users__subcmd__list"
@@ -394,6 +409,9 @@ _codexkey() {
             codexkey__subcmd__admin__subcmd__upstreams__subcmd__help,remove)
                 cmd="codexkey__subcmd__admin__subcmd__upstreams__subcmd__help__subcmd__remove"
                 ;;
+            codexkey__subcmd__admin__subcmd__users,create)
+                cmd="codexkey__subcmd__admin__subcmd__users__subcmd__create"
+                ;;
             codexkey__subcmd__admin__subcmd__users,help)
                 cmd="codexkey__subcmd__admin__subcmd__users__subcmd__help"
                 ;;
@@ -402,6 +420,9 @@ _codexkey() {
                 ;;
             codexkey__subcmd__admin__subcmd__users,reset-2fa)
                 cmd="codexkey__subcmd__admin__subcmd__users__subcmd__reset__subcmd__2fa"
+                ;;
+            codexkey__subcmd__admin__subcmd__users__subcmd__help,create)
+                cmd="codexkey__subcmd__admin__subcmd__users__subcmd__help__subcmd__create"
                 ;;
             codexkey__subcmd__admin__subcmd__users__subcmd__help,help)
                 cmd="codexkey__subcmd__admin__subcmd__users__subcmd__help__subcmd__help"
@@ -484,6 +505,9 @@ _codexkey() {
             codexkey__subcmd__help__subcmd__account,sessions)
                 cmd="codexkey__subcmd__help__subcmd__account__subcmd__sessions"
                 ;;
+            codexkey__subcmd__help__subcmd__account,set)
+                cmd="codexkey__subcmd__help__subcmd__account__subcmd__set"
+                ;;
             codexkey__subcmd__help__subcmd__account__subcmd__2fa,confirm)
                 cmd="codexkey__subcmd__help__subcmd__account__subcmd__2fa__subcmd__confirm"
                 ;;
@@ -519,6 +543,9 @@ _codexkey() {
                 ;;
             codexkey__subcmd__help__subcmd__admin,codes)
                 cmd="codexkey__subcmd__help__subcmd__admin__subcmd__codes"
+                ;;
+            codexkey__subcmd__help__subcmd__admin,invite)
+                cmd="codexkey__subcmd__help__subcmd__admin__subcmd__invite"
                 ;;
             codexkey__subcmd__help__subcmd__admin,orders)
                 cmd="codexkey__subcmd__help__subcmd__admin__subcmd__orders"
@@ -579,6 +606,9 @@ _codexkey() {
                 ;;
             codexkey__subcmd__help__subcmd__admin__subcmd__upstreams,remove)
                 cmd="codexkey__subcmd__help__subcmd__admin__subcmd__upstreams__subcmd__remove"
+                ;;
+            codexkey__subcmd__help__subcmd__admin__subcmd__users,create)
+                cmd="codexkey__subcmd__help__subcmd__admin__subcmd__users__subcmd__create"
                 ;;
             codexkey__subcmd__help__subcmd__admin__subcmd__users,list)
                 cmd="codexkey__subcmd__help__subcmd__admin__subcmd__users__subcmd__list"
@@ -699,7 +729,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__account)
-            opts="-h -V --gateway --json --profile --help --version 2fa sessions password help"
+            opts="-h -V --gateway --json --profile --help --version 2fa sessions password set help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -887,7 +917,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__account__subcmd__help)
-            opts="2fa sessions password help"
+            opts="2fa sessions password set help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1029,6 +1059,20 @@ _codexkey() {
         codexkey__subcmd__account__subcmd__help__subcmd__sessions__subcmd__revoke__subcmd__others)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__account__subcmd__help__subcmd__set)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1220,8 +1264,38 @@ _codexkey() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        codexkey__subcmd__account__subcmd__set)
+            opts="-h -V --currency --language --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --currency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --language)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         codexkey__subcmd__admin)
-            opts="-h -V --gateway --json --profile --help --version users adjust bonus codes orders suspend activate reset-password verify-ledger audit backup prices upstreams help"
+            opts="-h -V --gateway --json --profile --help --version users adjust bonus codes orders suspend activate invite reset-password verify-ledger audit backup prices upstreams help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1623,7 +1697,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin__subcmd__help)
-            opts="users adjust bonus codes orders suspend activate reset-password verify-ledger audit backup prices upstreams help"
+            opts="users adjust bonus codes orders suspend activate invite reset-password verify-ledger audit backup prices upstreams help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1791,6 +1865,20 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__help__subcmd__invite)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1987,8 +2075,22 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin__subcmd__help__subcmd__users)
-            opts="list reset-2fa"
+            opts="list create reset-2fa"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__help__subcmd__users__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2035,6 +2137,28 @@ _codexkey() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__invite)
+            opts="-h -V --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2565,7 +2689,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin__subcmd__users)
-            opts="-h -V --gateway --json --profile --help --version list reset-2fa help"
+            opts="-h -V --gateway --json --profile --help --version list create reset-2fa help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2586,9 +2710,49 @@ _codexkey() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        codexkey__subcmd__admin__subcmd__users__subcmd__help)
-            opts="list reset-2fa help"
+        codexkey__subcmd__admin__subcmd__users__subcmd__create)
+            opts="-h -V --role --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --role)
+                    COMPREPLY=($(compgen -W "user admin" -- "${cur}"))
+                    return 0
+                    ;;
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__users__subcmd__help)
+            opts="list create reset-2fa help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__users__subcmd__help__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2853,7 +3017,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__help__subcmd__account)
-            opts="2fa sessions password"
+            opts="2fa sessions password set"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2992,8 +3156,22 @@ _codexkey() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        codexkey__subcmd__help__subcmd__account__subcmd__set)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         codexkey__subcmd__help__subcmd__admin)
-            opts="users adjust bonus codes orders suspend activate reset-password verify-ledger audit backup prices upstreams"
+            opts="users adjust bonus codes orders suspend activate invite reset-password verify-ledger audit backup prices upstreams"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3149,6 +3327,20 @@ _codexkey() {
         codexkey__subcmd__help__subcmd__admin__subcmd__codes__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__admin__subcmd__invite)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -3343,8 +3535,22 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__help__subcmd__admin__subcmd__users)
-            opts="list reset-2fa"
+            opts="list create reset-2fa"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__admin__subcmd__users__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -4259,13 +4465,17 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__register)
-            opts="-h -V --email --password-stdin --gateway --json --profile --help --version"
+            opts="-h -V --email --password-stdin --invitation --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --email)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --invitation)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

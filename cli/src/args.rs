@@ -43,7 +43,7 @@ pub enum Command {
     /// Run the gateway in the foreground (logs to stderr; Ctrl-C or SIGTERM stops it)
     Gateway(GatewayArgs),
     /// Create an account on the gateway and log in
-    Register(CredentialArgs),
+    Register(RegisterArgs),
     /// Log in and keep the session token in the OS keyring (or a private file); asks for a
     /// two-factor code when the account has two-factor login
     Login(LoginArgs),
@@ -156,6 +156,16 @@ pub struct CredentialArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct RegisterArgs {
+    #[command(flatten)]
+    pub credentials: CredentialArgs,
+    /// The invitation token (`ck_invite_…`) an admin sent, on a gateway that registers by
+    /// invitation only
+    #[arg(long, value_name = "TOKEN")]
+    pub invitation: Option<String>,
+}
+
+#[derive(Debug, Args)]
 pub struct LoginArgs {
     #[command(flatten)]
     pub credentials: CredentialArgs,
@@ -180,6 +190,20 @@ pub enum AccountCommand {
     },
     /// Change your password; every other session ends
     Password(PasswordArgs),
+    /// Set your preferences: the currency amounts are shown in, and your language
+    Set(AccountSetArgs),
+}
+
+#[derive(Debug, Args)]
+#[group(required = true, multiple = true)]
+pub struct AccountSetArgs {
+    /// Display currency, an ISO 4217 code the gateway has a rate for (e.g. `RUB`; `USD` is
+    /// credits as they are)
+    #[arg(long, value_name = "CODE")]
+    pub currency: Option<String>,
+    /// Language, a tag such as `en`, `ru` or `pt-BR`
+    #[arg(long, value_name = "TAG")]
+    pub language: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -438,7 +462,7 @@ pub struct TopupArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
-    /// List every account with its balance, or reset one's two-factor login
+    /// List every account with its balance, create one, or reset one's two-factor login
     Users {
         #[command(subcommand)]
         command: Option<UsersCommand>,
@@ -487,6 +511,12 @@ pub enum AdminCommand {
         /// The account's email (or id)
         account: String,
     },
+    /// Invite an address to register (needed when `auth.registration = "invite"`): mailed when
+    /// the gateway sends mail, else the link is printed; audited
+    Invite {
+        /// The address to invite
+        email: String,
+    },
     /// Print a one-time link that sets a new password for a user (it works once, for 24 hours,
     /// and ends their sessions when used); audited. For gateways that send no mail
     #[command(name = "reset-password")]
@@ -515,6 +545,15 @@ pub enum AdminCommand {
 pub enum UsersCommand {
     /// List every account with its balance (the default)
     List,
+    /// Create an account without a password: a one-time link to set one is mailed when the
+    /// gateway sends mail, else printed; audited
+    Create {
+        /// The new account's email
+        email: String,
+        /// Its role
+        #[arg(long, value_parser = ["user", "admin"], default_value = "user")]
+        role: String,
+    },
     /// Turn off a user's two-factor login (a lost device and no recovery code); audited
     #[command(name = "reset-2fa")]
     ResetTwoFactor {

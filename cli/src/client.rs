@@ -180,6 +180,17 @@ impl Client {
         .await
     }
 
+    pub async fn admin_create_user(
+        &self,
+        req: &CreateUserRequest,
+    ) -> Result<CreatedUser, ClientError> {
+        self.post("/api/v1/admin/users", req).await
+    }
+
+    pub async fn admin_invite(&self, req: &InviteRequest) -> Result<InvitationIssued, ClientError> {
+        self.post("/api/v1/admin/invitations", req).await
+    }
+
     pub async fn admin_reset_link(&self, account: &str) -> Result<OneTimeLink, ClientError> {
         self.send(self.request(
             Method::POST,
@@ -195,6 +206,11 @@ impl Client {
 
     pub async fn account(&self) -> Result<Account, ClientError> {
         self.get("/api/v1/account").await
+    }
+
+    pub async fn update_account(&self, req: &UpdateAccountRequest) -> Result<Account, ClientError> {
+        self.send(self.request(Method::PATCH, "/api/v1/account").json(req))
+            .await
     }
 
     pub async fn create_key(&self, req: &CreateKeyRequest) -> Result<CreatedKey, ClientError> {

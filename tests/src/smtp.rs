@@ -51,13 +51,11 @@ impl Received {
         )
     }
 
-    /// The first link with a token (a word starting with `http` holding `token=`) in the body.
+    /// The first link with a query (a word starting with `http` holding `?`) in the body.
     pub fn link(&self) -> Option<String> {
         self.body
             .split_whitespace()
-            .find(|w| {
-                (w.starts_with("http://") || w.starts_with("https://")) && w.contains("token=")
-            })
+            .find(|w| (w.starts_with("http://") || w.starts_with("https://")) && w.contains('?'))
             .map(str::to_owned)
     }
 }
@@ -209,4 +207,19 @@ fn decode_quoted_printable(body: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn quoted_printable_links_are_read() {
+        let raw = "To: a@x\nContent-Transfer-Encoding: quoted-printable\n\nhi at http://h:0.\n\nhttp://h:0/register?invitation=3Dck_invite_ab=\ncd\n\nor `x --invitation ck_invite=\n_abcd`.\n";
+        let m = super::parse(raw);
+        assert_eq!(
+            m.link().as_deref(),
+            Some("http://h:0/register?invitation=ck_invite_abcd"),
+            "{}",
+            m.body
+        );
+    }
 }

@@ -6,13 +6,13 @@ use anyhow::Result;
 use anyhow::bail;
 use codexkey_common::api::{LoginOutcome, LoginRequest, RegisterRequest};
 
-use crate::args::CredentialArgs;
+use crate::args::RegisterArgs;
 use crate::commands::login;
 use crate::context::Ctx;
 
-pub async fn run(ctx: &Ctx, args: CredentialArgs) -> Result<ExitCode> {
-    let email = login::read_email(args.email)?;
-    let password = login::read_password(args.password_stdin, true)?;
+pub async fn run(ctx: &Ctx, args: RegisterArgs) -> Result<ExitCode> {
+    let email = login::read_email(args.credentials.email)?;
+    let password = login::read_password(args.credentials.password_stdin, true)?;
     let client = ctx.anonymous()?;
     let account = client
         .register(&RegisterRequest {
@@ -20,6 +20,7 @@ pub async fn run(ctx: &Ctx, args: CredentialArgs) -> Result<ExitCode> {
             password: password.clone(),
             language: None,
             currency: None,
+            invitation: args.invitation,
         })
         .await?;
     let outcome = client

@@ -159,3 +159,24 @@ pub struct OneTimeLink {
     pub token: String,
     pub expires_at: DateTime<Utc>,
 }
+
+/// An admin invites an address to register (`auth.registration = "invite"`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct InviteRequest {
+    pub email: String,
+}
+
+/// An invitation: mailed, or its link returned to hand on.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InvitationIssued {
+    pub email: String,
+    pub mailed: bool,
+    pub expires_at: DateTime<Utc>,
+    /// `{public_url}/register?invitation=ck_invite_…` and its token, when it was not mailed.
+    /// Shown once; works once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<OneTimeLink>,
+}

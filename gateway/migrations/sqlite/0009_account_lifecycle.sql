@@ -18,3 +18,17 @@ CREATE TABLE account_tokens (
     used_at    INTEGER
 );
 CREATE INDEX account_tokens_account ON account_tokens(account_id, purpose);
+
+-- Invitations to register while `auth.registration = "invite"`: one address, single-use and
+-- short-lived, the token stored hashed. A new invitation for an address supersedes its unused
+-- ones. `account_id` is the account it created.
+CREATE TABLE invitations (
+    token_hash TEXT    PRIMARY KEY,
+    email      TEXT    NOT NULL,
+    invited_by INTEGER REFERENCES accounts(id),
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL CHECK (expires_at > created_at),
+    used_at    INTEGER,
+    account_id INTEGER REFERENCES accounts(id)
+);
+CREATE INDEX invitations_email ON invitations(email);

@@ -1,9 +1,10 @@
 //! Accounts: registration, preferences, look-ups, suspension, and the first admin on an empty
 //! database. Logging in ([`login`]), sessions and who is calling ([`sessions`]), two-factor
-//! login ([`totp`]), password changes ([`password_change`]), password resets by mailed or
+//! login ([`totp`]), accounts made by admins and invitations ([`invite`]), password changes ([`password_change`]), password resets by mailed or
 //! admin-issued link ([`reset`]), e-mail verification ([`verify`]) and the tokens of those
 //! links ([`tokens`]) have modules of their own.
 
+pub mod invite;
 pub mod login;
 pub mod password;
 pub mod password_change;
@@ -22,6 +23,7 @@ use serde_json::json;
 use unicode_normalization::UnicodeNormalization as _;
 
 use crate::clock::{now_ms, to_utc};
+use crate::config::Registration;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{AccountRecord, NewAccount, NewAudit};
@@ -88,11 +90,22 @@ fn normalize_currency(code: &str) -> Result<String, ApiError> {
     }
 }
 
+/// Registers an account, as `auth.registration` allows: anyone (`open`), with an invitation
+/// for the address (`invite`; an invitation given under `open` is checked and spent too), or
+/// nobody (`closed`).
 pub async fn register(state: &AppState, req: RegisterRequest) -> Result<Account, ApiError> {
-    if !state.config.auth.allow_registration {
-        return Err(ApiError::Forbidden(
-            "registration is closed on this gateway; ask its operator for an account",
-        ));
+    match (state.config.auth.registration, &req.invitation) {
+        (Registration::Closed, _) => {
+            return Err(ApiError::Forbidden(
+                "registration is closed on this gateway; ask its operator for an account",
+            ));
+        }
+        (Registration::Invite, None) => {
+            return Err(ApiError::Forbidden(
+                "this gateway registers by invitation only; ask its operator for one (`--invitation`)",
+            ));
+        }
+        (Registration::Invite | Registration::Open, _) => {}
     }
     let email = normalize_email(&req.email)?;
     password::check_policy(&req.password, &email)?;
@@ -116,26 +129,33 @@ pub async fn register(state: &AppState, req: RegisterRequest) -> Result<Account,
     }
     let password_hash = state.passwords.hash(req.password).await?;
     let now = now_ms();
-    let account = state
-        .store
-        .create_account(
-            NewAccount {
-                email: email.clone(),
-                password_hash,
-                role: Role::User,
-                language,
-                currency,
-                created_at: now,
-            },
-            Some(NewAudit {
-                actor_id: None,
-                action: "account.register",
-                target: Some(email),
-                detail: json!({}),
-                created_at: now,
-            }),
-        )
-        .await?;
+    let new = NewAccount {
+        email: email.clone(),
+        password_hash,
+        role: Role::User,
+        language,
+        currency,
+        created_at: now,
+    };
+    let audit = NewAudit {
+        actor_id: None,
+        action: "account.register",
+        target: Some(email),
+        detail: if req.invitation.is_some() {
+            json!({ "invited": true })
+        } else {
+            json!({})
+        },
+        created_at: now,
+    };
+    let account = match &req.invitation {
+        Some(token) => state
+            .store
+            .create_invited_account(new, &tokens::hashed(token), audit)
+            .await?
+            .ok_or(ApiError::InvalidToken)?,
+        None => state.store.create_account(new, Some(audit)).await?,
+    };
     verify::send_link(state, &account);
     Ok(to_api(&account))
 }

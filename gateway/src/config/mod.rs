@@ -27,8 +27,8 @@ pub use load::Flags;
 pub use settings::{
     AdminBootstrap, Admission, AuthConfig, BillingConfig, Config, Database, LogFormat, MailConfig,
     MeteringConfig, ProxyConfig, RawAdmin, RawAuth, RawBilling, RawConfig, RawMail, RawMetering,
-    RawProxy, RawServer, RawUpstreamTuning, SETTINGS, ServerConfig, SmtpUrl, TlsFiles,
-    UpstreamTuning,
+    RawProxy, RawServer, RawUpstreamTuning, Registration, SETTINGS, ServerConfig, SmtpUrl,
+    TlsFiles, UpstreamTuning,
 };
 pub use upstreams::{Provider, RawUpstream, UpstreamConfig, UpstreamOrigin};
 
@@ -623,6 +623,13 @@ mod tests {
             ),
             ("auth.session_ttl_secs", "60", "60", "120", "120"),
             ("auth.allow_registration", "false", "false", "true", "true"),
+            (
+                "auth.registration",
+                "\"invite\"",
+                "\"invite\"",
+                "closed",
+                "\"closed\"",
+            ),
             (
                 "auth.require_2fa_for_admins",
                 "true",

@@ -85,9 +85,15 @@ settings! {
         auth: RawAuth {
             session_ttl_secs: u64, env AUTH_SESSION_TTL_SECS = "CODEXKEY_AUTH__SESSION_TTL_SECS",
                 shown |c| c.auth.session_ttl.as_secs();
+            /// The older switch: `false` is `registration = "closed"` when `registration` is
+            /// not set.
             allow_registration: bool, env AUTH_ALLOW_REGISTRATION =
                 "CODEXKEY_AUTH__ALLOW_REGISTRATION",
-                shown |c| c.auth.allow_registration;
+                shown |c| c.auth.registration != Registration::Closed;
+            /// Who may register: `open` (anyone), `invite` (with an invitation from an admin,
+            /// `codexkey admin invite`) or `closed` (admins create accounts).
+            registration: String, env AUTH_REGISTRATION = "CODEXKEY_AUTH__REGISTRATION",
+                shown |c| c.auth.registration.as_str().to_owned();
             /// Admins must turn on two-factor login: until they do, their sessions may only
             /// enrol (and read their account, and log out).
             require_2fa_for_admins: bool, env AUTH_REQUIRE_2FA_FOR_ADMINS =
@@ -276,7 +282,8 @@ pub struct AdminBootstrap {
 pub struct AuthConfig {
     #[serde(rename = "session_ttl_secs", serialize_with = "as_secs")]
     pub session_ttl: Duration,
-    pub allow_registration: bool,
+    #[serde(serialize_with = "as_choice")]
+    pub registration: Registration,
     pub require_2fa_for_admins: bool,
     pub argon2_memory_kib: u32,
     pub argon2_iterations: u32,
@@ -353,6 +360,34 @@ impl Choice for LogFormat {
         match self {
             LogFormat::Text => "text",
             LogFormat::Json => "json",
+        }
+    }
+}
+
+/// Who may register an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Registration {
+    /// Anyone.
+    #[default]
+    Open,
+    /// Only with an invitation an admin issued for the address.
+    Invite,
+    /// Nobody: admins create accounts (`codexkey admin users create`).
+    Closed,
+}
+
+impl Choice for Registration {
+    const ALL: &'static [Registration] = &[
+        Registration::Open,
+        Registration::Invite,
+        Registration::Closed,
+    ];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Registration::Open => "open",
+            Registration::Invite => "invite",
+            Registration::Closed => "closed",
         }
     }
 }

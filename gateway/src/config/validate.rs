@@ -9,8 +9,8 @@ use super::currencies;
 use super::error::ConfigError;
 use super::settings::{
     AdminBootstrap, Admission, AuthConfig, BillingConfig, Choice, Config, Database, LogFormat,
-    MailConfig, MeteringConfig, ProxyConfig, RawConfig, ServerConfig, SmtpUrl, TlsFiles,
-    UpstreamTuning,
+    MailConfig, MeteringConfig, ProxyConfig, RawConfig, Registration, ServerConfig, SmtpUrl,
+    TlsFiles, UpstreamTuning,
 };
 use super::upstreams;
 
@@ -81,7 +81,13 @@ impl Config {
                     .session_ttl_secs
                     .unwrap_or(DEFAULT_SESSION_TTL_SECS),
             ),
-            allow_registration: raw.auth.allow_registration.unwrap_or(true),
+            registration: match (
+                raw.auth.registration.as_deref(),
+                raw.auth.allow_registration,
+            ) {
+                (None, Some(false)) => Registration::Closed,
+                (name, _) => choice::<Registration>("auth.registration", name)?,
+            },
             require_2fa_for_admins: raw.auth.require_2fa_for_admins.unwrap_or(false),
             argon2_memory_kib: raw
                 .auth

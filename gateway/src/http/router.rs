@@ -96,6 +96,8 @@ pub(crate) fn public_routes(with_metrics: bool) -> Routes<AppState> {
         .get("/currencies", usage::currencies)
         .get("/requests/{request_id}", requests::outcome)
         .get("/admin/users", admin::users)
+        .post("/admin/users", recovery::create_user)
+        .post("/admin/invitations", recovery::invite)
         .get("/admin/users/{account}", admin::user)
         .post("/admin/users/{account}/adjust", admin::adjust)
         .post("/admin/users/{account}/bonus", admin::bonus)

@@ -745,6 +745,42 @@ pub trait AccountTokenStore: Send + Sync {
     ) -> Result<Option<i64>, StoreError>;
 }
 
+/// An invitation to record; `token_hash` is the SHA-256 of its token.
+#[derive(Debug, Clone)]
+pub struct NewInvitation {
+    /// Normalised.
+    pub email: String,
+    pub token_hash: String,
+    pub invited_by: Option<i64>,
+    pub created_at: Millis,
+    pub expires_at: Millis,
+}
+
+/// Invitations to register, by hash only.
+#[async_trait]
+pub trait InvitationStore: Send + Sync {
+    /// Records an invitation, marking the address's unused invitations used (only the newest
+    /// works), with `audit`, in one transaction. `Conflict` when the hash is taken.
+    async fn create_invitation(
+        &self,
+        invitation: NewInvitation,
+        audit: NewAudit,
+    ) -> Result<(), StoreError>;
+
+    /// Registers with an invitation: only when the invitation with this hash is unused, has not
+    /// expired at the account's `created_at` and is for the account's email, creates the
+    /// account, spends the invitation (pointing it at the account) and writes `audit` (its
+    /// actor, when none, the new account), in one transaction. `None` (nothing written) when
+    /// the invitation does not hold; `Conflict` (nothing written, the invitation unspent) when
+    /// the email is taken.
+    async fn create_invited_account(
+        &self,
+        account: NewAccount,
+        token_hash: &str,
+        audit: NewAudit,
+    ) -> Result<Option<AccountRecord>, StoreError>;
+}
+
 /// API keys: only a display prefix and the hash of each secret.
 #[async_trait]
 pub trait KeyStore: Send + Sync {
@@ -1046,6 +1082,7 @@ pub trait Store:
     + SessionStore
     + TwoFactorStore
     + AccountTokenStore
+    + InvitationStore
     + KeyStore
     + LedgerStore
     + CodeStore

@@ -1,19 +1,21 @@
 //! `/api/v1/auth/password-reset*`, `/api/v1/auth/verify-email` and the admin's
-//! `/api/v1/admin/users/{account}/reset-link`: getting back into an account, and proving its
-//! address.
+//! `/api/v1/admin/users/{account}/reset-link`, `POST /api/v1/admin/users` and
+//! `/api/v1/admin/invitations`: getting into an account by a one-time link (back in, proving its
+//! address, or for the first time).
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use codexkey_common::api::{
-    ErrorBody, OneTimeLink, PasswordChanged, PasswordResetAccepted, PasswordResetConfirmRequest,
-    PasswordResetRequest, VerifyEmailRequest,
+    CreateUserRequest, CreatedUser, ErrorBody, InvitationIssued, InviteRequest, OneTimeLink,
+    PasswordChanged, PasswordResetAccepted, PasswordResetConfirmRequest, PasswordResetRequest,
+    VerifyEmailRequest,
 };
 
 use crate::accounts::{self, ClientInfo};
 use crate::error::ApiError;
 use crate::http::extract::{Admin, AppJson};
-use crate::http::openapi::responses::{AdminRefused, BadBody, NotFound, ServerError};
+use crate::http::openapi::responses::{AdminRefused, BadBody, Conflict, NotFound, ServerError};
 use crate::state::AppState;
 
 /// Asks for a password-reset link by mail.
@@ -120,5 +122,65 @@ pub async fn reset_link(
 ) -> Result<Json<OneTimeLink>, ApiError> {
     Ok(Json(
         accounts::reset::admin_link(&state, &admin, &account).await?,
+    ))
+}
+
+/// Creates an account without a password (role `user` unless given); its owner sets one
+/// through a one-time link, mailed when the gateway sends mail and otherwise returned here.
+/// Audited as `account.create`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/users",
+    tag = "admin",
+    operation_id = "create_user",
+    security(("session" = [])),
+    request_body = CreateUserRequest,
+    responses(
+        (status = 201, description = "The account, and the link when it was not mailed.",
+            body = CreatedUser),
+        BadBody,
+        AdminRefused,
+        Conflict,
+        ServerError,
+    ),
+)]
+pub async fn create_user(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    AppJson(req): AppJson<CreateUserRequest>,
+) -> Result<(StatusCode, Json<CreatedUser>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(accounts::invite::create_user(&state, &admin, req).await?),
+    ))
+}
+
+/// Invites an address to register (needed when `auth.registration = "invite"`): a single-use
+/// token for that address, good for 7 days, mailed when the gateway sends mail and otherwise
+/// returned here; a new invitation supersedes the older. Audited as `account.invite`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/invitations",
+    tag = "admin",
+    operation_id = "invite",
+    security(("session" = [])),
+    request_body = InviteRequest,
+    responses(
+        (status = 201, description = "The invitation, and its link when it was not mailed.",
+            body = InvitationIssued),
+        BadBody,
+        AdminRefused,
+        Conflict,
+        ServerError,
+    ),
+)]
+pub async fn invite(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    AppJson(req): AppJson<InviteRequest>,
+) -> Result<(StatusCode, Json<InvitationIssued>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(accounts::invite::invite(&state, &admin, req).await?),
     ))
 }

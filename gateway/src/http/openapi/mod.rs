@@ -97,6 +97,8 @@ pub const API_KEY_HEADER: &str = "api_key_header";
         admin::activate,
         security::reset_2fa,
         recovery::reset_link,
+        recovery::create_user,
+        recovery::invite,
         admin::user_ledger,
         admin::verify_ledger,
         codes::batches,

@@ -28,6 +28,7 @@ mod account_tokens;
 mod accounts;
 mod catalog;
 mod codes;
+mod invitations;
 mod keys;
 mod ledger;
 mod metering;
@@ -51,6 +52,7 @@ pub const STORIES: &[(&str, Story)] = &[
     ("account tokens", |db| {
         Box::pin(account_tokens::account_tokens(db))
     }),
+    ("invitations", |db| Box::pin(invitations::invitations(db))),
     ("keys", |db| Box::pin(keys::keys(db))),
     ("ledger", |db| Box::pin(ledger::ledger(db))),
     ("codes", |db| Box::pin(codes::codes(db))),
