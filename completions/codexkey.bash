@@ -82,6 +82,9 @@ _codexkey() {
             codexkey__subcmd__account,2fa)
                 cmd="codexkey__subcmd__account__subcmd__2fa"
                 ;;
+            codexkey__subcmd__account,export)
+                cmd="codexkey__subcmd__account__subcmd__export"
+                ;;
             codexkey__subcmd__account,help)
                 cmd="codexkey__subcmd__account__subcmd__help"
                 ;;
@@ -120,6 +123,9 @@ _codexkey() {
                 ;;
             codexkey__subcmd__account__subcmd__help,2fa)
                 cmd="codexkey__subcmd__account__subcmd__help__subcmd__2fa"
+                ;;
+            codexkey__subcmd__account__subcmd__help,export)
+                cmd="codexkey__subcmd__account__subcmd__help__subcmd__export"
                 ;;
             codexkey__subcmd__account__subcmd__help,help)
                 cmd="codexkey__subcmd__account__subcmd__help__subcmd__help"
@@ -499,6 +505,9 @@ _codexkey() {
             codexkey__subcmd__help__subcmd__account,2fa)
                 cmd="codexkey__subcmd__help__subcmd__account__subcmd__2fa"
                 ;;
+            codexkey__subcmd__help__subcmd__account,export)
+                cmd="codexkey__subcmd__help__subcmd__account__subcmd__export"
+                ;;
             codexkey__subcmd__help__subcmd__account,password)
                 cmd="codexkey__subcmd__help__subcmd__account__subcmd__password"
                 ;;
@@ -729,7 +738,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__account)
-            opts="-h -V --gateway --json --profile --help --version 2fa sessions password set help"
+            opts="-h -V --gateway --json --profile --help --version 2fa sessions password set export help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -916,8 +925,30 @@ _codexkey() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        codexkey__subcmd__account__subcmd__export)
+            opts="-h -V --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         codexkey__subcmd__account__subcmd__help)
-            opts="2fa sessions password set help"
+            opts="2fa sessions password set export help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -975,6 +1006,20 @@ _codexkey() {
         codexkey__subcmd__account__subcmd__help__subcmd__2fa__subcmd__enable)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__account__subcmd__help__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -3017,7 +3062,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__help__subcmd__account)
-            opts="2fa sessions password set"
+            opts="2fa sessions password set export"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3075,6 +3120,20 @@ _codexkey() {
         codexkey__subcmd__help__subcmd__account__subcmd__2fa__subcmd__enable)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__account__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -115,6 +115,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand sessions 'List your login sessions, or revoke them'
             cand password 'Change your password; every other session ends'
             cand set 'Set your preferences: the currency amounts are shown in, and your language'
+            cand export 'Download a copy of your data (profile, key metadata, ledger, usage events, orders; JSON and CSV) as one zip archive'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'codexkey;account;2fa'= {
@@ -250,11 +251,21 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'codexkey;account;export'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'codexkey;account;help'= {
             cand 2fa 'Turn two-factor login (TOTP, with an authenticator app) on or off'
             cand sessions 'List your login sessions, or revoke them'
             cand password 'Change your password; every other session ends'
             cand set 'Set your preferences: the currency amounts are shown in, and your language'
+            cand export 'Download a copy of your data (profile, key metadata, ledger, usage events, orders; JSON and CSV) as one zip archive'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'codexkey;account;help;2fa'= {
@@ -282,6 +293,8 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;account;help;password'= {
         }
         &'codexkey;account;help;set'= {
+        }
+        &'codexkey;account;help;export'= {
         }
         &'codexkey;account;help;help'= {
         }
@@ -1119,6 +1132,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand sessions 'List your login sessions, or revoke them'
             cand password 'Change your password; every other session ends'
             cand set 'Set your preferences: the currency amounts are shown in, and your language'
+            cand export 'Download a copy of your data (profile, key metadata, ledger, usage events, orders; JSON and CSV) as one zip archive'
         }
         &'codexkey;help;account;2fa'= {
             cand enable 'Turn it on (asks for your password): shows a QR code for your authenticator app, asks for a code it shows, then prints ten recovery codes once. Without a terminal, prints the secret and stops: finish with `codexkey account 2fa confirm CODE`'
@@ -1145,6 +1159,8 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;help;account;password'= {
         }
         &'codexkey;help;account;set'= {
+        }
+        &'codexkey;help;account;export'= {
         }
         &'codexkey;help;keys'= {
             cand create 'Create a key; its secret is shown once'

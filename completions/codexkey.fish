@@ -86,16 +86,17 @@ complete -c codexkey -n "__fish_codexkey_using_subcommand whoami" -l profile -d 
 complete -c codexkey -n "__fish_codexkey_using_subcommand whoami" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c codexkey -n "__fish_codexkey_using_subcommand whoami" -s h -l help -d 'Print help'
 complete -c codexkey -n "__fish_codexkey_using_subcommand whoami" -s V -l version -d 'Print version'
-complete -c codexkey -n "__fish_codexkey_using_subcommand account; and not __fish_seen_subcommand_from 2fa sessions password set help" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
-complete -c codexkey -n "__fish_codexkey_using_subcommand account; and not __fish_seen_subcommand_from 2fa sessions password set help" -l profile -d 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)' -r
-complete -c codexkey -n "__fish_codexkey_using_subcommand account; and not __fish_seen_subcommand_from 2fa sessions password set help" -l json -d 'Print machine-readable JSON on stdout instead of tables'
-complete -c codexkey -n "__fish_codexkey_using_subcommand account; and not __fish_seen_subcommand_from 2fa sessions password set help" -s h -l help -d 'Print help'
-complete -c codexkey -n "__fish_codexkey_using_subcommand account; and not __fish_seen_subcommand_from 2fa sessions password set help" -s V -l version -d 'Print version'
-complete -c codexkey -n "__fish_codexkey_using_subcommand account; and not __fish_seen_subcommand_from 2fa sessions password set help" -f -a "2fa" -d 'Turn two-factor login (TOTP, with an authenticator app) on or off'
-complete -c codexkey -n "__fish_codexkey_using_subcommand account; and not __fish_seen_subcommand_from 2fa sessions password set help" -f -a "sessions" -d 'List your login sessions, or revoke them'
-complete -c codexkey -n "__fish_codexkey_using_subcommand account; and not __fish_seen_subcommand_from 2fa sessions password set help" -f -a "password" -d 'Change your password; every other session ends'
-complete -c codexkey -n "__fish_codexkey_using_subcommand account; and not __fish_seen_subcommand_from 2fa sessions password set help" -f -a "set" -d 'Set your preferences: the currency amounts are shown in, and your language'
-complete -c codexkey -n "__fish_codexkey_using_subcommand account; and not __fish_seen_subcommand_from 2fa sessions password set help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c codexkey -n "__fish_codexkey_using_subcommand account; and not __fish_seen_subcommand_from 2fa sessions password set export help" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand account; and not __fish_seen_subcommand_from 2fa sessions password set export help" -l profile -d 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand account; and not __fish_seen_subcommand_from 2fa sessions password set export help" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c codexkey -n "__fish_codexkey_using_subcommand account; and not __fish_seen_subcommand_from 2fa sessions password set export help" -s h -l help -d 'Print help'
+complete -c codexkey -n "__fish_codexkey_using_subcommand account; and not __fish_seen_subcommand_from 2fa sessions password set export help" -s V -l version -d 'Print version'
+complete -c codexkey -n "__fish_codexkey_using_subcommand account; and not __fish_seen_subcommand_from 2fa sessions password set export help" -f -a "2fa" -d 'Turn two-factor login (TOTP, with an authenticator app) on or off'
+complete -c codexkey -n "__fish_codexkey_using_subcommand account; and not __fish_seen_subcommand_from 2fa sessions password set export help" -f -a "sessions" -d 'List your login sessions, or revoke them'
+complete -c codexkey -n "__fish_codexkey_using_subcommand account; and not __fish_seen_subcommand_from 2fa sessions password set export help" -f -a "password" -d 'Change your password; every other session ends'
+complete -c codexkey -n "__fish_codexkey_using_subcommand account; and not __fish_seen_subcommand_from 2fa sessions password set export help" -f -a "set" -d 'Set your preferences: the currency amounts are shown in, and your language'
+complete -c codexkey -n "__fish_codexkey_using_subcommand account; and not __fish_seen_subcommand_from 2fa sessions password set export help" -f -a "export" -d 'Download a copy of your data (profile, key metadata, ledger, usage events, orders; JSON and CSV) as one zip archive'
+complete -c codexkey -n "__fish_codexkey_using_subcommand account; and not __fish_seen_subcommand_from 2fa sessions password set export help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c codexkey -n "__fish_codexkey_using_subcommand account; and __fish_seen_subcommand_from 2fa" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand account; and __fish_seen_subcommand_from 2fa" -l profile -d 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand account; and __fish_seen_subcommand_from 2fa" -l json -d 'Print machine-readable JSON on stdout instead of tables'
@@ -127,10 +128,16 @@ complete -c codexkey -n "__fish_codexkey_using_subcommand account; and __fish_se
 complete -c codexkey -n "__fish_codexkey_using_subcommand account; and __fish_seen_subcommand_from set" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c codexkey -n "__fish_codexkey_using_subcommand account; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help'
 complete -c codexkey -n "__fish_codexkey_using_subcommand account; and __fish_seen_subcommand_from set" -s V -l version -d 'Print version'
+complete -c codexkey -n "__fish_codexkey_using_subcommand account; and __fish_seen_subcommand_from export" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand account; and __fish_seen_subcommand_from export" -l profile -d 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand account; and __fish_seen_subcommand_from export" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c codexkey -n "__fish_codexkey_using_subcommand account; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help'
+complete -c codexkey -n "__fish_codexkey_using_subcommand account; and __fish_seen_subcommand_from export" -s V -l version -d 'Print version'
 complete -c codexkey -n "__fish_codexkey_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "2fa" -d 'Turn two-factor login (TOTP, with an authenticator app) on or off'
 complete -c codexkey -n "__fish_codexkey_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "sessions" -d 'List your login sessions, or revoke them'
 complete -c codexkey -n "__fish_codexkey_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "password" -d 'Change your password; every other session ends'
 complete -c codexkey -n "__fish_codexkey_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "set" -d 'Set your preferences: the currency amounts are shown in, and your language'
+complete -c codexkey -n "__fish_codexkey_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "export" -d 'Download a copy of your data (profile, key metadata, ledger, usage events, orders; JSON and CSV) as one zip archive'
 complete -c codexkey -n "__fish_codexkey_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list update revoke rotate use help" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list update revoke rotate use help" -l profile -d 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)' -r
@@ -477,6 +484,7 @@ complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_
 complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from account" -f -a "sessions" -d 'List your login sessions, or revoke them'
 complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from account" -f -a "password" -d 'Change your password; every other session ends'
 complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from account" -f -a "set" -d 'Set your preferences: the currency amounts are shown in, and your language'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from account" -f -a "export" -d 'Download a copy of your data (profile, key metadata, ledger, usage events, orders; JSON and CSV) as one zip archive'
 complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "create" -d 'Create a key; its secret is shown once'
 complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "list" -d 'List your keys'
 complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "update" -d 'Change a key\'s name, expiry, models, budget or rate limit; it applies at once'

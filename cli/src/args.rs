@@ -192,6 +192,12 @@ pub enum AccountCommand {
     Password(PasswordArgs),
     /// Set your preferences: the currency amounts are shown in, and your language
     Set(AccountSetArgs),
+    /// Download a copy of your data (profile, key metadata, ledger, usage events, orders; JSON
+    /// and CSV) as one zip archive
+    Export {
+        /// The file to create (0600); an existing file is left alone
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]

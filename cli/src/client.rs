@@ -367,6 +367,26 @@ impl Client {
     /// The database backup: a response whose body is the SQLite file, to be read in chunks.
     /// A big database takes longer than the usual request timeout, so this one has none
     /// beyond a day.
+    /// The caller's data export, a zip archive, whole.
+    pub async fn export(&self) -> Result<Vec<u8>, ClientError> {
+        let unreachable = |e: reqwest::Error| ClientError::Unreachable {
+            url: self.base.clone(),
+            detail: error_chain(&e),
+        };
+        let resp = self
+            .request(Method::GET, "/api/v1/account/export")
+            .timeout(Duration::from_secs(3600))
+            .send()
+            .await
+            .map_err(unreachable)?;
+        let status = resp.status();
+        let bytes = resp.bytes().await.map_err(unreachable)?;
+        if status.is_success() {
+            return Ok(bytes.to_vec());
+        }
+        Err(self.api_error(status, &bytes))
+    }
+
     pub async fn admin_backup(&self) -> Result<reqwest::Response, ClientError> {
         let unreachable = |e: reqwest::Error| ClientError::Unreachable {
             url: self.base.clone(),

@@ -1,9 +1,10 @@
 //! Accounts: registration, preferences, look-ups, suspension, and the first admin on an empty
 //! database. Logging in ([`login`]), sessions and who is calling ([`sessions`]), two-factor
-//! login ([`totp`]), accounts made by admins and invitations ([`invite`]), password changes ([`password_change`]), password resets by mailed or
+//! login ([`totp`]), data exports ([`export`]), accounts made by admins and invitations ([`invite`]), password changes ([`password_change`]), password resets by mailed or
 //! admin-issued link ([`reset`]), e-mail verification ([`verify`]) and the tokens of those
 //! links ([`tokens`]) have modules of their own.
 
+pub mod export;
 pub mod invite;
 pub mod login;
 pub mod password;

@@ -67,6 +67,7 @@ pub(crate) fn public_routes(with_metrics: bool) -> Routes<AppState> {
         .get("/account", account::me)
         .patch("/account", account::update)
         .post("/account/password", account::change_password)
+        .get("/account/export", account::export)
         .post("/account/2fa/enroll", security::enroll)
         .post("/account/2fa/confirm", security::confirm)
         .post("/account/2fa/disable", security::disable)

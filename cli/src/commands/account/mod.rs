@@ -1,6 +1,7 @@
 //! `codexkey account …`: the caller's own account security and preferences, one module per
 //! verb.
 
+mod export;
 mod password;
 mod preferences;
 mod sessions;
@@ -19,5 +20,6 @@ pub async fn run(ctx: &Ctx, cmd: AccountCommand) -> Result<ExitCode> {
         AccountCommand::Sessions { command } => sessions::run(ctx, command).await,
         AccountCommand::Password(args) => password::run(ctx, args).await,
         AccountCommand::Set(args) => preferences::run(ctx, args).await,
+        AccountCommand::Export { file } => export::run(ctx, &file).await,
     }
 }

@@ -64,6 +64,7 @@ pub const API_KEY_HEADER: &str = "api_key_header";
         account::me,
         account::update,
         account::change_password,
+        account::export,
         security::enroll,
         security::confirm,
         security::disable,
