@@ -211,6 +211,9 @@ _codexkey() {
             codexkey__subcmd__admin,prices)
                 cmd="codexkey__subcmd__admin__subcmd__prices"
                 ;;
+            codexkey__subcmd__admin,purge)
+                cmd="codexkey__subcmd__admin__subcmd__purge"
+                ;;
             codexkey__subcmd__admin,reset-password)
                 cmd="codexkey__subcmd__admin__subcmd__reset__subcmd__password"
                 ;;
@@ -291,6 +294,9 @@ _codexkey() {
                 ;;
             codexkey__subcmd__admin__subcmd__help,prices)
                 cmd="codexkey__subcmd__admin__subcmd__help__subcmd__prices"
+                ;;
+            codexkey__subcmd__admin__subcmd__help,purge)
+                cmd="codexkey__subcmd__admin__subcmd__help__subcmd__purge"
                 ;;
             codexkey__subcmd__admin__subcmd__help,reset-password)
                 cmd="codexkey__subcmd__admin__subcmd__help__subcmd__reset__subcmd__password"
@@ -561,6 +567,9 @@ _codexkey() {
                 ;;
             codexkey__subcmd__help__subcmd__admin,prices)
                 cmd="codexkey__subcmd__help__subcmd__admin__subcmd__prices"
+                ;;
+            codexkey__subcmd__help__subcmd__admin,purge)
+                cmd="codexkey__subcmd__help__subcmd__admin__subcmd__purge"
                 ;;
             codexkey__subcmd__help__subcmd__admin,reset-password)
                 cmd="codexkey__subcmd__help__subcmd__admin__subcmd__reset__subcmd__password"
@@ -1340,7 +1349,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin)
-            opts="-h -V --gateway --json --profile --help --version users adjust bonus codes orders suspend activate invite reset-password verify-ledger audit backup prices upstreams help"
+            opts="-h -V --gateway --json --profile --help --version users adjust bonus codes orders suspend activate invite reset-password verify-ledger purge audit backup prices upstreams help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1742,7 +1751,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin__subcmd__help)
-            opts="users adjust bonus codes orders suspend activate invite reset-password verify-ledger audit backup prices upstreams help"
+            opts="users adjust bonus codes orders suspend activate invite reset-password verify-ledger purge audit backup prices upstreams help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2010,6 +2019,20 @@ _codexkey() {
         codexkey__subcmd__admin__subcmd__help__subcmd__prices__subcmd__set)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__help__subcmd__purge)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2464,6 +2487,28 @@ _codexkey() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__purge)
+            opts="-h -V --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --gateway)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -3230,7 +3275,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__help__subcmd__admin)
-            opts="users adjust bonus codes orders suspend activate invite reset-password verify-ledger audit backup prices upstreams"
+            opts="users adjust bonus codes orders suspend activate invite reset-password verify-ledger purge audit backup prices upstreams"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3484,6 +3529,20 @@ _codexkey() {
         codexkey__subcmd__help__subcmd__admin__subcmd__prices__subcmd__set)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__admin__subcmd__purge)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

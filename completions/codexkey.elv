@@ -594,6 +594,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand invite 'Invite an address to register (needed when `auth.registration = "invite"`): mailed when the gateway sends mail, else the link is printed; audited'
             cand reset-password 'Print a one-time link that sets a new password for a user (it works once, for 24 hours, and ends their sessions when used); audited. For gateways that send no mail'
             cand verify-ledger 'Check that every balance equals the sum of its ledger entries (exit 1 if not)'
+            cand purge 'Run the retention purge now (`[retention]`): erase old client addresses and user agents, delete old raw usage events (reports keep their totals)'
             cand audit 'Show the audit log, newest first'
             cand backup 'Copy the gateway''s database, consistent while it serves, into a new private file'
             cand prices 'Set, import and reset model prices and coefficients'
@@ -819,6 +820,15 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'codexkey;admin;purge'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'codexkey;admin;audit'= {
             cand --limit 'How many entries to show'
             cand --before 'Show entries older than this entry id (for paging)'
@@ -1001,6 +1011,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand invite 'Invite an address to register (needed when `auth.registration = "invite"`): mailed when the gateway sends mail, else the link is printed; audited'
             cand reset-password 'Print a one-time link that sets a new password for a user (it works once, for 24 hours, and ends their sessions when used); audited. For gateways that send no mail'
             cand verify-ledger 'Check that every balance equals the sum of its ledger entries (exit 1 if not)'
+            cand purge 'Run the retention purge now (`[retention]`): erase old client addresses and user agents, delete old raw usage events (reports keep their totals)'
             cand audit 'Show the audit log, newest first'
             cand backup 'Copy the gateway''s database, consistent while it serves, into a new private file'
             cand prices 'Set, import and reset model prices and coefficients'
@@ -1050,6 +1061,8 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;admin;help;reset-password'= {
         }
         &'codexkey;admin;help;verify-ledger'= {
+        }
+        &'codexkey;admin;help;purge'= {
         }
         &'codexkey;admin;help;audit'= {
         }
@@ -1221,6 +1234,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand invite 'Invite an address to register (needed when `auth.registration = "invite"`): mailed when the gateway sends mail, else the link is printed; audited'
             cand reset-password 'Print a one-time link that sets a new password for a user (it works once, for 24 hours, and ends their sessions when used); audited. For gateways that send no mail'
             cand verify-ledger 'Check that every balance equals the sum of its ledger entries (exit 1 if not)'
+            cand purge 'Run the retention purge now (`[retention]`): erase old client addresses and user agents, delete old raw usage events (reports keep their totals)'
             cand audit 'Show the audit log, newest first'
             cand backup 'Copy the gateway''s database, consistent while it serves, into a new private file'
             cand prices 'Set, import and reset model prices and coefficients'
@@ -1269,6 +1283,8 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;help;admin;reset-password'= {
         }
         &'codexkey;help;admin;verify-ledger'= {
+        }
+        &'codexkey;help;admin;purge'= {
         }
         &'codexkey;help;admin;audit'= {
         }

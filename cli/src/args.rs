@@ -532,6 +532,9 @@ pub enum AdminCommand {
     },
     /// Check that every balance equals the sum of its ledger entries (exit 1 if not)
     VerifyLedger,
+    /// Run the retention purge now (`[retention]`): erase old client addresses and user agents,
+    /// delete old raw usage events (reports keep their totals)
+    Purge,
     /// Show the audit log, newest first
     Audit(LedgerArgs),
     /// Copy the gateway's database, consistent while it serves, into a new private file

@@ -191,6 +191,11 @@ impl Client {
         self.post("/api/v1/admin/invitations", req).await
     }
 
+    pub async fn admin_purge(&self) -> Result<PurgeReport, ClientError> {
+        self.post("/api/v1/admin/retention/purge", &serde_json::json!({}))
+            .await
+    }
+
     pub async fn admin_reset_link(&self, account: &str) -> Result<OneTimeLink, ClientError> {
         self.send(self.request(
             Method::POST,

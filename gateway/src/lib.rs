@@ -128,6 +128,8 @@ pub struct Running {
     metrics_server: Option<Server>,
     /// Settles pending orders past their TTL while the gateway runs.
     sweeper: Option<tokio::task::JoinHandle<()>>,
+    /// Purges request metadata and old usage events while the gateway runs.
+    retention: tokio::task::JoinHandle<()>,
     /// The metering writer; it drains and ends when the last state handle goes.
     _writer: WriterHandle,
 }
@@ -138,6 +140,7 @@ impl Running {
         if let Some(sweeper) = &self.sweeper {
             sweeper.abort();
         }
+        self.retention.abort();
         let served = self.server.stop().await.map_err(InitError::Serve);
         if let Some(metrics) = self.metrics_server {
             let _ = metrics.stop().await;
@@ -190,9 +193,11 @@ pub async fn start(config: Config) -> Result<Running, InitError> {
         None => None,
     };
     let sweeper = billing::sweeper::spawn(&state);
+    let retention = accounts::retention::spawn(&state);
     Ok(Running {
         addr: server.addr,
         sweeper,
+        retention,
         metrics_addr: metrics_server.as_ref().map(|s| s.addr),
         state,
         tls,

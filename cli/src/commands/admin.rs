@@ -124,6 +124,20 @@ pub async fn run(ctx: &Ctx, cmd: AdminCommand) -> Result<ExitCode> {
                 ));
             }
         }
+        AdminCommand::Purge => {
+            let r = client.admin_purge().await?;
+            if ctx.json {
+                output::json(&r)?;
+            } else {
+                output::fields(&[
+                    ("events anonymised", r.events_anonymised.to_string()),
+                    ("sessions anonymised", r.sessions_anonymised.to_string()),
+                    ("events deleted", r.events_deleted.to_string()),
+                    ("metadata before", output::opt_time(r.metadata_before)),
+                    ("events before", output::opt_time(r.events_before)),
+                ])?;
+            }
+        }
         AdminCommand::ResetPassword { account } => {
             let link = client.admin_reset_link(&account).await?;
             if ctx.json {

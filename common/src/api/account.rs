@@ -180,3 +180,19 @@ pub struct InvitationIssued {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<OneTimeLink>,
 }
+
+/// What a retention purge removed (`POST /api/v1/admin/retention/purge`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PurgeReport {
+    /// Usage events whose client address and user agent were erased.
+    pub events_anonymised: u64,
+    /// Sessions (over) whose client address and user agent were erased.
+    pub sessions_anonymised: u64,
+    /// Raw usage events deleted (their sums stay in the rollup).
+    pub events_deleted: u64,
+    /// The cut-offs applied: metadata of what was created before the first was erased, events
+    /// created before the second deleted (`null`: none).
+    pub metadata_before: Option<DateTime<Utc>>,
+    pub events_before: Option<DateTime<Utc>>,
+}

@@ -32,3 +32,32 @@ CREATE TABLE invitations (
     account_id INTEGER REFERENCES accounts(id)
 );
 CREATE INDEX invitations_email ON invitations(email);
+
+-- Retention: raw usage events older than the configured days are deleted while the rollup keeps
+-- their sums, so reports of old periods still add up. The purge marks itself in this one-row
+-- table for the length of its transaction, and the rollup's delete trigger stands aside while
+-- it is there; any other delete still takes the event out of the rollup.
+CREATE TABLE usage_purge (
+    one INTEGER PRIMARY KEY CHECK (one = 1)
+);
+
+DROP TRIGGER usage_rollup_delete;
+CREATE TRIGGER usage_rollup_delete AFTER DELETE ON usage_events
+WHEN NOT EXISTS (SELECT 1 FROM usage_purge)
+BEGIN
+    UPDATE usage_rollup SET
+        requests           = requests - 1,
+        input_tokens       = input_tokens - OLD.input_tokens,
+        cached_tokens      = cached_tokens - OLD.cached_tokens,
+        cache_write_tokens = cache_write_tokens - OLD.cache_write_tokens,
+        output_tokens      = output_tokens - OLD.output_tokens,
+        reasoning_tokens   = reasoning_tokens - OLD.reasoning_tokens,
+        images             = images - OLD.images,
+        cost_micros        = cost_micros - OLD.cost_micros
+    WHERE account_id = OLD.account_id AND bucket = OLD.created_at - OLD.created_at % 900000
+      AND key_id = COALESCE(OLD.key_id, 0) AND model = COALESCE(OLD.model, '') AND status = OLD.status;
+    DELETE FROM usage_rollup
+    WHERE account_id = OLD.account_id AND bucket = OLD.created_at - OLD.created_at % 900000
+      AND key_id = COALESCE(OLD.key_id, 0) AND model = COALESCE(OLD.model, '') AND status = OLD.status
+      AND requests = 0;
+END;

@@ -1,6 +1,6 @@
 //! Accounts: registration, preferences, look-ups, suspension, and the first admin on an empty
 //! database. Logging in ([`login`]), sessions and who is calling ([`sessions`]), two-factor
-//! login ([`totp`]), data exports ([`export`]), accounts made by admins and invitations ([`invite`]), password changes ([`password_change`]), password resets by mailed or
+//! login ([`totp`]), data exports ([`export`]), retention purges ([`retention`]), accounts made by admins and invitations ([`invite`]), password changes ([`password_change`]), password resets by mailed or
 //! admin-issued link ([`reset`]), e-mail verification ([`verify`]) and the tokens of those
 //! links ([`tokens`]) have modules of their own.
 
@@ -10,6 +10,7 @@ pub mod login;
 pub mod password;
 pub mod password_change;
 pub mod reset;
+pub mod retention;
 pub mod sessions;
 pub mod throttle;
 pub mod tokens;

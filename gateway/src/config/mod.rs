@@ -27,8 +27,8 @@ pub use load::Flags;
 pub use settings::{
     AdminBootstrap, Admission, AuthConfig, BillingConfig, Config, Database, LogFormat, MailConfig,
     MeteringConfig, ProxyConfig, RawAdmin, RawAuth, RawBilling, RawConfig, RawMail, RawMetering,
-    RawProxy, RawServer, RawUpstreamTuning, Registration, SETTINGS, ServerConfig, SmtpUrl,
-    TlsFiles, UpstreamTuning,
+    RawProxy, RawRetention, RawServer, RawUpstreamTuning, Registration, RetentionConfig, SETTINGS,
+    ServerConfig, SmtpUrl, TlsFiles, UpstreamTuning,
 };
 pub use upstreams::{Provider, RawUpstream, UpstreamConfig, UpstreamOrigin};
 
@@ -726,6 +726,9 @@ mod tests {
             ("billing.order_ttl_secs", "600", "600", "700", "700"),
             ("billing.sweep_interval_secs", "30", "30", "40", "40"),
             ("billing.webhook_tolerance_secs", "60", "60", "90", "90"),
+            ("retention.request_metadata_days", "30", "30", "60", "60"),
+            ("retention.usage_event_days", "400", "400", "0", "0"),
+            ("retention.interval_secs", "60", "60", "120", "120"),
             (
                 "mail.smtp_url",
                 "\"smtp://mx.f.test:2525\"",

@@ -207,6 +207,23 @@ settings! {
                 "CODEXKEY_BILLING__WEBHOOK_TOLERANCE_SECS",
                 shown |c| c.billing.webhook_tolerance.as_secs();
         }
+        /// How long request metadata and raw usage events are kept.
+        retention: RawRetention {
+            /// Client addresses and user agents of usage events (and of sessions that are over)
+            /// are erased after this many days; 0: never.
+            request_metadata_days: u64, env RETENTION_REQUEST_METADATA_DAYS =
+                "CODEXKEY_RETENTION__REQUEST_METADATA_DAYS",
+                shown |c| c.retention.request_metadata_days;
+            /// Raw usage events are deleted after this many days (the usage rollup and the
+            /// ledger stay, so reports still add up); 0: kept for ever.
+            usage_event_days: u64, env RETENTION_USAGE_EVENT_DAYS =
+                "CODEXKEY_RETENTION__USAGE_EVENT_DAYS",
+                shown |c| c.retention.usage_event_days;
+            /// How often the purge runs.
+            interval_secs: u64, env RETENTION_INTERVAL_SECS =
+                "CODEXKEY_RETENTION__INTERVAL_SECS",
+                shown |c| c.retention.interval.as_secs();
+        }
         /// Mail: password-reset and verification links.
         mail: RawMail {
             /// `smtp://[user:password@]host[:port]` (STARTTLS with `?tls=required`) or
@@ -255,6 +272,7 @@ pub struct Config {
     pub metering: MeteringConfig,
     pub upstream: UpstreamTuning,
     pub billing: BillingConfig,
+    pub retention: RetentionConfig,
     pub mail: MailConfig,
     pub upstreams: Vec<UpstreamConfig>,
     /// Display-currency rates by code; amounts are converted with them only when shown.
@@ -465,6 +483,17 @@ pub struct BillingConfig {
     pub sweep_interval: Duration,
     #[serde(rename = "webhook_tolerance_secs", serialize_with = "as_secs")]
     pub webhook_tolerance: Duration,
+}
+
+/// How long request metadata and raw usage events are kept (see `accounts::retention`).
+#[derive(Debug, Clone, Serialize)]
+pub struct RetentionConfig {
+    /// 0: never erased.
+    pub request_metadata_days: u64,
+    /// 0: never deleted.
+    pub usage_event_days: u64,
+    #[serde(rename = "interval_secs", serialize_with = "as_secs")]
+    pub interval: Duration,
 }
 
 /// How the gateway sends mail.

@@ -9,8 +9,8 @@ use super::currencies;
 use super::error::ConfigError;
 use super::settings::{
     AdminBootstrap, Admission, AuthConfig, BillingConfig, Choice, Config, Database, LogFormat,
-    MailConfig, MeteringConfig, ProxyConfig, RawConfig, Registration, ServerConfig, SmtpUrl,
-    TlsFiles, UpstreamTuning,
+    MailConfig, MeteringConfig, ProxyConfig, RawConfig, Registration, RetentionConfig,
+    ServerConfig, SmtpUrl, TlsFiles, UpstreamTuning,
 };
 use super::upstreams;
 
@@ -184,6 +184,19 @@ impl Config {
         let billing = billing(raw.billing)?;
         let public_url = public_url(raw.public_url, listen)?;
         let mail = mail(raw.mail)?;
+        let retention = RetentionConfig {
+            request_metadata_days: raw
+                .retention
+                .request_metadata_days
+                .unwrap_or(DEFAULT_REQUEST_METADATA_DAYS),
+            usage_event_days: raw.retention.usage_event_days.unwrap_or(0),
+            interval: Duration::from_secs(
+                raw.retention
+                    .interval_secs
+                    .unwrap_or(DEFAULT_RETENTION_INTERVAL_SECS)
+                    .max(1),
+            ),
+        };
         Ok(Config {
             listen,
             workers: match raw.workers {
@@ -237,6 +250,7 @@ impl Config {
             metering,
             upstream,
             billing,
+            retention,
             mail,
             upstreams,
             currencies: currencies::validate(raw.currencies)?,
@@ -419,6 +433,10 @@ fn mail(raw: super::settings::RawMail) -> Result<MailConfig, ConfigError> {
     }
     Ok(MailConfig { smtp, from })
 }
+
+/// What the privacy policy promises: request metadata only as long as needed.
+const DEFAULT_REQUEST_METADATA_DAYS: u64 = 90;
+const DEFAULT_RETENTION_INTERVAL_SECS: u64 = 3600;
 
 const DEFAULT_MAIL_FROM: &str = "codexkey <noreply@localhost>";
 

@@ -116,6 +116,7 @@ pub(crate) fn public_routes(with_metrics: bool) -> Routes<AppState> {
         .get("/admin/orders", orders::admin_list)
         .post("/admin/orders/sweep", orders::sweep)
         .get("/admin/audit", admin::audit)
+        .post("/admin/retention/purge", admin::purge_retention)
         .post("/admin/backup", admin::backup)
         .get("/admin/upstreams", admin::upstreams)
         .post("/admin/upstreams", admin::create_upstream)

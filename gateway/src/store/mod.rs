@@ -781,6 +781,33 @@ pub trait InvitationStore: Send + Sync {
     ) -> Result<Option<AccountRecord>, StoreError>;
 }
 
+/// What a retention purge removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PurgeRecord {
+    /// Usage events whose client address and user agent were erased.
+    pub events_anonymised: u64,
+    /// Sessions (ended or expired) whose client address and user agent were erased.
+    pub sessions_anonymised: u64,
+    /// Raw usage events deleted.
+    pub events_deleted: u64,
+}
+
+/// Retention: request metadata and raw usage events kept only as long as configured.
+#[async_trait]
+pub trait RetentionStore: Send + Sync {
+    /// In one transaction: erases the client address and user agent of usage events created
+    /// before `metadata_before`, and of sessions created before it that have ended or expired
+    /// by then; deletes the raw usage events created before `events_before` (when given)
+    /// **without** changing the usage rollup, so reports of those periods keep their totals
+    /// at quarter-hour bounds. The ledger is never touched. Runs in the background and when an
+    /// admin asks.
+    async fn purge(
+        &self,
+        metadata_before: Millis,
+        events_before: Option<Millis>,
+    ) -> Result<PurgeRecord, StoreError>;
+}
+
 /// API keys: only a display prefix and the hash of each secret.
 #[async_trait]
 pub trait KeyStore: Send + Sync {
@@ -1083,6 +1110,7 @@ pub trait Store:
     + TwoFactorStore
     + AccountTokenStore
     + InvitationStore
+    + RetentionStore
     + KeyStore
     + LedgerStore
     + CodeStore

@@ -109,6 +109,7 @@ pub const API_KEY_HEADER: &str = "api_key_header";
         codes::disable_code,
         orders::admin_list,
         orders::sweep,
+        admin::purge_retention,
         admin::audit,
         admin::backup,
         admin::upstreams,

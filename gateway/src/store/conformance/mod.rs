@@ -33,6 +33,7 @@ mod keys;
 mod ledger;
 mod metering;
 mod orders;
+mod retention;
 mod setup;
 mod two_factor;
 mod usage;
@@ -59,6 +60,7 @@ pub const STORIES: &[(&str, Story)] = &[
     ("orders", |db| Box::pin(orders::orders(db))),
     ("metering", |db| Box::pin(metering::metering(db))),
     ("usage", |db| Box::pin(usage::reports(db))),
+    ("retention", |db| Box::pin(retention::retention(db))),
     ("prices", |db| Box::pin(catalog::prices(db))),
     ("upstreams", |db| Box::pin(catalog::upstream_records(db))),
 ];

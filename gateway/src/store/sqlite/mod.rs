@@ -34,6 +34,7 @@ mod metering;
 mod orders;
 mod prices;
 pub mod reports;
+mod retention;
 mod two_factor;
 mod upstreams;
 mod usage;
