@@ -1,4 +1,4 @@
-//! `/api/v1/auth/*`, `/api/v1/account` and `/api/v1/account/password`.
+//! `/api/v1/auth/*`, `/api/v1/account`, `/api/v1/account/password` and `/api/v1/account/export`.
 
 use axum::Json;
 use axum::extract::State;
@@ -210,4 +210,44 @@ pub async fn change_password(
     Ok(Json(
         accounts::password_change::change(&state, &caller, req, &client).await?,
     ))
+}
+
+/// A copy of the caller's data: one zip archive with the profile, the keys (metadata only,
+/// never a secret or its hash), the ledger, the usage events and the top-up orders, each as
+/// JSON and CSV, and a `README.txt`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/account/export",
+    tag = "account",
+    operation_id = "export_account",
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "The archive.", body = Vec<u8>,
+            content_type = "application/zip",
+            headers(("content-disposition" = String,
+                description = "`attachment; filename=\"codexkey-export.zip\"`"))),
+        SessionRefused,
+        ServerError,
+    ),
+)]
+pub async fn export(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+    use axum::response::IntoResponse as _;
+
+    let bytes = accounts::export::export(&state, &caller).await?;
+    Ok((
+        [
+            (CONTENT_TYPE, "application/zip"),
+            (
+                CONTENT_DISPOSITION,
+                "attachment; filename=\"codexkey-export.zip\"",
+            ),
+            (CACHE_CONTROL, "no-store"),
+        ],
+        bytes,
+    )
+        .into_response())
 }

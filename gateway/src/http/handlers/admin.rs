@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use codexkey_common::api::{
     AccountStatus, AddUpstreamKeyRequest, AdjustBalanceRequest, AdjustBalanceResponse, AdminUser,
     AuditEntry, BonusRequest, BonusResponse, CreateUpstreamRequest, ErrorBody, ImportPricesRequest,
-    ImportPricesResponse, LedgerCheck, LedgerPage, ModelPrice, SetCoefficientRequest,
+    ImportPricesResponse, LedgerCheck, LedgerPage, ModelPrice, PurgeReport, SetCoefficientRequest,
     SetPriceRequest, UpstreamInfo,
 };
 
@@ -535,4 +535,26 @@ pub async fn backup(
         axum::body::Body::from_stream(chunks),
     )
         .into_response())
+}
+
+/// Runs the retention purge now, with the configured cut-offs (`[retention]`): client addresses
+/// and user agents erased from older usage events and finished sessions, older raw usage events
+/// deleted (their sums stay in the usage rollup; the ledger is untouched).
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/retention/purge",
+    tag = "admin",
+    operation_id = "purge_retention",
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "What was purged.", body = PurgeReport),
+        AdminRefused,
+        ServerError,
+    ),
+)]
+pub async fn purge_retention(
+    State(state): State<AppState>,
+    Admin(_admin): Admin,
+) -> Result<Json<PurgeReport>, ApiError> {
+    Ok(Json(crate::accounts::retention::purge(&state).await?))
 }
