@@ -521,3 +521,77 @@ async fn approval_freezes_what_is_unspent_at_that_moment() {
     assert_eq!(status, StatusCode::CONFLICT, "{again}");
     h.assert_consistent().await;
 }
+
+#[tokio::test]
+async fn holds_in_flight_are_spent_first_and_never_refunded() {
+    install_crypto_provider();
+    let stripe = FakeStripe::start().await;
+    let base = stripe.base_url().to_owned();
+    let p = codexkey_tests::plane::Plane::start_with(0, |raw| {
+        raw.billing.stripe_secret_key = Some(Secret::new(fake_stripe::SECRET_KEY.to_owned()));
+        raw.billing.stripe_webhook_secret = Some(Secret::new(WHSEC.to_owned()));
+        raw.billing.stripe_api_base = Some(base);
+        raw.billing.success_url = Some("https://gw.example/topup/done".into());
+        raw.billing.cancel_url = Some("https://gw.example/topup/cancelled".into());
+    })
+    .await;
+    let req = p.post_anthropic(
+        "/v1/messages",
+        &json!({"model": "claude-opus-4-8", "max_tokens": 1000, "stream": true,
+                "messages": codexkey_tests::fixtures::history(2_000)}),
+    );
+    let codexkey_tests::plane::Plane {
+        upstream, gw, user, ..
+    } = p;
+    let h = Harness {
+        admin: gw.admin().await,
+        gw,
+        stripe,
+        signer: StripeSigner::start().await,
+    };
+    let paid = h.pay(&user, 10_000_000).await;
+
+    // A streamed request stalls mid-answer: its hold is in flight.
+    upstream.push(codexkey_tests::fake_upstream::Action::StallMidStream {
+        after_events: 2,
+        stall: std::time::Duration::from_secs(3),
+    });
+    let stream = tokio::spawn(async move { req.send().await.unwrap().text().await.unwrap() });
+    let mut held = 0;
+    for _ in 0..100 {
+        let (_, b) = user.get("/api/v1/balance").await;
+        held = b["held_micros"].as_i64().unwrap();
+        if held > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(held > 0, "a hold is in flight");
+    // What the hold may still charge comes out of the purchase first: the rest, in cents.
+    let expected = (10_000_000 - held) / 10_000 * 10_000;
+    assert_eq!(h.refundable(&user, paid.id).await, expected);
+    let reply = h.request(&user, paid.id, Some(expected + 10_000)).await;
+    assert_error(&reply, StatusCode::CONFLICT, "conflict");
+    let (status, refund) = h.request(&user, paid.id, None).await;
+    assert_eq!(status, StatusCode::CREATED, "{refund}");
+    let id = refund["id"].as_i64().unwrap();
+    let (status, approved) = h
+        .admin
+        .post_empty(&format!("/api/v1/admin/refunds/{id}/approve"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{approved}");
+    assert!(
+        approved["amount_micros"].as_i64().unwrap() <= expected,
+        "{approved}"
+    );
+    // The request settles within its hold: the balance stays at or above zero.
+    stream.await.unwrap();
+    h.gw.flush().await;
+    let holds: i64 =
+        h.gw.db()
+            .query_row("SELECT COUNT(*) FROM holds", [], |r| r.get(0))
+            .unwrap();
+    assert_eq!(holds, 0);
+    assert!(balance(&user).await >= 0);
+    h.assert_consistent().await;
+}
