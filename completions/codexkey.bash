@@ -82,6 +82,9 @@ _codexkey() {
             codexkey__subcmd__account,2fa)
                 cmd="codexkey__subcmd__account__subcmd__2fa"
                 ;;
+            codexkey__subcmd__account,delete)
+                cmd="codexkey__subcmd__account__subcmd__delete"
+                ;;
             codexkey__subcmd__account,export)
                 cmd="codexkey__subcmd__account__subcmd__export"
                 ;;
@@ -123,6 +126,9 @@ _codexkey() {
                 ;;
             codexkey__subcmd__account__subcmd__help,2fa)
                 cmd="codexkey__subcmd__account__subcmd__help__subcmd__2fa"
+                ;;
+            codexkey__subcmd__account__subcmd__help,delete)
+                cmd="codexkey__subcmd__account__subcmd__help__subcmd__delete"
                 ;;
             codexkey__subcmd__account__subcmd__help,export)
                 cmd="codexkey__subcmd__account__subcmd__help__subcmd__export"
@@ -355,6 +361,9 @@ _codexkey() {
             codexkey__subcmd__admin__subcmd__help__subcmd__users,create)
                 cmd="codexkey__subcmd__admin__subcmd__help__subcmd__users__subcmd__create"
                 ;;
+            codexkey__subcmd__admin__subcmd__help__subcmd__users,delete)
+                cmd="codexkey__subcmd__admin__subcmd__help__subcmd__users__subcmd__delete"
+                ;;
             codexkey__subcmd__admin__subcmd__help__subcmd__users,list)
                 cmd="codexkey__subcmd__admin__subcmd__help__subcmd__users__subcmd__list"
                 ;;
@@ -424,6 +433,9 @@ _codexkey() {
             codexkey__subcmd__admin__subcmd__users,create)
                 cmd="codexkey__subcmd__admin__subcmd__users__subcmd__create"
                 ;;
+            codexkey__subcmd__admin__subcmd__users,delete)
+                cmd="codexkey__subcmd__admin__subcmd__users__subcmd__delete"
+                ;;
             codexkey__subcmd__admin__subcmd__users,help)
                 cmd="codexkey__subcmd__admin__subcmd__users__subcmd__help"
                 ;;
@@ -435,6 +447,9 @@ _codexkey() {
                 ;;
             codexkey__subcmd__admin__subcmd__users__subcmd__help,create)
                 cmd="codexkey__subcmd__admin__subcmd__users__subcmd__help__subcmd__create"
+                ;;
+            codexkey__subcmd__admin__subcmd__users__subcmd__help,delete)
+                cmd="codexkey__subcmd__admin__subcmd__users__subcmd__help__subcmd__delete"
                 ;;
             codexkey__subcmd__admin__subcmd__users__subcmd__help,help)
                 cmd="codexkey__subcmd__admin__subcmd__users__subcmd__help__subcmd__help"
@@ -510,6 +525,9 @@ _codexkey() {
                 ;;
             codexkey__subcmd__help__subcmd__account,2fa)
                 cmd="codexkey__subcmd__help__subcmd__account__subcmd__2fa"
+                ;;
+            codexkey__subcmd__help__subcmd__account,delete)
+                cmd="codexkey__subcmd__help__subcmd__account__subcmd__delete"
                 ;;
             codexkey__subcmd__help__subcmd__account,export)
                 cmd="codexkey__subcmd__help__subcmd__account__subcmd__export"
@@ -627,6 +645,9 @@ _codexkey() {
                 ;;
             codexkey__subcmd__help__subcmd__admin__subcmd__users,create)
                 cmd="codexkey__subcmd__help__subcmd__admin__subcmd__users__subcmd__create"
+                ;;
+            codexkey__subcmd__help__subcmd__admin__subcmd__users,delete)
+                cmd="codexkey__subcmd__help__subcmd__admin__subcmd__users__subcmd__delete"
                 ;;
             codexkey__subcmd__help__subcmd__admin__subcmd__users,list)
                 cmd="codexkey__subcmd__help__subcmd__admin__subcmd__users__subcmd__list"
@@ -747,7 +768,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__account)
-            opts="-h -V --gateway --json --profile --help --version 2fa sessions password set export help"
+            opts="-h -V --gateway --json --profile --help --version 2fa sessions password set delete export help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -934,6 +955,36 @@ _codexkey() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        codexkey__subcmd__account__subcmd__delete)
+            opts="-h -V --password-stdin --code --recovery-code --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --code)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --recovery-code)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         codexkey__subcmd__account__subcmd__export)
             opts="-h -V --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -957,7 +1008,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__account__subcmd__help)
-            opts="2fa sessions password set export help"
+            opts="2fa sessions password set delete export help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1015,6 +1066,20 @@ _codexkey() {
         codexkey__subcmd__account__subcmd__help__subcmd__2fa__subcmd__enable)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__account__subcmd__help__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2143,7 +2208,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin__subcmd__help__subcmd__users)
-            opts="list create reset-2fa"
+            opts="list delete create reset-2fa"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2157,6 +2222,20 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin__subcmd__help__subcmd__users__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__help__subcmd__users__subcmd__delete)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2779,7 +2858,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin__subcmd__users)
-            opts="-h -V --gateway --json --profile --help --version list create reset-2fa help"
+            opts="-h -V --gateway --json --profile --help --version list delete create reset-2fa help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2826,8 +2905,34 @@ _codexkey() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        codexkey__subcmd__admin__subcmd__users__subcmd__delete)
+            opts="-h -V --reason --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         codexkey__subcmd__admin__subcmd__users__subcmd__help)
-            opts="list create reset-2fa help"
+            opts="list delete create reset-2fa help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2841,6 +2946,20 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin__subcmd__users__subcmd__help__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__users__subcmd__help__subcmd__delete)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -3107,7 +3226,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__help__subcmd__account)
-            opts="2fa sessions password set export"
+            opts="2fa sessions password set delete export"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3165,6 +3284,20 @@ _codexkey() {
         codexkey__subcmd__help__subcmd__account__subcmd__2fa__subcmd__enable)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__account__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -3653,7 +3786,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__help__subcmd__admin__subcmd__users)
-            opts="list create reset-2fa"
+            opts="list delete create reset-2fa"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3667,6 +3800,20 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__help__subcmd__admin__subcmd__users__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__admin__subcmd__users__subcmd__delete)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -115,6 +115,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand sessions 'List your login sessions, or revoke them'
             cand password 'Change your password; every other session ends'
             cand set 'Set your preferences: the currency amounts are shown in, and your language'
+            cand delete 'Delete your account (asks for your password, and a code when two-factor login is on): keys and sessions end at once, your email and client addresses are erased; billing records stay, pseudonymised. Cannot be undone'
             cand export 'Download a copy of your data (profile, key metadata, ledger, usage events, orders; JSON and CSV) as one zip archive'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -251,6 +252,18 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'codexkey;account;delete'= {
+            cand --code 'The code your authenticator app shows (two-factor login)'
+            cand --recovery-code 'A recovery code instead of the app''s code'
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --password-stdin 'Read the password from the first line of standard input instead of prompting'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'codexkey;account;export'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
             cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
@@ -265,6 +278,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand sessions 'List your login sessions, or revoke them'
             cand password 'Change your password; every other session ends'
             cand set 'Set your preferences: the currency amounts are shown in, and your language'
+            cand delete 'Delete your account (asks for your password, and a code when two-factor login is on): keys and sessions end at once, your email and client addresses are erased; billing records stay, pseudonymised. Cannot be undone'
             cand export 'Download a copy of your data (profile, key metadata, ledger, usage events, orders; JSON and CSV) as one zip archive'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -293,6 +307,8 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;account;help;password'= {
         }
         &'codexkey;account;help;set'= {
+        }
+        &'codexkey;account;help;delete'= {
         }
         &'codexkey;account;help;export'= {
         }
@@ -610,11 +626,22 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand list 'List every account with its balance (the default)'
+            cand delete 'Delete an account (keys and sessions end, the person is pseudonymised, billing records stay); audited with the reason'
             cand create 'Create an account without a password: a one-time link to set one is mailed when the gateway sends mail, else printed; audited'
             cand reset-2fa 'Turn off a user''s two-factor login (a lost device and no recovery code); audited'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'codexkey;admin;users;list'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;admin;users;delete'= {
+            cand --reason 'Why (required; kept in the audit log)'
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
             cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
@@ -644,11 +671,14 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;admin;users;help'= {
             cand list 'List every account with its balance (the default)'
+            cand delete 'Delete an account (keys and sessions end, the person is pseudonymised, billing records stay); audited with the reason'
             cand create 'Create an account without a password: a one-time link to set one is mailed when the gateway sends mail, else printed; audited'
             cand reset-2fa 'Turn off a user''s two-factor login (a lost device and no recovery code); audited'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'codexkey;admin;users;help;list'= {
+        }
+        &'codexkey;admin;users;help;delete'= {
         }
         &'codexkey;admin;users;help;create'= {
         }
@@ -1020,10 +1050,13 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;admin;help;users'= {
             cand list 'List every account with its balance (the default)'
+            cand delete 'Delete an account (keys and sessions end, the person is pseudonymised, billing records stay); audited with the reason'
             cand create 'Create an account without a password: a one-time link to set one is mailed when the gateway sends mail, else printed; audited'
             cand reset-2fa 'Turn off a user''s two-factor login (a lost device and no recovery code); audited'
         }
         &'codexkey;admin;help;users;list'= {
+        }
+        &'codexkey;admin;help;users;delete'= {
         }
         &'codexkey;admin;help;users;create'= {
         }
@@ -1145,6 +1178,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand sessions 'List your login sessions, or revoke them'
             cand password 'Change your password; every other session ends'
             cand set 'Set your preferences: the currency amounts are shown in, and your language'
+            cand delete 'Delete your account (asks for your password, and a code when two-factor login is on): keys and sessions end at once, your email and client addresses are erased; billing records stay, pseudonymised. Cannot be undone'
             cand export 'Download a copy of your data (profile, key metadata, ledger, usage events, orders; JSON and CSV) as one zip archive'
         }
         &'codexkey;help;account;2fa'= {
@@ -1172,6 +1206,8 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;help;account;password'= {
         }
         &'codexkey;help;account;set'= {
+        }
+        &'codexkey;help;account;delete'= {
         }
         &'codexkey;help;account;export'= {
         }
@@ -1242,10 +1278,13 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;help;admin;users'= {
             cand list 'List every account with its balance (the default)'
+            cand delete 'Delete an account (keys and sessions end, the person is pseudonymised, billing records stay); audited with the reason'
             cand create 'Create an account without a password: a one-time link to set one is mailed when the gateway sends mail, else printed; audited'
             cand reset-2fa 'Turn off a user''s two-factor login (a lost device and no recovery code); audited'
         }
         &'codexkey;help;admin;users;list'= {
+        }
+        &'codexkey;help;admin;users;delete'= {
         }
         &'codexkey;help;admin;users;create'= {
         }

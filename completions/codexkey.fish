@@ -86,17 +86,18 @@ complete -c codexkey -n "__fish_codexkey_using_subcommand whoami" -l profile -d 
 complete -c codexkey -n "__fish_codexkey_using_subcommand whoami" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c codexkey -n "__fish_codexkey_using_subcommand whoami" -s h -l help -d 'Print help'
 complete -c codexkey -n "__fish_codexkey_using_subcommand whoami" -s V -l version -d 'Print version'
-complete -c codexkey -n "__fish_codexkey_using_subcommand account; and not __fish_seen_subcommand_from 2fa sessions password set export help" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
-complete -c codexkey -n "__fish_codexkey_using_subcommand account; and not __fish_seen_subcommand_from 2fa sessions password set export help" -l profile -d 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)' -r
-complete -c codexkey -n "__fish_codexkey_using_subcommand account; and not __fish_seen_subcommand_from 2fa sessions password set export help" -l json -d 'Print machine-readable JSON on stdout instead of tables'
-complete -c codexkey -n "__fish_codexkey_using_subcommand account; and not __fish_seen_subcommand_from 2fa sessions password set export help" -s h -l help -d 'Print help'
-complete -c codexkey -n "__fish_codexkey_using_subcommand account; and not __fish_seen_subcommand_from 2fa sessions password set export help" -s V -l version -d 'Print version'
-complete -c codexkey -n "__fish_codexkey_using_subcommand account; and not __fish_seen_subcommand_from 2fa sessions password set export help" -f -a "2fa" -d 'Turn two-factor login (TOTP, with an authenticator app) on or off'
-complete -c codexkey -n "__fish_codexkey_using_subcommand account; and not __fish_seen_subcommand_from 2fa sessions password set export help" -f -a "sessions" -d 'List your login sessions, or revoke them'
-complete -c codexkey -n "__fish_codexkey_using_subcommand account; and not __fish_seen_subcommand_from 2fa sessions password set export help" -f -a "password" -d 'Change your password; every other session ends'
-complete -c codexkey -n "__fish_codexkey_using_subcommand account; and not __fish_seen_subcommand_from 2fa sessions password set export help" -f -a "set" -d 'Set your preferences: the currency amounts are shown in, and your language'
-complete -c codexkey -n "__fish_codexkey_using_subcommand account; and not __fish_seen_subcommand_from 2fa sessions password set export help" -f -a "export" -d 'Download a copy of your data (profile, key metadata, ledger, usage events, orders; JSON and CSV) as one zip archive'
-complete -c codexkey -n "__fish_codexkey_using_subcommand account; and not __fish_seen_subcommand_from 2fa sessions password set export help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c codexkey -n "__fish_codexkey_using_subcommand account; and not __fish_seen_subcommand_from 2fa sessions password set delete export help" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand account; and not __fish_seen_subcommand_from 2fa sessions password set delete export help" -l profile -d 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand account; and not __fish_seen_subcommand_from 2fa sessions password set delete export help" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c codexkey -n "__fish_codexkey_using_subcommand account; and not __fish_seen_subcommand_from 2fa sessions password set delete export help" -s h -l help -d 'Print help'
+complete -c codexkey -n "__fish_codexkey_using_subcommand account; and not __fish_seen_subcommand_from 2fa sessions password set delete export help" -s V -l version -d 'Print version'
+complete -c codexkey -n "__fish_codexkey_using_subcommand account; and not __fish_seen_subcommand_from 2fa sessions password set delete export help" -f -a "2fa" -d 'Turn two-factor login (TOTP, with an authenticator app) on or off'
+complete -c codexkey -n "__fish_codexkey_using_subcommand account; and not __fish_seen_subcommand_from 2fa sessions password set delete export help" -f -a "sessions" -d 'List your login sessions, or revoke them'
+complete -c codexkey -n "__fish_codexkey_using_subcommand account; and not __fish_seen_subcommand_from 2fa sessions password set delete export help" -f -a "password" -d 'Change your password; every other session ends'
+complete -c codexkey -n "__fish_codexkey_using_subcommand account; and not __fish_seen_subcommand_from 2fa sessions password set delete export help" -f -a "set" -d 'Set your preferences: the currency amounts are shown in, and your language'
+complete -c codexkey -n "__fish_codexkey_using_subcommand account; and not __fish_seen_subcommand_from 2fa sessions password set delete export help" -f -a "delete" -d 'Delete your account (asks for your password, and a code when two-factor login is on): keys and sessions end at once, your email and client addresses are erased; billing records stay, pseudonymised. Cannot be undone'
+complete -c codexkey -n "__fish_codexkey_using_subcommand account; and not __fish_seen_subcommand_from 2fa sessions password set delete export help" -f -a "export" -d 'Download a copy of your data (profile, key metadata, ledger, usage events, orders; JSON and CSV) as one zip archive'
+complete -c codexkey -n "__fish_codexkey_using_subcommand account; and not __fish_seen_subcommand_from 2fa sessions password set delete export help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c codexkey -n "__fish_codexkey_using_subcommand account; and __fish_seen_subcommand_from 2fa" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand account; and __fish_seen_subcommand_from 2fa" -l profile -d 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand account; and __fish_seen_subcommand_from 2fa" -l json -d 'Print machine-readable JSON on stdout instead of tables'
@@ -128,6 +129,14 @@ complete -c codexkey -n "__fish_codexkey_using_subcommand account; and __fish_se
 complete -c codexkey -n "__fish_codexkey_using_subcommand account; and __fish_seen_subcommand_from set" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c codexkey -n "__fish_codexkey_using_subcommand account; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help'
 complete -c codexkey -n "__fish_codexkey_using_subcommand account; and __fish_seen_subcommand_from set" -s V -l version -d 'Print version'
+complete -c codexkey -n "__fish_codexkey_using_subcommand account; and __fish_seen_subcommand_from delete" -l code -d 'The code your authenticator app shows (two-factor login)' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand account; and __fish_seen_subcommand_from delete" -l recovery-code -d 'A recovery code instead of the app\'s code' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand account; and __fish_seen_subcommand_from delete" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand account; and __fish_seen_subcommand_from delete" -l profile -d 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand account; and __fish_seen_subcommand_from delete" -l password-stdin -d 'Read the password from the first line of standard input instead of prompting'
+complete -c codexkey -n "__fish_codexkey_using_subcommand account; and __fish_seen_subcommand_from delete" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c codexkey -n "__fish_codexkey_using_subcommand account; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'
+complete -c codexkey -n "__fish_codexkey_using_subcommand account; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
 complete -c codexkey -n "__fish_codexkey_using_subcommand account; and __fish_seen_subcommand_from export" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand account; and __fish_seen_subcommand_from export" -l profile -d 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand account; and __fish_seen_subcommand_from export" -l json -d 'Print machine-readable JSON on stdout instead of tables'
@@ -137,6 +146,7 @@ complete -c codexkey -n "__fish_codexkey_using_subcommand account; and __fish_se
 complete -c codexkey -n "__fish_codexkey_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "sessions" -d 'List your login sessions, or revoke them'
 complete -c codexkey -n "__fish_codexkey_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "password" -d 'Change your password; every other session ends'
 complete -c codexkey -n "__fish_codexkey_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "set" -d 'Set your preferences: the currency amounts are shown in, and your language'
+complete -c codexkey -n "__fish_codexkey_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete your account (asks for your password, and a code when two-factor login is on): keys and sessions end at once, your email and client addresses are erased; billing records stay, pseudonymised. Cannot be undone'
 complete -c codexkey -n "__fish_codexkey_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "export" -d 'Download a copy of your data (profile, key metadata, ledger, usage events, orders; JSON and CSV) as one zip archive'
 complete -c codexkey -n "__fish_codexkey_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list update revoke rotate use help" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
@@ -347,6 +357,7 @@ complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from users" -s h -l help -d 'Print help'
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from users" -s V -l version -d 'Print version'
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from users" -f -a "list" -d 'List every account with its balance (the default)'
+complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from users" -f -a "delete" -d 'Delete an account (keys and sessions end, the person is pseudonymised, billing records stay); audited with the reason'
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from users" -f -a "create" -d 'Create an account without a password: a one-time link to set one is mailed when the gateway sends mail, else printed; audited'
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from users" -f -a "reset-2fa" -d 'Turn off a user\'s two-factor login (a lost device and no recovery code); audited'
 complete -c codexkey -n "__fish_codexkey_using_subcommand admin; and __fish_seen_subcommand_from users" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -491,6 +502,7 @@ complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_
 complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from account" -f -a "sessions" -d 'List your login sessions, or revoke them'
 complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from account" -f -a "password" -d 'Change your password; every other session ends'
 complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from account" -f -a "set" -d 'Set your preferences: the currency amounts are shown in, and your language'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from account" -f -a "delete" -d 'Delete your account (asks for your password, and a code when two-factor login is on): keys and sessions end at once, your email and client addresses are erased; billing records stay, pseudonymised. Cannot be undone'
 complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from account" -f -a "export" -d 'Download a copy of your data (profile, key metadata, ledger, usage events, orders; JSON and CSV) as one zip archive'
 complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "create" -d 'Create a key; its secret is shown once'
 complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "list" -d 'List your keys'

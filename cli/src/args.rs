@@ -192,6 +192,20 @@ pub enum AccountCommand {
     Password(PasswordArgs),
     /// Set your preferences: the currency amounts are shown in, and your language
     Set(AccountSetArgs),
+    /// Delete your account (asks for your password, and a code when two-factor login is on):
+    /// keys and sessions end at once, your email and client addresses are erased; billing
+    /// records stay, pseudonymised. Cannot be undone
+    Delete {
+        /// Read the password from the first line of standard input instead of prompting
+        #[arg(long)]
+        password_stdin: bool,
+        /// The code your authenticator app shows (two-factor login)
+        #[arg(long, value_name = "CODE", conflicts_with = "recovery_code")]
+        code: Option<String>,
+        /// A recovery code instead of the app's code
+        #[arg(long, value_name = "CODE")]
+        recovery_code: Option<String>,
+    },
     /// Download a copy of your data (profile, key metadata, ledger, usage events, orders; JSON
     /// and CSV) as one zip archive
     Export {
@@ -554,6 +568,15 @@ pub enum AdminCommand {
 pub enum UsersCommand {
     /// List every account with its balance (the default)
     List,
+    /// Delete an account (keys and sessions end, the person is pseudonymised, billing records
+    /// stay); audited with the reason
+    Delete {
+        /// The account's email (or id)
+        account: String,
+        /// Why (required; kept in the audit log)
+        #[arg(long)]
+        reason: String,
+    },
     /// Create an account without a password: a one-time link to set one is mailed when the
     /// gateway sends mail, else printed; audited
     Create {

@@ -191,6 +191,26 @@ impl Client {
         self.post("/api/v1/admin/invitations", req).await
     }
 
+    pub async fn delete_account(
+        &self,
+        req: &DeleteAccountRequest,
+    ) -> Result<AccountDeleted, ClientError> {
+        self.send(self.request(Method::DELETE, "/api/v1/account").json(req))
+            .await
+    }
+
+    pub async fn admin_delete_user(
+        &self,
+        account: &str,
+        req: &AdminDeleteRequest,
+    ) -> Result<AccountDeleted, ClientError> {
+        self.post(
+            &format!("/api/v1/admin/users/{}/delete", path_segment(account)),
+            req,
+        )
+        .await
+    }
+
     pub async fn admin_purge(&self) -> Result<PurgeReport, ClientError> {
         self.post("/api/v1/admin/retention/purge", &serde_json::json!({}))
             .await

@@ -210,7 +210,10 @@ impl LedgerStore for SqliteStore {
 }
 
 /// Appends `e` and moves its account's balance, refusing an overdraft `e` forbids.
-fn insert_entry(tx: &Transaction<'_>, e: &NewLedgerEntry) -> Result<LedgerRecord, StoreError> {
+pub(super) fn insert_entry(
+    tx: &Transaction<'_>,
+    e: &NewLedgerEntry,
+) -> Result<LedgerRecord, StoreError> {
     let balance: i64 = tx
         .query_row(
             "SELECT balance_micros FROM accounts WHERE id = ?1",
