@@ -64,6 +64,9 @@ _codexkey() {
             codexkey,register)
                 cmd="codexkey__subcmd__register"
                 ;;
+            codexkey,reset-password)
+                cmd="codexkey__subcmd__reset__subcmd__password"
+                ;;
             codexkey,run)
                 cmd="codexkey__subcmd__run"
                 ;;
@@ -75,6 +78,9 @@ _codexkey() {
                 ;;
             codexkey,usage)
                 cmd="codexkey__subcmd__usage"
+                ;;
+            codexkey,verify-email)
+                cmd="codexkey__subcmd__verify__subcmd__email"
                 ;;
             codexkey,whoami)
                 cmd="codexkey__subcmd__whoami"
@@ -508,6 +514,9 @@ _codexkey() {
             codexkey__subcmd__help,register)
                 cmd="codexkey__subcmd__help__subcmd__register"
                 ;;
+            codexkey__subcmd__help,reset-password)
+                cmd="codexkey__subcmd__help__subcmd__reset__subcmd__password"
+                ;;
             codexkey__subcmd__help,run)
                 cmd="codexkey__subcmd__help__subcmd__run"
                 ;;
@@ -519,6 +528,9 @@ _codexkey() {
                 ;;
             codexkey__subcmd__help,usage)
                 cmd="codexkey__subcmd__help__subcmd__usage"
+                ;;
+            codexkey__subcmd__help,verify-email)
+                cmd="codexkey__subcmd__help__subcmd__verify__subcmd__email"
                 ;;
             codexkey__subcmd__help,whoami)
                 cmd="codexkey__subcmd__help__subcmd__whoami"
@@ -746,7 +758,7 @@ _codexkey() {
 
     case "${cmd}" in
         codexkey)
-            opts="-h -V --gateway --json --profile --help --version gateway register login logout whoami account keys balance usage ledger topup orders pricing proxy env run setup doctor admin completions help"
+            opts="-h -V --gateway --json --profile --help --version gateway register login logout reset-password verify-email whoami account keys balance usage ledger topup orders pricing proxy env run setup doctor admin completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3212,7 +3224,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__help)
-            opts="gateway register login logout whoami account keys balance usage ledger topup orders pricing proxy env run setup doctor admin completions help"
+            opts="gateway register login logout reset-password verify-email whoami account keys balance usage ledger topup orders pricing proxy env run setup doctor admin completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4149,6 +4161,20 @@ _codexkey() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        codexkey__subcmd__help__subcmd__reset__subcmd__password)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         codexkey__subcmd__help__subcmd__run)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -4222,6 +4248,20 @@ _codexkey() {
         codexkey__subcmd__help__subcmd__usage__subcmd__sync)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__verify__subcmd__email)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -4759,6 +4799,36 @@ _codexkey() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        codexkey__subcmd__reset__subcmd__password)
+            opts="-h -V --email --link --password-stdin --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --email)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --link)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         codexkey__subcmd__run)
             opts="-h -V --gateway --json --profile --help --version claude codex"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -5008,6 +5078,28 @@ _codexkey() {
         codexkey__subcmd__usage__subcmd__sync)
             opts="-h -V --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__verify__subcmd__email)
+            opts="-h -V --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

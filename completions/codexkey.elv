@@ -29,6 +29,8 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand register 'Create an account on the gateway and log in'
             cand login 'Log in and keep the session token in the OS keyring (or a private file); asks for a two-factor code when the account has two-factor login'
             cand logout 'End the session and forget its token'
+            cand reset-password 'Forgot your password: `--email` mails you a one-time link; `--link` (the link or its token, from the mail or from an admin) sets a new password and ends every session'
+            cand verify-email 'Confirm your address with the link (or its token) the gateway mailed you'
             cand whoami 'Show the account you are logged in as'
             cand account 'Secure your account: two-factor login, sessions, password'
             cand keys 'Manage your API keys'
@@ -86,6 +88,27 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand --version 'Print version'
         }
         &'codexkey;logout'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;reset-password'= {
+            cand --email 'Ask for a link by mail (the answer is the same whether or not an account has it)'
+            cand --link 'Set a new password with this link, or the token in it (`ck_reset_…`)'
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --password-stdin 'With `--link`: read the new password from the first line of standard input instead of prompting'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;verify-email'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
             cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
@@ -1145,6 +1168,8 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand register 'Create an account on the gateway and log in'
             cand login 'Log in and keep the session token in the OS keyring (or a private file); asks for a two-factor code when the account has two-factor login'
             cand logout 'End the session and forget its token'
+            cand reset-password 'Forgot your password: `--email` mails you a one-time link; `--link` (the link or its token, from the mail or from an admin) sets a new password and ends every session'
+            cand verify-email 'Confirm your address with the link (or its token) the gateway mailed you'
             cand whoami 'Show the account you are logged in as'
             cand account 'Secure your account: two-factor login, sessions, password'
             cand keys 'Manage your API keys'
@@ -1170,6 +1195,10 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;help;login'= {
         }
         &'codexkey;help;logout'= {
+        }
+        &'codexkey;help;reset-password'= {
+        }
+        &'codexkey;help;verify-email'= {
         }
         &'codexkey;help;whoami'= {
         }

@@ -49,6 +49,16 @@ pub enum Command {
     Login(LoginArgs),
     /// End the session and forget its token
     Logout,
+    /// Forgot your password: `--email` mails you a one-time link; `--link` (the link or its
+    /// token, from the mail or from an admin) sets a new password and ends every session
+    #[command(name = "reset-password")]
+    ResetPassword(ResetPasswordArgs),
+    /// Confirm your address with the link (or its token) the gateway mailed you
+    #[command(name = "verify-email")]
+    VerifyEmail {
+        /// The link, or the token in it (`ck_verify_…`)
+        link: String,
+    },
     /// Show the account you are logged in as
     Whoami,
     /// Secure your account: two-factor login, sessions, password
@@ -152,6 +162,20 @@ pub struct CredentialArgs {
     pub email: Option<String>,
     /// Read the password from the first line of standard input instead of prompting
     #[arg(long)]
+    pub password_stdin: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ResetPasswordArgs {
+    /// Ask for a link by mail (the answer is the same whether or not an account has it)
+    #[arg(long, conflicts_with = "link", required_unless_present = "link")]
+    pub email: Option<String>,
+    /// Set a new password with this link, or the token in it (`ck_reset_…`)
+    #[arg(long, value_name = "LINK")]
+    pub link: Option<String>,
+    /// With `--link`: read the new password from the first line of standard input instead of
+    /// prompting
+    #[arg(long, requires = "link")]
     pub password_stdin: bool,
 }
 

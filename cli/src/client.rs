@@ -216,6 +216,24 @@ impl Client {
             .await
     }
 
+    pub async fn request_password_reset(
+        &self,
+        req: &PasswordResetRequest,
+    ) -> Result<PasswordResetAccepted, ClientError> {
+        self.post("/api/v1/auth/password-reset", req).await
+    }
+
+    pub async fn confirm_password_reset(
+        &self,
+        req: &PasswordResetConfirmRequest,
+    ) -> Result<PasswordChanged, ClientError> {
+        self.post("/api/v1/auth/password-reset/confirm", req).await
+    }
+
+    pub async fn verify_email(&self, req: &VerifyEmailRequest) -> Result<(), ClientError> {
+        self.post("/api/v1/auth/verify-email", req).await
+    }
+
     pub async fn admin_reset_link(&self, account: &str) -> Result<OneTimeLink, ClientError> {
         self.send(self.request(
             Method::POST,
