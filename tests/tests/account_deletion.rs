@@ -85,6 +85,15 @@ async fn deleting_pseudonymises_the_person_and_keeps_the_ledger() {
                 .await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{email}");
     }
+    // The old email is nowhere in the database files, not even in freed space or the WAL.
+    p.gw.flush().await;
+    for (path, bytes) in p.gw.database_files() {
+        assert!(
+            !codexkey_tests::contains_bytes(&bytes, p.user_email.as_bytes()),
+            "{} still holds the deleted email",
+            path.display()
+        );
+    }
     // The person is gone from the rows; the money is all there.
     let db = p.gw.db();
     let count = |sql: &str| -> i64 { db.query_row(sql, [id], |r| r.get(0)).unwrap() };
