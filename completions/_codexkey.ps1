@@ -32,6 +32,8 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('register', 'register', [CompletionResultType]::ParameterValue, 'Create an account on the gateway and log in')
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in and keep the session token in the OS keyring (or a private file); asks for a two-factor code when the account has two-factor login')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'End the session and forget its token')
+            [CompletionResult]::new('reset-password', 'reset-password', [CompletionResultType]::ParameterValue, 'Forgot your password: `--email` mails you a one-time link; `--link` (the link or its token, from the mail or from an admin) sets a new password and ends every session')
+            [CompletionResult]::new('verify-email', 'verify-email', [CompletionResultType]::ParameterValue, 'Confirm your address with the link (or its token) the gateway mailed you')
             [CompletionResult]::new('whoami', 'whoami', [CompletionResultType]::ParameterValue, 'Show the account you are logged in as')
             [CompletionResult]::new('account', 'account', [CompletionResultType]::ParameterValue, 'Secure your account: two-factor login, sessions, password')
             [CompletionResult]::new('keys', 'keys', [CompletionResultType]::ParameterValue, 'Manage your API keys')
@@ -106,6 +108,29 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'codexkey;reset-password' {
+            [CompletionResult]::new('--email', '--email', [CompletionResultType]::ParameterName, 'Ask for a link by mail (the answer is the same whether or not an account has it)')
+            [CompletionResult]::new('--link', '--link', [CompletionResultType]::ParameterName, 'Set a new password with this link, or the token in it (`ck_reset_…`)')
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--password-stdin', '--password-stdin', [CompletionResultType]::ParameterName, 'With `--link`: read the new password from the first line of standard input instead of prompting')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'codexkey;verify-email' {
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'codexkey;whoami' {
             [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
@@ -128,6 +153,7 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('sessions', 'sessions', [CompletionResultType]::ParameterValue, 'List your login sessions, or revoke them')
             [CompletionResult]::new('password', 'password', [CompletionResultType]::ParameterValue, 'Change your password; every other session ends')
             [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Set your preferences: the currency amounts are shown in, and your language')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete your account (asks for your password, and a code when two-factor login is on): keys and sessions end at once, your email and client addresses are erased; billing records stay, pseudonymised. Cannot be undone')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Download a copy of your data (profile, key metadata, ledger, usage events, orders; JSON and CSV) as one zip archive')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -285,6 +311,19 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'codexkey;account;delete' {
+            [CompletionResult]::new('--code', '--code', [CompletionResultType]::ParameterName, 'The code your authenticator app shows (two-factor login)')
+            [CompletionResult]::new('--recovery-code', '--recovery-code', [CompletionResultType]::ParameterName, 'A recovery code instead of the app''s code')
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--password-stdin', '--password-stdin', [CompletionResultType]::ParameterName, 'Read the password from the first line of standard input instead of prompting')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'codexkey;account;export' {
             [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
@@ -300,6 +339,7 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('sessions', 'sessions', [CompletionResultType]::ParameterValue, 'List your login sessions, or revoke them')
             [CompletionResult]::new('password', 'password', [CompletionResultType]::ParameterValue, 'Change your password; every other session ends')
             [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Set your preferences: the currency amounts are shown in, and your language')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete your account (asks for your password, and a code when two-factor login is on): keys and sessions end at once, your email and client addresses are erased; billing records stay, pseudonymised. Cannot be undone')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Download a copy of your data (profile, key metadata, ledger, usage events, orders; JSON and CSV) as one zip archive')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -338,6 +378,9 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             break
         }
         'codexkey;account;help;set' {
+            break
+        }
+        'codexkey;account;help;delete' {
             break
         }
         'codexkey;account;help;export' {
@@ -723,12 +766,24 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List every account with its balance (the default)')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete an account (keys and sessions end, the person is pseudonymised, billing records stay); audited with the reason')
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create an account without a password: a one-time link to set one is mailed when the gateway sends mail, else printed; audited')
             [CompletionResult]::new('reset-2fa', 'reset-2fa', [CompletionResultType]::ParameterValue, 'Turn off a user''s two-factor login (a lost device and no recovery code); audited')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'codexkey;admin;users;list' {
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'codexkey;admin;users;delete' {
+            [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why (required; kept in the audit log)')
             [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
@@ -761,12 +816,16 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
         }
         'codexkey;admin;users;help' {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List every account with its balance (the default)')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete an account (keys and sessions end, the person is pseudonymised, billing records stay); audited with the reason')
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create an account without a password: a one-time link to set one is mailed when the gateway sends mail, else printed; audited')
             [CompletionResult]::new('reset-2fa', 'reset-2fa', [CompletionResultType]::ParameterValue, 'Turn off a user''s two-factor login (a lost device and no recovery code); audited')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'codexkey;admin;users;help;list' {
+            break
+        }
+        'codexkey;admin;users;help;delete' {
             break
         }
         'codexkey;admin;users;help;create' {
@@ -1255,11 +1314,15 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
         }
         'codexkey;admin;help;users' {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List every account with its balance (the default)')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete an account (keys and sessions end, the person is pseudonymised, billing records stay); audited with the reason')
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create an account without a password: a one-time link to set one is mailed when the gateway sends mail, else printed; audited')
             [CompletionResult]::new('reset-2fa', 'reset-2fa', [CompletionResultType]::ParameterValue, 'Turn off a user''s two-factor login (a lost device and no recovery code); audited')
             break
         }
         'codexkey;admin;help;users;list' {
+            break
+        }
+        'codexkey;admin;help;users;delete' {
             break
         }
         'codexkey;admin;help;users;create' {
@@ -1395,6 +1458,8 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('register', 'register', [CompletionResultType]::ParameterValue, 'Create an account on the gateway and log in')
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in and keep the session token in the OS keyring (or a private file); asks for a two-factor code when the account has two-factor login')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'End the session and forget its token')
+            [CompletionResult]::new('reset-password', 'reset-password', [CompletionResultType]::ParameterValue, 'Forgot your password: `--email` mails you a one-time link; `--link` (the link or its token, from the mail or from an admin) sets a new password and ends every session')
+            [CompletionResult]::new('verify-email', 'verify-email', [CompletionResultType]::ParameterValue, 'Confirm your address with the link (or its token) the gateway mailed you')
             [CompletionResult]::new('whoami', 'whoami', [CompletionResultType]::ParameterValue, 'Show the account you are logged in as')
             [CompletionResult]::new('account', 'account', [CompletionResultType]::ParameterValue, 'Secure your account: two-factor login, sessions, password')
             [CompletionResult]::new('keys', 'keys', [CompletionResultType]::ParameterValue, 'Manage your API keys')
@@ -1429,6 +1494,12 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
         'codexkey;help;logout' {
             break
         }
+        'codexkey;help;reset-password' {
+            break
+        }
+        'codexkey;help;verify-email' {
+            break
+        }
         'codexkey;help;whoami' {
             break
         }
@@ -1437,6 +1508,7 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('sessions', 'sessions', [CompletionResultType]::ParameterValue, 'List your login sessions, or revoke them')
             [CompletionResult]::new('password', 'password', [CompletionResultType]::ParameterValue, 'Change your password; every other session ends')
             [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Set your preferences: the currency amounts are shown in, and your language')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete your account (asks for your password, and a code when two-factor login is on): keys and sessions end at once, your email and client addresses are erased; billing records stay, pseudonymised. Cannot be undone')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Download a copy of your data (profile, key metadata, ledger, usage events, orders; JSON and CSV) as one zip archive')
             break
         }
@@ -1474,6 +1546,9 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             break
         }
         'codexkey;help;account;set' {
+            break
+        }
+        'codexkey;help;account;delete' {
             break
         }
         'codexkey;help;account;export' {
@@ -1577,11 +1652,15 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
         }
         'codexkey;help;admin;users' {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List every account with its balance (the default)')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete an account (keys and sessions end, the person is pseudonymised, billing records stay); audited with the reason')
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create an account without a password: a one-time link to set one is mailed when the gateway sends mail, else printed; audited')
             [CompletionResult]::new('reset-2fa', 'reset-2fa', [CompletionResultType]::ParameterValue, 'Turn off a user''s two-factor login (a lost device and no recovery code); audited')
             break
         }
         'codexkey;help;admin;users;list' {
+            break
+        }
+        'codexkey;help;admin;users;delete' {
             break
         }
         'codexkey;help;admin;users;create' {

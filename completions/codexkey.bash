@@ -73,6 +73,9 @@ _codexkey() {
             codexkey,register)
                 cmd="codexkey__subcmd__register"
                 ;;
+            codexkey,reset-password)
+                cmd="codexkey__subcmd__reset__subcmd__password"
+                ;;
             codexkey,run)
                 cmd="codexkey__subcmd__run"
                 ;;
@@ -85,11 +88,17 @@ _codexkey() {
             codexkey,usage)
                 cmd="codexkey__subcmd__usage"
                 ;;
+            codexkey,verify-email)
+                cmd="codexkey__subcmd__verify__subcmd__email"
+                ;;
             codexkey,whoami)
                 cmd="codexkey__subcmd__whoami"
                 ;;
             codexkey__subcmd__account,2fa)
                 cmd="codexkey__subcmd__account__subcmd__2fa"
+                ;;
+            codexkey__subcmd__account,delete)
+                cmd="codexkey__subcmd__account__subcmd__delete"
                 ;;
             codexkey__subcmd__account,export)
                 cmd="codexkey__subcmd__account__subcmd__export"
@@ -132,6 +141,9 @@ _codexkey() {
                 ;;
             codexkey__subcmd__account__subcmd__help,2fa)
                 cmd="codexkey__subcmd__account__subcmd__help__subcmd__2fa"
+                ;;
+            codexkey__subcmd__account__subcmd__help,delete)
+                cmd="codexkey__subcmd__account__subcmd__help__subcmd__delete"
                 ;;
             codexkey__subcmd__account__subcmd__help,export)
                 cmd="codexkey__subcmd__account__subcmd__help__subcmd__export"
@@ -379,6 +391,9 @@ _codexkey() {
             codexkey__subcmd__admin__subcmd__help__subcmd__users,create)
                 cmd="codexkey__subcmd__admin__subcmd__help__subcmd__users__subcmd__create"
                 ;;
+            codexkey__subcmd__admin__subcmd__help__subcmd__users,delete)
+                cmd="codexkey__subcmd__admin__subcmd__help__subcmd__users__subcmd__delete"
+                ;;
             codexkey__subcmd__admin__subcmd__help__subcmd__users,list)
                 cmd="codexkey__subcmd__admin__subcmd__help__subcmd__users__subcmd__list"
                 ;;
@@ -472,6 +487,9 @@ _codexkey() {
             codexkey__subcmd__admin__subcmd__users,create)
                 cmd="codexkey__subcmd__admin__subcmd__users__subcmd__create"
                 ;;
+            codexkey__subcmd__admin__subcmd__users,delete)
+                cmd="codexkey__subcmd__admin__subcmd__users__subcmd__delete"
+                ;;
             codexkey__subcmd__admin__subcmd__users,help)
                 cmd="codexkey__subcmd__admin__subcmd__users__subcmd__help"
                 ;;
@@ -483,6 +501,9 @@ _codexkey() {
                 ;;
             codexkey__subcmd__admin__subcmd__users__subcmd__help,create)
                 cmd="codexkey__subcmd__admin__subcmd__users__subcmd__help__subcmd__create"
+                ;;
+            codexkey__subcmd__admin__subcmd__users__subcmd__help,delete)
+                cmd="codexkey__subcmd__admin__subcmd__users__subcmd__help__subcmd__delete"
                 ;;
             codexkey__subcmd__admin__subcmd__users__subcmd__help,help)
                 cmd="codexkey__subcmd__admin__subcmd__users__subcmd__help__subcmd__help"
@@ -550,6 +571,9 @@ _codexkey() {
             codexkey__subcmd__help,register)
                 cmd="codexkey__subcmd__help__subcmd__register"
                 ;;
+            codexkey__subcmd__help,reset-password)
+                cmd="codexkey__subcmd__help__subcmd__reset__subcmd__password"
+                ;;
             codexkey__subcmd__help,run)
                 cmd="codexkey__subcmd__help__subcmd__run"
                 ;;
@@ -562,11 +586,17 @@ _codexkey() {
             codexkey__subcmd__help,usage)
                 cmd="codexkey__subcmd__help__subcmd__usage"
                 ;;
+            codexkey__subcmd__help,verify-email)
+                cmd="codexkey__subcmd__help__subcmd__verify__subcmd__email"
+                ;;
             codexkey__subcmd__help,whoami)
                 cmd="codexkey__subcmd__help__subcmd__whoami"
                 ;;
             codexkey__subcmd__help__subcmd__account,2fa)
                 cmd="codexkey__subcmd__help__subcmd__account__subcmd__2fa"
+                ;;
+            codexkey__subcmd__help__subcmd__account,delete)
+                cmd="codexkey__subcmd__help__subcmd__account__subcmd__delete"
                 ;;
             codexkey__subcmd__help__subcmd__account,export)
                 cmd="codexkey__subcmd__help__subcmd__account__subcmd__export"
@@ -697,6 +727,9 @@ _codexkey() {
             codexkey__subcmd__help__subcmd__admin__subcmd__users,create)
                 cmd="codexkey__subcmd__help__subcmd__admin__subcmd__users__subcmd__create"
                 ;;
+            codexkey__subcmd__help__subcmd__admin__subcmd__users,delete)
+                cmd="codexkey__subcmd__help__subcmd__admin__subcmd__users__subcmd__delete"
+                ;;
             codexkey__subcmd__help__subcmd__admin__subcmd__users,list)
                 cmd="codexkey__subcmd__help__subcmd__admin__subcmd__users__subcmd__list"
                 ;;
@@ -794,7 +827,7 @@ _codexkey() {
 
     case "${cmd}" in
         codexkey)
-            opts="-h -V --gateway --json --profile --help --version gateway register login logout whoami account keys balance usage ledger topup orders refund refunds referral pricing proxy env run setup doctor admin completions help"
+            opts="-h -V --gateway --json --profile --help --version gateway register login logout reset-password verify-email whoami account keys balance usage ledger topup orders refund refunds referral pricing proxy env run setup doctor admin completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -816,7 +849,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__account)
-            opts="-h -V --gateway --json --profile --help --version 2fa sessions password set export help"
+            opts="-h -V --gateway --json --profile --help --version 2fa sessions password set delete export help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1003,6 +1036,36 @@ _codexkey() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        codexkey__subcmd__account__subcmd__delete)
+            opts="-h -V --password-stdin --code --recovery-code --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --code)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --recovery-code)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         codexkey__subcmd__account__subcmd__export)
             opts="-h -V --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1026,7 +1089,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__account__subcmd__help)
-            opts="2fa sessions password set export help"
+            opts="2fa sessions password set delete export help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1084,6 +1147,20 @@ _codexkey() {
         codexkey__subcmd__account__subcmd__help__subcmd__2fa__subcmd__enable)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__account__subcmd__help__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2268,7 +2345,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin__subcmd__help__subcmd__users)
-            opts="list create reset-2fa"
+            opts="list delete create reset-2fa"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2282,6 +2359,20 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin__subcmd__help__subcmd__users__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__help__subcmd__users__subcmd__delete)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -3070,7 +3161,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin__subcmd__users)
-            opts="-h -V --gateway --json --profile --help --version list create reset-2fa help"
+            opts="-h -V --gateway --json --profile --help --version list delete create reset-2fa help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3117,8 +3208,34 @@ _codexkey() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        codexkey__subcmd__admin__subcmd__users__subcmd__delete)
+            opts="-h -V --reason --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         codexkey__subcmd__admin__subcmd__users__subcmd__help)
-            opts="list create reset-2fa help"
+            opts="list delete create reset-2fa help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3132,6 +3249,20 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin__subcmd__users__subcmd__help__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__users__subcmd__help__subcmd__delete)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -3384,7 +3515,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__help)
-            opts="gateway register login logout whoami account keys balance usage ledger topup orders refund refunds referral pricing proxy env run setup doctor admin completions help"
+            opts="gateway register login logout reset-password verify-email whoami account keys balance usage ledger topup orders refund refunds referral pricing proxy env run setup doctor admin completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3398,7 +3529,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__help__subcmd__account)
-            opts="2fa sessions password set export"
+            opts="2fa sessions password set delete export"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3456,6 +3587,20 @@ _codexkey() {
         codexkey__subcmd__help__subcmd__account__subcmd__2fa__subcmd__enable)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__account__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -4000,7 +4145,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__help__subcmd__admin__subcmd__users)
-            opts="list create reset-2fa"
+            opts="list delete create reset-2fa"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4014,6 +4159,20 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__help__subcmd__admin__subcmd__users__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__admin__subcmd__users__subcmd__delete)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -4391,6 +4550,20 @@ _codexkey() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        codexkey__subcmd__help__subcmd__reset__subcmd__password)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         codexkey__subcmd__help__subcmd__run)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -4464,6 +4637,20 @@ _codexkey() {
         codexkey__subcmd__help__subcmd__usage__subcmd__sync)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__verify__subcmd__email)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -5075,6 +5262,36 @@ _codexkey() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        codexkey__subcmd__reset__subcmd__password)
+            opts="-h -V --email --link --password-stdin --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --email)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --link)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         codexkey__subcmd__run)
             opts="-h -V --gateway --json --profile --help --version claude codex"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -5324,6 +5541,28 @@ _codexkey() {
         codexkey__subcmd__usage__subcmd__sync)
             opts="-h -V --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__verify__subcmd__email)
+            opts="-h -V --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

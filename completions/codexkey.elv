@@ -29,6 +29,8 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand register 'Create an account on the gateway and log in'
             cand login 'Log in and keep the session token in the OS keyring (or a private file); asks for a two-factor code when the account has two-factor login'
             cand logout 'End the session and forget its token'
+            cand reset-password 'Forgot your password: `--email` mails you a one-time link; `--link` (the link or its token, from the mail or from an admin) sets a new password and ends every session'
+            cand verify-email 'Confirm your address with the link (or its token) the gateway mailed you'
             cand whoami 'Show the account you are logged in as'
             cand account 'Secure your account: two-factor login, sessions, password'
             cand keys 'Manage your API keys'
@@ -98,6 +100,27 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'codexkey;reset-password'= {
+            cand --email 'Ask for a link by mail (the answer is the same whether or not an account has it)'
+            cand --link 'Set a new password with this link, or the token in it (`ck_reset_…`)'
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --password-stdin 'With `--link`: read the new password from the first line of standard input instead of prompting'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;verify-email'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'codexkey;whoami'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
             cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
@@ -119,6 +142,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand sessions 'List your login sessions, or revoke them'
             cand password 'Change your password; every other session ends'
             cand set 'Set your preferences: the currency amounts are shown in, and your language'
+            cand delete 'Delete your account (asks for your password, and a code when two-factor login is on): keys and sessions end at once, your email and client addresses are erased; billing records stay, pseudonymised. Cannot be undone'
             cand export 'Download a copy of your data (profile, key metadata, ledger, usage events, orders; JSON and CSV) as one zip archive'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -255,6 +279,18 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'codexkey;account;delete'= {
+            cand --code 'The code your authenticator app shows (two-factor login)'
+            cand --recovery-code 'A recovery code instead of the app''s code'
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --password-stdin 'Read the password from the first line of standard input instead of prompting'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'codexkey;account;export'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
             cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
@@ -269,6 +305,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand sessions 'List your login sessions, or revoke them'
             cand password 'Change your password; every other session ends'
             cand set 'Set your preferences: the currency amounts are shown in, and your language'
+            cand delete 'Delete your account (asks for your password, and a code when two-factor login is on): keys and sessions end at once, your email and client addresses are erased; billing records stay, pseudonymised. Cannot be undone'
             cand export 'Download a copy of your data (profile, key metadata, ledger, usage events, orders; JSON and CSV) as one zip archive'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -297,6 +334,8 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;account;help;password'= {
         }
         &'codexkey;account;help;set'= {
+        }
+        &'codexkey;account;help;delete'= {
         }
         &'codexkey;account;help;export'= {
         }
@@ -643,11 +682,22 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand list 'List every account with its balance (the default)'
+            cand delete 'Delete an account (keys and sessions end, the person is pseudonymised, billing records stay); audited with the reason'
             cand create 'Create an account without a password: a one-time link to set one is mailed when the gateway sends mail, else printed; audited'
             cand reset-2fa 'Turn off a user''s two-factor login (a lost device and no recovery code); audited'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'codexkey;admin;users;list'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;admin;users;delete'= {
+            cand --reason 'Why (required; kept in the audit log)'
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
             cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
@@ -677,11 +727,14 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;admin;users;help'= {
             cand list 'List every account with its balance (the default)'
+            cand delete 'Delete an account (keys and sessions end, the person is pseudonymised, billing records stay); audited with the reason'
             cand create 'Create an account without a password: a one-time link to set one is mailed when the gateway sends mail, else printed; audited'
             cand reset-2fa 'Turn off a user''s two-factor login (a lost device and no recovery code); audited'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'codexkey;admin;users;help;list'= {
+        }
+        &'codexkey;admin;users;help;delete'= {
         }
         &'codexkey;admin;users;help;create'= {
         }
@@ -1110,10 +1163,13 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;admin;help;users'= {
             cand list 'List every account with its balance (the default)'
+            cand delete 'Delete an account (keys and sessions end, the person is pseudonymised, billing records stay); audited with the reason'
             cand create 'Create an account without a password: a one-time link to set one is mailed when the gateway sends mail, else printed; audited'
             cand reset-2fa 'Turn off a user''s two-factor login (a lost device and no recovery code); audited'
         }
         &'codexkey;admin;help;users;list'= {
+        }
+        &'codexkey;admin;help;users;delete'= {
         }
         &'codexkey;admin;help;users;create'= {
         }
@@ -1213,6 +1269,8 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand register 'Create an account on the gateway and log in'
             cand login 'Log in and keep the session token in the OS keyring (or a private file); asks for a two-factor code when the account has two-factor login'
             cand logout 'End the session and forget its token'
+            cand reset-password 'Forgot your password: `--email` mails you a one-time link; `--link` (the link or its token, from the mail or from an admin) sets a new password and ends every session'
+            cand verify-email 'Confirm your address with the link (or its token) the gateway mailed you'
             cand whoami 'Show the account you are logged in as'
             cand account 'Secure your account: two-factor login, sessions, password'
             cand keys 'Manage your API keys'
@@ -1242,6 +1300,10 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;help;logout'= {
         }
+        &'codexkey;help;reset-password'= {
+        }
+        &'codexkey;help;verify-email'= {
+        }
         &'codexkey;help;whoami'= {
         }
         &'codexkey;help;account'= {
@@ -1249,6 +1311,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand sessions 'List your login sessions, or revoke them'
             cand password 'Change your password; every other session ends'
             cand set 'Set your preferences: the currency amounts are shown in, and your language'
+            cand delete 'Delete your account (asks for your password, and a code when two-factor login is on): keys and sessions end at once, your email and client addresses are erased; billing records stay, pseudonymised. Cannot be undone'
             cand export 'Download a copy of your data (profile, key metadata, ledger, usage events, orders; JSON and CSV) as one zip archive'
         }
         &'codexkey;help;account;2fa'= {
@@ -1276,6 +1339,8 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;help;account;password'= {
         }
         &'codexkey;help;account;set'= {
+        }
+        &'codexkey;help;account;delete'= {
         }
         &'codexkey;help;account;export'= {
         }
@@ -1353,10 +1418,13 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;help;admin;users'= {
             cand list 'List every account with its balance (the default)'
+            cand delete 'Delete an account (keys and sessions end, the person is pseudonymised, billing records stay); audited with the reason'
             cand create 'Create an account without a password: a one-time link to set one is mailed when the gateway sends mail, else printed; audited'
             cand reset-2fa 'Turn off a user''s two-factor login (a lost device and no recovery code); audited'
         }
         &'codexkey;help;admin;users;list'= {
+        }
+        &'codexkey;help;admin;users;delete'= {
         }
         &'codexkey;help;admin;users;create'= {
         }

@@ -49,6 +49,16 @@ pub enum Command {
     Login(LoginArgs),
     /// End the session and forget its token
     Logout,
+    /// Forgot your password: `--email` mails you a one-time link; `--link` (the link or its
+    /// token, from the mail or from an admin) sets a new password and ends every session
+    #[command(name = "reset-password")]
+    ResetPassword(ResetPasswordArgs),
+    /// Confirm your address with the link (or its token) the gateway mailed you
+    #[command(name = "verify-email")]
+    VerifyEmail {
+        /// The link, or the token in it (`ck_verify_…`)
+        link: String,
+    },
     /// Show the account you are logged in as
     Whoami,
     /// Secure your account: two-factor login, sessions, password
@@ -163,6 +173,20 @@ pub struct CredentialArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ResetPasswordArgs {
+    /// Ask for a link by mail (the answer is the same whether or not an account has it)
+    #[arg(long, conflicts_with = "link", required_unless_present = "link")]
+    pub email: Option<String>,
+    /// Set a new password with this link, or the token in it (`ck_reset_…`)
+    #[arg(long, value_name = "LINK")]
+    pub link: Option<String>,
+    /// With `--link`: read the new password from the first line of standard input instead of
+    /// prompting
+    #[arg(long, requires = "link")]
+    pub password_stdin: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct RegisterArgs {
     #[command(flatten)]
     pub credentials: CredentialArgs,
@@ -203,6 +227,20 @@ pub enum AccountCommand {
     Password(PasswordArgs),
     /// Set your preferences: the currency amounts are shown in, and your language
     Set(AccountSetArgs),
+    /// Delete your account (asks for your password, and a code when two-factor login is on):
+    /// keys and sessions end at once, your email and client addresses are erased; billing
+    /// records stay, pseudonymised. Cannot be undone
+    Delete {
+        /// Read the password from the first line of standard input instead of prompting
+        #[arg(long)]
+        password_stdin: bool,
+        /// The code your authenticator app shows (two-factor login)
+        #[arg(long, value_name = "CODE", conflicts_with = "recovery_code")]
+        code: Option<String>,
+        /// A recovery code instead of the app's code
+        #[arg(long, value_name = "CODE")]
+        recovery_code: Option<String>,
+    },
     /// Download a copy of your data (profile, key metadata, ledger, usage events, orders; JSON
     /// and CSV) as one zip archive
     Export {
@@ -601,6 +639,15 @@ pub enum AdminCommand {
 pub enum UsersCommand {
     /// List every account with its balance (the default)
     List,
+    /// Delete an account (keys and sessions end, the person is pseudonymised, billing records
+    /// stay); audited with the reason
+    Delete {
+        /// The account's email (or id)
+        account: String,
+        /// Why (required; kept in the audit log)
+        #[arg(long)]
+        reason: String,
+    },
     /// Create an account without a password: a one-time link to set one is mailed when the
     /// gateway sends mail, else printed; audited
     Create {

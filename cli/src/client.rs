@@ -191,9 +191,47 @@ impl Client {
         self.post("/api/v1/admin/invitations", req).await
     }
 
+    pub async fn delete_account(
+        &self,
+        req: &DeleteAccountRequest,
+    ) -> Result<AccountDeleted, ClientError> {
+        self.send(self.request(Method::DELETE, "/api/v1/account").json(req))
+            .await
+    }
+
+    pub async fn admin_delete_user(
+        &self,
+        account: &str,
+        req: &AdminDeleteRequest,
+    ) -> Result<AccountDeleted, ClientError> {
+        self.post(
+            &format!("/api/v1/admin/users/{}/delete", path_segment(account)),
+            req,
+        )
+        .await
+    }
+
     pub async fn admin_purge(&self) -> Result<PurgeReport, ClientError> {
         self.post("/api/v1/admin/retention/purge", &serde_json::json!({}))
             .await
+    }
+
+    pub async fn request_password_reset(
+        &self,
+        req: &PasswordResetRequest,
+    ) -> Result<PasswordResetAccepted, ClientError> {
+        self.post("/api/v1/auth/password-reset", req).await
+    }
+
+    pub async fn confirm_password_reset(
+        &self,
+        req: &PasswordResetConfirmRequest,
+    ) -> Result<PasswordChanged, ClientError> {
+        self.post("/api/v1/auth/password-reset/confirm", req).await
+    }
+
+    pub async fn verify_email(&self, req: &VerifyEmailRequest) -> Result<(), ClientError> {
+        self.post("/api/v1/auth/verify-email", req).await
     }
 
     pub async fn admin_reset_link(&self, account: &str) -> Result<OneTimeLink, ClientError> {

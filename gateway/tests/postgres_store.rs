@@ -15,7 +15,8 @@
 //! - racing decisions of one refund decide it once, and payments of accounts referred by each
 //!   other (each crediting the other's commission) never deadlock;
 //! - racing password resets spend one token once, and racing invitations to one address leave
-//!   only the newest unused.
+//!   only the newest unused;
+//! - the audit log takes a deleted account's pseudonym as a target, and no other change.
 
 #![expect(clippy::expect_used, clippy::unwrap_used)]
 
@@ -1095,4 +1096,38 @@ async fn racing_resets_spend_a_token_once_and_racing_invitations_leave_one() {
         .unwrap()
         .get(0);
     assert_eq!(unused, 1, "only the newest invitation works");
+}
+
+/// The audit log stays append-only but for one change: a deleted account's pseudonym replacing
+/// a row's target, and nothing else of the row.
+#[tokio::test]
+async fn the_audit_log_takes_a_pseudonym_and_nothing_else() {
+    let schema = ScratchSchema::create().await;
+    drop(PgStore::open(&schema.url()).await.expect("the store opens"));
+    let db = scratch::connect(&schema.url()).await;
+    db.batch_execute(
+        "INSERT INTO audit_log (id, action, target, detail, created_at)
+         VALUES (1, 'account.register', 'a@x', '{}', 0);",
+    )
+    .await
+    .expect("what the gateway writes goes in");
+    for sql in [
+        "UPDATE audit_log SET target = 'b@x' WHERE id = 1",
+        "UPDATE audit_log SET target = 'deleted-1@invalid', action = 'x' WHERE id = 1",
+        "UPDATE audit_log SET target = 'deleted-1@invalid', detail = '{\"a\":1}' WHERE id = 1",
+        "UPDATE audit_log SET target = 'deleted-1@invalid', created_at = 5 WHERE id = 1",
+        "DELETE FROM audit_log",
+        "TRUNCATE audit_log",
+    ] {
+        assert!(refused(&db, sql).await, "accepted: {sql}");
+    }
+    db.batch_execute("UPDATE audit_log SET target = 'deleted-1@invalid' WHERE id = 1")
+        .await
+        .expect("a pseudonym replaces the target");
+    let target: String = db
+        .query_one("SELECT target FROM audit_log WHERE id = 1", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(target, "deleted-1@invalid");
 }

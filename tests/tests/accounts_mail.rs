@@ -317,3 +317,52 @@ async fn admin_link_without_mail() {
     assert_eq!(issued["target"], ALICE);
     assert_eq!(issued["actor"], ADMIN_EMAIL);
 }
+
+#[test]
+fn cli_verifies_and_resets_with_the_mailed_links() {
+    use codexkey_tests::cli::{CliUser, GatewayProcess, USER_EMAIL};
+
+    let mail = MailServer::start();
+    let url = mail.url();
+    let gw = GatewayProcess::start_with_env(&[("CODEXKEY_MAIL__SMTP_URL", url.as_str())]);
+    let user = CliUser::registered(&gw);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let verify = rt
+        .block_on(one_mail_from(&mail, USER_EMAIL, "Confirm", 1))
+        .link()
+        .unwrap();
+    let run = user.run(&["verify-email", &verify]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = user.run(&["verify-email", &verify]);
+    assert_eq!(run.code, 1, "a used link: {}", run.stderr);
+    assert!(run.stderr.contains("ask for a new link"), "{}", run.stderr);
+
+    let run = user.run(&["reset-password", "--email", USER_EMAIL]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let reset = rt
+        .block_on(one_mail_from(&mail, USER_EMAIL, "Reset", 2))
+        .link()
+        .unwrap();
+    let run = user.run_with_stdin(
+        &["reset-password", "--link", &reset, "--password-stdin"],
+        &format!("{NEW_PASSWORD}\n"),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = user.run_with_stdin(
+        &["login", "--email", USER_EMAIL, "--password-stdin"],
+        &format!("{NEW_PASSWORD}\n"),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+async fn one_mail_from(mail: &MailServer, to: &str, subject_has: &str, count: usize) -> Received {
+    let got = mail.wait_for(to, count, MAIL_WAIT).await;
+    got.iter()
+        .rev()
+        .find(|m| m.subject.contains(subject_has))
+        .unwrap_or_else(|| panic!("no mail `{subject_has}` to {to}: {got:?}"))
+        .clone()
+}

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use anyhow::Result;
 use codexkey_common::Micros;
 use codexkey_common::api::{
-    AdjustBalanceRequest, AdminUser, BonusRequest, CreateUserRequest, InviteRequest, Role,
+    AdjustBalanceRequest, AdminDeleteRequest, AdminUser, BonusRequest, CreateUserRequest,
+    InviteRequest, Role,
 };
 use tabled::Tabled;
 
@@ -101,6 +102,24 @@ pub async fn run(ctx: &Ctx, cmd: AdminCommand) -> Result<ExitCode> {
                 output::notice(&format!(
                     "created {}; a link to set a password was mailed to it",
                     created.account.email
+                ));
+            }
+        }
+        AdminCommand::Users {
+            command: Some(UsersCommand::Delete { account, reason }),
+        } => {
+            let deleted = client
+                .admin_delete_user(&account, &AdminDeleteRequest { reason })
+                .await?;
+            if ctx.json {
+                output::json(&deleted)?;
+            } else {
+                output::notice(&format!(
+                    "deleted {account}: now {}; {} keys revoked, {} sessions ended, {} forfeited",
+                    deleted.pseudonym,
+                    deleted.keys_revoked,
+                    deleted.sessions_ended,
+                    output::credits(deleted.forfeited_micros)
                 ));
             }
         }

@@ -196,3 +196,36 @@ pub struct PurgeReport {
     pub metadata_before: Option<DateTime<Utc>>,
     pub events_before: Option<DateTime<Utc>>,
 }
+
+/// Deletes the caller's account: the password, and a code (or a recovery code) when two-factor
+/// login is on.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DeleteAccountRequest {
+    pub password: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_code: Option<String>,
+}
+
+/// An admin deletes an account, with a reason kept in the audit log.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AdminDeleteRequest {
+    pub reason: String,
+}
+
+/// A deleted account: what it became and what went with it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AccountDeleted {
+    /// The pseudonym that replaced the email: `deleted-<id>@invalid`.
+    pub pseudonym: String,
+    pub keys_revoked: u64,
+    pub sessions_ended: u64,
+    /// The balance taken to zero under the `forfeit` rule, in micro-credits.
+    pub forfeited_micros: crate::Micros,
+}

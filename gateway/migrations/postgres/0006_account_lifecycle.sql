@@ -1,6 +1,7 @@
 -- The account lifecycle: the SQLite schema's 0009. E-mail verification and the single-use
 -- tokens mailed (or handed out by an admin) to reset a password or to prove an address;
--- invitations to register; retention purges that delete raw usage events with the rollup kept.
+-- invitations to register; retention purges that delete raw usage events with the rollup kept;
+-- deleted accounts, pseudonymised with their billing records kept.
 --
 -- No token is stored in clear: `token_hash` is the SHA-256 of the token, as for sessions.
 --
@@ -93,3 +94,28 @@ BEGIN
     RETURN NULL;
 END;
 $$;
+
+-- Account deletion: the person goes, the billing records stay. A deleted account keeps its row
+-- (its ledger, orders and usage sums point at it) with its email replaced by the pseudonym
+-- `deleted-<id>@invalid`, no usable password, status `suspended`, and this set.
+ALTER TABLE accounts ADD COLUMN deleted_at BIGINT;
+
+-- The audit log stays append-only, with one exception: a row's target may be replaced by a
+-- deleted account's pseudonym, and nothing else about it may change. Deletes stay refused.
+CREATE FUNCTION codexkey_audit_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'UPDATE'
+        AND NEW.id = OLD.id
+        AND NEW.actor_id IS NOT DISTINCT FROM OLD.actor_id
+        AND NEW.action = OLD.action
+        AND NEW.detail = OLD.detail
+        AND NEW.created_at = OLD.created_at
+        AND NEW.target LIKE 'deleted-%@invalid' THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'audit_log is append-only' USING ERRCODE = 'integrity_constraint_violation';
+END;
+$$;
+DROP TRIGGER audit_no_update ON audit_log;
+CREATE TRIGGER audit_no_update BEFORE UPDATE OR DELETE ON audit_log
+    FOR EACH ROW EXECUTE FUNCTION codexkey_audit_guard();

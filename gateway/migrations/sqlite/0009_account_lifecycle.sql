@@ -61,3 +61,17 @@ BEGIN
       AND key_id = COALESCE(OLD.key_id, 0) AND model = COALESCE(OLD.model, '') AND status = OLD.status
       AND requests = 0;
 END;
+
+-- Account deletion: the person goes, the billing records stay. A deleted account keeps its row
+-- (its ledger, orders and usage sums point at it) with its email replaced by the pseudonym
+-- `deleted-<id>@invalid`, no usable password, status `suspended`, and this set.
+ALTER TABLE accounts ADD COLUMN deleted_at INTEGER;
+
+-- The audit log stays append-only, with one exception: a row's target may be replaced by a
+-- deleted account's pseudonym, and nothing else about it may change.
+DROP TRIGGER audit_no_update;
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit_log
+WHEN NOT (NEW.id = OLD.id AND NEW.actor_id IS OLD.actor_id AND NEW.action = OLD.action
+          AND NEW.detail = OLD.detail AND NEW.created_at = OLD.created_at
+          AND NEW.target LIKE 'deleted-%@invalid')
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;

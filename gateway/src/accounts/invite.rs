@@ -13,7 +13,7 @@ use codexkey_common::api::{
 use codexkey_common::key::{hash_secret, random_base62};
 use serde_json::json;
 
-use crate::accounts::{Caller, normalize_email, to_api, tokens};
+use crate::accounts::{Caller, check_registrable, normalize_email, to_api, tokens};
 use crate::clock::{now_ms, to_utc};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -34,6 +34,7 @@ pub async fn create_user(
     req: CreateUserRequest,
 ) -> Result<CreatedUser, ApiError> {
     let email = normalize_email(&req.email)?;
+    check_registrable(&email)?;
     let role = req.role.unwrap_or(Role::User);
     if state.store.account_by_email(&email).await?.is_some() {
         return Err(ApiError::Conflict(
@@ -99,6 +100,7 @@ pub async fn invite(
     req: InviteRequest,
 ) -> Result<InvitationIssued, ApiError> {
     let email = normalize_email(&req.email)?;
+    check_registrable(&email)?;
     if state.store.account_by_email(&email).await?.is_some() {
         return Err(ApiError::Conflict(
             "an account with this email already exists".into(),

@@ -1,9 +1,10 @@
 //! Accounts: registration, preferences, look-ups, suspension, and the first admin on an empty
 //! database. Logging in ([`login`]), sessions and who is calling ([`sessions`]), two-factor
-//! login ([`totp`]), data exports ([`export`]), retention purges ([`retention`]), accounts made by admins and invitations ([`invite`]), password changes ([`password_change`]), password resets by mailed or
+//! login ([`totp`]), account deletion ([`deletion`]), data exports ([`export`]), retention purges ([`retention`]), accounts made by admins and invitations ([`invite`]), password changes ([`password_change`]), password resets by mailed or
 //! admin-issued link ([`reset`]), e-mail verification ([`verify`]) and the tokens of those
 //! links ([`tokens`]) have modules of their own.
 
+pub mod deletion;
 pub mod export;
 pub mod invite;
 pub mod login;
@@ -69,6 +70,18 @@ pub fn normalize_email(email: &str) -> Result<String, ApiError> {
     }
 }
 
+/// Refuses addresses under the reserved `.invalid` domain (RFC 2606), which no mail reaches and
+/// where deleted accounts' pseudonyms live (`deleted-<id>@invalid`).
+pub fn check_registrable(email: &str) -> Result<(), ApiError> {
+    let domain = email.rsplit_once('@').map_or("", |(_, d)| d);
+    if domain == "invalid" || domain.ends_with(".invalid") {
+        return Err(ApiError::InvalidRequest(
+            "addresses under `.invalid` receive no mail; use a real address".into(),
+        ));
+    }
+    Ok(())
+}
+
 fn normalize_language(lang: &str) -> Result<String, ApiError> {
     let ok = (2..=35).contains(&lang.len())
         && lang.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
@@ -112,6 +125,7 @@ pub async fn register(state: &AppState, req: RegisterRequest) -> Result<Account,
         (Registration::Invite | Registration::Open, _) => {}
     }
     let email = normalize_email(&req.email)?;
+    check_registrable(&email)?;
     password::check_policy(&req.password, &email)?;
     let language = req
         .language

@@ -87,6 +87,7 @@ async fn mail_link(state: &AppState, email: &str) -> Result<(), ApiError> {
     let body = format!(
         "Someone, hopefully you, asked to reset the password of the codexkey account {email} at {base}.\n\n\
          Open this link within 30 minutes to choose a new password (it works once):\n\n{link}\n\n\
+         or run `codexkey reset-password --link {link}`.\n\n\
          Choosing it ends every session of the account.\n\n\
          If you did not ask for this, ignore this message: your password stays as it is.\n",
         base = state.config.public_url,

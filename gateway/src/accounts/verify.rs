@@ -42,6 +42,7 @@ async fn mail_link(state: &AppState, account: &AccountRecord) -> Result<(), ApiE
     let body = format!(
         "Welcome to codexkey at {base}.\n\n\
          Open this link within 48 hours to confirm that {email} is your address (it works once):\n\n{link}\n\n\
+         or run `codexkey verify-email {link}`.\n\n\
          If you did not create this account, ignore this message.\n",
         base = state.config.public_url,
         email = account.email,

@@ -25,10 +25,10 @@ pub use define::Setting;
 pub use error::ConfigError;
 pub use load::Flags;
 pub use settings::{
-    AdminBootstrap, Admission, AuthConfig, BillingConfig, Config, Database, LogFormat, MailConfig,
-    MeteringConfig, ProxyConfig, RawAdmin, RawAuth, RawBilling, RawConfig, RawMail, RawMetering,
-    RawProxy, RawRetention, RawServer, RawUpstreamTuning, Registration, RetentionConfig, SETTINGS,
-    ServerConfig, SmtpUrl, TlsFiles, UpstreamTuning,
+    AdminBootstrap, Admission, AuthConfig, BillingConfig, Config, Database, DeletedBalance,
+    LogFormat, MailConfig, MeteringConfig, ProxyConfig, RawAdmin, RawAuth, RawBilling, RawConfig,
+    RawMail, RawMetering, RawProxy, RawRetention, RawServer, RawUpstreamTuning, Registration,
+    RetentionConfig, SETTINGS, ServerConfig, SmtpUrl, TlsFiles, UpstreamTuning,
 };
 pub use upstreams::{Provider, RawUpstream, UpstreamConfig, UpstreamOrigin};
 
@@ -739,6 +739,13 @@ mod tests {
             ("billing.referral_max_age_secs", "600", "600", "700", "700"),
             ("retention.request_metadata_days", "30", "30", "60", "60"),
             ("retention.usage_event_days", "400", "400", "0", "0"),
+            (
+                "retention.deleted_balance",
+                "\"keep\"",
+                "\"keep\"",
+                "forfeit",
+                "\"forfeit\"",
+            ),
             ("retention.interval_secs", "60", "60", "120", "120"),
             (
                 "mail.smtp_url",

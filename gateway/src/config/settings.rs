@@ -241,6 +241,11 @@ settings! {
             usage_event_days: u64, env RETENTION_USAGE_EVENT_DAYS =
                 "CODEXKEY_RETENTION__USAGE_EVENT_DAYS",
                 shown |c| c.retention.usage_event_days;
+            /// What happens to a deleted account's remaining balance: `forfeit` (an adjustment
+            /// to zero, "account deleted") or `keep` (it stays on the pseudonymised account).
+            deleted_balance: String, env RETENTION_DELETED_BALANCE =
+                "CODEXKEY_RETENTION__DELETED_BALANCE",
+                shown |c| c.retention.deleted_balance.as_str().to_owned();
             /// How often the purge runs.
             interval_secs: u64, env RETENTION_INTERVAL_SECS =
                 "CODEXKEY_RETENTION__INTERVAL_SECS",
@@ -414,6 +419,27 @@ impl Choice for LogFormat {
     }
 }
 
+/// What happens to a deleted account's remaining balance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DeletedBalance {
+    /// An adjustment takes it to zero ("account deleted").
+    #[default]
+    Forfeit,
+    /// It stays on the pseudonymised account, for a refund by hand.
+    Keep,
+}
+
+impl Choice for DeletedBalance {
+    const ALL: &'static [DeletedBalance] = &[DeletedBalance::Forfeit, DeletedBalance::Keep];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            DeletedBalance::Forfeit => "forfeit",
+            DeletedBalance::Keep => "keep",
+        }
+    }
+}
+
 /// Who may register an account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Registration {
@@ -531,6 +557,8 @@ pub struct RetentionConfig {
     pub request_metadata_days: u64,
     /// 0: never deleted.
     pub usage_event_days: u64,
+    #[serde(serialize_with = "as_choice")]
+    pub deleted_balance: DeletedBalance,
     #[serde(rename = "interval_secs", serialize_with = "as_secs")]
     pub interval: Duration,
 }

@@ -10,8 +10,8 @@ use codexkey_common::Secret;
 use super::currencies;
 use super::error::ConfigError;
 use super::settings::{
-    AdminBootstrap, Admission, AuthConfig, BillingConfig, Choice, Config, Database, LogFormat,
-    MailConfig, MeteringConfig, ProxyConfig, RawConfig, Registration, RetentionConfig,
+    AdminBootstrap, Admission, AuthConfig, BillingConfig, Choice, Config, Database, DeletedBalance,
+    LogFormat, MailConfig, MeteringConfig, ProxyConfig, RawConfig, Registration, RetentionConfig,
     ServerConfig, SmtpUrl, TlsFiles, UpstreamTuning,
 };
 use super::upstreams;
@@ -192,6 +192,10 @@ impl Config {
                 .request_metadata_days
                 .unwrap_or(DEFAULT_REQUEST_METADATA_DAYS),
             usage_event_days: raw.retention.usage_event_days.unwrap_or(0),
+            deleted_balance: choice::<DeletedBalance>(
+                "retention.deleted_balance",
+                raw.retention.deleted_balance.as_deref(),
+            )?,
             interval: Duration::from_secs(
                 raw.retention
                     .interval_secs

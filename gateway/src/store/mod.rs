@@ -948,6 +948,45 @@ pub trait InvitationStore: Send + Sync {
     ) -> Result<Option<AccountRecord>, StoreError>;
 }
 
+/// What happens to a deleted account's remaining balance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BalanceRule {
+    /// An adjustment takes it to zero, with the reason "account deleted".
+    Forfeit,
+    /// It stays on the pseudonymised account (for a refund by hand).
+    Keep,
+}
+
+/// A deletion that went through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeletionRecord {
+    pub keys_revoked: u64,
+    pub sessions_ended: u64,
+    /// What the forfeit adjustment took (zero when nothing was left or the balance is kept).
+    pub forfeited: Micros,
+}
+
+/// Deleting accounts: the person is pseudonymised, the billing records stay.
+#[async_trait]
+pub trait DeletionStore: Send + Sync {
+    /// In one transaction: replaces the account's email with `pseudonym` everywhere it is kept
+    /// (the account, invitations, audit targets), makes its password unusable, suspends it and
+    /// marks it deleted; revokes its keys (their names erased) and ends its sessions; erases the
+    /// client addresses and user agents of its sessions and usage events; removes its
+    /// two-factor enrolment, recovery codes and unused tokens; with [`BalanceRule::Forfeit`],
+    /// appends an adjustment taking a positive balance to zero ("account deleted"); writes
+    /// `audit` (target: the pseudonym). The ledger, orders and usage sums stay. `NotFound`
+    /// for no such account; `Conflict` (nothing written) when it is deleted already or has
+    /// requests in flight (holds).
+    async fn delete_account(
+        &self,
+        id: i64,
+        pseudonym: &str,
+        rule: BalanceRule,
+        audit: NewAudit,
+    ) -> Result<DeletionRecord, StoreError>;
+}
+
 /// What a retention purge removed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PurgeRecord {
@@ -1403,6 +1442,7 @@ pub trait Store:
     + AccountTokenStore
     + InvitationStore
     + RetentionStore
+    + DeletionStore
     + KeyStore
     + LedgerStore
     + CodeStore

@@ -1,6 +1,7 @@
 //! `codexkey account …`: the caller's own account security and preferences, one module per
 //! verb.
 
+mod delete;
 mod export;
 mod password;
 mod preferences;
@@ -21,5 +22,10 @@ pub async fn run(ctx: &Ctx, cmd: AccountCommand) -> Result<ExitCode> {
         AccountCommand::Password(args) => password::run(ctx, args).await,
         AccountCommand::Set(args) => preferences::run(ctx, args).await,
         AccountCommand::Export { file } => export::run(ctx, &file).await,
+        AccountCommand::Delete {
+            password_stdin,
+            code,
+            recovery_code,
+        } => delete::run(ctx, password_stdin, code, recovery_code).await,
     }
 }

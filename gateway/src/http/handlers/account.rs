@@ -4,8 +4,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use codexkey_common::api::{
-    Account, ChangePasswordRequest, ErrorBody, LoginOutcome, LoginRequest, LoginResponse,
-    PasswordChanged, RegisterRequest, SecondStepRequest, UpdateAccountRequest,
+    Account, AccountDeleted, ChangePasswordRequest, DeleteAccountRequest, ErrorBody, LoginOutcome,
+    LoginRequest, LoginResponse, PasswordChanged, RegisterRequest, SecondStepRequest,
+    UpdateAccountRequest,
 };
 
 use crate::accounts::{self, Caller, ClientInfo};
@@ -250,4 +251,39 @@ pub async fn export(
         bytes,
     )
         .into_response())
+}
+
+/// Deletes the caller's account, with the password (and a code or a recovery code when
+/// two-factor login is on): keys revoked and sessions ended at once, the email replaced by a
+/// pseudonym, client addresses and user agents erased; the ledger, orders and usage sums stay.
+/// A remaining balance follows `retention.deleted_balance` (`forfeit` by default).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/account",
+    tag = "account",
+    operation_id = "delete_account",
+    security(("session" = [])),
+    request_body = DeleteAccountRequest,
+    responses(
+        (status = 200, description = "Deleted.", body = AccountDeleted),
+        BadBody,
+        (status = 401, description = "No valid session, a wrong password \
+            (`wrong_credentials`) or a wrong code (`wrong_code`).", body = ErrorBody),
+        (status = 409, description = "Requests are in flight (`conflict`): try again.",
+            body = ErrorBody),
+        (status = 429, description = "Too many wrong passwords or codes \
+            (`too_many_attempts`).", body = ErrorBody,
+            headers(("retry-after" = u64, description = "Seconds to wait."))),
+        ServerError,
+    ),
+)]
+pub async fn delete_account(
+    State(state): State<AppState>,
+    caller: Caller,
+    client: ClientInfo,
+    AppJson(req): AppJson<DeleteAccountRequest>,
+) -> Result<Json<AccountDeleted>, ApiError> {
+    Ok(Json(
+        accounts::deletion::delete_own(&state, &caller, req, &client).await?,
+    ))
 }

@@ -28,6 +28,7 @@ mod account_tokens;
 mod accounts;
 mod catalog;
 mod codes;
+mod deletion;
 mod invitations;
 mod keys;
 mod ledger;
@@ -65,6 +66,7 @@ pub const STORIES: &[(&str, Story)] = &[
     ("metering", |db| Box::pin(metering::metering(db))),
     ("usage", |db| Box::pin(usage::reports(db))),
     ("retention", |db| Box::pin(retention::retention(db))),
+    ("deletion", |db| Box::pin(deletion::deletion(db))),
     ("prices", |db| Box::pin(catalog::prices(db))),
     ("upstreams", |db| Box::pin(catalog::upstream_records(db))),
 ];

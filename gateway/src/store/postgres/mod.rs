@@ -31,6 +31,7 @@ mod account_tokens;
 mod accounts;
 mod codes;
 mod connect;
+mod deletion;
 mod invitations;
 mod keys;
 mod ledger;

@@ -27,6 +27,7 @@ mod account_tokens;
 mod accounts;
 mod backup;
 mod codes;
+mod deletion;
 mod invitations;
 mod keys;
 mod ledger;
