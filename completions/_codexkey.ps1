@@ -32,6 +32,8 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('register', 'register', [CompletionResultType]::ParameterValue, 'Create an account on the gateway and log in')
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in and keep the session token in the OS keyring (or a private file); asks for a two-factor code when the account has two-factor login')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'End the session and forget its token')
+            [CompletionResult]::new('reset-password', 'reset-password', [CompletionResultType]::ParameterValue, 'Forgot your password: `--email` mails you a one-time link; `--link` (the link or its token, from the mail or from an admin) sets a new password and ends every session')
+            [CompletionResult]::new('verify-email', 'verify-email', [CompletionResultType]::ParameterValue, 'Confirm your address with the link (or its token) the gateway mailed you')
             [CompletionResult]::new('whoami', 'whoami', [CompletionResultType]::ParameterValue, 'Show the account you are logged in as')
             [CompletionResult]::new('account', 'account', [CompletionResultType]::ParameterValue, 'Secure your account: two-factor login, sessions, password')
             [CompletionResult]::new('keys', 'keys', [CompletionResultType]::ParameterValue, 'Manage your API keys')
@@ -71,6 +73,7 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
         'codexkey;register' {
             [CompletionResult]::new('--email', '--email', [CompletionResultType]::ParameterName, 'Account email (asked for when omitted)')
             [CompletionResult]::new('--referral', '--referral', [CompletionResultType]::ParameterName, 'Another account''s referral code (`codexkey referral` shows it to them): it earns a share of your paid top-ups')
+            [CompletionResult]::new('--invitation', '--invitation', [CompletionResultType]::ParameterName, 'The invitation token (`ck_invite_…`) an admin sent, on a gateway that registers by invitation only')
             [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
             [CompletionResult]::new('--password-stdin', '--password-stdin', [CompletionResultType]::ParameterName, 'Read the password from the first line of standard input instead of prompting')
@@ -105,6 +108,29 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'codexkey;reset-password' {
+            [CompletionResult]::new('--email', '--email', [CompletionResultType]::ParameterName, 'Ask for a link by mail (the answer is the same whether or not an account has it)')
+            [CompletionResult]::new('--link', '--link', [CompletionResultType]::ParameterName, 'Set a new password with this link, or the token in it (`ck_reset_…`)')
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--password-stdin', '--password-stdin', [CompletionResultType]::ParameterName, 'With `--link`: read the new password from the first line of standard input instead of prompting')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'codexkey;verify-email' {
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'codexkey;whoami' {
             [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
@@ -126,6 +152,9 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('2fa', '2fa', [CompletionResultType]::ParameterValue, 'Turn two-factor login (TOTP, with an authenticator app) on or off')
             [CompletionResult]::new('sessions', 'sessions', [CompletionResultType]::ParameterValue, 'List your login sessions, or revoke them')
             [CompletionResult]::new('password', 'password', [CompletionResultType]::ParameterValue, 'Change your password; every other session ends')
+            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Set your preferences: the currency amounts are shown in, and your language')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete your account (asks for your password, and a code when two-factor login is on): keys and sessions end at once, your email and client addresses are erased; billing records stay, pseudonymised. Cannot be undone')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Download a copy of your data (profile, key metadata, ledger, usage events, orders; JSON and CSV) as one zip archive')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -270,10 +299,48 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'codexkey;account;set' {
+            [CompletionResult]::new('--currency', '--currency', [CompletionResultType]::ParameterName, 'Display currency, an ISO 4217 code the gateway has a rate for (e.g. `RUB`; `USD` is credits as they are)')
+            [CompletionResult]::new('--language', '--language', [CompletionResultType]::ParameterName, 'Language, a tag such as `en`, `ru` or `pt-BR`')
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'codexkey;account;delete' {
+            [CompletionResult]::new('--code', '--code', [CompletionResultType]::ParameterName, 'The code your authenticator app shows (two-factor login)')
+            [CompletionResult]::new('--recovery-code', '--recovery-code', [CompletionResultType]::ParameterName, 'A recovery code instead of the app''s code')
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--password-stdin', '--password-stdin', [CompletionResultType]::ParameterName, 'Read the password from the first line of standard input instead of prompting')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'codexkey;account;export' {
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'codexkey;account;help' {
             [CompletionResult]::new('2fa', '2fa', [CompletionResultType]::ParameterValue, 'Turn two-factor login (TOTP, with an authenticator app) on or off')
             [CompletionResult]::new('sessions', 'sessions', [CompletionResultType]::ParameterValue, 'List your login sessions, or revoke them')
             [CompletionResult]::new('password', 'password', [CompletionResultType]::ParameterValue, 'Change your password; every other session ends')
+            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Set your preferences: the currency amounts are shown in, and your language')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete your account (asks for your password, and a code when two-factor login is on): keys and sessions end at once, your email and client addresses are erased; billing records stay, pseudonymised. Cannot be undone')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Download a copy of your data (profile, key metadata, ledger, usage events, orders; JSON and CSV) as one zip archive')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -308,6 +375,15 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             break
         }
         'codexkey;account;help;password' {
+            break
+        }
+        'codexkey;account;help;set' {
+            break
+        }
+        'codexkey;account;help;delete' {
+            break
+        }
+        'codexkey;account;help;export' {
             break
         }
         'codexkey;account;help;help' {
@@ -662,7 +738,7 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('users', 'users', [CompletionResultType]::ParameterValue, 'List every account with its balance, or reset one''s two-factor login')
+            [CompletionResult]::new('users', 'users', [CompletionResultType]::ParameterValue, 'List every account with its balance, create one, or reset one''s two-factor login')
             [CompletionResult]::new('adjust', 'adjust', [CompletionResultType]::ParameterValue, 'Credit or debit an account, with a reason kept in the ledger and the audit log')
             [CompletionResult]::new('bonus', 'bonus', [CompletionResultType]::ParameterValue, 'Give an account promotional credit (spent first, never refunded), with a reason kept in the ledger and the audit log')
             [CompletionResult]::new('codes', 'codes', [CompletionResultType]::ParameterValue, 'Create, list, disable and export redemption codes')
@@ -670,7 +746,10 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('refunds', 'refunds', [CompletionResultType]::ParameterValue, 'List, approve and deny refunds of unused credit')
             [CompletionResult]::new('suspend', 'suspend', [CompletionResultType]::ParameterValue, 'Suspend an account: its sessions and keys stop working')
             [CompletionResult]::new('activate', 'activate', [CompletionResultType]::ParameterValue, 'Lift a suspension')
+            [CompletionResult]::new('invite', 'invite', [CompletionResultType]::ParameterValue, 'Invite an address to register (needed when `auth.registration = "invite"`): mailed when the gateway sends mail, else the link is printed; audited')
+            [CompletionResult]::new('reset-password', 'reset-password', [CompletionResultType]::ParameterValue, 'Print a one-time link that sets a new password for a user (it works once, for 24 hours, and ends their sessions when used); audited. For gateways that send no mail')
             [CompletionResult]::new('verify-ledger', 'verify-ledger', [CompletionResultType]::ParameterValue, 'Check that every balance equals the sum of its ledger entries (exit 1 if not)')
+            [CompletionResult]::new('purge', 'purge', [CompletionResultType]::ParameterValue, 'Run the retention purge now (`[retention]`): erase old client addresses and user agents, delete old raw usage events (reports keep their totals)')
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Show the audit log, newest first')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Copy the gateway''s database, consistent while it serves, into a new private file')
             [CompletionResult]::new('prices', 'prices', [CompletionResultType]::ParameterValue, 'Set, import and reset model prices and coefficients')
@@ -687,11 +766,35 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List every account with its balance (the default)')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete an account (keys and sessions end, the person is pseudonymised, billing records stay); audited with the reason')
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create an account without a password: a one-time link to set one is mailed when the gateway sends mail, else printed; audited')
             [CompletionResult]::new('reset-2fa', 'reset-2fa', [CompletionResultType]::ParameterValue, 'Turn off a user''s two-factor login (a lost device and no recovery code); audited')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'codexkey;admin;users;list' {
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'codexkey;admin;users;delete' {
+            [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why (required; kept in the audit log)')
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'codexkey;admin;users;create' {
+            [CompletionResult]::new('--role', '--role', [CompletionResultType]::ParameterName, 'Its role')
             [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
@@ -713,11 +816,19 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
         }
         'codexkey;admin;users;help' {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List every account with its balance (the default)')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete an account (keys and sessions end, the person is pseudonymised, billing records stay); audited with the reason')
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create an account without a password: a one-time link to set one is mailed when the gateway sends mail, else printed; audited')
             [CompletionResult]::new('reset-2fa', 'reset-2fa', [CompletionResultType]::ParameterValue, 'Turn off a user''s two-factor login (a lost device and no recovery code); audited')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'codexkey;admin;users;help;list' {
+            break
+        }
+        'codexkey;admin;users;help;delete' {
+            break
+        }
+        'codexkey;admin;users;help;create' {
             break
         }
         'codexkey;admin;users;help;reset-2fa' {
@@ -946,7 +1057,37 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'codexkey;admin;invite' {
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'codexkey;admin;reset-password' {
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'codexkey;admin;verify-ledger' {
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'codexkey;admin;purge' {
             [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
@@ -1152,7 +1293,7 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             break
         }
         'codexkey;admin;help' {
-            [CompletionResult]::new('users', 'users', [CompletionResultType]::ParameterValue, 'List every account with its balance, or reset one''s two-factor login')
+            [CompletionResult]::new('users', 'users', [CompletionResultType]::ParameterValue, 'List every account with its balance, create one, or reset one''s two-factor login')
             [CompletionResult]::new('adjust', 'adjust', [CompletionResultType]::ParameterValue, 'Credit or debit an account, with a reason kept in the ledger and the audit log')
             [CompletionResult]::new('bonus', 'bonus', [CompletionResultType]::ParameterValue, 'Give an account promotional credit (spent first, never refunded), with a reason kept in the ledger and the audit log')
             [CompletionResult]::new('codes', 'codes', [CompletionResultType]::ParameterValue, 'Create, list, disable and export redemption codes')
@@ -1160,7 +1301,10 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('refunds', 'refunds', [CompletionResultType]::ParameterValue, 'List, approve and deny refunds of unused credit')
             [CompletionResult]::new('suspend', 'suspend', [CompletionResultType]::ParameterValue, 'Suspend an account: its sessions and keys stop working')
             [CompletionResult]::new('activate', 'activate', [CompletionResultType]::ParameterValue, 'Lift a suspension')
+            [CompletionResult]::new('invite', 'invite', [CompletionResultType]::ParameterValue, 'Invite an address to register (needed when `auth.registration = "invite"`): mailed when the gateway sends mail, else the link is printed; audited')
+            [CompletionResult]::new('reset-password', 'reset-password', [CompletionResultType]::ParameterValue, 'Print a one-time link that sets a new password for a user (it works once, for 24 hours, and ends their sessions when used); audited. For gateways that send no mail')
             [CompletionResult]::new('verify-ledger', 'verify-ledger', [CompletionResultType]::ParameterValue, 'Check that every balance equals the sum of its ledger entries (exit 1 if not)')
+            [CompletionResult]::new('purge', 'purge', [CompletionResultType]::ParameterValue, 'Run the retention purge now (`[retention]`): erase old client addresses and user agents, delete old raw usage events (reports keep their totals)')
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Show the audit log, newest first')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Copy the gateway''s database, consistent while it serves, into a new private file')
             [CompletionResult]::new('prices', 'prices', [CompletionResultType]::ParameterValue, 'Set, import and reset model prices and coefficients')
@@ -1170,10 +1314,18 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
         }
         'codexkey;admin;help;users' {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List every account with its balance (the default)')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete an account (keys and sessions end, the person is pseudonymised, billing records stay); audited with the reason')
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create an account without a password: a one-time link to set one is mailed when the gateway sends mail, else printed; audited')
             [CompletionResult]::new('reset-2fa', 'reset-2fa', [CompletionResultType]::ParameterValue, 'Turn off a user''s two-factor login (a lost device and no recovery code); audited')
             break
         }
         'codexkey;admin;help;users;list' {
+            break
+        }
+        'codexkey;admin;help;users;delete' {
+            break
+        }
+        'codexkey;admin;help;users;create' {
             break
         }
         'codexkey;admin;help;users;reset-2fa' {
@@ -1232,7 +1384,16 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
         'codexkey;admin;help;activate' {
             break
         }
+        'codexkey;admin;help;invite' {
+            break
+        }
+        'codexkey;admin;help;reset-password' {
+            break
+        }
         'codexkey;admin;help;verify-ledger' {
+            break
+        }
+        'codexkey;admin;help;purge' {
             break
         }
         'codexkey;admin;help;audit' {
@@ -1297,6 +1458,8 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('register', 'register', [CompletionResultType]::ParameterValue, 'Create an account on the gateway and log in')
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in and keep the session token in the OS keyring (or a private file); asks for a two-factor code when the account has two-factor login')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'End the session and forget its token')
+            [CompletionResult]::new('reset-password', 'reset-password', [CompletionResultType]::ParameterValue, 'Forgot your password: `--email` mails you a one-time link; `--link` (the link or its token, from the mail or from an admin) sets a new password and ends every session')
+            [CompletionResult]::new('verify-email', 'verify-email', [CompletionResultType]::ParameterValue, 'Confirm your address with the link (or its token) the gateway mailed you')
             [CompletionResult]::new('whoami', 'whoami', [CompletionResultType]::ParameterValue, 'Show the account you are logged in as')
             [CompletionResult]::new('account', 'account', [CompletionResultType]::ParameterValue, 'Secure your account: two-factor login, sessions, password')
             [CompletionResult]::new('keys', 'keys', [CompletionResultType]::ParameterValue, 'Manage your API keys')
@@ -1331,6 +1494,12 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
         'codexkey;help;logout' {
             break
         }
+        'codexkey;help;reset-password' {
+            break
+        }
+        'codexkey;help;verify-email' {
+            break
+        }
         'codexkey;help;whoami' {
             break
         }
@@ -1338,6 +1507,9 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('2fa', '2fa', [CompletionResultType]::ParameterValue, 'Turn two-factor login (TOTP, with an authenticator app) on or off')
             [CompletionResult]::new('sessions', 'sessions', [CompletionResultType]::ParameterValue, 'List your login sessions, or revoke them')
             [CompletionResult]::new('password', 'password', [CompletionResultType]::ParameterValue, 'Change your password; every other session ends')
+            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Set your preferences: the currency amounts are shown in, and your language')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete your account (asks for your password, and a code when two-factor login is on): keys and sessions end at once, your email and client addresses are erased; billing records stay, pseudonymised. Cannot be undone')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Download a copy of your data (profile, key metadata, ledger, usage events, orders; JSON and CSV) as one zip archive')
             break
         }
         'codexkey;help;account;2fa' {
@@ -1371,6 +1543,15 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             break
         }
         'codexkey;help;account;password' {
+            break
+        }
+        'codexkey;help;account;set' {
+            break
+        }
+        'codexkey;help;account;delete' {
+            break
+        }
+        'codexkey;help;account;export' {
             break
         }
         'codexkey;help;keys' {
@@ -1451,7 +1632,7 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             break
         }
         'codexkey;help;admin' {
-            [CompletionResult]::new('users', 'users', [CompletionResultType]::ParameterValue, 'List every account with its balance, or reset one''s two-factor login')
+            [CompletionResult]::new('users', 'users', [CompletionResultType]::ParameterValue, 'List every account with its balance, create one, or reset one''s two-factor login')
             [CompletionResult]::new('adjust', 'adjust', [CompletionResultType]::ParameterValue, 'Credit or debit an account, with a reason kept in the ledger and the audit log')
             [CompletionResult]::new('bonus', 'bonus', [CompletionResultType]::ParameterValue, 'Give an account promotional credit (spent first, never refunded), with a reason kept in the ledger and the audit log')
             [CompletionResult]::new('codes', 'codes', [CompletionResultType]::ParameterValue, 'Create, list, disable and export redemption codes')
@@ -1459,7 +1640,10 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('refunds', 'refunds', [CompletionResultType]::ParameterValue, 'List, approve and deny refunds of unused credit')
             [CompletionResult]::new('suspend', 'suspend', [CompletionResultType]::ParameterValue, 'Suspend an account: its sessions and keys stop working')
             [CompletionResult]::new('activate', 'activate', [CompletionResultType]::ParameterValue, 'Lift a suspension')
+            [CompletionResult]::new('invite', 'invite', [CompletionResultType]::ParameterValue, 'Invite an address to register (needed when `auth.registration = "invite"`): mailed when the gateway sends mail, else the link is printed; audited')
+            [CompletionResult]::new('reset-password', 'reset-password', [CompletionResultType]::ParameterValue, 'Print a one-time link that sets a new password for a user (it works once, for 24 hours, and ends their sessions when used); audited. For gateways that send no mail')
             [CompletionResult]::new('verify-ledger', 'verify-ledger', [CompletionResultType]::ParameterValue, 'Check that every balance equals the sum of its ledger entries (exit 1 if not)')
+            [CompletionResult]::new('purge', 'purge', [CompletionResultType]::ParameterValue, 'Run the retention purge now (`[retention]`): erase old client addresses and user agents, delete old raw usage events (reports keep their totals)')
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Show the audit log, newest first')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Copy the gateway''s database, consistent while it serves, into a new private file')
             [CompletionResult]::new('prices', 'prices', [CompletionResultType]::ParameterValue, 'Set, import and reset model prices and coefficients')
@@ -1468,10 +1652,18 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
         }
         'codexkey;help;admin;users' {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List every account with its balance (the default)')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete an account (keys and sessions end, the person is pseudonymised, billing records stay); audited with the reason')
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create an account without a password: a one-time link to set one is mailed when the gateway sends mail, else printed; audited')
             [CompletionResult]::new('reset-2fa', 'reset-2fa', [CompletionResultType]::ParameterValue, 'Turn off a user''s two-factor login (a lost device and no recovery code); audited')
             break
         }
         'codexkey;help;admin;users;list' {
+            break
+        }
+        'codexkey;help;admin;users;delete' {
+            break
+        }
+        'codexkey;help;admin;users;create' {
             break
         }
         'codexkey;help;admin;users;reset-2fa' {
@@ -1530,7 +1722,16 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
         'codexkey;help;admin;activate' {
             break
         }
+        'codexkey;help;admin;invite' {
+            break
+        }
+        'codexkey;help;admin;reset-password' {
+            break
+        }
         'codexkey;help;admin;verify-ledger' {
+            break
+        }
+        'codexkey;help;admin;purge' {
             break
         }
         'codexkey;help;admin;audit' {

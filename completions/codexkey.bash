@@ -73,6 +73,9 @@ _codexkey() {
             codexkey,register)
                 cmd="codexkey__subcmd__register"
                 ;;
+            codexkey,reset-password)
+                cmd="codexkey__subcmd__reset__subcmd__password"
+                ;;
             codexkey,run)
                 cmd="codexkey__subcmd__run"
                 ;;
@@ -85,11 +88,20 @@ _codexkey() {
             codexkey,usage)
                 cmd="codexkey__subcmd__usage"
                 ;;
+            codexkey,verify-email)
+                cmd="codexkey__subcmd__verify__subcmd__email"
+                ;;
             codexkey,whoami)
                 cmd="codexkey__subcmd__whoami"
                 ;;
             codexkey__subcmd__account,2fa)
                 cmd="codexkey__subcmd__account__subcmd__2fa"
+                ;;
+            codexkey__subcmd__account,delete)
+                cmd="codexkey__subcmd__account__subcmd__delete"
+                ;;
+            codexkey__subcmd__account,export)
+                cmd="codexkey__subcmd__account__subcmd__export"
                 ;;
             codexkey__subcmd__account,help)
                 cmd="codexkey__subcmd__account__subcmd__help"
@@ -99,6 +111,9 @@ _codexkey() {
                 ;;
             codexkey__subcmd__account,sessions)
                 cmd="codexkey__subcmd__account__subcmd__sessions"
+                ;;
+            codexkey__subcmd__account,set)
+                cmd="codexkey__subcmd__account__subcmd__set"
                 ;;
             codexkey__subcmd__account__subcmd__2fa,confirm)
                 cmd="codexkey__subcmd__account__subcmd__2fa__subcmd__confirm"
@@ -127,6 +142,12 @@ _codexkey() {
             codexkey__subcmd__account__subcmd__help,2fa)
                 cmd="codexkey__subcmd__account__subcmd__help__subcmd__2fa"
                 ;;
+            codexkey__subcmd__account__subcmd__help,delete)
+                cmd="codexkey__subcmd__account__subcmd__help__subcmd__delete"
+                ;;
+            codexkey__subcmd__account__subcmd__help,export)
+                cmd="codexkey__subcmd__account__subcmd__help__subcmd__export"
+                ;;
             codexkey__subcmd__account__subcmd__help,help)
                 cmd="codexkey__subcmd__account__subcmd__help__subcmd__help"
                 ;;
@@ -135,6 +156,9 @@ _codexkey() {
                 ;;
             codexkey__subcmd__account__subcmd__help,sessions)
                 cmd="codexkey__subcmd__account__subcmd__help__subcmd__sessions"
+                ;;
+            codexkey__subcmd__account__subcmd__help,set)
+                cmd="codexkey__subcmd__account__subcmd__help__subcmd__set"
                 ;;
             codexkey__subcmd__account__subcmd__help__subcmd__2fa,confirm)
                 cmd="codexkey__subcmd__account__subcmd__help__subcmd__2fa__subcmd__confirm"
@@ -199,14 +223,23 @@ _codexkey() {
             codexkey__subcmd__admin,help)
                 cmd="codexkey__subcmd__admin__subcmd__help"
                 ;;
+            codexkey__subcmd__admin,invite)
+                cmd="codexkey__subcmd__admin__subcmd__invite"
+                ;;
             codexkey__subcmd__admin,orders)
                 cmd="codexkey__subcmd__admin__subcmd__orders"
                 ;;
             codexkey__subcmd__admin,prices)
                 cmd="codexkey__subcmd__admin__subcmd__prices"
                 ;;
+            codexkey__subcmd__admin,purge)
+                cmd="codexkey__subcmd__admin__subcmd__purge"
+                ;;
             codexkey__subcmd__admin,refunds)
                 cmd="codexkey__subcmd__admin__subcmd__refunds"
+                ;;
+            codexkey__subcmd__admin,reset-password)
+                cmd="codexkey__subcmd__admin__subcmd__reset__subcmd__password"
                 ;;
             codexkey__subcmd__admin,suspend)
                 cmd="codexkey__subcmd__admin__subcmd__suspend"
@@ -277,14 +310,23 @@ _codexkey() {
             codexkey__subcmd__admin__subcmd__help,help)
                 cmd="codexkey__subcmd__admin__subcmd__help__subcmd__help"
                 ;;
+            codexkey__subcmd__admin__subcmd__help,invite)
+                cmd="codexkey__subcmd__admin__subcmd__help__subcmd__invite"
+                ;;
             codexkey__subcmd__admin__subcmd__help,orders)
                 cmd="codexkey__subcmd__admin__subcmd__help__subcmd__orders"
                 ;;
             codexkey__subcmd__admin__subcmd__help,prices)
                 cmd="codexkey__subcmd__admin__subcmd__help__subcmd__prices"
                 ;;
+            codexkey__subcmd__admin__subcmd__help,purge)
+                cmd="codexkey__subcmd__admin__subcmd__help__subcmd__purge"
+                ;;
             codexkey__subcmd__admin__subcmd__help,refunds)
                 cmd="codexkey__subcmd__admin__subcmd__help__subcmd__refunds"
+                ;;
+            codexkey__subcmd__admin__subcmd__help,reset-password)
+                cmd="codexkey__subcmd__admin__subcmd__help__subcmd__reset__subcmd__password"
                 ;;
             codexkey__subcmd__admin__subcmd__help,suspend)
                 cmd="codexkey__subcmd__admin__subcmd__help__subcmd__suspend"
@@ -345,6 +387,12 @@ _codexkey() {
                 ;;
             codexkey__subcmd__admin__subcmd__help__subcmd__upstreams,remove)
                 cmd="codexkey__subcmd__admin__subcmd__help__subcmd__upstreams__subcmd__remove"
+                ;;
+            codexkey__subcmd__admin__subcmd__help__subcmd__users,create)
+                cmd="codexkey__subcmd__admin__subcmd__help__subcmd__users__subcmd__create"
+                ;;
+            codexkey__subcmd__admin__subcmd__help__subcmd__users,delete)
+                cmd="codexkey__subcmd__admin__subcmd__help__subcmd__users__subcmd__delete"
                 ;;
             codexkey__subcmd__admin__subcmd__help__subcmd__users,list)
                 cmd="codexkey__subcmd__admin__subcmd__help__subcmd__users__subcmd__list"
@@ -436,6 +484,12 @@ _codexkey() {
             codexkey__subcmd__admin__subcmd__upstreams__subcmd__help,remove)
                 cmd="codexkey__subcmd__admin__subcmd__upstreams__subcmd__help__subcmd__remove"
                 ;;
+            codexkey__subcmd__admin__subcmd__users,create)
+                cmd="codexkey__subcmd__admin__subcmd__users__subcmd__create"
+                ;;
+            codexkey__subcmd__admin__subcmd__users,delete)
+                cmd="codexkey__subcmd__admin__subcmd__users__subcmd__delete"
+                ;;
             codexkey__subcmd__admin__subcmd__users,help)
                 cmd="codexkey__subcmd__admin__subcmd__users__subcmd__help"
                 ;;
@@ -444,6 +498,12 @@ _codexkey() {
                 ;;
             codexkey__subcmd__admin__subcmd__users,reset-2fa)
                 cmd="codexkey__subcmd__admin__subcmd__users__subcmd__reset__subcmd__2fa"
+                ;;
+            codexkey__subcmd__admin__subcmd__users__subcmd__help,create)
+                cmd="codexkey__subcmd__admin__subcmd__users__subcmd__help__subcmd__create"
+                ;;
+            codexkey__subcmd__admin__subcmd__users__subcmd__help,delete)
+                cmd="codexkey__subcmd__admin__subcmd__users__subcmd__help__subcmd__delete"
                 ;;
             codexkey__subcmd__admin__subcmd__users__subcmd__help,help)
                 cmd="codexkey__subcmd__admin__subcmd__users__subcmd__help__subcmd__help"
@@ -511,6 +571,9 @@ _codexkey() {
             codexkey__subcmd__help,register)
                 cmd="codexkey__subcmd__help__subcmd__register"
                 ;;
+            codexkey__subcmd__help,reset-password)
+                cmd="codexkey__subcmd__help__subcmd__reset__subcmd__password"
+                ;;
             codexkey__subcmd__help,run)
                 cmd="codexkey__subcmd__help__subcmd__run"
                 ;;
@@ -523,17 +586,29 @@ _codexkey() {
             codexkey__subcmd__help,usage)
                 cmd="codexkey__subcmd__help__subcmd__usage"
                 ;;
+            codexkey__subcmd__help,verify-email)
+                cmd="codexkey__subcmd__help__subcmd__verify__subcmd__email"
+                ;;
             codexkey__subcmd__help,whoami)
                 cmd="codexkey__subcmd__help__subcmd__whoami"
                 ;;
             codexkey__subcmd__help__subcmd__account,2fa)
                 cmd="codexkey__subcmd__help__subcmd__account__subcmd__2fa"
                 ;;
+            codexkey__subcmd__help__subcmd__account,delete)
+                cmd="codexkey__subcmd__help__subcmd__account__subcmd__delete"
+                ;;
+            codexkey__subcmd__help__subcmd__account,export)
+                cmd="codexkey__subcmd__help__subcmd__account__subcmd__export"
+                ;;
             codexkey__subcmd__help__subcmd__account,password)
                 cmd="codexkey__subcmd__help__subcmd__account__subcmd__password"
                 ;;
             codexkey__subcmd__help__subcmd__account,sessions)
                 cmd="codexkey__subcmd__help__subcmd__account__subcmd__sessions"
+                ;;
+            codexkey__subcmd__help__subcmd__account,set)
+                cmd="codexkey__subcmd__help__subcmd__account__subcmd__set"
                 ;;
             codexkey__subcmd__help__subcmd__account__subcmd__2fa,confirm)
                 cmd="codexkey__subcmd__help__subcmd__account__subcmd__2fa__subcmd__confirm"
@@ -571,14 +646,23 @@ _codexkey() {
             codexkey__subcmd__help__subcmd__admin,codes)
                 cmd="codexkey__subcmd__help__subcmd__admin__subcmd__codes"
                 ;;
+            codexkey__subcmd__help__subcmd__admin,invite)
+                cmd="codexkey__subcmd__help__subcmd__admin__subcmd__invite"
+                ;;
             codexkey__subcmd__help__subcmd__admin,orders)
                 cmd="codexkey__subcmd__help__subcmd__admin__subcmd__orders"
                 ;;
             codexkey__subcmd__help__subcmd__admin,prices)
                 cmd="codexkey__subcmd__help__subcmd__admin__subcmd__prices"
                 ;;
+            codexkey__subcmd__help__subcmd__admin,purge)
+                cmd="codexkey__subcmd__help__subcmd__admin__subcmd__purge"
+                ;;
             codexkey__subcmd__help__subcmd__admin,refunds)
                 cmd="codexkey__subcmd__help__subcmd__admin__subcmd__refunds"
+                ;;
+            codexkey__subcmd__help__subcmd__admin,reset-password)
+                cmd="codexkey__subcmd__help__subcmd__admin__subcmd__reset__subcmd__password"
                 ;;
             codexkey__subcmd__help__subcmd__admin,suspend)
                 cmd="codexkey__subcmd__help__subcmd__admin__subcmd__suspend"
@@ -639,6 +723,12 @@ _codexkey() {
                 ;;
             codexkey__subcmd__help__subcmd__admin__subcmd__upstreams,remove)
                 cmd="codexkey__subcmd__help__subcmd__admin__subcmd__upstreams__subcmd__remove"
+                ;;
+            codexkey__subcmd__help__subcmd__admin__subcmd__users,create)
+                cmd="codexkey__subcmd__help__subcmd__admin__subcmd__users__subcmd__create"
+                ;;
+            codexkey__subcmd__help__subcmd__admin__subcmd__users,delete)
+                cmd="codexkey__subcmd__help__subcmd__admin__subcmd__users__subcmd__delete"
                 ;;
             codexkey__subcmd__help__subcmd__admin__subcmd__users,list)
                 cmd="codexkey__subcmd__help__subcmd__admin__subcmd__users__subcmd__list"
@@ -737,7 +827,7 @@ _codexkey() {
 
     case "${cmd}" in
         codexkey)
-            opts="-h -V --gateway --json --profile --help --version gateway register login logout whoami account keys balance usage ledger topup orders refund refunds referral pricing proxy env run setup doctor admin completions help"
+            opts="-h -V --gateway --json --profile --help --version gateway register login logout reset-password verify-email whoami account keys balance usage ledger topup orders refund refunds referral pricing proxy env run setup doctor admin completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -759,7 +849,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__account)
-            opts="-h -V --gateway --json --profile --help --version 2fa sessions password help"
+            opts="-h -V --gateway --json --profile --help --version 2fa sessions password set delete export help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -946,8 +1036,60 @@ _codexkey() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        codexkey__subcmd__account__subcmd__delete)
+            opts="-h -V --password-stdin --code --recovery-code --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --code)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --recovery-code)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__account__subcmd__export)
+            opts="-h -V --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         codexkey__subcmd__account__subcmd__help)
-            opts="2fa sessions password help"
+            opts="2fa sessions password set delete export help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1005,6 +1147,34 @@ _codexkey() {
         codexkey__subcmd__account__subcmd__help__subcmd__2fa__subcmd__enable)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__account__subcmd__help__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__account__subcmd__help__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1089,6 +1259,20 @@ _codexkey() {
         codexkey__subcmd__account__subcmd__help__subcmd__sessions__subcmd__revoke__subcmd__others)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__account__subcmd__help__subcmd__set)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1280,8 +1464,38 @@ _codexkey() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        codexkey__subcmd__account__subcmd__set)
+            opts="-h -V --currency --language --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --currency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --language)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         codexkey__subcmd__admin)
-            opts="-h -V --gateway --json --profile --help --version users adjust bonus codes orders refunds suspend activate verify-ledger audit backup prices upstreams help"
+            opts="-h -V --gateway --json --profile --help --version users adjust bonus codes orders refunds suspend activate invite reset-password verify-ledger purge audit backup prices upstreams help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1683,7 +1897,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin__subcmd__help)
-            opts="users adjust bonus codes orders refunds suspend activate verify-ledger audit backup prices upstreams help"
+            opts="users adjust bonus codes orders refunds suspend activate invite reset-password verify-ledger purge audit backup prices upstreams help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1864,6 +2078,20 @@ _codexkey() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        codexkey__subcmd__admin__subcmd__help__subcmd__invite)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         codexkey__subcmd__admin__subcmd__help__subcmd__orders)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1948,6 +2176,20 @@ _codexkey() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        codexkey__subcmd__admin__subcmd__help__subcmd__purge)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         codexkey__subcmd__admin__subcmd__help__subcmd__refunds)
             opts="list approve deny"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1993,6 +2235,20 @@ _codexkey() {
         codexkey__subcmd__admin__subcmd__help__subcmd__refunds__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__help__subcmd__reset__subcmd__password)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2089,8 +2345,36 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin__subcmd__help__subcmd__users)
-            opts="list reset-2fa"
+            opts="list delete create reset-2fa"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__help__subcmd__users__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__help__subcmd__users__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2137,6 +2421,28 @@ _codexkey() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__invite)
+            opts="-h -V --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2412,6 +2718,28 @@ _codexkey() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        codexkey__subcmd__admin__subcmd__purge)
+            opts="-h -V --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         codexkey__subcmd__admin__subcmd__refunds)
             opts="-h -V --gateway --json --profile --help --version list approve deny help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -2563,6 +2891,28 @@ _codexkey() {
                     COMPREPLY=($(compgen -W "requested approved succeeded failed denied" -- "${cur}"))
                     return 0
                     ;;
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__reset__subcmd__password)
+            opts="-h -V --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --gateway)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2811,7 +3161,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin__subcmd__users)
-            opts="-h -V --gateway --json --profile --help --version list reset-2fa help"
+            opts="-h -V --gateway --json --profile --help --version list delete create reset-2fa help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2832,9 +3182,89 @@ _codexkey() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        codexkey__subcmd__admin__subcmd__users__subcmd__help)
-            opts="list reset-2fa help"
+        codexkey__subcmd__admin__subcmd__users__subcmd__create)
+            opts="-h -V --role --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --role)
+                    COMPREPLY=($(compgen -W "user admin" -- "${cur}"))
+                    return 0
+                    ;;
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__users__subcmd__delete)
+            opts="-h -V --reason --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__users__subcmd__help)
+            opts="list delete create reset-2fa help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__users__subcmd__help__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__users__subcmd__help__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -3085,7 +3515,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__help)
-            opts="gateway register login logout whoami account keys balance usage ledger topup orders refund refunds referral pricing proxy env run setup doctor admin completions help"
+            opts="gateway register login logout reset-password verify-email whoami account keys balance usage ledger topup orders refund refunds referral pricing proxy env run setup doctor admin completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3099,7 +3529,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__help__subcmd__account)
-            opts="2fa sessions password"
+            opts="2fa sessions password set delete export"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3157,6 +3587,34 @@ _codexkey() {
         codexkey__subcmd__help__subcmd__account__subcmd__2fa__subcmd__enable)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__account__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__account__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -3238,8 +3696,22 @@ _codexkey() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        codexkey__subcmd__help__subcmd__account__subcmd__set)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         codexkey__subcmd__help__subcmd__admin)
-            opts="users adjust bonus codes orders refunds suspend activate verify-ledger audit backup prices upstreams"
+            opts="users adjust bonus codes orders refunds suspend activate invite reset-password verify-ledger purge audit backup prices upstreams"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3406,6 +3878,20 @@ _codexkey() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        codexkey__subcmd__help__subcmd__admin__subcmd__invite)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         codexkey__subcmd__help__subcmd__admin__subcmd__orders)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -3490,6 +3976,20 @@ _codexkey() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        codexkey__subcmd__help__subcmd__admin__subcmd__purge)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         codexkey__subcmd__help__subcmd__admin__subcmd__refunds)
             opts="list approve deny"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -3535,6 +4035,20 @@ _codexkey() {
         codexkey__subcmd__help__subcmd__admin__subcmd__refunds__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__admin__subcmd__reset__subcmd__password)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -3631,8 +4145,36 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__help__subcmd__admin__subcmd__users)
-            opts="list reset-2fa"
+            opts="list delete create reset-2fa"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__admin__subcmd__users__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__admin__subcmd__users__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -4008,6 +4550,20 @@ _codexkey() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        codexkey__subcmd__help__subcmd__reset__subcmd__password)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         codexkey__subcmd__help__subcmd__run)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -4081,6 +4637,20 @@ _codexkey() {
         codexkey__subcmd__help__subcmd__usage__subcmd__sync)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__verify__subcmd__email)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -4659,7 +5229,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__register)
-            opts="-h -V --email --password-stdin --referral --gateway --json --profile --help --version"
+            opts="-h -V --email --password-stdin --referral --invitation --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4670,6 +5240,40 @@ _codexkey() {
                     return 0
                     ;;
                 --referral)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --invitation)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__reset__subcmd__password)
+            opts="-h -V --email --link --password-stdin --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --email)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --link)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -4937,6 +5541,28 @@ _codexkey() {
         codexkey__subcmd__usage__subcmd__sync)
             opts="-h -V --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__verify__subcmd__email)
+            opts="-h -V --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -29,6 +29,8 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand register 'Create an account on the gateway and log in'
             cand login 'Log in and keep the session token in the OS keyring (or a private file); asks for a two-factor code when the account has two-factor login'
             cand logout 'End the session and forget its token'
+            cand reset-password 'Forgot your password: `--email` mails you a one-time link; `--link` (the link or its token, from the mail or from an admin) sets a new password and ends every session'
+            cand verify-email 'Confirm your address with the link (or its token) the gateway mailed you'
             cand whoami 'Show the account you are logged in as'
             cand account 'Secure your account: two-factor login, sessions, password'
             cand keys 'Manage your API keys'
@@ -66,6 +68,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;register'= {
             cand --email 'Account email (asked for when omitted)'
             cand --referral 'Another account''s referral code (`codexkey referral` shows it to them): it earns a share of your paid top-ups'
+            cand --invitation 'The invitation token (`ck_invite_…`) an admin sent, on a gateway that registers by invitation only'
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
             cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --password-stdin 'Read the password from the first line of standard input instead of prompting'
@@ -97,6 +100,27 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'codexkey;reset-password'= {
+            cand --email 'Ask for a link by mail (the answer is the same whether or not an account has it)'
+            cand --link 'Set a new password with this link, or the token in it (`ck_reset_…`)'
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --password-stdin 'With `--link`: read the new password from the first line of standard input instead of prompting'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;verify-email'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'codexkey;whoami'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
             cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
@@ -117,6 +141,9 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand 2fa 'Turn two-factor login (TOTP, with an authenticator app) on or off'
             cand sessions 'List your login sessions, or revoke them'
             cand password 'Change your password; every other session ends'
+            cand set 'Set your preferences: the currency amounts are shown in, and your language'
+            cand delete 'Delete your account (asks for your password, and a code when two-factor login is on): keys and sessions end at once, your email and client addresses are erased; billing records stay, pseudonymised. Cannot be undone'
+            cand export 'Download a copy of your data (profile, key metadata, ledger, usage events, orders; JSON and CSV) as one zip archive'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'codexkey;account;2fa'= {
@@ -241,10 +268,45 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'codexkey;account;set'= {
+            cand --currency 'Display currency, an ISO 4217 code the gateway has a rate for (e.g. `RUB`; `USD` is credits as they are)'
+            cand --language 'Language, a tag such as `en`, `ru` or `pt-BR`'
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;account;delete'= {
+            cand --code 'The code your authenticator app shows (two-factor login)'
+            cand --recovery-code 'A recovery code instead of the app''s code'
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --password-stdin 'Read the password from the first line of standard input instead of prompting'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;account;export'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'codexkey;account;help'= {
             cand 2fa 'Turn two-factor login (TOTP, with an authenticator app) on or off'
             cand sessions 'List your login sessions, or revoke them'
             cand password 'Change your password; every other session ends'
+            cand set 'Set your preferences: the currency amounts are shown in, and your language'
+            cand delete 'Delete your account (asks for your password, and a code when two-factor login is on): keys and sessions end at once, your email and client addresses are erased; billing records stay, pseudonymised. Cannot be undone'
+            cand export 'Download a copy of your data (profile, key metadata, ledger, usage events, orders; JSON and CSV) as one zip archive'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'codexkey;account;help;2fa'= {
@@ -270,6 +332,12 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;account;help;sessions;revoke-others'= {
         }
         &'codexkey;account;help;password'= {
+        }
+        &'codexkey;account;help;set'= {
+        }
+        &'codexkey;account;help;delete'= {
+        }
+        &'codexkey;account;help;export'= {
         }
         &'codexkey;account;help;help'= {
         }
@@ -587,7 +655,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
-            cand users 'List every account with its balance, or reset one''s two-factor login'
+            cand users 'List every account with its balance, create one, or reset one''s two-factor login'
             cand adjust 'Credit or debit an account, with a reason kept in the ledger and the audit log'
             cand bonus 'Give an account promotional credit (spent first, never refunded), with a reason kept in the ledger and the audit log'
             cand codes 'Create, list, disable and export redemption codes'
@@ -595,7 +663,10 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand refunds 'List, approve and deny refunds of unused credit'
             cand suspend 'Suspend an account: its sessions and keys stop working'
             cand activate 'Lift a suspension'
+            cand invite 'Invite an address to register (needed when `auth.registration = "invite"`): mailed when the gateway sends mail, else the link is printed; audited'
+            cand reset-password 'Print a one-time link that sets a new password for a user (it works once, for 24 hours, and ends their sessions when used); audited. For gateways that send no mail'
             cand verify-ledger 'Check that every balance equals the sum of its ledger entries (exit 1 if not)'
+            cand purge 'Run the retention purge now (`[retention]`): erase old client addresses and user agents, delete old raw usage events (reports keep their totals)'
             cand audit 'Show the audit log, newest first'
             cand backup 'Copy the gateway''s database, consistent while it serves, into a new private file'
             cand prices 'Set, import and reset model prices and coefficients'
@@ -611,10 +682,32 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand list 'List every account with its balance (the default)'
+            cand delete 'Delete an account (keys and sessions end, the person is pseudonymised, billing records stay); audited with the reason'
+            cand create 'Create an account without a password: a one-time link to set one is mailed when the gateway sends mail, else printed; audited'
             cand reset-2fa 'Turn off a user''s two-factor login (a lost device and no recovery code); audited'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'codexkey;admin;users;list'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;admin;users;delete'= {
+            cand --reason 'Why (required; kept in the audit log)'
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;admin;users;create'= {
+            cand --role 'Its role'
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
             cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
@@ -634,10 +727,16 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;admin;users;help'= {
             cand list 'List every account with its balance (the default)'
+            cand delete 'Delete an account (keys and sessions end, the person is pseudonymised, billing records stay); audited with the reason'
+            cand create 'Create an account without a password: a one-time link to set one is mailed when the gateway sends mail, else printed; audited'
             cand reset-2fa 'Turn off a user''s two-factor login (a lost device and no recovery code); audited'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'codexkey;admin;users;help;list'= {
+        }
+        &'codexkey;admin;users;help;delete'= {
+        }
+        &'codexkey;admin;users;help;create'= {
         }
         &'codexkey;admin;users;help;reset-2fa'= {
         }
@@ -836,7 +935,34 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'codexkey;admin;invite'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;admin;reset-password'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'codexkey;admin;verify-ledger'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'codexkey;admin;purge'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
             cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
@@ -1017,7 +1143,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;admin;upstreams;help;help'= {
         }
         &'codexkey;admin;help'= {
-            cand users 'List every account with its balance, or reset one''s two-factor login'
+            cand users 'List every account with its balance, create one, or reset one''s two-factor login'
             cand adjust 'Credit or debit an account, with a reason kept in the ledger and the audit log'
             cand bonus 'Give an account promotional credit (spent first, never refunded), with a reason kept in the ledger and the audit log'
             cand codes 'Create, list, disable and export redemption codes'
@@ -1025,7 +1151,10 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand refunds 'List, approve and deny refunds of unused credit'
             cand suspend 'Suspend an account: its sessions and keys stop working'
             cand activate 'Lift a suspension'
+            cand invite 'Invite an address to register (needed when `auth.registration = "invite"`): mailed when the gateway sends mail, else the link is printed; audited'
+            cand reset-password 'Print a one-time link that sets a new password for a user (it works once, for 24 hours, and ends their sessions when used); audited. For gateways that send no mail'
             cand verify-ledger 'Check that every balance equals the sum of its ledger entries (exit 1 if not)'
+            cand purge 'Run the retention purge now (`[retention]`): erase old client addresses and user agents, delete old raw usage events (reports keep their totals)'
             cand audit 'Show the audit log, newest first'
             cand backup 'Copy the gateway''s database, consistent while it serves, into a new private file'
             cand prices 'Set, import and reset model prices and coefficients'
@@ -1034,9 +1163,15 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;admin;help;users'= {
             cand list 'List every account with its balance (the default)'
+            cand delete 'Delete an account (keys and sessions end, the person is pseudonymised, billing records stay); audited with the reason'
+            cand create 'Create an account without a password: a one-time link to set one is mailed when the gateway sends mail, else printed; audited'
             cand reset-2fa 'Turn off a user''s two-factor login (a lost device and no recovery code); audited'
         }
         &'codexkey;admin;help;users;list'= {
+        }
+        &'codexkey;admin;help;users;delete'= {
+        }
+        &'codexkey;admin;help;users;create'= {
         }
         &'codexkey;admin;help;users;reset-2fa'= {
         }
@@ -1078,7 +1213,13 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;admin;help;activate'= {
         }
+        &'codexkey;admin;help;invite'= {
+        }
+        &'codexkey;admin;help;reset-password'= {
+        }
         &'codexkey;admin;help;verify-ledger'= {
+        }
+        &'codexkey;admin;help;purge'= {
         }
         &'codexkey;admin;help;audit'= {
         }
@@ -1128,6 +1269,8 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand register 'Create an account on the gateway and log in'
             cand login 'Log in and keep the session token in the OS keyring (or a private file); asks for a two-factor code when the account has two-factor login'
             cand logout 'End the session and forget its token'
+            cand reset-password 'Forgot your password: `--email` mails you a one-time link; `--link` (the link or its token, from the mail or from an admin) sets a new password and ends every session'
+            cand verify-email 'Confirm your address with the link (or its token) the gateway mailed you'
             cand whoami 'Show the account you are logged in as'
             cand account 'Secure your account: two-factor login, sessions, password'
             cand keys 'Manage your API keys'
@@ -1157,12 +1300,19 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;help;logout'= {
         }
+        &'codexkey;help;reset-password'= {
+        }
+        &'codexkey;help;verify-email'= {
+        }
         &'codexkey;help;whoami'= {
         }
         &'codexkey;help;account'= {
             cand 2fa 'Turn two-factor login (TOTP, with an authenticator app) on or off'
             cand sessions 'List your login sessions, or revoke them'
             cand password 'Change your password; every other session ends'
+            cand set 'Set your preferences: the currency amounts are shown in, and your language'
+            cand delete 'Delete your account (asks for your password, and a code when two-factor login is on): keys and sessions end at once, your email and client addresses are erased; billing records stay, pseudonymised. Cannot be undone'
+            cand export 'Download a copy of your data (profile, key metadata, ledger, usage events, orders; JSON and CSV) as one zip archive'
         }
         &'codexkey;help;account;2fa'= {
             cand enable 'Turn it on (asks for your password): shows a QR code for your authenticator app, asks for a code it shows, then prints ten recovery codes once. Without a terminal, prints the secret and stops: finish with `codexkey account 2fa confirm CODE`'
@@ -1187,6 +1337,12 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;help;account;sessions;revoke-others'= {
         }
         &'codexkey;help;account;password'= {
+        }
+        &'codexkey;help;account;set'= {
+        }
+        &'codexkey;help;account;delete'= {
+        }
+        &'codexkey;help;account;export'= {
         }
         &'codexkey;help;keys'= {
             cand create 'Create a key; its secret is shown once'
@@ -1243,7 +1399,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;help;doctor'= {
         }
         &'codexkey;help;admin'= {
-            cand users 'List every account with its balance, or reset one''s two-factor login'
+            cand users 'List every account with its balance, create one, or reset one''s two-factor login'
             cand adjust 'Credit or debit an account, with a reason kept in the ledger and the audit log'
             cand bonus 'Give an account promotional credit (spent first, never refunded), with a reason kept in the ledger and the audit log'
             cand codes 'Create, list, disable and export redemption codes'
@@ -1251,7 +1407,10 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand refunds 'List, approve and deny refunds of unused credit'
             cand suspend 'Suspend an account: its sessions and keys stop working'
             cand activate 'Lift a suspension'
+            cand invite 'Invite an address to register (needed when `auth.registration = "invite"`): mailed when the gateway sends mail, else the link is printed; audited'
+            cand reset-password 'Print a one-time link that sets a new password for a user (it works once, for 24 hours, and ends their sessions when used); audited. For gateways that send no mail'
             cand verify-ledger 'Check that every balance equals the sum of its ledger entries (exit 1 if not)'
+            cand purge 'Run the retention purge now (`[retention]`): erase old client addresses and user agents, delete old raw usage events (reports keep their totals)'
             cand audit 'Show the audit log, newest first'
             cand backup 'Copy the gateway''s database, consistent while it serves, into a new private file'
             cand prices 'Set, import and reset model prices and coefficients'
@@ -1259,9 +1418,15 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;help;admin;users'= {
             cand list 'List every account with its balance (the default)'
+            cand delete 'Delete an account (keys and sessions end, the person is pseudonymised, billing records stay); audited with the reason'
+            cand create 'Create an account without a password: a one-time link to set one is mailed when the gateway sends mail, else printed; audited'
             cand reset-2fa 'Turn off a user''s two-factor login (a lost device and no recovery code); audited'
         }
         &'codexkey;help;admin;users;list'= {
+        }
+        &'codexkey;help;admin;users;delete'= {
+        }
+        &'codexkey;help;admin;users;create'= {
         }
         &'codexkey;help;admin;users;reset-2fa'= {
         }
@@ -1303,7 +1468,13 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         }
         &'codexkey;help;admin;activate'= {
         }
+        &'codexkey;help;admin;invite'= {
+        }
+        &'codexkey;help;admin;reset-password'= {
+        }
         &'codexkey;help;admin;verify-ledger'= {
+        }
+        &'codexkey;help;admin;purge'= {
         }
         &'codexkey;help;admin;audit'= {
         }

@@ -49,6 +49,16 @@ pub enum Command {
     Login(LoginArgs),
     /// End the session and forget its token
     Logout,
+    /// Forgot your password: `--email` mails you a one-time link; `--link` (the link or its
+    /// token, from the mail or from an admin) sets a new password and ends every session
+    #[command(name = "reset-password")]
+    ResetPassword(ResetPasswordArgs),
+    /// Confirm your address with the link (or its token) the gateway mailed you
+    #[command(name = "verify-email")]
+    VerifyEmail {
+        /// The link, or the token in it (`ck_verify_…`)
+        link: String,
+    },
     /// Show the account you are logged in as
     Whoami,
     /// Secure your account: two-factor login, sessions, password
@@ -163,6 +173,20 @@ pub struct CredentialArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ResetPasswordArgs {
+    /// Ask for a link by mail (the answer is the same whether or not an account has it)
+    #[arg(long, conflicts_with = "link", required_unless_present = "link")]
+    pub email: Option<String>,
+    /// Set a new password with this link, or the token in it (`ck_reset_…`)
+    #[arg(long, value_name = "LINK")]
+    pub link: Option<String>,
+    /// With `--link`: read the new password from the first line of standard input instead of
+    /// prompting
+    #[arg(long, requires = "link")]
+    pub password_stdin: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct RegisterArgs {
     #[command(flatten)]
     pub credentials: CredentialArgs,
@@ -170,6 +194,10 @@ pub struct RegisterArgs {
     /// of your paid top-ups
     #[arg(long, value_name = "CODE")]
     pub referral: Option<String>,
+    /// The invitation token (`ck_invite_…`) an admin sent, on a gateway that registers by
+    /// invitation only
+    #[arg(long, value_name = "TOKEN")]
+    pub invitation: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -197,6 +225,40 @@ pub enum AccountCommand {
     },
     /// Change your password; every other session ends
     Password(PasswordArgs),
+    /// Set your preferences: the currency amounts are shown in, and your language
+    Set(AccountSetArgs),
+    /// Delete your account (asks for your password, and a code when two-factor login is on):
+    /// keys and sessions end at once, your email and client addresses are erased; billing
+    /// records stay, pseudonymised. Cannot be undone
+    Delete {
+        /// Read the password from the first line of standard input instead of prompting
+        #[arg(long)]
+        password_stdin: bool,
+        /// The code your authenticator app shows (two-factor login)
+        #[arg(long, value_name = "CODE", conflicts_with = "recovery_code")]
+        code: Option<String>,
+        /// A recovery code instead of the app's code
+        #[arg(long, value_name = "CODE")]
+        recovery_code: Option<String>,
+    },
+    /// Download a copy of your data (profile, key metadata, ledger, usage events, orders; JSON
+    /// and CSV) as one zip archive
+    Export {
+        /// The file to create (0600); an existing file is left alone
+        file: std::path::PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+#[group(required = true, multiple = true)]
+pub struct AccountSetArgs {
+    /// Display currency, an ISO 4217 code the gateway has a rate for (e.g. `RUB`; `USD` is
+    /// credits as they are)
+    #[arg(long, value_name = "CODE")]
+    pub currency: Option<String>,
+    /// Language, a tag such as `en`, `ru` or `pt-BR`
+    #[arg(long, value_name = "TAG")]
+    pub language: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -488,7 +550,7 @@ pub struct TopupArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
-    /// List every account with its balance, or reset one's two-factor login
+    /// List every account with its balance, create one, or reset one's two-factor login
     Users {
         #[command(subcommand)]
         command: Option<UsersCommand>,
@@ -540,8 +602,24 @@ pub enum AdminCommand {
         /// The account's email (or id)
         account: String,
     },
+    /// Invite an address to register (needed when `auth.registration = "invite"`): mailed when
+    /// the gateway sends mail, else the link is printed; audited
+    Invite {
+        /// The address to invite
+        email: String,
+    },
+    /// Print a one-time link that sets a new password for a user (it works once, for 24 hours,
+    /// and ends their sessions when used); audited. For gateways that send no mail
+    #[command(name = "reset-password")]
+    ResetPassword {
+        /// The account's email (or id)
+        account: String,
+    },
     /// Check that every balance equals the sum of its ledger entries (exit 1 if not)
     VerifyLedger,
+    /// Run the retention purge now (`[retention]`): erase old client addresses and user agents,
+    /// delete old raw usage events (reports keep their totals)
+    Purge,
     /// Show the audit log, newest first
     Audit(LedgerArgs),
     /// Copy the gateway's database, consistent while it serves, into a new private file
@@ -561,6 +639,24 @@ pub enum AdminCommand {
 pub enum UsersCommand {
     /// List every account with its balance (the default)
     List,
+    /// Delete an account (keys and sessions end, the person is pseudonymised, billing records
+    /// stay); audited with the reason
+    Delete {
+        /// The account's email (or id)
+        account: String,
+        /// Why (required; kept in the audit log)
+        #[arg(long)]
+        reason: String,
+    },
+    /// Create an account without a password: a one-time link to set one is mailed when the
+    /// gateway sends mail, else printed; audited
+    Create {
+        /// The new account's email
+        email: String,
+        /// Its role
+        #[arg(long, value_parser = ["user", "admin"], default_value = "user")]
+        role: String,
+    },
     /// Turn off a user's two-factor login (a lost device and no recovery code); audited
     #[command(name = "reset-2fa")]
     ResetTwoFactor {

@@ -180,6 +180,68 @@ impl Client {
         .await
     }
 
+    pub async fn admin_create_user(
+        &self,
+        req: &CreateUserRequest,
+    ) -> Result<CreatedUser, ClientError> {
+        self.post("/api/v1/admin/users", req).await
+    }
+
+    pub async fn admin_invite(&self, req: &InviteRequest) -> Result<InvitationIssued, ClientError> {
+        self.post("/api/v1/admin/invitations", req).await
+    }
+
+    pub async fn delete_account(
+        &self,
+        req: &DeleteAccountRequest,
+    ) -> Result<AccountDeleted, ClientError> {
+        self.send(self.request(Method::DELETE, "/api/v1/account").json(req))
+            .await
+    }
+
+    pub async fn admin_delete_user(
+        &self,
+        account: &str,
+        req: &AdminDeleteRequest,
+    ) -> Result<AccountDeleted, ClientError> {
+        self.post(
+            &format!("/api/v1/admin/users/{}/delete", path_segment(account)),
+            req,
+        )
+        .await
+    }
+
+    pub async fn admin_purge(&self) -> Result<PurgeReport, ClientError> {
+        self.post("/api/v1/admin/retention/purge", &serde_json::json!({}))
+            .await
+    }
+
+    pub async fn request_password_reset(
+        &self,
+        req: &PasswordResetRequest,
+    ) -> Result<PasswordResetAccepted, ClientError> {
+        self.post("/api/v1/auth/password-reset", req).await
+    }
+
+    pub async fn confirm_password_reset(
+        &self,
+        req: &PasswordResetConfirmRequest,
+    ) -> Result<PasswordChanged, ClientError> {
+        self.post("/api/v1/auth/password-reset/confirm", req).await
+    }
+
+    pub async fn verify_email(&self, req: &VerifyEmailRequest) -> Result<(), ClientError> {
+        self.post("/api/v1/auth/verify-email", req).await
+    }
+
+    pub async fn admin_reset_link(&self, account: &str) -> Result<OneTimeLink, ClientError> {
+        self.send(self.request(
+            Method::POST,
+            &format!("/api/v1/admin/users/{}/reset-link", path_segment(account)),
+        ))
+        .await
+    }
+
     pub async fn logout(&self) -> Result<(), ClientError> {
         self.post("/api/v1/auth/logout", &serde_json::json!({}))
             .await
@@ -187,6 +249,11 @@ impl Client {
 
     pub async fn account(&self) -> Result<Account, ClientError> {
         self.get("/api/v1/account").await
+    }
+
+    pub async fn update_account(&self, req: &UpdateAccountRequest) -> Result<Account, ClientError> {
+        self.send(self.request(Method::PATCH, "/api/v1/account").json(req))
+            .await
     }
 
     pub async fn create_key(&self, req: &CreateKeyRequest) -> Result<CreatedKey, ClientError> {
@@ -387,6 +454,26 @@ impl Client {
     /// The database backup: a response whose body is the SQLite file, to be read in chunks.
     /// A big database takes longer than the usual request timeout, so this one has none
     /// beyond a day.
+    /// The caller's data export, a zip archive, whole.
+    pub async fn export(&self) -> Result<Vec<u8>, ClientError> {
+        let unreachable = |e: reqwest::Error| ClientError::Unreachable {
+            url: self.base.clone(),
+            detail: error_chain(&e),
+        };
+        let resp = self
+            .request(Method::GET, "/api/v1/account/export")
+            .timeout(Duration::from_secs(3600))
+            .send()
+            .await
+            .map_err(unreachable)?;
+        let status = resp.status();
+        let bytes = resp.bytes().await.map_err(unreachable)?;
+        if status.is_success() {
+            return Ok(bytes.to_vec());
+        }
+        Err(self.api_error(status, &bytes))
+    }
+
     pub async fn admin_backup(&self) -> Result<reqwest::Response, ClientError> {
         let unreachable = |e: reqwest::Error| ClientError::Unreachable {
             url: self.base.clone(),

@@ -53,6 +53,9 @@ fn hint_for(e: &anyhow::Error) -> Option<String> {
                     .into(),
             ),
             ErrorKind::InvalidChallenge => Some("log in again with `codexkey login`".into()),
+            ErrorKind::InvalidToken => {
+                Some("ask for a new link (or an admin: `codexkey admin reset-password EMAIL`)".into())
+            }
             _ => None,
         },
         ClientError::Protocol { .. } => {

@@ -35,6 +35,10 @@ pub enum AccountStatus {
 pub struct RegisterRequest {
     pub email: String,
     pub password: String,
+    /// The token of an invitation for this address (`ck_invite_…`): required when the gateway
+    /// registers by invitation only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invitation: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -87,6 +91,10 @@ pub struct Account {
     /// Two-factor login is on. Older gateways do not send it.
     #[serde(default)]
     pub two_factor: bool,
+    /// The address was proved (a verification or reset link was followed). Older gateways do
+    /// not send it.
+    #[serde(default)]
+    pub email_verified: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -404,6 +412,30 @@ pub struct AddUpstreamKeyRequest {
     pub key: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
+}
+
+/// An admin creates an account without a password; its owner sets one through a one-time link
+/// (mailed, or returned to the admin when the gateway sends no mail).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateUserRequest {
+    pub email: String,
+    /// `user` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+}
+
+/// An account an admin created, and how its owner learns of it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreatedUser {
+    pub account: Account,
+    /// The link to set a password was mailed to the account's address.
+    pub mailed: bool,
+    /// The link to hand on, when it was not mailed. Shown once; works once, for 7 days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<OneTimeLink>,
 }
 
 mod account;

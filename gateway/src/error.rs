@@ -44,6 +44,11 @@ pub enum ApiError {
     TooManyAttempts { retry_after_secs: u64 },
     #[error("too many codes that do not exist; try again in {retry_after_secs} s")]
     TooManyRedemptions { retry_after_secs: u64 },
+    #[error("too many password-reset requests; try again in {retry_after_secs} s")]
+    TooManyResetRequests { retry_after_secs: u64 },
+    /// A reset or verification token that is unknown, used or expired.
+    #[error("this link is unknown, used or expired; ask for a new one")]
+    InvalidToken,
     #[error("this session has expired; log in again (`codexkey login`)")]
     SessionExpired,
     #[error("this session was ended by logout; log in again (`codexkey login`)")]
@@ -75,9 +80,10 @@ pub enum ApiError {
 impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::MalformedJson(_) | Self::InvalidRequest(_) | Self::WeakPassword(_) => {
-                StatusCode::BAD_REQUEST
-            }
+            Self::MalformedJson(_)
+            | Self::InvalidRequest(_)
+            | Self::WeakPassword(_)
+            | Self::InvalidToken => StatusCode::BAD_REQUEST,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unauthorized(_)
@@ -93,9 +99,9 @@ impl ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::TooManyAttempts { .. } | Self::TooManyRedemptions { .. } => {
-                StatusCode::TOO_MANY_REQUESTS
-            }
+            Self::TooManyAttempts { .. }
+            | Self::TooManyRedemptions { .. }
+            | Self::TooManyResetRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable | Self::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::PaymentProvider(_) => StatusCode::BAD_GATEWAY,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -115,9 +121,10 @@ impl ApiError {
             Self::WrongCode => ErrorKind::WrongCode,
             Self::InvalidChallenge => ErrorKind::InvalidChallenge,
             Self::TwoFactorRequired => ErrorKind::TwoFactorRequired,
-            Self::TooManyAttempts { .. } | Self::TooManyRedemptions { .. } => {
-                ErrorKind::TooManyAttempts
-            }
+            Self::TooManyAttempts { .. }
+            | Self::TooManyRedemptions { .. }
+            | Self::TooManyResetRequests { .. } => ErrorKind::TooManyAttempts,
+            Self::InvalidToken => ErrorKind::InvalidToken,
             Self::SessionExpired => ErrorKind::SessionExpired,
             Self::SessionRevoked => ErrorKind::SessionRevoked,
             Self::AccountSuspended => ErrorKind::AccountSuspended,
@@ -170,7 +177,8 @@ impl IntoResponse for ApiError {
         }
         let mut resp = (status, Json(self.body())).into_response();
         if let Self::TooManyAttempts { retry_after_secs }
-        | Self::TooManyRedemptions { retry_after_secs } = self
+        | Self::TooManyRedemptions { retry_after_secs }
+        | Self::TooManyResetRequests { retry_after_secs } = self
         {
             resp.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,

@@ -12,6 +12,7 @@ pub mod forwarded;
 pub mod http;
 pub mod joined;
 pub mod keys;
+pub mod mail;
 pub mod metering;
 pub mod metrics;
 pub mod pricing;
@@ -84,6 +85,9 @@ pub async fn build_state(config: Config) -> Result<(AppState, WriterHandle), Ini
         billing::stripe::Stripe::from_config(&config.billing, &config.upstream)
             .map_err(|e| InitError::Admin(format!("cannot build the Stripe client: {e}")))?
             .map(|s| Arc::new(s) as Arc<dyn billing::provider::PaymentProvider>);
+    let mailer = mail::Mailer::from_config(&config.mail)
+        .map_err(|e| InitError::Admin(e.to_string()))?
+        .map(Arc::new);
     let (meter, writer) = Meter::start(
         store.clone(),
         config.metering.commit_interval,
@@ -98,6 +102,10 @@ pub async fn build_state(config: Config) -> Result<(AppState, WriterHandle), Ini
         second_step_throttle: accounts::throttle::Throttle::new(
             accounts::throttle::Limits::SECOND_STEP,
         ),
+        reset_throttle: accounts::throttle::Throttle::new(
+            accounts::throttle::Limits::PASSWORD_RESET,
+        ),
+        mailer,
         keys: KeyCache::default(),
         meter,
         prices: ArcSwap::from_pointee(prices),
@@ -122,6 +130,8 @@ pub struct Running {
     metrics_server: Option<Server>,
     /// Settles pending orders past their TTL while the gateway runs.
     sweeper: Option<tokio::task::JoinHandle<()>>,
+    /// Purges request metadata and old usage events while the gateway runs.
+    retention: tokio::task::JoinHandle<()>,
     /// The metering writer; it drains and ends when the last state handle goes.
     _writer: WriterHandle,
 }
@@ -132,6 +142,7 @@ impl Running {
         if let Some(sweeper) = &self.sweeper {
             sweeper.abort();
         }
+        self.retention.abort();
         let served = self.server.stop().await.map_err(InitError::Serve);
         if let Some(metrics) = self.metrics_server {
             let _ = metrics.stop().await;
@@ -184,9 +195,11 @@ pub async fn start(config: Config) -> Result<Running, InitError> {
         None => None,
     };
     let sweeper = billing::sweeper::spawn(&state);
+    let retention = accounts::retention::spawn(&state);
     Ok(Running {
         addr: server.addr,
         sweeper,
+        retention,
         metrics_addr: metrics_server.as_ref().map(|s| s.addr),
         state,
         tls,

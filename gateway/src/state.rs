@@ -10,6 +10,7 @@ use crate::accounts::password::Passwords;
 use crate::accounts::throttle::Throttle;
 use crate::billing::provider::PaymentProvider;
 use crate::config::Config;
+use crate::mail::Mailer;
 use crate::metering::Meter;
 use crate::metering::keys::KeyCache;
 use crate::pricing::PriceBook;
@@ -28,6 +29,11 @@ pub struct Shared {
     pub redeem_throttle: Throttle,
     /// Wrong second-step codes (TOTP or recovery), per account and client address.
     pub second_step_throttle: Throttle,
+    /// Password-reset requests, per address asked about and per client address; every request
+    /// counts, so mail cannot be used to flood a mailbox.
+    pub reset_throttle: Throttle,
+    /// Sends reset and verification links; `None` when no SMTP server is configured.
+    pub mailer: Option<Arc<Mailer>>,
     pub keys: KeyCache,
     pub meter: Arc<Meter>,
     /// Swapped whole when prices change; readers never wait.

@@ -13,7 +13,10 @@
 //! - the refund and referral schema's guards (states forward, booked amounts fixed, one open
 //!   refund per order, links once, commissions append-only) refuse by themselves too;
 //! - racing decisions of one refund decide it once, and payments of accounts referred by each
-//!   other (each crediting the other's commission) never deadlock.
+//!   other (each crediting the other's commission) never deadlock;
+//! - racing password resets spend one token once, and racing invitations to one address leave
+//!   only the newest unused;
+//! - the audit log takes a deleted account's pseudonym as a target, and no other change.
 
 #![expect(clippy::expect_used, clippy::unwrap_used)]
 
@@ -24,10 +27,11 @@ use codexkey_common::api::{LedgerKind, OrderState, RefundState};
 use codexkey_gateway::store::postgres::PgStore;
 use codexkey_gateway::store::postgres::scratch::{self, ScratchSchema};
 use codexkey_gateway::store::{
-    AccountStore as _, CommissionTerms, CreditCondition, CreditOutcome, CreditRefusal,
-    DebitCondition, DebitOutcome, DebitRefusal, LedgerStore as _, MeterOp, MeteringStore as _,
-    NewLedgerEntry, NewOrder, NewProviderEvent, NewRefund, OrderFilter, OrderStore as _,
-    ReferralStore as _, RefundStore as _, SettledRequest, TwoFactorStore as _, testkit,
+    AccountStore as _, AccountTokenStore as _, CommissionTerms, CreditCondition, CreditOutcome,
+    CreditRefusal, DebitCondition, DebitOutcome, DebitRefusal, InvitationStore as _,
+    LedgerStore as _, MeterOp, MeteringStore as _, NewAccountToken, NewInvitation, NewLedgerEntry,
+    NewOrder, NewProviderEvent, NewRefund, OrderFilter, OrderStore as _, ReferralStore as _,
+    RefundStore as _, SettledRequest, TokenPurpose, TwoFactorStore as _, testkit,
 };
 
 /// Whether `sql` fails with an integrity error (class 23), which the store reports as a
@@ -1009,4 +1013,121 @@ async fn payments_of_mutual_referees_never_deadlock() {
     }
     let check = store.verify_ledger().await.unwrap();
     assert!(check.mismatches.is_empty(), "{:?}", check.mismatches);
+}
+
+/// Per round, eight password resets race with one token, and eight new invitations for one
+/// address are sent at once, each on its own connection: one reset goes through (the others
+/// find the token spent; none fails), and exactly one invitation stays unused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_resets_spend_a_token_once_and_racing_invitations_leave_one() {
+    let schema = ScratchSchema::create().await;
+    let store = Arc::new(PgStore::open(&schema.url()).await.expect("the store opens"));
+    let a = store
+        .create_account(testkit::account("a@x", 0), None)
+        .await
+        .unwrap();
+    for round in 0..5 {
+        let hash = format!("reset-{round}");
+        store
+            .create_account_token(
+                NewAccountToken {
+                    account_id: a.id,
+                    purpose: TokenPurpose::PasswordReset,
+                    token_hash: hash.clone(),
+                    created_at: 1,
+                    expires_at: 1_000,
+                },
+                None,
+            )
+            .await
+            .unwrap();
+        let resets: Vec<_> = (0..8)
+            .map(|n| {
+                let (store, hash) = (store.clone(), hash.clone());
+                tokio::spawn(async move {
+                    store
+                        .reset_password_by_token(
+                            &hash,
+                            &format!("new-{n}"),
+                            2,
+                            testkit::audit("account.password_reset", 2),
+                        )
+                        .await
+                })
+            })
+            .collect();
+        let invitations: Vec<_> = (0..8)
+            .map(|n| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    store
+                        .create_invitation(
+                            NewInvitation {
+                                email: "new@x".into(),
+                                token_hash: format!("invite-{round}-{n}"),
+                                invited_by: None,
+                                created_at: 1,
+                                expires_at: 1_000,
+                            },
+                            testkit::audit("invitations.create", 1),
+                        )
+                        .await
+                })
+            })
+            .collect();
+        let mut reset = 0;
+        for t in resets {
+            if t.await.unwrap().expect("no reset fails").is_some() {
+                reset += 1;
+            }
+        }
+        assert_eq!(reset, 1, "round {round}");
+        for t in invitations {
+            t.await.unwrap().expect("no invitation fails");
+        }
+    }
+    let db = scratch::connect(&schema.url()).await;
+    let unused: i64 = db
+        .query_one(
+            "SELECT COUNT(*) FROM invitations WHERE used_at IS NULL",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(unused, 1, "only the newest invitation works");
+}
+
+/// The audit log stays append-only but for one change: a deleted account's pseudonym replacing
+/// a row's target, and nothing else of the row.
+#[tokio::test]
+async fn the_audit_log_takes_a_pseudonym_and_nothing_else() {
+    let schema = ScratchSchema::create().await;
+    drop(PgStore::open(&schema.url()).await.expect("the store opens"));
+    let db = scratch::connect(&schema.url()).await;
+    db.batch_execute(
+        "INSERT INTO audit_log (id, action, target, detail, created_at)
+         VALUES (1, 'account.register', 'a@x', '{}', 0);",
+    )
+    .await
+    .expect("what the gateway writes goes in");
+    for sql in [
+        "UPDATE audit_log SET target = 'b@x' WHERE id = 1",
+        "UPDATE audit_log SET target = 'deleted-1@invalid', action = 'x' WHERE id = 1",
+        "UPDATE audit_log SET target = 'deleted-1@invalid', detail = '{\"a\":1}' WHERE id = 1",
+        "UPDATE audit_log SET target = 'deleted-1@invalid', created_at = 5 WHERE id = 1",
+        "DELETE FROM audit_log",
+        "TRUNCATE audit_log",
+    ] {
+        assert!(refused(&db, sql).await, "accepted: {sql}");
+    }
+    db.batch_execute("UPDATE audit_log SET target = 'deleted-1@invalid' WHERE id = 1")
+        .await
+        .expect("a pseudonym replaces the target");
+    let target: String = db
+        .query_one("SELECT target FROM audit_log WHERE id = 1", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(target, "deleted-1@invalid");
 }

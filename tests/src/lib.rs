@@ -18,6 +18,7 @@ pub mod fake_upstream;
 pub mod fixtures;
 pub mod plane;
 pub mod proxy;
+pub mod smtp;
 mod snapshot;
 pub mod stripe_signer;
 pub mod totp;

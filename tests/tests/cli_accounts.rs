@@ -399,3 +399,38 @@ fn on_a_terminal_password_asks_for_the_new_one_twice() {
     assert!(shown.contains("password changed"), "{shown}");
     assert_eq!(login(&user, &[], NEW_PASSWORD).code, 0);
 }
+
+#[test]
+fn preferences_from_the_cli() {
+    let gw = GatewayProcess::start_with_env(&[("CODEXKEY_CURRENCIES", "RUB=92.5312@2026-11-20")]);
+    let user = CliUser::registered(&gw);
+    let account = user
+        .run(&[
+            "account",
+            "set",
+            "--currency",
+            "rub",
+            "--language",
+            "ru",
+            "--json",
+        ])
+        .json();
+    assert_eq!(account["currency"], "RUB", "{account}");
+    assert_eq!(account["language"], "ru", "{account}");
+    let run = user.run(&["account", "set", "--language", "en"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("RUB") && run.stdout.contains("en"),
+        "{}",
+        run.stdout
+    );
+    // Nothing to set is a usage error; a bad value is refused with nothing changed.
+    let run = user.run(&["account", "set"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    refused(
+        &user.run(&["account", "set", "--currency", "rubles"]),
+        "currency code",
+    );
+    let account = user.run(&["whoami", "--json"]).json();
+    assert_eq!(account["account"]["currency"], "RUB", "{account}");
+}

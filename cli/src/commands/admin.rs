@@ -5,7 +5,10 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use codexkey_common::Micros;
-use codexkey_common::api::{AdjustBalanceRequest, AdminUser, BonusRequest};
+use codexkey_common::api::{
+    AdjustBalanceRequest, AdminDeleteRequest, AdminUser, BonusRequest, CreateUserRequest,
+    InviteRequest, Role,
+};
 use tabled::Tabled;
 
 use crate::args::{AdminCommand, UsersCommand};
@@ -70,6 +73,101 @@ pub async fn run(ctx: &Ctx, cmd: AdminCommand) -> Result<ExitCode> {
                     "turned off two-factor login for {}; they log in with their password and may enrol again (`codexkey account 2fa enable`)",
                     user.account.email
                 ));
+            }
+        }
+        AdminCommand::Users {
+            command: Some(UsersCommand::Create { email, role }),
+        } => {
+            let role = if role == "admin" {
+                Role::Admin
+            } else {
+                Role::User
+            };
+            let created = client
+                .admin_create_user(&CreateUserRequest {
+                    email,
+                    role: Some(role),
+                })
+                .await?;
+            if ctx.json {
+                output::json(&created)?;
+            } else if let Some(link) = &created.link {
+                output::notice(&format!(
+                    "created {}; the gateway sends no mail: hand them this one-time link to set a password (it works once, until {}):",
+                    created.account.email,
+                    output::time(link.expires_at)
+                ));
+                output::write(&format!("{}\n", link.link))?;
+            } else {
+                output::notice(&format!(
+                    "created {}; a link to set a password was mailed to it",
+                    created.account.email
+                ));
+            }
+        }
+        AdminCommand::Users {
+            command: Some(UsersCommand::Delete { account, reason }),
+        } => {
+            let deleted = client
+                .admin_delete_user(&account, &AdminDeleteRequest { reason })
+                .await?;
+            if ctx.json {
+                output::json(&deleted)?;
+            } else {
+                output::notice(&format!(
+                    "deleted {account}: now {}; {} keys revoked, {} sessions ended, {} forfeited",
+                    deleted.pseudonym,
+                    deleted.keys_revoked,
+                    deleted.sessions_ended,
+                    output::credits(deleted.forfeited_micros)
+                ));
+            }
+        }
+        AdminCommand::Invite { email } => {
+            let invitation = client.admin_invite(&InviteRequest { email }).await?;
+            if ctx.json {
+                output::json(&invitation)?;
+            } else if let Some(link) = &invitation.link {
+                output::notice(&format!(
+                    "invited {}; the gateway sends no mail: hand them this link (it works once, until {}; or `codexkey register --invitation {}`):",
+                    invitation.email,
+                    output::time(link.expires_at),
+                    link.token
+                ));
+                output::write(&format!("{}\n", link.link))?;
+            } else {
+                output::notice(&format!(
+                    "invited {}; the invitation was mailed (it works once, until {})",
+                    invitation.email,
+                    output::time(invitation.expires_at)
+                ));
+            }
+        }
+        AdminCommand::Purge => {
+            let r = client.admin_purge().await?;
+            if ctx.json {
+                output::json(&r)?;
+            } else {
+                output::fields(&[
+                    ("events anonymised", r.events_anonymised.to_string()),
+                    ("sessions anonymised", r.sessions_anonymised.to_string()),
+                    ("events deleted", r.events_deleted.to_string()),
+                    ("metadata before", output::opt_time(r.metadata_before)),
+                    ("events before", output::opt_time(r.events_before)),
+                ])?;
+            }
+        }
+        AdminCommand::ResetPassword { account } => {
+            let link = client.admin_reset_link(&account).await?;
+            if ctx.json {
+                output::json(&link)?;
+            } else {
+                output::notice(&format!(
+                    "a one-time link for {} (it works once, until {}; using it ends their sessions):",
+                    link.email,
+                    output::time(link.expires_at)
+                ));
+                output::write(&format!("{}\n", link.link))?;
             }
         }
         AdminCommand::Adjust {

@@ -16,6 +16,7 @@ mod orders;
 mod prices;
 mod pricing;
 mod proxy;
+mod recovery;
 mod referral;
 mod refunds;
 mod register;
@@ -45,6 +46,8 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Login(args) => login::run(&ctx, args).await,
         Command::Logout => logout::run(&ctx).await,
         Command::Whoami => whoami::run(&ctx).await,
+        Command::ResetPassword(args) => recovery::reset_password(&ctx, args).await,
+        Command::VerifyEmail { link } => recovery::verify_email(&ctx, &link).await,
         Command::Account(cmd) => account::run(&ctx, cmd).await,
         Command::Keys(cmd) => keys::run(&ctx, cmd).await,
         Command::Balance => balance::run(&ctx).await,

@@ -22,6 +22,7 @@ pub async fn run(ctx: &Ctx, args: RegisterArgs) -> Result<ExitCode> {
             language: None,
             currency: None,
             referral_code: args.referral,
+            invitation: args.invitation,
         })
         .await?;
     let outcome = client

@@ -110,3 +110,122 @@ pub struct ChangePasswordRequest {
 pub struct PasswordChanged {
     pub sessions_revoked: u64,
 }
+
+/// Asks for a password-reset link by e-mail. Answered 202 whether or not an account has the
+/// address.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetRequest {
+    pub email: String,
+}
+
+/// Sets a new password with the token of a reset link; every session of the account ends.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetConfirmRequest {
+    /// The `token` of the link (`ck_reset_…`).
+    pub token: String,
+    pub new_password: String,
+}
+
+/// Proves the account's address with the token of a verification link.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct VerifyEmailRequest {
+    /// The `token` of the link (`ck_verify_…`).
+    pub token: String,
+}
+
+/// The answer to a reset request: the same whatever the address.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasswordResetAccepted {
+    /// Always the same sentence: if an account has this address, a link is on its way.
+    pub message: String,
+}
+
+/// A one-time link an admin hands to a user (when the gateway sends no mail, or to pass on
+/// in person). Shown once; it works once, until `expires_at`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OneTimeLink {
+    pub email: String,
+    /// `{public_url}/reset-password?token=ck_reset_…`.
+    pub link: String,
+    /// The token alone, for `POST /api/v1/auth/password-reset/confirm`.
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// An admin invites an address to register (`auth.registration = "invite"`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct InviteRequest {
+    pub email: String,
+}
+
+/// An invitation: mailed, or its link returned to hand on.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InvitationIssued {
+    pub email: String,
+    pub mailed: bool,
+    pub expires_at: DateTime<Utc>,
+    /// `{public_url}/register?invitation=ck_invite_…` and its token, when it was not mailed.
+    /// Shown once; works once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<OneTimeLink>,
+}
+
+/// What a retention purge removed (`POST /api/v1/admin/retention/purge`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PurgeReport {
+    /// Usage events whose client address and user agent were erased.
+    pub events_anonymised: u64,
+    /// Sessions (over) whose client address and user agent were erased.
+    pub sessions_anonymised: u64,
+    /// Raw usage events deleted (their sums stay in the rollup).
+    pub events_deleted: u64,
+    /// The cut-offs applied: metadata of what was created before the first was erased, events
+    /// created before the second deleted (`null`: none).
+    pub metadata_before: Option<DateTime<Utc>>,
+    pub events_before: Option<DateTime<Utc>>,
+}
+
+/// Deletes the caller's account: the password, and a code (or a recovery code) when two-factor
+/// login is on.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DeleteAccountRequest {
+    pub password: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_code: Option<String>,
+}
+
+/// An admin deletes an account, with a reason kept in the audit log.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AdminDeleteRequest {
+    pub reason: String,
+}
+
+/// A deleted account: what it became and what went with it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AccountDeleted {
+    /// The pseudonym that replaced the email: `deleted-<id>@invalid`.
+    pub pseudonym: String,
+    pub keys_revoked: u64,
+    pub sessions_ended: u64,
+    /// The balance taken to zero under the `forfeit` rule, in micro-credits.
+    pub forfeited_micros: crate::Micros,
+}

@@ -52,12 +52,15 @@ pub enum ErrorKind {
     /// An admin session on a gateway that requires two-factor login for admins, before the
     /// admin has turned it on: only enrolment answers.
     TwoFactorRequired,
+    /// A reset or verification token that is unknown, already used or expired: ask for a new
+    /// link.
+    InvalidToken,
     /// A kind this version does not know (from a newer gateway), kept as sent.
     Other(String),
 }
 
 impl ErrorKind {
-    const KNOWN: [ErrorKind; 21] = [
+    const KNOWN: [ErrorKind; 22] = [
         Self::InvalidJson,
         Self::InvalidRequest,
         Self::WeakPassword,
@@ -79,6 +82,7 @@ impl ErrorKind {
         Self::WrongCode,
         Self::InvalidChallenge,
         Self::TwoFactorRequired,
+        Self::InvalidToken,
     ];
 
     pub fn as_str(&self) -> &str {
@@ -104,6 +108,7 @@ impl ErrorKind {
             Self::WrongCode => "wrong_code",
             Self::InvalidChallenge => "invalid_challenge",
             Self::TwoFactorRequired => "two_factor_required",
+            Self::InvalidToken => "invalid_token",
             Self::Other(s) => s,
         }
     }

@@ -1,13 +1,22 @@
 //! Accounts: registration, preferences, look-ups, suspension, and the first admin on an empty
 //! database. Logging in ([`login`]), sessions and who is calling ([`sessions`]), two-factor
-//! login ([`totp`]) and password changes ([`password_change`]) have modules of their own.
+//! login ([`totp`]), account deletion ([`deletion`]), data exports ([`export`]), retention purges ([`retention`]), accounts made by admins and invitations ([`invite`]), password changes ([`password_change`]), password resets by mailed or
+//! admin-issued link ([`reset`]), e-mail verification ([`verify`]) and the tokens of those
+//! links ([`tokens`]) have modules of their own.
 
+pub mod deletion;
+pub mod export;
+pub mod invite;
 pub mod login;
 pub mod password;
 pub mod password_change;
+pub mod reset;
+pub mod retention;
 pub mod sessions;
 pub mod throttle;
+pub mod tokens;
 pub mod totp;
+pub mod verify;
 
 pub use self::login::{ClientInfo, login};
 pub use self::sessions::{Caller, authenticate, logout};
@@ -17,6 +26,7 @@ use serde_json::json;
 use unicode_normalization::UnicodeNormalization as _;
 
 use crate::clock::{now_ms, to_utc};
+use crate::config::Registration;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{AccountRecord, NewAccount, NewAudit};
@@ -31,6 +41,7 @@ pub fn to_api(a: &AccountRecord) -> Account {
         currency: a.currency.clone(),
         created_at: to_utc(a.created_at),
         two_factor: a.two_factor,
+        email_verified: a.email_verified,
     }
 }
 
@@ -59,6 +70,18 @@ pub fn normalize_email(email: &str) -> Result<String, ApiError> {
     }
 }
 
+/// Refuses addresses under the reserved `.invalid` domain (RFC 2606), which no mail reaches and
+/// where deleted accounts' pseudonyms live (`deleted-<id>@invalid`).
+pub fn check_registrable(email: &str) -> Result<(), ApiError> {
+    let domain = email.rsplit_once('@').map_or("", |(_, d)| d);
+    if domain == "invalid" || domain.ends_with(".invalid") {
+        return Err(ApiError::InvalidRequest(
+            "addresses under `.invalid` receive no mail; use a real address".into(),
+        ));
+    }
+    Ok(())
+}
+
 fn normalize_language(lang: &str) -> Result<String, ApiError> {
     let ok = (2..=35).contains(&lang.len())
         && lang.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
@@ -82,15 +105,27 @@ fn normalize_currency(code: &str) -> Result<String, ApiError> {
     }
 }
 
-/// Creates an account. `req.referral_code` is not read here: registration with one goes
-/// through `billing::referrals::register`, which checks it first and links the account after.
+/// Registers an account, as `auth.registration` allows: anyone (`open`), with an invitation
+/// for the address (`invite`; an invitation given under `open` is checked and spent too), or
+/// nobody (`closed`).
+/// `req.referral_code` is not read here: registration with one goes through
+/// `billing::referrals::register`, which checks it first and links the account after.
 pub async fn register(state: &AppState, req: RegisterRequest) -> Result<Account, ApiError> {
-    if !state.config.auth.allow_registration {
-        return Err(ApiError::Forbidden(
-            "registration is closed on this gateway; ask its operator for an account",
-        ));
+    match (state.config.auth.registration, &req.invitation) {
+        (Registration::Closed, _) => {
+            return Err(ApiError::Forbidden(
+                "registration is closed on this gateway; ask its operator for an account",
+            ));
+        }
+        (Registration::Invite, None) => {
+            return Err(ApiError::Forbidden(
+                "this gateway registers by invitation only; ask its operator for one (`--invitation`)",
+            ));
+        }
+        (Registration::Invite | Registration::Open, _) => {}
     }
     let email = normalize_email(&req.email)?;
+    check_registrable(&email)?;
     password::check_policy(&req.password, &email)?;
     let language = req
         .language
@@ -112,26 +147,34 @@ pub async fn register(state: &AppState, req: RegisterRequest) -> Result<Account,
     }
     let password_hash = state.passwords.hash(req.password).await?;
     let now = now_ms();
-    let account = state
-        .store
-        .create_account(
-            NewAccount {
-                email: email.clone(),
-                password_hash,
-                role: Role::User,
-                language,
-                currency,
-                created_at: now,
-            },
-            Some(NewAudit {
-                actor_id: None,
-                action: "account.register",
-                target: Some(email),
-                detail: json!({}),
-                created_at: now,
-            }),
-        )
-        .await?;
+    let new = NewAccount {
+        email: email.clone(),
+        password_hash,
+        role: Role::User,
+        language,
+        currency,
+        created_at: now,
+    };
+    let audit = NewAudit {
+        actor_id: None,
+        action: "account.register",
+        target: Some(email),
+        detail: if req.invitation.is_some() {
+            json!({ "invited": true })
+        } else {
+            json!({})
+        },
+        created_at: now,
+    };
+    let account = match &req.invitation {
+        Some(token) => state
+            .store
+            .create_invited_account(new, &tokens::hashed(token), audit)
+            .await?
+            .ok_or(ApiError::InvalidToken)?,
+        None => state.store.create_account(new, Some(audit)).await?,
+    };
+    verify::send_link(state, &account);
     Ok(to_api(&account))
 }
 

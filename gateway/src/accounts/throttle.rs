@@ -60,6 +60,15 @@ impl Limits {
         client_free: 20,
         client_max_lock: Duration::from_secs(15 * 60),
     };
+    /// Password-reset requests: every request is a "failure" (none ever succeeds), so an
+    /// address gets a few links in a row, then one at growing intervals, and a client asking
+    /// about many addresses is slowed like a guesser.
+    pub const PASSWORD_RESET: Limits = Limits {
+        account_free: 3,
+        account_max_lock: Duration::from_secs(15 * 60),
+        client_free: 10,
+        client_max_lock: Duration::from_secs(60 * 60),
+    };
     pub const REDEMPTION: Limits = Limits {
         account_free: 10,
         account_max_lock: Duration::from_secs(15 * 60),

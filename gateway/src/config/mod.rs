@@ -25,9 +25,10 @@ pub use define::Setting;
 pub use error::ConfigError;
 pub use load::Flags;
 pub use settings::{
-    AdminBootstrap, Admission, AuthConfig, BillingConfig, Config, Database, LogFormat,
-    MeteringConfig, ProxyConfig, RawAdmin, RawAuth, RawBilling, RawConfig, RawMetering, RawProxy,
-    RawServer, RawUpstreamTuning, SETTINGS, ServerConfig, TlsFiles, UpstreamTuning,
+    AdminBootstrap, Admission, AuthConfig, BillingConfig, Config, Database, DeletedBalance,
+    LogFormat, MailConfig, MeteringConfig, ProxyConfig, RawAdmin, RawAuth, RawBilling, RawConfig,
+    RawMail, RawMetering, RawProxy, RawRetention, RawServer, RawUpstreamTuning, Registration,
+    RetentionConfig, SETTINGS, ServerConfig, SmtpUrl, TlsFiles, UpstreamTuning,
 };
 pub use upstreams::{Provider, RawUpstream, UpstreamConfig, UpstreamOrigin};
 
@@ -561,6 +562,13 @@ mod tests {
                 &"cd".repeat(32),
                 "",
             ),
+            (
+                "public_url",
+                "\"https://f.test/\"",
+                "\"https://f.test\"",
+                "http://e.test:8080",
+                "\"http://e.test:8080\"",
+            ),
             ("server.header_read_timeout_secs", "5", "5", "6", "6"),
             ("server.idle_timeout_secs", "7", "7", "8", "8"),
             ("server.max_connections", "9", "9", "10", "10"),
@@ -615,6 +623,13 @@ mod tests {
             ),
             ("auth.session_ttl_secs", "60", "60", "120", "120"),
             ("auth.allow_registration", "false", "false", "true", "true"),
+            (
+                "auth.registration",
+                "\"invite\"",
+                "\"invite\"",
+                "closed",
+                "\"closed\"",
+            ),
             (
                 "auth.require_2fa_for_admins",
                 "true",
@@ -722,6 +737,30 @@ mod tests {
             ("billing.referral_rate_bps", "500", "500", "250", "250"),
             ("billing.referral_max_topups", "3", "3", "4", "4"),
             ("billing.referral_max_age_secs", "600", "600", "700", "700"),
+            ("retention.request_metadata_days", "30", "30", "60", "60"),
+            ("retention.usage_event_days", "400", "400", "0", "0"),
+            (
+                "retention.deleted_balance",
+                "\"keep\"",
+                "\"keep\"",
+                "forfeit",
+                "\"forfeit\"",
+            ),
+            ("retention.interval_secs", "60", "60", "120", "120"),
+            (
+                "mail.smtp_url",
+                "\"smtp://mx.f.test:2525\"",
+                "\"smtp://mx.f.test:2525\"",
+                "smtps://bot:hunter2@mx.e.test",
+                "\"smtps://bot:*****@mx.e.test\"",
+            ),
+            (
+                "mail.from",
+                "\"f <f@f.test>\"",
+                "\"f <f@f.test>\"",
+                "e@e.test",
+                "\"e@e.test\"",
+            ),
         ];
         assert_eq!(
             rows.iter().map(|r| r.0).collect::<Vec<_>>(),

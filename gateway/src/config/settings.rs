@@ -41,6 +41,10 @@ settings! {
         /// 64 hex characters: encrypts upstream keys added through the admin API.
         master_key: Secret<String>, env MASTER_KEY = "CODEXKEY_MASTER_KEY",
             secret |c| c.master_key.is_some();
+        /// Where users reach the gateway (`https://ai.example.com`): the start of the links it
+        /// mails. Absent: `http://` and `listen`.
+        public_url: String, env PUBLIC_URL = "CODEXKEY_PUBLIC_URL",
+            shown |c| c.public_url.clone();
     }
     sections {
         /// How the gateway treats client connections.
@@ -83,9 +87,15 @@ settings! {
         auth: RawAuth {
             session_ttl_secs: u64, env AUTH_SESSION_TTL_SECS = "CODEXKEY_AUTH__SESSION_TTL_SECS",
                 shown |c| c.auth.session_ttl.as_secs();
+            /// The older switch: `false` is `registration = "closed"` when `registration` is
+            /// not set.
             allow_registration: bool, env AUTH_ALLOW_REGISTRATION =
                 "CODEXKEY_AUTH__ALLOW_REGISTRATION",
-                shown |c| c.auth.allow_registration;
+                shown |c| c.auth.registration != Registration::Closed;
+            /// Who may register: `open` (anyone), `invite` (with an invitation from an admin,
+            /// `codexkey admin invite`) or `closed` (admins create accounts).
+            registration: String, env AUTH_REGISTRATION = "CODEXKEY_AUTH__REGISTRATION",
+                shown |c| c.auth.registration.as_str().to_owned();
             /// Admins must turn on two-factor login: until they do, their sessions may only
             /// enrol (and read their account, and log out).
             require_2fa_for_admins: bool, env AUTH_REQUIRE_2FA_FOR_ADMINS =
@@ -219,6 +229,39 @@ settings! {
                 "CODEXKEY_BILLING__REFERRAL_MAX_AGE_SECS",
                 shown |c| c.billing.referral_max_age.as_secs();
         }
+        /// How long request metadata and raw usage events are kept.
+        retention: RawRetention {
+            /// Client addresses and user agents of usage events (and of sessions that are over)
+            /// are erased after this many days; 0: never.
+            request_metadata_days: u64, env RETENTION_REQUEST_METADATA_DAYS =
+                "CODEXKEY_RETENTION__REQUEST_METADATA_DAYS",
+                shown |c| c.retention.request_metadata_days;
+            /// Raw usage events are deleted after this many days (the usage rollup and the
+            /// ledger stay, so reports still add up); 0: kept for ever.
+            usage_event_days: u64, env RETENTION_USAGE_EVENT_DAYS =
+                "CODEXKEY_RETENTION__USAGE_EVENT_DAYS",
+                shown |c| c.retention.usage_event_days;
+            /// What happens to a deleted account's remaining balance: `forfeit` (an adjustment
+            /// to zero, "account deleted") or `keep` (it stays on the pseudonymised account).
+            deleted_balance: String, env RETENTION_DELETED_BALANCE =
+                "CODEXKEY_RETENTION__DELETED_BALANCE",
+                shown |c| c.retention.deleted_balance.as_str().to_owned();
+            /// How often the purge runs.
+            interval_secs: u64, env RETENTION_INTERVAL_SECS =
+                "CODEXKEY_RETENTION__INTERVAL_SECS",
+                shown |c| c.retention.interval.as_secs();
+        }
+        /// Mail: password-reset and verification links.
+        mail: RawMail {
+            /// `smtp://[user:password@]host[:port]` (STARTTLS with `?tls=required`) or
+            /// `smtps://…` (TLS from the start); absent: the gateway sends no mail. Printed with
+            /// its password masked.
+            smtp_url: String, env MAIL_SMTP_URL = "CODEXKEY_MAIL__SMTP_URL",
+                optional |c| c.mail.smtp.as_ref().map(|s| s.masked.clone());
+            /// The sender of the gateway's mail (`codexkey <noreply@example.com>`).
+            from: String, env MAIL_FROM = "CODEXKEY_MAIL__FROM",
+                shown |c| c.mail.from.clone();
+        }
     }
     special {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -247,6 +290,8 @@ pub struct Config {
     /// Encrypts upstream keys stored in the database; without it, upstreams can only be
     /// configured in the file or environment.
     pub master_key: Option<Secret<String>>,
+    /// The start of links the gateway mails, without a trailing `/`.
+    pub public_url: String,
     pub server: ServerConfig,
     pub admin: AdminBootstrap,
     pub auth: AuthConfig,
@@ -254,6 +299,8 @@ pub struct Config {
     pub metering: MeteringConfig,
     pub upstream: UpstreamTuning,
     pub billing: BillingConfig,
+    pub retention: RetentionConfig,
+    pub mail: MailConfig,
     pub upstreams: Vec<UpstreamConfig>,
     /// Display-currency rates by code; amounts are converted with them only when shown.
     pub currencies: BTreeMap<String, CurrencyConfig>,
@@ -290,7 +337,8 @@ pub struct AdminBootstrap {
 pub struct AuthConfig {
     #[serde(rename = "session_ttl_secs", serialize_with = "as_secs")]
     pub session_ttl: Duration,
-    pub allow_registration: bool,
+    #[serde(serialize_with = "as_choice")]
+    pub registration: Registration,
     pub require_2fa_for_admins: bool,
     pub argon2_memory_kib: u32,
     pub argon2_iterations: u32,
@@ -367,6 +415,55 @@ impl Choice for LogFormat {
         match self {
             LogFormat::Text => "text",
             LogFormat::Json => "json",
+        }
+    }
+}
+
+/// What happens to a deleted account's remaining balance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DeletedBalance {
+    /// An adjustment takes it to zero ("account deleted").
+    #[default]
+    Forfeit,
+    /// It stays on the pseudonymised account, for a refund by hand.
+    Keep,
+}
+
+impl Choice for DeletedBalance {
+    const ALL: &'static [DeletedBalance] = &[DeletedBalance::Forfeit, DeletedBalance::Keep];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            DeletedBalance::Forfeit => "forfeit",
+            DeletedBalance::Keep => "keep",
+        }
+    }
+}
+
+/// Who may register an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Registration {
+    /// Anyone.
+    #[default]
+    Open,
+    /// Only with an invitation an admin issued for the address.
+    Invite,
+    /// Nobody: admins create accounts (`codexkey admin users create`).
+    Closed,
+}
+
+impl Choice for Registration {
+    const ALL: &'static [Registration] = &[
+        Registration::Open,
+        Registration::Invite,
+        Registration::Closed,
+    ];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Registration::Open => "open",
+            Registration::Invite => "invite",
+            Registration::Closed => "closed",
         }
     }
 }
@@ -451,6 +548,37 @@ pub struct BillingConfig {
     pub referral_max_topups: u32,
     #[serde(rename = "referral_max_age_secs", serialize_with = "as_secs")]
     pub referral_max_age: Duration,
+}
+
+/// How long request metadata and raw usage events are kept (see `accounts::retention`).
+#[derive(Debug, Clone, Serialize)]
+pub struct RetentionConfig {
+    /// 0: never erased.
+    pub request_metadata_days: u64,
+    /// 0: never deleted.
+    pub usage_event_days: u64,
+    #[serde(serialize_with = "as_choice")]
+    pub deleted_balance: DeletedBalance,
+    #[serde(rename = "interval_secs", serialize_with = "as_secs")]
+    pub interval: Duration,
+}
+
+/// How the gateway sends mail.
+#[derive(Debug, Clone, Serialize)]
+pub struct MailConfig {
+    /// `None`: no mail is sent; admins hand out links (`codexkey admin reset-password`).
+    pub smtp: Option<SmtpUrl>,
+    /// The `From:` of every message.
+    pub from: String,
+}
+
+/// An SMTP server's URL, which may hold credentials: kept secret, shown masked.
+#[derive(Debug, Clone, Serialize)]
+pub struct SmtpUrl {
+    #[serde(skip)]
+    pub url: Secret<String>,
+    /// The URL with its password replaced by `*****`.
+    pub masked: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -10,8 +10,9 @@ use codexkey_common::Secret;
 use super::currencies;
 use super::error::ConfigError;
 use super::settings::{
-    AdminBootstrap, Admission, AuthConfig, BillingConfig, Choice, Config, Database, LogFormat,
-    MeteringConfig, ProxyConfig, RawConfig, ServerConfig, TlsFiles, UpstreamTuning,
+    AdminBootstrap, Admission, AuthConfig, BillingConfig, Choice, Config, Database, DeletedBalance,
+    LogFormat, MailConfig, MeteringConfig, ProxyConfig, RawConfig, Registration, RetentionConfig,
+    ServerConfig, SmtpUrl, TlsFiles, UpstreamTuning,
 };
 use super::upstreams;
 
@@ -82,7 +83,13 @@ impl Config {
                     .session_ttl_secs
                     .unwrap_or(DEFAULT_SESSION_TTL_SECS),
             ),
-            allow_registration: raw.auth.allow_registration.unwrap_or(true),
+            registration: match (
+                raw.auth.registration.as_deref(),
+                raw.auth.allow_registration,
+            ) {
+                (None, Some(false)) => Registration::Closed,
+                (name, _) => choice::<Registration>("auth.registration", name)?,
+            },
             require_2fa_for_admins: raw.auth.require_2fa_for_admins.unwrap_or(false),
             argon2_memory_kib: raw
                 .auth
@@ -177,6 +184,25 @@ impl Config {
         }
         let upstreams = upstreams::validate(raw.upstreams)?;
         let billing = billing(raw.billing)?;
+        let public_url = public_url(raw.public_url, listen)?;
+        let mail = mail(raw.mail)?;
+        let retention = RetentionConfig {
+            request_metadata_days: raw
+                .retention
+                .request_metadata_days
+                .unwrap_or(DEFAULT_REQUEST_METADATA_DAYS),
+            usage_event_days: raw.retention.usage_event_days.unwrap_or(0),
+            deleted_balance: choice::<DeletedBalance>(
+                "retention.deleted_balance",
+                raw.retention.deleted_balance.as_deref(),
+            )?,
+            interval: Duration::from_secs(
+                raw.retention
+                    .interval_secs
+                    .unwrap_or(DEFAULT_RETENTION_INTERVAL_SECS)
+                    .max(1),
+            ),
+        };
         Ok(Config {
             listen,
             workers: match raw.workers {
@@ -214,6 +240,7 @@ impl Config {
                 metrics_listen,
             },
             master_key,
+            public_url,
             admin: AdminBootstrap {
                 email: admin_email,
                 password: raw.admin.password,
@@ -229,6 +256,8 @@ impl Config {
             metering,
             upstream,
             billing,
+            retention,
+            mail,
             upstreams,
             currencies: currencies::validate(raw.currencies)?,
             source: None,
@@ -382,6 +411,90 @@ fn billing(raw: super::settings::RawBilling) -> Result<BillingConfig, ConfigErro
     })
 }
 
+/// An `http(s)://` URL without a trailing `/`; absent: `http://` and the listen address.
+fn public_url(raw: Option<String>, listen: SocketAddr) -> Result<String, ConfigError> {
+    match raw.map(|u| u.trim().trim_end_matches('/').to_owned()) {
+        None => Ok(format!("http://{listen}")),
+        Some(u)
+            if (u.starts_with("https://") || u.starts_with("http://"))
+                && !u.contains(['?', '#', ' ']) =>
+        {
+            Ok(u)
+        }
+        Some(u) => Err(ConfigError::Invalid {
+            key: "public_url".into(),
+            message: format!("`{u}` is not an http(s) URL such as `https://ai.example.com`"),
+        }),
+    }
+}
+
+fn mail(raw: super::settings::RawMail) -> Result<MailConfig, ConfigError> {
+    let smtp = match raw.smtp_url.filter(|u| !u.trim().is_empty()) {
+        None => None,
+        Some(url) => {
+            let masked = mask_smtp_url(url.trim()).map_err(|message| ConfigError::Invalid {
+                key: "mail.smtp_url".into(),
+                message,
+            })?;
+            Some(SmtpUrl {
+                url: codexkey_common::Secret::new(url.trim().to_owned()),
+                masked,
+            })
+        }
+    };
+    let from = raw
+        .from
+        .map(|f| f.trim().to_owned())
+        .filter(|f| !f.is_empty())
+        .unwrap_or_else(|| DEFAULT_MAIL_FROM.to_owned());
+    if !from.contains('@') || from.contains(['\r', '\n']) {
+        return Err(ConfigError::Invalid {
+            key: "mail.from".into(),
+            message: format!("`{from}` is not a sender such as `codexkey <noreply@example.com>`"),
+        });
+    }
+    Ok(MailConfig { smtp, from })
+}
+
+/// What the privacy policy promises: request metadata only as long as needed.
+const DEFAULT_REQUEST_METADATA_DAYS: u64 = 90;
+const DEFAULT_RETENTION_INTERVAL_SECS: u64 = 3600;
+
+const DEFAULT_MAIL_FROM: &str = "codexkey <noreply@localhost>";
+
+/// Checks an SMTP URL's shape and returns it with the password (if any) replaced by `*****`.
+/// The message of a refusal never holds the URL: it may hold a password.
+pub(crate) fn mask_smtp_url(url: &str) -> Result<String, String> {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return Err("not a URL: use `smtp://host:port` or `smtps://host:port`".into());
+    };
+    if scheme != "smtp" && scheme != "smtps" {
+        return Err(format!(
+            "the scheme `{}` is not `smtp` or `smtps`",
+            codexkey_common::text::escape(scheme)
+        ));
+    }
+    let (authority, tail) = match rest.find(['/', '?']) {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    let (userinfo, host) = match authority.rsplit_once('@') {
+        Some((u, h)) => (Some(u), h),
+        None => (None, authority),
+    };
+    if host.is_empty() {
+        return Err("the URL names no host".into());
+    }
+    let shown_user = match userinfo {
+        None => String::new(),
+        Some(u) => match u.split_once(':') {
+            Some((user, _password)) => format!("{user}:*****@"),
+            None => format!("{u}@"),
+        },
+    };
+    Ok(format!("{scheme}://{shown_user}{host}{tail}"))
+}
+
 /// `sqlite:///abs/path.db`, `sqlite://relative.db` (inside the data dir), and
 /// `postgres://user:password@host:port/database?sslmode=…` (or `postgresql://`) are
 /// understood; other schemes are refused by name.
@@ -484,6 +597,31 @@ fn choice<T: Choice>(key: &str, name: Option<&str>) -> Result<T, ConfigError> {
 mod tests {
     #![expect(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn smtp_urls_are_masked_and_checked() {
+        for (url, shown) in [
+            ("smtp://127.0.0.1:2525", "smtp://127.0.0.1:2525"),
+            ("smtps://bot:hunter2@mx.test", "smtps://bot:*****@mx.test"),
+            (
+                "smtp://bot:p%40ss:w@mx.test:587?tls=required",
+                "smtp://bot:*****@mx.test:587?tls=required",
+            ),
+            ("smtp://only-user@mx.test", "smtp://only-user@mx.test"),
+        ] {
+            assert_eq!(mask_smtp_url(url).unwrap(), shown, "{url}");
+        }
+        for bad in ["mx.test:25", "http://mx.test", "smtp://bot:hunter2@"] {
+            let e = mask_smtp_url(bad).unwrap_err();
+            assert!(!e.contains("hunter2"), "{e}");
+        }
+        let raw = super::super::settings::RawMail {
+            smtp_url: Some("ftp://bot:hunter2@mx.test".into()),
+            from: None,
+        };
+        let e = mail(raw).unwrap_err().to_string();
+        assert!(e.contains("mail.smtp_url") && !e.contains("hunter2"), "{e}");
+    }
 
     #[test]
     fn database_urls() {

@@ -22,7 +22,8 @@ use axum::response::Response;
 
 use crate::error::ApiError;
 use crate::http::handlers::{
-    account, admin, billing, codes, data, health, keys, orders, refunds, requests, security, usage,
+    account, admin, billing, codes, data, health, keys, orders, recovery, refunds, requests,
+    security, usage,
 };
 use crate::http::openapi;
 use crate::http::request_log::RequestLog;
@@ -61,9 +62,14 @@ pub(crate) fn public_routes(with_metrics: bool) -> Routes<AppState> {
         .post("/auth/login", account::login)
         .post("/auth/login/2fa", account::login_second_step)
         .post("/auth/logout", account::logout)
+        .post("/auth/password-reset", recovery::request_reset)
+        .post("/auth/password-reset/confirm", recovery::confirm_reset)
+        .post("/auth/verify-email", recovery::verify_email)
         .get("/account", account::me)
         .patch("/account", account::update)
+        .delete("/account", account::delete_account)
         .post("/account/password", account::change_password)
+        .get("/account/export", account::export)
         .post("/account/2fa/enroll", security::enroll)
         .post("/account/2fa/confirm", security::confirm)
         .post("/account/2fa/disable", security::disable)
@@ -96,12 +102,16 @@ pub(crate) fn public_routes(with_metrics: bool) -> Routes<AppState> {
         .get("/currencies", usage::currencies)
         .get("/requests/{request_id}", requests::outcome)
         .get("/admin/users", admin::users)
+        .post("/admin/users", recovery::create_user)
+        .post("/admin/invitations", recovery::invite)
         .get("/admin/users/{account}", admin::user)
         .post("/admin/users/{account}/adjust", admin::adjust)
         .post("/admin/users/{account}/bonus", admin::bonus)
         .post("/admin/users/{account}/suspend", admin::suspend)
         .post("/admin/users/{account}/activate", admin::activate)
         .post("/admin/users/{account}/reset-2fa", security::reset_2fa)
+        .post("/admin/users/{account}/reset-link", recovery::reset_link)
+        .post("/admin/users/{account}/delete", admin::delete_user)
         .get("/admin/users/{account}/ledger", admin::user_ledger)
         .get("/admin/ledger/verify", admin::verify_ledger)
         .get("/admin/codes", codes::batches)
@@ -115,6 +125,7 @@ pub(crate) fn public_routes(with_metrics: bool) -> Routes<AppState> {
         .post("/admin/refunds/{id}/approve", refunds::approve)
         .post("/admin/refunds/{id}/deny", refunds::deny)
         .get("/admin/audit", admin::audit)
+        .post("/admin/retention/purge", admin::purge_retention)
         .post("/admin/backup", admin::backup)
         .get("/admin/upstreams", admin::upstreams)
         .post("/admin/upstreams", admin::create_upstream)

@@ -55,6 +55,8 @@ pub struct AccountRecord {
     pub created_at: Millis,
     /// Two-factor login is on: a confirmed TOTP enrolment exists.
     pub two_factor: bool,
+    /// The address was proved: a verification link was followed, or a reset link used.
+    pub email_verified: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -838,6 +840,180 @@ pub trait TwoFactorStore: Send + Sync {
     ) -> Result<Option<i64>, StoreError>;
 }
 
+/// What a mailed (or admin-issued) single-use token is good for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenPurpose {
+    /// Setting a new password without the old one.
+    PasswordReset,
+    /// Proving the account's address.
+    VerifyEmail,
+}
+
+/// A single-use token to record; `token_hash` is the SHA-256 of the token, never the token.
+#[derive(Debug, Clone)]
+pub struct NewAccountToken {
+    pub account_id: i64,
+    pub purpose: TokenPurpose,
+    pub token_hash: String,
+    pub created_at: Millis,
+    pub expires_at: Millis,
+}
+
+/// A password reset by token that went through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenReset {
+    pub account_id: i64,
+    /// Open sessions it ended.
+    pub sessions_ended: u64,
+}
+
+/// Single-use tokens for password resets and e-mail verification, by hash only.
+#[async_trait]
+pub trait AccountTokenStore: Send + Sync {
+    /// Records a token, marking the account's unused tokens of the same purpose used (only the
+    /// newest link works), and writes `audit` if given, in one transaction. `NotFound` when
+    /// there is no such account; `Conflict` when the hash is taken.
+    async fn create_account_token(
+        &self,
+        token: NewAccountToken,
+        audit: Option<NewAudit>,
+    ) -> Result<(), StoreError>;
+
+    /// The account of an unused token of `purpose` that has not expired at `at`, without
+    /// spending it. Runs before a reset, to check the new password against the account.
+    async fn account_by_token(
+        &self,
+        token_hash: &str,
+        purpose: TokenPurpose,
+        at: Millis,
+    ) -> Result<Option<AccountRecord>, StoreError>;
+
+    /// Spends an unused, unexpired password-reset token: replaces the account's password hash,
+    /// ends every open session of the account, marks the address verified (the link reached
+    /// the mailbox), and writes `audit` (its target given the account's email when it has
+    /// none), in one transaction. `None`, and nothing written, for an unknown, used or expired
+    /// token; two requests racing with one token: one wins.
+    async fn reset_password_by_token(
+        &self,
+        token_hash: &str,
+        password_hash: &str,
+        at: Millis,
+        audit: NewAudit,
+    ) -> Result<Option<TokenReset>, StoreError>;
+
+    /// Spends an unused, unexpired verification token and marks the address verified, writing
+    /// `audit` (target filled in as above) in one transaction; the account's id, or `None`
+    /// (nothing written) for an unknown, used or expired token.
+    async fn verify_email_by_token(
+        &self,
+        token_hash: &str,
+        at: Millis,
+        audit: NewAudit,
+    ) -> Result<Option<i64>, StoreError>;
+}
+
+/// An invitation to record; `token_hash` is the SHA-256 of its token.
+#[derive(Debug, Clone)]
+pub struct NewInvitation {
+    /// Normalised.
+    pub email: String,
+    pub token_hash: String,
+    pub invited_by: Option<i64>,
+    pub created_at: Millis,
+    pub expires_at: Millis,
+}
+
+/// Invitations to register, by hash only.
+#[async_trait]
+pub trait InvitationStore: Send + Sync {
+    /// Records an invitation, marking the address's unused invitations used (only the newest
+    /// works), with `audit`, in one transaction. `Conflict` when the hash is taken.
+    async fn create_invitation(
+        &self,
+        invitation: NewInvitation,
+        audit: NewAudit,
+    ) -> Result<(), StoreError>;
+
+    /// Registers with an invitation: only when the invitation with this hash is unused, has not
+    /// expired at the account's `created_at` and is for the account's email, creates the
+    /// account, spends the invitation (pointing it at the account) and writes `audit` (its
+    /// actor, when none, the new account), in one transaction. `None` (nothing written) when
+    /// the invitation does not hold; `Conflict` (nothing written, the invitation unspent) when
+    /// the email is taken.
+    async fn create_invited_account(
+        &self,
+        account: NewAccount,
+        token_hash: &str,
+        audit: NewAudit,
+    ) -> Result<Option<AccountRecord>, StoreError>;
+}
+
+/// What happens to a deleted account's remaining balance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BalanceRule {
+    /// An adjustment takes it to zero, with the reason "account deleted".
+    Forfeit,
+    /// It stays on the pseudonymised account (for a refund by hand).
+    Keep,
+}
+
+/// A deletion that went through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeletionRecord {
+    pub keys_revoked: u64,
+    pub sessions_ended: u64,
+    /// What the forfeit adjustment took (zero when nothing was left or the balance is kept).
+    pub forfeited: Micros,
+}
+
+/// Deleting accounts: the person is pseudonymised, the billing records stay.
+#[async_trait]
+pub trait DeletionStore: Send + Sync {
+    /// In one transaction: replaces the account's email with `pseudonym` everywhere it is kept
+    /// (the account, invitations, audit targets), makes its password unusable, suspends it and
+    /// marks it deleted; revokes its keys (their names erased) and ends its sessions; erases the
+    /// client addresses and user agents of its sessions and usage events; removes its
+    /// two-factor enrolment, recovery codes and unused tokens; with [`BalanceRule::Forfeit`],
+    /// appends an adjustment taking a positive balance to zero ("account deleted"); writes
+    /// `audit` (target: the pseudonym). The ledger, orders and usage sums stay. `NotFound`
+    /// for no such account; `Conflict` (nothing written) when it is deleted already or has
+    /// requests in flight (holds).
+    async fn delete_account(
+        &self,
+        id: i64,
+        pseudonym: &str,
+        rule: BalanceRule,
+        audit: NewAudit,
+    ) -> Result<DeletionRecord, StoreError>;
+}
+
+/// What a retention purge removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PurgeRecord {
+    /// Usage events whose client address and user agent were erased.
+    pub events_anonymised: u64,
+    /// Sessions (ended or expired) whose client address and user agent were erased.
+    pub sessions_anonymised: u64,
+    /// Raw usage events deleted.
+    pub events_deleted: u64,
+}
+
+/// Retention: request metadata and raw usage events kept only as long as configured.
+#[async_trait]
+pub trait RetentionStore: Send + Sync {
+    /// In one transaction: erases the client address and user agent of usage events created
+    /// before `metadata_before`, and of sessions created before it that have ended or expired
+    /// by then; deletes the raw usage events created before `events_before` (when given)
+    /// **without** changing the usage rollup, so reports of those periods keep their totals
+    /// at quarter-hour bounds. The ledger is never touched. Runs in the background and when an
+    /// admin asks.
+    async fn purge(
+        &self,
+        metadata_before: Millis,
+        events_before: Option<Millis>,
+    ) -> Result<PurgeRecord, StoreError>;
+}
+
 /// API keys: only a display prefix and the hash of each secret.
 #[async_trait]
 pub trait KeyStore: Send + Sync {
@@ -1263,6 +1439,10 @@ pub trait Store:
     AccountStore
     + SessionStore
     + TwoFactorStore
+    + AccountTokenStore
+    + InvitationStore
+    + RetentionStore
+    + DeletionStore
     + KeyStore
     + LedgerStore
     + CodeStore

@@ -1,6 +1,10 @@
-//! `codexkey account …`: the caller's own account security, one module per verb.
+//! `codexkey account …`: the caller's own account security and preferences, one module per
+//! verb.
 
+mod delete;
+mod export;
 mod password;
+mod preferences;
 mod sessions;
 mod two_factor;
 
@@ -16,5 +20,12 @@ pub async fn run(ctx: &Ctx, cmd: AccountCommand) -> Result<ExitCode> {
         AccountCommand::TwoFactor(cmd) => two_factor::run(ctx, cmd).await,
         AccountCommand::Sessions { command } => sessions::run(ctx, command).await,
         AccountCommand::Password(args) => password::run(ctx, args).await,
+        AccountCommand::Set(args) => preferences::run(ctx, args).await,
+        AccountCommand::Export { file } => export::run(ctx, &file).await,
+        AccountCommand::Delete {
+            password_stdin,
+            code,
+            recovery_code,
+        } => delete::run(ctx, password_stdin, code, recovery_code).await,
     }
 }

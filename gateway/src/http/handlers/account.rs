@@ -1,11 +1,12 @@
-//! `/api/v1/auth/*`, `/api/v1/account` and `/api/v1/account/password`.
+//! `/api/v1/auth/*`, `/api/v1/account`, `/api/v1/account/password` and `/api/v1/account/export`.
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use codexkey_common::api::{
-    Account, ChangePasswordRequest, ErrorBody, LoginOutcome, LoginRequest, LoginResponse,
-    PasswordChanged, RegisterRequest, SecondStepRequest, UpdateAccountRequest,
+    Account, AccountDeleted, ChangePasswordRequest, DeleteAccountRequest, ErrorBody, LoginOutcome,
+    LoginRequest, LoginResponse, PasswordChanged, RegisterRequest, SecondStepRequest,
+    UpdateAccountRequest,
 };
 
 use crate::accounts::{self, Caller, ClientInfo};
@@ -209,5 +210,80 @@ pub async fn change_password(
 ) -> Result<Json<PasswordChanged>, ApiError> {
     Ok(Json(
         accounts::password_change::change(&state, &caller, req, &client).await?,
+    ))
+}
+
+/// A copy of the caller's data: one zip archive with the profile, the keys (metadata only,
+/// never a secret or its hash), the ledger, the usage events and the top-up orders, each as
+/// JSON and CSV, and a `README.txt`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/account/export",
+    tag = "account",
+    operation_id = "export_account",
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "The archive.", body = Vec<u8>,
+            content_type = "application/zip",
+            headers(("content-disposition" = String,
+                description = "`attachment; filename=\"codexkey-export.zip\"`"))),
+        SessionRefused,
+        ServerError,
+    ),
+)]
+pub async fn export(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+    use axum::response::IntoResponse as _;
+
+    let bytes = accounts::export::export(&state, &caller).await?;
+    Ok((
+        [
+            (CONTENT_TYPE, "application/zip"),
+            (
+                CONTENT_DISPOSITION,
+                "attachment; filename=\"codexkey-export.zip\"",
+            ),
+            (CACHE_CONTROL, "no-store"),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// Deletes the caller's account, with the password (and a code or a recovery code when
+/// two-factor login is on): keys revoked and sessions ended at once, the email replaced by a
+/// pseudonym, client addresses and user agents erased; the ledger, orders and usage sums stay.
+/// A remaining balance follows `retention.deleted_balance` (`forfeit` by default).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/account",
+    tag = "account",
+    operation_id = "delete_account",
+    security(("session" = [])),
+    request_body = DeleteAccountRequest,
+    responses(
+        (status = 200, description = "Deleted.", body = AccountDeleted),
+        BadBody,
+        (status = 401, description = "No valid session, a wrong password \
+            (`wrong_credentials`) or a wrong code (`wrong_code`).", body = ErrorBody),
+        (status = 409, description = "Requests are in flight (`conflict`): try again.",
+            body = ErrorBody),
+        (status = 429, description = "Too many wrong passwords or codes \
+            (`too_many_attempts`).", body = ErrorBody,
+            headers(("retry-after" = u64, description = "Seconds to wait."))),
+        ServerError,
+    ),
+)]
+pub async fn delete_account(
+    State(state): State<AppState>,
+    caller: Caller,
+    client: ClientInfo,
+    AppJson(req): AppJson<DeleteAccountRequest>,
+) -> Result<Json<AccountDeleted>, ApiError> {
+    Ok(Json(
+        accounts::deletion::delete_own(&state, &caller, req, &client).await?,
     ))
 }

@@ -6,10 +6,10 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use codexkey_common::api::{
-    AccountStatus, AddUpstreamKeyRequest, AdjustBalanceRequest, AdjustBalanceResponse, AdminUser,
-    AuditEntry, BonusRequest, BonusResponse, CreateUpstreamRequest, ErrorBody, ImportPricesRequest,
-    ImportPricesResponse, LedgerCheck, LedgerPage, ModelPrice, SetCoefficientRequest,
-    SetPriceRequest, UpstreamInfo,
+    AccountDeleted, AccountStatus, AddUpstreamKeyRequest, AdjustBalanceRequest,
+    AdjustBalanceResponse, AdminDeleteRequest, AdminUser, AuditEntry, BonusRequest, BonusResponse,
+    CreateUpstreamRequest, ErrorBody, ImportPricesRequest, ImportPricesResponse, LedgerCheck,
+    LedgerPage, ModelPrice, PurgeReport, SetCoefficientRequest, SetPriceRequest, UpstreamInfo,
 };
 
 use crate::accounts;
@@ -535,4 +535,56 @@ pub async fn backup(
         axum::body::Body::from_stream(chunks),
     )
         .into_response())
+}
+
+/// Runs the retention purge now, with the configured cut-offs (`[retention]`): client addresses
+/// and user agents erased from older usage events and finished sessions, older raw usage events
+/// deleted (their sums stay in the usage rollup; the ledger is untouched).
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/retention/purge",
+    tag = "admin",
+    operation_id = "purge_retention",
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "What was purged.", body = PurgeReport),
+        AdminRefused,
+        ServerError,
+    ),
+)]
+pub async fn purge_retention(
+    State(state): State<AppState>,
+    Admin(_admin): Admin,
+) -> Result<Json<PurgeReport>, ApiError> {
+    Ok(Json(crate::accounts::retention::purge(&state).await?))
+}
+
+/// Deletes a user's account, with a reason kept in the audit log (`account.delete_by_admin`);
+/// the same deletion as the owner's own.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/users/{account}/delete",
+    tag = "admin",
+    operation_id = "delete_user",
+    security(("session" = [])),
+    params(("account" = String, Path, description = "The account's email or id.")),
+    request_body = AdminDeleteRequest,
+    responses(
+        (status = 200, description = "Deleted.", body = AccountDeleted),
+        BadBody,
+        AdminRefused,
+        NotFound,
+        Conflict,
+        ServerError,
+    ),
+)]
+pub async fn delete_user(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(account): Path<String>,
+    AppJson(req): AppJson<AdminDeleteRequest>,
+) -> Result<Json<AccountDeleted>, ApiError> {
+    Ok(Json(
+        crate::accounts::deletion::delete_by_admin(&state, &admin, &account, req).await?,
+    ))
 }

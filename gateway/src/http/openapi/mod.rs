@@ -21,7 +21,8 @@ use utoipa::{Modify, OpenApi};
 
 use crate::error::ApiError;
 use crate::http::handlers::{
-    account, admin, billing, codes, data, health, keys, orders, refunds, requests, security, usage,
+    account, admin, billing, codes, data, health, keys, orders, recovery, refunds, requests,
+    security, usage,
 };
 use crate::http::routes::Endpoint;
 
@@ -58,9 +59,14 @@ pub const API_KEY_HEADER: &str = "api_key_header";
         account::login,
         account::login_second_step,
         account::logout,
+        recovery::request_reset,
+        recovery::confirm_reset,
+        recovery::verify_email,
         account::me,
         account::update,
         account::change_password,
+        account::export,
+        account::delete_account,
         security::enroll,
         security::confirm,
         security::disable,
@@ -96,6 +102,9 @@ pub const API_KEY_HEADER: &str = "api_key_header";
         admin::suspend,
         admin::activate,
         security::reset_2fa,
+        recovery::reset_link,
+        recovery::create_user,
+        recovery::invite,
         admin::user_ledger,
         admin::verify_ledger,
         codes::batches,
@@ -108,6 +117,8 @@ pub const API_KEY_HEADER: &str = "api_key_header";
         refunds::admin_list,
         refunds::approve,
         refunds::deny,
+        admin::purge_retention,
+        admin::delete_user,
         admin::audit,
         admin::backup,
         admin::upstreams,

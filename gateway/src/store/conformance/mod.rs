@@ -24,15 +24,19 @@ use std::panic::AssertUnwindSafe;
 use futures_util::FutureExt as _;
 use futures_util::future::BoxFuture;
 
+mod account_tokens;
 mod accounts;
 mod catalog;
 mod codes;
+mod deletion;
+mod invitations;
 mod keys;
 mod ledger;
 mod metering;
 mod orders;
 mod referrals;
 mod refunds;
+mod retention;
 mod setup;
 mod two_factor;
 mod usage;
@@ -49,6 +53,10 @@ pub const STORIES: &[(&str, Story)] = &[
     ("sessions", |db| Box::pin(accounts::sessions(db))),
     ("session use", |db| Box::pin(accounts::session_use(db))),
     ("two-factor", |db| Box::pin(two_factor::two_factor(db))),
+    ("account tokens", |db| {
+        Box::pin(account_tokens::account_tokens(db))
+    }),
+    ("invitations", |db| Box::pin(invitations::invitations(db))),
     ("keys", |db| Box::pin(keys::keys(db))),
     ("ledger", |db| Box::pin(ledger::ledger(db))),
     ("codes", |db| Box::pin(codes::codes(db))),
@@ -57,6 +65,8 @@ pub const STORIES: &[(&str, Story)] = &[
     ("referrals", |db| Box::pin(referrals::referrals(db))),
     ("metering", |db| Box::pin(metering::metering(db))),
     ("usage", |db| Box::pin(usage::reports(db))),
+    ("retention", |db| Box::pin(retention::retention(db))),
+    ("deletion", |db| Box::pin(deletion::deletion(db))),
     ("prices", |db| Box::pin(catalog::prices(db))),
     ("upstreams", |db| Box::pin(catalog::upstream_records(db))),
 ];

@@ -270,7 +270,7 @@ impl SessionStore for PgStore {
 }
 
 /// Ends the account's open sessions but `keep`; returns how many it ended.
-async fn end_others<C: deadpool_postgres::GenericClient>(
+pub(super) async fn end_others<C: deadpool_postgres::GenericClient>(
     c: &C,
     account_id: i64,
     keep: Option<i64>,

@@ -92,8 +92,10 @@ impl LedgerStore for PgStore {
         let tx = c.transaction().await?;
         let link = match check(&tx, &condition, &e).await? {
             Ok(link) => link,
-            // Dropping the transaction rolls back whatever the check wrote.
-            Err(refusal) => return Ok(CreditOutcome::Refused(refusal)),
+            Err(refusal) => {
+                tx.rollback().await?;
+                return Ok(CreditOutcome::Refused(refusal));
+            }
         };
         if let Some((_, referrer_id)) = condition.commission() {
             // The payment may credit the referrer too: both balances are locked now, in id
@@ -147,10 +149,12 @@ impl LedgerStore for PgStore {
         let mut c = self.client().await?;
         let tx = c.transaction().await?;
         let outcome = super::refunds::debit(&tx, &e, &condition).await?;
-        // A refusal drops the transaction, rolling back whatever the check wrote.
+        // A refusal rolls back whatever the check wrote (an event recorded).
         if let DebitOutcome::Debited(..) = outcome {
             insert_audit(&tx, &audit).await?;
             tx.commit().await?;
+        } else {
+            tx.rollback().await?;
         }
         Ok(outcome)
     }

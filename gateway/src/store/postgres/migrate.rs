@@ -35,6 +35,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "refunds_referrals",
         include_str!("../../../migrations/postgres/0005_refunds_referrals.sql"),
     ),
+    (
+        6,
+        "account_lifecycle",
+        include_str!("../../../migrations/postgres/0006_account_lifecycle.sql"),
+    ),
 ];
 
 /// The advisory lock's first key: "ck" and "mg" in ASCII, so the lock is recognisable in

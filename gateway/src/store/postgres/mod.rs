@@ -27,9 +27,12 @@ use tokio_postgres::types::ToSql;
 
 use super::*;
 
+mod account_tokens;
 mod accounts;
 mod codes;
 mod connect;
+mod deletion;
+mod invitations;
 mod keys;
 mod ledger;
 mod metering;
@@ -39,6 +42,7 @@ mod prices;
 mod referrals;
 mod refunds;
 mod reports;
+mod retention;
 #[cfg(any(test, feature = "conformance"))]
 pub mod scratch;
 mod two_factor;
@@ -131,9 +135,10 @@ fn count(n: i64) -> u64 {
 }
 
 const ACCOUNT_COLUMNS: &str = "a.id, a.email, a.password_hash, a.role, a.status, a.language, a.currency, a.balance_micros, a.held_micros, a.created_at,
-    EXISTS (SELECT 1 FROM account_totp t WHERE t.account_id = a.id AND t.confirmed_at IS NOT NULL)";
+    EXISTS (SELECT 1 FROM account_totp t WHERE t.account_id = a.id AND t.confirmed_at IS NOT NULL),
+    a.email_verified_at IS NOT NULL";
 /// Columns of [`ACCOUNT_COLUMNS`]: what a query selects after them starts at this index.
-const ACCOUNT_COLUMN_COUNT: usize = 11;
+const ACCOUNT_COLUMN_COUNT: usize = 12;
 
 fn account_row(r: &Row) -> Result<AccountRecord, StoreError> {
     let role: &str = r.try_get(3)?;
@@ -158,6 +163,7 @@ fn account_row(r: &Row) -> Result<AccountRecord, StoreError> {
         held: Micros(r.try_get(8)?),
         created_at: r.try_get(9)?,
         two_factor: r.try_get(10)?,
+        email_verified: r.try_get(11)?,
     })
 }
 

@@ -172,7 +172,10 @@ impl ReferralStore for PgStore {
         }
         match tx.query_opt(mine, &[&account_id]).await? {
             Some(r) => Ok(r.try_get(0)?),
-            None => Err(StoreError::Conflict("this referral code is taken".into())),
+            None => {
+                tx.rollback().await?;
+                Err(StoreError::Conflict("this referral code is taken".into()))
+            }
         }
     }
 
@@ -205,9 +208,11 @@ impl ReferralStore for PgStore {
             .map(|r| r.try_get(0))
             .transpose()?;
         let Some(referrer) = referrer else {
+            tx.rollback().await?;
             return Ok(Err(LinkRefusal::UnknownCode));
         };
         if referrer == referee_id {
+            tx.rollback().await?;
             return Ok(Err(LinkRefusal::SelfReferral));
         }
         let inserted = tx
@@ -218,6 +223,7 @@ impl ReferralStore for PgStore {
             )
             .await?;
         if inserted == 0 {
+            tx.rollback().await?;
             return Ok(Err(LinkRefusal::AlreadyReferred));
         }
         insert_audit(&tx, &audit).await?;

@@ -272,6 +272,7 @@ impl RefundStore for PgStore {
             .map(|r| r.try_get(0))
             .transpose()?;
         let Some(id) = id else {
+            tx.rollback().await?;
             return Ok(None);
         };
         let mut audit = audit;
@@ -333,6 +334,7 @@ impl RefundStore for PgStore {
             )
             .await?;
         if changed != 1 {
+            tx.rollback().await?;
             return Ok(None);
         }
         insert_audit(&tx, &audit).await?;
@@ -354,12 +356,15 @@ impl RefundStore for PgStore {
         if let Some(event) = &event
             && !super::orders::insert_event(&tx, event).await?
         {
+            tx.rollback().await?;
             return Ok(None);
         }
         let Some(refund) = lock_refund(&tx, id).await? else {
+            tx.rollback().await?;
             return Ok(None);
         };
         if refund.state != RefundState::Approved {
+            tx.rollback().await?;
             return Ok(None);
         }
         // Refund, then order: the order every path locks them in.

@@ -275,7 +275,7 @@ impl SessionStore for SqliteStore {
 }
 
 /// Ends the account's open sessions but `keep`.
-fn end_others(
+pub(super) fn end_others(
     c: &Connection,
     account_id: i64,
     keep: Option<i64>,

@@ -23,9 +23,12 @@ use tokio::sync::oneshot;
 
 use super::*;
 
+mod account_tokens;
 mod accounts;
 mod backup;
 mod codes;
+mod deletion;
+mod invitations;
 mod keys;
 mod ledger;
 mod metering;
@@ -34,6 +37,7 @@ mod prices;
 mod referrals;
 mod refunds;
 pub mod reports;
+mod retention;
 mod two_factor;
 mod upstreams;
 mod usage;
@@ -79,6 +83,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         8,
         "refunds_referrals",
         include_str!("../../../migrations/sqlite/0008_refunds_referrals.sql"),
+    ),
+    (
+        9,
+        "account_lifecycle",
+        include_str!("../../../migrations/sqlite/0009_account_lifecycle.sql"),
     ),
 ];
 
@@ -301,9 +310,10 @@ fn bad_value(column: usize, what: &str) -> rusqlite::Error {
 }
 
 const ACCOUNT_COLUMNS: &str = "a.id, a.email, a.password_hash, a.role, a.status, a.language, a.currency, a.balance_micros, a.held_micros, a.created_at,
-    EXISTS (SELECT 1 FROM account_totp t WHERE t.account_id = a.id AND t.confirmed_at IS NOT NULL)";
+    EXISTS (SELECT 1 FROM account_totp t WHERE t.account_id = a.id AND t.confirmed_at IS NOT NULL),
+    a.email_verified_at IS NOT NULL";
 /// Columns of [`ACCOUNT_COLUMNS`]: what a query selects after them starts at this index.
-const ACCOUNT_COLUMN_COUNT: usize = 11;
+const ACCOUNT_COLUMN_COUNT: usize = 12;
 
 fn account_row(r: &Row<'_>) -> rusqlite::Result<AccountRecord> {
     let role: String = r.get(3)?;
@@ -328,6 +338,7 @@ fn account_row(r: &Row<'_>) -> rusqlite::Result<AccountRecord> {
         held: Micros(r.get(8)?),
         created_at: r.get(9)?,
         two_factor: r.get(10)?,
+        email_verified: r.get(11)?,
     })
 }
 

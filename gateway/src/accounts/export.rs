@@ -1,0 +1,210 @@
+//! A copy of an account's data for its owner (`GET /api/v1/account/export`): one zip archive
+//! with the profile, the keys (metadata only: never a secret or its hash), the ledger, the
+//! usage events and the top-up orders, each as JSON and as CSV, and a `README.txt` saying what
+//! is where.
+//!
+//! Built in memory from the API's own types (so the export shows exactly what the API shows),
+//! read page by page from the store. Nothing here knows the archive's readers; the CLI writes
+//! it to a private file.
+
+use std::io::{Cursor, Write as _};
+
+use codexkey_common::api::UsageEvent;
+use serde::Serialize;
+use serde_json::Value;
+use zip::CompressionMethod;
+use zip::write::SimpleFileOptions;
+
+use crate::accounts::{Caller, to_api};
+use crate::billing;
+use crate::clock::now_ms;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::OrderFilter;
+use crate::store::usage::{EventPageQuery, UsageFilter};
+
+/// Rows read from the store per page.
+const PAGE: u32 = 500;
+/// Orders listed at most (an account has a handful; pending ones are capped by the config).
+const MAX_ORDERS: u32 = 100_000;
+
+const README: &str = "codexkey account export\n\n\
+profile.json       the account: email, role, status, language, currency, when created\n\
+keys.json/.csv     API keys: prefix, name, limits, status, spend (never a secret or its hash)\n\
+ledger.json/.csv   every ledger entry (money in micro-credits; 1 credit = 1,000,000)\n\
+usage.json/.csv    every usage event kept: tokens, cost, status, latency, client address and\n\
+                   user agent (events older than the gateway's retention are gone)\n\
+orders.json/.csv   top-up orders\n\n\
+JSON files hold the API's own objects; CSV files the same rows, nested values as JSON text.\n";
+
+/// The archive's bytes: a zip of JSON and CSV files.
+pub async fn export(state: &AppState, caller: &Caller) -> Result<Vec<u8>, ApiError> {
+    let id = caller.account.id;
+    let account = state
+        .store
+        .account_by_id(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("no such account".into()))?;
+    let now = now_ms();
+    let keys: Vec<_> = state
+        .store
+        .keys(id)
+        .await?
+        .iter()
+        .map(|k| crate::keys::to_api(k, now))
+        .collect();
+    let mut ledger = Vec::new();
+    let mut before = None;
+    loop {
+        let page = state.store.ledger(id, before, PAGE).await?;
+        let Some(last) = page.last() else { break };
+        before = Some(last.id);
+        let full = page.len() == PAGE as usize;
+        ledger.extend(page.iter().map(billing::entry_to_api));
+        if !full {
+            break;
+        }
+    }
+    ledger.reverse();
+    let mut usage: Vec<UsageEvent> = Vec::new();
+    let mut cursor = None;
+    loop {
+        let (events, more, _) = state
+            .store
+            .usage_events(
+                UsageFilter {
+                    scope: Some(id),
+                    ..UsageFilter::default()
+                },
+                EventPageQuery {
+                    cursor,
+                    limit: PAGE,
+                    count: false,
+                    newest_first: false,
+                },
+            )
+            .await?;
+        cursor = events.last().map(|e| e.id).or(cursor);
+        usage.extend(events);
+        if !more {
+            break;
+        }
+    }
+    let orders: Vec<_> = state
+        .store
+        .orders(
+            OrderFilter {
+                account_id: Some(id),
+                oldest_first: true,
+                ..OrderFilter::default()
+            },
+            MAX_ORDERS,
+        )
+        .await?
+        .iter()
+        .map(billing::orders::to_api)
+        .collect();
+
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let mut file = |name: &str, bytes: &[u8]| -> Result<(), ApiError> {
+        let options = SimpleFileOptions::default()
+            .compression_method(CompressionMethod::Deflated)
+            .unix_permissions(0o600);
+        zip.start_file(name, options).map_err(ApiError::internal)?;
+        zip.write_all(bytes).map_err(ApiError::internal)
+    };
+    file("README.txt", README.as_bytes())?;
+    file("profile.json", &json_bytes(&to_api(&account))?)?;
+    for (name, rows) in [
+        ("keys", to_values(&keys)?),
+        ("ledger", to_values(&ledger)?),
+        ("usage", to_values(&usage)?),
+        ("orders", to_values(&orders)?),
+    ] {
+        file(&format!("{name}.json"), &json_bytes(&rows)?)?;
+        file(&format!("{name}.csv"), csv(&rows).as_bytes())?;
+    }
+    let bytes = zip.finish().map_err(ApiError::internal)?.into_inner();
+    Ok(bytes)
+}
+
+fn json_bytes<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, ApiError> {
+    let mut out = serde_json::to_vec_pretty(value).map_err(ApiError::internal)?;
+    out.push(b'\n');
+    Ok(out)
+}
+
+fn to_values<T: Serialize>(rows: &[T]) -> Result<Vec<Value>, ApiError> {
+    rows.iter()
+        .map(|r| serde_json::to_value(r).map_err(ApiError::internal))
+        .collect()
+}
+
+/// RFC 4180 CSV of JSON objects: the columns are the keys of every row, in the order the
+/// objects keep them (alphabetical); strings as they are, nulls empty, nested values as JSON
+/// text.
+pub fn csv(rows: &[Value]) -> String {
+    let mut columns: Vec<&str> = Vec::new();
+    for row in rows {
+        if let Value::Object(map) = row {
+            for k in map.keys() {
+                if !columns.contains(&k.as_str()) {
+                    columns.push(k);
+                }
+            }
+        }
+    }
+    let mut out = String::new();
+    let line = |cells: Vec<String>, out: &mut String| {
+        out.push_str(&cells.join(","));
+        out.push_str("\r\n");
+    };
+    line(columns.iter().map(|c| field(c)).collect(), &mut out);
+    for row in rows {
+        let cells = columns
+            .iter()
+            .map(|c| match row.get(c) {
+                None | Some(Value::Null) => String::new(),
+                Some(Value::String(s)) => field(s),
+                Some(other) => field(&other.to_string()),
+            })
+            .collect();
+        line(cells, &mut out);
+    }
+    out
+}
+
+/// Quoted when it holds a comma, quote or line break; a leading `=`, `+`, `-` or `@` is
+/// prefixed with `'` so spreadsheets do not run it as a formula.
+fn field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) && s.parse::<f64>().is_err() {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    };
+    if s.contains([',', '"', '\r', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::csv;
+
+    #[test]
+    fn csv_quotes_nests_and_defuses_formulas() {
+        let rows = vec![
+            json!({ "a": 1, "b": "x,y", "c": null }),
+            json!({ "a": -2, "b": "say \"hi\"", "d": ["m1", "m2"], "e": "=SUM(A1)" }),
+        ];
+        assert_eq!(
+            csv(&rows),
+            "a,b,c,d,e\r\n1,\"x,y\",,,\r\n-2,\"say \"\"hi\"\"\",,\"[\"\"m1\"\",\"\"m2\"\"]\",'=SUM(A1)\r\n"
+        );
+        assert_eq!(csv(&[]), "\r\n");
+    }
+}
