@@ -163,9 +163,9 @@ while read -r pid; do NGINX_WORKERS+=("$pid"); done < <(pgrep -P "$NGINX_PID")
 # ---- the gateway -----------------------------------------------------------------------------
 GATEWAY_PORT=$(free_port)
 GATEWAY=http://127.0.0.1:$GATEWAY_PORT
-ADMIN_EMAIL=admin@bench.invalid
+ADMIN_EMAIL=admin@bench.example
 ADMIN_PASSWORD=bench-admin-$RANDOM$RANDOM
-USER_EMAIL=user@bench.invalid
+USER_EMAIL=user@bench.example
 USER_PASSWORD=bench-user-$RANDOM$RANDOM
 read -r -a GATEWAY_ENV <<<"${BENCH_GATEWAY_ENV:-}"
 env "${GATEWAY_ENV[@]}" \
