@@ -31,10 +31,14 @@ pub enum Settlement {
     /// Upstream answered an error about the request and reported usage with it: charged that
     /// usage.
     ErrorUsage,
+    /// Settled after the lease its replica admitted it under had ended (the replica could not
+    /// reach the database before the lease expired): charged from the account's free balance,
+    /// at most what was free, with the uncapped cost recorded beside it when that was less.
+    LeaseLost,
 }
 
 impl Settlement {
-    pub const ALL: [Settlement; 11] = [
+    pub const ALL: [Settlement; 12] = [
         Self::FinalUsage,
         Self::UpstreamError,
         Self::UsageMissing,
@@ -46,6 +50,7 @@ impl Settlement {
         Self::UsageInvalid,
         Self::CappedAtHold,
         Self::ErrorUsage,
+        Self::LeaseLost,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -61,6 +66,7 @@ impl Settlement {
             Self::UsageInvalid => "usage_invalid",
             Self::CappedAtHold => "capped_at_hold",
             Self::ErrorUsage => "error_usage",
+            Self::LeaseLost => "lease_lost",
         }
     }
 

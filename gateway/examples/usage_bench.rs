@@ -313,7 +313,7 @@ fn main() -> Result<()> {
         for chunk in settles.chunks(batch) {
             let ops = chunk
                 .iter()
-                .map(|e| MeterOp::Settle(Box::new(SettledRequest::new(e.clone()))))
+                .map(|e| MeterOp::Settle(Box::new(SettledRequest::new(e.clone(), None))))
                 .collect();
             rt.block_on(store.apply_metering(ops))
                 .map_err(|(e, _)| anyhow::anyhow!("{e}"))?;

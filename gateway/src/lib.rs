@@ -88,10 +88,20 @@ pub async fn build_state(config: Config) -> Result<(AppState, WriterHandle), Ini
     let mailer = mail::Mailer::from_config(&config.mail)
         .map_err(|e| InitError::Admin(e.to_string()))?
         .map(Arc::new);
+    // A database replicas may share: balances are leased, never held whole in one of them.
+    let leases = store.leases().map(|_| metering::lease::LeaseSettings {
+        ttl: config.metering.lease_ttl,
+    });
+    if leases.is_some() && config.metering.admission == metering::Admission::Capped {
+        return Err(InitError::Admin(
+            "`metering.admission = \"capped\"` may overdraw, which balances leased across replicas cannot: use `bounded` with PostgreSQL".into(),
+        ));
+    }
     let (meter, writer) = Meter::start(
         store.clone(),
         config.metering.commit_interval,
         config.metering.admission,
+        leases,
     );
     let state = AppState::new(state::Shared {
         store,
@@ -147,8 +157,13 @@ impl Running {
         if let Some(metrics) = self.metrics_server {
             let _ = metrics.stop().await;
         }
-        // Everything metered so far reaches the database before we return.
+        // Everything metered so far reaches the database before we return, and leased
+        // balance goes back for the other replicas.
         self.state.meter.flush().await;
+        self.state
+            .meter
+            .give_back_idle(std::time::Duration::ZERO)
+            .await;
         served
     }
 }

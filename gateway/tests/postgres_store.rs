@@ -253,6 +253,7 @@ async fn metering_batches_and_ledger_writes_queue_on_the_balance() {
             let settle = MeterOp::Settle(Box::new(SettledRequest {
                 event: testkit::event(&format!("r-{n}"), a.id, None, 10, 2),
                 hold_written: false,
+                owner: None,
             }));
             metering
                 .apply_metering(vec![settle])
@@ -301,6 +302,7 @@ async fn the_rollup_follows_inserts_updates_and_deletes() {
         MeterOp::Settle(Box::new(SettledRequest {
             event,
             hold_written: false,
+            owner: None,
         }))
     })
     .collect();

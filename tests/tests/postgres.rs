@@ -188,9 +188,9 @@ fn print_config_masks_the_database_password() {
     assert!(!stdout.contains("hunter2"), "{stdout}");
 }
 
-/// `kill -9` with a stream in flight, then a start on the same PostgreSQL schema: the hold the
-/// crash left is found and settled by the crash rule, nothing is held any more, and the ledger
-/// check passes.
+/// `kill -9` with a stream in flight, then a start on the same PostgreSQL schema: the killed
+/// process's lease expires, the hold the crash left is settled by the crash rule when the new
+/// process ends the lease, nothing is held or leased any more, and the ledger check passes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_mid_stream_then_restart_reconciles_the_hold() {
     use futures_util::StreamExt as _;
@@ -208,7 +208,10 @@ async fn kill_9_mid_stream_then_restart_reconciles_the_hold() {
     let gw = block(|| {
         GatewayProcess::start_with_upstream(
             upstream.base_url(),
-            &[("CODEXKEY_DATABASE_URL", url.as_str())],
+            &[
+                ("CODEXKEY_DATABASE_URL", url.as_str()),
+                ("CODEXKEY_METERING__LEASE_TTL_MS", "1000"),
+            ],
         )
     });
     let user = block(|| CliUser::registered(&gw));
@@ -247,7 +250,21 @@ async fn kill_9_mid_stream_then_restart_reconciles_the_hold() {
     );
 
     let gw = block(|| stopped.start_again());
-    assert_eq!(count("SELECT COUNT(*) FROM holds").await, 0, "reconciled");
+    // The new process is another replica: the hold is its predecessor's, settled when the
+    // predecessor's lease has expired and a sweep ends it.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while count("SELECT COUNT(*) FROM holds").await > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the hold was never settled"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        count("SELECT COALESCE(SUM(leased_micros), 0)::bigint FROM accounts").await,
+        0,
+        "the lease's unspent part returned"
+    );
     assert_eq!(
         count("SELECT COALESCE(SUM(held_micros), 0)::bigint FROM accounts").await,
         0

@@ -58,6 +58,10 @@ pub fn admin_user(state: &AppState, a: &AccountRecord) -> AdminUser {
 }
 
 pub async fn balance(state: &AppState, caller: &Caller) -> Result<Balance, ApiError> {
+    if state.meter.leases_balances() {
+        // The balance is the database's: let this replica's queued charges reach it first.
+        state.meter.flush().await;
+    }
     // Re-read: the caller's record was loaded with the session and may be a moment old.
     let a = state
         .store

@@ -672,6 +672,7 @@ mod tests {
             ),
             ("metering.commit_interval_ms", "7", "7", "8", "8"),
             ("metering.ready_max_queue", "13", "13", "14", "14"),
+            ("metering.lease_ttl_ms", "1500", "1500", "2500", "2500"),
             ("upstream.connect_timeout_secs", "20", "20", "21", "21"),
             ("upstream.first_byte_timeout_secs", "22", "22", "23", "23"),
             ("upstream.idle_timeout_secs", "24", "24", "25", "25"),

@@ -144,6 +144,11 @@ settings! {
             ready_max_queue: usize, env METERING_READY_MAX_QUEUE =
                 "CODEXKEY_METERING__READY_MAX_QUEUE",
                 shown |c| c.metering.ready_max_queue;
+            /// On PostgreSQL: how long a replica's lease on part of a balance lasts without a
+            /// refresh, which is also how long a crashed replica's leased money stays locked.
+            lease_ttl_ms: u64, env METERING_LEASE_TTL_MS =
+                "CODEXKEY_METERING__LEASE_TTL_MS",
+                shown |c| u64::try_from(c.metering.lease_ttl.as_millis()).unwrap_or(u64::MAX);
         }
         /// Tuning shared by every upstream.
         upstream: RawUpstreamTuning {
@@ -513,6 +518,10 @@ pub struct MeteringConfig {
     /// Metering writes waiting for the writer beyond which `/readyz` answers 503: the database
     /// is not keeping up, and a crash would lose more than the usual few milliseconds.
     pub ready_max_queue: usize,
+    /// How long a balance lease lasts without a refresh (PostgreSQL; README, "Balances across
+    /// replicas").
+    #[serde(rename = "lease_ttl_ms", serialize_with = "as_millis")]
+    pub lease_ttl: Duration,
 }
 
 /// Money in through a payment provider. Amounts are exact: credits in micro-credits, the

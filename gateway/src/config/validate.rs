@@ -32,6 +32,9 @@ const DEFAULT_DRAIN_SECS: u64 = 30;
 /// Long enough for most requests' hold and settlement to share a batch (so the hold is never
 /// written), short enough that a crash loses holds of only a few milliseconds.
 const DEFAULT_COMMIT_INTERVAL_MS: u64 = 5;
+const DEFAULT_LEASE_TTL_MS: u64 = 10_000;
+/// Shorter leases would spend more on refreshing them than on the requests they admit.
+const MIN_LEASE_TTL_MS: u64 = 400;
 /// Five full batches: far more than a healthy writer ever leaves waiting.
 const DEFAULT_READY_MAX_QUEUE: usize = 10_240;
 const DEFAULT_MAX_OUTPUT_TOKENS: u64 = 4096;
@@ -168,6 +171,12 @@ impl Config {
                 .ready_max_queue
                 .unwrap_or(DEFAULT_READY_MAX_QUEUE)
                 .max(1),
+            lease_ttl: Duration::from_millis(
+                raw.metering
+                    .lease_ttl_ms
+                    .unwrap_or(DEFAULT_LEASE_TTL_MS)
+                    .max(MIN_LEASE_TTL_MS),
+            ),
         };
         let secs = |v: Option<u64>, d: u64| Duration::from_secs(v.unwrap_or(d));
         let upstream = UpstreamTuning {

@@ -16,12 +16,19 @@
 //! A debit leaves memory before it is written (and comes back if the write fails), so nothing
 //! is admitted on money on its way out; a credit arrives in memory only once committed
 //! ([`Meter::credit`]), so nothing is admitted on money that may yet be refused.
+//!
+//! On a database several replicas share, memory holds not the balance but this replica's
+//! lease on part of it ([`lease`]): admission is the same, against the lease, and a lease
+//! that does not cover a request grows first, from the database.
 
+mod funds;
 pub mod keys;
+pub mod lease;
 mod writer;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 use codexkey_common::Micros;
 use codexkey_common::settlement::Settlement;
@@ -33,32 +40,20 @@ use crate::metering::keys::{KeyCounters, KeyEntry};
 use crate::proxy::error::ProxyError;
 use crate::route::Route;
 use crate::store::{
-    CreditCondition, CreditOutcome, DebitCondition, DebitOutcome, LedgerRecord, MeterOp, NewAudit,
-    NewHold, NewLedgerEntry, SettledRequest, Store, StoreError, UsageEventRecord,
+    CreditCondition, CreditOutcome, DebitCondition, DebitOutcome, LeaseOwner, LedgerRecord,
+    MeterOp, NewAudit, NewHold, NewLedgerEntry, SettledRequest, Store, StoreError,
+    UsageEventRecord,
 };
 
+use self::funds::{Funds, Tenure, lock};
 pub use crate::config::Admission;
 pub use writer::WriterHandle;
-
-/// An account's money as the data plane sees it.
-#[derive(Debug)]
-struct Funds {
-    balance: Micros,
-    held: Micros,
-}
-
-impl Funds {
-    /// What new holds may take: the balance less the holds in flight, never below zero.
-    fn available(&self) -> Micros {
-        self.balance
-            .checked_sub(self.held)
-            .map_or(Micros::ZERO, |a| a.max(Micros::ZERO))
-    }
-}
 
 pub struct Meter {
     store: Arc<dyn Store>,
     admission: Admission,
+    /// Balances are leased from a database replicas share; `None`: held whole.
+    leasing: Option<lease::Leasing>,
     accounts: RwLock<HashMap<i64, Arc<Mutex<Funds>>>>,
     writer: mpsc::UnboundedSender<writer::Msg>,
     health: Arc<writer::WriterHealth>,
@@ -82,6 +77,9 @@ pub struct HoldRequest {
     /// The hold under [`Admission::Capped`]; under [`Admission::Bounded`] the hold is sized by
     /// the caller from the available balance (see [`Meter::admit`]).
     pub amount: Micros,
+    /// Under [`Admission::Bounded`], the hold the request takes when nothing lowers it: what a
+    /// lease grows to cover before admission.
+    pub want: Micros,
     pub crash_charge: Micros,
     pub route: &'static str,
     pub model: String,
@@ -101,17 +99,26 @@ pub struct Hold {
     crash_charge: Micros,
     /// Charges above the hold are capped at it ([`Admission::Bounded`]).
     caps_charge: bool,
+    /// The lease the request was admitted under, when balances are leased.
+    owner: Option<LeaseOwner>,
     settled: bool,
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // A panic while holding one of these small locks leaves plain integers behind; keep going.
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
+/// How many times admission grows a lease that concurrent requests keep emptying before it
+/// sizes the request to what it has.
+const MAX_COVER_ATTEMPTS: u32 = 4;
 
 /// The admission rule shared by every mode: the key within its budget, the account's available
 /// balance positive.
 fn admissible(key: &KeyEntry, k: &KeyCounters, f: &Funds) -> Result<(), ProxyError> {
+    within_budget(key, k)?;
+    if !f.available().is_positive() {
+        return Err(ProxyError::InsufficientBalance);
+    }
+    Ok(())
+}
+
+fn within_budget(key: &KeyEntry, k: &KeyCounters) -> Result<(), ProxyError> {
     if let Some(budget) = key.budget
         && k.spent
             .checked_add(k.held)
@@ -119,18 +126,18 @@ fn admissible(key: &KeyEntry, k: &KeyCounters, f: &Funds) -> Result<(), ProxyErr
     {
         return Err(ProxyError::KeyBudgetExhausted);
     }
-    if !f.available().is_positive() {
-        return Err(ProxyError::InsufficientBalance);
-    }
     Ok(())
 }
 
 impl Meter {
     /// Starts the meter and its group-commit writer, which commits every `interval`.
+    /// With `leases`, balances are leased from the store (which must have leases) by this
+    /// replica; without, each account's balance is held whole in memory.
     pub fn start(
         store: Arc<dyn Store>,
         interval: std::time::Duration,
         admission: Admission,
+        leases: Option<lease::LeaseSettings>,
     ) -> (Arc<Meter>, WriterHandle) {
         let health = Arc::new(writer::WriterHealth::default());
         let (tx, handle) = writer::spawn(store.clone(), interval, health.clone());
@@ -138,9 +145,13 @@ impl Meter {
             health,
             store,
             admission,
+            leasing: leases.map(lease::Leasing::new),
             accounts: RwLock::new(HashMap::new()),
             writer: tx,
         });
+        if let Some(leasing) = &meter.leasing {
+            tokio::spawn(run_leases(Arc::downgrade(&meter), leasing.period()));
+        }
         (meter, handle)
     }
 
@@ -152,6 +163,20 @@ impl Meter {
             .get(&account_id)
         {
             return Ok(f.clone());
+        }
+        if self.leasing.is_some() {
+            // Leased: nothing is known of the account until its first lease.
+            let mut map = self.accounts.write().unwrap_or_else(|p| p.into_inner());
+            return Ok(map
+                .entry(account_id)
+                .or_insert_with(|| {
+                    Arc::new(Mutex::new(Funds {
+                        balance: Micros::ZERO,
+                        held: Micros::ZERO,
+                        tenure: Tenure::Unleased,
+                    }))
+                })
+                .clone());
         }
         // First use since start: nothing of this account is queued (all its writes come
         // through here), so the stored balance is current and no hold is in flight.
@@ -167,6 +192,7 @@ impl Meter {
                 Arc::new(Mutex::new(Funds {
                     balance: account.balance,
                     held: Micros::ZERO,
+                    tenure: Tenure::Whole,
                 }))
             })
             .clone())
@@ -188,9 +214,28 @@ impl Meter {
             .funds(req.key.account_id)
             .await
             .map_err(|e| ProxyError::Internal(e.to_string()))?;
-        let amount = {
+        let want = match self.admission {
+            Admission::Bounded => req.want,
+            Admission::Capped => req.amount,
+        };
+        // Leased, a lease too thin for the request grows first, and again if other requests
+        // took the growth meanwhile: the money floor lowers a request's cap only when the
+        // balance itself is short, never because this replica's part of it is.
+        let mut exhausted = self.leasing.is_none();
+        let mut attempts = 0;
+        let (amount, owner) = loop {
+            if let Some(leasing) = self.leasing.as_ref().filter(|_| !exhausted) {
+                within_budget(&req.key, &lock(&req.key.counters))?;
+                exhausted = leasing
+                    .cover(&*self.store, req.key.account_id, &funds, want)
+                    .await?;
+                attempts += 1;
+            }
             let mut k = lock(&req.key.counters);
             let mut f = lock(&funds);
+            if !exhausted && attempts < MAX_COVER_ATTEMPTS && f.available() < want {
+                continue;
+            }
             admissible(&req.key, &k, &f)?;
             let available = f.available();
             let amount = match self.admission {
@@ -206,7 +251,14 @@ impl Meter {
             };
             f.held = held;
             k.held = key_held;
-            amount
+            let owner = match (&self.leasing, &mut f.tenure) {
+                (Some(leasing), Tenure::Leased(l)) => {
+                    l.last_used = Instant::now();
+                    Some(leasing.owner(l.epoch))
+                }
+                _ => None,
+            };
+            break (amount, owner);
         };
         let now = now_ms();
         self.send(MeterOp::Hold(NewHold {
@@ -219,6 +271,7 @@ impl Meter {
             model: req.model.clone(),
             provider,
             created_at: now,
+            owner: owner.clone(),
         }));
         crate::metrics::get().hold_taken();
         Ok(Hold {
@@ -231,6 +284,7 @@ impl Meter {
             amount,
             crash_charge: req.crash_charge.min(amount),
             caps_charge: self.admission == Admission::Bounded,
+            owner,
             settled: false,
         })
     }
@@ -243,9 +297,26 @@ impl Meter {
             .funds(key.account_id)
             .await
             .map_err(|e| ProxyError::Internal(e.to_string()))?;
-        let k = lock(&key.counters);
-        let f = lock(&funds);
-        admissible(key, &k, &f)
+        {
+            let k = lock(&key.counters);
+            let f = lock(&funds);
+            match admissible(key, &k, &f) {
+                Err(ProxyError::InsufficientBalance) if self.leasing.is_some() => {}
+                other => return other,
+            }
+        }
+        // Leased: no lease here says nothing of the balance; the database does.
+        let account = self
+            .store
+            .account_by_id(key.account_id)
+            .await
+            .map_err(|e| ProxyError::Internal(e.to_string()))?
+            .ok_or(ProxyError::InvalidKey)?;
+        if account.balance.is_positive() {
+            Ok(())
+        } else {
+            Err(ProxyError::InsufficientBalance)
+        }
     }
 
     fn send(&self, op: MeterOp) {
@@ -277,6 +348,20 @@ impl Meter {
                 CreditOutcome::Refused(why) => Err(ApiError::internal(format!(
                     "an unconditional credit was refused: {why:?}"
                 ))),
+            };
+        }
+        if self.leasing.is_some() {
+            // Leased: memory holds leases, not the balance; the store refuses a debit of
+            // money that is leased (README, "Balances across replicas").
+            let (reply, rx) = oneshot::channel();
+            let sent = self.writer.send(writer::Msg::Ledger {
+                entry: Box::new(entry),
+                audit: Some(Box::new(audit)),
+                reply,
+            });
+            return match sent {
+                Ok(()) => Ok(rx.await.unwrap_or(Err(StoreError::Closed))?),
+                Err(_) => Err(StoreError::Closed.into()),
             };
         }
         let funds = self.funds(entry.account_id).await?;
@@ -353,7 +438,10 @@ impl Meter {
             Ok(()) => rx.await.unwrap_or(Err(StoreError::Closed)),
             Err(_) => Err(StoreError::Closed),
         }?;
-        if let CreditOutcome::Credited(_) = outcome {
+        // Leased, a credit lands in the free balance, where the next lease finds it.
+        if let CreditOutcome::Credited(_) = outcome
+            && self.leasing.is_none()
+        {
             {
                 let mut f = lock(&funds);
                 // Cannot overflow: the store refused a balance beyond the largest amount.
@@ -381,6 +469,19 @@ impl Meter {
     ) -> Result<DebitOutcome, ApiError> {
         if !entry.amount.is_negative() {
             return Err(ApiError::internal("a debit's amount must be negative"));
+        }
+        if self.leasing.is_some() {
+            let (reply, rx) = oneshot::channel();
+            let sent = self.writer.send(writer::Msg::Debit {
+                entry: Box::new(entry),
+                condition,
+                audit: Box::new(audit),
+                reply,
+            });
+            return match sent {
+                Ok(()) => Ok(rx.await.unwrap_or(Err(StoreError::Closed))?),
+                Err(_) => Err(StoreError::Closed.into()),
+            };
         }
         let funds = self.funds(entry.account_id).await?;
         let amount = entry.amount;
@@ -420,11 +521,20 @@ impl Meter {
         Ok(result?)
     }
 
-    /// The live `(balance, held)` of an account the data plane has seen, else `None`.
+    /// The live `(balance, held)` of an account the data plane has seen, else `None` (and
+    /// always `None` under leases, where memory holds a lease, not the balance).
     pub fn funds_of(&self, account_id: i64) -> Option<(Micros, Micros)> {
+        if self.leasing.is_some() {
+            return None;
+        }
         let map = self.accounts.read().unwrap_or_else(|p| p.into_inner());
         let f = lock(map.get(&account_id)?);
         Some((f.balance, f.held))
+    }
+
+    /// Whether balances are leased from a shared database (memory holds leases, not them).
+    pub fn leases_balances(&self) -> bool {
+        self.leasing.is_some()
     }
 
     /// Metering writes queued and not yet taken by the writer.
@@ -516,12 +626,19 @@ impl Hold {
             k.spent = k.spent.checked_add(cost).unwrap_or(Micros::MAX);
             let mut f = lock(&self.funds);
             f.held = f.held.checked_sub(self.amount).unwrap_or(Micros::ZERO);
-            // Cannot fail: the cost is within the range and the balance covers it (bounded),
-            // or is at most a hold below zero (capped).
-            f.balance = f.balance.checked_sub(cost).unwrap_or(f.balance);
+            // A lease that ended meanwhile is not this one's to charge: the database settles
+            // the request against the account's free balance, or found it swept.
+            if self.owner.as_ref().map(|o| o.epoch) == f.epoch() {
+                // Cannot fail: the cost is within the range and the balance covers it
+                // (bounded), or is at most a hold below zero (capped).
+                f.balance = f.balance.checked_sub(cost).unwrap_or(f.balance);
+            }
         }
         self.meter
-            .send(MeterOp::Settle(Box::new(SettledRequest::new(event))));
+            .send(MeterOp::Settle(Box::new(SettledRequest::new(
+                event,
+                self.owner.take(),
+            ))));
     }
 }
 
@@ -571,6 +688,61 @@ fn crash_event(
     }
 }
 
+/// The leases' background work, every `period` until the meter goes: refresh this replica's
+/// leases, give back the idle ones, end every replica's expired ones.
+async fn run_leases(meter: std::sync::Weak<Meter>, period: Duration) {
+    let mut tick = tokio::time::interval(period);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let Some(meter) = meter.upgrade() else {
+            return;
+        };
+        let Some(leasing) = &meter.leasing else {
+            return;
+        };
+        leasing.refresh(&*meter.store, &meter.all_funds()).await;
+        meter.give_back_idle(period).await;
+        leasing.sweep(&*meter.store, crash_hold).await;
+    }
+}
+
+impl Meter {
+    /// Gives back this replica's leases idle for `idle_after` with nothing in flight (all of
+    /// them with zero, at shutdown once requests drained); nothing without leases.
+    pub async fn give_back_idle(&self, idle_after: Duration) {
+        if let Some(leasing) = &self.leasing {
+            leasing
+                .give_back_idle(&*self.store, self.all_funds(), idle_after, self.flush())
+                .await;
+        }
+    }
+
+    fn all_funds(&self) -> Vec<lease::AccountFunds> {
+        self.accounts
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .map(|(id, f)| (*id, f.clone()))
+            .collect()
+    }
+}
+
+/// The crash rule's event for a hold found in the database.
+fn crash_hold(h: crate::store::LeftHold, at: Millis) -> UsageEventRecord {
+    let route = Route::parse(&h.route).map_or("unknown", Route::as_str);
+    crash_event(
+        h.request_id,
+        h.account_id,
+        h.key_id,
+        route,
+        h.provider,
+        h.model,
+        h.crash_charge,
+        at,
+    )
+}
+
 /// What [`reconcile`] did at start-up.
 #[derive(Debug, Clone, Default)]
 pub struct ReconcileReport {
@@ -591,17 +763,7 @@ pub async fn reconcile(store: &dyn Store, at: Millis) -> Result<ReconcileReport,
                 .charged
                 .checked_add(h.crash_charge)
                 .unwrap_or(Micros::MAX);
-            let route = Route::parse(&h.route).map_or("unknown", Route::as_str);
-            crash_event(
-                h.request_id,
-                h.account_id,
-                h.key_id,
-                route,
-                h.provider,
-                h.model,
-                h.crash_charge,
-                at,
-            )
+            crash_hold(h, at)
         })
         .collect();
     store.settle_left_holds(events).await?;
@@ -643,7 +805,7 @@ mod tests {
             .create_account(testkit::account("a@x.io", 0), None)
             .await
             .unwrap();
-        let (meter, _writer) = Meter::start(store, window, Admission::Bounded);
+        let (meter, _writer) = Meter::start(store, window, Admission::Bounded, None);
         meter
             .credit(
                 entry(account.id, LedgerKind::Adjustment, 1_000_000),

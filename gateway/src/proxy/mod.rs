@@ -187,6 +187,7 @@ async fn admit_and_forward(
                 request_id: request_id.to_owned(),
                 key: key.clone(),
                 amount: capped_hold(&quote, &bound, body.len(), state),
+                want: bound.cost(bound.output_cap()).unwrap_or(Micros::MAX),
                 crash_charge: crash_charge(&quote, body.len()),
                 route: route.as_str(),
                 model: model.clone(),

@@ -15,6 +15,8 @@ pub mod sqlite;
 pub mod testkit;
 pub mod usage;
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use codexkey_common::api::{AccountStatus, LedgerKind, OrderState, RefundState, Role};
 use codexkey_common::price::PriceEntry;
@@ -555,6 +557,16 @@ pub struct NewHold {
     pub model: String,
     pub provider: Option<String>,
     pub created_at: Millis,
+    /// The lease the request was admitted under, when balances are leased.
+    pub owner: Option<LeaseOwner>,
+}
+
+/// Which lease a request was admitted under, when several replicas share balances through
+/// leases (see [`LeaseStore`]): its settlement counts only while that lease still exists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeaseOwner {
+    pub replica: Arc<str>,
+    pub epoch: i64,
 }
 
 /// One usage event: metadata of a request, never its prompt or completion.
@@ -627,13 +639,16 @@ pub struct SettledRequest {
     /// Whether the request's hold may be in the database. The metering writer clears it when
     /// the hold was dropped unwritten because it settles in the same batch.
     pub hold_written: bool,
+    /// The lease the request was admitted under, when balances are leased.
+    pub owner: Option<LeaseOwner>,
 }
 
 impl SettledRequest {
-    pub fn new(event: UsageEventRecord) -> SettledRequest {
+    pub fn new(event: UsageEventRecord, owner: Option<LeaseOwner>) -> SettledRequest {
         SettledRequest {
             event,
             hold_written: true,
+            owner,
         }
     }
 }
@@ -1433,6 +1448,93 @@ pub trait UsageStore: Send + Sync {
     ) -> Result<Option<Millis>, StoreError>;
 }
 
+/// What a replica asks of an account's unleased balance: `need`, or all that is free when
+/// less is (admission then sizes the request to it, as with a small balance on one replica),
+/// and up to `extra` more when there is plenty, never more than a quarter of what is free
+/// beyond `need`, so the other replicas find money too.
+#[derive(Debug, Clone, Copy)]
+pub struct LeaseAsk {
+    pub need: Micros,
+    pub extra: Micros,
+}
+
+impl LeaseAsk {
+    /// What to grant out of `free` unleased money: `None` when nothing is free.
+    pub fn grant(&self, free: Micros) -> Option<Micros> {
+        if !free.is_positive() || !self.need.is_positive() {
+            return None;
+        }
+        if free < self.need {
+            return Some(free);
+        }
+        let spare = Micros((free.0 - self.need.0) / 4);
+        let more = self.extra.min(spare).max(Micros::ZERO);
+        Some(Micros(self.need.0.saturating_add(more.0).min(free.0)))
+    }
+}
+
+/// A lease as granted: its epoch, what this grant added, and what the lease holds now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeaseGrant {
+    pub epoch: i64,
+    pub granted: Micros,
+    pub amount: Micros,
+}
+
+/// What ending expired leases did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LeaseSweep {
+    pub leases: u64,
+    /// Unspent lease money back in its accounts' free balance.
+    pub returned: Micros,
+    /// Holds of ended leases settled by the crash rule.
+    pub holds: u64,
+    pub charged: Micros,
+}
+
+/// Escrow leases on balances, for several replicas on one database (README, "Balances across
+/// replicas"). Only a shared database has them.
+#[async_trait]
+pub trait LeaseStore: Send + Sync {
+    /// Grants `replica` money of `account_id` per `ask`, under the account's row lock, out of
+    /// its balance not leased to anyone: adds to the replica's lease of the account if it has
+    /// one (whatever epoch: the replica may have lost track of it), else starts a new lease
+    /// (new epoch). Either way the lease runs until `expires_at`. `None` when nothing is free.
+    async fn grant_lease(
+        &self,
+        account_id: i64,
+        replica: &str,
+        ask: LeaseAsk,
+        expires_at: Millis,
+    ) -> Result<Option<LeaseGrant>, StoreError>;
+
+    /// Extends every lease of `replica` to `expires_at`; answers the `(account, epoch)` of
+    /// each, so the replica learns which of its leases ended.
+    async fn refresh_leases(
+        &self,
+        replica: &str,
+        expires_at: Millis,
+    ) -> Result<Vec<(i64, i64)>, StoreError>;
+
+    /// Ends `replica`'s lease of `account_id` if it is still `epoch`: what it holds returns to
+    /// the free balance. The replica has no request in flight on it and none queued.
+    async fn end_lease(
+        &self,
+        account_id: i64,
+        replica: &str,
+        epoch: i64,
+    ) -> Result<Micros, StoreError>;
+
+    /// Ends every lease expired at `now`, and settles by `crash` every hold whose lease is
+    /// gone (charged at most what the account has free, so never below zero): the rest of
+    /// each lease returns to its account. One transaction.
+    async fn expire_leases(
+        &self,
+        now: Millis,
+        crash: fn(LeftHold, Millis) -> UsageEventRecord,
+    ) -> Result<LeaseSweep, StoreError>;
+}
+
 /// Everything the gateway keeps, one trait per concern; a backend implements them all.
 #[async_trait]
 pub trait Store:
@@ -1463,4 +1565,10 @@ pub trait Store:
     /// A consistent copy of the whole database taken while it serves, as an open file that is
     /// private to this process (already unlinked where the platform allows) and its length.
     async fn backup(&self) -> Result<(std::fs::File, u64), StoreError>;
+
+    /// Balance leases, on a database several replicas share; `None` on a store only one
+    /// process uses, whose balances live whole in that process.
+    fn leases(&self) -> Option<&dyn LeaseStore> {
+        None
+    }
 }

@@ -80,6 +80,7 @@ pub fn hold(request_id: &str, account_id: i64, key_id: i64, amount: i64) -> NewH
         model: MODEL.into(),
         provider: None,
         created_at: 0,
+        owner: None,
     }
 }
 
@@ -107,5 +108,5 @@ pub fn event(
 
 /// The settlement of `event`'s request, whose hold was written in an earlier batch.
 pub fn settle(event: UsageEventRecord) -> MeterOp {
-    MeterOp::Settle(Box::new(SettledRequest::new(event)))
+    MeterOp::Settle(Box::new(SettledRequest::new(event, None)))
 }

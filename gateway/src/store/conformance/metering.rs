@@ -103,6 +103,7 @@ pub async fn metering(db: &dyn Database) {
             MeterOp::Settle(Box::new(SettledRequest {
                 event: testkit::event("r-3", alice.id, Some(ka), 50, t2 + 5),
                 hold_written: false,
+                owner: None,
             })),
             held("r-4", bob.id, kb, 300, 40, t1 - 1),
             MeterOp::Settle(Box::new(SettledRequest {
@@ -113,6 +114,7 @@ pub async fn metering(db: &dyn Database) {
                     ..testkit::event("r-5", bob.id, Some(kb), 0, t2 + 3)
                 },
                 hold_written: false,
+                owner: None,
             })),
         ])
         .await

@@ -24,7 +24,7 @@ impl DeletionStore for PgStore {
         let tx = c.transaction().await?;
         let row = tx
             .query_opt(
-                "SELECT email, balance_micros, held_micros, deleted_at FROM accounts
+                "SELECT email, balance_micros, held_micros + leased_micros, deleted_at FROM accounts
                  WHERE id = $1 FOR UPDATE",
                 &[&id],
             )
@@ -42,6 +42,8 @@ impl DeletionStore for PgStore {
                 "this account is deleted already".into(),
             ));
         }
+        // Held by requests in flight, or leased to replicas serving them (leases idle for a
+        // moment return).
         if held > 0 {
             tx.rollback().await?;
             return Err(StoreError::Conflict(

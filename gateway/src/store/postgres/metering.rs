@@ -8,6 +8,18 @@
 //! are updated in id order after them), so a concurrent ledger write (an admin adjustment, a
 //! redemption, later another replica's writer) waits instead of computing from the balance this
 //! batch is about to move, and two batches never lock each other's rows crosswise.
+//!
+//! With balance leases (`leases.rs`), a settlement names the lease its request was admitted
+//! under. While that lease exists the charge comes out of it (balance, leased amount and the
+//! lease's own amount move together). Once it has ended, the request was either settled by the
+//! crash rule when the lease was swept (its event exists: this settlement is dropped, so each
+//! request is settled once) or never seen by the sweep (its hold was not yet written): it is
+//! then charged from the account's free balance, never more than is free (`lease_lost`).
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use codexkey_common::settlement::Settlement;
 
 use super::*;
 
@@ -23,8 +35,9 @@ impl MeteringStore for PgStore {
     async fn left_holds(&self) -> Result<Vec<LeftHold>, StoreError> {
         let c = self.client().await?;
         c.query(
+            // Holds under a lease belong to their replica; the lease sweep settles them.
             "SELECT request_id, account_id, key_id, crash_charge_micros, route, model, provider
-             FROM holds ORDER BY created_at, request_id",
+             FROM holds WHERE replica_id IS NULL ORDER BY created_at, request_id",
             &[],
         )
         .await?
@@ -53,7 +66,8 @@ impl MeteringStore for PgStore {
         totals.finish(&tx).await?;
         super::reports::roll_up(&tx, events.iter()).await?;
         tx.execute(
-            "UPDATE accounts SET held_micros = 0 WHERE held_micros != 0",
+            "UPDATE accounts SET held_micros = 0 WHERE held_micros != 0
+             AND NOT EXISTS (SELECT 1 FROM holds h WHERE h.account_id = accounts.id)",
             &[],
         )
         .await?;
@@ -71,9 +85,21 @@ impl MeteringStore for PgStore {
 struct AccountChange {
     /// The balance after the batch's charges so far: each ledger row needs its own.
     balance: Micros,
+    /// Leased to replicas, after the batch's charges against leases so far.
+    leased: Micros,
     charged: Micros,
+    /// Of `charged`, what came out of leases.
+    from_leases: Micros,
+    /// What leases that ended in this transaction held, back in the free balance.
+    leases_ended: Micros,
     held: Micros,
     updated_at: Option<Millis>,
+}
+
+/// A lease the batch charges against, locked with its account.
+struct LeaseCharge {
+    epoch: i64,
+    charged: Micros,
 }
 
 /// The per-row changes of a metering batch: `accounts` and `api_keys` get one update each per
@@ -81,7 +107,7 @@ struct AccountChange {
 /// batch's holds, ledger entries and events are gathered into columns, each kind written by one
 /// statement over arrays (`unnest`), so a batch costs a handful of round trips to the server
 /// however many requests it holds.
-struct BatchTotals {
+pub(super) struct BatchTotals {
     accounts: HashMap<i64, AccountChange>,
     /// key id → (spent, last used)
     keys: HashMap<i64, (Micros, Millis)>,
@@ -90,6 +116,12 @@ struct BatchTotals {
     released: Vec<String>,
     charges: ChargeRows,
     events: EventRows,
+    /// (account, replica) → the replica's live lease of the account.
+    leases: HashMap<(i64, Arc<str>), LeaseCharge>,
+    /// Requests of ended leases the sweep already settled by the crash rule.
+    swept: HashSet<String>,
+    /// Requests of ended leases charged from the free balance: their events as written.
+    late: HashMap<String, UsageEventRecord>,
 }
 
 #[derive(Default)]
@@ -103,6 +135,8 @@ struct HoldRows {
     model: Vec<String>,
     provider: Vec<Option<String>>,
     created_at: Vec<i64>,
+    replica: Vec<Option<String>>,
+    epoch: Vec<Option<i64>>,
 }
 
 /// Ledger rows of kind `charge`, in the order they were charged.
@@ -152,7 +186,7 @@ impl BatchTotals {
     /// Locks the rows of `accounts` (in id order, whatever order they come in) and reads
     /// their balances. An account that does not exist is left out: a write for it then fails
     /// on its foreign key, as in SQLite.
-    async fn lock(
+    pub(super) async fn lock(
         tx: &Tx<'_>,
         accounts: impl Iterator<Item = i64>,
     ) -> Result<BatchTotals, StoreError> {
@@ -161,7 +195,7 @@ impl BatchTotals {
         ids.dedup();
         let stmt = tx
             .prepare_cached(
-                "SELECT id, balance_micros FROM accounts WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE",
+                "SELECT id, balance_micros, leased_micros FROM accounts WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE",
             )
             .await?;
         let mut changes = HashMap::with_capacity(ids.len());
@@ -170,7 +204,10 @@ impl BatchTotals {
                 r.try_get(0)?,
                 AccountChange {
                     balance: Micros(r.try_get(1)?),
+                    leased: Micros(r.try_get(2)?),
                     charged: Micros::ZERO,
+                    from_leases: Micros::ZERO,
+                    leases_ended: Micros::ZERO,
                     held: Micros::ZERO,
                     updated_at: None,
                 },
@@ -183,7 +220,140 @@ impl BatchTotals {
             released: Vec::new(),
             charges: ChargeRows::default(),
             events: EventRows::default(),
+            leases: HashMap::new(),
+            swept: HashSet::new(),
+            late: HashMap::new(),
         })
+    }
+
+    /// Locks the leases the batch's settlements were admitted under (after their accounts,
+    /// the order every lease writer keeps), and finds which of the requests whose lease has
+    /// ended the sweep settled already.
+    async fn lock_leases<'o>(
+        &mut self,
+        tx: &Tx<'_>,
+        settled: impl Iterator<Item = (&'o UsageEventRecord, &'o LeaseOwner)>,
+    ) -> Result<(), StoreError> {
+        let settled: Vec<_> = settled.collect();
+        if settled.is_empty() {
+            return Ok(());
+        }
+        let accounts: Vec<i64> = settled.iter().map(|(e, _)| e.account_id).collect();
+        let replicas: Vec<&str> = settled.iter().map(|(_, o)| &*o.replica).collect();
+        let stmt = tx
+            .prepare_cached(
+                "SELECT l.account_id, l.replica_id, l.epoch FROM balance_leases l
+                 JOIN (SELECT DISTINCT * FROM unnest($1::bigint[], $2::text[])) AS w(account_id, replica_id)
+                   ON w.account_id = l.account_id AND w.replica_id = l.replica_id
+                 ORDER BY l.account_id, l.replica_id FOR UPDATE OF l",
+            )
+            .await?;
+        for r in tx.query(&stmt, &[&accounts, &replicas]).await? {
+            let replica: String = r.try_get(1)?;
+            self.leases.insert(
+                (r.try_get(0)?, Arc::from(replica)),
+                LeaseCharge {
+                    epoch: r.try_get(2)?,
+                    charged: Micros::ZERO,
+                },
+            );
+        }
+        let ended: Vec<&str> = settled
+            .iter()
+            .filter(|(e, o)| !self.lease_live(e.account_id, o))
+            .map(|(e, _)| e.request_id.as_str())
+            .collect();
+        if !ended.is_empty() {
+            let stmt = tx
+                .prepare_cached("SELECT request_id FROM usage_events WHERE request_id = ANY($1)")
+                .await?;
+            for r in tx.query(&stmt, &[&ended]).await? {
+                self.swept.insert(r.try_get(0)?);
+            }
+        }
+        Ok(())
+    }
+
+    /// What `account_id` has that is neither leased nor charged, as of the batch so far.
+    pub(super) fn free(&self, account_id: i64) -> Option<Micros> {
+        self.accounts
+            .get(&account_id)
+            .map(|a| Micros((a.balance.0 - a.leased.0).max(0)))
+    }
+
+    /// Records that leases of `account_id` holding `amount` in all ended.
+    pub(super) fn end_leases(&mut self, account_id: i64, amount: Micros) -> Result<(), StoreError> {
+        if let Some(a) = self.accounts.get_mut(&account_id) {
+            a.leased = checked(a.leased.checked_sub(amount))?;
+            a.leases_ended = checked(a.leases_ended.checked_add(amount))?;
+        }
+        Ok(())
+    }
+
+    /// Records that a hold of `amount` was deleted (by the sweep) outside the batch's rows.
+    pub(super) fn hold_gone(&mut self, account_id: i64, amount: Micros) -> Result<(), StoreError> {
+        if let Some(a) = self.accounts.get_mut(&account_id) {
+            a.held = checked(a.held.checked_sub(amount))?;
+        }
+        Ok(())
+    }
+
+    fn lease_live(&self, account_id: i64, owner: &LeaseOwner) -> bool {
+        self.leases
+            .get(&(account_id, owner.replica.clone()))
+            .is_some_and(|l| l.epoch == owner.epoch)
+    }
+
+    /// Settles a request admitted under `owner`'s lease: against the lease while it lives;
+    /// not at all when the sweep settled it; else from what the account has free.
+    fn settle_leased(
+        &mut self,
+        e: &UsageEventRecord,
+        hold_written: bool,
+        owner: &LeaseOwner,
+    ) -> Result<(), StoreError> {
+        if self.lease_live(e.account_id, owner) {
+            if let Some(l) = self.leases.get_mut(&(e.account_id, owner.replica.clone())) {
+                l.charged = checked(l.charged.checked_add(e.cost))?;
+            }
+            if let Some(a) = self.accounts.get_mut(&e.account_id) {
+                a.leased = checked(a.leased.checked_sub(e.cost))?;
+                a.from_leases = checked(a.from_leases.checked_add(e.cost))?;
+            }
+            return self.settle(e, hold_written);
+        }
+        if self.swept.contains(&e.request_id) {
+            tracing::warn!(request_id = %e.request_id, "a settlement arrived after its lease ended and the request was settled by the crash rule; dropped");
+            return Ok(());
+        }
+        let a = self
+            .accounts
+            .get(&e.account_id)
+            .ok_or(StoreError::NotFound)?;
+        let free = Micros((a.balance.0 - a.leased.0).max(0));
+        let mut late = UsageEventRecord {
+            settlement: Settlement::LeaseLost,
+            ..e.clone()
+        };
+        if late.cost > free {
+            late.uncapped_cost = Some(late.cost);
+            late.cost = free;
+        }
+        tracing::warn!(request_id = %e.request_id, cost = late.cost.0, "a settlement arrived after its lease ended; charged from the free balance");
+        self.settle(&late, hold_written)?;
+        self.late.insert(late.request_id.clone(), late);
+        Ok(())
+    }
+
+    /// The events this batch wrote, as written (for the rollups): the sweep's settled ones
+    /// left out, the late ones as charged.
+    fn written<'e>(
+        &'e self,
+        events: impl Iterator<Item = &'e UsageEventRecord> + 'e,
+    ) -> impl Iterator<Item = &'e UsageEventRecord> + 'e {
+        events
+            .filter(|e| !self.swept.contains(&e.request_id))
+            .map(|e| self.late.get(&e.request_id).unwrap_or(e))
     }
 
     fn hold(&mut self, h: &NewHold) -> Result<(), StoreError> {
@@ -197,6 +367,9 @@ impl BatchTotals {
         rows.model.push(h.model.clone());
         rows.provider.push(h.provider.clone());
         rows.created_at.push(h.created_at);
+        rows.replica
+            .push(h.owner.as_ref().map(|o| o.replica.to_string()));
+        rows.epoch.push(h.owner.as_ref().map(|o| o.epoch));
         // An unknown account is left to the foreign key, which refuses the hold.
         if let Some(a) = self.accounts.get_mut(&h.account_id) {
             a.held = checked(a.held.checked_add(h.amount))?;
@@ -206,7 +379,11 @@ impl BatchTotals {
 
     /// Releases the request's hold (if it was written), charges its cost and records its
     /// event: the balance after each charge is computed here, in order.
-    fn settle(&mut self, e: &UsageEventRecord, hold_written: bool) -> Result<(), StoreError> {
+    pub(super) fn settle(
+        &mut self,
+        e: &UsageEventRecord,
+        hold_written: bool,
+    ) -> Result<(), StoreError> {
         if hold_written {
             self.released.push(e.request_id.clone());
         }
@@ -276,9 +453,10 @@ impl BatchTotals {
             let stmt = tx
                 .prepare_cached(
                     "INSERT INTO holds (request_id, account_id, key_id, amount_micros, crash_charge_micros,
-                                        route, model, provider, created_at)
+                                        route, model, provider, created_at, replica_id, lease_epoch)
                      SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[],
-                                          $5::bigint[], $6::text[], $7::text[], $8::text[], $9::bigint[])",
+                                          $5::bigint[], $6::text[], $7::text[], $8::text[], $9::bigint[],
+                                          $10::text[], $11::bigint[])",
                 )
                 .await?;
             tx.execute(
@@ -293,6 +471,8 @@ impl BatchTotals {
                     &h.model,
                     &h.provider,
                     &h.created_at,
+                    &h.replica,
+                    &h.epoch,
                 ],
             )
             .await?;
@@ -394,13 +574,14 @@ impl BatchTotals {
     }
 
     /// Writes the gathered rows, then the accumulated account and key changes.
-    async fn finish(mut self, tx: &Tx<'_>) -> Result<(), StoreError> {
+    pub(super) async fn finish(mut self, tx: &Tx<'_>) -> Result<(), StoreError> {
         self.write(tx).await?;
         let accounts = tx
             .prepare_cached(
                 "UPDATE accounts SET balance_micros = balance_micros - $2,
                         held_micros = GREATEST(held_micros + $3, 0),
-                        updated_at = COALESCE($4, updated_at)
+                        updated_at = COALESCE($4, updated_at),
+                        leased_micros = leased_micros - $5 - $6
                  WHERE id = $1",
             )
             .await?;
@@ -409,10 +590,37 @@ impl BatchTotals {
         let mut changed: Vec<(i64, AccountChange)> = self.accounts.into_iter().collect();
         changed.sort_unstable_by_key(|(id, _)| *id);
         for (id, a) in changed {
-            if a.charged == Micros::ZERO && a.held == Micros::ZERO {
+            if a.charged == Micros::ZERO && a.held == Micros::ZERO && a.leases_ended == Micros::ZERO
+            {
                 continue;
             }
-            tx.execute(&accounts, &[&id, &a.charged.0, &a.held.0, &a.updated_at])
+            tx.execute(
+                &accounts,
+                &[
+                    &id,
+                    &a.charged.0,
+                    &a.held.0,
+                    &a.updated_at,
+                    &a.from_leases.0,
+                    &a.leases_ended.0,
+                ],
+            )
+            .await?;
+        }
+        let leases = tx
+            .prepare_cached(
+                "UPDATE balance_leases SET amount_micros = amount_micros - $4
+                 WHERE account_id = $1 AND replica_id = $2 AND epoch = $3",
+            )
+            .await?;
+        let mut charged: Vec<_> = self
+            .leases
+            .into_iter()
+            .filter(|(_, l)| l.charged != Micros::ZERO)
+            .collect();
+        charged.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        for ((account, replica), l) in charged {
+            tx.execute(&leases, &[&account, &&*replica, &l.epoch, &l.charged.0])
                 .await?;
         }
         let keys = tx
@@ -449,21 +657,32 @@ impl PgStore {
             }),
         )
         .await?;
+        totals
+            .lock_leases(
+                &tx,
+                ops.iter().filter_map(|op| match op {
+                    MeterOp::Settle(s) => s.owner.as_ref().map(|o| (&s.event, o)),
+                    MeterOp::Hold(_) => None,
+                }),
+            )
+            .await?;
         for op in ops {
             match op {
                 MeterOp::Hold(h) => totals.hold(h)?,
-                MeterOp::Settle(s) => totals.settle(&s.event, s.hold_written)?,
+                MeterOp::Settle(s) => match &s.owner {
+                    Some(owner) => totals.settle_leased(&s.event, s.hold_written, owner)?,
+                    None => totals.settle(&s.event, s.hold_written)?,
+                },
             }
         }
-        totals.finish(&tx).await?;
-        super::reports::roll_up(
-            &tx,
-            ops.iter().filter_map(|op| match op {
+        let settled: Vec<&UsageEventRecord> = totals
+            .written(ops.iter().filter_map(|op| match op {
                 MeterOp::Settle(s) => Some(&s.event),
                 MeterOp::Hold(_) => None,
-            }),
-        )
-        .await?;
+            }))
+            .collect();
+        super::reports::roll_up(&tx, settled.into_iter()).await?;
+        totals.finish(&tx).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -34,6 +34,7 @@ mod connect;
 mod deletion;
 mod invitations;
 mod keys;
+mod leases;
 mod ledger;
 mod metering;
 mod migrate;
@@ -248,18 +249,27 @@ async fn key_in<C: deadpool_postgres::GenericClient>(
 /// account's row is locked first, so a concurrent writer waits for this balance instead of
 /// computing from the same one (see the module doc of `postgres` for the lock's kind).
 async fn insert_entry(tx: &Tx<'_>, e: &NewLedgerEntry) -> Result<LedgerRecord, StoreError> {
-    let balance: i64 = tx
+    let row = tx
         .query_opt(
-            "SELECT balance_micros FROM accounts WHERE id = $1 FOR NO KEY UPDATE",
+            "SELECT balance_micros, leased_micros FROM accounts WHERE id = $1 FOR NO KEY UPDATE",
             &[&e.account_id],
         )
         .await?
-        .ok_or(StoreError::NotFound)?
-        .try_get(0)?;
+        .ok_or(StoreError::NotFound)?;
+    let (balance, leased): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
     let after = Micros(balance)
         .balance_after(e.amount, e.forbid_negative)
         .map_err(|r| StoreError::Conflict(r.to_string()))?
         .0;
+    // Leased money is spoken for by requests replicas admit on it: a debit may take only
+    // what is free, or a charge against a lease could find the balance gone.
+    if leased > 0 && e.amount.is_negative() && after < leased {
+        return Err(StoreError::Conflict(format!(
+            "{} credits are leased by gateway replicas for this account's requests; at most {} credits can be debited now (leases idle for a few seconds return)",
+            Micros(leased),
+            Micros((balance - leased).max(0))
+        )));
+    }
     let id: i64 = tx
         .query_one(
             "INSERT INTO ledger_entries
@@ -330,6 +340,10 @@ impl Store for PgStore {
 
     /// A PostgreSQL database is copied with its own tools: a file made by this process would
     /// be a second, weaker `pg_dump`.
+    fn leases(&self) -> Option<&dyn LeaseStore> {
+        Some(self)
+    }
+
     async fn backup(&self) -> Result<(std::fs::File, u64), StoreError> {
         Err(StoreError::Unsupported(
             "this gateway keeps its data in PostgreSQL: back it up with `pg_dump` (see the README's PostgreSQL section)",

@@ -303,6 +303,7 @@ mod metering_tests {
         MeterOp::Settle(Box::new(SettledRequest {
             event: testkit::event(request, account, Some(account), cost, at),
             hold_written,
+            owner: None,
         }))
     }
 

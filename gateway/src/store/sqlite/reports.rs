@@ -269,7 +269,7 @@ mod tests {
     fn settle(c: &mut Connection, events: Vec<UsageEventRecord>) {
         let ops: Vec<MeterOp> = events
             .into_iter()
-            .map(|event| MeterOp::Settle(Box::new(SettledRequest::new(event))))
+            .map(|event| MeterOp::Settle(Box::new(SettledRequest::new(event, None))))
             .collect();
         crate::store::sqlite::SqliteStore::apply_batch(c, &ops).unwrap();
     }
