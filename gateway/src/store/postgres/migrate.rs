@@ -40,6 +40,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "account_lifecycle",
         include_str!("../../../migrations/postgres/0006_account_lifecycle.sql"),
     ),
+    (
+        7,
+        "change_notifications",
+        include_str!("../../../migrations/postgres/0007_change_notifications.sql"),
+    ),
 ];
 
 /// The advisory lock's first key: "ck" and "mg" in ASCII, so the lock is recognisable in

@@ -35,6 +35,7 @@ mod deletion;
 mod invitations;
 mod keys;
 mod ledger;
+mod listen;
 mod metering;
 mod migrate;
 mod orders;
@@ -49,6 +50,7 @@ mod two_factor;
 mod upstreams;
 
 pub use connect::Target;
+pub use listen::Listening;
 
 /// The client of one pooled connection; its transactions borrow it.
 type Client = deadpool_postgres::Object;
