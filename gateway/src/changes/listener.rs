@@ -5,8 +5,9 @@
 //! dropped), it connects again with a backoff (100 ms doubling to 5 s) and, once listening
 //! again, reloads every cache: changes committed meanwhile were announced to nobody. The same
 //! holds at start-up, where a change may land between loading the caches and the first
-//! `LISTEN`. A change that cannot be applied (the database did not answer the reload) is
-//! treated like a lost connection: reconnect, then reload everything.
+//! `LISTEN`. A reload that fails (the database did not answer it, a stored upstream cannot be
+//! opened) is logged and tried again every second while notifications keep being applied:
+//! key and account changes, which never fail, are not held up behind it.
 
 use std::time::Duration;
 
@@ -24,6 +25,9 @@ const MAX_BACKOFF: Duration = Duration::from_secs(5);
 /// silently stopped delivering is found within these instead of waiting for TCP keep-alive.
 const PING_EVERY: Duration = Duration::from_secs(15);
 const PING_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How often a reload that failed is tried again.
+const RETRY_EVERY: Duration = Duration::from_secs(1);
 
 /// Starts the listener when the store is PostgreSQL; `None` on SQLite.
 pub fn spawn(state: &AppState) -> Option<tokio::task::JoinHandle<()>> {
@@ -57,10 +61,8 @@ async fn run(state: AppState, target: Target) {
                 }
                 listened = true;
                 backoff = FIRST_BACKOFF;
-                let why = match apply(&state, Change::Everything).await {
-                    Ok(()) => follow(&state, &mut listening).await,
-                    Err(e) => StoreError::Backend(format!("cannot reload the caches: {e}")),
-                };
+                let owed = attempt(&state, Change::Everything).await;
+                let why = follow(&state, &mut listening, owed).await;
                 tracing::warn!(
                     server = target.shown(),
                     error = %why,
@@ -80,14 +82,44 @@ async fn run(state: AppState, target: Target) {
     }
 }
 
-/// Applies each notification as it arrives; returns why it stopped.
-async fn follow(state: &AppState, listening: &mut Listening) -> StoreError {
+/// Applies `change`; on failure logs why and returns it, to be tried again.
+async fn attempt(state: &AppState, change: Change) -> Option<Change> {
+    match apply(state, change).await {
+        Ok(()) => None,
+        Err(e) => {
+            tracing::error!(
+                %change,
+                error = %e,
+                retry_in_ms = RETRY_EVERY.as_millis() as u64,
+                "cannot apply a change from another replica; this replica serves what it had"
+            );
+            Some(change)
+        }
+    }
+}
+
+/// Applies each notification as it arrives, and retries what failed (`owed`) every
+/// [`RETRY_EVERY`]; returns why the connection stopped.
+async fn follow(
+    state: &AppState,
+    listening: &mut Listening,
+    mut owed: Option<Change>,
+) -> StoreError {
     let mut pings = tokio::time::interval(PING_EVERY);
     pings.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     pings.tick().await;
+    let mut retries = tokio::time::interval(RETRY_EVERY);
+    retries.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    retries.tick().await;
     loop {
         let payload = tokio::select! {
             payload = listening.next() => payload,
+            _ = retries.tick(), if owed.is_some() => {
+                if let Some(change) = owed.take() {
+                    owed = attempt(state, change).await;
+                }
+                continue;
+            }
             _ = pings.tick() => {
                 match tokio::time::timeout(PING_TIMEOUT, listening.ping()).await {
                     Ok(Ok(())) => continue,
@@ -107,8 +139,13 @@ async fn follow(state: &AppState, listening: &mut Listening) -> StoreError {
             Change::Everything
         });
         tracing::debug!(%change, "a change from the database");
-        if let Err(e) = apply(state, change).await {
-            return StoreError::Backend(format!("cannot apply `{change}`: {e}"));
+        if let Some(failed) = attempt(state, change).await {
+            // One reload still owed, or two different ones: the two, or everything.
+            owed = Some(match owed {
+                None => failed,
+                Some(o) if o == failed => failed,
+                Some(_) => Change::Everything,
+            });
         }
     }
 }
