@@ -1,7 +1,9 @@
 //! Two gateway replicas on one PostgreSQL schema: a change made through replica A reaches the
 //! caches of replica B within a second, by the database's change notifications (`LISTEN` /
-//! `NOTIFY`). Revoke, rotate, key edits, suspension and reactivation, prices, upstreams; and a
-//! replica whose listening connection was cut reconnects and reloads what it missed.
+//! `NOTIFY`). Revoke, rotate, key edits, suspension and reactivation, prices, upstreams; a
+//! replica whose listening connection was cut reconnects and reloads what it missed; a payload
+//! it does not know makes it reload everything. Each test has a scratch schema of its own; the
+//! times asserted are from the change's answer on A to B's answer showing it.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -37,7 +39,7 @@ struct Replicas {
     b_name: String,
     http: reqwest::Client,
     // Last: the gateways stop before their schema is dropped.
-    _schema: ScratchSchema,
+    schema: ScratchSchema,
 }
 
 /// The upstreams `openai` and `anthropic` on the fake, serving the `gpt-*` and `claude-*`
@@ -93,7 +95,7 @@ impl Replicas {
             key_id,
             b_name,
             http: http_client(),
-            _schema: schema,
+            schema,
         };
         replicas.wait_for_listener().await;
         replicas
@@ -162,6 +164,31 @@ impl Replicas {
             if got.0 == want || started.elapsed() > Duration::from_secs(5) {
                 return (got, started.elapsed());
             }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// Asks B's public price list every [`POLL`] until gpt-5.5's entry satisfies `done`, and
+    /// returns how long that took (failing after 5 s).
+    async fn b_pricing_until(&self, done: impl Fn(&Value) -> bool) -> Duration {
+        let started = Instant::now();
+        loop {
+            let (status, pricing) = self.b.client().get("/api/v1/pricing").await;
+            assert_eq!(status, StatusCode::OK, "{pricing}");
+            let entry = pricing["models"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|m| m["model"] == "gpt-5.5")
+                .cloned()
+                .unwrap();
+            if done(&entry) {
+                return started.elapsed();
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(5),
+                "B still prices gpt-5.5 as {entry}"
+            );
             tokio::time::sleep(POLL).await;
         }
     }
@@ -381,15 +408,12 @@ async fn a_price_set_through_a_is_charged_by_b_on_its_next_request() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let started = Instant::now();
-    let mut charged = CHAT_COST;
-    while charged == CHAT_COST && started.elapsed() < Duration::from_secs(5) {
-        tokio::time::sleep(POLL).await;
-        let answer = r.chat(&r.b, &r.key, "gpt-5.5").await;
-        charged = r.charged_on_b(&r.key, &answer).await;
-    }
-    assert_eq!(charged, 2 * CHAT_COST);
-    assert_fast(started.elapsed(), "the price");
+    let took = r
+        .b_pricing_until(|p| p["price"]["input"] == 10_000_000)
+        .await;
+    assert_fast(took, "the price");
+    let answer = r.chat(&r.b, &r.key, "gpt-5.5").await;
+    assert_eq!(r.charged_on_b(&r.key, &answer).await, 2 * CHAT_COST);
 
     // A coefficient of 1.5 on top: 27_600.
     let (status, body) = r
@@ -404,14 +428,12 @@ async fn a_price_set_through_a_is_charged_by_b_on_its_next_request() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let started = Instant::now();
-    while charged == 2 * CHAT_COST && started.elapsed() < Duration::from_secs(5) {
-        tokio::time::sleep(POLL).await;
-        let answer = r.chat(&r.b, &r.key, "gpt-5.5").await;
-        charged = r.charged_on_b(&r.key, &answer).await;
-    }
-    assert_eq!(charged, 3 * CHAT_COST);
-    assert_fast(started.elapsed(), "the coefficient");
+    let took = r
+        .b_pricing_until(|p| p["coefficient_ppm"] == 1_500_000)
+        .await;
+    assert_fast(took, "the coefficient");
+    let answer = r.chat(&r.b, &r.key, "gpt-5.5").await;
+    assert_eq!(r.charged_on_b(&r.key, &answer).await, 3 * CHAT_COST);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -562,4 +584,50 @@ async fn b_reconnects_after_losing_its_listener_and_catches_up_on_what_it_missed
     let (answer, took) = r.b_until(&r.key, "gpt-5.5", StatusCode::UNAUTHORIZED).await;
     assert_eq!(answer.0, StatusCode::UNAUTHORIZED, "{}", answer.1);
     assert_fast(took, "a revocation after the reconnection");
+}
+
+/// A payload B does not know (a newer version's) makes it reload everything, and it carries
+/// on listening: a revocation written with the triggers off (so no notification says so)
+/// reaches B through the reload the unknown payload caused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_notification_makes_b_reload_everything() {
+    let r = Replicas::start().await;
+    assert_eq!(
+        r.chat(&r.b, &r.key, "gpt-5.5").await.0,
+        StatusCode::OK,
+        "B caches the key"
+    );
+    let db = scratch::connect(&r.schema.url()).await;
+    db.batch_execute(&format!(
+        "SET session_replication_role = replica;
+         UPDATE api_keys SET revoked_at = 1 WHERE id = {};
+         SET session_replication_role = DEFAULT",
+        r.key_id
+    ))
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        r.chat(&r.b, &r.key, "gpt-5.5").await.0,
+        StatusCode::OK,
+        "no notification told B"
+    );
+
+    db.batch_execute("NOTIFY codexkey_changes, 'sessions:7'")
+        .await
+        .unwrap();
+    let (answer, took) = r.b_until(&r.key, "gpt-5.5", StatusCode::UNAUTHORIZED).await;
+    assert_eq!(
+        answer,
+        (
+            StatusCode::UNAUTHORIZED,
+            openai_error(
+                "invalid_request_error",
+                "revoked_api_key",
+                "this API key was revoked"
+            )
+        )
+    );
+    assert_fast(took, "the reload");
+    assert_eq!(r.listeners().await, 1, "B still listens");
 }
