@@ -1,6 +1,6 @@
 //! Two gateway replicas on one PostgreSQL schema: a change made through replica A reaches the
 //! caches of replica B within a second, by the database's change notifications (`LISTEN` /
-//! `NOTIFY`). Revoke, rotate, key edits, suspension and reactivation, prices, upstreams; a
+//! `NOTIFY`). Revoke, rotate, key edits, suspension, reactivation and deletion, prices, upstreams; a
 //! replica whose listening connection was cut reconnects and reloads what it missed; a payload
 //! it does not know makes it reload everything. Each test has a scratch schema of its own; the
 //! times asserted are from the change's answer on A to B's answer showing it.
@@ -352,7 +352,7 @@ async fn key_edits_through_a_apply_on_b_within_a_second() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_account_suspended_through_a_is_refused_by_b_and_admitted_again_on_reactivation() {
+async fn an_account_suspended_reactivated_and_deleted_through_a_applies_on_b() {
     let r = Replicas::start().await;
     assert_eq!(
         r.chat(&r.b, &r.key, "gpt-5.5").await.0,
@@ -387,6 +387,29 @@ async fn an_account_suspended_through_a_is_refused_by_b_and_admitted_again_on_re
     let (answer, took) = r.b_until(&r.key, "gpt-5.5", StatusCode::OK).await;
     assert_eq!(answer.0, StatusCode::OK, "{}", answer.1);
     assert_fast(took, "the reactivation");
+
+    // Deleted: its keys are revoked with it.
+    let (status, body) = r
+        .admin_a
+        .post(
+            &format!("/api/v1/admin/users/{USER_EMAIL}/delete"),
+            &json!({"reason": "replica test"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (answer, took) = r.b_until(&r.key, "gpt-5.5", StatusCode::UNAUTHORIZED).await;
+    assert_eq!(
+        answer,
+        (
+            StatusCode::UNAUTHORIZED,
+            openai_error(
+                "invalid_request_error",
+                "revoked_api_key",
+                "this API key was revoked"
+            )
+        )
+    );
+    assert_fast(took, "the deletion");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
