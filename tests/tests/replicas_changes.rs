@@ -252,6 +252,28 @@ async fn a_key_revoked_through_a_is_refused_by_b_within_a_second() {
     assert_eq!(r.chat(&r.a, &r.key, "gpt-5.5").await, answer);
     assert_eq!(r.chat(&r.b, &r.key, "gpt-5.5").await, answer);
     assert_eq!(r.upstream.requests().len(), forwarded);
+
+    // The metrics say so (per process: both replicas, and other tests', count here).
+    let metrics = r
+        .http
+        .get(format!("{}/metrics", r.b.base_url()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let value = |prefix: &str| -> u64 {
+        let line = metrics.lines().find_map(|l| l.strip_prefix(prefix));
+        line.unwrap_or_else(|| panic!("no {prefix}: {metrics}"))
+            .parse()
+            .unwrap()
+    };
+    assert!(value("codexkey_changes_listening ") >= 1, "B listens");
+    assert!(
+        value("codexkey_changes_applied_total{change=\"key\"} ") >= 1,
+        "B applied the revocation"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -61,6 +61,7 @@ async fn run(state: AppState, target: Target) {
                 }
                 listened = true;
                 backoff = FIRST_BACKOFF;
+                let _counted = Counted::new();
                 let owed = attempt(&state, Change::Everything).await;
                 let why = follow(&state, &mut listening, owed).await;
                 tracing::warn!(
@@ -79,6 +80,23 @@ async fn run(state: AppState, target: Target) {
         }
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
+/// Counts a listening connection in the metrics for as long as it lives, the task's abort
+/// included.
+struct Counted;
+
+impl Counted {
+    fn new() -> Counted {
+        crate::metrics::get().changes_listening(true);
+        Counted
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        crate::metrics::get().changes_listening(false);
     }
 }
 

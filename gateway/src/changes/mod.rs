@@ -71,6 +71,19 @@ impl Change {
     }
 }
 
+impl Change {
+    /// The kind, without its id: the metric label.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Change::Key(_) => "key",
+            Change::Account(_) => "account",
+            Change::Prices => "prices",
+            Change::Upstreams => "upstreams",
+            Change::Everything => "everything",
+        }
+    }
+}
+
 impl fmt::Display for Change {
     /// The payload that announces this change (what the triggers send).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -99,6 +112,7 @@ pub async fn apply(state: &AppState, change: Change) -> Result<(), ApiError> {
             upstream::manage::reload(state).await?;
         }
     }
+    crate::metrics::get().change_applied(change.kind());
     Ok(())
 }
 
