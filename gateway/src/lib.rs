@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod billing;
+pub mod changes;
 pub mod clock;
 pub mod config;
 pub mod error;
@@ -142,6 +143,8 @@ pub struct Running {
     sweeper: Option<tokio::task::JoinHandle<()>>,
     /// Purges request metadata and old usage events while the gateway runs.
     retention: tokio::task::JoinHandle<()>,
+    /// Applies other replicas' changes to this one's caches (PostgreSQL only).
+    changes: Option<tokio::task::JoinHandle<()>>,
     /// The metering writer; it drains and ends when the last state handle goes.
     _writer: WriterHandle,
 }
@@ -153,6 +156,9 @@ impl Running {
             sweeper.abort();
         }
         self.retention.abort();
+        if let Some(changes) = &self.changes {
+            changes.abort();
+        }
         let served = self.server.stop().await.map_err(InitError::Serve);
         if let Some(metrics) = self.metrics_server {
             let _ = metrics.stop().await;
@@ -211,10 +217,12 @@ pub async fn start(config: Config) -> Result<Running, InitError> {
     };
     let sweeper = billing::sweeper::spawn(&state);
     let retention = accounts::retention::spawn(&state);
+    let changes = changes::listener::spawn(&state);
     Ok(Running {
         addr: server.addr,
         sweeper,
         retention,
+        changes,
         metrics_addr: metrics_server.as_ref().map(|s| s.addr),
         state,
         tls,

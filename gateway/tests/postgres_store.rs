@@ -16,7 +16,8 @@
 //!   other (each crediting the other's commission) never deadlock;
 //! - racing password resets spend one token once, and racing invitations to one address leave
 //!   only the newest unused;
-//! - the audit log takes a deleted account's pseudonym as a target, and no other change.
+//! - the audit log takes a deleted account's pseudonym as a target, and no other change;
+//! - changes to what replicas cache notify `codexkey_changes` on commit, and nothing else does.
 
 #![expect(clippy::expect_used, clippy::unwrap_used)]
 
@@ -1132,4 +1133,106 @@ async fn the_audit_log_takes_a_pseudonym_and_nothing_else() {
         .unwrap()
         .get(0);
     assert_eq!(target, "deleted-1@invalid");
+}
+
+/// The schema's change notifications (what replicas follow): a change to what a replica caches
+/// notifies `codexkey_changes` once per transaction, on commit only; inserts of keys and
+/// accounts, the metering writer's updates and a rolled-back change notify nobody. Read from
+/// the notifications of the writing connection only (other tests share the channel).
+#[tokio::test]
+async fn cached_changes_notify_on_commit_and_nothing_else_does() {
+    use futures_util::StreamExt as _;
+    use tokio_postgres::AsyncMessage;
+
+    let schema = ScratchSchema::create().await;
+    drop(PgStore::open(&schema.url()).await.expect("the store opens"));
+    let (listener, mut conn) = tokio_postgres::connect(&schema.url(), tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    let (tx, mut notifications) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut messages = futures_util::stream::poll_fn(move |cx| conn.poll_message(cx));
+        while let Some(Ok(message)) = messages.next().await {
+            if let AsyncMessage::Notification(n) = message {
+                let _ = tx.send((
+                    n.process_id(),
+                    n.channel().to_owned(),
+                    n.payload().to_owned(),
+                ));
+            }
+        }
+    });
+    listener
+        .batch_execute("LISTEN codexkey_changes")
+        .await
+        .unwrap();
+
+    let db = scratch::connect(&schema.url()).await;
+    let pid: i32 = db
+        .query_one("SELECT pg_backend_pid()", &[])
+        .await
+        .unwrap()
+        .get(0);
+    for sql in [
+        // Created: nothing is cached yet, so nothing to tell.
+        "INSERT INTO accounts (id, email, password_hash, created_at, updated_at)
+         VALUES (1, 'a@x', 'h', 0, 0)",
+        "INSERT INTO api_keys (id, account_id, prefix, secret_hash, created_at)
+         VALUES (10, 1, 'ck-x', 'hash-10', 0)",
+        // The metering writer's columns.
+        "UPDATE api_keys SET spent_micros = 5, last_used_at = 1 WHERE id = 10",
+        "UPDATE accounts SET held_micros = 3, updated_at = 1 WHERE id = 1",
+        // Rolled back.
+        "BEGIN; UPDATE api_keys SET revoked_at = 1 WHERE id = 10;
+         UPDATE accounts SET status = 'suspended' WHERE id = 1; ROLLBACK",
+        // Each of these tells, once per transaction.
+        "UPDATE api_keys SET budget_micros = 100 WHERE id = 10",
+        "BEGIN; UPDATE api_keys SET rpm_limit = 5 WHERE id = 10;
+         UPDATE api_keys SET allowed_models = '[\"gpt-*\"]' WHERE id = 10; COMMIT",
+        "UPDATE api_keys SET revoked_at = 2 WHERE id = 10",
+        "UPDATE accounts SET status = 'suspended' WHERE id = 1",
+        "UPDATE accounts SET role = 'admin' WHERE id = 1",
+        "INSERT INTO price_overrides (model, provider, input_micros, output_micros, updated_at)
+         VALUES ('m', 'openai', 1, 2, 0)",
+        "INSERT INTO model_coefficients (model, coefficient_ppm, updated_at) VALUES ('m', 2000000, 0)",
+        "DELETE FROM price_overrides WHERE model = 'm'",
+        "BEGIN; INSERT INTO upstreams (id, name, provider, base_url, created_at)
+                VALUES (1, 'u', 'openai', 'http://u', 0);
+         INSERT INTO upstream_keys (upstream_id, ciphertext, created_at) VALUES (1, '\\x00', 0);
+         COMMIT",
+        "DELETE FROM upstream_keys",
+        "NOTIFY codexkey_changes, 'end'",
+    ] {
+        db.batch_execute(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+    let mut seen = Vec::new();
+    while seen.last().map(String::as_str) != Some("end") {
+        let (from, channel, payload) =
+            tokio::time::timeout(std::time::Duration::from_secs(5), notifications.recv())
+                .await
+                .expect("notifications arrive")
+                .expect("the listening connection stays up");
+        if from == pid {
+            assert_eq!(channel, "codexkey_changes");
+            seen.push(payload);
+        }
+    }
+    assert_eq!(
+        seen,
+        [
+            "key:10",
+            "key:10",
+            "key:10",
+            "account:1",
+            "account:1",
+            "prices",
+            "prices",
+            "prices",
+            "upstreams",
+            "upstreams",
+            "end"
+        ]
+    );
 }

@@ -4,7 +4,9 @@
 //!
 //! Every change to a key or an account (rotate, revoke, expiry, budget, allow-list, rate
 //! limit, suspension) commits to the store first and then calls [`KeyCache::invalidate_key`]
-//! or [`KeyCache::invalidate_account`], so the very next request reads the new state. A
+//! or [`KeyCache::invalidate_account`], so the very next request reads the new state. Other
+//! replicas on the same PostgreSQL database make the same calls when the change's
+//! notification reaches them (`crate::changes`). A
 //! generation counter closes the race where a request loads a key from the store just before
 //! a change commits and caches it just after the invalidation ran.
 //!
@@ -196,6 +198,11 @@ impl KeyCache {
     /// Forgets the cached settings of every key of an account (any change to the account).
     pub fn invalidate_account(&self, account_id: i64) {
         self.invalidate(|e| e.account_id == account_id);
+    }
+
+    /// Forgets every cached key's settings (changes may have been missed); live counters stay.
+    pub fn invalidate_all(&self) {
+        self.invalidate(|_| true);
     }
 
     fn invalidate(&self, stale: impl Fn(&KeyEntry) -> bool) {

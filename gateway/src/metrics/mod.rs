@@ -45,6 +45,14 @@ struct SettlementLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ChangeLabels {
+    change: &'static str,
+}
+
+/// The kinds of change other replicas announce (`crate::changes::Change`, as labels).
+const CHANGES: [&str; 5] = ["key", "account", "prices", "upstreams", "everything"];
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct DataRouteLabels {
     route: &'static str,
 }
@@ -100,6 +108,8 @@ pub struct Metrics {
     holds_in_flight: Gauge,
     writer_queue: Gauge,
     writer_commit: Histogram,
+    changes_listening: Gauge,
+    changes_applied: Fixed<Counter>,
 }
 
 static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::new);
@@ -221,6 +231,23 @@ impl Metrics {
             "Time the metering writer takes to commit one batch",
             writer_commit.clone(),
         );
+        let changes_listening = Gauge::default();
+        registry.register(
+            "changes_listening",
+            "Connections listening for other replicas' changes (PostgreSQL): 1 while the gateway hears them",
+            changes_listening.clone(),
+        );
+        let changes_family = Family::<ChangeLabels, Counter>::default();
+        registry.register(
+            "changes_applied",
+            "Change notifications applied to this gateway's caches, by kind (everything: after a reconnection or an unknown payload)",
+            changes_family.clone(),
+        );
+        let changes_applied = Fixed::new(CHANGES, |change| {
+            changes_family
+                .get_or_create(&ChangeLabels { change })
+                .clone()
+        });
         Metrics {
             registry,
             requests,
@@ -234,6 +261,8 @@ impl Metrics {
             holds_in_flight,
             writer_queue,
             writer_commit,
+            changes_listening,
+            changes_applied,
         }
     }
 
@@ -277,6 +306,22 @@ impl Metrics {
         }
         if let (Some(h), Some(v)) = (self.time_to_first_byte.get(route), ttfb_ms) {
             h.observe_us(ms(v));
+        }
+    }
+
+    /// A change listener started (`true`) or stopped (`false`) listening.
+    pub fn changes_listening(&self, listening: bool) {
+        if listening {
+            self.changes_listening.inc();
+        } else {
+            self.changes_listening.dec();
+        }
+    }
+
+    /// A change notification applied; `kind` is one of [`CHANGES`].
+    pub fn change_applied(&self, kind: &str) {
+        if let Some(c) = self.changes_applied.get(kind) {
+            c.inc();
         }
     }
 

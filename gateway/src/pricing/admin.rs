@@ -15,9 +15,9 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{NewAudit, StoreError};
 
-/// Rebuilds the book after an admin change and swaps it in; requests in flight keep the book
-/// they were admitted with.
-async fn reload(state: &AppState) -> Result<(), ApiError> {
+/// Rebuilds the book after an admin change (here or, through `crate::changes`, on another
+/// replica) and swaps it in; requests in flight keep the book they were admitted with.
+pub(crate) async fn reload(state: &AppState) -> Result<(), ApiError> {
     let book = load(&*state.store, state.config.metering.margin_ppm)
         .await
         .map_err(ApiError::Internal)?;

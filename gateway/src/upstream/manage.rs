@@ -27,7 +27,9 @@ fn master(state: &AppState) -> Result<MasterKey, ApiError> {
     MasterKey::from_hex(key.expose()).map_err(ApiError::internal)
 }
 
-async fn reload(state: &AppState) -> Result<(), ApiError> {
+/// Rebuilds the live set from the configuration and the database and swaps it in, after a
+/// change here or, through `crate::changes`, on another replica.
+pub(crate) async fn reload(state: &AppState) -> Result<(), ApiError> {
     let stored = state.store.upstreams().await?;
     let built = Upstreams::build(&state.config, &stored).map_err(ApiError::internal)?;
     state.upstreams.store(Arc::new(built));

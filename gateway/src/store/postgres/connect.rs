@@ -80,6 +80,16 @@ impl Target {
             .map_err(|e| StoreError::Backend(format!("cannot build the connection pool: {e}")))
     }
 
+    /// The parsed connection settings, for a connection of its own outside the pool.
+    pub(super) fn config(&self) -> &tokio_postgres::Config {
+        &self.config
+    }
+
+    /// `host:port/database`: how messages name the server (never with the password).
+    pub fn shown(&self) -> &str {
+        &self.shown
+    }
+
     /// The start-up error for a first connection that failed.
     pub fn unreachable(&self, e: deadpool_postgres::PoolError) -> StoreError {
         // tokio-postgres says "error connecting to server" and keeps the reason (refused,
@@ -135,7 +145,7 @@ fn shown(config: &tokio_postgres::Config) -> String {
 /// rustls with ring (the workspace's one provider): with `verify`, the platform's roots check
 /// the server's certificate; without, any certificate is taken (the handshake's signatures
 /// are still checked, so the session is encrypted to whoever holds that certificate's key).
-fn tls(verify: bool) -> Result<tokio_postgres_rustls::MakeRustlsConnect, StoreError> {
+pub(super) fn tls(verify: bool) -> Result<tokio_postgres_rustls::MakeRustlsConnect, StoreError> {
     use rustls_platform_verifier::BuilderVerifierExt as _;
     let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
     let builder = rustls::ClientConfig::builder_with_provider(provider.clone())

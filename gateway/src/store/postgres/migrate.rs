@@ -45,6 +45,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "balance_leases",
         include_str!("../../../migrations/postgres/0007_balance_leases.sql"),
     ),
+    (
+        8,
+        "change_notifications",
+        include_str!("../../../migrations/postgres/0008_change_notifications.sql"),
+    ),
 ];
 
 /// The advisory lock's first key: "ck" and "mg" in ASCII, so the lock is recognisable in

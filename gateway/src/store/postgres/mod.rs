@@ -11,9 +11,11 @@
 //! deadlock against a metering batch that updates that account and then a key.
 //!
 //! What lives here: opening (connection, TLS, pool, migrations), error and row mapping, and
-//! one file per trait as in `sqlite/`. The schema is `migrations/postgres/`; its guards mirror
-//! the SQLite ones (append-only ledger, audit log and provider events, amounts within range, a
-//! redemption never undone, an order's terms fixed and its state moving forward only).
+//! one file per trait as in `sqlite/`, plus `listen.rs`, the connection that hears other
+//! replicas' changes. The schema is `migrations/postgres/`; its guards mirror the SQLite ones
+//! (append-only ledger, audit log and provider events, amounts within range, a redemption never
+//! undone, an order's terms fixed and its state moving forward only), and its triggers announce
+//! changes to what replicas cache (`0007_change_notifications.sql`).
 
 use std::collections::HashMap;
 
@@ -36,6 +38,7 @@ mod invitations;
 mod keys;
 mod leases;
 mod ledger;
+mod listen;
 mod metering;
 mod migrate;
 mod orders;
@@ -50,6 +53,7 @@ mod two_factor;
 mod upstreams;
 
 pub use connect::Target;
+pub use listen::Listening;
 
 /// The client of one pooled connection; its transactions borrow it.
 type Client = deadpool_postgres::Object;
