@@ -24,7 +24,7 @@ impl DeletionStore for PgStore {
         let tx = c.transaction().await?;
         let row = tx
             .query_opt(
-                "SELECT email, balance_micros, held_micros + leased_micros, deleted_at FROM accounts
+                "SELECT email, balance_micros, held_micros, deleted_at FROM accounts
                  WHERE id = $1 FOR UPDATE",
                 &[&id],
             )
@@ -42,14 +42,20 @@ impl DeletionStore for PgStore {
                 "this account is deleted already".into(),
             ));
         }
-        // Held by requests in flight, or leased to replicas serving them (leases idle for a
-        // moment return).
         if held > 0 {
             tx.rollback().await?;
             return Err(StoreError::Conflict(
                 "this account has requests in flight; try again when they have finished".into(),
             ));
         }
+        // What replicas still lease of the balance comes back now: the account's keys are
+        // revoked below, in this transaction, and every replica hears it at commit. A request
+        // a replica admitted on such a lease and had not yet written down settles from what
+        // is left free (README, "Balances across replicas").
+        tx.execute("DELETE FROM balance_leases WHERE account_id = $1", &[&id])
+            .await?;
+        tx.execute("UPDATE accounts SET leased_micros = 0 WHERE id = $1", &[&id])
+            .await?;
         let at = audit.created_at;
         let forfeited = if rule == BalanceRule::Forfeit && balance > 0 {
             insert_entry(
