@@ -11,7 +11,9 @@
 //! API keys (the old key proxies and is charged), and gives new rows fresh ids.
 //!
 //! Refused, changing nothing: a second migration into the same (now full) target (exit 3), a
-//! source with holds a crash left, URLs that are not a database's (never echoing a password).
+//! source with holds a crash left, a source whose schema is behind, URLs that are not a
+//! database's (never echoing a password). A source whose ledger the target's guards refuse
+//! leaves the target without a single row: the copy is one transaction.
 //!
 //! Needs the test PostgreSQL (`CODEXKEY_TEST_POSTGRES_URL`, else 127.0.0.1:5432 `test`).
 //!
@@ -465,7 +467,7 @@ async fn a_sqlite_deployment_moves_to_postgresql_whole() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn holds_left_by_a_crash_and_bad_urls_are_refused_changing_nothing() {
+async fn holds_an_old_schema_a_broken_ledger_and_bad_urls_are_refused_changing_nothing() {
     let p = Plane::start(CREDITS_100).await;
     let Plane { gw, key_id, .. } = p;
     let db_path = gw.db_path();
@@ -503,6 +505,98 @@ async fn holds_left_by_a_crash_and_bad_urls_are_refused_changing_nothing() {
         "the target was not touched"
     );
 
+    rusqlite::Connection::open(&db_path)
+        .unwrap()
+        .execute("DELETE FROM holds", [])
+        .unwrap();
+
+    // A database an older gateway left, its last migration not applied yet.
+    let rw = rusqlite::Connection::open(&db_path).unwrap();
+    let last: (i64, String, i64) = rw
+        .query_row(
+            "SELECT version, name, applied_at FROM schema_migrations ORDER BY version DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    rw.execute("DELETE FROM schema_migrations WHERE version = ?1", [last.0])
+        .unwrap();
+    let run = migrate(&db_path, &url).await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains(&format!(
+            "error: the SQLite database lacks migrations [{}] that this codexkey has",
+            last.0
+        )),
+        "{run:?}"
+    );
+    assert!(
+        run.stderr
+            .contains("hint: start the gateway (this version) once"),
+        "{run:?}"
+    );
+    assert!(pg_tables(&url).await.is_empty(), "{run:?}");
+    rw.execute(
+        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+        rusqlite::params![last.0, last.1, last.2],
+    )
+    .unwrap();
+
+    // A balance that is not its ledger's sum: the target's check at commit refuses the copy.
+    let moved = "UPDATE accounts SET balance_micros = balance_micros + ?2
+                 WHERE id = (SELECT account_id FROM api_keys WHERE id = ?1)";
+    rw.execute(moved, [key_id, 1]).unwrap();
+    let run = migrate(&db_path, &url).await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("error: PostgreSQL refused the copy at commit: the balance of account"),
+        "{run:?}"
+    );
+    let counts = pg_counts(&url, &pg_tables(&url).await).await;
+    assert!(
+        counts
+            .iter()
+            .all(|(t, n)| *n == 0 || t == "schema_migrations"),
+        "all or nothing: {counts:?}"
+    );
+    rw.execute(moved, [key_id, -1]).unwrap();
+
+    // A ledger whose chain is broken (an entry that does not follow the previous one, which
+    // the SQLite schema leaves to the code): the target's guard refuses it, and since the copy
+    // is one transaction, the target keeps no row of anything.
+    rw.execute(
+        "INSERT INTO ledger_entries (account_id, kind, amount_micros, balance_after_micros, reason, created_at)
+         SELECT account_id, 'adjustment', 1, 42, 'broken', 0 FROM api_keys WHERE id = ?1",
+        [key_id],
+    )
+    .unwrap();
+    drop(rw);
+    let run = migrate(&db_path, &url).await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("error: copying `ledger_entries` failed: ledger entry of account"),
+        "{run:?}"
+    );
+    assert!(
+        run.stderr
+            .contains("hint: nothing was written to PostgreSQL"),
+        "{run:?}"
+    );
+    let tables = pg_tables(&url).await;
+    assert!(
+        tables.contains(&"accounts".to_owned()),
+        "migrated: {tables:?}"
+    );
+    let counts = pg_counts(&url, &tables).await;
+    assert!(
+        counts
+            .iter()
+            .all(|(t, n)| *n == 0 || t == "schema_migrations"),
+        "all or nothing: {counts:?}"
+    );
+
     // URLs that are not a database's, some with a password that must not be echoed.
     let from = format!("sqlite://{}", db_path.display());
     for (args, needle) in [
@@ -532,11 +626,7 @@ async fn holds_left_by_a_crash_and_bad_urls_are_refused_changing_nothing() {
         assert!(run.stderr.contains("hint: "), "{run:?}");
         assert!(!run.stderr.contains("s3cret"), "{run:?}");
     }
-    // The source passes its checks only once the hold is reconciled; an unreachable target
-    // is then named by host and port, never with the password.
-    let rw = rusqlite::Connection::open(&db_path).unwrap();
-    rw.execute("DELETE FROM holds", []).unwrap();
-    drop(rw);
+    // An unreachable target is named by host and port, never with the password.
     let run = codexkey(&[
         "admin",
         "migrate",

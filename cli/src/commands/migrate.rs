@@ -146,7 +146,7 @@ fn refusal(e: CopyError) -> anyhow::Error {
             .with_exit(EXIT_TARGET_NOT_EMPTY)
             .into();
         }
-        CopyError::Value { .. } | CopyError::Copy { .. } => {
+        CopyError::Value { .. } | CopyError::Copy { .. } | CopyError::Commit(_) => {
             "nothing was written to PostgreSQL; run `codexkey admin verify-ledger` against the SQLite gateway to find what is inconsistent"
         }
         CopyError::Target(_) => {

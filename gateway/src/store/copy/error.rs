@@ -48,6 +48,10 @@ pub enum CopyError {
     },
     #[error("copying `{table}` failed: {source}")]
     Copy { table: String, source: StoreError },
+    /// The target's deferred guards (every balance equal to its ledger's sum) refused the
+    /// copy as a whole.
+    #[error("PostgreSQL refused the copy at commit: {0}")]
+    Commit(StoreError),
     /// Reaching, migrating or writing the target.
     #[error("{0}")]
     Target(#[from] StoreError),

@@ -75,10 +75,7 @@ pub async fn sqlite_to_postgres(
     }
     target::reset_sequences(&tx).await?;
     // The deferred guards (every balance equal to its ledger) run here.
-    tx.commit().await.map_err(|e| CopyError::Copy {
-        table: "(at commit)".into(),
-        source: e.into(),
-    })?;
+    tx.commit().await.map_err(|e| CopyError::Commit(e.into()))?;
     let mut counts = Vec::with_capacity(tables.len());
     for table in &tables {
         counts.push(TableCount {

@@ -184,21 +184,26 @@ pub(crate) async fn copy_table(
 pub(crate) async fn reset_sequences(
     tx: &deadpool_postgres::Transaction<'_>,
 ) -> Result<(), StoreError> {
+    // The filter on the schema is applied first (a materialized CTE), and the table name is
+    // qualified: `pg_get_serial_sequence` on another schema's unqualified name is an error.
     let columns = tx
         .query(
-            "SELECT c.table_name::text, c.column_name::text,
-                    pg_get_serial_sequence(quote_ident(c.table_name), c.column_name)
-             FROM information_schema.columns c
-             WHERE c.table_schema = current_schema()
-               AND pg_get_serial_sequence(quote_ident(c.table_name), c.column_name) IS NOT NULL
-             ORDER BY 1, 2",
+            "WITH own AS MATERIALIZED (
+                 SELECT table_name::text AS t, column_name::text AS c
+                 FROM information_schema.columns
+                 WHERE table_schema = current_schema()
+                   AND (is_identity = 'YES' OR column_default LIKE 'nextval(%'))
+             SELECT t, c, pg_get_serial_sequence(format('%I.%I', current_schema(), t), c)
+             FROM own ORDER BY t, c",
             &[],
         )
         .await?;
     for r in &columns {
         let table: String = r.try_get(0)?;
         let column: String = r.try_get(1)?;
-        let sequence: String = r.try_get(2)?;
+        let Some(sequence) = r.try_get::<_, Option<String>>(2)? else {
+            continue;
+        };
         // `false`: the next value is the one given, not the one after it.
         tx.execute(
             &format!(
