@@ -226,6 +226,9 @@ _codexkey() {
             codexkey__subcmd__admin,invite)
                 cmd="codexkey__subcmd__admin__subcmd__invite"
                 ;;
+            codexkey__subcmd__admin,migrate)
+                cmd="codexkey__subcmd__admin__subcmd__migrate"
+                ;;
             codexkey__subcmd__admin,orders)
                 cmd="codexkey__subcmd__admin__subcmd__orders"
                 ;;
@@ -312,6 +315,9 @@ _codexkey() {
                 ;;
             codexkey__subcmd__admin__subcmd__help,invite)
                 cmd="codexkey__subcmd__admin__subcmd__help__subcmd__invite"
+                ;;
+            codexkey__subcmd__admin__subcmd__help,migrate)
+                cmd="codexkey__subcmd__admin__subcmd__help__subcmd__migrate"
                 ;;
             codexkey__subcmd__admin__subcmd__help,orders)
                 cmd="codexkey__subcmd__admin__subcmd__help__subcmd__orders"
@@ -648,6 +654,9 @@ _codexkey() {
                 ;;
             codexkey__subcmd__help__subcmd__admin,invite)
                 cmd="codexkey__subcmd__help__subcmd__admin__subcmd__invite"
+                ;;
+            codexkey__subcmd__help__subcmd__admin,migrate)
+                cmd="codexkey__subcmd__help__subcmd__admin__subcmd__migrate"
                 ;;
             codexkey__subcmd__help__subcmd__admin,orders)
                 cmd="codexkey__subcmd__help__subcmd__admin__subcmd__orders"
@@ -1495,7 +1504,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin)
-            opts="-h -V --gateway --json --profile --help --version users adjust bonus codes orders refunds suspend activate invite reset-password verify-ledger purge audit backup prices upstreams help"
+            opts="-h -V --gateway --json --profile --help --version users adjust bonus codes orders refunds suspend activate invite reset-password verify-ledger purge audit backup migrate prices upstreams help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1897,7 +1906,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin__subcmd__help)
-            opts="users adjust bonus codes orders refunds suspend activate invite reset-password verify-ledger purge audit backup prices upstreams help"
+            opts="users adjust bonus codes orders refunds suspend activate invite reset-password verify-ledger purge audit backup migrate prices upstreams help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2079,6 +2088,20 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__admin__subcmd__help__subcmd__invite)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__help__subcmd__migrate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2435,6 +2458,36 @@ _codexkey() {
                 return 0
             fi
             case "${prev}" in
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__admin__subcmd__migrate)
+            opts="-h -V --from --to --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --gateway)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -3711,7 +3764,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__help__subcmd__admin)
-            opts="users adjust bonus codes orders refunds suspend activate invite reset-password verify-ledger purge audit backup prices upstreams"
+            opts="users adjust bonus codes orders refunds suspend activate invite reset-password verify-ledger purge audit backup migrate prices upstreams"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3879,6 +3932,20 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__help__subcmd__admin__subcmd__invite)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__admin__subcmd__migrate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -669,6 +669,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand purge 'Run the retention purge now (`[retention]`): erase old client addresses and user agents, delete old raw usage events (reports keep their totals)'
             cand audit 'Show the audit log, newest first'
             cand backup 'Copy the gateway''s database, consistent while it serves, into a new private file'
+            cand migrate 'Move a stopped SQLite deployment into an empty PostgreSQL database: every table, ids kept, in one transaction, then counted on both sides and the ledger checked (offline: reads and writes the databases directly; exit 3 if the target is not empty)'
             cand prices 'Set, import and reset model prices and coefficients'
             cand upstreams 'List, add and remove upstream providers and their keys'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -991,6 +992,17 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'codexkey;admin;migrate'= {
+            cand --from 'The SQLite database to copy: `sqlite:///path/to/codexkey.db` (the gateway stopped)'
+            cand --to 'The PostgreSQL database to fill, empty: `postgres://user@host/database`, with `?options=-csearch_path%3Dschema` for a schema other than the user''s default'
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'codexkey;admin;prices'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
             cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
@@ -1157,6 +1169,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand purge 'Run the retention purge now (`[retention]`): erase old client addresses and user agents, delete old raw usage events (reports keep their totals)'
             cand audit 'Show the audit log, newest first'
             cand backup 'Copy the gateway''s database, consistent while it serves, into a new private file'
+            cand migrate 'Move a stopped SQLite deployment into an empty PostgreSQL database: every table, ids kept, in one transaction, then counted on both sides and the ledger checked (offline: reads and writes the databases directly; exit 3 if the target is not empty)'
             cand prices 'Set, import and reset model prices and coefficients'
             cand upstreams 'List, add and remove upstream providers and their keys'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -1224,6 +1237,8 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;admin;help;audit'= {
         }
         &'codexkey;admin;help;backup'= {
+        }
+        &'codexkey;admin;help;migrate'= {
         }
         &'codexkey;admin;help;prices'= {
             cand import 'Import a price list in the litellm format (model -> USD per token) as overrides'
@@ -1413,6 +1428,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand purge 'Run the retention purge now (`[retention]`): erase old client addresses and user agents, delete old raw usage events (reports keep their totals)'
             cand audit 'Show the audit log, newest first'
             cand backup 'Copy the gateway''s database, consistent while it serves, into a new private file'
+            cand migrate 'Move a stopped SQLite deployment into an empty PostgreSQL database: every table, ids kept, in one transaction, then counted on both sides and the ledger checked (offline: reads and writes the databases directly; exit 3 if the target is not empty)'
             cand prices 'Set, import and reset model prices and coefficients'
             cand upstreams 'List, add and remove upstream providers and their keys'
         }
@@ -1479,6 +1495,8 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;help;admin;audit'= {
         }
         &'codexkey;help;admin;backup'= {
+        }
+        &'codexkey;help;admin;migrate'= {
         }
         &'codexkey;help;admin;prices'= {
             cand import 'Import a price list in the litellm format (model -> USD per token) as overrides'

@@ -627,12 +627,27 @@ pub enum AdminCommand {
         /// The file to create (0600); an existing file is left alone
         file: std::path::PathBuf,
     },
+    /// Move a stopped SQLite deployment into an empty PostgreSQL database: every table, ids
+    /// kept, in one transaction, then counted on both sides and the ledger checked (offline:
+    /// reads and writes the databases directly; exit 3 if the target is not empty)
+    Migrate(MigrateArgs),
     /// Set, import and reset model prices and coefficients
     #[command(subcommand)]
     Prices(PricesCommand),
     /// List, add and remove upstream providers and their keys
     #[command(subcommand)]
     Upstreams(UpstreamsCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// The SQLite database to copy: `sqlite:///path/to/codexkey.db` (the gateway stopped)
+    #[arg(long, value_name = "URL")]
+    pub from: String,
+    /// The PostgreSQL database to fill, empty: `postgres://user@host/database`, with
+    /// `?options=-csearch_path%3Dschema` for a schema other than the user's default
+    #[arg(long, value_name = "URL")]
+    pub to: String,
 }
 
 #[derive(Debug, Subcommand)]

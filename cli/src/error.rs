@@ -11,6 +11,9 @@ use crate::client::ClientError;
 pub const EXIT_REFUSED: u8 = 1;
 /// Exit code for a usage or internal error.
 pub const EXIT_INTERNAL: u8 = 2;
+/// Exit code of `admin migrate` for a target database that is not empty: a refusal scripts
+/// tell apart from the others (most often, the migration already ran).
+pub const EXIT_TARGET_NOT_EMPTY: u8 = 3;
 
 /// A failure the user can fix, with the fix.
 #[derive(Debug, thiserror::Error)]
@@ -18,6 +21,8 @@ pub const EXIT_INTERNAL: u8 = 2;
 pub struct UserError {
     pub message: String,
     pub hint: Option<String>,
+    /// [`EXIT_REFUSED`] unless a command documents another.
+    pub exit: u8,
 }
 
 impl UserError {
@@ -25,7 +30,13 @@ impl UserError {
         UserError {
             message: message.into(),
             hint: Some(hint.into()),
+            exit: EXIT_REFUSED,
         }
+    }
+
+    /// The same refusal, ending the process with `code`.
+    pub fn with_exit(self, code: u8) -> Self {
+        UserError { exit: code, ..self }
     }
 }
 
@@ -65,8 +76,8 @@ fn hint_for(e: &anyhow::Error) -> Option<String> {
 }
 
 fn exit_code_for(e: &anyhow::Error) -> u8 {
-    if e.downcast_ref::<UserError>().is_some() {
-        return EXIT_REFUSED;
+    if let Some(u) = e.downcast_ref::<UserError>() {
+        return u.exit;
     }
     match e.downcast_ref::<ClientError>() {
         Some(ClientError::Unreachable { .. }) => EXIT_REFUSED,

@@ -182,6 +182,22 @@ impl TestGateway {
         drop(data_dir);
     }
 
+    /// Stops the gateway gracefully and hands its data directory over instead of deleting it
+    /// (it goes when the returned value drops): for a test that works on the database a
+    /// stopped gateway left, as an operator's offline tools do.
+    ///
+    /// # Panics
+    /// If the server task failed.
+    pub async fn stop_keeping_data(self) -> TempDir {
+        let TestGateway {
+            running, data_dir, ..
+        } = self;
+        if let Err(e) = running.stop().await {
+            panic!("the gateway did not stop cleanly: {e}");
+        }
+        data_dir
+    }
+
     /// Stops the gateway and starts it again on the same data directory and configuration (on a
     /// new port): what an operator's restart looks like.
     ///

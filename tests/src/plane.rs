@@ -47,6 +47,32 @@ pub struct UsageRow {
     pub price_snapshot: Option<Value>,
 }
 
+/// The upstreams of a [`Plane`]: `openai` (two keys) and `anthropic` (one key), both at
+/// `base_url`; for another gateway serving the same deployment.
+pub fn upstreams(base_url: &str) -> Vec<RawUpstream> {
+    vec![
+        RawUpstream {
+            name: "openai".into(),
+            provider: Provider::Openai,
+            base_url: Some(base_url.to_owned()),
+            keys: OPENAI_KEYS
+                .iter()
+                .map(|k| Secret::new((*k).to_owned()))
+                .collect(),
+            models: None,
+            origin: Default::default(),
+        },
+        RawUpstream {
+            name: "anthropic".into(),
+            provider: Provider::Anthropic,
+            base_url: Some(base_url.to_owned()),
+            keys: vec![Secret::new(ANTHROPIC_KEY.to_owned())],
+            models: None,
+            origin: Default::default(),
+        },
+    ]
+}
+
 impl Plane {
     /// Upstreams `openai` (two keys) and `anthropic` (one key) pointing at a fake; a user
     /// funded with `balance_micros` and holding one key.
@@ -58,27 +84,7 @@ impl Plane {
         let upstream = FakeUpstream::start().await;
         let base = upstream.base_url().to_owned();
         let gw = TestGateway::start_with(|raw| {
-            raw.upstreams = vec![
-                RawUpstream {
-                    name: "openai".into(),
-                    provider: Provider::Openai,
-                    base_url: Some(base.clone()),
-                    keys: OPENAI_KEYS
-                        .iter()
-                        .map(|k| Secret::new((*k).to_owned()))
-                        .collect(),
-                    models: None,
-                    origin: Default::default(),
-                },
-                RawUpstream {
-                    name: "anthropic".into(),
-                    provider: Provider::Anthropic,
-                    base_url: Some(base),
-                    keys: vec![Secret::new(ANTHROPIC_KEY.to_owned())],
-                    models: None,
-                    origin: Default::default(),
-                },
-            ];
+            raw.upstreams = upstreams(&base);
             // Tests that fail a key once must not find it cooling down in the next request.
             raw.upstream.cooldown_secs = Some(0);
             tweak(raw);

@@ -50,6 +50,10 @@ struct AuditRow {
 }
 
 pub async fn run(ctx: &Ctx, cmd: AdminCommand) -> Result<ExitCode> {
+    // Offline: it talks to the databases, not to a gateway, and needs no login.
+    if let AdminCommand::Migrate(args) = cmd {
+        return super::migrate::run(ctx.json, args).await;
+    }
     let client = ctx.authed().await?;
     match cmd {
         AdminCommand::Users {
@@ -276,6 +280,7 @@ pub async fn run(ctx: &Ctx, cmd: AdminCommand) -> Result<ExitCode> {
             }
         }
         AdminCommand::Backup { file } => super::backup::run(ctx, &client, &file).await?,
+        AdminCommand::Migrate(args) => return super::migrate::run(ctx.json, args).await,
         AdminCommand::Prices(cmd) => return super::prices::run(ctx, &client, cmd).await,
         AdminCommand::Upstreams(cmd) => return super::upstreams::run(ctx, &client, cmd).await,
         AdminCommand::Audit(args) => {

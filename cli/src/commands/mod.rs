@@ -12,6 +12,7 @@ mod keys;
 mod ledger;
 mod login;
 mod logout;
+mod migrate;
 mod orders;
 mod prices;
 mod pricing;
@@ -30,7 +31,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use crate::args::{Cli, Command};
+use crate::args::{AdminCommand, Cli, Command};
 use crate::context::Ctx;
 
 pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
@@ -38,6 +39,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Gateway(args) => return gateway::run(args).await,
         Command::Completions { shell } => return completions::run(shell),
+        Command::Admin(AdminCommand::Migrate(args)) => return migrate::run(cli.json, args).await,
         _ => {}
     }
     let ctx = Ctx::new(cli.gateway.as_deref(), cli.json, cli.profile.as_deref())?;

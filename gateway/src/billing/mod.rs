@@ -110,8 +110,12 @@ pub async fn ledger(
 pub async fn verify(state: &AppState) -> Result<LedgerCheck, ApiError> {
     // Check what is durable, with nothing of the data plane still queued.
     state.meter.flush().await;
-    let r = state.store.verify_ledger().await?;
-    Ok(LedgerCheck {
+    Ok(ledger_check(state.store.verify_ledger().await?))
+}
+
+/// The ledger check as the API and the CLI show it (also after `admin migrate`, on the target).
+pub fn ledger_check(r: crate::store::LedgerCheckRecord) -> LedgerCheck {
+    LedgerCheck {
         ok: r.mismatches.is_empty(),
         accounts_checked: r.accounts,
         entries_checked: r.entries,
@@ -130,7 +134,7 @@ pub async fn verify(state: &AppState) -> Result<LedgerCheck, ApiError> {
             capped_at_hold: r.capped_at_hold,
             capped_excess_micros: r.capped_excess,
         },
-    })
+    }
 }
 
 /// A reason an admin must give for a balance change, trimmed, or why it will not do.

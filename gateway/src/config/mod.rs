@@ -31,6 +31,7 @@ pub use settings::{
     RetentionConfig, SETTINGS, ServerConfig, SmtpUrl, TlsFiles, UpstreamTuning,
 };
 pub use upstreams::{Provider, RawUpstream, UpstreamConfig, UpstreamOrigin};
+pub use validate::masked_url;
 
 /// An annotated example configuration, shipped in the binary.
 pub const EXAMPLE_CONFIG: &str = include_str!("../../codexkey.example.toml");

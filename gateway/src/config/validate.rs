@@ -535,7 +535,7 @@ fn parse_database_url(url: &str, data_dir: &Path) -> Result<Database, String> {
 
 /// A database URL fit to print: the password of its user part and a `password=` parameter
 /// replaced by `*****`.
-pub(crate) fn masked_url(url: &str) -> String {
+pub fn masked_url(url: &str) -> String {
     let (head, query) = match url.split_once('?') {
         Some((h, q)) => (h, Some(q)),
         None => (url, None),

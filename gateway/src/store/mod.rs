@@ -9,6 +9,7 @@
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
+pub mod copy;
 pub mod postgres;
 pub mod sqlite;
 #[cfg(any(test, feature = "conformance"))]

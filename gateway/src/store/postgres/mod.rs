@@ -82,7 +82,8 @@ impl PgStore {
         Ok(PgStore { pool })
     }
 
-    async fn client(&self) -> Result<Client, StoreError> {
+    /// One pooled connection; also the copy's (`store::copy`), which runs its own transaction.
+    pub(in crate::store) async fn client(&self) -> Result<Client, StoreError> {
         self.pool.get().await.map_err(pool_error)
     }
 }

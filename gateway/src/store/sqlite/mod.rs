@@ -42,8 +42,9 @@ mod two_factor;
 mod upstreams;
 mod usage;
 
-/// Migrations embedded in the binary, applied in order at start-up.
-const MIGRATIONS: &[(i64, &str, &str)] = &[
+/// Migrations embedded in the binary, applied in order at start-up. A copy to PostgreSQL
+/// (`store::copy`) takes only a database that has every one of them.
+pub(in crate::store) const MIGRATIONS: &[(i64, &str, &str)] = &[
     (
         1,
         "init",
