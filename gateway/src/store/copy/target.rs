@@ -58,6 +58,16 @@ pub(crate) async fn schema<C: GenericClient>(c: &C) -> Result<TargetSchema, Stor
 /// SQLite table the target lacks, a column set that differs, or a column type with no
 /// conversion. This is what keeps the copy complete: a SQLite migration without its
 /// PostgreSQL counterpart stops here, loudly, before anything is written.
+/// What only PostgreSQL has: the state of balance leases between replicas, which a SQLite
+/// deployment (one process) never has. Left out of the comparison; the copied rows start with
+/// the defaults (nothing leased, holds of no replica).
+pub const POSTGRES_ONLY_TABLES: &[&str] = &["balance_leases"];
+const POSTGRES_ONLY_COLUMNS: &[(&str, &str)] = &[
+    ("accounts", "leased_micros"),
+    ("holds", "replica_id"),
+    ("holds", "lease_epoch"),
+];
+
 pub(crate) fn column_kinds(
     tables: &[SourceTable],
     target: &TargetSchema,
@@ -76,7 +86,10 @@ pub(crate) fn column_kinds(
                 .collect();
             let extra: Vec<String> = columns
                 .iter()
-                .filter(|tc| !t.columns.contains(&tc.name))
+                .filter(|tc| {
+                    !t.columns.contains(&tc.name)
+                        && !POSTGRES_ONLY_COLUMNS.contains(&(t.name.as_str(), tc.name.as_str()))
+                })
                 .map(|tc| tc.name.clone())
                 .collect();
             if !missing.is_empty() || !extra.is_empty() {

@@ -54,8 +54,11 @@ impl DeletionStore for PgStore {
         // is left free (README, "Balances across replicas").
         tx.execute("DELETE FROM balance_leases WHERE account_id = $1", &[&id])
             .await?;
-        tx.execute("UPDATE accounts SET leased_micros = 0 WHERE id = $1", &[&id])
-            .await?;
+        tx.execute(
+            "UPDATE accounts SET leased_micros = 0 WHERE id = $1",
+            &[&id],
+        )
+        .await?;
         let at = audit.created_at;
         let forfeited = if rule == BalanceRule::Forfeit && balance > 0 {
             insert_entry(
