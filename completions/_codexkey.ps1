@@ -154,7 +154,8 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('password', 'password', [CompletionResultType]::ParameterValue, 'Change your password; every other session ends')
             [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Set your preferences: the currency amounts are shown in, and your language')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete your account (asks for your password, and a code when two-factor login is on): keys and sessions end at once, your email and client addresses are erased; billing records stay, pseudonymised. Cannot be undone')
-            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Download a copy of your data (profile, key metadata, ledger, usage events, orders; JSON and CSV) as one zip archive')
+            [CompletionResult]::new('resend-verification', 'resend-verification', [CompletionResultType]::ParameterValue, 'Mail a new link to verify your address; it replaces the links mailed before')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Download a copy of your data (profile, key metadata, ledger, usage events, orders, refunds, referrals; JSON and CSV) as one zip archive')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -324,6 +325,16 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'codexkey;account;resend-verification' {
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'codexkey;account;export' {
             [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
@@ -340,7 +351,8 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('password', 'password', [CompletionResultType]::ParameterValue, 'Change your password; every other session ends')
             [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Set your preferences: the currency amounts are shown in, and your language')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete your account (asks for your password, and a code when two-factor login is on): keys and sessions end at once, your email and client addresses are erased; billing records stay, pseudonymised. Cannot be undone')
-            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Download a copy of your data (profile, key metadata, ledger, usage events, orders; JSON and CSV) as one zip archive')
+            [CompletionResult]::new('resend-verification', 'resend-verification', [CompletionResultType]::ParameterValue, 'Mail a new link to verify your address; it replaces the links mailed before')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Download a copy of your data (profile, key metadata, ledger, usage events, orders, refunds, referrals; JSON and CSV) as one zip archive')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -381,6 +393,9 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             break
         }
         'codexkey;account;help;delete' {
+            break
+        }
+        'codexkey;account;help;resend-verification' {
             break
         }
         'codexkey;account;help;export' {
@@ -1509,7 +1524,8 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('password', 'password', [CompletionResultType]::ParameterValue, 'Change your password; every other session ends')
             [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Set your preferences: the currency amounts are shown in, and your language')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete your account (asks for your password, and a code when two-factor login is on): keys and sessions end at once, your email and client addresses are erased; billing records stay, pseudonymised. Cannot be undone')
-            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Download a copy of your data (profile, key metadata, ledger, usage events, orders; JSON and CSV) as one zip archive')
+            [CompletionResult]::new('resend-verification', 'resend-verification', [CompletionResultType]::ParameterValue, 'Mail a new link to verify your address; it replaces the links mailed before')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Download a copy of your data (profile, key metadata, ledger, usage events, orders, refunds, referrals; JSON and CSV) as one zip archive')
             break
         }
         'codexkey;help;account;2fa' {
@@ -1549,6 +1565,9 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             break
         }
         'codexkey;help;account;delete' {
+            break
+        }
+        'codexkey;help;account;resend-verification' {
             break
         }
         'codexkey;help;account;export' {

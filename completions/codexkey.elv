@@ -143,7 +143,8 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand password 'Change your password; every other session ends'
             cand set 'Set your preferences: the currency amounts are shown in, and your language'
             cand delete 'Delete your account (asks for your password, and a code when two-factor login is on): keys and sessions end at once, your email and client addresses are erased; billing records stay, pseudonymised. Cannot be undone'
-            cand export 'Download a copy of your data (profile, key metadata, ledger, usage events, orders; JSON and CSV) as one zip archive'
+            cand resend-verification 'Mail a new link to verify your address; it replaces the links mailed before'
+            cand export 'Download a copy of your data (profile, key metadata, ledger, usage events, orders, refunds, referrals; JSON and CSV) as one zip archive'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'codexkey;account;2fa'= {
@@ -291,6 +292,15 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'codexkey;account;resend-verification'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'codexkey;account;export'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
             cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
@@ -306,7 +316,8 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand password 'Change your password; every other session ends'
             cand set 'Set your preferences: the currency amounts are shown in, and your language'
             cand delete 'Delete your account (asks for your password, and a code when two-factor login is on): keys and sessions end at once, your email and client addresses are erased; billing records stay, pseudonymised. Cannot be undone'
-            cand export 'Download a copy of your data (profile, key metadata, ledger, usage events, orders; JSON and CSV) as one zip archive'
+            cand resend-verification 'Mail a new link to verify your address; it replaces the links mailed before'
+            cand export 'Download a copy of your data (profile, key metadata, ledger, usage events, orders, refunds, referrals; JSON and CSV) as one zip archive'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'codexkey;account;help;2fa'= {
@@ -336,6 +347,8 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;account;help;set'= {
         }
         &'codexkey;account;help;delete'= {
+        }
+        &'codexkey;account;help;resend-verification'= {
         }
         &'codexkey;account;help;export'= {
         }
@@ -1312,7 +1325,8 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand password 'Change your password; every other session ends'
             cand set 'Set your preferences: the currency amounts are shown in, and your language'
             cand delete 'Delete your account (asks for your password, and a code when two-factor login is on): keys and sessions end at once, your email and client addresses are erased; billing records stay, pseudonymised. Cannot be undone'
-            cand export 'Download a copy of your data (profile, key metadata, ledger, usage events, orders; JSON and CSV) as one zip archive'
+            cand resend-verification 'Mail a new link to verify your address; it replaces the links mailed before'
+            cand export 'Download a copy of your data (profile, key metadata, ledger, usage events, orders, refunds, referrals; JSON and CSV) as one zip archive'
         }
         &'codexkey;help;account;2fa'= {
             cand enable 'Turn it on (asks for your password): shows a QR code for your authenticator app, asks for a code it shows, then prints ten recovery codes once. Without a terminal, prints the secret and stops: finish with `codexkey account 2fa confirm CODE`'
@@ -1341,6 +1355,8 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;help;account;set'= {
         }
         &'codexkey;help;account;delete'= {
+        }
+        &'codexkey;help;account;resend-verification'= {
         }
         &'codexkey;help;account;export'= {
         }

@@ -241,8 +241,11 @@ pub enum AccountCommand {
         #[arg(long, value_name = "CODE")]
         recovery_code: Option<String>,
     },
-    /// Download a copy of your data (profile, key metadata, ledger, usage events, orders; JSON
-    /// and CSV) as one zip archive
+    /// Mail a new link to verify your address; it replaces the links mailed before
+    #[command(name = "resend-verification")]
+    ResendVerification,
+    /// Download a copy of your data (profile, key metadata, ledger, usage events, orders,
+    /// refunds, referrals; JSON and CSV) as one zip archive
     Export {
         /// The file to create (0600); an existing file is left alone
         file: std::path::PathBuf,

@@ -139,6 +139,17 @@ pub struct VerifyEmailRequest {
     pub token: String,
 }
 
+/// `POST /api/v1/account/verify-email/resend`: a new verification link is on its way to the
+/// caller's address. It supersedes the links mailed before.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VerificationMailSent {
+    /// Where the link went.
+    pub email: String,
+    /// When the new link stops working.
+    pub expires_at: DateTime<Utc>,
+}
+
 /// The answer to a reset request: the same whatever the address.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -1,0 +1,185 @@
+//! A person's billing records over their lifetime, with real paid orders (the fake Stripe and
+//! signed webhooks), a refund and a referral: the data export holds the orders, refunds and
+//! referrals of each side.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+use std::io::{Cursor, Read as _};
+
+use codexkey_tests::ApiClient;
+use codexkey_tests::billing::Billing;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const RITA: &str = "rita@example.com";
+const ROBERT: &str = "robert@example.com";
+
+async fn export(user: &ApiClient) -> BTreeMap<String, Vec<u8>> {
+    let resp = codexkey_tests::http_client()
+        .get(user.url("/api/v1/account/export"))
+        .bearer_auth(user.token().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()["content-type"], "application/zip");
+    let bytes = resp.bytes().await.unwrap();
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes.to_vec())).unwrap();
+    let mut files = BTreeMap::new();
+    for i in 0..archive.len() {
+        let mut f = archive.by_index(i).unwrap();
+        let mut content = Vec::new();
+        f.read_to_end(&mut content).unwrap();
+        files.insert(f.name().unwrap().into_owned(), content);
+    }
+    files
+}
+
+fn json_of(files: &BTreeMap<String, Vec<u8>>, name: &str) -> Value {
+    serde_json::from_slice(&files[name]).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn csv_of(files: &BTreeMap<String, Vec<u8>>, name: &str) -> Vec<String> {
+    String::from_utf8(files[name].clone())
+        .unwrap()
+        .split("\r\n")
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Rita refers Robert; Robert pays two top-ups (each earning Rita 10%) and has part of the
+/// first refunded (a proportional part of its commission is taken back).
+async fn referral_with_orders_and_a_refund(b: &Billing) -> (ApiClient, ApiClient, i64, i64) {
+    let rita = b.gw.new_user(RITA).await;
+    let (status, mine) = rita.get("/api/v1/referral").await;
+    assert_eq!(status, StatusCode::OK, "{mine}");
+    let robert = b
+        .register_referred(ROBERT, mine["code"].as_str().unwrap())
+        .await;
+    let first = b.pay(&robert, 12_345_678).await;
+    let second = b.pay(&robert, 20_000_000).await;
+    b.refund(&robert, first, 4_115_226).await;
+    b.assert_consistent().await;
+    (rita, robert, first, second)
+}
+
+#[tokio::test]
+async fn the_export_holds_orders_refunds_and_referrals() {
+    let b = Billing::start_with(|_| {}).await;
+    let (rita, robert, first, second) = referral_with_orders_and_a_refund(&b).await;
+
+    // The referee: both orders, the refund, and who referred them (pseudonymised).
+    let files = export(&robert).await;
+    let readme = String::from_utf8(files["README.txt"].clone()).unwrap();
+    assert!(readme.contains("refunds.json/.csv"), "{readme}");
+    assert!(readme.contains("referrals.json/.csv"), "{readme}");
+    let orders = json_of(&files, "orders.json");
+    let orders = orders.as_array().unwrap();
+    assert_eq!(
+        orders
+            .iter()
+            .map(|o| (
+                o["id"].as_i64().unwrap(),
+                o["amount_micros"].as_i64().unwrap(),
+                o["state"].as_str().unwrap()
+            ))
+            .collect::<Vec<_>>(),
+        [
+            (first, 12_345_678, "partly_refunded"),
+            (second, 20_000_000, "paid")
+        ]
+    );
+    let refunds = json_of(&files, "refunds.json");
+    assert_eq!(refunds.as_array().unwrap().len(), 1, "{refunds}");
+    let refund = &refunds[0];
+    assert_eq!(refund["order_id"], first, "{refund}");
+    assert_eq!(refund["amount_micros"], 4_115_226, "{refund}");
+    assert_eq!(refund["amount_minor"], 4_115_226, "{refund}");
+    assert_eq!(refund["state"], "succeeded", "{refund}");
+    assert_eq!(refund["source"], "request", "{refund}");
+    assert_eq!(refund["account"], ROBERT, "{refund}");
+    let refunds_csv = csv_of(&files, "refunds.csv");
+    assert_eq!(refunds_csv.len(), 2, "{refunds_csv:?}");
+    assert_eq!(
+        refunds_csv[0],
+        "account,amount_micros,amount_minor,created_at,currency,id,order_id,reason,source,state,updated_at"
+    );
+    assert!(
+        refunds_csv[1].starts_with(&format!("{ROBERT},4115226,4115226,")),
+        "{refunds_csv:?}"
+    );
+    let referrals = json_of(&files, "referrals.json");
+    assert_eq!(referrals.as_array().unwrap().len(), 1, "{referrals}");
+    assert_eq!(referrals[0]["relation"], "referred_you", "{referrals}");
+    assert_eq!(referrals[0]["email"], "r***@example.com", "{referrals}");
+    assert!(referrals[0]["earned_micros"].is_null(), "{referrals}");
+    let referrals_csv = csv_of(&files, "referrals.csv");
+    assert_eq!(
+        referrals_csv[0],
+        "earned_micros,email,linked_at,relation,taken_back_micros,topups"
+    );
+    assert!(
+        referrals_csv[1].starts_with(",r***@example.com,")
+            && referrals_csv[1].ends_with(",referred_you,,"),
+        "{referrals_csv:?}"
+    );
+    // The ledger: both payments, the refund debit; it sums to the balance.
+    let ledger = json_of(&files, "ledger.json");
+    let kinds: Vec<(&str, i64)> = ledger
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap(),
+                e["amount_micros"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("payment", 12_345_678),
+            ("payment", 20_000_000),
+            ("refund", -4_115_226)
+        ]
+    );
+    for name in ["orders", "refunds", "referrals"] {
+        let content = &files[&format!("{name}.json")];
+        assert!(
+            !codexkey_tests::contains_bytes(content, RITA.as_bytes()),
+            "{name}.json shows the referrer's address"
+        );
+    }
+
+    // The referrer: no orders or refunds of their own; the referee, with the commissions
+    // (10% of 12.345678 and of 20.00, less ceil(1.234567 × 4.115226 ÷ 12.345678) taken back).
+    let files = export(&rita).await;
+    assert_eq!(json_of(&files, "orders.json"), json!([]));
+    assert_eq!(json_of(&files, "refunds.json"), json!([]));
+    let referrals = json_of(&files, "referrals.json");
+    assert_eq!(referrals.as_array().unwrap().len(), 1, "{referrals}");
+    let r = &referrals[0];
+    assert_eq!(r["relation"], "you_referred", "{r}");
+    assert_eq!(r["email"], "r***@example.com", "{r}");
+    assert_eq!(r["topups"], 2, "{r}");
+    assert_eq!(r["earned_micros"], 3_234_567, "{r}");
+    assert_eq!(r["taken_back_micros"], 411_523, "{r}");
+    let referrals_csv = csv_of(&files, "referrals.csv");
+    assert!(
+        referrals_csv[1].starts_with("3234567,r***@example.com,")
+            && referrals_csv[1].ends_with(",you_referred,411523,2"),
+        "{referrals_csv:?}"
+    );
+    let ledger = json_of(&files, "ledger.json");
+    let commissions: Vec<i64> = ledger
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "referral_commission")
+        .map(|e| e["amount_micros"].as_i64().unwrap())
+        .collect();
+    assert_eq!(commissions, [1_234_567, 2_000_000, -411_523]);
+}
