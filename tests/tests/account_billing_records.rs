@@ -1,6 +1,9 @@
 //! A person's billing records over their lifetime, with real paid orders (the fake Stripe and
-//! signed webhooks), a refund and a referral: the data export holds the orders, refunds and
-//! referrals of each side.
+//! signed webhooks), a refund, a referral and a code: the data export holds the orders, refunds
+//! and referrals of each side, and once an account has been deleted for longer than
+//! `retention.deleted_account_days` the retention purge deletes those records, leaving a
+//! tombstone, while the other side's records and the ledger check stay as they were. Time is
+//! moved by moving the deletion into the past in the database, as `retention.rs` moves events.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -182,4 +185,141 @@ async fn the_export_holds_orders_refunds_and_referrals() {
         .map(|e| e["amount_micros"].as_i64().unwrap())
         .collect();
     assert_eq!(commissions, [1_234_567, 2_000_000, -411_523]);
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+fn count(b: &Billing, sql: &str, id: i64) -> i64 {
+    b.gw.db()
+        .query_row(sql, [id], |r| r.get(0))
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+#[tokio::test]
+async fn a_deleted_accounts_billing_records_are_purged_after_the_retention() {
+    let b = Billing::start_with(|_| {}).await;
+    let (rita, robert, _, _) = referral_with_orders_and_a_refund(&b).await;
+    let (status, batch) = b
+        .admin
+        .post(
+            "/api/v1/admin/codes",
+            &json!({ "amount_micros": 1_000_000, "count": 1 }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{batch}");
+    let (status, body) = robert
+        .post("/api/v1/redeem", &json!({ "code": batch["codes"][0] }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let robert_id =
+        b.gw.db()
+            .query_row("SELECT id FROM accounts WHERE email = ?1", [ROBERT], |r| {
+                r.get::<_, i64>(0)
+            })
+            .unwrap();
+    let (_, rita_ledger) = rita.get("/api/v1/ledger").await;
+    let (_, rita_balance) = rita.get("/api/v1/balance").await;
+    let (status, deleted) = b
+        .admin
+        .post(
+            &format!("/api/v1/admin/users/{ROBERT}/delete"),
+            &json!({ "reason": "asked to" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{deleted}");
+    let pseudonym = format!("deleted-{robert_id}@invalid");
+    assert_eq!(deleted["pseudonym"], pseudonym.as_str());
+
+    // Within the retention (five years by default): kept, pseudonymised.
+    let (status, r) = b
+        .admin
+        .post("/api/v1/admin/retention/purge", &json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    assert_eq!(r["accounts_purged"], 0, "{r}");
+    let cut: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(r["accounts_deleted_before"].clone()).unwrap();
+    let expected = chrono::Utc::now() - chrono::Duration::days(5 * 365 + 1);
+    assert!(
+        (cut - expected).num_seconds().abs() < 60,
+        "{cut} is five years (and a leap day) ago"
+    );
+    let ledger_rows = "SELECT COUNT(*) FROM ledger_entries WHERE account_id = ?1";
+    assert_eq!(
+        count(&b, ledger_rows, robert_id),
+        5,
+        "2 payments, a refund, a code, the forfeit"
+    );
+
+    // The deletion moved five years and two days into the past: the next purge takes it.
+    b.gw.db_rw()
+        .execute(
+            "UPDATE accounts SET deleted_at = deleted_at - ?2 WHERE id = ?1",
+            [robert_id, (5 * 365 + 2) * DAY_MS],
+        )
+        .unwrap();
+    let (status, r) = b
+        .admin
+        .post("/api/v1/admin/retention/purge", &json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    assert_eq!(r["accounts_purged"], 1, "{r}");
+    for sql in [
+        ledger_rows,
+        "SELECT COUNT(*) FROM orders WHERE account_id = ?1",
+        "SELECT COUNT(*) FROM refunds WHERE account_id = ?1",
+        "SELECT COUNT(*) FROM referral_commissions WHERE referee_id = ?1 OR referrer_id = ?1",
+        "SELECT COUNT(*) FROM referrals WHERE referee_id = ?1 OR referrer_id = ?1",
+        "SELECT COUNT(*) FROM provider_events WHERE order_id NOT IN (SELECT id FROM orders)",
+        "SELECT COUNT(*) FROM sessions WHERE account_id = ?1",
+        "SELECT COUNT(*) FROM api_keys WHERE account_id = ?1",
+        "SELECT COUNT(*) FROM usage_rollup WHERE account_id = ?1",
+    ] {
+        let sql = sql.replace("?1", &robert_id.to_string());
+        let n: i64 = b.gw.db().query_row(&sql, [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 0, "{sql}");
+    }
+    // The tombstone: the pseudonym, a zero balance, when it was purged.
+    let (email, balance, purged): (String, i64, Option<i64>) =
+        b.gw.db()
+            .query_row(
+                "SELECT email, balance_micros, purged_at FROM accounts WHERE id = ?1",
+                [robert_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+    assert_eq!((email.as_str(), balance), (pseudonym.as_str(), 0));
+    assert!(purged.is_some());
+    // The code stays spent, now by nobody's ledger entry.
+    let (redeemed_by, ledger_id): (Option<i64>, Option<i64>) =
+        b.gw.db()
+            .query_row(
+                "SELECT redeemed_by, ledger_id FROM redemption_codes",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+    assert_eq!((redeemed_by, ledger_id), (Some(robert_id), None));
+
+    // The referrer keeps their own ledger and balance; the referee is gone from their summary.
+    assert_eq!(rita.get("/api/v1/ledger").await.1, rita_ledger);
+    assert_eq!(rita.get("/api/v1/balance").await.1, rita_balance);
+    let (_, mine) = rita.get("/api/v1/referral").await;
+    assert_eq!(mine["referees"], json!([]), "{mine}");
+    b.assert_consistent().await;
+    let (_, audit) = b.admin.get("/api/v1/admin/audit").await;
+    let entries = audit
+        .as_array()
+        .or_else(|| audit["entries"].as_array())
+        .unwrap();
+    assert_eq!(entries[0]["action"], "account.purged", "{audit}");
+    assert_eq!(entries[0]["target"], pseudonym.as_str(), "{audit}");
+
+    // Once only; and the old address registers afresh.
+    let (_, again) = b
+        .admin
+        .post("/api/v1/admin/retention/purge", &json!({}))
+        .await;
+    assert_eq!(again["accounts_purged"], 0, "{again}");
+    b.gw.register(ROBERT, codexkey_tests::USER_PASSWORD).await;
 }

@@ -206,6 +206,13 @@ pub struct PurgeReport {
     /// created before the second deleted (`null`: none).
     pub metadata_before: Option<DateTime<Utc>>,
     pub events_before: Option<DateTime<Utc>>,
+    /// Deleted accounts whose billing records were purged (each leaves a tombstone), those
+    /// deleted before `accounts_deleted_before` (`null`: kept for ever). Absent from older
+    /// gateways' answers.
+    #[serde(default)]
+    pub accounts_purged: u64,
+    #[serde(default)]
+    pub accounts_deleted_before: Option<DateTime<Utc>>,
 }
 
 /// Deletes the caller's account: the password, and a code (or a recovery code) when two-factor

@@ -1012,6 +1012,21 @@ pub trait RetentionStore: Send + Sync {
         metadata_before: Millis,
         events_before: Option<Millis>,
     ) -> Result<PurgeRecord, StoreError>;
+
+    /// Purges every account deleted before `deleted_before` and not purged yet, each in a
+    /// transaction of its own: deletes its ledger entries, its orders (with their provider
+    /// events) and refunds, the referral commissions it earned or its orders earned, its
+    /// referral links (as referee and as referrer) and code, its usage events and rollup rows,
+    /// holds, keys, sessions, tokens, login challenges and the invitations it registered with;
+    /// a code it redeemed stays redeemed by it, without its ledger entry. The account's row
+    /// stays as a tombstone: balance and holds zero, `purged_at` = `audit.created_at`. Writes
+    /// `audit` per account (target: its pseudonym). Other accounts' rows are untouched (their
+    /// ledgers included), so the ledger check passes after. Answers how many were purged.
+    async fn purge_deleted_accounts(
+        &self,
+        deleted_before: Millis,
+        audit: NewAudit,
+    ) -> Result<u64, StoreError>;
 }
 
 /// API keys: only a display prefix and the hash of each secret.

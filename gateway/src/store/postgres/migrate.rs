@@ -40,6 +40,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "account_lifecycle",
         include_str!("../../../migrations/postgres/0006_account_lifecycle.sql"),
     ),
+    (
+        7,
+        "account_purge",
+        include_str!("../../../migrations/postgres/0007_account_purge.sql"),
+    ),
 ];
 
 /// The advisory lock's first key: "ck" and "mg" in ASCII, so the lock is recognisable in
