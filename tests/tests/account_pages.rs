@@ -242,7 +242,13 @@ async fn verification_by_page_and_mailed_again() {
     assert_eq!(status, StatusCode::ACCEPTED, "{sent}");
     assert_eq!(sent["email"], ALICE);
     assert!(sent["expires_at"].is_string(), "{sent}");
-    let second = nth_mail(&mail, ALICE, "Confirm", 2).await.link().unwrap();
+    let resent = nth_mail(&mail, ALICE, "Confirm", 2).await;
+    assert!(
+        resent.body.contains("the links sent before no longer work"),
+        "{}",
+        resent.body
+    );
+    let second = resent.link().unwrap();
     assert_ne!(first, second);
 
     // The new link supersedes the old one.

@@ -83,7 +83,7 @@ pub async fn resend(
 }
 
 /// Issues a verification token (superseding the account's earlier ones) and mails its link;
-/// when the link stops working.
+/// when the link stops working. An `audit` marks a link asked for again (no welcome then).
 async fn mail_link(
     state: &AppState,
     account: &AccountRecord,
@@ -91,6 +91,14 @@ async fn mail_link(
 ) -> Result<i64, ApiError> {
     let Some(mailer) = &state.mailer else {
         return Err(ApiError::internal("no mailer"));
+    };
+    let base = &state.config.public_url;
+    let intro = if audit.is_some() {
+        format!(
+            "Here is a new link for your codexkey account at {base}; the links sent before no longer work."
+        )
+    } else {
+        format!("Welcome to codexkey at {base}.")
     };
     let issued = tokens::issue(
         state,
@@ -101,11 +109,10 @@ async fn mail_link(
     )
     .await?;
     let body = format!(
-        "Welcome to codexkey at {base}.\n\n\
+        "{intro}\n\n\
          Open this link within 48 hours to confirm that {email} is your address (it works once):\n\n{link}\n\n\
          or run `codexkey verify-email {link}`.\n\n\
          If you did not create this account, ignore this message.\n",
-        base = state.config.public_url,
         email = account.email,
         link = issued.link,
     );
