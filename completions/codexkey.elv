@@ -144,7 +144,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand set 'Set your preferences: the currency amounts are shown in, and your language'
             cand delete 'Delete your account (asks for your password, and a code when two-factor login is on): keys and sessions end at once, your email and client addresses are erased; billing records stay, pseudonymised, for the gateway''s retention (five years by default). Cannot be undone'
             cand resend-verification 'Mail a new link to verify your address; it replaces the links mailed before'
-            cand export 'Download a copy of your data (profile, key metadata, ledger, usage events, orders, refunds, referrals; JSON and CSV) as one zip archive'
+            cand export 'Download a copy of your data (profile, key metadata, ledger, usage events, orders, refunds, referrals, commissions; JSON and CSV) as one zip archive'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'codexkey;account;2fa'= {
@@ -317,7 +317,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand set 'Set your preferences: the currency amounts are shown in, and your language'
             cand delete 'Delete your account (asks for your password, and a code when two-factor login is on): keys and sessions end at once, your email and client addresses are erased; billing records stay, pseudonymised, for the gateway''s retention (five years by default). Cannot be undone'
             cand resend-verification 'Mail a new link to verify your address; it replaces the links mailed before'
-            cand export 'Download a copy of your data (profile, key metadata, ledger, usage events, orders, refunds, referrals; JSON and CSV) as one zip archive'
+            cand export 'Download a copy of your data (profile, key metadata, ledger, usage events, orders, refunds, referrals, commissions; JSON and CSV) as one zip archive'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'codexkey;account;help;2fa'= {
@@ -1326,7 +1326,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand set 'Set your preferences: the currency amounts are shown in, and your language'
             cand delete 'Delete your account (asks for your password, and a code when two-factor login is on): keys and sessions end at once, your email and client addresses are erased; billing records stay, pseudonymised, for the gateway''s retention (five years by default). Cannot be undone'
             cand resend-verification 'Mail a new link to verify your address; it replaces the links mailed before'
-            cand export 'Download a copy of your data (profile, key metadata, ledger, usage events, orders, refunds, referrals; JSON and CSV) as one zip archive'
+            cand export 'Download a copy of your data (profile, key metadata, ledger, usage events, orders, refunds, referrals, commissions; JSON and CSV) as one zip archive'
         }
         &'codexkey;help;account;2fa'= {
             cand enable 'Turn it on (asks for your password): shows a QR code for your authenticator app, asks for a code it shows, then prints ten recovery codes once. Without a terminal, prints the secret and stops: finish with `codexkey account 2fa confirm CODE`'

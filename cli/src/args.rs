@@ -246,7 +246,7 @@ pub enum AccountCommand {
     #[command(name = "resend-verification")]
     ResendVerification,
     /// Download a copy of your data (profile, key metadata, ledger, usage events, orders,
-    /// refunds, referrals; JSON and CSV) as one zip archive
+    /// refunds, referrals, commissions; JSON and CSV) as one zip archive
     Export {
         /// The file to create (0600); an existing file is left alone
         file: std::path::PathBuf,

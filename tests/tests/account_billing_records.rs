@@ -78,6 +78,12 @@ async fn the_export_holds_orders_refunds_and_referrals() {
     let readme = String::from_utf8(files["README.txt"].clone()).unwrap();
     assert!(readme.contains("refunds.json/.csv"), "{readme}");
     assert!(readme.contains("referrals.json/.csv"), "{readme}");
+    assert!(readme.contains("commissions.json/.csv"), "{readme}");
+    assert_eq!(
+        json_of(&files, "commissions.json"),
+        json!([]),
+        "Robert referred nobody"
+    );
     let orders = json_of(&files, "orders.json");
     let orders = orders.as_array().unwrap();
     assert_eq!(
@@ -175,6 +181,42 @@ async fn the_export_holds_orders_refunds_and_referrals() {
         referrals_csv[1].starts_with("3234567,r***@example.com,")
             && referrals_csv[1].ends_with(",you_referred,411523,2"),
         "{referrals_csv:?}"
+    );
+    let commissions = json_of(&files, "commissions.json");
+    let listed: Vec<(&str, &str, i64, i64)> = commissions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["kind"].as_str().unwrap(),
+                c["referee"].as_str().unwrap(),
+                c["amount_micros"].as_i64().unwrap(),
+                c["due_micros"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("earned", "r***@example.com", 1_234_567, 1_234_567),
+            ("earned", "r***@example.com", 2_000_000, 2_000_000),
+            ("taken_back", "r***@example.com", 411_523, 411_523),
+        ]
+    );
+    let commissions_csv = csv_of(&files, "commissions.csv");
+    assert_eq!(
+        commissions_csv[0],
+        "amount_micros,created_at,due_micros,kind,referee"
+    );
+    assert!(
+        commissions_csv[3].starts_with("411523,")
+            && commissions_csv[3].ends_with(",411523,taken_back,r***@example.com"),
+        "{commissions_csv:?}"
+    );
+    assert!(
+        !codexkey_tests::contains_bytes(&files["commissions.json"], ROBERT.as_bytes()),
+        "the referee's address is pseudonymised"
     );
     let ledger = json_of(&files, "ledger.json");
     let commissions: Vec<i64> = ledger

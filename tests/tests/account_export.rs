@@ -73,6 +73,8 @@ async fn the_archive_holds_the_callers_data_and_no_secret() {
         files.keys().map(String::as_str).collect::<Vec<_>>(),
         [
             "README.txt",
+            "commissions.csv",
+            "commissions.json",
             "keys.csv",
             "keys.json",
             "ledger.csv",

@@ -1,8 +1,8 @@
 //! A copy of an account's data for its owner (`GET /api/v1/account/export`): one zip archive
 //! with the profile, the keys (metadata only: never a secret or its hash), the ledger, the
-//! usage events, the top-up orders, their refunds and the referrals (who referred the account;
-//! whom it referred, with the commissions each earned), each as JSON and as CSV, and a
-//! `README.txt` saying what is where.
+//! usage events, the top-up orders, their refunds, the referrals (who referred the account;
+//! whom it referred, with the commissions each earned) and each commission, each as JSON and as
+//! CSV, and a `README.txt` saying what is where.
 //!
 //! Built in memory from the API's own types (so the export shows exactly what the API shows),
 //! read page by page from the store. Nothing here knows the archive's readers; the CLI writes
@@ -43,7 +43,10 @@ referrals.json/.csv  referral links: `referred_you` (the account whose code you 
                    with) and `you_referred` (each account registered with your code, with the\n\
                    top-ups that earned you a commission, what they earned and what was taken\n\
                    back); other people's addresses are shown pseudonymised, like a***@example.com\n\
-                   (the commissions themselves are `referral_commission` entries in the ledger)\n\n\
+commissions.json/.csv  each commission you earned on a referee's paid top-up (`earned`) or gave\n\
+                   back when it was refunded (`taken_back`; `due_micros` is what the rule asked,\n\
+                   `amount_micros` what your balance gave); each is also a `referral_commission`\n\
+                   entry in the ledger\n\n\
 JSON files hold the API's own objects; CSV files the same rows, nested values as JSON text.\n";
 
 /// The archive's bytes: a zip of JSON and CSV files.
@@ -129,6 +132,19 @@ pub async fn export(state: &AppState, caller: &Caller) -> Result<Vec<u8>, ApiErr
         .map(billing::refunds::to_api)
         .collect();
     let referrals = referrals(state, id).await?;
+    let commissions: Vec<_> = state
+        .store
+        .commissions(id)
+        .await?
+        .iter()
+        .map(|c| CommissionRow {
+            kind: if c.earned { "earned" } else { "taken_back" },
+            referee: billing::referrals::pseudonymise(&c.referee_email),
+            amount_micros: c.amount,
+            due_micros: c.due,
+            created_at: to_utc(c.created_at),
+        })
+        .collect();
 
     let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let mut file = |name: &str, bytes: &[u8]| -> Result<(), ApiError> {
@@ -147,6 +163,7 @@ pub async fn export(state: &AppState, caller: &Caller) -> Result<Vec<u8>, ApiErr
         ("orders", to_values(&orders)?),
         ("refunds", to_values(&refunds)?),
         ("referrals", to_values(&referrals)?),
+        ("commissions", to_values(&commissions)?),
     ] {
         file(&format!("{name}.json"), &json_bytes(&rows)?)?;
         file(&format!("{name}.csv"), csv(&rows).as_bytes())?;
@@ -168,6 +185,18 @@ struct ReferralRow {
     topups: Option<u32>,
     earned_micros: Option<Micros>,
     taken_back_micros: Option<Micros>,
+}
+
+/// One commission the account earned as a referrer, or gave back.
+#[derive(Serialize)]
+struct CommissionRow {
+    /// `earned` or `taken_back`.
+    kind: &'static str,
+    /// The referee whose top-up it was, pseudonymised.
+    referee: String,
+    amount_micros: Micros,
+    due_micros: Micros,
+    created_at: DateTime<Utc>,
 }
 
 async fn referrals(state: &AppState, id: i64) -> Result<Vec<ReferralRow>, ApiError> {

@@ -305,6 +305,21 @@ pub struct RefereeRecord {
     pub topups: u32,
 }
 
+/// One commission of a referrer: earned on a referee's paid top-up, or taken back when that
+/// top-up was refunded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommissionRecord {
+    pub id: i64,
+    /// `true`: earned; `false`: taken back.
+    pub earned: bool,
+    pub referee_email: String,
+    /// What moved (credited when earned, debited when taken back).
+    pub amount: Micros,
+    /// What the rule asked for (more than `amount` when the balance could not give it back).
+    pub due: Micros,
+    pub created_at: Millis,
+}
+
 /// Why an account cannot be linked to a referrer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LinkRefusal {
@@ -1332,6 +1347,10 @@ pub trait ReferralStore: Send + Sync {
 
     /// The account's referees, oldest link first, with their commissions.
     async fn referees(&self, referrer_id: i64) -> Result<Vec<RefereeRecord>, StoreError>;
+
+    /// Every commission `referrer_id` earned or had taken back, oldest first (for its data
+    /// export).
+    async fn commissions(&self, referrer_id: i64) -> Result<Vec<CommissionRecord>, StoreError>;
 
     /// The commission order `order_id` earned: `(referrer, amount, taken back so far)`.
     async fn order_commission(

@@ -1,4 +1,5 @@
-//! Purging deleted accounts: only those deleted before the cut-off, once; the account's ledger,
+//! Purging deleted accounts (and, on the way, listing a referrer's commissions): only those
+//! deleted before the cut-off, once; the account's ledger,
 //! orders, refunds, commissions (earned by it or by its orders), referral links on both sides,
 //! usage, keys and sessions go, its row stays as a zero-balance tombstone; a code it redeemed
 //! stays redeemed; other accounts' ledgers and orders are untouched and the ledger balances.
@@ -173,6 +174,42 @@ pub async fn purge(db: &dyn Database) {
         .await
         .expect("event");
     assert_ledger_balanced(store).await;
+    let listed = |referrer: i64| async move {
+        store
+            .commissions(referrer)
+            .await
+            .expect("commissions")
+            .iter()
+            .map(|c| {
+                (
+                    c.earned,
+                    c.referee_email.clone(),
+                    c.amount.0,
+                    c.due.0,
+                    c.created_at,
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let bob_email = || "bob@example.com".to_owned();
+    assert_eq!(
+        listed(rita.id).await,
+        [
+            (true, bob_email(), 1_000_000, 1_000_000, T0 + MINUTE),
+            (true, bob_email(), 500_000, 500_000, T0 + 2 * MINUTE),
+            (false, bob_email(), 600_000, 600_000, T0 + 7 * MINUTE),
+        ]
+    );
+    assert_eq!(
+        listed(bob.id).await,
+        [(
+            true,
+            "carol@example.com".to_owned(),
+            2_000_000,
+            2_000_000,
+            T0 + 3 * MINUTE
+        )]
+    );
     let rita_entries = ledger_len(store, rita.id).await;
     let carol_entries = ledger_len(store, carol.id).await;
     let rita_balance = reload(store, rita.id).await.balance;
@@ -243,6 +280,8 @@ pub async fn purge(db: &dyn Database) {
     assert!(store.referees(rita.id).await.expect("referees").is_empty());
     assert!(store.referees(bob.id).await.expect("referees").is_empty());
     assert_eq!(store.order_commission(carols).await.expect("c"), None);
+    assert!(listed(rita.id).await.is_empty());
+    assert!(listed(bob.id).await.is_empty());
     assert!(store.keys(bob.id).await.expect("keys").is_empty());
     assert!(store.session("s-bob").await.expect("session").is_none());
     let (events, _, _) = store
