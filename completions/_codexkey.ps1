@@ -153,8 +153,9 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('sessions', 'sessions', [CompletionResultType]::ParameterValue, 'List your login sessions, or revoke them')
             [CompletionResult]::new('password', 'password', [CompletionResultType]::ParameterValue, 'Change your password; every other session ends')
             [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Set your preferences: the currency amounts are shown in, and your language')
-            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete your account (asks for your password, and a code when two-factor login is on): keys and sessions end at once, your email and client addresses are erased; billing records stay, pseudonymised. Cannot be undone')
-            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Download a copy of your data (profile, key metadata, ledger, usage events, orders; JSON and CSV) as one zip archive')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete your account (asks for your password, and a code when two-factor login is on): keys and sessions end at once, your email and client addresses are erased; billing records stay, pseudonymised, for the gateway''s retention (five years by default). Cannot be undone')
+            [CompletionResult]::new('resend-verification', 'resend-verification', [CompletionResultType]::ParameterValue, 'Mail a new link to verify your address; it replaces the links mailed before')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Download a copy of your data (profile, key metadata, ledger, usage events, orders, refunds, referrals, commissions; JSON and CSV) as one zip archive')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -324,6 +325,16 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'codexkey;account;resend-verification' {
+            [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'codexkey;account;export' {
             [CompletionResult]::new('--gateway', '--gateway', [CompletionResultType]::ParameterName, 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)')
@@ -339,8 +350,9 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('sessions', 'sessions', [CompletionResultType]::ParameterValue, 'List your login sessions, or revoke them')
             [CompletionResult]::new('password', 'password', [CompletionResultType]::ParameterValue, 'Change your password; every other session ends')
             [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Set your preferences: the currency amounts are shown in, and your language')
-            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete your account (asks for your password, and a code when two-factor login is on): keys and sessions end at once, your email and client addresses are erased; billing records stay, pseudonymised. Cannot be undone')
-            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Download a copy of your data (profile, key metadata, ledger, usage events, orders; JSON and CSV) as one zip archive')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete your account (asks for your password, and a code when two-factor login is on): keys and sessions end at once, your email and client addresses are erased; billing records stay, pseudonymised, for the gateway''s retention (five years by default). Cannot be undone')
+            [CompletionResult]::new('resend-verification', 'resend-verification', [CompletionResultType]::ParameterValue, 'Mail a new link to verify your address; it replaces the links mailed before')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Download a copy of your data (profile, key metadata, ledger, usage events, orders, refunds, referrals, commissions; JSON and CSV) as one zip archive')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -381,6 +393,9 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             break
         }
         'codexkey;account;help;delete' {
+            break
+        }
+        'codexkey;account;help;resend-verification' {
             break
         }
         'codexkey;account;help;export' {
@@ -749,7 +764,7 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('invite', 'invite', [CompletionResultType]::ParameterValue, 'Invite an address to register (needed when `auth.registration = "invite"`): mailed when the gateway sends mail, else the link is printed; audited')
             [CompletionResult]::new('reset-password', 'reset-password', [CompletionResultType]::ParameterValue, 'Print a one-time link that sets a new password for a user (it works once, for 24 hours, and ends their sessions when used); audited. For gateways that send no mail')
             [CompletionResult]::new('verify-ledger', 'verify-ledger', [CompletionResultType]::ParameterValue, 'Check that every balance equals the sum of its ledger entries (exit 1 if not)')
-            [CompletionResult]::new('purge', 'purge', [CompletionResultType]::ParameterValue, 'Run the retention purge now (`[retention]`): erase old client addresses and user agents, delete old raw usage events (reports keep their totals)')
+            [CompletionResult]::new('purge', 'purge', [CompletionResultType]::ParameterValue, 'Run the retention purge now (`[retention]`): erase old client addresses and user agents, delete old raw usage events (reports keep their totals), and purge the billing records of accounts deleted longer ago than `retention.deleted_account_days`')
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Show the audit log, newest first')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Copy the gateway''s database, consistent while it serves, into a new private file')
             [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Move a stopped SQLite deployment into an empty PostgreSQL database: every table, ids kept, in one transaction, then counted on both sides and the ledger checked (offline: reads and writes the databases directly; exit 3 if the target is not empty)')
@@ -1317,7 +1332,7 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('invite', 'invite', [CompletionResultType]::ParameterValue, 'Invite an address to register (needed when `auth.registration = "invite"`): mailed when the gateway sends mail, else the link is printed; audited')
             [CompletionResult]::new('reset-password', 'reset-password', [CompletionResultType]::ParameterValue, 'Print a one-time link that sets a new password for a user (it works once, for 24 hours, and ends their sessions when used); audited. For gateways that send no mail')
             [CompletionResult]::new('verify-ledger', 'verify-ledger', [CompletionResultType]::ParameterValue, 'Check that every balance equals the sum of its ledger entries (exit 1 if not)')
-            [CompletionResult]::new('purge', 'purge', [CompletionResultType]::ParameterValue, 'Run the retention purge now (`[retention]`): erase old client addresses and user agents, delete old raw usage events (reports keep their totals)')
+            [CompletionResult]::new('purge', 'purge', [CompletionResultType]::ParameterValue, 'Run the retention purge now (`[retention]`): erase old client addresses and user agents, delete old raw usage events (reports keep their totals), and purge the billing records of accounts deleted longer ago than `retention.deleted_account_days`')
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Show the audit log, newest first')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Copy the gateway''s database, consistent while it serves, into a new private file')
             [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Move a stopped SQLite deployment into an empty PostgreSQL database: every table, ids kept, in one transaction, then counted on both sides and the ledger checked (offline: reads and writes the databases directly; exit 3 if the target is not empty)')
@@ -1525,8 +1540,9 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('sessions', 'sessions', [CompletionResultType]::ParameterValue, 'List your login sessions, or revoke them')
             [CompletionResult]::new('password', 'password', [CompletionResultType]::ParameterValue, 'Change your password; every other session ends')
             [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Set your preferences: the currency amounts are shown in, and your language')
-            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete your account (asks for your password, and a code when two-factor login is on): keys and sessions end at once, your email and client addresses are erased; billing records stay, pseudonymised. Cannot be undone')
-            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Download a copy of your data (profile, key metadata, ledger, usage events, orders; JSON and CSV) as one zip archive')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete your account (asks for your password, and a code when two-factor login is on): keys and sessions end at once, your email and client addresses are erased; billing records stay, pseudonymised, for the gateway''s retention (five years by default). Cannot be undone')
+            [CompletionResult]::new('resend-verification', 'resend-verification', [CompletionResultType]::ParameterValue, 'Mail a new link to verify your address; it replaces the links mailed before')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Download a copy of your data (profile, key metadata, ledger, usage events, orders, refunds, referrals, commissions; JSON and CSV) as one zip archive')
             break
         }
         'codexkey;help;account;2fa' {
@@ -1566,6 +1582,9 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             break
         }
         'codexkey;help;account;delete' {
+            break
+        }
+        'codexkey;help;account;resend-verification' {
             break
         }
         'codexkey;help;account;export' {
@@ -1660,7 +1679,7 @@ Register-ArgumentCompleter -Native -CommandName 'codexkey' -ScriptBlock {
             [CompletionResult]::new('invite', 'invite', [CompletionResultType]::ParameterValue, 'Invite an address to register (needed when `auth.registration = "invite"`): mailed when the gateway sends mail, else the link is printed; audited')
             [CompletionResult]::new('reset-password', 'reset-password', [CompletionResultType]::ParameterValue, 'Print a one-time link that sets a new password for a user (it works once, for 24 hours, and ends their sessions when used); audited. For gateways that send no mail')
             [CompletionResult]::new('verify-ledger', 'verify-ledger', [CompletionResultType]::ParameterValue, 'Check that every balance equals the sum of its ledger entries (exit 1 if not)')
-            [CompletionResult]::new('purge', 'purge', [CompletionResultType]::ParameterValue, 'Run the retention purge now (`[retention]`): erase old client addresses and user agents, delete old raw usage events (reports keep their totals)')
+            [CompletionResult]::new('purge', 'purge', [CompletionResultType]::ParameterValue, 'Run the retention purge now (`[retention]`): erase old client addresses and user agents, delete old raw usage events (reports keep their totals), and purge the billing records of accounts deleted longer ago than `retention.deleted_account_days`')
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Show the audit log, newest first')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Copy the gateway''s database, consistent while it serves, into a new private file')
             [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Move a stopped SQLite deployment into an empty PostgreSQL database: every table, ids kept, in one transaction, then counted on both sides and the ledger checked (offline: reads and writes the databases directly; exit 3 if the target is not empty)')

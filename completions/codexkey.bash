@@ -109,6 +109,9 @@ _codexkey() {
             codexkey__subcmd__account,password)
                 cmd="codexkey__subcmd__account__subcmd__password"
                 ;;
+            codexkey__subcmd__account,resend-verification)
+                cmd="codexkey__subcmd__account__subcmd__resend__subcmd__verification"
+                ;;
             codexkey__subcmd__account,sessions)
                 cmd="codexkey__subcmd__account__subcmd__sessions"
                 ;;
@@ -153,6 +156,9 @@ _codexkey() {
                 ;;
             codexkey__subcmd__account__subcmd__help,password)
                 cmd="codexkey__subcmd__account__subcmd__help__subcmd__password"
+                ;;
+            codexkey__subcmd__account__subcmd__help,resend-verification)
+                cmd="codexkey__subcmd__account__subcmd__help__subcmd__resend__subcmd__verification"
                 ;;
             codexkey__subcmd__account__subcmd__help,sessions)
                 cmd="codexkey__subcmd__account__subcmd__help__subcmd__sessions"
@@ -610,6 +616,9 @@ _codexkey() {
             codexkey__subcmd__help__subcmd__account,password)
                 cmd="codexkey__subcmd__help__subcmd__account__subcmd__password"
                 ;;
+            codexkey__subcmd__help__subcmd__account,resend-verification)
+                cmd="codexkey__subcmd__help__subcmd__account__subcmd__resend__subcmd__verification"
+                ;;
             codexkey__subcmd__help__subcmd__account,sessions)
                 cmd="codexkey__subcmd__help__subcmd__account__subcmd__sessions"
                 ;;
@@ -858,7 +867,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__account)
-            opts="-h -V --gateway --json --profile --help --version 2fa sessions password set delete export help"
+            opts="-h -V --gateway --json --profile --help --version 2fa sessions password set delete resend-verification export help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1098,7 +1107,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__account__subcmd__help)
-            opts="2fa sessions password set delete export help"
+            opts="2fa sessions password set delete resend-verification export help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1223,6 +1232,20 @@ _codexkey() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        codexkey__subcmd__account__subcmd__help__subcmd__resend__subcmd__verification)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         codexkey__subcmd__account__subcmd__help__subcmd__sessions)
             opts="list revoke revoke-others"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1295,6 +1318,28 @@ _codexkey() {
             ;;
         codexkey__subcmd__account__subcmd__password)
             opts="-h -V --stdin --gateway --json --profile --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__account__subcmd__resend__subcmd__verification)
+            opts="-h -V --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3582,7 +3627,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__help__subcmd__account)
-            opts="2fa sessions password set delete export"
+            opts="2fa sessions password set delete resend-verification export"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3680,6 +3725,20 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__help__subcmd__account__subcmd__password)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        codexkey__subcmd__help__subcmd__account__subcmd__resend__subcmd__verification)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

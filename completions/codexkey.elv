@@ -142,8 +142,9 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand sessions 'List your login sessions, or revoke them'
             cand password 'Change your password; every other session ends'
             cand set 'Set your preferences: the currency amounts are shown in, and your language'
-            cand delete 'Delete your account (asks for your password, and a code when two-factor login is on): keys and sessions end at once, your email and client addresses are erased; billing records stay, pseudonymised. Cannot be undone'
-            cand export 'Download a copy of your data (profile, key metadata, ledger, usage events, orders; JSON and CSV) as one zip archive'
+            cand delete 'Delete your account (asks for your password, and a code when two-factor login is on): keys and sessions end at once, your email and client addresses are erased; billing records stay, pseudonymised, for the gateway''s retention (five years by default). Cannot be undone'
+            cand resend-verification 'Mail a new link to verify your address; it replaces the links mailed before'
+            cand export 'Download a copy of your data (profile, key metadata, ledger, usage events, orders, refunds, referrals, commissions; JSON and CSV) as one zip archive'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'codexkey;account;2fa'= {
@@ -291,6 +292,15 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'codexkey;account;resend-verification'= {
+            cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
+            cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'codexkey;account;export'= {
             cand --gateway 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]'
             cand --profile 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)'
@@ -305,8 +315,9 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand sessions 'List your login sessions, or revoke them'
             cand password 'Change your password; every other session ends'
             cand set 'Set your preferences: the currency amounts are shown in, and your language'
-            cand delete 'Delete your account (asks for your password, and a code when two-factor login is on): keys and sessions end at once, your email and client addresses are erased; billing records stay, pseudonymised. Cannot be undone'
-            cand export 'Download a copy of your data (profile, key metadata, ledger, usage events, orders; JSON and CSV) as one zip archive'
+            cand delete 'Delete your account (asks for your password, and a code when two-factor login is on): keys and sessions end at once, your email and client addresses are erased; billing records stay, pseudonymised, for the gateway''s retention (five years by default). Cannot be undone'
+            cand resend-verification 'Mail a new link to verify your address; it replaces the links mailed before'
+            cand export 'Download a copy of your data (profile, key metadata, ledger, usage events, orders, refunds, referrals, commissions; JSON and CSV) as one zip archive'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'codexkey;account;help;2fa'= {
@@ -336,6 +347,8 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;account;help;set'= {
         }
         &'codexkey;account;help;delete'= {
+        }
+        &'codexkey;account;help;resend-verification'= {
         }
         &'codexkey;account;help;export'= {
         }
@@ -666,7 +679,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand invite 'Invite an address to register (needed when `auth.registration = "invite"`): mailed when the gateway sends mail, else the link is printed; audited'
             cand reset-password 'Print a one-time link that sets a new password for a user (it works once, for 24 hours, and ends their sessions when used); audited. For gateways that send no mail'
             cand verify-ledger 'Check that every balance equals the sum of its ledger entries (exit 1 if not)'
-            cand purge 'Run the retention purge now (`[retention]`): erase old client addresses and user agents, delete old raw usage events (reports keep their totals)'
+            cand purge 'Run the retention purge now (`[retention]`): erase old client addresses and user agents, delete old raw usage events (reports keep their totals), and purge the billing records of accounts deleted longer ago than `retention.deleted_account_days`'
             cand audit 'Show the audit log, newest first'
             cand backup 'Copy the gateway''s database, consistent while it serves, into a new private file'
             cand migrate 'Move a stopped SQLite deployment into an empty PostgreSQL database: every table, ids kept, in one transaction, then counted on both sides and the ledger checked (offline: reads and writes the databases directly; exit 3 if the target is not empty)'
@@ -1166,7 +1179,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand invite 'Invite an address to register (needed when `auth.registration = "invite"`): mailed when the gateway sends mail, else the link is printed; audited'
             cand reset-password 'Print a one-time link that sets a new password for a user (it works once, for 24 hours, and ends their sessions when used); audited. For gateways that send no mail'
             cand verify-ledger 'Check that every balance equals the sum of its ledger entries (exit 1 if not)'
-            cand purge 'Run the retention purge now (`[retention]`): erase old client addresses and user agents, delete old raw usage events (reports keep their totals)'
+            cand purge 'Run the retention purge now (`[retention]`): erase old client addresses and user agents, delete old raw usage events (reports keep their totals), and purge the billing records of accounts deleted longer ago than `retention.deleted_account_days`'
             cand audit 'Show the audit log, newest first'
             cand backup 'Copy the gateway''s database, consistent while it serves, into a new private file'
             cand migrate 'Move a stopped SQLite deployment into an empty PostgreSQL database: every table, ids kept, in one transaction, then counted on both sides and the ledger checked (offline: reads and writes the databases directly; exit 3 if the target is not empty)'
@@ -1326,8 +1339,9 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand sessions 'List your login sessions, or revoke them'
             cand password 'Change your password; every other session ends'
             cand set 'Set your preferences: the currency amounts are shown in, and your language'
-            cand delete 'Delete your account (asks for your password, and a code when two-factor login is on): keys and sessions end at once, your email and client addresses are erased; billing records stay, pseudonymised. Cannot be undone'
-            cand export 'Download a copy of your data (profile, key metadata, ledger, usage events, orders; JSON and CSV) as one zip archive'
+            cand delete 'Delete your account (asks for your password, and a code when two-factor login is on): keys and sessions end at once, your email and client addresses are erased; billing records stay, pseudonymised, for the gateway''s retention (five years by default). Cannot be undone'
+            cand resend-verification 'Mail a new link to verify your address; it replaces the links mailed before'
+            cand export 'Download a copy of your data (profile, key metadata, ledger, usage events, orders, refunds, referrals, commissions; JSON and CSV) as one zip archive'
         }
         &'codexkey;help;account;2fa'= {
             cand enable 'Turn it on (asks for your password): shows a QR code for your authenticator app, asks for a code it shows, then prints ten recovery codes once. Without a terminal, prints the secret and stops: finish with `codexkey account 2fa confirm CODE`'
@@ -1356,6 +1370,8 @@ set edit:completion:arg-completer[codexkey] = {|@words|
         &'codexkey;help;account;set'= {
         }
         &'codexkey;help;account;delete'= {
+        }
+        &'codexkey;help;account;resend-verification'= {
         }
         &'codexkey;help;account;export'= {
         }
@@ -1425,7 +1441,7 @@ set edit:completion:arg-completer[codexkey] = {|@words|
             cand invite 'Invite an address to register (needed when `auth.registration = "invite"`): mailed when the gateway sends mail, else the link is printed; audited'
             cand reset-password 'Print a one-time link that sets a new password for a user (it works once, for 24 hours, and ends their sessions when used); audited. For gateways that send no mail'
             cand verify-ledger 'Check that every balance equals the sum of its ledger entries (exit 1 if not)'
-            cand purge 'Run the retention purge now (`[retention]`): erase old client addresses and user agents, delete old raw usage events (reports keep their totals)'
+            cand purge 'Run the retention purge now (`[retention]`): erase old client addresses and user agents, delete old raw usage events (reports keep their totals), and purge the billing records of accounts deleted longer ago than `retention.deleted_account_days`'
             cand audit 'Show the audit log, newest first'
             cand backup 'Copy the gateway''s database, consistent while it serves, into a new private file'
             cand migrate 'Move a stopped SQLite deployment into an empty PostgreSQL database: every table, ids kept, in one transaction, then counted on both sides and the ledger checked (offline: reads and writes the databases directly; exit 3 if the target is not empty)'

@@ -229,7 +229,8 @@ pub enum AccountCommand {
     Set(AccountSetArgs),
     /// Delete your account (asks for your password, and a code when two-factor login is on):
     /// keys and sessions end at once, your email and client addresses are erased; billing
-    /// records stay, pseudonymised. Cannot be undone
+    /// records stay, pseudonymised, for the gateway's retention (five years by default). Cannot
+    /// be undone
     Delete {
         /// Read the password from the first line of standard input instead of prompting
         #[arg(long)]
@@ -241,8 +242,11 @@ pub enum AccountCommand {
         #[arg(long, value_name = "CODE")]
         recovery_code: Option<String>,
     },
-    /// Download a copy of your data (profile, key metadata, ledger, usage events, orders; JSON
-    /// and CSV) as one zip archive
+    /// Mail a new link to verify your address; it replaces the links mailed before
+    #[command(name = "resend-verification")]
+    ResendVerification,
+    /// Download a copy of your data (profile, key metadata, ledger, usage events, orders,
+    /// refunds, referrals, commissions; JSON and CSV) as one zip archive
     Export {
         /// The file to create (0600); an existing file is left alone
         file: std::path::PathBuf,
@@ -618,7 +622,8 @@ pub enum AdminCommand {
     /// Check that every balance equals the sum of its ledger entries (exit 1 if not)
     VerifyLedger,
     /// Run the retention purge now (`[retention]`): erase old client addresses and user agents,
-    /// delete old raw usage events (reports keep their totals)
+    /// delete old raw usage events (reports keep their totals), and purge the billing records
+    /// of accounts deleted longer ago than `retention.deleted_account_days`
     Purge,
     /// Show the audit log, newest first
     Audit(LedgerArgs),

@@ -234,6 +234,14 @@ impl Client {
         self.post("/api/v1/auth/verify-email", req).await
     }
 
+    pub async fn resend_verification(&self) -> Result<VerificationMailSent, ClientError> {
+        self.post(
+            "/api/v1/account/verify-email/resend",
+            &serde_json::json!({}),
+        )
+        .await
+    }
+
     pub async fn admin_reset_link(&self, account: &str) -> Result<OneTimeLink, ClientError> {
         self.send(self.request(
             Method::POST,

@@ -46,6 +46,8 @@ pub enum ApiError {
     TooManyRedemptions { retry_after_secs: u64 },
     #[error("too many password-reset requests; try again in {retry_after_secs} s")]
     TooManyResetRequests { retry_after_secs: u64 },
+    #[error("too many verification mails asked for; try again in {retry_after_secs} s")]
+    TooManyVerificationMails { retry_after_secs: u64 },
     /// A reset or verification token that is unknown, used or expired.
     #[error("this link is unknown, used or expired; ask for a new one")]
     InvalidToken,
@@ -101,7 +103,8 @@ impl ApiError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooManyAttempts { .. }
             | Self::TooManyRedemptions { .. }
-            | Self::TooManyResetRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            | Self::TooManyResetRequests { .. }
+            | Self::TooManyVerificationMails { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable | Self::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::PaymentProvider(_) => StatusCode::BAD_GATEWAY,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -123,7 +126,8 @@ impl ApiError {
             Self::TwoFactorRequired => ErrorKind::TwoFactorRequired,
             Self::TooManyAttempts { .. }
             | Self::TooManyRedemptions { .. }
-            | Self::TooManyResetRequests { .. } => ErrorKind::TooManyAttempts,
+            | Self::TooManyResetRequests { .. }
+            | Self::TooManyVerificationMails { .. } => ErrorKind::TooManyAttempts,
             Self::InvalidToken => ErrorKind::InvalidToken,
             Self::SessionExpired => ErrorKind::SessionExpired,
             Self::SessionRevoked => ErrorKind::SessionRevoked,
@@ -178,7 +182,8 @@ impl IntoResponse for ApiError {
         let mut resp = (status, Json(self.body())).into_response();
         if let Self::TooManyAttempts { retry_after_secs }
         | Self::TooManyRedemptions { retry_after_secs }
-        | Self::TooManyResetRequests { retry_after_secs } = self
+        | Self::TooManyResetRequests { retry_after_secs }
+        | Self::TooManyVerificationMails { retry_after_secs } = self
         {
             resp.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,

@@ -116,6 +116,9 @@ pub async fn build_state(config: Config) -> Result<(AppState, WriterHandle), Ini
         reset_throttle: accounts::throttle::Throttle::new(
             accounts::throttle::Limits::PASSWORD_RESET,
         ),
+        verify_throttle: accounts::throttle::Throttle::new(
+            accounts::throttle::Limits::PASSWORD_RESET,
+        ),
         mailer,
         keys: KeyCache::default(),
         meter,

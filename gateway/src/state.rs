@@ -32,6 +32,9 @@ pub struct Shared {
     /// Password-reset requests, per address asked about and per client address; every request
     /// counts, so mail cannot be used to flood a mailbox.
     pub reset_throttle: Throttle,
+    /// Requests to mail a verification link again, per account and per client address, with
+    /// the reset requests' limits: every request counts.
+    pub verify_throttle: Throttle,
     /// Sends reset and verification links; `None` when no SMTP server is configured.
     pub mailer: Option<Arc<Mailer>>,
     pub keys: KeyCache,

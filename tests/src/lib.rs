@@ -12,6 +12,7 @@
 //! start, a connection fails, the database cannot be read), it panics with a message that
 //! says why, because a broken helper means a failed test.
 
+pub mod billing;
 pub mod cli;
 pub mod fake_stripe;
 pub mod fake_upstream;

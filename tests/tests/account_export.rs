@@ -1,6 +1,7 @@
 //! `GET /api/v1/account/export` and `codexkey account export FILE` over real traffic: the
-//! archive holds the profile, key metadata, ledger, usage events and orders as JSON and CSV,
-//! only the caller's, and no secret.
+//! archive holds the profile, key metadata, ledger, usage events, orders, refunds and referrals
+//! as JSON and CSV, only the caller's, and no secret (billing with real orders:
+//! `account_billing_records.rs`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -72,6 +73,8 @@ async fn the_archive_holds_the_callers_data_and_no_secret() {
         files.keys().map(String::as_str).collect::<Vec<_>>(),
         [
             "README.txt",
+            "commissions.csv",
+            "commissions.json",
             "keys.csv",
             "keys.json",
             "ledger.csv",
@@ -79,6 +82,10 @@ async fn the_archive_holds_the_callers_data_and_no_secret() {
             "orders.csv",
             "orders.json",
             "profile.json",
+            "referrals.csv",
+            "referrals.json",
+            "refunds.csv",
+            "refunds.json",
             "usage.csv",
             "usage.json",
         ]

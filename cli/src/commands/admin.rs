@@ -158,6 +158,11 @@ pub async fn run(ctx: &Ctx, cmd: AdminCommand) -> Result<ExitCode> {
                     ("events deleted", r.events_deleted.to_string()),
                     ("metadata before", output::opt_time(r.metadata_before)),
                     ("events before", output::opt_time(r.events_before)),
+                    ("accounts purged", r.accounts_purged.to_string()),
+                    (
+                        "accounts deleted before",
+                        output::opt_time(r.accounts_deleted_before),
+                    ),
                 ])?;
             }
         }

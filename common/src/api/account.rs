@@ -139,6 +139,17 @@ pub struct VerifyEmailRequest {
     pub token: String,
 }
 
+/// `POST /api/v1/account/verify-email/resend`: a new verification link is on its way to the
+/// caller's address. It supersedes the links mailed before.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VerificationMailSent {
+    /// Where the link went.
+    pub email: String,
+    /// When the new link stops working.
+    pub expires_at: DateTime<Utc>,
+}
+
 /// The answer to a reset request: the same whatever the address.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -195,6 +206,13 @@ pub struct PurgeReport {
     /// created before the second deleted (`null`: none).
     pub metadata_before: Option<DateTime<Utc>>,
     pub events_before: Option<DateTime<Utc>>,
+    /// Deleted accounts whose billing records were purged (each leaves a tombstone), those
+    /// deleted before `accounts_deleted_before` (`null`: kept for ever). Absent from older
+    /// gateways' answers.
+    #[serde(default)]
+    pub accounts_purged: u64,
+    #[serde(default)]
+    pub accounts_deleted_before: Option<DateTime<Utc>>,
 }
 
 /// Deletes the caller's account: the password, and a code (or a recovery code) when two-factor

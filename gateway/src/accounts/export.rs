@@ -1,7 +1,8 @@
 //! A copy of an account's data for its owner (`GET /api/v1/account/export`): one zip archive
 //! with the profile, the keys (metadata only: never a secret or its hash), the ledger, the
-//! usage events and the top-up orders, each as JSON and as CSV, and a `README.txt` saying what
-//! is where.
+//! usage events, the top-up orders, their refunds, the referrals (who referred the account;
+//! whom it referred, with the commissions each earned) and each commission, each as JSON and as
+//! CSV, and a `README.txt` saying what is where.
 //!
 //! Built in memory from the API's own types (so the export shows exactly what the API shows),
 //! read page by page from the store. Nothing here knows the archive's readers; the CLI writes
@@ -9,6 +10,8 @@
 
 use std::io::{Cursor, Write as _};
 
+use chrono::{DateTime, Utc};
+use codexkey_common::Micros;
 use codexkey_common::api::UsageEvent;
 use serde::Serialize;
 use serde_json::Value;
@@ -17,11 +20,11 @@ use zip::write::SimpleFileOptions;
 
 use crate::accounts::{Caller, to_api};
 use crate::billing;
-use crate::clock::now_ms;
+use crate::clock::{now_ms, to_utc};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::OrderFilter;
 use crate::store::usage::{EventPageQuery, UsageFilter};
+use crate::store::{OrderFilter, RefundFilter};
 
 /// Rows read from the store per page.
 const PAGE: u32 = 500;
@@ -34,7 +37,16 @@ keys.json/.csv     API keys: prefix, name, limits, status, spend (never a secret
 ledger.json/.csv   every ledger entry (money in micro-credits; 1 credit = 1,000,000)\n\
 usage.json/.csv    every usage event kept: tokens, cost, status, latency, client address and\n\
                    user agent (events older than the gateway's retention are gone)\n\
-orders.json/.csv   top-up orders\n\n\
+orders.json/.csv   top-up orders\n\
+refunds.json/.csv  refunds of those orders (asked for here or made at the payment provider)\n\
+referrals.json/.csv  referral links: `referred_you` (the account whose code you registered\n\
+                   with) and `you_referred` (each account registered with your code, with the\n\
+                   top-ups that earned you a commission, what they earned and what was taken\n\
+                   back); other people's addresses are shown pseudonymised, like a***@example.com\n\
+commissions.json/.csv  each commission you earned on a referee's paid top-up (`earned`) or gave\n\
+                   back when it was refunded (`taken_back`; `due_micros` is what the rule asked,\n\
+                   `amount_micros` what your balance gave); each is also a `referral_commission`\n\
+                   entry in the ledger\n\n\
 JSON files hold the API's own objects; CSV files the same rows, nested values as JSON text.\n";
 
 /// The archive's bytes: a zip of JSON and CSV files.
@@ -105,6 +117,35 @@ pub async fn export(state: &AppState, caller: &Caller) -> Result<Vec<u8>, ApiErr
         .map(billing::orders::to_api)
         .collect();
 
+    let refunds: Vec<_> = state
+        .store
+        .refunds(
+            RefundFilter {
+                account_id: Some(id),
+                ..RefundFilter::default()
+            },
+            MAX_ORDERS,
+        )
+        .await?
+        .iter()
+        .rev()
+        .map(billing::refunds::to_api)
+        .collect();
+    let referrals = referrals(state, id).await?;
+    let commissions: Vec<_> = state
+        .store
+        .commissions(id)
+        .await?
+        .iter()
+        .map(|c| CommissionRow {
+            kind: if c.earned { "earned" } else { "taken_back" },
+            referee: billing::referrals::pseudonymise(&c.referee_email),
+            amount_micros: c.amount,
+            due_micros: c.due,
+            created_at: to_utc(c.created_at),
+        })
+        .collect();
+
     let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let mut file = |name: &str, bytes: &[u8]| -> Result<(), ApiError> {
         let options = SimpleFileOptions::default()
@@ -120,12 +161,72 @@ pub async fn export(state: &AppState, caller: &Caller) -> Result<Vec<u8>, ApiErr
         ("ledger", to_values(&ledger)?),
         ("usage", to_values(&usage)?),
         ("orders", to_values(&orders)?),
+        ("refunds", to_values(&refunds)?),
+        ("referrals", to_values(&referrals)?),
+        ("commissions", to_values(&commissions)?),
     ] {
         file(&format!("{name}.json"), &json_bytes(&rows)?)?;
         file(&format!("{name}.csv"), csv(&rows).as_bytes())?;
     }
     let bytes = zip.finish().map_err(ApiError::internal)?.into_inner();
     Ok(bytes)
+}
+
+/// One referral link of the account, as referee or as referrer.
+#[derive(Serialize)]
+struct ReferralRow {
+    /// `referred_you` or `you_referred`.
+    relation: &'static str,
+    /// The other account, pseudonymised (`a***@example.com`).
+    email: String,
+    linked_at: DateTime<Utc>,
+    /// For `you_referred`: the paid top-ups that earned a commission, what they earned and
+    /// what of it was taken back (refunds).
+    topups: Option<u32>,
+    earned_micros: Option<Micros>,
+    taken_back_micros: Option<Micros>,
+}
+
+/// One commission the account earned as a referrer, or gave back.
+#[derive(Serialize)]
+struct CommissionRow {
+    /// `earned` or `taken_back`.
+    kind: &'static str,
+    /// The referee whose top-up it was, pseudonymised.
+    referee: String,
+    amount_micros: Micros,
+    due_micros: Micros,
+    created_at: DateTime<Utc>,
+}
+
+async fn referrals(state: &AppState, id: i64) -> Result<Vec<ReferralRow>, ApiError> {
+    let mut rows = Vec::new();
+    if let Some((referrer, linked_at)) = state.store.referrer_of(id).await? {
+        let email = state
+            .store
+            .account_by_id(referrer)
+            .await?
+            .map_or_else(String::new, |a| a.email);
+        rows.push(ReferralRow {
+            relation: "referred_you",
+            email: billing::referrals::pseudonymise(&email),
+            linked_at: to_utc(linked_at),
+            topups: None,
+            earned_micros: None,
+            taken_back_micros: None,
+        });
+    }
+    for r in state.store.referees(id).await? {
+        rows.push(ReferralRow {
+            relation: "you_referred",
+            email: billing::referrals::pseudonymise(&r.email),
+            linked_at: to_utc(r.linked_at),
+            topups: Some(r.topups),
+            earned_micros: Some(r.earned),
+            taken_back_micros: Some(r.taken_back),
+        });
+    }
+    Ok(rows)
 }
 
 fn json_bytes<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, ApiError> {

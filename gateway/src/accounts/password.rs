@@ -13,8 +13,8 @@ use tokio::sync::Semaphore;
 use crate::config::AuthConfig;
 use crate::error::ApiError;
 
-const MIN_LEN: usize = 10;
-const MAX_LEN: usize = 1024;
+pub const MIN_LEN: usize = 10;
+pub const MAX_LEN: usize = 1024;
 const MIN_DISTINCT: usize = 5;
 
 #[derive(Clone)]

@@ -82,3 +82,15 @@ pub async fn issue(
 pub fn hashed(token: &str) -> String {
     hash_secret(token.trim())
 }
+
+/// Checks, without spending it, that `token` is an unused, unexpired token of `purpose`: what
+/// the page a link opens shows before its form is sent (opening a link never spends it; mail
+/// scanners open links too).
+pub async fn check(state: &AppState, token: &str, purpose: TokenPurpose) -> Result<(), ApiError> {
+    state
+        .store
+        .account_by_token(&hashed(token), purpose, now_ms())
+        .await?
+        .map(|_| ())
+        .ok_or(ApiError::InvalidToken)
+}

@@ -748,6 +748,7 @@ mod tests {
                 "forfeit",
                 "\"forfeit\"",
             ),
+            ("retention.deleted_account_days", "400", "400", "0", "0"),
             ("retention.interval_secs", "60", "60", "120", "120"),
             (
                 "mail.smtp_url",

@@ -251,6 +251,12 @@ settings! {
             deleted_balance: String, env RETENTION_DELETED_BALANCE =
                 "CODEXKEY_RETENTION__DELETED_BALANCE",
                 shown |c| c.retention.deleted_balance.as_str().to_owned();
+            /// A deleted account's billing records (ledger, orders, refunds, referrals, usage
+            /// sums) are purged this many days after the deletion, leaving a tombstone;
+            /// 0: kept for ever.
+            deleted_account_days: u64, env RETENTION_DELETED_ACCOUNT_DAYS =
+                "CODEXKEY_RETENTION__DELETED_ACCOUNT_DAYS",
+                shown |c| c.retention.deleted_account_days;
             /// How often the purge runs.
             interval_secs: u64, env RETENTION_INTERVAL_SECS =
                 "CODEXKEY_RETENTION__INTERVAL_SECS",
@@ -559,7 +565,8 @@ pub struct BillingConfig {
     pub referral_max_age: Duration,
 }
 
-/// How long request metadata and raw usage events are kept (see `accounts::retention`).
+/// How long request metadata, raw usage events and deleted accounts' billing records are kept
+/// (see `accounts::retention`).
 #[derive(Debug, Clone, Serialize)]
 pub struct RetentionConfig {
     /// 0: never erased.
@@ -568,6 +575,8 @@ pub struct RetentionConfig {
     pub usage_event_days: u64,
     #[serde(serialize_with = "as_choice")]
     pub deleted_balance: DeletedBalance,
+    /// 0: never purged.
+    pub deleted_account_days: u64,
     #[serde(rename = "interval_secs", serialize_with = "as_secs")]
     pub interval: Duration,
 }

@@ -205,6 +205,10 @@ impl Config {
                 "retention.deleted_balance",
                 raw.retention.deleted_balance.as_deref(),
             )?,
+            deleted_account_days: raw
+                .retention
+                .deleted_account_days
+                .unwrap_or(DEFAULT_DELETED_ACCOUNT_DAYS),
             interval: Duration::from_secs(
                 raw.retention
                     .interval_secs
@@ -467,6 +471,8 @@ fn mail(raw: super::settings::RawMail) -> Result<MailConfig, ConfigError> {
 
 /// What the privacy policy promises: request metadata only as long as needed.
 const DEFAULT_REQUEST_METADATA_DAYS: u64 = 90;
+/// Five years (with a leap day): a common legal retention for billing records.
+const DEFAULT_DELETED_ACCOUNT_DAYS: u64 = 5 * 365 + 1;
 const DEFAULT_RETENTION_INTERVAL_SECS: u64 = 3600;
 
 const DEFAULT_MAIL_FROM: &str = "codexkey <noreply@localhost>";

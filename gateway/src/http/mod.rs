@@ -3,6 +3,7 @@
 pub mod extract;
 pub mod handlers;
 pub mod openapi;
+pub mod pages;
 pub mod request_log;
 pub mod router;
 pub mod routes;

@@ -22,7 +22,7 @@ use axum::response::Response;
 
 use crate::error::ApiError;
 use crate::http::handlers::{
-    account, admin, billing, codes, data, health, keys, orders, recovery, refunds, requests,
+    account, admin, billing, codes, data, health, keys, orders, pages, recovery, refunds, requests,
     security, usage,
 };
 use crate::http::openapi;
@@ -70,6 +70,10 @@ pub(crate) fn public_routes(with_metrics: bool) -> Routes<AppState> {
         .delete("/account", account::delete_account)
         .post("/account/password", account::change_password)
         .get("/account/export", account::export)
+        .post(
+            "/account/verify-email/resend",
+            recovery::resend_verification,
+        )
         .post("/account/2fa/enroll", security::enroll)
         .post("/account/2fa/confirm", security::confirm)
         .post("/account/2fa/disable", security::disable)
@@ -153,6 +157,13 @@ pub(crate) fn public_routes(with_metrics: bool) -> Routes<AppState> {
         .get("/", data::root)
         .get("/healthz", health::healthz)
         .get("/readyz", health::readyz)
+        // The pages mailed links open in a browser.
+        .get("/reset-password", pages::reset_page)
+        .post("/reset-password", pages::reset_form)
+        .get("/register", pages::register_page)
+        .post("/register", pages::register_form)
+        .get("/verify-email", pages::verify_page)
+        .post("/verify-email", pages::verify_form)
         .nest("/api/v1", api)
         .nest("/v1", data_plane)
         .map(|r| {

@@ -308,6 +308,21 @@ pub struct RefereeRecord {
     pub topups: u32,
 }
 
+/// One commission of a referrer: earned on a referee's paid top-up, or taken back when that
+/// top-up was refunded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommissionRecord {
+    pub id: i64,
+    /// `true`: earned; `false`: taken back.
+    pub earned: bool,
+    pub referee_email: String,
+    /// What moved (credited when earned, debited when taken back).
+    pub amount: Micros,
+    /// What the rule asked for (more than `amount` when the balance could not give it back).
+    pub due: Micros,
+    pub created_at: Millis,
+}
+
 /// Why an account cannot be linked to a referrer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LinkRefusal {
@@ -1028,6 +1043,21 @@ pub trait RetentionStore: Send + Sync {
         metadata_before: Millis,
         events_before: Option<Millis>,
     ) -> Result<PurgeRecord, StoreError>;
+
+    /// Purges every account deleted before `deleted_before` and not purged yet, each in a
+    /// transaction of its own: deletes its ledger entries, its orders (with their provider
+    /// events) and refunds, the referral commissions it earned or its orders earned, its
+    /// referral links (as referee and as referrer) and code, its usage events and rollup rows,
+    /// holds, keys, sessions, tokens, login challenges and the invitations it registered with;
+    /// a code it redeemed stays redeemed by it, without its ledger entry. The account's row
+    /// stays as a tombstone: balance and holds zero, `purged_at` = `audit.created_at`. Writes
+    /// `audit` per account (target: its pseudonym). Other accounts' rows are untouched (their
+    /// ledgers included), so the ledger check passes after. Answers how many were purged.
+    async fn purge_deleted_accounts(
+        &self,
+        deleted_before: Millis,
+        audit: NewAudit,
+    ) -> Result<u64, StoreError>;
 }
 
 /// API keys: only a display prefix and the hash of each secret.
@@ -1333,6 +1363,10 @@ pub trait ReferralStore: Send + Sync {
 
     /// The account's referees, oldest link first, with their commissions.
     async fn referees(&self, referrer_id: i64) -> Result<Vec<RefereeRecord>, StoreError>;
+
+    /// Every commission `referrer_id` earned or had taken back, oldest first (for its data
+    /// export).
+    async fn commissions(&self, referrer_id: i64) -> Result<Vec<CommissionRecord>, StoreError>;
 
     /// The commission order `order_id` earned: `(referrer, amount, taken back so far)`.
     async fn order_commission(

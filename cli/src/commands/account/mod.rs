@@ -5,6 +5,7 @@ mod delete;
 mod export;
 mod password;
 mod preferences;
+mod resend_verification;
 mod sessions;
 mod two_factor;
 
@@ -22,6 +23,7 @@ pub async fn run(ctx: &Ctx, cmd: AccountCommand) -> Result<ExitCode> {
         AccountCommand::Password(args) => password::run(ctx, args).await,
         AccountCommand::Set(args) => preferences::run(ctx, args).await,
         AccountCommand::Export { file } => export::run(ctx, &file).await,
+        AccountCommand::ResendVerification => resend_verification::run(ctx).await,
         AccountCommand::Delete {
             password_stdin,
             code,

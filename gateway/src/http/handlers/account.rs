@@ -214,8 +214,9 @@ pub async fn change_password(
 }
 
 /// A copy of the caller's data: one zip archive with the profile, the keys (metadata only,
-/// never a secret or its hash), the ledger, the usage events and the top-up orders, each as
-/// JSON and CSV, and a `README.txt`.
+/// never a secret or its hash), the ledger, the usage events, the top-up orders, their refunds
+/// and the referrals (who referred the caller; whom the caller referred, with commissions),
+/// each as JSON and CSV, and a `README.txt`.
 #[utoipa::path(
     get,
     path = "/api/v1/account/export",

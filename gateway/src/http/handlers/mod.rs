@@ -8,6 +8,7 @@ pub mod data;
 pub mod health;
 pub mod keys;
 pub mod orders;
+pub mod pages;
 pub mod recovery;
 pub mod refunds;
 pub mod requests;

@@ -1,4 +1,5 @@
-//! `/api/v1/auth/password-reset*`, `/api/v1/auth/verify-email` and the admin's
+//! `/api/v1/auth/password-reset*`, `/api/v1/auth/verify-email`,
+//! `/api/v1/account/verify-email/resend` and the admin's
 //! `/api/v1/admin/users/{account}/reset-link`, `POST /api/v1/admin/users` and
 //! `/api/v1/admin/invitations`: getting into an account by a one-time link (back in, proving its
 //! address, or for the first time).
@@ -9,13 +10,15 @@ use axum::http::StatusCode;
 use codexkey_common::api::{
     CreateUserRequest, CreatedUser, ErrorBody, InvitationIssued, InviteRequest, OneTimeLink,
     PasswordChanged, PasswordResetAccepted, PasswordResetConfirmRequest, PasswordResetRequest,
-    VerifyEmailRequest,
+    VerificationMailSent, VerifyEmailRequest,
 };
 
-use crate::accounts::{self, ClientInfo};
+use crate::accounts::{self, Caller, ClientInfo};
 use crate::error::ApiError;
 use crate::http::extract::{Admin, AppJson};
-use crate::http::openapi::responses::{AdminRefused, BadBody, Conflict, NotFound, ServerError};
+use crate::http::openapi::responses::{
+    AdminRefused, BadBody, Conflict, NotFound, ServerError, SessionRefused,
+};
 use crate::state::AppState;
 
 /// Asks for a password-reset link by mail.
@@ -96,6 +99,40 @@ pub async fn verify_email(
 ) -> Result<StatusCode, ApiError> {
     accounts::verify::verify(&state, req).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Mails the caller a new link to verify their address. The new link supersedes the ones
+/// mailed before (only the newest works), for 48 hours. Throttled per account and per client
+/// address like reset requests.
+#[utoipa::path(
+    post,
+    path = "/api/v1/account/verify-email/resend",
+    tag = "account",
+    operation_id = "resend_verification",
+    security(("session" = [])),
+    responses(
+        (status = 202, description = "The mail server took the message with the new link.",
+            body = VerificationMailSent),
+        SessionRefused,
+        (status = 403, description = "The gateway sends no mail (`forbidden`).",
+            body = ErrorBody),
+        (status = 409, description = "The address is verified already (`conflict`).",
+            body = ErrorBody),
+        (status = 429, description = "Too many requests for this account or from this client \
+            (`too_many_attempts`).", body = ErrorBody,
+            headers(("retry-after" = u64, description = "Seconds to wait."))),
+        ServerError,
+    ),
+)]
+pub async fn resend_verification(
+    State(state): State<AppState>,
+    caller: Caller,
+    client: ClientInfo,
+) -> Result<(StatusCode, Json<VerificationMailSent>), ApiError> {
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(accounts::verify::resend(&state, caller.account.id, client.ip).await?),
+    ))
 }
 
 /// Issues a one-time password-reset link for a user, returned rather than mailed (for

@@ -21,7 +21,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::error::ApiError;
 use crate::http::handlers::{
-    account, admin, billing, codes, data, health, keys, orders, recovery, refunds, requests,
+    account, admin, billing, codes, data, health, keys, orders, pages, recovery, refunds, requests,
     security, usage,
 };
 use crate::http::routes::Endpoint;
@@ -55,6 +55,12 @@ pub const API_KEY_HEADER: &str = "api_key_header";
         health::readyz,
         health::metrics,
         document,
+        pages::reset_page,
+        pages::reset_form,
+        pages::register_page,
+        pages::register_form,
+        pages::verify_page,
+        pages::verify_form,
         account::register,
         account::login,
         account::login_second_step,
@@ -62,6 +68,7 @@ pub const API_KEY_HEADER: &str = "api_key_header";
         recovery::request_reset,
         recovery::confirm_reset,
         recovery::verify_email,
+        recovery::resend_verification,
         account::me,
         account::update,
         account::change_password,
@@ -150,6 +157,9 @@ pub const API_KEY_HEADER: &str = "api_key_header";
         (name = "usage", description = "Usage reports, raw usage events and request outcomes."),
         (name = "admin", description = "Users, money, prices, upstreams and backups; needs an \
             admin account."),
+        (name = "pages", description = "The small HTML pages the links in mails open: set a \
+            password, register with an invitation, confirm an address. No script; a `GET` never \
+            spends a token."),
         (name = "data plane", description = "OpenAI- and Anthropic-compatible model APIs, \
             metered and forwarded upstream. Bodies are those of the provider's own API."),
     ),

@@ -34,6 +34,7 @@ mod keys;
 mod ledger;
 mod metering;
 mod orders;
+mod purge;
 mod referrals;
 mod refunds;
 mod retention;
@@ -67,6 +68,7 @@ pub const STORIES: &[(&str, Story)] = &[
     ("usage", |db| Box::pin(usage::reports(db))),
     ("retention", |db| Box::pin(retention::retention(db))),
     ("deletion", |db| Box::pin(deletion::deletion(db))),
+    ("account purge", |db| Box::pin(purge::purge(db))),
     ("prices", |db| Box::pin(catalog::prices(db))),
     ("upstreams", |db| Box::pin(catalog::upstream_records(db))),
 ];

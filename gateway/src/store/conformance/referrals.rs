@@ -21,7 +21,7 @@ async fn written(store: &dyn Store) -> (u64, usize) {
     (entries, audit)
 }
 
-fn entry(account_id: i64, kind: LedgerKind, amount: i64, at: i64) -> NewLedgerEntry {
+pub(super) fn entry(account_id: i64, kind: LedgerKind, amount: i64, at: i64) -> NewLedgerEntry {
     NewLedgerEntry {
         account_id,
         kind,
@@ -36,7 +36,7 @@ fn entry(account_id: i64, kind: LedgerKind, amount: i64, at: i64) -> NewLedgerEn
 }
 
 /// Pays a new order of `amount` by `buyer` under `terms`; answers the order's id.
-async fn pay(
+pub(super) async fn pay(
     store: &dyn Store,
     buyer: i64,
     amount: i64,

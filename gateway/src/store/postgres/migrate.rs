@@ -50,6 +50,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "change_notifications",
         include_str!("../../../migrations/postgres/0008_change_notifications.sql"),
     ),
+    (
+        9,
+        "account_purge",
+        include_str!("../../../migrations/postgres/0009_account_purge.sql"),
+    ),
 ];
 
 /// The advisory lock's first key: "ck" and "mg" in ASCII, so the lock is recognisable in

@@ -275,6 +275,29 @@ impl ReferralStore for PgStore {
         .collect()
     }
 
+    async fn commissions(&self, referrer_id: i64) -> Result<Vec<CommissionRecord>, StoreError> {
+        let c = self.client().await?;
+        c.query(
+            "SELECT k.id, k.kind = 'earned', a.email, k.amount_micros, k.due_micros, k.created_at
+             FROM referral_commissions k JOIN accounts a ON a.id = k.referee_id
+             WHERE k.referrer_id = $1 ORDER BY k.id",
+            &[&referrer_id],
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(CommissionRecord {
+                id: r.try_get(0)?,
+                earned: r.try_get(1)?,
+                referee_email: r.try_get(2)?,
+                amount: Micros(r.try_get(3)?),
+                due: Micros(r.try_get(4)?),
+                created_at: r.try_get(5)?,
+            })
+        })
+        .collect()
+    }
+
     async fn order_commission(
         &self,
         order_id: i64,

@@ -90,6 +90,11 @@ pub(in crate::store) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "account_lifecycle",
         include_str!("../../../migrations/sqlite/0009_account_lifecycle.sql"),
     ),
+    (
+        10,
+        "account_purge",
+        include_str!("../../../migrations/sqlite/0010_account_purge.sql"),
+    ),
 ];
 
 type Job = Box<dyn FnOnce(&mut Connection) + Send>;

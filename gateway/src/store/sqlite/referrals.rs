@@ -266,6 +266,32 @@ impl ReferralStore for SqliteStore {
             .await
     }
 
+    async fn commissions(&self, referrer_id: i64) -> Result<Vec<CommissionRecord>, StoreError> {
+        self.reader
+            .call(move |c| {
+                let mut stmt = c.prepare(
+                    "SELECT k.id, k.kind = 'earned', a.email, k.amount_micros, k.due_micros,
+                            k.created_at
+                     FROM referral_commissions k JOIN accounts a ON a.id = k.referee_id
+                     WHERE k.referrer_id = ?1 ORDER BY k.id",
+                )?;
+                let rows = stmt
+                    .query_map([referrer_id], |r| {
+                        Ok(CommissionRecord {
+                            id: r.get(0)?,
+                            earned: r.get(1)?,
+                            referee_email: r.get(2)?,
+                            amount: Micros(r.get(3)?),
+                            due: Micros(r.get(4)?),
+                            created_at: r.get(5)?,
+                        })
+                    })?
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(rows)
+            })
+            .await
+    }
+
     async fn order_commission(
         &self,
         order_id: i64,
