@@ -59,9 +59,9 @@ pub(crate) async fn schema<C: GenericClient>(c: &C) -> Result<TargetSchema, Stor
 /// conversion. This is what keeps the copy complete: a SQLite migration without its
 /// PostgreSQL counterpart stops here, loudly, before anything is written.
 /// What only PostgreSQL has: the state of balance leases between replicas, which a SQLite
-/// deployment (one process) never has. Left out of the comparison; the copied rows start with
-/// the defaults (nothing leased, holds of no replica).
-pub const POSTGRES_ONLY_TABLES: &[&str] = &["balance_leases"];
+/// deployment (one process) never has (its table, `balance_leases`, starts empty). Left out of
+/// the comparison; the copied rows start with the defaults (nothing leased, holds of no
+/// replica).
 const POSTGRES_ONLY_COLUMNS: &[(&str, &str)] = &[
     ("accounts", "leased_micros"),
     ("holds", "replica_id"),
