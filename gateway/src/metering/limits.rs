@@ -232,7 +232,7 @@ mod tests {
 
     #[test]
     fn window_keys_name_prefix_kind_key_and_minute() {
-        assert_eq!(window_key("ck", "rpm", 7, 29_453_760), "ck:rpm:7:29454560");
+        assert_eq!(window_key("ck", "rpm", 7, 29_453_760), "ck:rpm:7:29453760");
         assert_eq!(window_key("t1", "tpm", 12, 5), "t1:tpm:12:5");
     }
 }
