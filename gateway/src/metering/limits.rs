@@ -74,7 +74,8 @@ struct Shared {
     warned_at: AtomicI64,
 }
 
-/// What Redis said about a request or a key's tokens; `None` from the callers: count in memory.
+/// Redis's verdict on a request or a key's tokens (the methods return `None` when Redis could
+/// not say: the caller counts in memory instead).
 pub enum Count {
     Within,
     Over { retry_after_secs: u64 },
