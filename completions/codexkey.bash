@@ -4825,7 +4825,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__keys__subcmd__create)
-            opts="-h -V --name --expires-in --expires-at --models --budget --rpm --use --gateway --json --profile --help --version"
+            opts="-h -V --name --expires-in --expires-at --models --budget --rpm --tpm --no-tpm --use --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4852,6 +4852,10 @@ _codexkey() {
                     return 0
                     ;;
                 --rpm)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tpm)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -5049,7 +5053,7 @@ _codexkey() {
             return 0
             ;;
         codexkey__subcmd__keys__subcmd__update)
-            opts="-h -V --name --expires-in --expires-at --no-expiry --models --all-models --budget --no-budget --rpm --no-rpm --gateway --json --profile --help --version"
+            opts="-h -V --name --expires-in --expires-at --no-expiry --models --all-models --budget --no-budget --rpm --no-rpm --tpm --no-tpm --gateway --json --profile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -5076,6 +5080,10 @@ _codexkey() {
                     return 0
                     ;;
                 --rpm)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tpm)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

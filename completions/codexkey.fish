@@ -182,7 +182,7 @@ complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_s
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list update revoke rotate use help" -s V -l version -d 'Print version'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list update revoke rotate use help" -f -a "create" -d 'Create a key; its secret is shown once'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list update revoke rotate use help" -f -a "list" -d 'List your keys'
-complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list update revoke rotate use help" -f -a "update" -d 'Change a key\'s name, expiry, models, budget or rate limit; it applies at once'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list update revoke rotate use help" -f -a "update" -d 'Change a key\'s name, expiry, models, budget or rate limits; it applies at once'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list update revoke rotate use help" -f -a "revoke" -d 'Revoke a key: it stops working at once'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list update revoke rotate use help" -f -a "rotate" -d 'Replace a key with a new secret (same settings); the old one stops working'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and not __fish_seen_subcommand_from create list update revoke rotate use help" -f -a "use" -d 'Choose the key `codexkey proxy` uses (kept in the OS keyring or the private file)'
@@ -193,8 +193,10 @@ complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from create" -l models -d 'Only allow these models (comma-separated; `*` matches any run of characters)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from create" -l budget -d 'Most the key may spend, in credits (e.g. `25` or `2.5`)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from create" -l rpm -d 'Requests per minute' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from create" -l tpm -d 'Tokens per minute (input and output tokens of the requests settled in the minute)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from create" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from create" -l profile -d 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from create" -l no-tpm -d 'No token limit (the default)'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from create" -l use -d 'Also make it the key `codexkey proxy` uses'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from create" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
@@ -210,12 +212,14 @@ complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from update" -l models -d 'Only allow these models (comma-separated; `*` matches any run of characters)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from update" -l budget -d 'Most the key may spend in its lifetime, in credits' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from update" -l rpm -d 'Requests per minute' -r
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from update" -l tpm -d 'Tokens per minute (input and output tokens of the requests settled in the minute)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from update" -l gateway -d 'The gateway to talk to [default: the one you last logged in to, else http://127.0.0.1:8080]' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from update" -l profile -d 'Act as this profile: its own login, session, proxy key and gateway (e.g. `--profile admin` beside your own account)' -r
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from update" -l no-expiry -d 'Never expire'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from update" -l all-models -d 'Allow every model'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from update" -l no-budget -d 'No budget'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from update" -l no-rpm -d 'No rate limit'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from update" -l no-tpm -d 'No token limit'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from update" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from update" -s V -l version -d 'Print version'
@@ -239,7 +243,7 @@ complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from use" -s V -l version -d 'Print version'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a key; its secret is shown once'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "list" -d 'List your keys'
-complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "update" -d 'Change a key\'s name, expiry, models, budget or rate limit; it applies at once'
+complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "update" -d 'Change a key\'s name, expiry, models, budget or rate limits; it applies at once'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Revoke a key: it stops working at once'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "rotate" -d 'Replace a key with a new secret (same settings); the old one stops working'
 complete -c codexkey -n "__fish_codexkey_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "use" -d 'Choose the key `codexkey proxy` uses (kept in the OS keyring or the private file)'
@@ -576,7 +580,7 @@ complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_
 complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from account" -f -a "export" -d 'Download a copy of your data (profile, key metadata, ledger, usage events, orders, refunds, referrals, commissions; JSON and CSV) as one zip archive'
 complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "create" -d 'Create a key; its secret is shown once'
 complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "list" -d 'List your keys'
-complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "update" -d 'Change a key\'s name, expiry, models, budget or rate limit; it applies at once'
+complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "update" -d 'Change a key\'s name, expiry, models, budget or rate limits; it applies at once'
 complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "revoke" -d 'Revoke a key: it stops working at once'
 complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "rotate" -d 'Replace a key with a new secret (same settings); the old one stops working'
 complete -c codexkey -n "__fish_codexkey_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "use" -d 'Choose the key `codexkey proxy` uses (kept in the OS keyring or the private file)'

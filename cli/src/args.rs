@@ -324,7 +324,7 @@ pub enum KeysCommand {
     Create(CreateKeyArgs),
     /// List your keys
     List,
-    /// Change a key's name, expiry, models, budget or rate limit; it applies at once
+    /// Change a key's name, expiry, models, budget or rate limits; it applies at once
     Update(UpdateKeyArgs),
     /// Revoke a key: it stops working at once
     Revoke {
@@ -438,6 +438,12 @@ pub struct CreateKeyArgs {
     /// Requests per minute
     #[arg(long, value_name = "N")]
     pub rpm: Option<u32>,
+    /// Tokens per minute (input and output tokens of the requests settled in the minute)
+    #[arg(long, value_name = "N", conflicts_with = "no_tpm")]
+    pub tpm: Option<u64>,
+    /// No token limit (the default)
+    #[arg(long)]
+    pub no_tpm: bool,
     /// Also make it the key `codexkey proxy` uses
     #[arg(long = "use")]
     pub use_for_proxy: bool,
@@ -494,6 +500,12 @@ pub struct UpdateKeyArgs {
     /// No rate limit
     #[arg(long, group = "change")]
     pub no_rpm: bool,
+    /// Tokens per minute (input and output tokens of the requests settled in the minute)
+    #[arg(long, value_name = "N", group = "change", conflicts_with = "no_tpm")]
+    pub tpm: Option<u64>,
+    /// No token limit
+    #[arg(long, group = "change")]
+    pub no_tpm: bool,
 }
 
 #[derive(Debug, Args)]

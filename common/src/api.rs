@@ -124,6 +124,9 @@ pub struct CreateKeyRequest {
     /// Requests per minute.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rpm_limit: Option<u32>,
+    /// Tokens per minute (input and output tokens of settled requests).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tpm_limit: Option<u64>,
 }
 
 /// A change to a key's settings (`PATCH /api/v1/keys/{id}`): a field left out keeps its value;
@@ -162,6 +165,12 @@ pub struct UpdateKeyRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub rpm_limit: Option<Option<u32>>,
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub tpm_limit: Option<Option<u64>>,
 }
 
 impl UpdateKeyRequest {
@@ -171,6 +180,7 @@ impl UpdateKeyRequest {
             && self.allowed_models.is_none()
             && self.budget_micros.is_none()
             && self.rpm_limit.is_none()
+            && self.tpm_limit.is_none()
     }
 }
 
@@ -209,6 +219,9 @@ pub struct ApiKey {
     pub budget_micros: Option<Micros>,
     pub spent_micros: Micros,
     pub rpm_limit: Option<u32>,
+    /// Tokens per minute; absent from gateways older than the limit.
+    #[serde(default)]
+    pub tpm_limit: Option<u64>,
 }
 
 /// A key just created or rotated: the only time its secret is ever shown.

@@ -47,6 +47,7 @@ pub fn to_api(k: &KeyRecord, now: Millis) -> ApiKey {
         budget_micros: k.budget,
         spent_micros: k.spent,
         rpm_limit: k.rpm_limit,
+        tpm_limit: k.tpm_limit,
     }
 }
 
@@ -88,6 +89,14 @@ fn validate(settings: KeySettings, now: Millis) -> Result<KeySettings, ApiError>
             "`rpm_limit` must be at least 1; leave it out for no limit".into(),
         ));
     }
+    if let Some(tpm) = settings.tpm_limit
+        && (tpm == 0 || i64::try_from(tpm).is_err())
+    {
+        return Err(ApiError::InvalidRequest(format!(
+            "`tpm_limit` must be from 1 to {}; leave it out for no limit",
+            i64::MAX
+        )));
+    }
     Ok(KeySettings { name, ..settings })
 }
 
@@ -104,6 +113,7 @@ pub async fn create(
             allowed_models: req.allowed_models,
             budget: req.budget_micros,
             rpm_limit: req.rpm_limit,
+            tpm_limit: req.tpm_limit,
         },
         now,
     )?;
@@ -120,6 +130,7 @@ pub async fn create(
             allowed_models: settings.allowed_models,
             budget: settings.budget,
             rpm_limit: settings.rpm_limit,
+            tpm_limit: settings.tpm_limit,
         })
         .await?;
     Ok(CreatedKey {
@@ -163,7 +174,7 @@ pub async fn update(
 ) -> Result<ApiKey, ApiError> {
     if req.is_empty() {
         return Err(ApiError::InvalidRequest(
-            "nothing to change: send at least one of `name`, `expires_at`, `allowed_models`, `budget_micros`, `rpm_limit`".into(),
+            "nothing to change: send at least one of `name`, `expires_at`, `allowed_models`, `budget_micros`, `rpm_limit`, `tpm_limit`".into(),
         ));
     }
     let now = now_ms();
@@ -181,6 +192,7 @@ pub async fn update(
             allowed_models: req.allowed_models.unwrap_or(key.allowed_models),
             budget: req.budget_micros.unwrap_or(key.budget),
             rpm_limit: req.rpm_limit.unwrap_or(key.rpm_limit),
+            tpm_limit: req.tpm_limit.unwrap_or(key.tpm_limit),
         },
         now,
     )?;

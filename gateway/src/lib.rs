@@ -104,6 +104,12 @@ pub async fn build_state(config: Config) -> Result<(AppState, WriterHandle), Ini
         config.metering.admission,
         leases,
     );
+    let limits = metering::limits::Limits::from_config(&config).map_err(InitError::Admin)?;
+    if leases.is_some() && !limits.shared() {
+        tracing::info!(
+            "no `redis_url`: API keys' RPM and TPM limits are counted per replica (each replica allows the whole limit)"
+        );
+    }
     let state = AppState::new(state::Shared {
         store,
         config,
@@ -120,7 +126,7 @@ pub async fn build_state(config: Config) -> Result<(AppState, WriterHandle), Ini
             accounts::throttle::Limits::PASSWORD_RESET,
         ),
         mailer,
-        keys: KeyCache::default(),
+        keys: KeyCache::new(limits),
         meter,
         prices: ArcSwap::from_pointee(prices),
         upstreams: ArcSwap::from_pointee(upstreams),

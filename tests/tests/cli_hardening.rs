@@ -57,6 +57,33 @@ fn keys_are_named_by_id_name_or_prefix_and_edited_in_place() {
     assert_eq!(key(&keys, id)["budget_micros"], Value::Null);
     assert_eq!(key(&keys, id)["rpm_limit"], 30);
 
+    // A token limit: set, shown in the table, removed; the request limit stays.
+    let updated = user
+        .run(&["keys", "update", "laptop", "--tpm", "5000", "--json"])
+        .json();
+    assert_eq!(updated["tpm_limit"], 5000);
+    assert_eq!(updated["rpm_limit"], 30);
+    let table = user.run(&["keys", "list"]);
+    assert_eq!(table.code, 0, "{table:?}");
+    let header = table
+        .stdout
+        .lines()
+        .find(|l| l.contains("rpm"))
+        .expect("a header");
+    assert!(header.contains("tpm"), "{table:?}");
+    assert!(table.stdout.contains("5000"), "{table:?}");
+    let updated = user
+        .run(&["keys", "update", "laptop", "--no-tpm", "--json"])
+        .json();
+    assert_eq!(updated["tpm_limit"], Value::Null);
+    assert_eq!(updated["rpm_limit"], 30);
+    let limited = user
+        .run(&["keys", "create", "--name", "tpm", "--tpm", "900", "--json"])
+        .json();
+    assert_eq!(limited["key"]["tpm_limit"], 900);
+    let both = user.run(&["keys", "update", "tpm", "--tpm", "1", "--no-tpm"]);
+    assert_eq!(both.code, 2, "{both:?}");
+
     // Nothing to change is a usage error, before any request.
     let none = user.run(&["keys", "update", "laptop"]);
     assert_eq!(none.code, 2, "{none:?}");

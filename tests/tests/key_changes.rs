@@ -174,7 +174,7 @@ async fn bad_key_edits_are_refused_and_change_nothing() {
     for (body, message) in [
         (
             json!({}),
-            "nothing to change: send at least one of `name`, `expires_at`, `allowed_models`, `budget_micros`, `rpm_limit`",
+            "nothing to change: send at least one of `name`, `expires_at`, `allowed_models`, `budget_micros`, `rpm_limit`, `tpm_limit`",
         ),
         (
             json!({"rpm_limit": 0}),

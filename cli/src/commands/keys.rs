@@ -27,6 +27,7 @@ struct KeyRow {
     models: String,
     budget: String,
     rpm: String,
+    tpm: String,
 }
 
 fn status(s: KeyStatus) -> String {
@@ -63,6 +64,7 @@ fn row(k: &ApiKey) -> KeyRow {
             })
             .unwrap_or_else(|| "-".into()),
         rpm: output::opt(k.rpm_limit),
+        tpm: output::opt(k.tpm_limit),
     }
 }
 
@@ -253,6 +255,7 @@ fn update_request(args: UpdateKeyArgs) -> Result<UpdateKeyRequest> {
             args.no_budget,
         ),
         rpm_limit: change(args.rpm, args.no_rpm),
+        tpm_limit: change(args.tpm, args.no_tpm),
     })
 }
 
@@ -265,6 +268,7 @@ fn create_request(args: CreateKeyArgs) -> Result<CreateKeyRequest> {
         allowed_models: args.models,
         budget_micros,
         rpm_limit: args.rpm,
+        tpm_limit: if args.no_tpm { None } else { args.tpm },
     })
 }
 

@@ -555,6 +555,14 @@ mod tests {
                 "\"sqlite:///e.db\"",
             ),
             ("log", "\"debug\"", "\"debug\"", "trace", "\"trace\""),
+            (
+                "redis_url",
+                "\"redis://cache.f.test:6379/1\"",
+                "\"redis://cache.f.test:6379/1\"",
+                "redis://:hunter2@cache.e.test:6379/2",
+                "\"redis://:*****@cache.e.test:6379/2\"",
+            ),
+            ("redis_prefix", "\"f\"", "\"f\"", "e", "\"e\""),
             ("log_format", "\"json\"", "\"json\"", "text", "\"text\""),
             (
                 "master_key",

@@ -35,6 +35,13 @@ settings! {
             }
         };
         log: String, env LOG = "CODEXKEY_LOG", shown |c| c.log.clone();
+        /// `redis://[user:password@]host:port/db`: counts the keys' RPM and TPM limits across
+        /// replicas. Absent: each replica counts them alone. Printed with its password masked.
+        redis_url: String, env REDIS_URL = "CODEXKEY_REDIS_URL",
+            optional |c| c.redis.as_ref().map(|r| r.shown.clone());
+        /// Starts every Redis key of this gateway, so deployments can share one Redis.
+        redis_prefix: String, env REDIS_PREFIX = "CODEXKEY_REDIS_PREFIX",
+            shown |c| c.redis_prefix.clone();
         /// `text` (one line per event, for people) or `json` (one object per line).
         log_format: String, env LOG_FORMAT = "CODEXKEY_LOG_FORMAT",
             shown |c| c.log_format.as_str().to_owned();
@@ -303,6 +310,10 @@ pub struct Config {
     pub master_key: Option<Secret<String>>,
     /// The start of links the gateway mails, without a trailing `/`.
     pub public_url: String,
+    /// Where the rate-limit counters are shared between replicas; `None`: in memory.
+    pub redis: Option<RedisUrl>,
+    /// Starts every Redis key: `<prefix>:rpm:<key id>:<minute>`.
+    pub redis_prefix: String,
     pub server: ServerConfig,
     pub admin: AdminBootstrap,
     pub auth: AuthConfig,
@@ -318,6 +329,15 @@ pub struct Config {
     /// The file that was read, if any (shown by `--print-config`).
     #[serde(skip)]
     pub source: Option<PathBuf>,
+}
+
+/// A Redis URL, which may carry a password: only ever printed as `shown`, password masked.
+#[derive(Debug, Clone, Serialize)]
+pub struct RedisUrl {
+    #[serde(skip)]
+    pub url: Secret<String>,
+    #[serde(rename = "url")]
+    pub shown: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -11,8 +11,8 @@ use super::currencies;
 use super::error::ConfigError;
 use super::settings::{
     AdminBootstrap, Admission, AuthConfig, BillingConfig, Choice, Config, Database, DeletedBalance,
-    LogFormat, MailConfig, MeteringConfig, ProxyConfig, RawConfig, Registration, RetentionConfig,
-    ServerConfig, SmtpUrl, TlsFiles, UpstreamTuning,
+    LogFormat, MailConfig, MeteringConfig, ProxyConfig, RawConfig, RedisUrl, Registration,
+    RetentionConfig, ServerConfig, SmtpUrl, TlsFiles, UpstreamTuning,
 };
 use super::upstreams;
 
@@ -195,6 +195,27 @@ impl Config {
         let billing = billing(raw.billing)?;
         let public_url = public_url(raw.public_url, listen)?;
         let mail = mail(raw.mail)?;
+        let redis = match raw.redis_url.filter(|u| !u.trim().is_empty()) {
+            None => None,
+            Some(url) => {
+                let url = url.trim();
+                let shown = check_redis_url(url).map_err(|m| invalid("redis_url", m))?;
+                Some(RedisUrl {
+                    url: Secret::new(url.to_owned()),
+                    shown,
+                })
+            }
+        };
+        let redis_prefix = raw
+            .redis_prefix
+            .map(|p| p.trim().to_owned())
+            .unwrap_or_else(|| DEFAULT_REDIS_PREFIX.to_owned());
+        if redis_prefix.is_empty() || redis_prefix.contains(char::is_whitespace) {
+            return Err(invalid(
+                "redis_prefix",
+                "must be a word without spaces, such as `ck`".into(),
+            ));
+        }
         let retention = RetentionConfig {
             request_metadata_days: raw
                 .retention
@@ -254,6 +275,8 @@ impl Config {
             },
             master_key,
             public_url,
+            redis,
+            redis_prefix,
             admin: AdminBootstrap {
                 email: admin_email,
                 password: raw.admin.password,
@@ -477,6 +500,36 @@ const DEFAULT_RETENTION_INTERVAL_SECS: u64 = 3600;
 
 const DEFAULT_MAIL_FROM: &str = "codexkey <noreply@localhost>";
 
+const DEFAULT_REDIS_PREFIX: &str = "ck";
+
+/// Checks a Redis URL (`redis://`; TLS is not supported) and returns it with the password (if
+/// any) masked. The message of a refusal never holds the URL: it may hold a password.
+fn check_redis_url(url: &str) -> Result<String, String> {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return Err("not a URL: use `redis://host:6379/0`".into());
+    };
+    if scheme != "redis" {
+        return Err(format!(
+            "the scheme `{}` is not `redis`",
+            codexkey_common::text::escape(scheme)
+        ));
+    }
+    redis::Client::open(url)
+        .map_err(|_| "not a Redis URL such as `redis://host:6379/0`".to_owned())?;
+    let (authority, tail) = match rest.find(['/', '?']) {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    let (shown_user, host) = match authority.rsplit_once('@') {
+        Some((u, h)) => match u.split_once(':') {
+            Some((user, _password)) => (format!("{user}:*****@"), h),
+            None => (format!("{u}@"), h),
+        },
+        None => (String::new(), authority),
+    };
+    Ok(format!("{scheme}://{shown_user}{host}{tail}"))
+}
+
 /// Checks an SMTP URL's shape and returns it with the password (if any) replaced by `*****`.
 /// The message of a refusal never holds the URL: it may hold a password.
 pub(crate) fn mask_smtp_url(url: &str) -> Result<String, String> {
@@ -636,6 +689,22 @@ mod tests {
         };
         let e = mail(raw).unwrap_err().to_string();
         assert!(e.contains("mail.smtp_url") && !e.contains("hunter2"), "{e}");
+    }
+
+    #[test]
+    fn redis_urls_are_masked_and_checked() {
+        assert_eq!(
+            check_redis_url("redis://:s3cret@cache:6379/2").unwrap(),
+            "redis://:*****@cache:6379/2"
+        );
+        assert_eq!(
+            check_redis_url("redis://127.0.0.1:6379/0").unwrap(),
+            "redis://127.0.0.1:6379/0"
+        );
+        for bad in ["rediss://u:s3cret@cache", "cache:6379", "http://cache"] {
+            let e = check_redis_url(bad).unwrap_err();
+            assert!(!e.contains("s3cret"), "{e}");
+        }
     }
 
     #[test]

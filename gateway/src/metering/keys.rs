@@ -11,7 +11,7 @@
 //! a change commits and caches it just after the invalidation ran.
 //!
 //! Each key's live counters (spend and holds against its budget, the token bucket of its
-//! requests-per-minute limit) are kept by key id, apart from the cached settings: reloading a
+//! requests-per-minute limit, its tokens of the minute) are kept by key id, apart from the cached settings: reloading a
 //! key's settings must not forget spend still queued for the database or holds in flight.
 
 use codexkey_common::Micros;
@@ -24,6 +24,7 @@ use codexkey_common::api::AccountStatus;
 use codexkey_common::glob;
 use codexkey_common::key::{hash_secret, looks_like_api_key};
 
+use super::limits::{Count, Limits, window};
 use crate::clock::now_ms;
 use crate::proxy::error::ProxyError;
 use crate::store::{Millis, Store};
@@ -38,6 +39,9 @@ pub struct KeyEntry {
     pub allowed_models: Option<Box<[String]>>,
     pub budget: Option<Micros>,
     pub rpm: Option<u32>,
+    pub tpm: Option<u64>,
+    /// Where the RPM and TPM limits are counted (Redis or memory).
+    pub limits: Arc<Limits>,
     /// Shared by every cached generation of this key's settings.
     pub counters: Arc<Mutex<KeyCounters>>,
 }
@@ -53,6 +57,9 @@ pub struct KeyCounters {
     /// The limit the bucket was filled for; a changed limit starts a bucket of its own size.
     bucket_for: Option<u32>,
     refilled: Instant,
+    /// This replica's count of tokens in the window `tpm_minute` (TPM without Redis).
+    tpm_used: u64,
+    tpm_minute: i64,
 }
 
 impl KeyEntry {
@@ -62,9 +69,61 @@ impl KeyEntry {
             .is_none_or(|list| list.iter().any(|m| glob::matches(m, model)))
     }
 
-    /// Takes one request from the RPM bucket, or says how long until one is free.
-    pub fn take_rpm(&self) -> Result<(), ProxyError> {
+    /// Counts one request against the RPM limit (shared in Redis, else this replica's bucket),
+    /// or says how long until one is allowed.
+    pub async fn take_rpm(&self) -> Result<(), ProxyError> {
         let Some(rpm) = self.rpm else { return Ok(()) };
+        match self.limits.take_request(self.id, rpm).await {
+            Some(Count::Within) => Ok(()),
+            Some(Count::Over { retry_after_secs }) => Err(ProxyError::RateLimited {
+                rpm,
+                retry_after_secs,
+            }),
+            None => self.take_rpm_here(rpm),
+        }
+    }
+
+    /// Refuses the request when the key's tokens of this minute are at or above its TPM limit.
+    pub async fn check_tpm(&self) -> Result<(), ProxyError> {
+        let Some(tpm) = self.tpm else { return Ok(()) };
+        let over = match self.limits.check_tokens(self.id, tpm).await {
+            Some(Count::Within) => None,
+            Some(Count::Over { retry_after_secs }) => Some(retry_after_secs),
+            None => {
+                let (minute, left) = window(now_ms());
+                let c = self.counters.lock().unwrap_or_else(|p| p.into_inner());
+                (c.tpm_minute == minute && c.tpm_used >= tpm).then_some(left)
+            }
+        };
+        match over {
+            None => Ok(()),
+            Some(retry_after_secs) => Err(ProxyError::TokensLimited {
+                tpm,
+                retry_after_secs,
+            }),
+        }
+    }
+
+    /// Counts a settled request's tokens towards the TPM limit: in this replica's window
+    /// always (what it falls back on when Redis is down), and in Redis when configured.
+    pub fn add_tokens(&self, tokens: u64) {
+        if self.tpm.is_none() || tokens == 0 {
+            return;
+        }
+        let (minute, _) = window(now_ms());
+        {
+            let mut c = self.counters.lock().unwrap_or_else(|p| p.into_inner());
+            if c.tpm_minute != minute {
+                c.tpm_minute = minute;
+                c.tpm_used = 0;
+            }
+            c.tpm_used = c.tpm_used.saturating_add(tokens);
+        }
+        self.limits.add_tokens(self.id, tokens);
+    }
+
+    /// Takes one request from this replica's RPM bucket, or says how long until one is free.
+    fn take_rpm_here(&self, rpm: u32) -> Result<(), ProxyError> {
         let mut c = self.counters.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
         if c.bucket_for != Some(rpm) {
@@ -96,6 +155,7 @@ impl KeyEntry {
 /// Keys by secret hash, and their live counters by key id.
 #[derive(Default)]
 pub struct KeyCache {
+    limits: Arc<Limits>,
     by_hash: RwLock<HashMap<String, Arc<KeyEntry>>>,
     counters: Mutex<HashMap<i64, Arc<Mutex<KeyCounters>>>>,
     /// Bumped by every invalidation, under the `by_hash` write lock.
@@ -103,6 +163,19 @@ pub struct KeyCache {
 }
 
 impl KeyCache {
+    /// A cache whose keys count their RPM and TPM limits in `limits`.
+    pub fn new(limits: Limits) -> KeyCache {
+        KeyCache {
+            limits: Arc::new(limits),
+            ..KeyCache::default()
+        }
+    }
+
+    /// Whether the RPM and TPM limits are counted across replicas.
+    pub fn limits_shared(&self) -> bool {
+        self.limits.shared()
+    }
+
     /// Resolves the presented secret to a usable key, or the precise refusal.
     pub async fn authenticate(
         &self,
@@ -154,6 +227,8 @@ impl KeyCache {
             allowed_models: key.allowed_models.map(Vec::into_boxed_slice),
             budget: key.budget,
             rpm: key.rpm_limit,
+            tpm: key.tpm_limit,
+            limits: self.limits.clone(),
             counters,
         });
         let mut map = self.by_hash.write().unwrap_or_else(|p| p.into_inner());
@@ -177,6 +252,8 @@ impl KeyCache {
                     tokens: 0.0,
                     bucket_for: None,
                     refilled: Instant::now(),
+                    tpm_used: 0,
+                    tpm_minute: 0,
                 }))
             })
             .clone()

@@ -24,6 +24,7 @@
 mod funds;
 pub mod keys;
 pub mod lease;
+pub mod limits;
 mod writer;
 
 use std::collections::HashMap;
@@ -614,6 +615,8 @@ impl Hold {
             event.cost = ceiling;
         }
         let cost = event.cost;
+        self.key
+            .add_tokens(event.usage.total_input() + event.usage.output_tokens);
         crate::metrics::get().settled(
             self.route,
             event.settlement,

@@ -37,6 +37,8 @@ pub enum ProxyError {
     InsufficientBalance,
     #[error("rate limit: this API key allows {rpm} requests per minute")]
     RateLimited { rpm: u32, retry_after_secs: u64 },
+    #[error("rate limit: this API key allows {tpm} tokens per minute")]
+    TokensLimited { tpm: u64, retry_after_secs: u64 },
     #[error("{0}")]
     InvalidRequest(String),
     #[error("the request body is larger than this gateway accepts ({limit_mb} MB)")]
@@ -65,7 +67,7 @@ impl ProxyError {
             }
             Self::AccountSuspended | Self::ModelNotAllowed(_) => StatusCode::FORBIDDEN,
             Self::KeyBudgetExhausted | Self::InsufficientBalance => StatusCode::PAYMENT_REQUIRED,
-            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::RateLimited { .. } | Self::TokensLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::InvalidRequest(_) => StatusCode::BAD_REQUEST,
             Self::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnknownModel(_) => StatusCode::NOT_FOUND,
@@ -88,6 +90,7 @@ impl ProxyError {
             Self::KeyBudgetExhausted => "key_budget_exhausted",
             Self::InsufficientBalance => "insufficient_balance",
             Self::RateLimited { .. } => "rate_limited",
+            Self::TokensLimited { .. } => "tpm_limit_exceeded",
             Self::InvalidRequest(_) => "invalid_request",
             Self::BodyTooLarge { .. } => "request_too_large",
             Self::UnknownModel(_) => "model_not_found",
@@ -106,7 +109,7 @@ impl ProxyError {
             }
             Self::AccountSuspended | Self::ModelNotAllowed(_) => "permission_error",
             Self::KeyBudgetExhausted | Self::InsufficientBalance => "insufficient_quota",
-            Self::RateLimited { .. } => "rate_limit_error",
+            Self::RateLimited { .. } | Self::TokensLimited { .. } => "rate_limit_error",
             Self::InvalidRequest(_) | Self::BodyTooLarge { .. } | Self::UnknownModel(_) => {
                 "invalid_request_error"
             }
@@ -125,7 +128,7 @@ impl ProxyError {
             }
             Self::AccountSuspended | Self::ModelNotAllowed(_) => "permission_error",
             Self::KeyBudgetExhausted | Self::InsufficientBalance => "billing_error",
-            Self::RateLimited { .. } => "rate_limit_error",
+            Self::RateLimited { .. } | Self::TokensLimited { .. } => "rate_limit_error",
             Self::InvalidRequest(_) => "invalid_request_error",
             Self::BodyTooLarge { .. } => "request_too_large",
             Self::UnknownModel(_) => "not_found_error",
@@ -185,6 +188,9 @@ impl ProxyError {
         };
         let mut resp = (self.status(), axum::Json(body)).into_response();
         if let Self::RateLimited {
+            retry_after_secs, ..
+        }
+        | Self::TokensLimited {
             retry_after_secs, ..
         } = self
         {

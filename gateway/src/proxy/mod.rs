@@ -155,7 +155,8 @@ async fn admit_and_forward(
     if !key.allows_model(&model) {
         return Err(ProxyError::ModelNotAllowed(model));
     }
-    key.take_rpm()?;
+    key.take_rpm().await?;
+    key.check_tpm().await?;
     let prices = state.prices.load_full();
     let quote = prices
         .quote(&model)
@@ -310,7 +311,8 @@ pub async fn count_tokens(state: AppState, req: Request) -> Response {
             return Err(ProxyError::ModelNotAllowed(model));
         }
         state.meter.payable(&key).await?;
-        key.take_rpm()?;
+        key.take_rpm().await?;
+        key.check_tpm().await?;
         let prices = state.prices.load_full();
         let listed = prices.quote(&model).map(|q| q.entry.provider.clone());
         let candidates: Vec<_> = state

@@ -134,6 +134,7 @@ pub struct KeyRecord {
     pub budget: Option<Micros>,
     pub spent: Micros,
     pub rpm_limit: Option<u32>,
+    pub tpm_limit: Option<u64>,
 }
 
 /// Everything about a new key but its owner-facing id; `hash` is the SHA-256 of the secret.
@@ -148,6 +149,12 @@ pub struct NewKey {
     pub allowed_models: Option<Vec<String>>,
     pub budget: Option<Micros>,
     pub rpm_limit: Option<u32>,
+    pub tpm_limit: Option<u64>,
+}
+
+/// A limit as stored in an `i64` column; the key API refuses limits above `i64::MAX`.
+pub fn limit_column(limit: u64) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX)
 }
 
 /// The settings of a key an owner may change.
@@ -158,6 +165,7 @@ pub struct KeySettings {
     pub allowed_models: Option<Vec<String>>,
     pub budget: Option<Micros>,
     pub rpm_limit: Option<u32>,
+    pub tpm_limit: Option<u64>,
 }
 
 #[derive(Debug, Clone)]

@@ -54,6 +54,7 @@ pub fn key(account_id: i64, hash: &str, at: Millis) -> NewKey {
         allowed_models: None,
         budget: None,
         rpm_limit: None,
+        tpm_limit: None,
     }
 }
 

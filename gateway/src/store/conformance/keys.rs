@@ -19,7 +19,7 @@ type View = (
     Option<Vec<String>>,
     Option<Micros>,
     Micros,
-    Option<u32>,
+    (Option<u32>, Option<u64>),
 );
 
 fn view(k: &KeyRecord) -> View {
@@ -35,7 +35,7 @@ fn view(k: &KeyRecord) -> View {
         k.allowed_models.clone(),
         k.budget,
         k.spent,
-        k.rpm_limit,
+        (k.rpm_limit, k.tpm_limit),
     )
 }
 
@@ -53,6 +53,7 @@ pub async fn keys(db: &dyn Database) {
             allowed_models: Some(models.clone()),
             budget: Some(Micros(5_000_000)),
             rpm_limit: Some(60),
+            tpm_limit: Some(90_000),
             ..testkit::key(alice.id, "hash-1", T0 + 1)
         })
         .await
@@ -71,7 +72,7 @@ pub async fn keys(db: &dyn Database) {
             Some(models),
             Some(Micros(5_000_000)),
             Micros::ZERO,
-            Some(60)
+            (Some(60), Some(90_000))
         )
     );
     let k2 = store
@@ -84,9 +85,10 @@ pub async fn keys(db: &dyn Database) {
             k2.allowed_models.clone(),
             k2.budget,
             k2.rpm_limit,
+            k2.tpm_limit,
             k2.expires_at
         ),
-        (None, None, None, None, None)
+        (None, None, None, None, None, None)
     );
     let kb = store
         .create_key(testkit::key(bob.id, "hash-b", T0 + 3))
@@ -146,6 +148,7 @@ pub async fn keys(db: &dyn Database) {
         allowed_models: None,
         budget: Some(Micros(1_000_000)),
         rpm_limit: None,
+        tpm_limit: Some(400),
     };
     let updated = store
         .update_key(alice.id, k1.id, settings.clone())
@@ -166,7 +169,7 @@ pub async fn keys(db: &dyn Database) {
             None,
             Some(Micros(1_000_000)),
             Micros::ZERO,
-            None
+            (None, Some(400))
         )
     );
     assert!(
@@ -295,7 +298,8 @@ pub async fn keys(db: &dyn Database) {
             None,
             Some(Micros(1_000_000)),
             Micros(700),
-            None
+            // Rotation carries the limits over.
+            (None, Some(400))
         )
     );
     let old = store

@@ -64,7 +64,7 @@ impl KeyStore for PgStore {
         }
         tx.execute(
             "UPDATE api_keys SET name = $2, expires_at = $3, allowed_models = $4,
-                                 budget_micros = $5, rpm_limit = $6
+                                 budget_micros = $5, rpm_limit = $6, tpm_limit = $7
              WHERE id = $1",
             &[
                 &key_id,
@@ -73,6 +73,7 @@ impl KeyStore for PgStore {
                 &models,
                 &k.budget.map(|b| b.0),
                 &k.rpm_limit.map(i64::from),
+                &k.tpm_limit.map(crate::store::limit_column),
             ],
         )
         .await?;
@@ -109,6 +110,7 @@ impl KeyStore for PgStore {
             allowed_models: old.allowed_models,
             budget: old.budget,
             rpm_limit: old.rpm_limit,
+            tpm_limit: old.tpm_limit,
         };
         let id = insert_key(&tx, &new, Some(key_id)).await?;
         tx.execute(
@@ -148,8 +150,8 @@ async fn insert_key(tx: &Tx<'_>, k: &NewKey, rotated_from: Option<i64>) -> Resul
     Ok(tx
         .query_one(
             "INSERT INTO api_keys (account_id, prefix, secret_hash, name, created_at, expires_at, allowed_models,
-                                   budget_micros, rpm_limit, rotated_from)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                                   budget_micros, rpm_limit, tpm_limit, rotated_from)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
             &[
                 &k.account_id,
                 &k.prefix,
@@ -160,6 +162,7 @@ async fn insert_key(tx: &Tx<'_>, k: &NewKey, rotated_from: Option<i64>) -> Resul
                 &models,
                 &k.budget.map(|b| b.0),
                 &k.rpm_limit.map(i64::from),
+                &k.tpm_limit.map(crate::store::limit_column),
                 &rotated_from,
             ],
         )

@@ -55,6 +55,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "account_purge",
         include_str!("../../../migrations/postgres/0009_account_purge.sql"),
     ),
+    (
+        10,
+        "key_tpm",
+        include_str!("../../../migrations/postgres/0010_key_tpm.sql"),
+    ),
 ];
 
 /// The advisory lock's first key: "ck" and "mg" in ASCII, so the lock is recognisable in

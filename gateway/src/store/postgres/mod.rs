@@ -174,7 +174,7 @@ fn account_row(r: &Row) -> Result<AccountRecord, StoreError> {
 }
 
 const KEY_COLUMNS: &str = "id, account_id, prefix, name, created_at, last_used_at, expires_at, revoked_at, \
-                           allowed_models, budget_micros, spent_micros, rpm_limit";
+                           allowed_models, budget_micros, spent_micros, rpm_limit, tpm_limit";
 
 fn key_row(r: &Row) -> Result<KeyRecord, StoreError> {
     let models: Option<&str> = r.try_get(8)?;
@@ -197,6 +197,10 @@ fn key_row(r: &Row) -> Result<KeyRecord, StoreError> {
         rpm_limit: r
             .try_get::<_, Option<i64>>(11)?
             .map(|v| u32::try_from(v).map_err(|_| bad_value("rpm limit")))
+            .transpose()?,
+        tpm_limit: r
+            .try_get::<_, Option<i64>>(12)?
+            .map(|v| u64::try_from(v).map_err(|_| bad_value("tpm limit")))
             .transpose()?,
     })
 }

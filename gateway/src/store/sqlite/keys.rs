@@ -71,7 +71,7 @@ impl KeyStore for SqliteStore {
                 }
                 tx.execute(
                     "UPDATE api_keys SET name = ?2, expires_at = ?3, allowed_models = ?4,
-                                         budget_micros = ?5, rpm_limit = ?6
+                                         budget_micros = ?5, rpm_limit = ?6, tpm_limit = ?7
                      WHERE id = ?1",
                     params![
                         key_id,
@@ -79,7 +79,8 @@ impl KeyStore for SqliteStore {
                         k.expires_at,
                         models,
                         k.budget.map(|b| b.0),
-                        k.rpm_limit
+                        k.rpm_limit,
+                        k.tpm_limit.map(crate::store::limit_column)
                     ],
                 )?;
                 let key = key_in(&tx, account_id, key_id)?;
@@ -118,6 +119,7 @@ impl KeyStore for SqliteStore {
                     allowed_models: old.allowed_models,
                     budget: old.budget,
                     rpm_limit: old.rpm_limit,
+                    tpm_limit: old.tpm_limit,
                 };
                 let id = insert_key(&tx, &new, Some(key_id))?;
                 tx.execute(
@@ -161,8 +163,8 @@ fn insert_key(
     let models = models_json(k.allowed_models.as_ref())?;
     tx.execute(
         "INSERT INTO api_keys (account_id, prefix, secret_hash, name, created_at, expires_at, allowed_models,
-                               budget_micros, rpm_limit, rotated_from)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                               budget_micros, rpm_limit, tpm_limit, rotated_from)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         params![
             k.account_id,
             k.prefix,
@@ -173,6 +175,7 @@ fn insert_key(
             models,
             k.budget.map(|b| b.0),
             k.rpm_limit,
+            k.tpm_limit.map(crate::store::limit_column),
             rotated_from
         ],
     )?;

@@ -95,6 +95,11 @@ pub(in crate::store) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "account_purge",
         include_str!("../../../migrations/sqlite/0010_account_purge.sql"),
     ),
+    (
+        11,
+        "key_tpm",
+        include_str!("../../../migrations/sqlite/0011_key_tpm.sql"),
+    ),
 ];
 
 type Job = Box<dyn FnOnce(&mut Connection) + Send>;
@@ -349,7 +354,7 @@ fn account_row(r: &Row<'_>) -> rusqlite::Result<AccountRecord> {
 }
 
 const KEY_COLUMNS: &str = "id, account_id, prefix, name, created_at, last_used_at, expires_at, revoked_at, \
-                           allowed_models, budget_micros, spent_micros, rpm_limit";
+                           allowed_models, budget_micros, spent_micros, rpm_limit, tpm_limit";
 
 fn key_row(r: &Row<'_>) -> rusqlite::Result<KeyRecord> {
     let models: Option<String> = r.get(8)?;
@@ -370,6 +375,10 @@ fn key_row(r: &Row<'_>) -> rusqlite::Result<KeyRecord> {
         budget: r.get::<_, Option<i64>>(9)?.map(Micros),
         spent: Micros(r.get(10)?),
         rpm_limit: r.get(11)?,
+        tpm_limit: r
+            .get::<_, Option<i64>>(12)?
+            .map(|v| u64::try_from(v).map_err(|_| bad_value(12, "tpm limit")))
+            .transpose()?,
     })
 }
 
