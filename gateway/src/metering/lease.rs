@@ -3,9 +3,10 @@
 //! A replica leases part of an account's balance from the database ([`LeaseStore`]) and
 //! admits against that part in memory with the meter's usual hold → settle code, so the
 //! holds in flight on every replica together never exceed the balance. A lease that does not
-//! cover the next request grows first ([`Leasing::cover`]); the background task
-//! ([`run`]) refreshes this replica's leases, learns which ended, gives back the ones idle,
-//! and ends every replica's expired leases (the crash rule settles what they held).
+//! cover the next request grows first ([`Leasing::cover`]); the meter's background round
+//! ([`Leasing::refresh`], [`Leasing::give_back_idle`], [`Leasing::sweep`]) refreshes this
+//! replica's leases, learns which ended, gives back the ones idle, and ends every replica's
+//! expired leases (the crash rule settles what they held).
 //!
 //! Each lease is trusted only until a local deadline a quarter of its time-to-live before the
 //! database's expiry, measured from before the request that set it was sent: a replica that
