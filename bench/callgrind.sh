@@ -50,12 +50,18 @@ run() {
     key=$(cli u keys create --name bench --json 2>/dev/null | tr -d '\n' | sed -n 's/.*"secret" *: *"\([^"]*\)".*/\1/p')
     local stream=()
     [[ $MODE == stream ]] && stream=(--stream)
+    local extra=()
+    read -r -a extra <<<"${BENCH_LOAD_ARGS:-}"
     "$BIN/bench-load" "http://127.0.0.1:$gp/v1/chat/completions" -n "$n" --warmup 0 \
-        --key "$key" "${stream[@]}" >/dev/null
+        --key "$key" "${stream[@]}" "${extra[@]}" >/dev/null
     kill -TERM "$gpid"
     wait "$gpid" 2>/dev/null || true
     kill "$upid" 2>/dev/null || true
     sed -n 's/^\(summary\|totals\): *\([0-9]*\).*/\2/p' "$tmp/cg.out" | head -1
+    if [[ -n ${BENCH_PROFILE_DIR:-} ]]; then
+        mkdir -p "$BENCH_PROFILE_DIR"
+        cp "$tmp/cg.out" "$BENCH_PROFILE_DIR/callgrind.$n.out"
+    fi
     rm -rf "$tmp"
 }
 

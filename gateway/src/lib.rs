@@ -154,6 +154,8 @@ pub struct Running {
     retention: tokio::task::JoinHandle<()>,
     /// Applies other replicas' changes to this one's caches (PostgreSQL only).
     changes: Option<tokio::task::JoinHandle<()>>,
+    /// Gives kept body buffers back to the system when idle.
+    buffers: tokio::task::JoinHandle<()>,
     /// The metering writer; it drains and ends when the last state handle goes.
     _writer: WriterHandle,
 }
@@ -168,6 +170,7 @@ impl Running {
         if let Some(changes) = &self.changes {
             changes.abort();
         }
+        self.buffers.abort();
         let served = self.server.stop().await.map_err(InitError::Serve);
         if let Some(metrics) = self.metrics_server {
             let _ = metrics.stop().await;
@@ -227,11 +230,20 @@ pub async fn start(config: Config) -> Result<Running, InitError> {
     let sweeper = billing::sweeper::spawn(&state);
     let retention = accounts::retention::spawn(&state);
     let changes = changes::listener::spawn(&state);
+    let buffers = tokio::spawn(async {
+        let mut ticks = tokio::time::interval(proxy::buffers::IDLE);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            proxy::buffers::trim(std::time::Instant::now());
+        }
+    });
     Ok(Running {
         addr: server.addr,
         sweeper,
         retention,
         changes,
+        buffers,
         metrics_addr: metrics_server.as_ref().map(|s| s.addr),
         state,
         tls,

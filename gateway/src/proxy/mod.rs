@@ -9,6 +9,7 @@
 
 mod admitted;
 mod bound;
+pub mod buffers;
 pub mod error;
 mod estimate;
 mod exchange;
@@ -24,7 +25,7 @@ use axum::extract::{ConnectInfo, Request};
 use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, USER_AGENT};
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use codexkey_common::{Micros, Usage};
 use http_body_util::BodyExt as _;
 
@@ -246,8 +247,9 @@ async fn admit_and_forward(
 }
 
 /// Reads a request body into one buffer, sized from `Content-Length` when the client sent
-/// one, copying each chunk as it arrives and dropping it: a body costs its own size in memory,
-/// not a list of chunks plus a copy of them. A body that arrives in one chunk is kept as it
+/// one (a large one kept from an earlier body, see [`buffers`]), copying each chunk as it
+/// arrives and dropping it: a body costs its own size in memory, not a list of chunks plus a
+/// copy of them. A body that arrives in one chunk is kept as it
 /// is. A body declared larger than the limit is read up to the limit without being kept, then
 /// refused: answering before reading would close the connection under a client still sending,
 /// which would see a broken pipe instead of the error.
@@ -259,7 +261,7 @@ async fn read_body(body: Body, headers: &HeaderMap, limit_mb: u64) -> Result<Byt
         .and_then(|v| v.parse::<usize>().ok());
     let keep = declared.is_none_or(|n| n <= limit);
     let mut body = body;
-    let mut buf = BytesMut::new();
+    let mut buf: Vec<u8> = Vec::new();
     let mut read = 0usize;
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|e| {
@@ -280,7 +282,7 @@ async fn read_body(body: Body, headers: &HeaderMap, limit_mb: u64) -> Result<Byt
             return Ok(data);
         }
         if buf.capacity() == 0 {
-            buf.reserve(declared.unwrap_or(data.len()).max(data.len()));
+            buf = buffers::take(declared.unwrap_or(data.len()).max(data.len()));
         }
         buf.extend_from_slice(&data);
     }
@@ -288,7 +290,7 @@ async fn read_body(body: Body, headers: &HeaderMap, limit_mb: u64) -> Result<Byt
         // The client declared more than the limit and sent less: its body is cut.
         return Err(ProxyError::BodyTooLarge { limit_mb });
     }
-    Ok(buf.freeze())
+    Ok(buffers::freeze(buf))
 }
 
 /// `count_tokens`: forwarded to an Anthropic upstream, not charged, but still a use of upstream
