@@ -290,6 +290,7 @@ HWM_RESET=yes
 echo 5 >"/proc/$GATEWAY_PID/clear_refs" 2>/dev/null || HWM_RESET=no
 
 PERF_PID=
+PERF_DB_PID=
 if [[ ${BENCH_PERF:-0} == 1 ]]; then
     command -v perf >/dev/null || die "BENCH_PERF=1 needs perf (apt-get install linux-perf)"
     CALL_GRAPH=(-g)
@@ -298,6 +299,13 @@ if [[ ${BENCH_PERF:-0} == 1 ]]; then
     perf record -q -F 999 "${CALL_GRAPH[@]}" -p "$(IFS=,; echo "${GATEWAY_PIDS[*]}")" -o "$TMP/perf.data" >"$TMP/perf.log" 2>&1 &
     PERF_PID=$!
     PIDS+=("$PERF_PID")
+    # On PostgreSQL the backends serving the gateways too (those open after the settling load).
+    if [[ $STORE == postgres ]]; then
+        db_pids=$(psql "$PG_URL" -qAtc "SELECT string_agg(pid::text, ',') FROM pg_stat_activity WHERE application_name = '$SCHEMA'")
+        perf record -q -F 999 "${CALL_GRAPH[@]}" -p "$db_pids" -o "$TMP/perf-db.data" >"$TMP/perf-db.log" 2>&1 &
+        PERF_DB_PID=$!
+        PIDS+=("$PERF_DB_PID")
+    fi
     sleep 0.5
 fi
 
@@ -583,7 +591,7 @@ if [[ -n $PERF_PID ]]; then
     kill -INT "$PERF_PID" 2>/dev/null || true
     wait "$PERF_PID" 2>/dev/null || true
     report() {
-        perf report -i "$TMP/perf.data" --stdio -g none "$@" 2>/dev/null \
+        perf report -i "${PERF_DATA:-$TMP/perf.data}" --stdio -g none "$@" 2>/dev/null \
             | grep -E '^ +[0-9]' | sed 's/[[:space:]-]*$//' || true
     }
     echo
@@ -596,6 +604,12 @@ if [[ -n $PERF_PID ]]; then
         report --children --sort symbol \
             | grep -E 'codexkey_|sqlite3_(prepare_v3|step)$|rusqlite::Connection::execute|reqwest::async_impl::client::(Client::execute_request|PendingRequest)|hyper::proto::h1::dispatch::Dispatcher<D,Bs,I,T>::poll_catch|into_url|malloc \(inlined\)|free \(inlined\)' \
             | head -30 || true
+    fi
+    if [[ -n $PERF_DB_PID ]]; then
+        kill -INT "$PERF_DB_PID" 2>/dev/null || true
+        wait "$PERF_DB_PID" 2>/dev/null || true
+        echo "hottest functions of the PostgreSQL backends serving the gateways, self time:"
+        PERF_DATA=$TMP/perf-db.data report --no-children --sort dso,symbol | head -25 || true
     fi
 fi
 
