@@ -224,6 +224,20 @@ if [[ $STORE == postgres ]]; then
         "CODEXKEY_MASTER_KEY=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
     )
 fi
+# The PostgreSQL server's processes, comma-separated: `db`, the backends serving the gateways'
+# connections (marked by their application name, which the gateway's change listener extends
+# with `-listener`); `bg`, the server's own background processes (WAL writer, checkpointer,
+# background writer, autovacuum), which work for every database on the server. Read before each
+# cell: a connection a gateway opens during it is not counted, hence the settling load below.
+pg_pids() {
+    local where
+    case $1 in
+        db) where="application_name IN ('$SCHEMA', '$SCHEMA-listener')" ;;
+        bg) where="backend_type <> 'client backend'" ;;
+    esac
+    psql "$PG_URL" -qAtc "SELECT string_agg(pid::text, ',') FROM pg_stat_activity WHERE $where" 2>/dev/null || true
+}
+
 GATEWAY_PIDS=()
 GATEWAY_PORTS=()
 for i in $(seq "$REPLICAS"); do
@@ -282,8 +296,14 @@ SETUP_HWM_KB=$(vm VmHWM)
 SETUP_RSS_KB=$(vm VmRSS)
 # The set-up's argon2 hashes (7 MiB each) stay resident until the allocator's next purge, which
 # runs on allocation activity about a second after the memory is freed: two seconds of traffic
-# first, then the peak-RSS mark is reset, so that it shows the data plane under load.
-"$BIN/bench-load" "$FRONT/v1/chat/completions" --concurrency 4 --duration 2 --warmup 0 \
+# first, then the peak-RSS mark is reset, so that it shows the data plane under load. On
+# PostgreSQL at the highest concurrency measured: each gateway's pool opens the connections it
+# needs under that load now, so that the cells find their backends (see `pg_pids`).
+SETTLE_C=4
+if [[ $STORE == postgres ]]; then
+    for c in $CONCURRENCY; do ((c > SETTLE_C)) && SETTLE_C=$c; done
+fi
+"$BIN/bench-load" "$FRONT/v1/chat/completions" --concurrency "$SETTLE_C" --duration 2 --warmup 0 \
     --model "$MODEL" --key "$KEY" >/dev/null 2>&1 || die "the gateway did not serve the settling load"
 SETTLED_RSS_KB=$(vm VmRSS)
 HWM_RESET=yes
@@ -301,7 +321,7 @@ if [[ ${BENCH_PERF:-0} == 1 ]]; then
     PIDS+=("$PERF_PID")
     # On PostgreSQL the backends serving the gateways too (those open after the settling load).
     if [[ $STORE == postgres ]]; then
-        db_pids=$(psql "$PG_URL" -qAtc "SELECT string_agg(pid::text, ',') FROM pg_stat_activity WHERE application_name = '$SCHEMA'")
+        db_pids=$(pg_pids db)
         perf record -q -F 999 "${CALL_GRAPH[@]}" -p "$db_pids" -o "$TMP/perf-db.data" >"$TMP/perf-db.log" 2>&1 &
         PERF_DB_PID=$!
         PIDS+=("$PERF_DB_PID")
@@ -314,18 +334,6 @@ CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100)
 cpu_flags() {
     local pid
     for pid in "$@"; do printf -- '--cpu-pid %s ' "$pid"; done
-}
-# The PostgreSQL server's processes, comma-separated: `db`, the backends serving the gateways'
-# connections (marked by their application name); `bg`, the server's own background processes
-# (WAL writer, checkpointer, background writer, autovacuum), which work for every database on
-# the server. Read before each cell: a connection a gateway opens during it is not counted.
-pg_pids() {
-    local where
-    case $1 in
-        db) where="application_name = '$SCHEMA'" ;;
-        bg) where="backend_type <> 'client backend'" ;;
-    esac
-    psql "$PG_URL" -qAtc "SELECT string_agg(pid::text, ',') FROM pg_stat_activity WHERE $where" 2>/dev/null || true
 }
 # A field of bench-load's flat JSON line (numbers and null only).
 field() { sed -n "s/.*\"$2\":\([^,}]*\).*/\1/p" <<<"$1"; }
