@@ -24,7 +24,11 @@
 #              BENCH_GATEWAY_ENV="VAR=value …" (extra environment for the gateway only, for
 #              experiments such as MALLOC_ARENA_MAX=2),
 #              BENCH_PERF=1 (profile the gateway with `perf record` over the run and print its
-#              hottest functions; sampling perturbs the CPU figures a little).
+#              hottest functions; sampling perturbs the CPU figures a little),
+#              BENCH_STORE=sqlite|postgres (default sqlite; postgres: a fresh schema of
+#              BENCH_PG_URL, default postgres://postgres@127.0.0.1:5432/test?sslmode=disable,
+#              created here and dropped at exit), BENCH_REPLICAS=N (default 1; postgres only:
+#              N gateways on that schema behind a second nginx that balances over them).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -34,6 +38,9 @@ CONCURRENCY=${BENCH_CONCURRENCY:-"1 16 64"}
 MODES=${BENCH_MODES:-"non-stream stream"}
 SUITE=${BENCH_SUITE:-"small agent"}
 AGENT_CONCURRENCY=${BENCH_AGENT_CONCURRENCY:-"1 16 64"}
+STORE=${BENCH_STORE:-sqlite}
+REPLICAS=${BENCH_REPLICAS:-1}
+PG_URL=${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}
 BIN=${CARGO_TARGET_DIR:-$PWD/target}/release
 MODEL=gpt-4o-mini
 
@@ -45,6 +52,20 @@ die() {
 
 # Nothing of the caller's codexkey settings may leak into the run.
 while read -r var; do unset "$var"; done < <(compgen -e | grep -E '^(CODEXKEY_|RUST_LOG$)' || true)
+
+[[ $STORE == sqlite || $STORE == postgres ]] || die "BENCH_STORE must be \`sqlite\` or \`postgres\`, not \`$STORE\`"
+[[ $REPLICAS =~ ^[1-9][0-9]*$ ]] || die "BENCH_REPLICAS must be a positive number, not \`$REPLICAS\`"
+((REPLICAS == 1)) || [[ $STORE == postgres ]] \
+    || die "BENCH_REPLICAS=$REPLICAS needs BENCH_STORE=postgres: replicas share one PostgreSQL schema"
+# The agent table reads one gateway's memory per request in flight, which means nothing when
+# the requests spread over several.
+if ((REPLICAS > 1)) && [[ " $SUITE " == *" agent "* ]]; then
+    die "the agent table measures one gateway; run it with BENCH_REPLICAS=1 (or BENCH_SUITE=small)"
+fi
+if [[ $STORE == postgres ]]; then
+    command -v psql >/dev/null || die "BENCH_STORE=postgres needs psql (apt-get install postgresql-client)"
+    psql "$PG_URL" -qAtc 'SELECT 1' >/dev/null 2>&1 || die "cannot reach PostgreSQL at $PG_URL"
+fi
 
 if [[ ${BENCH_NO_BUILD:-0} != 1 ]]; then
     say "building release binaries…"
@@ -67,14 +88,27 @@ fi
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/codexkey-bench.XXXXXX")
 PIDS=()
-cleanup() {
+SCHEMA=
+# Stops the processes: TERM, up to 10 s each to finish, then KILL.
+stop() {
     local pid
-    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do
+    for pid in "$@"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "$@"; do
         for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
         kill -KILL "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
     done
+}
+cleanup() {
+    stop "${PIDS[@]}"
+    if [[ -n $SCHEMA ]]; then
+        if [[ ${BENCH_KEEP:-0} == 1 ]]; then
+            say "kept the PostgreSQL schema $SCHEMA"
+        else
+            psql "$PG_URL" -qc "DROP SCHEMA $SCHEMA CASCADE" >/dev/null 2>&1 \
+                || say "warning: could not drop the PostgreSQL schema $SCHEMA"
+        fi
+    fi
     if [[ ${BENCH_KEEP:-0} == 1 ]]; then say "kept $TMP"; else rm -rf "$TMP"; fi
 }
 trap cleanup EXIT
@@ -115,22 +149,27 @@ done
 [[ -n $UPSTREAM_PORT ]] || die "the fake upstream did not start: $(cat "$TMP/upstream.log")"
 
 # ---- nginx: a bare keep-alive reverse-proxy hop ----------------------------------------------
-NGINX_PORT=$(free_port)
-mkdir -p "$TMP/nginx"
-cat >"$TMP/nginx/nginx.conf" <<EOF
+# Starts an nginx from $TMP/NAME listening on PORT and proxying to the SERVERS (host:port),
+# round-robin over keep-alive connections; sets STARTED_PID and STARTED_WORKERS.
+start_nginx() {
+    local name=$1 port=$2 servers="" server pid
+    shift 2
+    for server in "$@"; do servers+="        server $server;"$'\n'; done
+    mkdir -p "$TMP/$name"
+    cat >"$TMP/$name/nginx.conf" <<EOF
 daemon off;
 master_process on;
 worker_processes auto;
-pid $TMP/nginx/nginx.pid;
-error_log $TMP/nginx/error.log warn;
+pid $TMP/$name/nginx.pid;
+error_log $TMP/$name/error.log warn;
 events { worker_connections 1024; }
 http {
     access_log off;
-    client_body_temp_path $TMP/nginx/body;
-    proxy_temp_path $TMP/nginx/proxy;
-    fastcgi_temp_path $TMP/nginx/fastcgi;
-    uwsgi_temp_path $TMP/nginx/uwsgi;
-    scgi_temp_path $TMP/nginx/scgi;
+    client_body_temp_path $TMP/$name/body;
+    proxy_temp_path $TMP/$name/proxy;
+    fastcgi_temp_path $TMP/$name/fastcgi;
+    uwsgi_temp_path $TMP/$name/uwsgi;
+    scgi_temp_path $TMP/$name/scgi;
     tcp_nodelay on;
     keepalive_timeout 75s;
     keepalive_requests 10000000;
@@ -138,12 +177,11 @@ http {
     client_max_body_size 64m;
     proxy_request_buffering off;
     upstream bench_upstream {
-        server 127.0.0.1:$UPSTREAM_PORT;
-        keepalive 128;
+$servers        keepalive 128;
         keepalive_requests 10000000;
     }
     server {
-        listen 127.0.0.1:$NGINX_PORT;
+        listen 127.0.0.1:$port;
         location / {
             proxy_pass http://bench_upstream;
             proxy_http_version 1.1;
@@ -153,34 +191,89 @@ http {
     }
 }
 EOF
-"$NGINX" -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -e "$TMP/nginx/error.log" >"$TMP/nginx/stdout.log" 2>&1 &
-NGINX_PID=$!
-PIDS+=("$NGINX_PID")
-wait_port "$NGINX_PORT" "$NGINX_PID" || die "nginx did not start: $(cat "$TMP/nginx/error.log" "$TMP/nginx/stdout.log" 2>/dev/null)"
-NGINX_WORKERS=()
-while read -r pid; do NGINX_WORKERS+=("$pid"); done < <(pgrep -P "$NGINX_PID")
+    "$NGINX" -p "$TMP/$name" -c "$TMP/$name/nginx.conf" -e "$TMP/$name/error.log" >"$TMP/$name/stdout.log" 2>&1 &
+    STARTED_PID=$!
+    PIDS+=("$STARTED_PID")
+    wait_port "$port" "$STARTED_PID" \
+        || die "nginx ($name) did not start: $(cat "$TMP/$name/error.log" "$TMP/$name/stdout.log" 2>/dev/null)"
+    STARTED_WORKERS=()
+    while read -r pid; do STARTED_WORKERS+=("$pid"); done < <(pgrep -P "$STARTED_PID")
+}
+NGINX_PORT=$(free_port)
+start_nginx nginx "$NGINX_PORT" "127.0.0.1:$UPSTREAM_PORT"
+NGINX_WORKERS=("${STARTED_WORKERS[@]}")
 
 # ---- the gateway -----------------------------------------------------------------------------
-GATEWAY_PORT=$(free_port)
-GATEWAY=http://127.0.0.1:$GATEWAY_PORT
 ADMIN_EMAIL=admin@bench.example
 ADMIN_PASSWORD=bench-admin-$RANDOM$RANDOM
 USER_EMAIL=user@bench.example
 USER_PASSWORD=bench-user-$RANDOM$RANDOM
 read -r -a GATEWAY_ENV <<<"${BENCH_GATEWAY_ENV:-}"
-env "${GATEWAY_ENV[@]}" \
-    CODEXKEY_OPENAI_API_KEY=sk-bench \
-    CODEXKEY_OPENAI_BASE_URL=http://127.0.0.1:$UPSTREAM_PORT \
-    CODEXKEY_ANTHROPIC_API_KEY=sk-ant-bench \
-    CODEXKEY_ANTHROPIC_BASE_URL=http://127.0.0.1:$UPSTREAM_PORT \
-    CODEXKEY_ADMIN_EMAIL=$ADMIN_EMAIL \
-    CODEXKEY_ADMIN_PASSWORD=$ADMIN_PASSWORD \
-    CODEXKEY_LOG=warn \
-    "$BIN/codexkey" gateway --listen "127.0.0.1:$GATEWAY_PORT" --data-dir "$TMP/gateway" \
-    >"$TMP/gateway.log" 2>&1 &
-GATEWAY_PID=$!
-PIDS+=("$GATEWAY_PID")
-wait_port "$GATEWAY_PORT" "$GATEWAY_PID" || die "the gateway did not start: $(cat "$TMP/gateway.log")"
+STORE_ENV=()
+if [[ $STORE == postgres ]]; then
+    # A schema of the run's own: it starts empty and is dropped at exit.
+    name=codexkey_bench_$$_$RANDOM
+    psql "$PG_URL" -qc "CREATE SCHEMA $name" >/dev/null || die "cannot create the PostgreSQL schema $name"
+    SCHEMA=$name
+    sep='?'
+    [[ $PG_URL == *'?'* ]] && sep='&'
+    # The application name marks the gateways' connections: their backends' CPU is measured.
+    # Replicas share the master key, as a deployment's must (README, "Balances across replicas").
+    STORE_ENV=(
+        "CODEXKEY_DATABASE_URL=$PG_URL${sep}options=-csearch_path%3D$SCHEMA&application_name=$SCHEMA"
+        "CODEXKEY_MASTER_KEY=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
+    )
+fi
+# The PostgreSQL server's processes, comma-separated: `db`, the backends serving the gateways'
+# connections (marked by their application name, which the gateway's change listener extends
+# with `-listener`); `bg`, the server's own background processes (WAL writer, checkpointer,
+# background writer, autovacuum), which work for every database on the server. Read before each
+# cell: a connection a gateway opens during it is not counted, hence the settling load below.
+pg_pids() {
+    local where
+    case $1 in
+        db) where="application_name IN ('$SCHEMA', '$SCHEMA-listener')" ;;
+        bg) where="backend_type <> 'client backend'" ;;
+    esac
+    psql "$PG_URL" -qAtc "SELECT string_agg(pid::text, ',') FROM pg_stat_activity WHERE $where" 2>/dev/null || true
+}
+
+GATEWAY_PIDS=()
+GATEWAY_PORTS=()
+for i in $(seq "$REPLICAS"); do
+    port=$(free_port)
+    dir=$TMP/gateway
+    ((i > 1)) && dir=$TMP/gateway-$i
+    env "${GATEWAY_ENV[@]}" "${STORE_ENV[@]}" \
+        CODEXKEY_OPENAI_API_KEY=sk-bench \
+        CODEXKEY_OPENAI_BASE_URL="http://127.0.0.1:$UPSTREAM_PORT" \
+        CODEXKEY_ANTHROPIC_API_KEY=sk-ant-bench \
+        CODEXKEY_ANTHROPIC_BASE_URL="http://127.0.0.1:$UPSTREAM_PORT" \
+        CODEXKEY_ADMIN_EMAIL=$ADMIN_EMAIL \
+        CODEXKEY_ADMIN_PASSWORD=$ADMIN_PASSWORD \
+        CODEXKEY_LOG=warn \
+        "$BIN/codexkey" gateway --listen "127.0.0.1:$port" --data-dir "$dir" \
+        >"$dir.log" 2>&1 &
+    pid=$!
+    PIDS+=("$pid")
+    # One after the other: the first migrates the schema and creates the admin.
+    wait_port "$port" "$pid" || die "gateway $i did not start: $(cat "$dir.log")"
+    GATEWAY_PIDS+=("$pid")
+    GATEWAY_PORTS+=("$port")
+done
+# Replica 1 takes the set-up and is the one whose memory is read.
+GATEWAY_PID=${GATEWAY_PIDS[0]}
+GATEWAY_PORT=${GATEWAY_PORTS[0]}
+GATEWAY=http://127.0.0.1:$GATEWAY_PORT
+# Where the data plane's requests go: the gateway, or a balancer in front of the replicas (an
+# nginx like the bare hop, round-robin over keep-alive connections).
+FRONT_PORT=$GATEWAY_PORT
+BALANCER_WORKERS=()
+if ((REPLICAS > 1)); then
+    FRONT_PORT=$(free_port)
+    start_nginx balancer "$FRONT_PORT" "${GATEWAY_PORTS[@]/#/127.0.0.1:}"
+    BALANCER_WORKERS=("${STARTED_WORKERS[@]}")
+fi
 
 # The real CLI, as the user or as the admin (each with its own config dir and file credentials).
 cli() {
@@ -197,26 +290,42 @@ cli admin admin adjust "$USER_EMAIL" 1000000 --reason bench >/dev/null 2>&1 || d
 KEY=$(cli user keys create --name bench --json 2>/dev/null | tr -d '\n' | sed -n 's/.*"secret" *: *"\([^"]*\)".*/\1/p')
 [[ $KEY == ck-* ]] || die "keys create printed no secret"
 
+FRONT=http://127.0.0.1:$FRONT_PORT
 vm() { sed -n "s/^$1:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$GATEWAY_PID/status"; }
 SETUP_HWM_KB=$(vm VmHWM)
 SETUP_RSS_KB=$(vm VmRSS)
 # The set-up's argon2 hashes (7 MiB each) stay resident until the allocator's next purge, which
 # runs on allocation activity about a second after the memory is freed: two seconds of traffic
-# first, then the peak-RSS mark is reset, so that it shows the data plane under load.
-"$BIN/bench-load" "$GATEWAY/v1/chat/completions" --concurrency 4 --duration 2 --warmup 0 \
+# first, then the peak-RSS mark is reset, so that it shows the data plane under load. On
+# PostgreSQL at the highest concurrency measured: each gateway's pool opens the connections it
+# needs under that load now, so that the cells find their backends (see `pg_pids`).
+SETTLE_C=4
+if [[ $STORE == postgres ]]; then
+    for c in $CONCURRENCY; do ((c > SETTLE_C)) && SETTLE_C=$c; done
+fi
+"$BIN/bench-load" "$FRONT/v1/chat/completions" --concurrency "$SETTLE_C" --duration 2 --warmup 0 \
     --model "$MODEL" --key "$KEY" >/dev/null 2>&1 || die "the gateway did not serve the settling load"
 SETTLED_RSS_KB=$(vm VmRSS)
 HWM_RESET=yes
 echo 5 >"/proc/$GATEWAY_PID/clear_refs" 2>/dev/null || HWM_RESET=no
 
 PERF_PID=
+PERF_DB_PID=
 if [[ ${BENCH_PERF:-0} == 1 ]]; then
     command -v perf >/dev/null || die "BENCH_PERF=1 needs perf (apt-get install linux-perf)"
     CALL_GRAPH=(-g)
+    # shellcheck disable=SC2054 # `dwarf,16384` is one argument
     [[ ${BENCH_PERF_DWARF:-0} == 1 ]] && CALL_GRAPH=(--call-graph dwarf,16384)
-    perf record -q -F 999 "${CALL_GRAPH[@]}" -p "$GATEWAY_PID" -o "$TMP/perf.data" >"$TMP/perf.log" 2>&1 &
+    perf record -q -F 999 "${CALL_GRAPH[@]}" -p "$(IFS=,; echo "${GATEWAY_PIDS[*]}")" -o "$TMP/perf.data" >"$TMP/perf.log" 2>&1 &
     PERF_PID=$!
     PIDS+=("$PERF_PID")
+    # On PostgreSQL the backends serving the gateways too (those open after the settling load).
+    if [[ $STORE == postgres ]]; then
+        db_pids=$(pg_pids db)
+        perf record -q -F 999 "${CALL_GRAPH[@]}" -p "$db_pids" -o "$TMP/perf-db.data" >"$TMP/perf-db.log" 2>&1 &
+        PERF_DB_PID=$!
+        PIDS+=("$PERF_DB_PID")
+    fi
     sleep 0.5
 fi
 
@@ -231,7 +340,12 @@ field() { sed -n "s/.*\"$2\":\([^,}]*\).*/\1/p" <<<"$1"; }
 # The first error of a run, when it had one: " (first: …)".
 first_error() { sed -n 's/.*"first_error":"\(\([^"\\]\|\\.\)*\)".*/ (first: \1)/p' <<<"$1" | cut -c1-300; }
 
-say "fake upstream :$UPSTREAM_PORT  nginx :$NGINX_PORT  gateway :$GATEWAY_PORT (pid $GATEWAY_PID, CODEXKEY_LOG=warn)"
+if ((REPLICAS > 1)); then
+    say "fake upstream :$UPSTREAM_PORT  nginx :$NGINX_PORT  balancer :$FRONT_PORT over $REPLICAS gateways :${GATEWAY_PORTS[*]} (pids ${GATEWAY_PIDS[*]}, CODEXKEY_LOG=warn)"
+else
+    say "fake upstream :$UPSTREAM_PORT  nginx :$NGINX_PORT  gateway :$GATEWAY_PORT (pid $GATEWAY_PID, CODEXKEY_LOG=warn)"
+fi
+[[ $STORE == postgres ]] && say "PostgreSQL: schema $SCHEMA of $PG_URL"
 say "each cell: ${WARMUP}s warm-up, ${DURATION}s measured"
 in_suite() { [[ " $SUITE " == *" $1 "* ]]; }
 model_of() {
@@ -252,7 +366,7 @@ path_of() {
 # gateway, the peak-RSS mark is reset first and the growth of the peak over the resident size
 # before the run is appended as "rss_growth_kb".
 measure() {
-    local path=$1 api=$2 mode=$3 events=$4 body=$5 c=$6 max_output=${7:--} port key=() cpu="" extra=() before line
+    local path=$1 api=$2 mode=$3 events=$4 body=$5 c=$6 max_output=${7:--} port key=() cpu="" extra=() before line group pids
     case $path in
         direct) port=$UPSTREAM_PORT ;;
         nginx)
@@ -260,9 +374,16 @@ measure() {
             cpu=$(cpu_flags "${NGINX_WORKERS[@]}")
             ;;
         gateway)
-            port=$GATEWAY_PORT
+            port=$FRONT_PORT
             key=(--key "$KEY")
-            cpu=$(cpu_flags "$GATEWAY_PID")
+            cpu=$(cpu_flags "${GATEWAY_PIDS[@]}")
+            if [[ $STORE == postgres ]]; then
+                for group in db bg; do
+                    pids=$(pg_pids "$group")
+                    [[ -n $pids ]] && extra+=(--cpu-group "$group=$pids")
+                done
+            fi
+            ((${#BALANCER_WORKERS[@]} > 0)) && extra+=(--cpu-group "lb=$(IFS=,; echo "${BALANCER_WORKERS[*]}")")
             ;;
     esac
     [[ $mode == stream ]] && extra+=(--stream)
@@ -298,7 +419,6 @@ if in_suite small; then
 fi
 # The small table's peak, before the agent table's large bodies.
 PEAK_KB=$(vm VmHWM)
-NOW_KB=$(vm VmRSS)
 
 # The agent table: label, api, mode, stream events, body bytes, output cap the request sends
 # (a stream of N events needs room for N tokens), and optionally the highest concurrency.
@@ -339,12 +459,37 @@ echo
 REV=$(git describe --always --dirty 2>/dev/null || echo unknown)
 echo "codexkey loopback benchmark ($REV): $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)), ${DURATION}s per cell after ${WARMUP}s warm-up, ${ELAPSED}s in all"
 echo "small table: model $MODEL, a 200-byte request; streams are 50 chat.completion.chunk events; gateway logs at warn"
-echo "cpu µs, cs/req: CPU time and context switches per request of the gateway process (all threads)"
+if ((REPLICAS > 1)); then
+    echo "store: PostgreSQL, $REPLICAS gateway replicas on one schema behind an nginx balancer (round-robin, keep-alive)"
+    echo "cpu µs, cs/req: CPU time and context switches per request of all $REPLICAS gateway processes (all threads)"
+elif [[ $STORE == postgres ]]; then
+    echo "store: PostgreSQL, one gateway"
+    echo "cpu µs, cs/req: CPU time and context switches per request of the gateway process (all threads)"
+else
+    echo "cpu µs, cs/req: CPU time and context switches per request of the gateway process (all threads)"
+fi
 echo "or of nginx's workers; Δp50: gateway p50 minus nginx p50; ×nginx: gateway CPU ÷ nginx CPU"
+# Columns only some runs have: the database server's CPU, the balancer's.
+EXTRA=()
+if [[ $STORE == postgres ]]; then
+    EXTRA+=(db bg)
+    echo "db µs: CPU per request of the PostgreSQL backends serving the gateways' connections;"
+    echo "bg µs: of the server's background processes (WAL writer, checkpointer, autovacuum…),"
+    echo "       shared with whatever else uses that server; neither is in cpu µs"
+fi
+if ((REPLICAS > 1)); then
+    EXTRA+=(lb)
+    echo "lb µs: CPU per request of the balancer's nginx workers, not in cpu µs; the gateway rows go"
+    echo "       through it, so their p50 and Δp50 include that second hop"
+fi
 echo
-printf '%-8s %-10s %4s %8s %8s %8s %9s %9s %7s %6s %8s %6s %6s\n' \
-    path mode conc "req/s" "p50 ms" "p99 ms" "ttfb p50" "ttfb p99" "cpu µs" "cs/req" "Δp50 ms" ×nginx errors
-declare -A NGINX_P50 NGINX_CPU GW_CPU GW_DELTA
+FMT="%-8s %-10s %4s %8s %8s %8s %9s %9s %7s"
+for _ in "${EXTRA[@]}"; do FMT+=" %6s"; done
+FMT+=" %6s %8s %6s %6s\n"
+# shellcheck disable=SC2059 # the format is built above
+printf "$FMT" path mode conc "req/s" "p50 ms" "p99 ms" "ttfb p50" "ttfb p99" "cpu µs" \
+    "${EXTRA[@]/%/ µs}" "cs/req" "Δp50 ms" ×nginx errors
+declare -A NGINX_P50 NGINX_CPU GW_CPU GW_DELTA GW_DB
 STALL=""
 for r in "${RESULTS[@]}"; do
     read -r path mode c line <<<"$r"
@@ -356,7 +501,12 @@ for r in "${RESULTS[@]}"; do
         NGINX_P50[$mode/$c]=$p50
         NGINX_CPU[$mode/$c]=$cpu
     fi
+    extra=()
+    for group in "${EXTRA[@]}"; do
+        if [[ $path == gateway ]]; then extra+=("$(dash "$(field "$line" "${group}_cpu_us_per_req")")"); else extra+=(-); fi
+    done
     if [[ $path == gateway ]]; then
+        [[ $STORE == postgres ]] && GW_DB[$mode/$c]=${extra[0]}
         delta=$(awk -v a="$p50" -v b="${NGINX_P50[$mode/$c]:-}" 'BEGIN { if (b == "") print "-"; else printf "%+.3f", a - b }')
         GW_CPU[$mode/$c]=$cpu
         GW_DELTA[$mode/$c]=$delta
@@ -365,11 +515,12 @@ for r in "${RESULTS[@]}"; do
         tail_ms=$(awk -v a="$p50" -v b="$(field "$line" ttfb_p50_ms)" 'BEGIN { if (b != "" && b != "null") printf "%.0f", a - b; else print 0 }')
         ((tail_ms >= 30)) && STALL="$STALL $mode/c=$c:${tail_ms}ms"
     fi
-    printf '%-8s %-10s %4s %8s %8s %8s %9s %9s %7s %6s %8s %6s %6s\n' \
+    # shellcheck disable=SC2059
+    printf "$FMT" \
         "$path" "$mode" "$c" "$(field "$line" rps | sed 's/\.0$//')" "$(dash "$p50")" \
         "$(dash "$(field "$line" p99_ms)")" "$(dash "$(field "$line" ttfb_p50_ms)")" \
-        "$(dash "$(field "$line" ttfb_p99_ms)")" "$cpu" "$(dash "$(field "$line" switches_per_req)")" \
-        "$delta" "$ratio" "$(field "$line" errors)"
+        "$(dash "$(field "$line" ttfb_p99_ms)")" "$cpu" "${extra[@]}" \
+        "$(dash "$(field "$line" switches_per_req)")" "$delta" "$ratio" "$(field "$line" errors)"
 done
 if [[ -n $STALL ]]; then
     echo
@@ -436,6 +587,7 @@ fi
 echo
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k * 1024 / 1e6 }'; }
+((REPLICAS > 1)) && echo "the RSS figures are replica 1's (pid $GATEWAY_PID)"
 if [[ $HWM_RESET == yes ]]; then
     echo "gateway RSS: peak under load $(mib "$PEAK_KB") MiB = $(mb "$PEAK_KB") MB (VmHWM, reset after set-up and 2 s of traffic);"
     echo "             after set-up $(mib "$SETUP_RSS_KB") MiB, after the 2 s $(mib "$SETTLED_RSS_KB") MiB; peak during set-up $(mib "$SETUP_HWM_KB") MiB (argon2id hashes)"
@@ -447,7 +599,7 @@ if [[ -n $PERF_PID ]]; then
     kill -INT "$PERF_PID" 2>/dev/null || true
     wait "$PERF_PID" 2>/dev/null || true
     report() {
-        perf report -i "$TMP/perf.data" --stdio -g none "$@" 2>/dev/null \
+        perf report -i "${PERF_DATA:-$TMP/perf.data}" --stdio -g none "$@" 2>/dev/null \
             | grep -E '^ +[0-9]' | sed 's/[[:space:]-]*$//' || true
     }
     echo
@@ -461,6 +613,12 @@ if [[ -n $PERF_PID ]]; then
             | grep -E 'codexkey_|sqlite3_(prepare_v3|step)$|rusqlite::Connection::execute|reqwest::async_impl::client::(Client::execute_request|PendingRequest)|hyper::proto::h1::dispatch::Dispatcher<D,Bs,I,T>::poll_catch|into_url|malloc \(inlined\)|free \(inlined\)' \
             | head -30 || true
     fi
+    if [[ -n $PERF_DB_PID ]]; then
+        kill -INT "$PERF_DB_PID" 2>/dev/null || true
+        wait "$PERF_DB_PID" 2>/dev/null || true
+        echo "hottest functions of the PostgreSQL backends serving the gateways, self time:"
+        PERF_DATA=$TMP/perf-db.data report --no-children --sort dso,symbol | head -25 || true
+    fi
 fi
 
 # ---- targets ---------------------------------------------------------------------------------
@@ -468,16 +626,19 @@ fi
 # concurrency 1 every request also pays for waking idle threads of an idle machine: there the
 # bare nginx hop alone costs most of the 50 µs budget, so those cells are shown beside nginx's
 # rather than judged. Latency is judged at concurrency 1, where the issue sets it.
+# With PostgreSQL, `worst MODE db` judges the gateway's CPU plus its database backends'.
 worst() {
     local mode=$1 best=- v c
     for c in $CONCURRENCY; do
         ((c > 1)) || continue
         v=${GW_CPU[$mode/$c]:-}
+        [[ ${2:-} == db ]] && v=$(plus "$v" "${GW_DB[$mode/$c]:-}")
         [[ -z $v || $v == - ]] && continue
         if [[ $best == - ]] || awk -v a="$v" -v b="$best" 'BEGIN { exit !(a > b) }'; then best=$v; fi
     done
     echo "$best"
 }
+plus() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || a == "-" || b == "-") print "-"; else printf "%.1f", a + b }'; }
 verdict() { # value limit unit strict(0/1)
     awk -v v="$1" -v l="$2" -v u="$3" -v s="$4" 'BEGIN {
         if (v == "-" || v == "") { print "not measured"; exit }
@@ -490,12 +651,20 @@ v=$(worst non-stream)
 echo "  gateway CPU per non-stream request ≤ 50 µs: $v µs → $(verdict "$v" 50 µs 0)"
 v=$(worst stream)
 echo "  gateway CPU per streamed response ≤ 100 µs: $v µs → $(verdict "$v" 100 µs 0)"
+if [[ $STORE == postgres ]]; then
+    # SQLite does its writes inside the gateway process; PostgreSQL moves part of that work
+    # into the server, so the same targets are checked once more with the backends' CPU added.
+    v=$(worst non-stream db)
+    echo "  gateway + database CPU per non-stream request ≤ 50 µs: $v µs → $(verdict "$v" 50 µs 0)"
+    v=$(worst stream db)
+    echo "  gateway + database CPU per streamed response ≤ 100 µs: $v µs → $(verdict "$v" 100 µs 0)"
+fi
 for mode in $MODES; do
     v=${GW_DELTA[$mode/1]:--}
-    echo "  added p50 over nginx at c=1, $mode ≤ 0.1 ms: $v ms → $(verdict "${v#+}" 0.1 ms 0)"
+    echo "  added p50 over nginx at c=1, $mode ≤ 0.1 ms: $v ms → $(verdict "${v#+}" 0.1 ms 0)$( ((REPLICAS > 1)) && echo " (through the balancer)")"
 done
 v=$(mb "$PEAK_KB")
-echo "  gateway peak RSS under load < 40 MB: $v MB → $(verdict "$v" 40 MB 1)"
+echo "  gateway peak RSS under load < 40 MB: $v MB → $(verdict "$v" 40 MB 1)$( ((REPLICAS > 1)) && echo " (replica 1)")"
 for mode in $MODES; do
     v=${GW_CPU[$mode/1]:-}
     [[ -z $v || $v == - ]] && continue
@@ -524,7 +693,7 @@ if ((${#RATIOS[@]} > 0)); then
         v=${r##*:}
         [[ $v != - ]] && awk -v a="$v" 'BEGIN { exit !(a > 1.5) }' && missed+=("${r%:*} ×$v")
     done
-    ((${#missed[@]} > 0)) && echo "    cells above 1.5×: $(IFS=,; echo "${missed[*]}" | sed 's/,/, /g')"
+    ((${#missed[@]} > 0)) && echo "    cells above 1.5×: $(IFS=,; v="${missed[*]}"; echo "${v//,/, }")"
     if ((${#AGENT[@]} > 0)); then
         echo "  CPU per MB of body ≤ 1.5× nginx's: ×$PER_MB_RATIO → $(verdict "$PER_MB_RATIO" 1.5 × 0)"
         echo "  peak memory per request in flight ≤ 1.2× its body: worst ×$MEM_WORST → $(verdict "$MEM_WORST" 1.2 × 0)"
@@ -546,3 +715,24 @@ else
     exit 1
 fi
 printf '%s\n' "$out" | sed 's/^/  /'
+
+if [[ $STORE == postgres ]]; then
+    # A stopping gateway gives its leases back once its requests have drained: with every
+    # replica stopped, no money stays leased and no hold is left open.
+    stop "${GATEWAY_PIDS[@]}"
+    read -r leases leased holds < <(psql "$PG_URL" -qAt -F ' ' -c \
+        "SELECT (SELECT count(*) FROM $SCHEMA.balance_leases),
+                (SELECT coalesce(sum(leased_micros), 0) FROM $SCHEMA.accounts),
+                (SELECT count(*) FROM $SCHEMA.holds)") || die "cannot read the schema after the run"
+    if [[ $leases == 0 && $leased == 0 && $holds == 0 ]]; then
+        echo "leases after the gateways stopped: none left, nothing leased, no hold open"
+    else
+        echo "leases after the gateways stopped: FAILED: $leases leases holding $leased µcredits, $holds holds open"
+        exit 1
+    fi
+    echo "usage events by status and settlement:"
+    psql "$PG_URL" -qAt -F ' ' -c \
+        "SELECT status, settlement, count(*), sum(cost_micros) FROM $SCHEMA.usage_events
+         GROUP BY 1, 2 ORDER BY 1, 2" \
+        | awk '{ printf "  %s %s: %s requests, %s µcredits\n", $1, $2, $3, $4 }'
+fi

@@ -10,10 +10,13 @@
 //! system, all threads) that process spent over the window is divided by the requests
 //! completed; the window's end waits for that process to go quiet, so work it defers (such as
 //! ledger writes) is counted. Its context switches (all live threads) are counted the same way.
+//! With `--cpu-group NAME=PID,…`, the CPU time of other processes is reported apart, under
+//! `NAME_…` (the database server's backends, a load balancer), and the window also waits for
+//! them to go quiet.
 //!
 //! Prints one JSON line: `requests`, `errors`, `seconds`, `rps`, `p50_ms`, `p99_ms`; for
 //! streams `ttfb_p50_ms`/`ttfb_p99_ms`; with `--cpu-pid`, `cpu_ms`, `cpu_us_per_req` and
-//! `switches_per_req`.
+//! `switches_per_req`; per `--cpu-group`, `NAME_cpu_ms` and `NAME_cpu_us_per_req`.
 
 #![expect(clippy::print_stdout, reason = "a benchmark tool reports on stdout")]
 
@@ -65,6 +68,12 @@ struct Args {
     /// summed; repeat the flag for several (nginx's workers).
     #[arg(long)]
     cpu_pid: Vec<u32>,
+    /// `NAME=PID[,PID…]`: measure these processes' CPU time over the window too, reported
+    /// apart as `NAME_cpu_ms` and `NAME_cpu_us_per_req`; repeatable. A process that is not
+    /// there at both edges of the window is left out, so a group may name processes that come
+    /// and go (a database server's backends).
+    #[arg(long, value_parser = parse_cpu_group)]
+    cpu_group: Vec<CpuGroup>,
     /// Clock ticks per second of `/proc/PID/stat` (`getconf CLK_TCK`).
     #[arg(long, default_value_t = 100)]
     clk_tck: u64,
@@ -82,6 +91,38 @@ struct Args {
     /// history, 32000 for Messages, which requires one).
     #[arg(long)]
     max_output: Option<u64>,
+}
+
+/// Processes whose CPU time is reported under their own name.
+#[derive(Clone)]
+struct CpuGroup {
+    name: String,
+    pids: Vec<u32>,
+}
+
+fn parse_cpu_group(s: &str) -> Result<CpuGroup, String> {
+    let (name, pids) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}` is not NAME=PID[,PID…]"))?;
+    // The name becomes part of JSON keys that `bench/run.sh` reads with `sed`.
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    {
+        return Err(format!(
+            "the group name `{name}` must be lower-case letters, digits and `_`"
+        ));
+    }
+    let pids = pids
+        .split(',')
+        .filter(|p| !p.is_empty())
+        .map(|p| p.parse().map_err(|_| format!("`{p}` is not a process id")))
+        .collect::<Result<Vec<u32>, String>>()?;
+    Ok(CpuGroup {
+        name: name.to_owned(),
+        pids,
+    })
 }
 
 /// What one worker measured.
@@ -304,18 +345,21 @@ fn total_ticks(pids: &[u32]) -> Option<u64> {
     pids.iter().map(|&p| cpu_ticks(p)).sum()
 }
 
-/// Waits until the processes have used no CPU for 50 ms (at most 2 s), and returns their ticks.
-async fn quiet_ticks(pids: &[u32]) -> Option<u64> {
-    let mut last = total_ticks(pids)?;
+/// Waits until the processes (those there) have used no CPU for 50 ms, at most 2 s.
+async fn quiet(pids: &[u32]) {
+    if pids.is_empty() {
+        return;
+    }
+    let ticks = || pids.iter().filter_map(|&p| cpu_ticks(p)).sum::<u64>();
+    let mut last = ticks();
     for _ in 0..40 {
         tokio::time::sleep(Duration::from_millis(50)).await;
-        let now = total_ticks(pids)?;
+        let now = ticks();
         if now == last {
-            return Some(now);
+            return;
         }
         last = now;
     }
-    Some(last)
 }
 
 fn percentile_ms(sorted: &[u32], p: f64) -> Option<f64> {
@@ -331,15 +375,41 @@ fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
-/// CPU ticks and context switches of the processes once they are quiet.
-async fn cpu_window_edge(pids: &[u32]) -> Result<Option<(u64, u64)>, Error> {
-    if pids.is_empty() {
-        return Ok(None);
-    }
-    let ticks = quiet_ticks(pids)
-        .await
-        .ok_or("cannot read /proc/PID/stat of a --cpu-pid")?;
-    Ok(Some((ticks, pids.iter().map(|&p| switches(p)).sum())))
+/// One edge of the measurement window, read once every measured process is quiet.
+struct Edge {
+    /// `--cpu-pid`: CPU ticks and context switches.
+    main: Option<(u64, u64)>,
+    /// `--cpu-group`: each process's CPU ticks, `None` for one that is not there.
+    groups: Vec<Vec<Option<u64>>>,
+}
+
+async fn cpu_window_edge(main: &[u32], groups: &[CpuGroup]) -> Result<Edge, Error> {
+    let all: Vec<u32> = main
+        .iter()
+        .chain(groups.iter().flat_map(|g| &g.pids))
+        .copied()
+        .collect();
+    quiet(&all).await;
+    let main = if main.is_empty() {
+        None
+    } else {
+        let ticks = total_ticks(main).ok_or("cannot read /proc/PID/stat of a --cpu-pid")?;
+        Some((ticks, main.iter().map(|&p| switches(p)).sum()))
+    };
+    let groups = groups
+        .iter()
+        .map(|g| g.pids.iter().map(|&p| cpu_ticks(p)).collect())
+        .collect();
+    Ok(Edge { main, groups })
+}
+
+/// Ticks between two edges of the processes there at both.
+fn group_ticks(before: &[Option<u64>], after: &[Option<u64>]) -> u64 {
+    before
+        .iter()
+        .zip(after)
+        .filter_map(|(b, a)| Some(a.as_ref()?.saturating_sub(*b.as_ref()?)))
+        .sum()
 }
 
 async fn run(args: Args) -> Result<(), Error> {
@@ -381,7 +451,7 @@ async fn run(args: Args) -> Result<(), Error> {
 
     plan.pause.wait().await;
     // Every warm-up request has finished; let the deferred work of the warm-up finish too.
-    let cpu_before = cpu_window_edge(&args.cpu_pid).await?;
+    let cpu_before = cpu_window_edge(&args.cpu_pid, &args.cpu_group).await?;
     plan.start.wait().await;
     let started = Instant::now();
     let mut all = Samples::default();
@@ -395,7 +465,7 @@ async fn run(args: Args) -> Result<(), Error> {
         }
     }
     let seconds = started.elapsed().as_secs_f64();
-    let cpu_after = cpu_window_edge(&args.cpu_pid).await?;
+    let cpu_after = cpu_window_edge(&args.cpu_pid, &args.cpu_group).await?;
 
     all.latency_us.sort_unstable();
     all.ttfb_us.sort_unstable();
@@ -417,12 +487,23 @@ async fn run(args: Args) -> Result<(), Error> {
         out["ttfb_p50_ms"] = json!(ms(percentile_ms(&all.ttfb_us, 50.0)));
         out["ttfb_p99_ms"] = json!(ms(percentile_ms(&all.ttfb_us, 99.0)));
     }
-    if let (Some((ticks0, sw0)), Some((ticks1, sw1))) = (cpu_before, cpu_after) {
-        let cpu_us = ticks1.saturating_sub(ticks0) as f64 * 1e6 / args.clk_tck as f64;
+    let per_req = |x: f64| json!((n > 0).then(|| (x / n as f64 * 10.0).round() / 10.0));
+    let us = |ticks: u64| ticks as f64 * 1e6 / args.clk_tck as f64;
+    if let (Some((ticks0, sw0)), Some((ticks1, sw1))) = (cpu_before.main, cpu_after.main) {
+        let cpu_us = us(ticks1.saturating_sub(ticks0));
         out["cpu_ms"] = json!(round3(cpu_us / 1000.0));
-        out["cpu_us_per_req"] = json!((n > 0).then(|| (cpu_us / n as f64 * 10.0).round() / 10.0));
-        let sw = sw1.saturating_sub(sw0) as f64;
-        out["switches_per_req"] = json!((n > 0).then(|| (sw / n as f64 * 10.0).round() / 10.0));
+        out["cpu_us_per_req"] = per_req(cpu_us);
+        out["switches_per_req"] = per_req(sw1.saturating_sub(sw0) as f64);
+    }
+    for ((g, before), after) in args
+        .cpu_group
+        .iter()
+        .zip(&cpu_before.groups)
+        .zip(&cpu_after.groups)
+    {
+        let cpu_us = us(group_ticks(before, after));
+        out[format!("{}_cpu_ms", g.name)] = json!(round3(cpu_us / 1000.0));
+        out[format!("{}_cpu_us_per_req", g.name)] = per_req(cpu_us);
     }
     if let Some(e) = all.first_error {
         out["first_error"] = json!(e);
