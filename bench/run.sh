@@ -364,7 +364,9 @@ path_of() {
 }
 # One run of bench-load: measure PATH API MODE EVENTS BODY C [MAX_OUTPUT]; prints its JSON line. For the
 # gateway, the peak-RSS mark is reset first and the growth of the peak over the resident size
-# before the run is appended as "rss_growth_kb".
+# before the run is appended as "rss_growth_kb". Before a body of 1 MB or more, the gateway is
+# left idle until it has given back the body buffers it keeps between large bodies (they go
+# after 5 to 10 s unused), so that they count in the growth instead of hiding in the base.
 measure() {
     local path=$1 api=$2 mode=$3 events=$4 body=$5 c=$6 max_output=${7:--} port key=() cpu="" extra=() before line group pids
     case $path in
@@ -391,6 +393,7 @@ measure() {
     [[ $body != - ]] && extra+=(--body-bytes "$body")
     [[ $max_output != - ]] && extra+=(--max-output "$max_output")
     if [[ $path == gateway && $body != - ]]; then
+        ((body >= 1000000)) && sleep 11
         echo 5 >"/proc/$GATEWAY_PID/clear_refs" 2>/dev/null || true
         before=$(vm VmRSS)
     fi
@@ -536,7 +539,7 @@ if ((${#AGENT[@]} > 0)); then
     echo
     echo "agent table: what coding agents send, through nginx and through the gateway, same run"
     echo "body: request bytes (a conversation history in the cell's API); µs/MB: CPU per MB of body;"
-    echo "mem ÷ body: the gateway's peak-RSS growth over the cell ÷ (concurrency × body), bodies ≥ 1 MB"
+    echo "mem ÷ body: the gateway's peak-RSS growth over the cell ÷ (concurrency × body), bodies ≥ 1 MB (kept body buffers given back first)"
     echo
     printf '%-12s %4s %9s %7s %9s %9s %6s %9s %9s %8s %9s %6s\n' \
         cell conc body "req/s" "nginx µs" "gw µs" ×nginx "nginx p50" "gw p50" "Δp50 ms" "mem÷body" errors
