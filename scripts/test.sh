@@ -4,7 +4,7 @@
 # Needs the Rust toolchain; installs the rest itself (the Python SDKs into .tools/venv from
 # PyPI, dbus and gnome-keyring from Debian for the keyring test, prometheus from Debian for the
 # metrics test, postgresql from Debian for the PostgreSQL store's tests when no server runs).
-# Extra arguments go to `cargo test` (e.g. a test name filter).
+# Extra arguments go to `cargo test` (e.g. a test name filter), in both passes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,3 +20,7 @@ scripts/setup-npm.sh # Claude Code and Codex CLI in .tools/npm for tests/tests/r
 scripts/setup-prometheus.sh # the Prometheus server tests/tests/metrics.rs scrapes the gateway with
 scripts/setup-postgres.sh # the PostgreSQL the store tests and tests/tests/postgres.rs run on
 cargo test --workspace --locked "$@"
+# The HTTP, CLI and data-plane tests again with every test gateway on PostgreSQL, each in a
+# scratch schema of its own (the same test binaries: nothing is rebuilt). Tests of what only
+# the SQLite store has say so and skip themselves.
+CODEXKEY_TEST_STORE=postgres cargo test --locked -p codexkey-tests "$@"
