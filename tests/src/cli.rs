@@ -7,9 +7,7 @@ use std::process::{Child, ChildStderr, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use codexkey_gateway::store::postgres::scratch::ScratchSchema;
-
-use crate::TestDb;
+use crate::{TestDb, TestSchema};
 
 /// The `codexkey` binary: `$CODEXKEY_BIN`, else `target/debug/codexkey` beside this test binary.
 pub fn bin() -> PathBuf {
@@ -85,7 +83,7 @@ const DATABASE_URL_VAR: &str = "CODEXKEY_DATABASE_URL";
 
 /// When this run uses PostgreSQL and `vars` name no database: a scratch schema, with its URL
 /// added to `vars`.
-fn scratch_database(vars: &mut Vec<(String, String)>) -> Option<ScratchSchema> {
+fn scratch_database(vars: &mut Vec<(String, String)>) -> Option<TestSchema> {
     if vars.iter().any(|(k, _)| k == DATABASE_URL_VAR) {
         return None;
     }
@@ -129,7 +127,7 @@ pub struct GatewayProcess {
     /// Taken by [`GatewayProcess::kill9`] to keep the data for a restart.
     dir: Option<tempfile::TempDir>,
     /// The gateway's database when this run uses PostgreSQL; it goes after the process.
-    schema: Option<ScratchSchema>,
+    schema: Option<TestSchema>,
 }
 
 /// A gateway process that was stopped, its data directory kept for a restart.
@@ -137,7 +135,7 @@ pub struct StoppedGateway {
     vars: Vec<(String, String)>,
     umask: Option<u32>,
     dir: tempfile::TempDir,
-    schema: Option<ScratchSchema>,
+    schema: Option<TestSchema>,
     /// What it wrote to stderr before it stopped.
     pub log: String,
 }
@@ -187,7 +185,7 @@ impl GatewayProcess {
         dir: tempfile::TempDir,
         vars: Vec<(String, String)>,
         umask: Option<u32>,
-        schema: Option<ScratchSchema>,
+        schema: Option<TestSchema>,
     ) -> GatewayProcess {
         let data_dir = dir.path().join("data");
         let mut cmd = command();

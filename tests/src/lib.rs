@@ -23,6 +23,7 @@ pub mod fake_upstream;
 pub mod fixtures;
 pub mod plane;
 pub mod proxy;
+mod schema;
 pub mod smtp;
 mod snapshot;
 pub mod stripe_signer;
@@ -38,7 +39,6 @@ use std::time::Duration;
 use anyhow::Context as _;
 use codexkey_common::Secret;
 use codexkey_gateway::config::{Database, RawAdmin, RawAuth, RawConfig};
-use codexkey_gateway::store::postgres::scratch::ScratchSchema;
 use codexkey_gateway::{Config, Running};
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::Serialize;
@@ -46,6 +46,7 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 
 pub use db::{Backend, TestDb};
+pub use schema::TestSchema;
 pub use snapshot::{AccountRow, AuditRow, DbSnapshot, KeyRow, LedgerRow, SessionRow};
 
 /// The variable that picks the store the tests' gateways use: `postgres`, or `sqlite` (the
@@ -75,24 +76,9 @@ pub fn sqlite_only(why: &str) -> bool {
     skip
 }
 
-/// A scratch schema for a gateway when this run uses PostgreSQL, created on a thread of its own
-/// so that synchronous code may call it inside or outside a runtime.
-pub(crate) fn scratch_schema() -> Option<ScratchSchema> {
-    if backend() != Backend::Postgres {
-        return None;
-    }
-    let created = std::thread::spawn(|| {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap_or_else(|e| panic!("cannot build a runtime: {e}"));
-        rt.block_on(ScratchSchema::create())
-    })
-    .join();
-    match created {
-        Ok(schema) => Some(schema),
-        Err(_) => panic!("cannot create a scratch PostgreSQL schema (see the panic above)"),
-    }
+/// A scratch schema for a gateway when this run uses PostgreSQL.
+pub(crate) fn scratch_schema() -> Option<TestSchema> {
+    (backend() == Backend::Postgres).then(TestSchema::create)
 }
 
 /// Every table of the PostgreSQL database at `url`, each row in its text form one a line, as
@@ -178,7 +164,7 @@ pub struct TestGateway {
     running: Running,
     config: Config,
     base_url: String,
-    schema: Option<ScratchSchema>,
+    schema: Option<TestSchema>,
     data_dir: TempDir,
 }
 
@@ -230,11 +216,8 @@ impl TestGateway {
             },
             ..RawConfig::default()
         };
-        let schema = match backend() {
-            Backend::Sqlite => None,
-            Backend::Postgres => Some(ScratchSchema::create().await),
-        };
-        raw.database_url = schema.as_ref().map(ScratchSchema::url);
+        let schema = scratch_schema();
+        raw.database_url = schema.as_ref().map(TestSchema::url);
         tweak(&mut raw);
         let config = Config::validate(raw).context("invalid test configuration")?;
         Self::launch(config, schema, data_dir).await
@@ -242,7 +225,7 @@ impl TestGateway {
 
     async fn launch(
         config: Config,
-        schema: Option<ScratchSchema>,
+        schema: Option<TestSchema>,
         data_dir: TempDir,
     ) -> anyhow::Result<TestGateway> {
         install_crypto_provider();
