@@ -374,9 +374,18 @@ impl TestDb {
     /// # Panics
     /// If the server cannot be reached.
     pub fn postgres(url: &str) -> TestDb {
-        TestDb {
-            conn: Conn::Postgres(PgConn::connect(url)),
-        }
+        Self::try_postgres(url)
+            .unwrap_or_else(|e| panic!("cannot connect to the test PostgreSQL: {e}"))
+    }
+
+    /// [`TestDb::postgres`], returning the failure instead of panicking (for `Drop`).
+    ///
+    /// # Errors
+    /// If the server cannot be reached.
+    pub fn try_postgres(url: &str) -> Result<TestDb> {
+        Ok(TestDb {
+            conn: Conn::Postgres(PgConn::connect(url)?),
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -582,7 +591,7 @@ struct PgConn {
 }
 
 impl PgConn {
-    fn connect(url: &str) -> PgConn {
+    fn connect(url: &str) -> Result<PgConn> {
         let (jobs, inbox) = mpsc::channel::<PgJob>();
         let (ready_tx, ready) = mpsc::channel::<std::result::Result<(), String>>();
         let url = url.to_owned();
@@ -622,13 +631,12 @@ impl PgConn {
             }
         });
         match ready.recv() {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => panic!("cannot connect to the test PostgreSQL: {e}"),
-            Err(_) => panic!("the PostgreSQL connection thread died"),
-        }
-        PgConn {
-            jobs: Some(jobs),
-            thread: Some(thread),
+            Ok(Ok(())) => Ok(PgConn {
+                jobs: Some(jobs),
+                thread: Some(thread),
+            }),
+            Ok(Err(e)) => Err(DbError::new(e)),
+            Err(_) => Err(DbError::new("the PostgreSQL connection thread died")),
         }
     }
 

@@ -50,11 +50,13 @@ impl TestSchema {
 impl Drop for TestSchema {
     fn drop(&mut self) {
         // The gateway's listener names its connection `<name>-listener`.
-        let ended = TestDb::postgres(&scratch::server_url()).execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-             WHERE application_name IN (?1, ?1 || '-listener') AND pid <> pg_backend_pid()",
-            [self.name()],
-        );
+        let ended = TestDb::try_postgres(&scratch::server_url()).and_then(|db| {
+            db.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                 WHERE application_name IN (?1, ?1 || '-listener') AND pid <> pg_backend_pid()",
+                [self.name()],
+            )
+        });
         if let Err(e) = ended {
             eprintln!(
                 "warning: could not end the connections to {}: {e}",
