@@ -4,7 +4,7 @@
 # Needs the Rust toolchain; installs the rest itself (the Python SDKs into .tools/venv from
 # PyPI, dbus and gnome-keyring from Debian for the keyring test, prometheus from Debian for the
 # metrics test, postgresql from Debian for the PostgreSQL store's tests when no server runs).
-# Extra arguments go to `cargo test` (e.g. a test name filter).
+# Extra arguments go to `cargo test` (e.g. a test name filter), in both passes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,3 +20,10 @@ scripts/setup-npm.sh # Claude Code and Codex CLI in .tools/npm for tests/tests/r
 scripts/setup-prometheus.sh # the Prometheus server tests/tests/metrics.rs scrapes the gateway with
 scripts/setup-postgres.sh # the PostgreSQL the store tests and tests/tests/postgres.rs run on
 cargo test --workspace --locked "$@"
+# The HTTP, CLI and data-plane tests (codexkey-tests' integration tests) again with every test
+# gateway on PostgreSQL, each in a scratch schema of its own; tests of what only the SQLite store
+# has say so and skip themselves. Selected by excluding the other crates rather than with
+# `-p codexkey-tests`, which resolves features for that crate alone and would rebuild the
+# binaries: this way they are the ones the first pass ran.
+CODEXKEY_TEST_STORE=postgres cargo test --workspace --exclude codexkey-gateway \
+    --exclude codexkey-common --locked --test '*' "$@"

@@ -7,6 +7,8 @@ use std::process::{Child, ChildStderr, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use crate::{TestDb, TestSchema};
+
 /// The `codexkey` binary: `$CODEXKEY_BIN`, else `target/debug/codexkey` beside this test binary.
 pub fn bin() -> PathBuf {
     if let Some(p) = std::env::var_os("CODEXKEY_BIN") {
@@ -76,17 +78,28 @@ pub(crate) fn stderr_lines(stderr: ChildStderr) -> mpsc::Receiver<String> {
     rx
 }
 
-/// A read-only connection to the database in a gateway's data directory (also after the
-/// gateway stopped).
-///
-/// # Panics
-/// If the database cannot be opened.
-pub fn read_db(data_dir: &Path) -> rusqlite::Connection {
-    rusqlite::Connection::open_with_flags(
-        data_dir.join("codexkey.db"),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .expect("open the gateway's database read-only")
+/// The variable the gateway reads its `database_url` from.
+const DATABASE_URL_VAR: &str = "CODEXKEY_DATABASE_URL";
+
+/// When this run uses PostgreSQL and `vars` name no database: a scratch schema, with its URL
+/// added to `vars`.
+fn scratch_database(vars: &mut Vec<(String, String)>) -> Option<TestSchema> {
+    if vars.iter().any(|(k, _)| k == DATABASE_URL_VAR) {
+        return None;
+    }
+    let schema = crate::scratch_schema()?;
+    vars.push((DATABASE_URL_VAR.to_owned(), schema.url()));
+    Some(schema)
+}
+
+/// A connection to the database a gateway process was given: its scratch schema's, or the
+/// SQLite file in its data directory (also after the gateway stopped); writable.
+fn open_db(vars: &[(String, String)], data_dir: &Path) -> TestDb {
+    match vars.iter().find(|(k, _)| k == DATABASE_URL_VAR) {
+        Some((_, url)) if url.starts_with("postgres") => TestDb::postgres(url),
+        Some((_, url)) => panic!("a test helper reads SQLite only from the data dir, not {url}"),
+        None => TestDb::sqlite(&data_dir.join("codexkey.db"), true),
+    }
 }
 
 /// Asserts that `run` is a refusal the user can act on: exit code 1, nothing on stdout, and an
@@ -113,6 +126,8 @@ pub struct GatewayProcess {
     umask: Option<u32>,
     /// Taken by [`GatewayProcess::kill9`] to keep the data for a restart.
     dir: Option<tempfile::TempDir>,
+    /// The gateway's database when this run uses PostgreSQL; it goes after the process.
+    schema: Option<TestSchema>,
 }
 
 /// A gateway process that was stopped, its data directory kept for a restart.
@@ -120,6 +135,7 @@ pub struct StoppedGateway {
     vars: Vec<(String, String)>,
     umask: Option<u32>,
     dir: tempfile::TempDir,
+    schema: Option<TestSchema>,
     /// What it wrote to stderr before it stopped.
     pub log: String,
 }
@@ -133,11 +149,12 @@ impl GatewayProcess {
     /// `CODEXKEY_MASTER_KEY`).
     pub fn start_with_env(vars: &[(&str, &str)]) -> GatewayProcess {
         let dir = tempfile::tempdir().expect("temp dir");
-        let vars = vars
+        let mut vars = vars
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
-        GatewayProcess::spawn(dir, vars, None)
+        let schema = scratch_database(&mut vars);
+        GatewayProcess::spawn(dir, vars, None, schema)
     }
 
     /// Like [`GatewayProcess::start_with_env`], with both upstreams (`openai` and `anthropic`)
@@ -159,13 +176,16 @@ impl GatewayProcess {
     /// creates world-writable unless it sets the mode itself).
     pub fn start_with_umask(umask: u32) -> GatewayProcess {
         let dir = tempfile::tempdir().expect("temp dir");
-        GatewayProcess::spawn(dir, Vec::new(), Some(umask))
+        let mut vars = Vec::new();
+        let schema = scratch_database(&mut vars);
+        GatewayProcess::spawn(dir, vars, Some(umask), schema)
     }
 
     fn spawn(
         dir: tempfile::TempDir,
         vars: Vec<(String, String)>,
         umask: Option<u32>,
+        schema: Option<TestSchema>,
     ) -> GatewayProcess {
         let data_dir = dir.path().join("data");
         let mut cmd = command();
@@ -222,6 +242,7 @@ impl GatewayProcess {
             vars,
             umask,
             dir: Some(dir),
+            schema,
         }
     }
 
@@ -240,13 +261,14 @@ impl GatewayProcess {
             vars: std::mem::take(&mut self.vars),
             umask: self.umask,
             dir: self.dir.take().expect("the data dir"),
+            schema: self.schema.take(),
             log,
         }
     }
 
-    /// A read-only connection to its database.
-    pub fn db(&self) -> rusqlite::Connection {
-        read_db(&self.data_dir)
+    /// A connection to its database.
+    pub fn db(&self) -> TestDb {
+        open_db(&self.vars, &self.data_dir)
     }
 
     pub fn pid(&self) -> u32 {
@@ -263,9 +285,17 @@ impl GatewayProcess {
         (status, rest.join("\n"))
     }
 
-    /// Every file of the SQLite database (main file, WAL, shared memory), concatenated.
+    /// Everything its database holds, for scans that no secret is stored in the clear: every
+    /// file of the SQLite database (main file, WAL, shared memory), concatenated; on PostgreSQL
+    /// every table's rows in their text form.
     pub fn database_bytes(&self) -> Vec<u8> {
         let mut all = Vec::new();
+        if let Some((_, url)) = self.vars.iter().find(|(k, _)| k == DATABASE_URL_VAR) {
+            for (_, bytes) in crate::postgres_tables_text(url) {
+                all.extend(bytes);
+            }
+            return all;
+        }
         for entry in std::fs::read_dir(&self.data_dir).expect("data dir") {
             let path = entry.expect("entry").path();
             if path
@@ -280,9 +310,14 @@ impl GatewayProcess {
 }
 
 impl StoppedGateway {
-    /// Starts the gateway again on the same data directory and environment.
+    /// Starts the gateway again on the same data directory, database and environment.
     pub fn start_again(self) -> GatewayProcess {
-        GatewayProcess::spawn(self.dir, self.vars, self.umask)
+        GatewayProcess::spawn(self.dir, self.vars, self.umask, self.schema)
+    }
+
+    /// A connection to the database it left.
+    pub fn db(&self) -> TestDb {
+        open_db(&self.vars, &self.dir.path().join("data"))
     }
 }
 

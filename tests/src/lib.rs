@@ -2,8 +2,11 @@
 //!
 //! [`TestGateway`] runs the gateway library in-process on `127.0.0.1:0`, with a fresh data
 //! directory, cheap password hashing and a known admin. [`ApiClient`] makes JSON calls to it
-//! and hands back `(status, body)`. [`DbSnapshot`] reads the SQLite file directly, so a test can
+//! and hands back `(status, body)`. [`DbSnapshot`] reads the database directly, so a test can
 //! show that a refused request changed nothing.
+//!
+//! The store is SQLite unless `CODEXKEY_TEST_STORE=postgres` ([`backend`]): then every gateway a
+//! test starts gets a scratch PostgreSQL schema of its own, and [`TestDb`] reaches either.
 //!
 //! Helpers that spawn the `codexkey` binary live in [`cli`] and [`proxy`]. Assertions about specific routes
 //! do not belong here; they live in `tests/*.rs`.
@@ -14,11 +17,13 @@
 
 pub mod billing;
 pub mod cli;
+pub mod db;
 pub mod fake_stripe;
 pub mod fake_upstream;
 pub mod fixtures;
 pub mod plane;
 pub mod proxy;
+mod schema;
 pub mod smtp;
 mod snapshot;
 pub mod stripe_signer;
@@ -36,12 +41,70 @@ use codexkey_common::Secret;
 use codexkey_gateway::config::{Database, RawAdmin, RawAuth, RawConfig};
 use codexkey_gateway::{Config, Running};
 use reqwest::{Method, RequestBuilder, StatusCode};
-use rusqlite::{Connection, OpenFlags};
 use serde::Serialize;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
+pub use db::{Backend, TestDb};
+pub use schema::TestSchema;
 pub use snapshot::{AccountRow, AuditRow, DbSnapshot, KeyRow, LedgerRow, SessionRow};
+
+/// The variable that picks the store the tests' gateways use: `postgres`, or `sqlite` (the
+/// default when unset).
+pub const STORE_VAR: &str = "CODEXKEY_TEST_STORE";
+
+/// The store this test run uses, from [`STORE_VAR`].
+///
+/// # Panics
+/// If the variable names no store, so a typo cannot quietly test SQLite twice.
+pub fn backend() -> Backend {
+    match std::env::var(STORE_VAR).as_deref() {
+        Err(_) | Ok("" | "sqlite") => Backend::Sqlite,
+        Ok("postgres") => Backend::Postgres,
+        Ok(other) => panic!("{STORE_VAR}={other}: expected `sqlite` or `postgres`"),
+    }
+}
+
+/// Whether a test about something only the SQLite store has (its file, its locks) should stop
+/// here because this run uses PostgreSQL; it says so on stderr, with `why`. Use as
+/// `if sqlite_only("why") { return; }`.
+pub fn sqlite_only(why: &str) -> bool {
+    let skip = backend() == Backend::Postgres;
+    if skip {
+        eprintln!("skipped on PostgreSQL: {why}");
+    }
+    skip
+}
+
+/// A scratch schema for a gateway when this run uses PostgreSQL.
+pub(crate) fn scratch_schema() -> Option<TestSchema> {
+    (backend() == Backend::Postgres).then(TestSchema::create)
+}
+
+/// Every table of the PostgreSQL database at `url`, each row in its text form one a line, as
+/// `(table, bytes)`: what a scan for secrets reads where SQLite tests read the files.
+pub(crate) fn postgres_tables_text(url: &str) -> Vec<(PathBuf, Vec<u8>)> {
+    let db = TestDb::postgres(url);
+    let tables: Vec<String> = db
+        .prepare(
+            "SELECT table_name FROM information_schema.tables
+             WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1",
+        )
+        .and_then(|mut s| s.query_map([], |r| r.get(0)))
+        .and_then(Iterator::collect)
+        .unwrap_or_else(|e| panic!("cannot list the tables: {e}"));
+    tables
+        .into_iter()
+        .map(|table| {
+            let rows: Vec<String> = db
+                .prepare(&format!("SELECT t::text FROM {table} t"))
+                .and_then(|mut s| s.query_map([], |r| r.get(0)))
+                .and_then(Iterator::collect)
+                .unwrap_or_else(|e| panic!("cannot read {table}: {e}"));
+            (PathBuf::from(table), rows.join("\n").into_bytes())
+        })
+        .collect()
+}
 
 /// The admin account every [`TestGateway`] starts with.
 pub const ADMIN_EMAIL: &str = "admin@codexkey.test";
@@ -96,10 +159,12 @@ pub fn http_client() -> reqwest::Client {
 /// Dropping it drops the server task with the test's runtime and deletes the data directory;
 /// [`TestGateway::stop`] shuts it down gracefully first.
 pub struct TestGateway {
-    // Field order matters for `Drop`: the gateway goes before the directory it writes to.
+    // Field order matters for `Drop`: the gateway goes before the schema and the directory it
+    // writes to.
     running: Running,
     config: Config,
     base_url: String,
+    schema: Option<TestSchema>,
     data_dir: TempDir,
 }
 
@@ -116,8 +181,9 @@ impl TestGateway {
     /// configuration, e.g. `|c| c.auth.session_ttl_secs = Some(1)` or
     /// `|c| c.auth.allow_registration = Some(false)`.
     ///
-    /// The defaults: `listen = 127.0.0.1:0`, a fresh temporary data dir holding `codexkey.db`,
-    /// cheap argon2 parameters, and the admin [`ADMIN_EMAIL`] / [`ADMIN_PASSWORD`].
+    /// The defaults: `listen = 127.0.0.1:0`, a fresh temporary data dir holding `codexkey.db`
+    /// (or, when this run uses PostgreSQL, a fresh scratch schema as `database_url`), cheap
+    /// argon2 parameters, and the admin [`ADMIN_EMAIL`] / [`ADMIN_PASSWORD`].
     ///
     /// # Panics
     /// If the configuration is invalid or the gateway cannot start.
@@ -150,12 +216,18 @@ impl TestGateway {
             },
             ..RawConfig::default()
         };
+        let schema = scratch_schema();
+        raw.database_url = schema.as_ref().map(TestSchema::url);
         tweak(&mut raw);
         let config = Config::validate(raw).context("invalid test configuration")?;
-        Self::launch(config, data_dir).await
+        Self::launch(config, schema, data_dir).await
     }
 
-    async fn launch(config: Config, data_dir: TempDir) -> anyhow::Result<TestGateway> {
+    async fn launch(
+        config: Config,
+        schema: Option<TestSchema>,
+        data_dir: TempDir,
+    ) -> anyhow::Result<TestGateway> {
         install_crypto_provider();
         let running = codexkey_gateway::start(config.clone())
             .await
@@ -165,6 +237,7 @@ impl TestGateway {
             running,
             config,
             base_url,
+            schema,
             data_dir,
         })
     }
@@ -175,24 +248,35 @@ impl TestGateway {
     /// If the server task failed.
     pub async fn stop(self) {
         let TestGateway {
-            running, data_dir, ..
+            running,
+            schema,
+            data_dir,
+            ..
         } = self;
         if let Err(e) = running.stop().await {
             panic!("the gateway did not stop cleanly: {e}");
         }
+        drop(schema);
         drop(data_dir);
     }
 
     /// Stops the gateway gracefully and hands its data directory over instead of deleting it
-    /// (it goes when the returned value drops): for a test that works on the database a
+    /// (it goes when the returned value drops): for a test that works on the SQLite file a
     /// stopped gateway left, as an operator's offline tools do.
     ///
     /// # Panics
-    /// If the server task failed.
+    /// If the server task failed, or the gateway's database is not SQLite (a scratch schema
+    /// would go with the gateway, so a test of the files it left must not think it has them).
     pub async fn stop_keeping_data(self) -> TempDir {
         let TestGateway {
-            running, data_dir, ..
+            running,
+            config,
+            data_dir,
+            ..
         } = self;
+        if let Database::Postgres { shown, .. } = &config.database {
+            panic!("stop_keeping_data keeps SQLite files; this gateway uses {shown}");
+        }
         if let Err(e) = running.stop().await {
             panic!("the gateway did not stop cleanly: {e}");
         }
@@ -208,13 +292,14 @@ impl TestGateway {
         let TestGateway {
             running,
             config,
+            schema,
             data_dir,
             ..
         } = self;
         if let Err(e) = running.stop().await {
             panic!("the gateway did not stop cleanly: {e}");
         }
-        match Self::launch(config, data_dir).await {
+        match Self::launch(config, schema, data_dir).await {
             Ok(gw) => gw,
             Err(e) => panic!("the gateway did not start again: {e:#}"),
         }
@@ -319,16 +404,16 @@ impl TestGateway {
         self.login(email, USER_PASSWORD).await
     }
 
-    /// A read-only connection to the gateway's database, for checking what it wrote.
+    /// A connection to the gateway's database, for checking what it wrote. On SQLite it is
+    /// read-only.
     ///
     /// # Panics
     /// If the database cannot be opened.
-    pub fn db(&self) -> Connection {
-        let path = self.db_path();
-        let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .unwrap_or_else(|e| panic!("cannot open {} read-only: {e}", path.display()));
-        set_busy_timeout(&conn);
-        conn
+    pub fn db(&self) -> TestDb {
+        match &self.config.database {
+            Database::Sqlite { path } => TestDb::sqlite(path, false),
+            Database::Postgres { url, .. } => TestDb::postgres(url.expose()),
+        }
     }
 
     /// A writable connection to the gateway's database, for staging states the API cannot
@@ -336,12 +421,19 @@ impl TestGateway {
     ///
     /// # Panics
     /// If the database cannot be opened.
-    pub fn db_rw(&self) -> Connection {
-        let path = self.db_path();
-        let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_WRITE)
-            .unwrap_or_else(|e| panic!("cannot open {}: {e}", path.display()));
-        set_busy_timeout(&conn);
-        conn
+    pub fn db_rw(&self) -> TestDb {
+        match &self.config.database {
+            Database::Sqlite { path } => TestDb::sqlite(path, true),
+            Database::Postgres { url, .. } => TestDb::postgres(url.expose()),
+        }
+    }
+
+    /// Which store the gateway runs on.
+    pub fn backend(&self) -> Backend {
+        match &self.config.database {
+            Database::Sqlite { .. } => Backend::Sqlite,
+            Database::Postgres { .. } => Backend::Postgres,
+        }
     }
 
     /// Everything a refused request must leave alone, read straight from the database.
@@ -355,13 +447,17 @@ impl TestGateway {
         }
     }
 
-    /// The bytes of every SQLite file of the gateway's database as it is right now: the main
-    /// file and, when present, its `-wal` and `-shm` companions, where recent writes live until
-    /// a checkpoint moves them.
+    /// Everything the gateway's database holds right now, for scans that no secret is stored
+    /// in the clear. On SQLite: the bytes of the main file and, when present, its `-wal` and
+    /// `-shm` companions, where recent writes live until a checkpoint moves them. On
+    /// PostgreSQL: each table's rows in their text form, named by the table.
     ///
     /// # Panics
-    /// If the main file cannot be read.
+    /// If the database cannot be read.
     pub fn database_files(&self) -> Vec<(PathBuf, Vec<u8>)> {
+        if let Database::Postgres { url, .. } = &self.config.database {
+            return postgres_tables_text(url.expose());
+        }
         let db = self.db_path();
         let mut files = Vec::new();
         for suffix in ["", "-wal", "-shm", "-journal"] {
@@ -375,13 +471,6 @@ impl TestGateway {
             }
         }
         files
-    }
-}
-
-fn set_busy_timeout(conn: &Connection) {
-    // The gateway's writer may hold the lock for a moment; wait rather than fail with BUSY.
-    if let Err(e) = conn.busy_timeout(Duration::from_secs(5)) {
-        panic!("cannot set a busy timeout: {e}");
     }
 }
 

@@ -2,10 +2,10 @@
 //! upstream of an in-process [`TestGateway`], a user with a gateway key, and readers for what
 //! metering wrote (usage events, ledger charges, holds).
 
+use crate::params;
 use codexkey_common::Secret;
 use codexkey_gateway::config::{Provider, RawConfig, RawUpstream};
 use reqwest::StatusCode;
-use rusqlite::params;
 use serde_json::{Value, json};
 
 use crate::fake_upstream::FakeUpstream;
@@ -195,7 +195,7 @@ impl Plane {
     }
 }
 
-pub fn read_usage_events(db: &rusqlite::Connection) -> Vec<UsageRow> {
+pub fn read_usage_events(db: &crate::TestDb) -> Vec<UsageRow> {
     let mut stmt = db
         .prepare(
             "SELECT request_id, route, provider, model, input_tokens, cached_tokens, cache_write_tokens,

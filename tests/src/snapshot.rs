@@ -1,7 +1,7 @@
-//! [`DbSnapshot`]: every table the control plane writes, read straight from the SQLite file, so
-//! a test can show that a refused request changed nothing.
+//! [`DbSnapshot`]: every table the control plane writes, read straight from the database, so a
+//! test can show that a refused request changed nothing.
 
-use rusqlite::Connection;
+use crate::db::{Backend, Result, TestDb};
 
 /// One `accounts` row, secrets included (a refused password change must not touch the hash).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,14 +74,18 @@ pub struct DbSnapshot {
 
 impl DbSnapshot {
     /// Reads a snapshot in one read transaction, so it is consistent.
-    pub fn read(conn: &Connection) -> rusqlite::Result<DbSnapshot> {
-        conn.execute_batch("BEGIN")?;
+    pub fn read(conn: &TestDb) -> Result<DbSnapshot> {
+        conn.execute_batch(match conn.backend() {
+            Backend::Sqlite => "BEGIN",
+            // PostgreSQL's default isolation takes a fresh snapshot per statement.
+            Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ",
+        })?;
         let snapshot = Self::read_tables(conn);
         conn.execute_batch("COMMIT")?;
         snapshot
     }
 
-    fn read_tables(conn: &Connection) -> rusqlite::Result<DbSnapshot> {
+    fn read_tables(conn: &TestDb) -> Result<DbSnapshot> {
         let accounts = conn
             .prepare(
                 "SELECT id, email, password_hash, role, status, language, currency, balance_micros,

@@ -182,7 +182,7 @@ pub async fn send(
 ///
 /// # Panics
 /// If an event is missing (flush the metering writer first) or differs from the plan.
-pub fn backdate(db: &rusqlite::Connection, sent: &[Sent]) {
+pub fn backdate(db: &crate::TestDb, sent: &[Sent]) {
     for s in sent {
         let (cost, status): (i64, i64) = db
             .query_row(
@@ -200,7 +200,7 @@ pub fn backdate(db: &rusqlite::Connection, sent: &[Sent]) {
         );
         db.execute(
             "UPDATE usage_events SET created_at = ?1 WHERE request_id = ?2",
-            rusqlite::params![s.at_ms, s.request_id],
+            crate::params![s.at_ms, s.request_id],
         )
         .unwrap_or_else(|e| panic!("cannot move {}: {e}", s.request_id));
     }

@@ -134,7 +134,7 @@ async fn deleting_pseudonymises_the_person_and_keeps_the_ledger() {
     let old_email_rows: i64 = db
         .query_row(
             "SELECT (SELECT COUNT(*) FROM audit_log WHERE target = ?1) + (SELECT COUNT(*) FROM accounts WHERE email = ?1 AND id = ?2)",
-            rusqlite::params![p.user_email, id],
+            codexkey_tests::params![p.user_email, id],
             |r| r.get(0),
         )
         .unwrap();

@@ -714,7 +714,7 @@ async fn an_expired_session_is_refused() {
         .db_rw()
         .execute(
             "UPDATE sessions SET expires_at = ?1 WHERE token_hash = ?2",
-            rusqlite::params![yesterday, hash_secret(&token)],
+            codexkey_tests::params![yesterday, hash_secret(&token)],
         )
         .unwrap();
     assert_eq!(changed, 1);

@@ -13,7 +13,7 @@ use std::time::Duration;
 use codexkey_tests::cli::CliUser;
 use codexkey_tests::fixtures::{CREDITS_100, chat_usage};
 use codexkey_tests::plane::Plane;
-use codexkey_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, TestGateway};
+use codexkey_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, TestDb, TestGateway};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -25,7 +25,7 @@ struct Counts {
     holds: i64,
 }
 
-fn counts(db: &rusqlite::Connection) -> Counts {
+fn counts(db: &TestDb) -> Counts {
     let n = |sql: &str| db.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
     Counts {
         accounts: n("SELECT COUNT(*) FROM accounts"),
@@ -35,7 +35,7 @@ fn counts(db: &rusqlite::Connection) -> Counts {
     }
 }
 
-fn max_id(db: &rusqlite::Connection, table: &str) -> i64 {
+fn max_id(db: &TestDb, table: &str) -> i64 {
     db.query_row(
         &format!("SELECT COALESCE(MAX(id), 0) FROM {table}"),
         [],
@@ -44,12 +44,17 @@ fn max_id(db: &rusqlite::Connection, table: &str) -> i64 {
     .unwrap()
 }
 
-fn open(path: &Path) -> rusqlite::Connection {
-    rusqlite::Connection::open(path).unwrap()
+fn open(path: &Path) -> TestDb {
+    TestDb::sqlite(path, true)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backup_under_load_is_one_instant_and_restores() {
+    if codexkey_tests::sqlite_only(
+        "`admin backup` copies the SQLite file; on PostgreSQL backups are pg_dump's and the command refuses",
+    ) {
+        return;
+    }
     let p = Arc::new(Plane::start(CREDITS_100).await);
     p.upstream.update_script(|s| {
         s.usage = chat_usage();

@@ -16,7 +16,8 @@ use codexkey_common::Secret;
 use codexkey_tests::fake_stripe::{self, FakeStripe};
 use codexkey_tests::stripe_signer::StripeSigner;
 use codexkey_tests::{
-    ApiClient, DbSnapshot, TestGateway, assert_error, contains_bytes, install_crypto_provider,
+    ApiClient, Backend, DbSnapshot, TestGateway, assert_error, contains_bytes,
+    install_crypto_provider,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -189,10 +190,16 @@ type EventRow = (String, String, Option<i64>, String);
 
 fn events(gw: &TestGateway) -> Vec<EventRow> {
     let db = gw.db();
+    // The table has no id: in insertion order, SQLite's `rowid`, PostgreSQL's `ctid` (rows are
+    // never updated or deleted, so they stay where they were written).
+    let order = match db.backend() {
+        Backend::Sqlite => "rowid",
+        Backend::Postgres => "ctid",
+    };
     let mut stmt = db
-        .prepare(
-            "SELECT event_id, event_type, order_id, outcome FROM provider_events ORDER BY rowid",
-        )
+        .prepare(&format!(
+            "SELECT event_id, event_type, order_id, outcome FROM provider_events ORDER BY {order}"
+        ))
         .unwrap();
     stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
         .unwrap()
@@ -1248,7 +1255,11 @@ async fn the_database_refuses_to_rewrite_an_order_or_an_event() {
             [pending["id"].as_i64().unwrap()],
         )
         .expect_err("paid without a credit");
-    assert!(err.to_string().contains("CHECK"), "{err}");
+    // SQLite says "CHECK constraint failed", PostgreSQL "violates check constraint".
+    assert!(
+        err.to_string().to_lowercase().contains("check constraint"),
+        "{err}"
+    );
     assert_eq!(h.state(), before_pending);
     assert_eq!(before.0.ledger, h.gw.snapshot().ledger);
     h.assert_consistent().await;

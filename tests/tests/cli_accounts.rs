@@ -5,8 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use codexkey_tests::cli::{
-    ADMIN_EMAIL, ADMIN_PASSWORD, CliUser, GatewayProcess, USER_EMAIL, USER_PASSWORD, read_db,
-    refused,
+    ADMIN_EMAIL, ADMIN_PASSWORD, CliUser, GatewayProcess, USER_EMAIL, USER_PASSWORD, refused,
 };
 use codexkey_tests::totp::{self, MASTER_KEY};
 
@@ -222,7 +221,8 @@ fn an_admin_resets_two_factor_from_the_cli() {
     // `admin users` alone still lists.
     let users = admin.run(&["admin", "users", "--json"]).json();
     assert_eq!(users.as_array().unwrap().len(), 2);
-    let (actor, target): (String, String) = read_db(&gw.data_dir)
+    let (actor, target): (String, String) = gw
+        .db()
         .query_row(
             "SELECT a.email, l.target FROM audit_log l JOIN accounts a ON a.id = l.actor_id
              WHERE l.action = 'account.2fa_reset'",

@@ -129,10 +129,8 @@ fn untrusted_text_never_reaches_the_terminal_raw() {
     // An email stored before the gateway refused such characters (written straight into the
     // database): what an operator's terminal must survive.
     let evil = "dev\u{1b}]0;pwned\u{7}\u{200b}@codexkey.test";
-    let db = rusqlite::Connection::open(gw.data_dir.join("codexkey.db")).expect("db");
-    db.busy_timeout(std::time::Duration::from_secs(5))
-        .expect("busy");
-    let changed = db
+    let changed = gw
+        .db()
         .execute(
             "UPDATE accounts SET email = ?1 WHERE email = ?2",
             [evil, USER_EMAIL],

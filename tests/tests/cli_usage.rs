@@ -77,9 +77,7 @@ async fn setup_with(via: Option<(&str, &Arc<std::sync::Mutex<String>>)>) -> Setu
     // A report flushes the gateway's metering writer: every event is in the database after it.
     let (status, _) = api.get("/api/v1/usage").await;
     assert_eq!(status, StatusCode::OK);
-    let db = rusqlite::Connection::open(gw.data_dir.join("codexkey.db")).unwrap();
-    db.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
-    usage::backdate(&db, &sent);
+    usage::backdate(&gw.db(), &sent);
     Setup {
         gw,
         user,
@@ -482,8 +480,7 @@ async fn a_large_sync_draws_a_progress_bar_on_a_terminal_only() {
     // 1,500 more events, written straight into the gateway's database. Plain inserts skip the
     // report rollup (the metering writer maintains it); this test only syncs raw events.
     {
-        let db = rusqlite::Connection::open(s.gw.data_dir.join("codexkey.db")).unwrap();
-        db.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
+        let db = s.gw.db();
         let (account, key): (i64, i64) = db
             .query_row(
                 "SELECT a.id, k.id FROM accounts a JOIN api_keys k ON k.account_id = a.id WHERE a.email = ?1 LIMIT 1",
@@ -496,7 +493,7 @@ async fn a_large_sync_draws_a_progress_bar_on_a_terminal_only() {
             db.execute(
                 "INSERT INTO usage_events (request_id, account_id, key_id, route, model, cost_micros, status, created_at)
                  VALUES (?1, ?2, ?3, 'chat.completions', 'gpt-4o-mini', 1, 200, ?4)",
-                rusqlite::params![format!("synthetic-{i}"), account, key, 1_795_000_000_000_i64 + i],
+                codexkey_tests::params![format!("synthetic-{i}"), account, key, 1_795_000_000_000_i64 + i],
             )
             .unwrap();
         }

@@ -7,9 +7,9 @@
 use std::time::Duration;
 
 use codexkey_tests::ApiClient;
-use codexkey_tests::cli::{ADMIN_EMAIL, ADMIN_PASSWORD, GatewayProcess, read_db};
+use codexkey_tests::cli::{ADMIN_EMAIL, ADMIN_PASSWORD, GatewayProcess};
 use codexkey_tests::fake_upstream::{Action, FakeUpstream, Script, Usage};
-use codexkey_tests::{contains_bytes, http_client, install_crypto_provider};
+use codexkey_tests::{Backend, contains_bytes, http_client, install_crypto_provider};
 use futures_util::StreamExt as _;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -62,7 +62,13 @@ async fn kill_9_during_a_stream_then_restart_reconciles_the_hold() {
         ..Script::default()
     });
     let funds = 100_000_000;
-    let s = setup(&upstream, &[], funds).await;
+    // On PostgreSQL a short balance lease, so the dead process's lease expires soon.
+    let s = setup(
+        &upstream,
+        &[("CODEXKEY_METERING__LEASE_TTL_MS", "2000".into())],
+        funds,
+    )
+    .await;
     let http = http_client();
 
     // One request completes before the crash: its charge must survive it.
@@ -93,11 +99,10 @@ async fn kill_9_during_a_stream_then_restart_reconciles_the_hold() {
     // Give the group commit a moment to make the hold durable, as it is within milliseconds.
     tokio::time::sleep(Duration::from_millis(300)).await;
 
-    let data_dir = s.gw.data_dir.clone();
     let stopped = tokio::task::block_in_place(|| s.gw.kill9());
     drop(stream);
     {
-        let db = read_db(&data_dir);
+        let db = stopped.db();
         let holds: i64 = db
             .query_row("SELECT COUNT(*) FROM holds", [], |r| r.get(0))
             .unwrap();
@@ -108,11 +113,27 @@ async fn kill_9_during_a_stream_then_restart_reconciles_the_hold() {
     }
 
     let gw = tokio::task::block_in_place(|| stopped.start_again());
-    let db = read_db(&data_dir);
-    let holds: i64 = db
-        .query_row("SELECT COUNT(*) FROM holds", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(holds, 0, "reconciled at start-up");
+    let db = gw.db();
+    let holds = || -> i64 {
+        db.query_row("SELECT COUNT(*) FROM holds", [], |r| r.get(0))
+            .unwrap()
+    };
+    match db.backend() {
+        Backend::Sqlite => assert_eq!(holds(), 0, "reconciled at start-up"),
+        // The restarted process is a new replica: the hold is settled by the crash rule when
+        // the dead one's lease expires (the README's "A replica that dies").
+        Backend::Postgres => {
+            let deadline = std::time::Instant::now() + Duration::from_secs(15);
+            while holds() != 0 && std::time::Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            assert_eq!(
+                holds(),
+                0,
+                "reconciled once the dead replica's lease expired"
+            );
+        }
+    }
     let (cost, settlement, error): (i64, String, Option<String>) = db
         .query_row(
             "SELECT cost_micros, settlement, error_code FROM usage_events WHERE request_id = ?1",
@@ -258,9 +279,10 @@ async fn a_canary_in_prompts_and_completions_never_reaches_the_database_or_the_l
     // Everything metered is flushed by the ledger check before the files are read.
     let (_, check) = s.admin.get("/api/v1/admin/ledger/verify").await;
     assert_eq!(check["ok"], true, "{check}");
-    let events: i64 = read_db(&s.gw.data_dir)
-        .query_row("SELECT COUNT(*) FROM usage_events", [], |r| r.get(0))
-        .unwrap();
+    let events: i64 =
+        s.gw.db()
+            .query_row("SELECT COUNT(*) FROM usage_events", [], |r| r.get(0))
+            .unwrap();
     assert!(events >= 7, "usage events were written ({events})");
 
     let db_bytes = s.gw.database_bytes();

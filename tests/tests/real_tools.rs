@@ -194,11 +194,7 @@ impl Bench {
         // The ledger check flushes metering before it reads.
         let (_, check) = self.admin.get("/api/v1/admin/ledger/verify").await;
         assert_eq!(check["ok"], true, "{check}");
-        let db = rusqlite::Connection::open_with_flags(
-            self.gw.data_dir.join("codexkey.db"),
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-        )
-        .unwrap();
+        let db = self.gw.db();
         let mut stmt = db
             .prepare(
                 "SELECT request_id, key_id, route, model, input_tokens, cached_tokens, cache_write_tokens,

@@ -601,7 +601,7 @@ async fn summary_shows_spend_today_and_days_left() {
     p.gw.db_rw()
         .execute(
             "UPDATE usage_events SET created_at = ?1 WHERE request_id = ?2",
-            rusqlite::params![forty_days_ago, ids[0]],
+            codexkey_tests::params![forty_days_ago, ids[0]],
         )
         .unwrap();
 
