@@ -36,6 +36,10 @@ pub(super) struct Leasing {
     /// knowing no other grant of the account raced it, and requests arriving together on an
     /// empty lease wait for one grant instead of each asking the database.
     granting: [tokio::sync::Mutex<()>; GRANT_SHARDS],
+    /// One give-back at a time: the one at shutdown waits for a round's give-back still
+    /// ending leases (it took them out of memory first), so the gateway does not exit with
+    /// them half given back.
+    giving_back: tokio::sync::Mutex<()>,
 }
 
 const GRANT_SHARDS: usize = 16;
@@ -72,6 +76,7 @@ impl Leasing {
             replica: Arc::from(format!("{:016x}", u64::from_le_bytes(id))),
             ttl: settings.ttl,
             granting: std::array::from_fn(|_| tokio::sync::Mutex::new(())),
+            giving_back: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -261,6 +266,7 @@ impl Leasing {
         idle_after: Duration,
         flush: impl Future<Output = ()>,
     ) {
+        let _giving_back = self.giving_back.lock().await;
         let idle = |f: &Funds, now: Instant| match f.tenure {
             Tenure::Leased(l)
                 if f.held == Micros::ZERO && now.duration_since(l.last_used) >= idle_after =>
