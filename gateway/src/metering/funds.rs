@@ -59,6 +59,10 @@ pub(super) struct LocalLease {
     /// Past this, nothing is admitted on the lease until a refresh or a grant confirms it.
     pub(super) trusted_until: Instant,
     pub(super) last_used: Instant,
+    /// Requests admitted on the lease since it last grew, and when that was: the pace the
+    /// next grant is sized by.
+    pub(super) admitted: u64,
+    pub(super) grown_at: Instant,
 }
 
 impl LocalLease {

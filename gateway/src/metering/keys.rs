@@ -160,7 +160,13 @@ pub struct KeyCache {
     counters: Mutex<HashMap<i64, Arc<Mutex<KeyCounters>>>>,
     /// Bumped by every invalidation, under the `by_hash` write lock.
     generation: AtomicU64,
+    /// One read of a key from the store at a time (sharded by hash): requests arriving
+    /// together with a key not cached yet (the first burst after start-up, or after a change)
+    /// wait for one read instead of each taking a database connection.
+    loading: [tokio::sync::Mutex<()>; LOAD_SHARDS],
 }
+
+const LOAD_SHARDS: usize = 16;
 
 impl KeyCache {
     /// A cache whose keys count their RPM and TPM limits in `limits`.
@@ -186,13 +192,7 @@ impl KeyCache {
             return Err(ProxyError::InvalidKey);
         }
         let hash = hash_secret(secret);
-        let cached = self
-            .by_hash
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&hash)
-            .cloned();
-        let entry = match cached {
+        let entry = match self.cached(&hash) {
             Some(e) => e,
             None => self.load(store, hash).await?,
         };
@@ -208,9 +208,25 @@ impl KeyCache {
         Ok(entry)
     }
 
+    fn cached(&self, hash: &str) -> Option<Arc<KeyEntry>> {
+        self.by_hash
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(hash)
+            .cloned()
+    }
+
     /// Reads a key from the store and caches it, unless a change was invalidated while it was
     /// being read: that read may predate the change, so it is used for this request only.
     async fn load(&self, store: &dyn Store, hash: String) -> Result<Arc<KeyEntry>, ProxyError> {
+        let shard = hash.bytes().fold(0usize, |h, b| {
+            h.wrapping_mul(31).wrapping_add(usize::from(b))
+        }) % LOAD_SHARDS;
+        let _loading = self.loading[shard].lock().await;
+        // Another request may have read it while this one waited.
+        if let Some(entry) = self.cached(&hash) {
+            return Ok(entry);
+        }
         let generation = self.generation.load(Ordering::Acquire);
         let (key, account) = store
             .key_by_hash(&hash)

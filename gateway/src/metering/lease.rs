@@ -36,12 +36,34 @@ pub(super) struct Leasing {
     /// knowing no other grant of the account raced it, and requests arriving together on an
     /// empty lease wait for one grant instead of each asking the database.
     granting: [tokio::sync::Mutex<()>; GRANT_SHARDS],
+    /// One give-back at a time: the one at shutdown waits for a round's give-back still
+    /// ending leases (it took them out of memory first), so the gateway does not exit with
+    /// them half given back.
+    giving_back: tokio::sync::Mutex<()>,
 }
 
 const GRANT_SHARDS: usize = 16;
 
-/// A request asks its lease for enough for this many requests like it, when there is plenty.
+/// A grant asks for at least enough for this many requests like the one that needs it, when
+/// there is plenty: an account's first lease, or one that has been quiet.
 const REQUESTS_PER_GRANT: i64 = 16;
+
+/// And for at most this many: a busy account's lease holds what it spends here in about a
+/// round of the background work (a quarter of the lease time), up to this many requests'
+/// worst case, so grants stay rare under sustained load (one per several hundred requests)
+/// without one replica sitting on a balance other replicas may need.
+const MAX_REQUESTS_PER_GRANT: i64 = 1024;
+
+/// How many requests like the next one a grant asks for: as many as the lease admitted since
+/// it last grew (`admitted`, over `elapsed`) would come in `horizon` at that pace, within
+/// [`REQUESTS_PER_GRANT`] and [`MAX_REQUESTS_PER_GRANT`]. A lease emptied quickly grows by
+/// more next time, one that lasted long by less.
+fn requests_per_grant(admitted: u64, elapsed: Duration, horizon: Duration) -> i64 {
+    let pace = u128::from(admitted).saturating_mul(horizon.as_nanos()) / elapsed.as_nanos().max(1);
+    i64::try_from(pace)
+        .unwrap_or(i64::MAX)
+        .clamp(REQUESTS_PER_GRANT, MAX_REQUESTS_PER_GRANT)
+}
 
 impl Leasing {
     pub(super) fn new(settings: LeaseSettings) -> Leasing {
@@ -54,6 +76,7 @@ impl Leasing {
             replica: Arc::from(format!("{:016x}", u64::from_le_bytes(id))),
             ttl: settings.ttl,
             granting: std::array::from_fn(|_| tokio::sync::Mutex::new(())),
+            giving_back: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -104,21 +127,31 @@ impl Leasing {
         }
         let _granting = self.granting[Leasing::shard(account_id)].lock().await;
         // Another request may have grown the lease while this one waited.
-        let shortfall = {
+        let (shortfall, requests) = {
             let f = lock(funds);
             if covered(&f).is_some() {
                 return Ok(false);
             }
-            Micros(want.0.saturating_sub(f.available().0).max(1))
+            let requests = match f.tenure {
+                Tenure::Leased(l) => {
+                    requests_per_grant(l.admitted, l.grown_at.elapsed(), self.period())
+                }
+                Tenure::Whole | Tenure::Unleased => REQUESTS_PER_GRANT,
+            };
+            (
+                Micros(want.0.saturating_sub(f.available().0).max(1)),
+                requests,
+            )
         };
         let ask = LeaseAsk {
             need: shortfall,
-            extra: Micros(want.0.saturating_mul(REQUESTS_PER_GRANT)),
+            extra: Micros(want.0.saturating_mul(requests)),
         };
         let sent = Instant::now();
         let leases = self
             .store(store)
             .map_err(|e| ProxyError::Internal(e.to_string()))?;
+        crate::metrics::get().lease_grant();
         let grant = leases
             .grant_lease(account_id, &self.replica, ask, self.expiry())
             .await
@@ -148,6 +181,8 @@ impl Leasing {
             since,
             trusted_until: sent + self.trust(),
             last_used: now,
+            admitted: 0,
+            grown_at: now,
         });
         Ok(short)
     }
@@ -231,6 +266,7 @@ impl Leasing {
         idle_after: Duration,
         flush: impl Future<Output = ()>,
     ) {
+        let _giving_back = self.giving_back.lock().await;
         let idle = |f: &Funds, now: Instant| match f.tenure {
             Tenure::Leased(l)
                 if f.held == Micros::ZERO && now.duration_since(l.last_used) >= idle_after =>
@@ -281,5 +317,36 @@ impl Leasing {
             }
         }
         drop(guards);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_grant_asks_for_what_the_lease_would_admit_in_a_round_at_its_last_pace() {
+        let round = Duration::from_millis(2_500);
+        // A lease new to this replica, or nothing admitted on it: the floor.
+        assert_eq!(requests_per_grant(0, Duration::from_secs(1), round), 16);
+        // 100 requests in a second: 250 in a round.
+        assert_eq!(requests_per_grant(100, Duration::from_secs(1), round), 250);
+        assert_eq!(
+            requests_per_grant(400, Duration::from_millis(2_500), round),
+            400
+        );
+        // A quiet account: the floor.
+        assert_eq!(requests_per_grant(10, Duration::from_secs(60), round), 16);
+        // A busy one (64 requests in 5 ms): the cap.
+        assert_eq!(
+            requests_per_grant(64, Duration::from_millis(5), round),
+            1024
+        );
+        // Nothing elapsed, or beyond every range: still the cap, no division by zero.
+        assert_eq!(requests_per_grant(3, Duration::ZERO, round), 1024);
+        assert_eq!(
+            requests_per_grant(u64::MAX, Duration::ZERO, Duration::MAX),
+            1024
+        );
     }
 }

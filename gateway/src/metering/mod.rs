@@ -255,6 +255,7 @@ impl Meter {
             let owner = match (&self.leasing, &mut f.tenure) {
                 (Some(leasing), Tenure::Leased(l)) => {
                     l.last_used = Instant::now();
+                    l.admitted = l.admitted.saturating_add(1);
                     Some(leasing.owner(l.epoch))
                 }
                 _ => None,

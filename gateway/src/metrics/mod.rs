@@ -108,6 +108,7 @@ pub struct Metrics {
     holds_in_flight: Gauge,
     writer_queue: Gauge,
     writer_commit: Histogram,
+    lease_grants: Counter,
     changes_listening: Gauge,
     changes_applied: Fixed<Counter>,
 }
@@ -231,6 +232,12 @@ impl Metrics {
             "Time the metering writer takes to commit one batch",
             writer_commit.clone(),
         );
+        let lease_grants = Counter::default();
+        registry.register(
+            "lease_grants",
+            "Balance lease grants this replica asked the database for (PostgreSQL)",
+            lease_grants.clone(),
+        );
         let changes_listening = Gauge::default();
         registry.register(
             "changes_listening",
@@ -261,6 +268,7 @@ impl Metrics {
             holds_in_flight,
             writer_queue,
             writer_commit,
+            lease_grants,
             changes_listening,
             changes_applied,
         }
@@ -327,6 +335,11 @@ impl Metrics {
 
     pub fn metering_commit(&self, took: Duration) {
         self.writer_commit.observe(took);
+    }
+
+    /// A balance lease grant asked of the database, answered or not.
+    pub fn lease_grant(&self) {
+        self.lease_grants.inc();
     }
 
     /// The text a scrape gets; `queue_depth` is read by the caller at scrape time.

@@ -16,63 +16,43 @@ impl LeaseStore for PgStore {
     ) -> Result<Option<LeaseGrant>, StoreError> {
         let mut c = self.client().await?;
         let tx = c.transaction().await?;
-        let Some(row) = tx
-            .query_opt(
+        let lock = tx
+            .prepare_cached(
                 "SELECT balance_micros, leased_micros FROM accounts WHERE id = $1 FOR NO KEY UPDATE",
-                &[&account_id],
             )
-            .await?
-        else {
+            .await?;
+        let Some(row) = tx.query_opt(&lock, &[&account_id]).await? else {
             return Err(StoreError::NotFound);
         };
         let (balance, leased) = (Micros(row.try_get(0)?), Micros(row.try_get(1)?));
-        let current = tx
-            .query_opt(
-                "SELECT epoch, amount_micros FROM balance_leases
-                 WHERE account_id = $1 AND replica_id = $2 FOR UPDATE",
-                &[&account_id, &replica],
-            )
-            .await?;
-        // The replica's lease, whichever epoch it has: a replica that lost track of its
-        // epoch (a grant whose answer never came) finds it again, and a lease with requests
-        // in flight on it is never replaced under them.
-        let kept = match current {
-            Some(r) => Some((r.try_get::<_, i64>(0)?, Micros(r.try_get(1)?))),
-            None => None,
-        };
         let free = Micros((balance.0 - leased.0).max(0));
         let Some(granted) = ask.grant(free) else {
             tx.commit().await?;
             return Ok(None);
         };
-        let (epoch, amount) = match kept {
-            Some((epoch, amount)) => {
-                let amount = Micros(amount.0 + granted.0);
-                tx.execute(
-                    "UPDATE balance_leases SET amount_micros = $3, expires_at = $4
-                     WHERE account_id = $1 AND replica_id = $2",
-                    &[&account_id, &replica, &amount.0, &expires_at],
-                )
-                .await?;
-                (epoch, amount)
-            }
-            None => {
-                let epoch: i64 = tx
-                    .query_one(
-                        "INSERT INTO balance_leases (account_id, replica_id, epoch, amount_micros, expires_at)
-                         VALUES ($1, $2, nextval('lease_epochs'), $3, $4) RETURNING epoch",
-                        &[&account_id, &replica, &granted.0, &expires_at],
-                    )
-                    .await?
-                    .try_get(0)?;
-                (epoch, granted)
-            }
-        };
-        tx.execute(
-            "UPDATE accounts SET leased_micros = $2 WHERE id = $1",
-            &[&account_id, &(leased.0 + granted.0)],
-        )
-        .await?;
+        // The replica's lease grows whichever epoch it has: a replica that lost track of its
+        // epoch (a grant whose answer never came) finds it again, and a lease with requests in
+        // flight on it is never replaced under them. Its amount is read and written by the
+        // upsert itself, under the account's lock every writer of lease amounts takes first,
+        // so the grant is these two statements. (A conflicting insert still draws an epoch
+        // from the sequence; epochs need only be new, not consecutive.)
+        let grow = tx
+            .prepare_cached(
+                "WITH lease AS (
+                     INSERT INTO balance_leases (account_id, replica_id, epoch, amount_micros, expires_at)
+                     VALUES ($1, $2, nextval('lease_epochs'), $3, $4)
+                     ON CONFLICT (account_id, replica_id) DO UPDATE
+                         SET amount_micros = balance_leases.amount_micros + excluded.amount_micros,
+                             expires_at = excluded.expires_at
+                     RETURNING epoch, amount_micros),
+                 account AS (UPDATE accounts SET leased_micros = leased_micros + $3 WHERE id = $1)
+                 SELECT epoch, amount_micros FROM lease",
+            )
+            .await?;
+        let row = tx
+            .query_one(&grow, &[&account_id, &replica, &granted.0, &expires_at])
+            .await?;
+        let (epoch, amount) = (row.try_get(0)?, Micros(row.try_get(1)?));
         tx.commit().await?;
         Ok(Some(LeaseGrant {
             epoch,
@@ -87,15 +67,17 @@ impl LeaseStore for PgStore {
         expires_at: Millis,
     ) -> Result<Vec<(i64, i64)>, StoreError> {
         let c = self.client().await?;
-        c.query(
-            "UPDATE balance_leases SET expires_at = $2 WHERE replica_id = $1
-             RETURNING account_id, epoch",
-            &[&replica, &expires_at],
-        )
-        .await?
-        .iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-        .collect()
+        let refresh = c
+            .prepare_cached(
+                "UPDATE balance_leases SET expires_at = $2 WHERE replica_id = $1
+                 RETURNING account_id, epoch",
+            )
+            .await?;
+        c.query(&refresh, &[&replica, &expires_at])
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
     }
 
     async fn end_lease(
@@ -106,27 +88,24 @@ impl LeaseStore for PgStore {
     ) -> Result<Micros, StoreError> {
         let mut c = self.client().await?;
         let tx = c.transaction().await?;
-        tx.execute(
-            "SELECT 1 FROM accounts WHERE id = $1 FOR NO KEY UPDATE",
-            &[&account_id],
-        )
-        .await?;
-        let Some(row) = tx
-            .query_opt(
+        let lock = tx
+            .prepare_cached("SELECT 1 FROM accounts WHERE id = $1 FOR NO KEY UPDATE")
+            .await?;
+        tx.execute(&lock, &[&account_id]).await?;
+        let end = tx
+            .prepare_cached(
                 "DELETE FROM balance_leases WHERE account_id = $1 AND replica_id = $2 AND epoch = $3
                  RETURNING amount_micros",
-                &[&account_id, &replica, &epoch],
             )
-            .await?
-        else {
+            .await?;
+        let Some(row) = tx.query_opt(&end, &[&account_id, &replica, &epoch]).await? else {
             return Ok(Micros::ZERO);
         };
         let amount: i64 = row.try_get(0)?;
-        tx.execute(
-            "UPDATE accounts SET leased_micros = leased_micros - $2 WHERE id = $1",
-            &[&account_id, &amount],
-        )
-        .await?;
+        let give_back = tx
+            .prepare_cached("UPDATE accounts SET leased_micros = leased_micros - $2 WHERE id = $1")
+            .await?;
+        tx.execute(&give_back, &[&account_id, &amount]).await?;
         tx.commit().await?;
         Ok(Micros(amount))
     }
@@ -140,15 +119,17 @@ impl LeaseStore for PgStore {
         let tx = c.transaction().await?;
         // Which accounts to lock: those with an expired lease or an orphaned hold (one whose
         // lease is gone: its replica wrote it after the lease ended). Read again once locked.
-        let accounts: Vec<i64> = tx
-            .query(
+        let due = tx
+            .prepare_cached(
                 "SELECT account_id FROM balance_leases WHERE expires_at < $1
                  UNION
                  SELECT h.account_id FROM holds h WHERE h.replica_id IS NOT NULL AND NOT EXISTS
                    (SELECT 1 FROM balance_leases l WHERE l.account_id = h.account_id
                       AND l.replica_id = h.replica_id AND l.epoch = h.lease_epoch)",
-                &[&now],
             )
+            .await?;
+        let accounts: Vec<i64> = tx
+            .query(&due, &[&now])
             .await?
             .iter()
             .map(|r| r.try_get(0))
@@ -158,29 +139,29 @@ impl LeaseStore for PgStore {
             return Ok(sweep);
         }
         let mut totals = BatchTotals::lock(&tx, accounts.iter().copied()).await?;
-        let ended = tx
-            .query(
+        let end = tx
+            .prepare_cached(
                 "DELETE FROM balance_leases WHERE account_id = ANY($1) AND expires_at < $2
                  RETURNING account_id, amount_micros",
-                &[&accounts, &now],
             )
             .await?;
+        let ended = tx.query(&end, &[&accounts, &now]).await?;
         for r in &ended {
             let amount = Micros(r.try_get(1)?);
             totals.end_leases(r.try_get(0)?, amount)?;
             sweep.leases += 1;
             sweep.returned = sweep.returned.checked_add(amount).unwrap_or(Micros::MAX);
         }
-        let orphans = tx
-            .query(
+        let orphaned = tx
+            .prepare_cached(
                 "DELETE FROM holds h WHERE h.account_id = ANY($1) AND h.replica_id IS NOT NULL
                    AND NOT EXISTS (SELECT 1 FROM balance_leases l WHERE l.account_id = h.account_id
                                      AND l.replica_id = h.replica_id AND l.epoch = h.lease_epoch)
                  RETURNING request_id, account_id, key_id, crash_charge_micros, route, model,
                            provider, amount_micros, created_at",
-                &[&accounts],
             )
             .await?;
+        let orphans = tx.query(&orphaned, &[&accounts]).await?;
         let mut rows: Vec<(Millis, LeftHold, Micros)> = orphans
             .iter()
             .map(|r| {

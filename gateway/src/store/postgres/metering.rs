@@ -96,12 +96,6 @@ struct AccountChange {
     updated_at: Option<Millis>,
 }
 
-/// A lease the batch charges against, locked with its account.
-struct LeaseCharge {
-    epoch: i64,
-    charged: Micros,
-}
-
 /// The per-row changes of a metering batch: `accounts` and `api_keys` get one update each per
 /// batch instead of one per request (most batches are many requests of few accounts), and the
 /// batch's holds, ledger entries and events are gathered into columns, each kind written by one
@@ -116,8 +110,8 @@ pub(super) struct BatchTotals {
     released: Vec<String>,
     charges: ChargeRows,
     events: EventRows,
-    /// (account, replica) → the replica's live lease of the account.
-    leases: HashMap<(i64, Arc<str>), LeaseCharge>,
+    /// (account, replica) → the epoch of the replica's live lease of the account, charged.
+    leases: HashMap<(i64, Arc<str>), i64>,
     /// Requests of ended leases the sweep already settled by the crash rule.
     swept: HashSet<String>,
     /// Requests of ended leases charged from the free balance: their events as written.
@@ -226,10 +220,13 @@ impl BatchTotals {
         })
     }
 
-    /// Locks the leases the batch's settlements were admitted under (after their accounts,
-    /// the order every lease writer keeps), and finds which of the requests whose lease has
-    /// ended the sweep settled already.
-    async fn lock_leases<'o>(
+    /// Charges the leases the batch's settlements were admitted under, each by the sum of
+    /// its settlements' costs, and learns which of them still exist: one statement, run after
+    /// their accounts are locked (the order every lease writer keeps), that matches no row for
+    /// an ended lease. Under those account locks no other writer changes a lease's amount or
+    /// ends it, so what it answers holds for the rest of the batch. Then finds which of the
+    /// requests whose lease has ended the sweep settled already.
+    async fn charge_leases<'o>(
         &mut self,
         tx: &Tx<'_>,
         settled: impl Iterator<Item = (&'o UsageEventRecord, &'o LeaseOwner)>,
@@ -238,25 +235,36 @@ impl BatchTotals {
         if settled.is_empty() {
             return Ok(());
         }
-        let accounts: Vec<i64> = settled.iter().map(|(e, _)| e.account_id).collect();
-        let replicas: Vec<&str> = settled.iter().map(|(_, o)| &*o.replica).collect();
+        let mut charges: HashMap<(i64, &str, i64), Micros> = HashMap::new();
+        for (e, o) in &settled {
+            let charge = charges
+                .entry((e.account_id, &*o.replica, o.epoch))
+                .or_insert(Micros::ZERO);
+            *charge = checked(charge.checked_add(e.cost))?;
+        }
+        let mut charges: Vec<_> = charges.into_iter().collect();
+        charges.sort_unstable();
+        let accounts: Vec<i64> = charges.iter().map(|((a, _, _), _)| *a).collect();
+        let replicas: Vec<&str> = charges.iter().map(|((_, r, _), _)| *r).collect();
+        let epochs: Vec<i64> = charges.iter().map(|((_, _, e), _)| *e).collect();
+        let amounts: Vec<i64> = charges.iter().map(|(_, c)| c.0).collect();
         let stmt = tx
             .prepare_cached(
-                "SELECT l.account_id, l.replica_id, l.epoch FROM balance_leases l
-                 JOIN (SELECT DISTINCT * FROM unnest($1::bigint[], $2::text[])) AS w(account_id, replica_id)
-                   ON w.account_id = l.account_id AND w.replica_id = l.replica_id
-                 ORDER BY l.account_id, l.replica_id FOR UPDATE OF l",
+                "UPDATE balance_leases l SET amount_micros = l.amount_micros - w.charged
+                 FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[])
+                      AS w(account_id, replica_id, epoch, charged)
+                 WHERE l.account_id = w.account_id AND l.replica_id = w.replica_id
+                   AND l.epoch = w.epoch
+                 RETURNING l.account_id, l.replica_id, l.epoch",
             )
             .await?;
-        for r in tx.query(&stmt, &[&accounts, &replicas]).await? {
+        for r in tx
+            .query(&stmt, &[&accounts, &replicas, &epochs, &amounts])
+            .await?
+        {
             let replica: String = r.try_get(1)?;
-            self.leases.insert(
-                (r.try_get(0)?, Arc::from(replica)),
-                LeaseCharge {
-                    epoch: r.try_get(2)?,
-                    charged: Micros::ZERO,
-                },
-            );
+            self.leases
+                .insert((r.try_get(0)?, Arc::from(replica)), r.try_get(2)?);
         }
         let ended: Vec<&str> = settled
             .iter()
@@ -301,7 +309,7 @@ impl BatchTotals {
     fn lease_live(&self, account_id: i64, owner: &LeaseOwner) -> bool {
         self.leases
             .get(&(account_id, owner.replica.clone()))
-            .is_some_and(|l| l.epoch == owner.epoch)
+            .is_some_and(|epoch| *epoch == owner.epoch)
     }
 
     /// Settles a request admitted under `owner`'s lease: against the lease while it lives;
@@ -313,9 +321,7 @@ impl BatchTotals {
         owner: &LeaseOwner,
     ) -> Result<(), StoreError> {
         if self.lease_live(e.account_id, owner) {
-            if let Some(l) = self.leases.get_mut(&(e.account_id, owner.replica.clone())) {
-                l.charged = checked(l.charged.checked_add(e.cost))?;
-            }
+            // The lease's own amount was charged by `charge_leases`.
             if let Some(a) = self.accounts.get_mut(&e.account_id) {
                 a.leased = checked(a.leased.checked_sub(e.cost))?;
                 a.from_leases = checked(a.from_leases.checked_add(e.cost))?;
@@ -607,22 +613,6 @@ impl BatchTotals {
             )
             .await?;
         }
-        let leases = tx
-            .prepare_cached(
-                "UPDATE balance_leases SET amount_micros = amount_micros - $4
-                 WHERE account_id = $1 AND replica_id = $2 AND epoch = $3",
-            )
-            .await?;
-        let mut charged: Vec<_> = self
-            .leases
-            .into_iter()
-            .filter(|(_, l)| l.charged != Micros::ZERO)
-            .collect();
-        charged.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        for ((account, replica), l) in charged {
-            tx.execute(&leases, &[&account, &&*replica, &l.epoch, &l.charged.0])
-                .await?;
-        }
         let keys = tx
             .prepare_cached(
                 "UPDATE api_keys SET spent_micros = spent_micros + $2,
@@ -658,7 +648,7 @@ impl PgStore {
         )
         .await?;
         totals
-            .lock_leases(
+            .charge_leases(
                 &tx,
                 ops.iter().filter_map(|op| match op {
                     MeterOp::Settle(s) => s.owner.as_ref().map(|o| (&s.event, o)),
