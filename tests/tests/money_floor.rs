@@ -5,10 +5,11 @@
 
 use std::collections::HashSet;
 
-use codexkey_tests::Backend;
+use codexkey_gateway::store::postgres::scratch::ScratchSchema;
 use codexkey_tests::fake_upstream::{Action, ErrorReply, Script};
 use codexkey_tests::fixtures::{CREDITS_100, history};
 use codexkey_tests::plane::{Plane, request_id};
+use codexkey_tests::{Backend, TestGateway};
 use futures_util::future::join_all;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -588,6 +589,36 @@ async fn a_stream_whose_upstream_ignores_the_output_cap_is_cut_there() {
         );
     }
     p.assert_ledger_ok().await;
+}
+
+/// `capped` may overdraw a balance, which a lease cannot cover: a gateway on PostgreSQL refuses
+/// to start with it, saying what to use instead (README, Balances across replicas).
+#[tokio::test]
+async fn the_postgres_store_refuses_capped_admission_at_start_up() {
+    let schema = ScratchSchema::create().await;
+    let url = schema.url();
+    let started = TestGateway::try_start_with(|raw| {
+        raw.database_url = Some(url.clone());
+        raw.metering.admission = Some("capped".into());
+    })
+    .await;
+    let err = match started {
+        Ok(gw) => {
+            gw.stop().await;
+            panic!("a gateway on PostgreSQL started with capped admission");
+        }
+        Err(e) => format!("{e:#}"),
+    };
+    assert!(
+        err.contains(
+            "`metering.admission = \"capped\"` may overdraw, which balances leased across replicas cannot: use `bounded` with PostgreSQL"
+        ),
+        "{err}"
+    );
+    // `bounded` on the same schema starts.
+    let url = schema.url();
+    let gw = TestGateway::start_with(|raw| raw.database_url = Some(url)).await;
+    gw.stop().await;
 }
 
 #[tokio::test]
