@@ -17,7 +17,8 @@
 //! - racing password resets spend one token once, and racing invitations to one address leave
 //!   only the newest unused;
 //! - the audit log takes a deleted account's pseudonym as a target, and no other change;
-//! - changes to what replicas cache notify `codexkey_changes` on commit, and nothing else does.
+//! - changes to what replicas cache notify `codexkey_changes` on commit, and nothing else does;
+//! - a scratch schema drops past a connection left idle in a transaction (test infrastructure).
 
 #![expect(clippy::expect_used, clippy::unwrap_used)]
 
@@ -1234,5 +1235,49 @@ async fn cached_changes_notify_on_commit_and_nothing_else_does() {
             "upstreams",
             "end"
         ]
+    );
+}
+
+/// A gateway dropped by a test may leave a connection idle in a transaction that holds locks in
+/// the schema (its tasks are not run again). Dropping the scratch schema ends that connection
+/// instead of waiting for it for ever.
+#[tokio::test]
+async fn a_scratch_schema_drops_past_a_connection_idle_in_a_transaction() {
+    let schema = ScratchSchema::create().await;
+    let name = schema.name().to_owned();
+    // A connection named as the gateway's listener would be: a suffix on the schema's name.
+    let url = format!("{}&application_name={name}-listener", schema.url());
+    let held = scratch::connect(&url).await;
+    held.batch_execute(
+        "CREATE TABLE accounts (id BIGINT PRIMARY KEY); INSERT INTO accounts VALUES (1)",
+    )
+    .await
+    .unwrap();
+    held.batch_execute("BEGIN; SELECT id FROM accounts WHERE id = 1 FOR UPDATE")
+        .await
+        .unwrap();
+
+    let (done, dropped) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        drop(schema);
+        let _ = done.send(());
+    });
+    dropped
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the schema is dropped while a connection holds a lock in it");
+
+    let check = scratch::connect(&scratch::server_url()).await;
+    let left: i64 = check
+        .query_one(
+            "SELECT count(*) FROM pg_namespace WHERE nspname = $1",
+            &[&name],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0, "the schema is gone");
+    assert!(
+        held.simple_query("SELECT 1").await.is_err(),
+        "the connection that held the lock was ended"
     );
 }

@@ -1,15 +1,8 @@
-//! [`TestSchema`]: the gateway crate's scratch PostgreSQL schema, made safe to drop while a
-//! gateway still has connections in it.
-//!
-//! An in-process gateway's connections are tasks of the test's runtime. When the test ends (or
-//! fails) the gateway is dropped but those tasks are not run again, so a connection may sit
-//! idle in a transaction holding locks, and `DROP SCHEMA` would wait for it forever, blocking
-//! the very runtime it waits on. So every connection a gateway opens is named after the schema
-//! (`application_name`), and dropping the schema first ends them.
+//! [`TestSchema`]: the gateway crate's scratch PostgreSQL schema, created from synchronous
+//! code. Dropping it ends the connections a gateway still holds in it (see
+//! `codexkey_gateway::store::postgres::scratch`).
 
-use codexkey_gateway::store::postgres::scratch::{self, ScratchSchema};
-
-use crate::TestDb;
+use codexkey_gateway::store::postgres::scratch::ScratchSchema;
 
 pub struct TestSchema {
     inner: ScratchSchema,
@@ -40,28 +33,9 @@ impl TestSchema {
         self.inner.name()
     }
 
-    /// The URL a gateway and a [`TestDb`] connect with: this schema first on the
+    /// The URL a gateway and a [`crate::TestDb`] connect with: this schema first on the
     /// `search_path`, and the connections named after it.
     pub fn url(&self) -> String {
-        format!("{}&application_name={}", self.inner.url(), self.name())
-    }
-}
-
-impl Drop for TestSchema {
-    fn drop(&mut self) {
-        // The gateway's listener names its connection `<name>-listener`.
-        let ended = TestDb::try_postgres(&scratch::server_url()).and_then(|db| {
-            db.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-                 WHERE application_name IN (?1, ?1 || '-listener') AND pid <> pg_backend_pid()",
-                [self.name()],
-            )
-        });
-        if let Err(e) = ended {
-            eprintln!(
-                "warning: could not end the connections to {}: {e}",
-                self.name()
-            );
-        }
+        self.inner.url()
     }
 }

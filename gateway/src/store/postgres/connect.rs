@@ -21,6 +21,14 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a caller waits for a free pooled connection before failing.
 const WAIT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long a pooled connection may sit idle inside a transaction before the server ends it.
+/// The store's transactions never wait on anything but the database, so an idle one belongs
+/// to a gateway that is frozen (stopped, swapped out, a stalled runtime) while it holds row
+/// locks on accounts: every replica's writes to those accounts would queue behind it until it
+/// woke. Ended, its transaction rolls back, and the gateway retries on a new connection.
+/// An operator's own setting (for the role or the database) is kept.
+const IDLE_IN_TRANSACTION_TIMEOUT: &str = "30s";
+
 /// A parsed `postgres://` URL and a description of it that is safe to print.
 pub struct Target {
     config: tokio_postgres::Config,
@@ -72,6 +80,13 @@ impl Target {
             _ => Manager::from_config(self.config.clone(), tls(true)?, manager_config),
         };
         Pool::builder(manager)
+            .post_create(deadpool_postgres::Hook::async_fn(|client, _| {
+                Box::pin(async move {
+                    bound_idle_transactions(client)
+                        .await
+                        .map_err(deadpool_postgres::HookError::Backend)
+                })
+            }))
             .max_size(POOL_SIZE)
             .runtime(Runtime::Tokio1)
             .wait_timeout(Some(WAIT_TIMEOUT))
@@ -103,6 +118,21 @@ impl Target {
         };
         StoreError::Backend(format!("cannot reach PostgreSQL at {}: {why}", self.shown))
     }
+}
+
+/// Sets [`IDLE_IN_TRANSACTION_TIMEOUT`] on a new connection unless the server already has
+/// one (a setting of the role or database, which the operator chose).
+async fn bound_idle_transactions(
+    client: &deadpool_postgres::ClientWrapper,
+) -> Result<(), tokio_postgres::Error> {
+    client
+        .execute(
+            "SELECT set_config('idle_in_transaction_session_timeout', $1, false)
+             WHERE current_setting('idle_in_transaction_session_timeout') = '0'",
+            &[&IDLE_IN_TRANSACTION_TIMEOUT],
+        )
+        .await
+        .map(drop)
 }
 
 /// libpq's `sslmode=verify-full` is what `require` does here (tokio-postgres knows only
@@ -238,5 +268,28 @@ mod tests {
             panic!("an unknown sslmode is refused");
         };
         assert!(!m.contains("s3cret"), "{m}");
+    }
+
+    /// A pooled connection's `idle_in_transaction_session_timeout` on the test server, for a
+    /// pool made from `url`.
+    async fn idle_timeout_of(url: &str) -> String {
+        let pool = Target::parse(url).unwrap().pool().unwrap();
+        let client = pool.get().await.unwrap();
+        client
+            .query_one("SHOW idle_in_transaction_session_timeout", &[])
+            .await
+            .unwrap()
+            .get(0)
+    }
+
+    #[tokio::test]
+    async fn pooled_connections_bound_an_idle_transaction_unless_the_operator_did() {
+        let server = super::super::scratch::server_url();
+        assert_eq!(idle_timeout_of(&server).await, "30s");
+        // A setting the operator chose (here on the connection; a role's or database's
+        // setting arrives the same way) is kept, shorter or longer.
+        let sep = if server.contains('?') { '&' } else { '?' };
+        let own = format!("{server}{sep}options=-cidle_in_transaction_session_timeout%3D5min");
+        assert_eq!(idle_timeout_of(&own).await, "5min");
     }
 }

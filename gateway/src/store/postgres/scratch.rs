@@ -2,6 +2,14 @@
 //! data: created with a unique name, reached through a URL whose connections put it first on
 //! their `search_path`, dropped with everything in it when the value is dropped (a failing
 //! test included). Test infrastructure: compiled for tests and the `conformance` feature only.
+//!
+//! A gateway that ran in the test's process may still hold connections in the schema when it
+//! is dropped: its tasks belong to the test's runtime and are not run again, so a connection
+//! can sit idle in a transaction that holds row locks, and `DROP SCHEMA` would wait for it
+//! for ever (while blocking, in `drop`, the very runtime that could have ended it). So every
+//! connection made through [`ScratchSchema::url`] carries the schema's name in its
+//! `application_name` (a caller may add a prefix or a suffix, as the gateway's listener does),
+//! and dropping the schema first ends those connections.
 
 #![expect(clippy::expect_used, reason = "test infrastructure fails loudly")]
 
@@ -50,10 +58,17 @@ impl ScratchSchema {
         &self.name
     }
 
-    /// The server's URL with this schema first on every connection's `search_path`.
+    /// The server's URL with this schema first on every connection's `search_path` and its
+    /// name as the connections' `application_name`. A caller may set another name that
+    /// contains this one (a later `application_name` in the URL wins): dropping the schema
+    /// ends every connection whose name contains it.
     pub fn url(&self) -> String {
         let sep = if self.server.contains('?') { '&' } else { '?' };
-        format!("{}{sep}options=-csearch_path%3D{}", self.server, self.name)
+        format!(
+            "{}{sep}options=-csearch_path%3D{name}&application_name={name}",
+            self.server,
+            name = self.name
+        )
     }
 }
 
@@ -83,6 +98,37 @@ pub async fn connect(url: &str) -> tokio_postgres::Client {
     client
 }
 
+/// How often the drop ends the schema's connections and tries again when `DROP SCHEMA` still
+/// finds a lock held (a connection opened between the two, by a gateway still running).
+const DROP_ATTEMPTS: u32 = 5;
+
+/// Ends every connection named after `name`, then drops the schema, its lock wait bounded so
+/// that a connection opened in between is ended on the next attempt instead of hanging.
+async fn end_and_drop(server: &str, name: &str) -> Result<(), tokio_postgres::Error> {
+    let (client, conn) = tokio_postgres::connect(server, tokio_postgres::NoTls).await?;
+    let driver = tokio::spawn(conn);
+    client.batch_execute("SET lock_timeout = '2s'").await?;
+    let mut dropped = Ok(());
+    for _ in 0..DROP_ATTEMPTS {
+        client
+            .execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                 WHERE strpos(application_name, $1) > 0 AND pid <> pg_backend_pid()",
+                &[&name],
+            )
+            .await?;
+        dropped = client
+            .batch_execute(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"))
+            .await;
+        if dropped.is_ok() {
+            break;
+        }
+    }
+    drop(client);
+    let _ = driver.await;
+    dropped
+}
+
 impl Drop for ScratchSchema {
     fn drop(&mut self) {
         // On a thread of its own: the test's runtime may be gone or busy unwinding.
@@ -92,24 +138,20 @@ impl Drop for ScratchSchema {
                 .enable_all()
                 .build()
                 .expect("a runtime for the cleanup");
-            rt.block_on(async {
-                let (client, conn) =
-                    tokio_postgres::connect(&server, tokio_postgres::NoTls).await?;
-                let driver = tokio::spawn(conn);
-                let dropped = client
-                    .batch_execute(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"))
-                    .await;
-                drop(client);
-                let _ = driver.await;
-                dropped
-            })
+            rt.block_on(end_and_drop(&server, &name))
         })
         .join();
-        if !matches!(dropped, Ok(Ok(()))) {
+        match dropped {
+            Ok(Ok(())) => {}
             #[expect(clippy::print_stderr, reason = "a leftover schema is worth a line")]
-            {
-                eprintln!("warning: could not drop the test schema {}", self.name);
-            }
+            Ok(Err(e)) => eprintln!(
+                "warning: could not drop the test schema {}: {}",
+                self.name,
+                e.as_db_error()
+                    .map_or_else(|| e.to_string(), |db| db.message().to_owned())
+            ),
+            #[expect(clippy::print_stderr, reason = "a leftover schema is worth a line")]
+            Err(_) => eprintln!("warning: could not drop the test schema {}", self.name),
         }
     }
 }
