@@ -216,12 +216,19 @@ fn connection_cap(configured: usize) -> usize {
 }
 
 /// HTTP/1 and HTTP/2 with the limits that keep slow or idle clients from holding the gateway.
+/// The most an HTTP/1 connection's read buffer grows to. A large body is copied out of it
+/// into its own buffer chunk by chunk (see `proxy::read_body`), so a bigger read buffer only
+/// saves read calls, while it stays allocated for the connection's life: hyper's default
+/// (~400 KB) would sit beside every kept-alive agent connection.
+const READ_BUFFER_MAX: usize = 64 * 1024;
+
 fn connection_builder(limits: &ServerConfig) -> auto::Builder<TokioExecutor> {
     let mut b = auto::Builder::new(TokioExecutor::new());
     b.http1()
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout)
-        .max_headers(100);
+        .max_headers(100)
+        .max_buf_size(READ_BUFFER_MAX);
     b.http2()
         .timer(TokioTimer::new())
         .max_concurrent_streams(limits.http2_max_concurrent_streams)
