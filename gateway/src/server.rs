@@ -215,13 +215,13 @@ fn connection_cap(configured: usize) -> usize {
     configured
 }
 
-/// HTTP/1 and HTTP/2 with the limits that keep slow or idle clients from holding the gateway.
 /// The most an HTTP/1 connection's read buffer grows to. A large body is copied out of it
 /// into its own buffer chunk by chunk (see `proxy::read_body`), so a bigger read buffer only
 /// saves read calls, while it stays allocated for the connection's life: hyper's default
 /// (~400 KB) would sit beside every kept-alive agent connection.
 const READ_BUFFER_MAX: usize = 64 * 1024;
 
+/// HTTP/1 and HTTP/2 with the limits that keep slow or idle clients from holding the gateway.
 fn connection_builder(limits: &ServerConfig) -> auto::Builder<TokioExecutor> {
     let mut b = auto::Builder::new(TokioExecutor::new());
     b.http1()
