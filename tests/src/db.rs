@@ -192,25 +192,22 @@ impl FromSql for i64 {
     }
 }
 
-impl FromSql for i32 {
-    fn from_sqlite(v: &Value) -> Result<Self> {
-        let i = i64::from_sqlite(v)?;
-        i32::try_from(i).map_err(|_| DbError::new(format!("{i} does not fit an i32")))
-    }
-    fn from_pg_text(s: &str) -> Result<Self> {
-        parse(s, "an i32")
-    }
+/// Narrower integers: read as `i64`, refused when the value does not fit.
+macro_rules! narrow_integers {
+    ($($t:ty => $name:literal),+ $(,)?) => {$(
+        impl FromSql for $t {
+            fn from_sqlite(v: &Value) -> Result<Self> {
+                let i = i64::from_sqlite(v)?;
+                <$t>::try_from(i).map_err(|_| DbError::new(format!("{i} does not fit {}", $name)))
+            }
+            fn from_pg_text(s: &str) -> Result<Self> {
+                parse(s, $name)
+            }
+        }
+    )+};
 }
 
-impl FromSql for u32 {
-    fn from_sqlite(v: &Value) -> Result<Self> {
-        let i = i64::from_sqlite(v)?;
-        u32::try_from(i).map_err(|_| DbError::new(format!("{i} does not fit a u32")))
-    }
-    fn from_pg_text(s: &str) -> Result<Self> {
-        parse(s, "a u32")
-    }
-}
+narrow_integers!(i32 => "an i32", u32 => "a u32");
 
 impl FromSql for bool {
     /// SQLite keeps flags as 0 or 1; PostgreSQL as `BOOLEAN` (`t`/`f`), or as an integer where a

@@ -72,7 +72,11 @@ pub fn trim(now: Instant) {
 
 /// Bytes kept while idle, for tests.
 pub fn kept_bytes() -> usize {
-    kept().iter().map(|k| k.buf.capacity()).sum()
+    total(&kept())
+}
+
+fn total(kept: &[Kept]) -> usize {
+    kept.iter().map(|k| k.buf.capacity()).sum()
 }
 
 /// Owns a large body's buffer for `Bytes`; dropping it keeps the buffer if there is room.
@@ -89,8 +93,7 @@ impl Drop for Returned {
         let mut buf = std::mem::take(&mut self.0);
         buf.clear();
         let mut kept = kept();
-        let total: usize = kept.iter().map(|k| k.buf.capacity()).sum();
-        if total + buf.capacity() <= MAX_KEPT {
+        if total(&kept) + buf.capacity() <= MAX_KEPT {
             kept.push(Kept {
                 buf,
                 since: Instant::now(),

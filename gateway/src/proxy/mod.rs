@@ -249,10 +249,10 @@ async fn admit_and_forward(
 /// Reads a request body into one buffer, sized from `Content-Length` when the client sent
 /// one (a large one kept from an earlier body, see [`buffers`]), copying each chunk as it
 /// arrives and dropping it: a body costs its own size in memory, not a list of chunks plus a
-/// copy of them. A body that arrives in one chunk is kept as it
-/// is. A body declared larger than the limit is read up to the limit without being kept, then
-/// refused: answering before reading would close the connection under a client still sending,
-/// which would see a broken pipe instead of the error.
+/// copy of them. A body that arrives in one chunk is kept as it is. A body declared larger
+/// than the limit is read up to the limit without being kept, then refused: answering before
+/// reading would close the connection under a client still sending, which would see a broken
+/// pipe instead of the error.
 async fn read_body(body: Body, headers: &HeaderMap, limit_mb: u64) -> Result<Bytes, ProxyError> {
     let limit = usize::try_from(limit_mb.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX);
     let declared = headers
