@@ -126,7 +126,7 @@ pub async fn register(state: &AppState, req: RegisterRequest) -> Result<Account,
     }
     let email = normalize_email(&req.email)?;
     check_registrable(&email)?;
-    password::check_policy(&req.password, &email)?;
+    state.passwords.check(&req.password, &email).await?;
     let language = req
         .language
         .as_deref()
@@ -272,7 +272,10 @@ pub async fn bootstrap_admin(state: &AppState) -> Result<(), String> {
             true,
         ),
     };
-    password::check_policy(&password, &email)
+    state
+        .passwords
+        .check(&password, &email)
+        .await
         .map_err(|e| format!("the configured admin password: {e}"))?;
     let password_hash = state
         .passwords

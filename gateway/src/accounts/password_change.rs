@@ -9,7 +9,7 @@
 use codexkey_common::api::{ChangePasswordRequest, PasswordChanged};
 use serde_json::json;
 
-use crate::accounts::{Caller, ClientInfo, password};
+use crate::accounts::{Caller, ClientInfo};
 use crate::clock::now_ms;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -47,7 +47,10 @@ pub async fn change(
 ) -> Result<PasswordChanged, ApiError> {
     let account = &caller.account;
     // The policy first: a weak new password is refused without spending a guess.
-    password::check_policy(&req.new_password, &account.email)?;
+    state
+        .passwords
+        .check(&req.new_password, &account.email)
+        .await?;
     if req.new_password == req.current_password {
         return Err(ApiError::InvalidRequest(
             "the new password is the current one; choose another".into(),

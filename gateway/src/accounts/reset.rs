@@ -14,7 +14,7 @@ use codexkey_common::api::{
 };
 use serde_json::json;
 
-use crate::accounts::{Caller, ClientInfo, find, normalize_email, password, tokens};
+use crate::accounts::{Caller, ClientInfo, find, normalize_email, tokens};
 use crate::clock::{now_ms, to_utc};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -111,7 +111,10 @@ pub async fn confirm(
         .account_by_token(&token_hash, TokenPurpose::PasswordReset, now)
         .await?
         .ok_or(ApiError::InvalidToken)?;
-    password::check_policy(&req.new_password, &account.email)?;
+    state
+        .passwords
+        .check(&req.new_password, &account.email)
+        .await?;
     let hash = state.passwords.hash(req.new_password).await?;
     let done = state
         .store
